@@ -1,0 +1,154 @@
+/* json.c - NDJSON writer over yajl_gen (see json.h). */
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "line.h"
+
+static void print_cb(void *ctx, const char *s, size_t len)
+{
+	buf_append(ctx, s, len);
+}
+
+static void open_gen(struct jw *w, struct buf *out, bool pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->g = yajl_gen_alloc(NULL);
+	if (!w->g)
+		abort();
+	yajl_gen_config(w->g, yajl_gen_print_callback, print_cb, out);
+	if (pretty) {
+		yajl_gen_config(w->g, yajl_gen_beautify, 1);
+		yajl_gen_config(w->g, yajl_gen_indent_string, "    ");
+	}
+	yajl_gen_map_open(w->g);
+}
+
+void jw_open(struct jw *w, struct buf *out)
+{
+	open_gen(w, out, false);
+}
+
+void jw_open_pretty(struct jw *w, struct buf *out)
+{
+	open_gen(w, out, true);
+}
+
+void jw_close(struct jw *w)
+{
+	yajl_gen_map_close(w->g);
+	yajl_gen_free(w->g);
+	w->g = NULL;
+	buf_append(w->out, "\n", 1);
+	buf_free(&w->scratch);
+}
+
+/* Emit a string value, replacing invalid UTF-8 sequences with U+FFFD. */
+static void put_string(struct jw *w, const char *s, size_t len)
+{
+	size_t bad;
+
+	if (utf8_valid(s, len, &bad)) {
+		yajl_gen_string(w->g, (const unsigned char *)s, len);
+		return;
+	}
+	buf_reset(&w->scratch);
+	while (!utf8_valid(s, len, &bad)) {
+		buf_append(&w->scratch, s, bad);
+		buf_append(&w->scratch, "\xef\xbf\xbd", 3);
+		s += bad + 1;
+		len -= bad + 1;
+	}
+	buf_append(&w->scratch, s, len);
+	yajl_gen_string(w->g, (const unsigned char *)buf_head(&w->scratch),
+			buf_used(&w->scratch));
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+	if (key)
+		put_string(w, key, strlen(key));
+}
+
+void jw_str(struct jw *w, const char *key, const char *val)
+{
+	jw_key(w, key);
+	if (val)
+		put_string(w, val, strlen(val));
+	else
+		yajl_gen_null(w->g);
+}
+
+void jw_strn(struct jw *w, const char *key, const char *val, size_t len)
+{
+	jw_key(w, key);
+	put_string(w, val, len);
+}
+
+void jw_int(struct jw *w, const char *key, long long val)
+{
+	jw_key(w, key);
+	yajl_gen_integer(w->g, val);
+}
+
+void jw_uint(struct jw *w, const char *key, unsigned long long val)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%llu", val);
+
+	jw_key(w, key);
+	yajl_gen_number(w->g, num, (size_t)n);
+}
+
+void jw_double(struct jw *w, const char *key, double val)
+{
+	jw_key(w, key);
+	yajl_gen_double(w->g, val);
+}
+
+void jw_bool(struct jw *w, const char *key, bool val)
+{
+	jw_key(w, key);
+	yajl_gen_bool(w->g, val);
+}
+
+void jw_null(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	yajl_gen_null(w->g);
+}
+
+void jw_obj(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	yajl_gen_map_open(w->g);
+}
+
+void jw_arr(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	yajl_gen_array_open(w->g);
+}
+
+void jw_end_obj(struct jw *w)
+{
+	yajl_gen_map_close(w->g);
+}
+
+void jw_end_arr(struct jw *w)
+{
+	yajl_gen_array_close(w->g);
+}
+
+void jw_vstr(struct jw *w, const char *val)
+{
+	jw_str(w, NULL, val);
+}
+
+void jw_vint(struct jw *w, long long val)
+{
+	jw_int(w, NULL, val);
+}
