@@ -99,6 +99,7 @@ int err_wrap(struct err *e, const char *fmt, ...)
 	char ctx[256];
 	char old[sizeof(e->msg)];
 	va_list ap;
+	size_t n;
 
 	if (!e)
 		return -1;
@@ -106,7 +107,19 @@ int err_wrap(struct err *e, const char *fmt, ...)
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", ctx, old);
+	/* Truncation keeps the outer context, the more useful end. */
+	n = strlen(ctx);
+	memcpy(e->msg, ctx, n);
+	if (n + 2 < sizeof(e->msg)) {
+		memcpy(e->msg + n, ": ", 2);
+		n += 2;
+		size_t rest = strnlen(old, sizeof(old));
+		if (rest > sizeof(e->msg) - 1 - n)
+			rest = sizeof(e->msg) - 1 - n;
+		memcpy(e->msg + n, old, rest);
+		n += rest;
+	}
+	e->msg[n] = '\0';
 	if (e->class == ERR_OK)
 		e->class = ERR_INTERNAL;
 	return -1;
