@@ -8,6 +8,7 @@
 #ifndef SKIFF_CMD_H
 #define SKIFF_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,6 +71,7 @@ struct cmd_call {
 	void *args;
 	int argc;
 	char **argv; /* positionals */
+	bool help;   /* --help was given: answer with the usage */
 };
 
 /* Register commands (a NULL-terminated array); names must be unique. */

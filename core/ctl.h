@@ -45,6 +45,11 @@ void ctl_shutdown(void);
 struct buf *ctl_req_out(struct ctl_req *r);
 void ctl_req_json(struct ctl_req *r, struct jw *w); /* jw_open on out */
 const struct ucred *ctl_req_cred(const struct ctl_req *r);
+/* The request's positional words (after the verb and flags). */
+int ctl_req_argc(const struct ctl_req *r);
+char **ctl_req_argv(const struct ctl_req *r);
+/* True while the client's output is under the high-water mark. */
+bool ctl_req_room(const struct ctl_req *r);
 /* Take the oldest fd the client passed with SCM_RIGHTS (-1 if none). */
 int ctl_req_take_fd(struct ctl_req *r);
 

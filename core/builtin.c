@@ -1,0 +1,362 @@
+/* builtin.c - the daemon's own verbs: ping, version, info, help, events,
+ * shutdown. They need no module; modules add theirs through the same
+ * table. Owns the list of `events` streams (struct ev_stream). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yajl/yajl_version.h>
+
+#include "base/cleanup.h"
+#include "builtin.h"
+#include "bus.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "host.h"
+#include "module.h"
+#include "proc.h"
+#include "store.h"
+
+#ifndef SKIFF_VERSION
+#define SKIFF_VERSION "0.1.0"
+#endif
+#ifndef SKIFF_GIT
+#define SKIFF_GIT "unknown"
+#endif
+
+/* ---- ping ---- */
+
+static int do_ping(struct ctl_req *r, void *args, struct err *e)
+{
+	return 0;
+}
+
+static const struct command cmd_ping = {
+	.name = "ping",
+	.summary = "Check that skiffd answers",
+	.handler = do_ping,
+};
+
+/* ---- version ---- */
+
+static int do_version(struct ctl_req *r, void *args, struct err *e)
+{
+	struct jw w;
+	char ev[16];
+
+	snprintf(ev, sizeof(ev), "%d.%d", ev_version_major(),
+		 ev_version_minor());
+	ctl_req_json(r, &w);
+	jw_str(&w, "version", SKIFF_VERSION);
+	jw_str(&w, "git_commit", SKIFF_GIT);
+	jw_str(&w, "api_version", "1");
+	jw_str(&w, "os", "linux");
+#if defined(__x86_64__)
+	jw_str(&w, "arch", "amd64");
+#elif defined(__aarch64__)
+	jw_str(&w, "arch", "arm64");
+#else
+	jw_str(&w, "arch", "other");
+#endif
+	jw_str(&w, "libev", ev);
+	jw_int(&w, "yajl", YAJL_VERSION);
+	jw_close(&w);
+	return 0;
+}
+
+static const struct command cmd_version = {
+	.name = "version",
+	.summary = "Show skiffd's version",
+	.handler = do_version,
+};
+
+/* ---- info ---- */
+
+static void info_daemon(struct jw *w)
+{
+	const struct config *c = &daemon_ctx.cfg;
+
+	jw_obj(w, "daemon");
+	jw_str(w, "version", SKIFF_VERSION);
+	jw_int(w, "pid", getpid());
+	jw_int(w, "uptime_seconds",
+	       (mono_ns() - daemon_ctx.started_mono_ns) / 1000000000);
+	jw_bool(w, "init", daemon_ctx.init_mode);
+	jw_str(w, "root", c->root);
+	jw_str(w, "run_dir", c->run_dir);
+	jw_str(w, "socket", c->sock);
+	jw_str(w, "config", c->path ? c->path : "");
+	jw_arr(w, "modules");
+	for (size_t i = 0; i < modules_count; i++)
+		jw_vstr(w, modules[i]->name);
+	jw_end_arr(w);
+	jw_obj(w, "counts");
+	jw_int(w, "clients", ctl_client_count());
+	jw_int(w, "children", proc_count());
+	jw_uint(w, "events", bus_last_seq());
+	jw_int(w, "store_pending", store_pending());
+	jw_end_obj(w);
+	jw_end_obj(w);
+}
+
+static int do_info(struct ctl_req *r, void *args, struct err *e)
+{
+	struct jw w;
+
+	ctl_req_json(r, &w);
+	jw_obj(&w, "host");
+	host_describe(&w);
+	jw_end_obj(&w);
+	info_daemon(&w);
+	for (size_t i = 0; i < modules_count; i++)
+		if (modules[i]->info) {
+			jw_obj(&w, modules[i]->name);
+			modules[i]->info(&w);
+			jw_end_obj(&w);
+		}
+	jw_close(&w);
+	return 0;
+}
+
+static const struct command cmd_info = {
+	.name = "info",
+	.summary = "Show host facts (kernel, cgroups, storage and network "
+		   "features) and daemon state",
+	.handler = do_info,
+};
+
+/* ---- help ---- */
+
+static void help_line(const struct command *c, void *ctx)
+{
+	struct jw w;
+
+	ctl_req_json(ctx, &w);
+	jw_str(&w, "command", c->name);
+	jw_str(&w, "description", c->summary);
+	jw_close(&w);
+}
+
+static int do_help(struct ctl_req *r, void *args, struct err *e)
+{
+	int used;
+	const struct command *c;
+	struct buf text = { 0 };
+	struct jw w;
+
+	if (!ctl_req_argc(r)) {
+		cmd_foreach(help_line, r);
+		return 0;
+	}
+	c = cmd_lookup(ctl_req_argc(r), ctl_req_argv(r), &used);
+	if (!c || used != ctl_req_argc(r))
+		return err_setc(e, ERR_NOT_FOUND, "unknown command \"%s\"",
+				ctl_req_argv(r)[0]);
+	cmd_usage(c, &text);
+	ctl_req_json(r, &w);
+	jw_strn(&w, "text", buf_head(&text), buf_used(&text));
+	jw_close(&w);
+	buf_free(&text);
+	return 0;
+}
+
+static const struct command cmd_help = {
+	.name = "help",
+	.usage = "[COMMAND]",
+	.summary = "List commands, or show one command's usage and flags",
+	.max_pos = 2,
+	.handler = do_help,
+};
+
+/* ---- events ---- */
+
+struct events_args {
+	struct strlist filter;
+	const char *since;
+};
+
+/* One subscriber: a cursor into the bus ring and its filters, which point
+ * into the request's arguments (alive until release). */
+struct ev_stream {
+	uint64_t cursor;
+	int64_t since_ns;
+	const struct strlist *filter;
+};
+
+static bool filter_key_ok(const char *f)
+{
+	static const char *const keys[] = { "type=", "action=", "event=",
+					     "id=", "container=" };
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strncmp(f, keys[i], strlen(keys[i])))
+			return true;
+	return false;
+}
+
+/* Field of ev that a filter key names. */
+static const char *ev_field(const struct bus_event *ev, const char *key,
+			    size_t klen)
+{
+	if (klen == 4 && !memcmp(key, "type", 4))
+		return ev->type;
+	if ((klen == 6 && !memcmp(key, "action", 6)) ||
+	    (klen == 5 && !memcmp(key, "event", 5)))
+		return ev->action;
+	return ev->id; /* id=, container= */
+}
+
+/* Docker's rule: values of one key are OR'ed, different keys AND'ed. */
+static bool ev_match(const struct ev_stream *s, const struct bus_event *ev)
+{
+	const struct strlist *f = s->filter;
+
+	if (ev->time_ns < s->since_ns)
+		return false;
+	for (int i = 0; i < f->n; i++) {
+		size_t klen = strcspn(f->v[i], "=");
+		bool any = false;
+		for (int j = 0; j < f->n && !any; j++) {
+			const char *val = f->v[j] + klen + 1;
+			const char *field;
+			if (strncmp(f->v[j], f->v[i], klen + 1))
+				continue;
+			field = ev_field(ev, f->v[i], klen);
+			any = !strcmp(field, val) ||
+			      (klen != 4 && klen != 6 && klen != 5 &&
+			       !strncmp(field, val, strlen(val)) && *val);
+		}
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static enum ctl_produce events_produce(struct ctl_req *r, void *ctx,
+				       struct err *e)
+{
+	struct ev_stream *s = ctx;
+	struct buf *out = ctl_req_out(r);
+
+	while (s->cursor <= bus_last_seq()) {
+		const struct bus_event *ev = bus_get(s->cursor);
+		if (!ctl_req_room(r))
+			return CTL_MORE;
+		if (!ev) {
+			err_setc(e, ERR_TOO_LARGE,
+				 "events: fell %llu events behind and they "
+				 "are gone; read faster",
+				 (unsigned long long)(bus_last_seq() -
+						      s->cursor));
+			return CTL_FAIL;
+		}
+		s->cursor++;
+		if (ev_match(s, ev))
+			buf_puts(out, ev->line);
+	}
+	return daemon_ctx.shutting_down ? CTL_DONE : CTL_MORE;
+}
+
+static void events_release(void *ctx)
+{
+	free(ctx);
+}
+
+static const struct ctl_stream_ops events_ops = {
+	.produce = events_produce,
+	.release = events_release,
+};
+
+/* --since: a duration back from now ("10m") or Unix seconds. */
+static int parse_since(const char *s, int64_t *ns, struct err *e)
+{
+	int64_t ms;
+	char *end;
+	long long secs;
+
+	*ns = 0;
+	if (!s)
+		return 0;
+	errno = 0;
+	secs = strtoll(s, &end, 10);
+	if (!errno && !*end && secs > 100000000) {
+		*ns = secs * 1000000000LL;
+		return 0;
+	}
+	if (cmd_parse_duration(s, &ms) < 0)
+		return err_setc(e, ERR_INVALID,
+				"--since \"%s\": expected a duration (10m) "
+				"or Unix seconds", s);
+	*ns = now_ns() - ms * 1000000;
+	return 0;
+}
+
+static int do_events(struct ctl_req *r, void *args, struct err *e)
+{
+	struct events_args *a = args;
+	struct ev_stream *s;
+	int64_t since;
+	uint64_t last = bus_last_seq();
+
+	for (int i = 0; i < a->filter.n; i++)
+		if (!filter_key_ok(a->filter.v[i]))
+			return err_setc(e, ERR_INVALID,
+					"invalid filter \"%s\" (use type=, "
+					"action=, id=)", a->filter.v[i]);
+	if (parse_since(a->since, &since, e) < 0)
+		return -1;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	s->filter = &a->filter;
+	s->since_ns = since;
+	s->cursor = last + 1;
+	if (a->since)
+		s->cursor = last >= BUS_RING ? last - BUS_RING + 2 : 1;
+	ctl_req_stream(r, &events_ops, s);
+	return CMD_PENDING;
+}
+
+static const struct flag events_flags[] = {
+	{ "filter", 'f', FLAG_LIST, offsetof(struct events_args, filter),
+	  "KEY=VALUE", "only events with type=, action= or id= (prefix)" },
+	{ "since", 0, FLAG_STR, offsetof(struct events_args, since), "WHEN",
+	  "replay kept events newer than a duration ago or Unix seconds" },
+	{ 0 },
+};
+
+static const struct command cmd_events = {
+	.name = "events",
+	.usage = "[OPTIONS]",
+	.summary = "Stream daemon events as they happen",
+	.flags = events_flags,
+	.args_size = sizeof(struct events_args),
+	.handler = do_events,
+	.cmd_flags = CMD_STREAMS,
+};
+
+/* ---- shutdown ---- */
+
+static int do_shutdown(struct ctl_req *r, void *args, struct err *e)
+{
+	daemon_shutdown(0);
+	return 0;
+}
+
+static const struct command cmd_shutdown = {
+	.name = "shutdown",
+	.summary = "Stop skiffd in order (under --init, also the host or "
+		   "namespace it is PID 1 of)",
+	.handler = do_shutdown,
+	.cmd_flags = CMD_ADMIN,
+};
+
+static const struct command *const builtin_list[] = {
+	&cmd_ping, &cmd_version, &cmd_info,	&cmd_help,
+	&cmd_events, &cmd_shutdown, NULL,
+};
+
+void builtin_register(void)
+{
+	cmd_register(builtin_list);
+	bus_set_notify(ctl_wake_streams);
+}

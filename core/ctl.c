@@ -1,0 +1,725 @@
+/* ctl.c - control socket, clients, request queue (see ctl.h).
+ *
+ * Owns: the listening fd and its watcher, a reserve fd for EMFILE, every
+ * struct ctl_client (fd, ev_io, input/output buffers, received fds) and
+ * every struct ctl_req. Clients are never freed inside a callback: a
+ * closing client is unlinked and put on a to-free list drained in the
+ * ev_prepare that also flushes output before the loop sleeps (STYLE.md
+ * rules 8 and 9). A pending request outlives its client: its `c` becomes
+ * NULL and ctl_req_finish() only frees it. */
+#include "ctl.h"
+
+#include <ev.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../proto/line.h"
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "daemon.h"
+
+#define READ_CHUNK (64 * 1024)
+#define IN_LIMIT (LINE_MAX_BYTES + 1)
+
+struct ctl_client {
+	int fd;
+	ev_io io;
+	int events; /* current ev_io interest */
+	struct ucred cred;
+	struct buf in, out;
+	bool eof, closing, discarding;
+	bool want_write; /* the kernel took less than we had */
+	struct ctl_req *cur; /* pending request holding the queue */
+	int fds[CTL_MAX_FDS];
+	int nfds;
+	struct ctl_client *next, *prev; /* all clients */
+	struct ctl_client *next_dirty;	/* output to flush */
+	bool dirty;
+};
+
+struct ctl_req {
+	struct ctl_client *c;
+	struct line_words words;
+	struct cmd_call call;
+	const struct ctl_stream_ops *ops;
+	void *ctx;
+	bool woken;
+	struct ctl_req *next_woken;
+};
+
+static struct {
+	int fd, reserve;
+	char *path;
+	ev_io io;
+	ev_prepare prep;
+	struct ctl_client *clients, *dirty, *dead;
+	struct ctl_req *woken;
+	unsigned nclients;
+} ctl = { .fd = -1, .reserve = -1 };
+
+static void client_update(struct ctl_client *c);
+static void client_process(struct ctl_client *c);
+
+struct buf *ctl_req_out(struct ctl_req *r)
+{
+	static struct buf sink; /* output of orphaned requests goes nowhere */
+
+	if (!r->c) {
+		buf_reset(&sink);
+		return &sink;
+	}
+	return &r->c->out;
+}
+
+void ctl_req_json(struct ctl_req *r, struct jw *w)
+{
+	jw_open(w, ctl_req_out(r));
+}
+
+const struct ucred *ctl_req_cred(const struct ctl_req *r)
+{
+	static const struct ucred none = { 0, (uid_t)-1, (gid_t)-1 };
+
+	return r->c ? &r->c->cred : &none;
+}
+
+int ctl_req_argc(const struct ctl_req *r)
+{
+	return r->call.argc;
+}
+
+char **ctl_req_argv(const struct ctl_req *r)
+{
+	return r->call.argv;
+}
+
+bool ctl_req_room(const struct ctl_req *r)
+{
+	return r->c && buf_used(&r->c->out) < CTL_OUT_HIGH;
+}
+
+bool ctl_req_orphaned(const struct ctl_req *r)
+{
+	return !r->c;
+}
+
+int ctl_req_take_fd(struct ctl_req *r)
+{
+	struct ctl_client *c = r->c;
+	int fd;
+
+	if (!c || !c->nfds)
+		return -1;
+	fd = c->fds[0];
+	memmove(c->fds, c->fds + 1, sizeof(int) * (size_t)--c->nfds);
+	return fd;
+}
+
+unsigned ctl_client_count(void)
+{
+	return ctl.nclients;
+}
+
+static void mark_dirty(struct ctl_client *c)
+{
+	if (c->dirty || c->closing)
+		return;
+	c->dirty = true;
+	c->next_dirty = ctl.dirty;
+	ctl.dirty = c;
+}
+
+static void req_free(struct ctl_req *r)
+{
+	cmd_call_free(&r->call);
+	line_words_free(&r->words);
+	free(r);
+}
+
+/* The status line: `ok`, or `err CODE message` on one line. */
+static void put_status(struct buf *out, const struct err *e)
+{
+	size_t start;
+
+	if (!e || e->class == ERR_OK) {
+		buf_append(out, "ok\n", 3);
+		return;
+	}
+	buf_printf(out, "err %s ", err_class_name(e->class));
+	start = out->len;
+	buf_puts(out, e->msg[0] ? e->msg : "failed");
+	for (size_t i = start; i < out->len; i++)
+		if (out->data[i] == '\n' || out->data[i] == '\r')
+			out->data[i] = ' ';
+	buf_append(out, "\n", 1);
+}
+
+static void woken_unlink(struct ctl_req *r)
+{
+	for (struct ctl_req **pp = &ctl.woken; *pp; pp = &(*pp)->next_woken)
+		if (*pp == r) {
+			*pp = r->next_woken;
+			break;
+		}
+	r->woken = false;
+}
+
+/* End the client's stream: release the producer, then the status line. */
+static void stream_end(struct ctl_req *r, const struct err *e)
+{
+	struct ctl_client *c = r->c;
+
+	if (r->woken)
+		woken_unlink(r);
+	r->ops->release(r->ctx);
+	if (c) {
+		put_status(&c->out, e);
+		c->cur = NULL;
+		mark_dirty(c);
+	}
+	req_free(r);
+}
+
+static void client_close(struct ctl_client *c)
+{
+	struct ctl_req *r = c->cur;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	ev_io_stop(daemon_ctx.loop, &c->io);
+	close(c->fd);
+	for (int i = 0; i < c->nfds; i++)
+		close(c->fds[i]);
+	c->nfds = 0;
+	c->cur = NULL;
+	if (r) {
+		r->c = NULL; /* an async request now finishes into nothing */
+		if (r->ops)
+			stream_end(r, NULL);
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ctl.clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	ctl.nclients--;
+	c->next = ctl.dead;
+	ctl.dead = c;
+}
+
+void ctl_req_stream(struct ctl_req *r, const struct ctl_stream_ops *ops,
+		    void *ctx)
+{
+	r->ops = ops;
+	r->ctx = ctx;
+	ctl_req_wake(r);
+}
+
+void ctl_req_wake(struct ctl_req *r)
+{
+	if (r->woken || !r->c || r->c->closing || !r->ops)
+		return;
+	r->woken = true;
+	r->next_woken = ctl.woken;
+	ctl.woken = r;
+}
+
+void ctl_wake_streams(void)
+{
+	for (struct ctl_client *c = ctl.clients; c; c = c->next)
+		if (c->cur && c->cur->ops)
+			ctl_req_wake(c->cur);
+}
+
+void ctl_req_finish(struct ctl_req *r, const struct err *e)
+{
+	struct ctl_client *c = r->c;
+
+	if (r->ops) {
+		stream_end(r, e);
+		return;
+	}
+	if (c) {
+		put_status(&c->out, e);
+		if (c->cur == r)
+			c->cur = NULL;
+		mark_dirty(c); /* the prepare resumes its queued lines */
+	}
+	req_free(r);
+}
+
+static bool is_admin(const struct ctl_client *c)
+{
+	return c->cred.uid == 0 || c->cred.uid == geteuid();
+}
+
+static void reply_usage(struct ctl_req *r)
+{
+	struct buf text = { 0 };
+	struct jw w;
+
+	cmd_usage(r->call.cmd, &text);
+	ctl_req_json(r, &w);
+	jw_strn(&w, "text", buf_head(&text), buf_used(&text));
+	jw_close(&w);
+	buf_free(&text);
+}
+
+/* Parse and run one request line; its reply (or its pending state) is
+ * queued behind every earlier one. */
+static void dispatch(struct ctl_client *c, const char *line, size_t len)
+{
+	struct ctl_req *r = calloc(1, sizeof(*r));
+	struct err e = ERR_INIT;
+	int rc;
+
+	if (!r)
+		abort();
+	r->c = c;
+	if (line_parse(line, len, &r->words, &e) < 0 ||
+	    cmd_parse(r->words.argc, r->words.argv, &r->call, &e) < 0)
+		goto reply;
+	if (r->call.help) {
+		reply_usage(r);
+		goto reply;
+	}
+	if ((r->call.cmd->cmd_flags & CMD_ADMIN) && !is_admin(c)) {
+		err_setc(&e, ERR_DENIED, "%s: permission denied",
+			 r->call.cmd->name);
+		goto reply;
+	}
+	if (daemon_ctx.shutting_down &&
+	    (r->call.cmd->cmd_flags & CMD_MUTATES)) {
+		err_setc(&e, ERR_BUSY, "skiffd is shutting down");
+		goto reply;
+	}
+	c->cur = r;
+	rc = r->call.cmd->handler(r, r->call.args, &e);
+	if (rc == CMD_PENDING)
+		return; /* ends with ctl_req_finish() or its stream */
+	c->cur = NULL;
+	if (rc == 0)
+		err_clear(&e);
+	else if (e.class == ERR_OK)
+		err_setc(&e, ERR_INTERNAL, "%s failed", r->call.cmd->name);
+reply:
+	put_status(&c->out, &e);
+	req_free(r);
+}
+
+static bool is_cancel(const char *line, size_t len)
+{
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	return len == 6 && !memcmp(line, "cancel", 6);
+}
+
+/* Run queued lines in order until one is pending, output is over the
+ * high-water mark or input runs out. */
+static void client_process(struct ctl_client *c)
+{
+	while (!c->closing && buf_used(&c->out) < CTL_OUT_HIGH) {
+		char *head = buf_head(&c->in), *nl;
+		size_t used = buf_used(&c->in), len;
+
+		if (c->discarding) {
+			nl = memchr(head, '\n', used);
+			buf_consume(&c->in, nl ? (size_t)(nl - head) + 1 : used);
+			c->discarding = !nl;
+			if (!nl)
+				break;
+			continue;
+		}
+		nl = memchr(head, '\n', used < IN_LIMIT ? used : IN_LIMIT);
+		if (!nl && used > LINE_MAX_BYTES && !c->cur) {
+			struct err e = ERR_INIT;
+			err_setc(&e, ERR_TOO_LARGE,
+				 "line longer than %d bytes", LINE_MAX_BYTES);
+			put_status(&c->out, &e);
+			buf_reset(&c->in);
+			c->discarding = true;
+			mark_dirty(c);
+			continue;
+		}
+		if (!nl && !(c->eof && used && !c->cur))
+			break;
+		len = nl ? (size_t)(nl - head) : used; /* EOF ends a last line */
+		if (c->cur) {
+			if (!c->cur->ops || !is_cancel(head, len))
+				break; /* waits for the pending request */
+			buf_consume(&c->in, len + 1);
+			stream_end(c->cur, NULL);
+			continue;
+		}
+		if (!is_cancel(head, len)) /* a late cancel is ignored */
+			dispatch(c, head, len);
+		buf_consume(&c->in, nl ? len + 1 : len);
+		mark_dirty(c);
+	}
+	buf_shrink(&c->in, READ_CHUNK);
+	client_update(c);
+}
+
+static void client_update(struct ctl_client *c)
+{
+	int ev = 0;
+
+	if (c->closing)
+		return;
+	if (!c->eof && buf_used(&c->in) < IN_LIMIT &&
+	    buf_used(&c->out) < CTL_OUT_HIGH)
+		ev |= EV_READ;
+	if (c->want_write)
+		ev |= EV_WRITE; /* stays armed until the kernel takes it all */
+	if (ev == c->events)
+		return;
+	ev_io_stop(daemon_ctx.loop, &c->io);
+	ev_io_set(&c->io, c->fd, ev);
+	c->events = ev;
+	if (ev)
+		ev_io_start(daemon_ctx.loop, &c->io);
+}
+
+static void keep_fds(struct ctl_client *c, struct msghdr *m)
+{
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(m); h; h = CMSG_NXTHDR(m, h)) {
+		int *fds = (int *)CMSG_DATA(h);
+		size_t n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (c->nfds < CTL_MAX_FDS)
+				c->fds[c->nfds++] = fds[i];
+			else
+				close(fds[i]); /* over the cap: refused */
+		}
+	}
+}
+
+/* One read per wake-up, so a flooding client cannot starve the others. */
+static void client_read(struct ctl_client *c)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
+	size_t room = IN_LIMIT + 1 - buf_used(&c->in);
+	struct iovec iov;
+	struct msghdr m = { 0 };
+	ssize_t n;
+
+	if (room > READ_CHUNK)
+		room = READ_CHUNK;
+	iov.iov_base = buf_reserve(&c->in, room);
+	iov.iov_len = room;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	n = recvmsg(c->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		client_close(c);
+		return;
+	}
+	keep_fds(c, &m);
+	if (n == 0) {
+		c->eof = true;
+		if (c->cur && c->cur->ops) /* a stream ends when its client does */
+			stream_end(c->cur, NULL);
+	}
+	c->in.len += (size_t)n;
+	client_process(c);
+	mark_dirty(c);
+}
+
+/* Write what the kernel takes; arm EV_WRITE only when it takes less. */
+static void client_flush(struct ctl_client *c)
+{
+	bool was_high = buf_used(&c->out) >= CTL_OUT_HIGH;
+
+	while (buf_used(&c->out)) {
+		ssize_t n = send(c->fd, buf_head(&c->out), buf_used(&c->out),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			client_close(c);
+			return;
+		}
+		buf_consume(&c->out, (size_t)n);
+	}
+	if (buf_used(&c->out) > CTL_OUT_HARD) {
+		log_warn("ctl: dropping client pid %d: %zu bytes unread",
+			 (int)c->cred.pid, buf_used(&c->out));
+		client_close(c);
+		return;
+	}
+	c->want_write = buf_used(&c->out) > 0;
+	if (!buf_used(&c->out))
+		buf_shrink(&c->out, READ_CHUNK);
+	if (was_high && buf_used(&c->out) < CTL_OUT_HIGH) {
+		if (c->cur)
+			ctl_req_wake(c->cur);
+		client_process(c);
+	}
+	if (c->eof && !c->cur && !buf_used(&c->in) && !buf_used(&c->out)) {
+		client_close(c); /* said all it asked for */
+		return;
+	}
+	client_update(c);
+}
+
+static void on_client(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_client *c = w->data;
+
+	if (revents & EV_READ)
+		client_read(c);
+	if (!c->closing && (revents & EV_WRITE))
+		client_flush(c);
+}
+
+/* Produce woken streams. Pops one at a time (a producer or a handler it
+ * triggers may end other streams) and at most a bounded number per pass, so
+ * a producer that wakes itself cannot hold the loop. */
+static void run_streams(void)
+{
+	struct ctl_req *r;
+	struct err e;
+
+	for (int budget = 1024; budget-- && (r = ctl.woken);) {
+		enum ctl_produce p;
+		struct ctl_client *c = r->c;
+
+		ctl.woken = r->next_woken;
+		r->woken = false;
+		if (!c || buf_used(&c->out) >= CTL_OUT_HIGH)
+			continue; /* resumed by client_flush when drained */
+		err_clear(&e);
+		p = r->ops->produce(r, r->ctx, &e);
+		if (p != CTL_MORE) {
+			stream_end(r, p == CTL_FAIL ? &e : NULL);
+			client_process(c);
+		}
+		mark_dirty(c);
+	}
+}
+
+static ev_idle again;
+
+static void on_again(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	ev_idle_stop(loop, w);
+}
+
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct ctl_client *c, *next;
+
+	run_streams();
+	while ((c = ctl.dirty)) {
+		ctl.dirty = c->next_dirty;
+		c->dirty = false;
+		if (c->closing)
+			continue;
+		if (!c->cur && buf_used(&c->in))
+			client_process(c);
+		client_flush(c);
+	}
+	for (c = ctl.dead; c; c = next) {
+		next = c->next;
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c);
+	}
+	ctl.dead = NULL;
+	if (ctl.woken || ctl.dirty)
+		ev_idle_start(loop, &again); /* come back before sleeping */
+}
+
+static bool peer_allowed(const struct ucred *cr)
+{
+	return cr->uid == 0 || cr->uid == geteuid() ||
+	       (daemon_ctx.cfg.sock_gid >= 0 &&
+		cr->gid == (gid_t)daemon_ctx.cfg.sock_gid);
+}
+
+static void refuse(int fd, const char *line)
+{
+	send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static void client_new(int fd)
+{
+	struct ctl_client *c;
+	socklen_t len = sizeof(struct ucred);
+	struct ucred cr;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		close(fd);
+		return;
+	}
+	if (!peer_allowed(&cr)) {
+		refuse(fd, "err denied permission denied\n");
+		return;
+	}
+	if (ctl.nclients >= CTL_MAX_CLIENTS) {
+		refuse(fd, "err busy too many clients\n");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
+	c->fd = fd;
+	c->cred = cr;
+	c->next = ctl.clients;
+	if (ctl.clients)
+		ctl.clients->prev = c;
+	ctl.clients = c;
+	ctl.nclients++;
+	ev_io_init(&c->io, on_client, fd, 0);
+	c->io.data = c;
+	client_update(c);
+}
+
+/* Accept a bounded batch; on EMFILE give up the reserve fd to accept and
+ * close one connection, so the backlog does not spin the loop. */
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(ctl.fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			client_new(fd);
+			continue;
+		}
+		if ((errno == EMFILE || errno == ENFILE) && ctl.reserve >= 0) {
+			close(ctl.reserve);
+			fd = accept4(ctl.fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				refuse(fd, "err busy out of file descriptors\n");
+			ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			log_warn("ctl: out of file descriptors");
+		}
+		return;
+	}
+}
+
+/* Refuse to start when another skiffd answers; remove a stale socket. */
+static int check_stale(const struct sockaddr_un *sa, struct err *e)
+{
+	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct stat sb;
+
+	if (lstat(sa->sun_path, &sb) < 0)
+		return 0;
+	if (!S_ISSOCK(sb.st_mode))
+		return err_setc(e, ERR_CONFLICT, "%s exists and is not a socket",
+				sa->sun_path);
+	if (s >= 0 && connect(s, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+		return err_setc(e, ERR_CONFLICT,
+				"another skiffd is listening on %s",
+				sa->sun_path);
+	if (unlink(sa->sun_path) < 0)
+		return err_set(e, errno, "remove stale socket %s",
+			       sa->sun_path);
+	return 0;
+}
+
+static int bind_socket(const struct sockaddr_un *sa, struct err *e)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	mode_t old;
+	int gid = daemon_ctx.cfg.sock_gid;
+
+	if (fd < 0)
+		return err_set(e, errno, "socket");
+	old = umask(0177);
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		umask(old);
+		err_set(e, errno, "bind %s", sa->sun_path);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (gid >= 0 && (chown(sa->sun_path, 0, (gid_t)gid) < 0 ||
+			 chmod(sa->sun_path, 0660) < 0))
+		log_warn("ctl: group access to %s: %s", sa->sun_path,
+			 strerror(errno));
+	if (listen(fd, SOMAXCONN) < 0) {
+		err_set(e, errno, "listen %s", sa->sun_path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int ctl_listen(const char *path, struct err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_setc(e, ERR_INVALID, "socket path too long: %s",
+				path);
+	strcpy(sa.sun_path, path);
+	if (check_stale(&sa, e) < 0)
+		return -1;
+	ctl.fd = bind_socket(&sa, e);
+	if (ctl.fd < 0)
+		return -1;
+	ctl.path = strdup(path);
+	ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_io_init(&ctl.io, on_accept, ctl.fd, EV_READ);
+	ev_io_start(daemon_ctx.loop, &ctl.io);
+	ev_prepare_init(&ctl.prep, on_prepare);
+	ev_prepare_start(daemon_ctx.loop, &ctl.prep);
+	ev_idle_init(&again, on_again);
+	return 0;
+}
+
+/* Stop accepting, give every stream one last produce (so `events` sees
+ * the shutdown), flush what the kernel takes and drop every client. */
+void ctl_shutdown(void)
+{
+	if (ctl.fd >= 0) {
+		ev_io_stop(daemon_ctx.loop, &ctl.io);
+		close(ctl.fd);
+		ctl.fd = -1;
+		unlink(ctl.path);
+	}
+	for (struct ctl_client *c = ctl.clients; c; c = c->next)
+		if (c->cur && c->cur->ops)
+			ctl_req_wake(c->cur);
+	run_streams();
+	for (struct ctl_client *c = ctl.clients, *next; c; c = next) {
+		next = c->next; /* client_flush may close c */
+		if (c->cur && c->cur->ops)
+			stream_end(c->cur, NULL);
+		client_flush(c);
+	}
+	while (ctl.clients)
+		client_close(ctl.clients);
+	on_prepare(daemon_ctx.loop, &ctl.prep, 0); /* frees the dead */
+}
+
+void ctl_close(void)
+{
+	ctl_shutdown();
+	ev_prepare_stop(daemon_ctx.loop, &ctl.prep);
+	ev_idle_stop(daemon_ctx.loop, &again);
+	if (ctl.reserve >= 0)
+		close(ctl.reserve);
+	ctl.reserve = -1;
+	free(ctl.path);
+	ctl.path = NULL;
+}

@@ -1,0 +1,337 @@
+/* main.c - skiffd: flags and config, PID 1 or subreaper, the loop.
+ *
+ * Owns daemon_ctx, the signalfd and its watcher, and the shutdown
+ * sequence: modules stop in reverse start order (each may take time,
+ * e.g. to stop containers), then the control socket closes and the loop
+ * ends; pending state commits are made durable before exit. */
+#include <ev.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "builtin.h"
+#include "bus.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "host.h"
+#include "module.h"
+#include "pid1.h"
+#include "proc.h"
+#include "store.h"
+
+#define SHUTDOWN_TIMEOUT 90.0
+#ifndef SKIFF_VERSION
+#define SKIFF_VERSION_STR "0.1.0"
+#else
+#define SKIFF_VERSION_STR SKIFF_VERSION
+#endif
+
+struct daemon daemon_ctx;
+
+static struct {
+	int sfd;
+	ev_io sio;
+	ev_timer stop_timer, kick;
+	size_t stopping; /* modules still stopping */
+	bool loop_done;
+} m = { .sfd = -1 };
+
+int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void stop_done_all(void)
+{
+	if (m.loop_done)
+		return;
+	m.loop_done = true;
+	ev_timer_stop(daemon_ctx.loop, &m.stop_timer);
+	ctl_shutdown();
+	ev_break(daemon_ctx.loop, EVBREAK_ALL);
+}
+
+/* Modules stop one after another, last started first. */
+static void stop_next(void)
+{
+	while (m.stopping > 0) {
+		const struct module *mod = modules[--m.stopping];
+		if (mod->stop) {
+			log_info("stopping module %s", mod->name);
+			mod->stop(stop_next);
+			return;
+		}
+	}
+	stop_done_all();
+}
+
+static void on_stop_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	log_err("modules did not stop in %.0fs; exiting anyway",
+		SHUTDOWN_TIMEOUT);
+	stop_done_all();
+}
+
+static void on_kick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	m.stopping = modules_count;
+	ev_timer_init(&m.stop_timer, on_stop_timeout, SHUTDOWN_TIMEOUT, 0);
+	ev_timer_start(loop, &m.stop_timer);
+	stop_next();
+}
+
+/* Deferred by one loop turn so the `ok` of `shutdown` is sent first. */
+void daemon_shutdown(int reason)
+{
+	if (daemon_ctx.shutting_down)
+		return;
+	daemon_ctx.shutting_down = true;
+	daemon_ctx.shutdown_reason = reason;
+	log_info("shutting down%s%s", reason ? " on SIG" : "",
+		 reason ? sigabbrev_np(reason) : "");
+	bus_publish("daemon", "shutdown", "", NULL);
+	ev_timer_init(&m.kick, on_kick, 0, 0);
+	ev_timer_start(daemon_ctx.loop, &m.kick);
+}
+
+static void reload(void)
+{
+	struct config c;
+	struct err e = ERR_INIT;
+
+	config_defaults(&c);
+	if (daemon_ctx.cfg.path &&
+	    config_load(&c, daemon_ctx.cfg.path, false, &e) < 0) {
+		log_err("reload refused: %s", e.msg);
+		config_free(&c);
+		return;
+	}
+	log_threshold = c.log_level;
+	daemon_ctx.cfg.log_level = c.log_level;
+	config_free(&c);
+	for (size_t i = 0; i < modules_count; i++)
+		if (modules[i]->reload && modules[i]->reload(&e) < 0)
+			log_err("reload %s: %s", modules[i]->name, e.msg);
+	bus_publish("daemon", "reload", "", NULL);
+}
+
+static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m.sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			proc_reap_orphans();
+			break;
+		case SIGHUP:
+			reload();
+			break;
+		default: /* SIGTERM, SIGINT, SIGQUIT */
+			daemon_shutdown((int)si.ssi_signo);
+		}
+	}
+}
+
+/* Block the handled signals and read them from one signalfd; SIGPIPE is
+ * ignored (sockets use MSG_NOSIGNAL; children restore it). */
+static int signals_setup(struct err *e)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	m.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (m.sfd < 0)
+		return err_set(e, errno, "signalfd");
+	ev_io_init(&m.sio, on_signal, m.sfd, EV_READ);
+	ev_io_start(daemon_ctx.loop, &m.sio);
+	return 0;
+}
+
+static int modules_init_start(struct err *e)
+{
+	for (size_t i = 0; i < modules_count; i++) {
+		cmd_register(modules[i]->commands);
+		for (const struct bus_sub *s = modules[i]->subs; s && s->fn;
+		     s++)
+			bus_subscribe(s);
+	}
+	for (size_t i = 0; i < modules_count; i++)
+		if (modules[i]->init && modules[i]->init(e) < 0)
+			return err_wrap(e, "module %s", modules[i]->name);
+	for (size_t i = 0; i < modules_count; i++)
+		if (modules[i]->start && modules[i]->start(e) < 0)
+			return err_wrap(e, "module %s", modules[i]->name);
+	return 0;
+}
+
+static int run(struct err *e)
+{
+	const struct config *c = &daemon_ctx.cfg;
+
+	daemon_ctx.loop = ev_loop_new(EVFLAG_NOSIGMASK | EVFLAG_AUTO);
+	if (!daemon_ctx.loop)
+		return err_setc(e, ERR_INTERNAL, "cannot create the event loop");
+	daemon_ctx.started_ns = now_ns();
+	daemon_ctx.started_mono_ns = mono_ns();
+	if (signals_setup(e) < 0)
+		return -1;
+	if (mkdir(c->run_dir, 0711) < 0 && errno != EEXIST)
+		return err_set(e, errno, "mkdir %s", c->run_dir);
+	if (store_open(c->root, e) < 0)
+		return -1;
+	host_probe(c->root);
+	builtin_register();
+	if (modules_init_start(e) < 0 || ctl_listen(c->sock, e) < 0)
+		return -1;
+	log_info("skiffd ready on %s (root %s, %zu modules)", c->sock, c->root,
+		 modules_count);
+	bus_publish("daemon", "start", "", NULL);
+	ev_run(daemon_ctx.loop, 0);
+	ctl_close();
+	store_close();
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: skiffd [OPTIONS]\n\n"
+		"The skiff container engine daemon.\n\n"
+		"  --config FILE     daemon config (default "
+		"/etc/skiff/skiffd.json)\n"
+		"  --root DIR        durable state (default /var/lib/skiff, "
+		"env SKIFF_ROOT)\n"
+		"  --run-dir DIR     runtime state (default /run/skiff)\n"
+		"  --sock PATH       control socket (default "
+		"/run/skiff/skiff.sock, env SKIFF_SOCK)\n"
+		"  --log-level L     error, warn, info or debug\n"
+		"  --init            act as init even when not PID 1\n"
+		"  --commands-md     print the command reference (Markdown)\n"
+		"  --version         print the version\n");
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+}
+
+enum { O_ROOT = 1, O_RUN, O_SOCK, O_LEVEL, O_CONFIG, O_INIT, O_MD, O_VER,
+       O_HELP };
+
+/* Flags win over the environment, which wins over the config file. */
+static int parse_flags(int argc, char **argv, bool *init, struct err *e)
+{
+	static const struct option opts[] = {
+		{ "root", 1, 0, O_ROOT },     { "run-dir", 1, 0, O_RUN },
+		{ "sock", 1, 0, O_SOCK },     { "log-level", 1, 0, O_LEVEL },
+		{ "config", 1, 0, O_CONFIG }, { "init", 0, 0, O_INIT },
+		{ "commands-md", 0, 0, O_MD }, { "version", 0, 0, O_VER },
+		{ "help", 0, 0, O_HELP },     { 0, 0, 0, 0 },
+	};
+	struct config *c = &daemon_ctx.cfg;
+	const char *cfg = NULL, *root = getenv("SKIFF_ROOT"),
+		   *sock = getenv("SKIFF_SOCK"), *run_dir = NULL, *level = NULL;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case O_ROOT: root = optarg; break;
+		case O_RUN: run_dir = optarg; break;
+		case O_SOCK: sock = optarg; break;
+		case O_LEVEL: level = optarg; break;
+		case O_CONFIG: cfg = optarg; break;
+		case O_INIT: *init = true; break;
+		case O_MD: return 2;
+		case O_VER: return 3;
+		case O_HELP: return 4;
+		default: return err_setc(e, ERR_INVALID, "bad flags (see --help)");
+		}
+	}
+	if (optind < argc)
+		return err_setc(e, ERR_INVALID, "unexpected argument \"%s\"",
+				argv[optind]);
+	config_defaults(c);
+	if (config_load(c, cfg ? cfg : "/etc/skiff/skiffd.json", !cfg, e) < 0)
+		return -1;
+	if (root)
+		set_str(&c->root, root);
+	if (run_dir)
+		set_str(&c->run_dir, run_dir);
+	if (sock)
+		set_str(&c->sock, sock);
+	if (level && log_level_parse(level, &c->log_level) < 0)
+		return err_setc(e, ERR_INVALID, "--log-level %s: expected "
+				"error, warn, info or debug", level);
+	log_threshold = c->log_level;
+	return 0;
+}
+
+static int print_commands_md(void)
+{
+	struct buf b = { 0 };
+
+	builtin_register();
+	for (size_t i = 0; i < modules_count; i++)
+		cmd_register(modules[i]->commands);
+	cmd_markdown(&b);
+	fwrite(buf_head(&b), 1, buf_used(&b), stdout);
+	buf_free(&b);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct err e = ERR_INIT;
+	bool init = false;
+	int rc = parse_flags(argc, argv, &init, &e);
+
+	if (rc < 0) {
+		fprintf(stderr, "skiffd: %s\n", e.msg);
+		return 2;
+	}
+	if (rc == 2)
+		return print_commands_md();
+	if (rc == 3)
+		return printf("skiffd %s\n", SKIFF_VERSION_STR) < 0;
+	if (rc == 4)
+		return usage(stdout), 0;
+	if (getpid() == 1 || init) {
+		pid1_run(daemon_ctx.cfg.run_dir, pid1_is_host_init());
+		daemon_ctx.init_mode = true; /* here only in the daemon child */
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (run(&e) < 0) {
+		log_err("%s", e.msg);
+		return 1;
+	}
+	config_free(&daemon_ctx.cfg);
+	return 0;
+}
