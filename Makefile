@@ -82,7 +82,7 @@ $(BUILD)/skiff: $(CLI_OBJ)
 # A unit test links everything but main(): it can test any layer.
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS_D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(LDFLAGS) -lcmocka $(LIBS_D)
 
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN)

@@ -287,12 +287,14 @@ static int check_arity(const struct command *c, int n, struct err *e)
 				c->max_pos == c->min_pos ? "exactly" : "at least",
 				c->min_pos, c->min_pos == 1 ? "" : "s", c->name,
 				c->usage ? c->usage : "");
-	if (c->max_pos >= 0 && n > c->max_pos)
+	if (c->max_pos == 0 && n > 0)
 		return err_setc(e, ERR_INVALID,
-				"\"skiff %s\" accepts %s %d argument%s "
+				"\"skiff %s\" accepts no arguments", c->name);
+	if (c->max_pos > 0 && n > c->max_pos)
+		return err_setc(e, ERR_INVALID,
+				"\"skiff %s\" accepts at most %d argument%s "
 				"(usage: skiff %s %s)",
-				c->name, c->max_pos ? "at most" : "no",
-				c->max_pos, c->max_pos == 1 ? "" : "s",
+				c->name, c->max_pos, c->max_pos == 1 ? "" : "s",
 				c->name, c->usage ? c->usage : "");
 	return 0;
 }

@@ -474,6 +474,11 @@ unsigned store_pending(void)
 	return st.pending;
 }
 
+int store_writer_pid(void)
+{
+	return st.writer ? proc_pid(st.writer) : 0;
+}
+
 /* At exit: wait (blocking; the loop is over) until every commit is
  * durable, then let the writer see EOF. */
 void store_close(void)
@@ -534,6 +539,9 @@ static void load_one(int dirfd, const char *kind, const char *name,
 			     : NULL;
 
 	if (!tree) {
+		for (char *c = errbuf; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
 		log_err("store: %s/%s/%s does not parse (%s); moved aside as "
 			".bad", st.root, kind, name, text ? errbuf : "unreadable");
 		snprintf(bad, sizeof(bad), "%s.bad", name);

@@ -37,5 +37,7 @@ int store_load(const char *kind,
 	       void *ctx, struct err *e);
 /* Commits waiting for the writer (for `info`). */
 unsigned store_pending(void);
+/* The writer process's pid, 0 if none is running (for `info`, tests). */
+int store_writer_pid(void);
 
 #endif
