@@ -6,6 +6,7 @@
 #   make asan         the same tests with AddressSanitizer + UBSan
 #   make fuzz         libFuzzer targets (clang), each for FUZZ_SECONDS
 #   make bench        benchmarks; figures into docs/benchmarks.md
+#   make demo         start skiffd in a temp root and drive it
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make MODULES="supervisor"   choose the compiled-in modules (start order)
 
@@ -51,7 +52,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps check unit integration asan fuzz bench install lint clean docs
+.PHONY: all deps check unit integration asan fuzz bench install lint clean docs demo
 all: $(BUILD)/skiffd $(BUILD)/skiff
 
 $(BUILD)/%.o: %.c
@@ -103,6 +104,9 @@ fuzz:
 	  $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 \
 	    $(BUILD)/fuzz/corpus-$$n $$seeds 2>&1 | tail -n 12; \
 	done
+
+demo: all
+	@tools/demo
 
 bench: all
 	@BUILD=$(BUILD) bench/run

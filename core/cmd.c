@@ -412,7 +412,7 @@ static void md_one(const struct command *c, void *ctx)
 {
 	struct buf *out = ctx;
 
-	buf_printf(out, "## `%s`\n\n```\nskiff %s%s%s\n```\n\n%s", c->name,
+	buf_printf(out, "## `%s`\n\n```\nskiff %s%s%s\n```\n\n%s.", c->name,
 		   c->name, c->usage ? " " : "", c->usage ? c->usage : "",
 		   c->summary);
 	if (c->cmd_flags & CMD_STREAMS)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Static rules (tests/lint) and docs/commands.md in step with the table.
+cd "$TOP" || exit 1
+if out=$(tests/lint 2>&1); then echo "ok - lint: $(echo "$out" | tail -n1)"; else echo "$out"; echo "not ok - lint"; fi
+if "$SKIFFD" --commands-md | diff -u docs/commands.md - >/dev/null; then
+	echo "ok - docs/commands.md matches the command table"
+else
+	echo "not ok - docs/commands.md is stale: run make docs"
+fi
