@@ -23,12 +23,14 @@ MODULES ?= $(filter $(notdir $(wildcard modules/*)),$(MODULE_ORDER)) \
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP
-LDFLAGS += -pie -Wl,-z,relro,-z,now
+# OPT and SAN are ours; CFLAGS/LDFLAGS from the command line are added last.
+OPT ?= -O2 -g
 SAN ?=
-CFLAGS += $(SAN)
-LDFLAGS += $(SAN)
+VERSION := 0.1.0
+GIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
+	-DSKIFF_VERSION='"$(VERSION)"' -DSKIFF_GIT='"$(GIT)"' $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
 PC_LIBS := yajl libseccomp libcap libzstd
@@ -57,7 +59,7 @@ all: $(BUILD)/skiffd $(BUILD)/skiff
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # modules[] in start order, generated from MODULES.
 $(GEN_MODULES): FORCE
@@ -71,26 +73,28 @@ $(GEN_MODULES): FORCE
 	   echo 'const size_t modules_count = sizeof(modules) / sizeof(modules[0]) - 1;'; \
 	 } > $@.new; cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 $(BUILD)/gen/modules_gen.o: $(GEN_MODULES)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 FORCE:
+$(BUILD)/core/builtin.o: FORCE # carries the git commit for `version`
 
 $(BUILD)/skiffd: $(BUILD)/core/main.o $(DAEMON_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_D)
 
 $(BUILD)/skiff: $(CLI_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_C)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_C)
 
 # A unit test links everything but main(): it can test any layer.
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(LDFLAGS) -lcmocka $(LIBS_D)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) -lcmocka $(LIBS_D)
 
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN)
 	@BUILD=$(BUILD) tests/run
 
 asan:
-	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CFLAGS="-O1 -g" check
+	$(MAKE) BUILD=build-asan OPT="-O1 -g" \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" check
 
 # libFuzzer targets link the library layers only (no daemon, no loop).
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined

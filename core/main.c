@@ -32,9 +32,7 @@ static struct {
 } m = { .sfd = -1 };
 
 #ifndef SKIFF_VERSION
-#define SKIFF_VERSION_STR "0.1.0"
-#else
-#define SKIFF_VERSION_STR SKIFF_VERSION
+#define SKIFF_VERSION "0.1.0"
 #endif
 
 static void reload(void)
@@ -244,7 +242,7 @@ int main(int argc, char **argv)
 	if (rc == 2)
 		return print_commands_md();
 	if (rc == 3)
-		return printf("skiffd %s\n", SKIFF_VERSION_STR) < 0;
+		return printf("skiffd %s\n", SKIFF_VERSION) < 0;
 	if (rc == 4)
 		return usage(stdout), 0;
 	if (getpid() == 1 || init) {
