@@ -413,6 +413,8 @@ static void client_read(struct ctl_client *c)
 	struct msghdr m = { 0 };
 	ssize_t n;
 
+	if (buf_used(&c->in) > IN_LIMIT)
+		return; /* full: reading resumes once lines are consumed */
 	if (room > READ_CHUNK)
 		room = READ_CHUNK;
 	iov.iov_base = buf_reserve(&c->in, room);
