@@ -183,51 +183,47 @@ struct ev_stream {
 	const struct strlist *filter;
 };
 
-static bool filter_key_ok(const char *f)
+enum { F_TYPE, F_ACTION, F_ID, F_COUNT };
+
+/* Which event field a filter names (-1: none); *val gets its value. */
+static int filter_field(const char *f, const char **val)
 {
-	static const char *const keys[] = { "type=", "action=", "event=",
-					     "id=", "container=" };
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (!strncmp(f, keys[i], strlen(keys[i])))
-			return true;
-	return false;
+	static const struct {
+		const char *key;
+		int field;
+	} keys[] = { { "type=", F_TYPE },     { "action=", F_ACTION },
+		     { "event=", F_ACTION },  { "id=", F_ID },
+		     { "container=", F_ID } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		size_t n = strlen(keys[i].key);
+		if (!strncmp(f, keys[i].key, n)) {
+			*val = f + n;
+			return keys[i].field;
+		}
+	}
+	return -1;
 }
 
-/* Field of ev that a filter key names. */
-static const char *ev_field(const struct bus_event *ev, const char *key,
-			    size_t klen)
-{
-	if (klen == 4 && !memcmp(key, "type", 4))
-		return ev->type;
-	if ((klen == 6 && !memcmp(key, "action", 6)) ||
-	    (klen == 5 && !memcmp(key, "event", 5)))
-		return ev->action;
-	return ev->id; /* id=, container= */
-}
-
-/* Docker's rule: values of one key are OR'ed, different keys AND'ed. */
+/* Docker's rule: values of one key are OR'ed, different keys AND'ed; an
+ * id matches by prefix. */
 static bool ev_match(const struct ev_stream *s, const struct bus_event *ev)
 {
-	const struct strlist *f = s->filter;
+	const char *fields[F_COUNT] = { ev->type, ev->action, ev->id }, *val;
+	bool named[F_COUNT] = { 0 }, hit[F_COUNT] = { 0 };
 
 	if (ev->time_ns < s->since_ns)
 		return false;
-	for (int i = 0; i < f->n; i++) {
-		size_t klen = strcspn(f->v[i], "=");
-		bool any = false;
-		for (int j = 0; j < f->n && !any; j++) {
-			const char *val = f->v[j] + klen + 1;
-			const char *field;
-			if (strncmp(f->v[j], f->v[i], klen + 1))
-				continue;
-			field = ev_field(ev, f->v[i], klen);
-			any = !strcmp(field, val) ||
-			      (klen != 4 && klen != 6 && klen != 5 &&
-			       !strncmp(field, val, strlen(val)) && *val);
-		}
-		if (!any)
-			return false;
+	for (int i = 0; i < s->filter->n; i++) {
+		int k = filter_field(s->filter->v[i], &val);
+		named[k] = true;
+		hit[k] |= k == F_ID ? *val && !strncmp(fields[k], val,
+							 strlen(val))
+				    : !strcmp(fields[k], val);
 	}
+	for (int k = 0; k < F_COUNT; k++)
+		if (named[k] && !hit[k])
+			return false;
 	return true;
 }
 
@@ -294,11 +290,12 @@ static int do_events(struct ctl_req *r, void *args, struct err *e)
 {
 	struct events_args *a = args;
 	struct ev_stream *s;
+	const char *val;
 	int64_t since;
 	uint64_t last = bus_last_seq();
 
 	for (int i = 0; i < a->filter.n; i++)
-		if (!filter_key_ok(a->filter.v[i]))
+		if (filter_field(a->filter.v[i], &val) < 0)
 			return err_setc(e, ERR_INVALID,
 					"invalid filter \"%s\" (use type=, "
 					"action=, id=)", a->filter.v[i]);
