@@ -37,6 +37,11 @@
 #endif
 
 #define DEFAULT_SOCK "/run/skiff/skiff.sock"
+/* The CLI's own usage; the commands' help comes from skiffd. */
+#define USAGE                                                             \
+	"usage: skiff [--sock PATH | -H PATH] [--json] COMMAND [ARG...]\n" \
+	"       skiff --version | --help [COMMAND]\n"                       \
+	"The socket is --sock, else $SKIFF_SOCK, else " DEFAULT_SOCK ".\n"
 #define REPLY_LINE_MAX (16u * 1024 * 1024) /* longest reply line we take */
 #define READ_CHUNK (64 * 1024)
 #define MAX_DEPTH 64 /* nesting rendered before "..." */
@@ -62,12 +67,21 @@ static const struct stream_verb {
 	{ "logs", "follow", 'f', NULL },
 };
 
+/* Object nouns that may come before a verb, as in docker's `container
+ * logs` or `image inspect`: the verb is then the second word. */
+static const char *const groups[] = {
+	"container", "image", "network", "volume", "service",
+	"node",	     "secret", "stack",	 "system",
+};
+
 struct opts {
 	const char *sock;
 	bool json;    /* print data lines as received */
 	bool version; /* print the client version first */
+	bool help;    /* the request is `help`: say our usage if it fails */
 	int argc;     /* the request's words */
 	char **argv;  /* allocated array of pointers into main's argv */
+	int verb;     /* index of the verb in argv (after a group noun) */
 };
 
 struct client {
@@ -119,7 +133,6 @@ static const char *sock_path(const char *s)
 /* Global options come before the verb; everything after is the request. */
 static int parse_opts(int argc, char **argv, struct opts *o, struct err *e)
 {
-	bool help = false;
 	int i;
 
 	o->sock = getenv("SKIFF_SOCK");
@@ -133,7 +146,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct err *e)
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			help = true;
+			o->help = true;
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
 			o->version = true;
 		} else if (!strcmp(a, "--sock") || !strcmp(a, "-H")) {
@@ -154,9 +167,15 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct err *e)
 	o->sock = sock_path(o->sock);
 	if (o->version)
 		return set_words(o, "version", 0, NULL);
-	if (help || i == argc)
-		return set_words(o, "help", argc - i, argv + i);
-	return set_words(o, NULL, argc - i, argv + i);
+	o->help = o->help || i == argc;
+	return set_words(o, o->help ? "help" : NULL, argc - i, argv + i);
+}
+
+static void find_verb(struct opts *o)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(groups) && o->argc > 1; i++)
+		if (!strcmp(o->argv[0], groups[i]))
+			o->verb = 1;
 }
 
 /* Is --name (or -c in a cluster of short flags) given after the verb? The
@@ -166,7 +185,7 @@ static bool flag_given(const struct opts *o, const char *name, char c)
 	size_t n = strlen(name);
 	bool on = false;
 
-	for (int i = 1; i < o->argc; i++) {
+	for (int i = o->verb + 1; i < o->argc; i++) {
 		const char *a = o->argv[i];
 		if (!strcmp(a, "--"))
 			break;
@@ -191,7 +210,7 @@ static bool streams(const struct opts *o)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(stream_verbs); i++) {
 		const struct stream_verb *s = &stream_verbs[i];
-		if (strcmp(o->argv[0], s->verb))
+		if (strcmp(o->argv[o->verb], s->verb))
 			continue;
 		if (s->with)
 			return flag_given(o, s->with, s->with_short);
@@ -202,12 +221,9 @@ static bool streams(const struct opts *o)
 	return false;
 }
 
-/* `inspect`, `image inspect`, `network inspect`, ... */
-static bool is_inspect(const struct opts *o)
+static bool is_verb(const struct opts *o, const char *verb)
 {
-	return !strcmp(o->argv[0], "inspect") ||
-	       (o->argc > 1 && o->argv[0][0] != '-' &&
-		!strcmp(o->argv[1], "inspect"));
+	return !strcmp(o->argv[o->verb], verb);
 }
 
 /* ---- the socket ---- */
@@ -521,6 +537,8 @@ static void table(struct client *c, struct buf *out)
 
 	if (!width)
 		abort();
+	if (!ncol)
+		return;
 	for (size_t k = 0; k < ncol; k++) {
 		const char *key = first->u.object.keys[k];
 		width[k] = text_width(key, strlen(key));
@@ -914,8 +932,8 @@ static int client_run(struct client *c, struct err *e)
 	if (!c->gen)
 		abort();
 	c->streaming = streams(c->o);
-	c->events = !strcmp(c->o->argv[0], "events");
-	c->inspect = is_inspect(c->o);
+	c->events = is_verb(c->o, "events");
+	c->inspect = is_verb(c->o, "inspect");
 	if (c->streaming && (c->sigfd = sigint_fd(e)) < 0)
 		return -1;
 	c->fd = sock_connect(c->o->sock, e);
@@ -942,6 +960,7 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_opts(argc, argv, &o, &e) == 0) {
+		find_verb(&o);
 		if (o.version)
 			print_version(&o);
 		r = client_run(&c, &e);
@@ -949,6 +968,8 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		fflush(stdout);
 		fprintf(stderr, "skiff: %s\n", e.msg);
+		if (o.help)
+			fputs(USAGE, stderr);
 		r = EXIT_DAEMON;
 	}
 	client_free(&c);
