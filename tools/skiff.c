@@ -44,7 +44,8 @@
 	"The socket is --sock, else $SKIFF_SOCK, else " DEFAULT_SOCK ".\n"
 #define REPLY_LINE_MAX (16u * 1024 * 1024) /* longest reply line we take */
 #define READ_CHUNK (64 * 1024)
-#define MAX_DEPTH 64 /* nesting rendered before "..." */
+#define MAX_DEPTH 64 /* nesting laid out; deeper values are cut off */
+#define JSON_DEPTH_MAX 1000 /* nesting accepted in a reply line */
 #define COL_GAP 3    /* spaces between table columns, as docker */
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_DAEMON = 125, EXIT_INT = 130 };
@@ -704,13 +705,38 @@ static void keep_obj(struct client *c, yajl_val obj)
 	c->objs[c->nobjs++] = obj;
 }
 
+/* yajl_tree builds any depth but frees it recursively: refuse lines nested
+ * deeper than a reply ever is before they reach it. Brackets in strings
+ * do not count. */
+static bool depth_ok(const char *s)
+{
+	bool in_str = false;
+	int depth = 0;
+
+	for (; *s; s++) {
+		if (in_str && *s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			in_str = !in_str;
+		else if (!in_str && (*s == '{' || *s == '['))
+			depth++;
+		else if (!in_str && (*s == '}' || *s == ']'))
+			depth--;
+		if (depth > JSON_DEPTH_MAX)
+			return false;
+	}
+	return true;
+}
+
 static int on_data(struct client *c, const char *line, struct err *e)
 {
-	char why[128];
-	yajl_val obj = yajl_tree_parse(line, why, sizeof(why));
+	char why[128] = "nested too deep";
+	yajl_val obj = NULL;
 	bool done;
 	int r;
 
+	if (depth_ok(line))
+		obj = yajl_tree_parse(line, why, sizeof(why));
 	if (!YAJL_IS_OBJECT(obj)) {
 		yajl_tree_free(obj);
 		if (obj)
