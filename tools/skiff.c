@@ -653,8 +653,8 @@ static void pairs_line(struct client *c, yajl_val obj, struct buf *out)
 
 /* ---- output ---- */
 
-/* Write c->out to stdout. Returns MORE, or an exit status when stdout is
- * gone (a closed pipe ends us quietly, like any filter). */
+/* Write c->out to f (stdout or stderr). Returns MORE, or an exit status
+ * when f is gone (a closed pipe ends us quietly, like any filter). */
 static int out_flush(struct client *c, FILE *f)
 {
 	size_t n = buf_used(&c->out);
@@ -746,19 +746,16 @@ static int on_data(struct client *c, const char *line, struct err *e)
 				(int)strcspn(why, "\n"), why);
 	}
 	r = raw_text(c, obj, &done);
-	if (done || !c->streaming) {
-		if (done)
-			yajl_tree_free(obj);
-		else
-			keep_obj(c, obj);
-		return r;
+	if (!done && !c->streaming) {
+		keep_obj(c, obj); /* laid out at the status line */
+		return MORE;
 	}
-	if (c->events)
+	if (!done && c->events)
 		event_line(c, obj, &c->out);
-	else
+	else if (!done)
 		pairs_line(c, obj, &c->out);
 	yajl_tree_free(obj);
-	return MORE;
+	return r;
 }
 
 /* Lay out the objects of a non-streaming reply, once it has ended. */
