@@ -108,6 +108,8 @@ static void buf_freep(struct buf *b)
 
 /* ---- options ---- */
 
+/* The request's words: argv after our options, behind an optional verb
+ * of our own (help, version). */
 static int set_words(struct opts *o, const char *verb, int argc, char **argv)
 {
 	int n = 0;
@@ -282,15 +284,6 @@ static int send_all(int fd, const char *p, size_t n, struct err *e)
 		n -= (size_t)w;
 	}
 	return 0;
-}
-
-static int send_request(const struct client *c, struct err *e)
-{
-	_cleanup_buf_ struct buf line = { 0 };
-
-	if (line_quote(&line, c->o->argc, c->o->argv, e) < 0)
-		return -1;
-	return send_all(c->fd, buf_head(&line), buf_used(&line), e);
 }
 
 /* Block SIGINT and take it from a signalfd, so ctrl-c during a stream
@@ -819,7 +812,10 @@ static int on_line(struct client *c, char *line, size_t len, struct err *e)
 
 /* ---- the reply loop ---- */
 
-/* Handle every complete line in c->in. */
+/* Handle every complete line in c->in. c->scanned remembers how much of
+ * a partial line was searched already, so a long line arriving in many
+ * reads costs linear time; a line over REPLY_LINE_MAX is a protocol error
+ * whether or not its LF has come. */
 static int drain_lines(struct client *c, struct err *e)
 {
 	char *head, *nl;
@@ -904,6 +900,10 @@ static int read_some(struct client *c, struct err *e)
 	return n > 0;
 }
 
+/* Read and render the reply up to its status line. Output is flushed
+ * before each wait, so streams show up as they come. Returns the exit
+ * status, or -1 with e set when skiffd breaks the protocol or vanishes
+ * (after our `cancel`, vanishing is a normal end). */
 static int read_reply(struct client *c, struct err *e)
 {
 	int r;
@@ -949,8 +949,17 @@ static void client_free(struct client *c)
 		close(c->sigfd);
 }
 
+/* Send the request and read its reply. A bad argv is refused before we
+ * connect; SIGINT is caught from before the request leaves, so no ctrl-c
+ * during a stream is lost. */
 static int client_run(struct client *c, struct err *e)
 {
+	_cleanup_buf_ struct buf line = { 0 };
+	struct err late = ERR_INIT;
+	int r;
+
+	if (line_quote(&line, c->o->argc, c->o->argv, e) < 0)
+		return -1;
 	c->gen = yajl_gen_alloc(NULL);
 	if (!c->gen)
 		abort();
@@ -960,9 +969,14 @@ static int client_run(struct client *c, struct err *e)
 	if (c->streaming && (c->sigfd = sigint_fd(e)) < 0)
 		return -1;
 	c->fd = sock_connect(c->o->sock, e);
-	if (c->fd < 0 || send_request(c, e) < 0)
+	if (c->fd < 0)
 		return -1;
-	return read_reply(c, e);
+	if (!send_all(c->fd, buf_head(&line), buf_used(&line), e))
+		return read_reply(c, e);
+	/* skiffd may have refused the request and closed: show its answer
+	 * if it left one, else the write error. */
+	r = read_reply(c, &late);
+	return r >= 0 ? r : -1;
 }
 
 static void print_version(const struct opts *o)
