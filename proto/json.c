@@ -1,6 +1,7 @@
 /* json.c - NDJSON writer over yajl_gen (see json.h). */
 #include "json.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,10 +104,28 @@ void jw_uint(struct jw *w, const char *key, unsigned long long val)
 	yajl_gen_number(w->g, num, (size_t)n);
 }
 
+/* JSON has no NaN or infinity: they become null (yajl_gen_double would
+ * refuse them and leave the key without a value, breaking the object).
+ * Finite values get the shortest digits that read back to the same double,
+ * so 0.1 is "0.1", not yajl's "%.20g" noise. */
 void jw_double(struct jw *w, const char *key, double val)
 {
+	char num[32];
+	int n = 0;
+
 	jw_key(w, key);
-	yajl_gen_double(w->g, val);
+	if (!isfinite(val)) {
+		yajl_gen_null(w->g);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(num, sizeof(num), "%.*g", prec, val);
+		if (strtod(num, NULL) == val)
+			break;
+	}
+	if (!strpbrk(num, ".eE")) /* keep it a fraction for readers */
+		n += snprintf(num + n, sizeof(num) - (size_t)n, ".0");
+	yajl_gen_number(w->g, num, (size_t)n);
 }
 
 void jw_bool(struct jw *w, const char *key, bool val)

@@ -91,18 +91,20 @@ static char unescape(char c)
 	}
 }
 
-/* Check the whole line before splitting so errors name the first bad byte. */
+/* Check the whole line before splitting so errors name the first bad byte:
+ * UTF-8 is checked up to the first NUL, which is reported only if nothing
+ * before it is bad. */
 static int check_bytes(const char *line, size_t len, struct err *e)
 {
 	const char *nul = memchr(line, '\0', len);
-	size_t bad;
+	size_t end = nul ? (size_t)(nul - line) : len, bad;
 
-	if (nul)
-		return err_setc(e, ERR_INVALID, "NUL byte at column %zu",
-				(size_t)(nul - line) + 1);
-	if (!utf8_valid(line, len, &bad))
+	if (!utf8_valid(line, end, &bad))
 		return err_setc(e, ERR_INVALID, "invalid UTF-8 at column %zu",
 				bad + 1);
+	if (nul)
+		return err_setc(e, ERR_INVALID, "NUL byte at column %zu",
+				end + 1);
 	return 0;
 }
 

@@ -1,0 +1,1015 @@
+/* skiff.c - the skiff CLI: a thin front for skiffd's control socket.
+ *
+ * It quotes its own argv into one request line (proto/line.c), writes it
+ * to the daemon's UNIX socket and renders the reply: NDJSON data lines,
+ * then `ok` or `err CODE message` (DESIGN.md section 3). Grammar, help and
+ * error messages all come from the daemon's command table; the CLI only
+ * knows which verbs stream (stream_verbs below) and how to lay out JSON.
+ *
+ * Owns: the socket fd; a signalfd for SIGINT while a reply streams (SIGINT
+ * is blocked then, and becomes a `cancel` line); the input buffer, holding
+ * at most one reply line of up to REPLY_LINE_MAX bytes plus a read chunk;
+ * the parsed objects of a non-streaming reply, kept until its status line;
+ * one compact yajl generator for re-serialising nested values.
+ * Exit status: 0 on `ok`, 1 on `err`, 125 when skiffd cannot be reached or
+ * breaks the protocol (docker's convention). */
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "../core/base/buf.h"
+#include "../core/base/cleanup.h"
+#include "../core/base/err.h"
+#include "../proto/line.h"
+
+#ifndef SKIFF_VERSION
+#define SKIFF_VERSION "0.1.0-dev"
+#endif
+
+#define DEFAULT_SOCK "/run/skiff/skiff.sock"
+/* The CLI's own usage; the commands' help comes from skiffd. */
+#define USAGE                                                             \
+	"usage: skiff [--sock PATH | -H PATH] [--json] COMMAND [ARG...]\n" \
+	"       skiff --version | --help [COMMAND]\n"                       \
+	"The socket is --sock, else $SKIFF_SOCK, else " DEFAULT_SOCK ".\n"
+#define REPLY_LINE_MAX (16u * 1024 * 1024) /* longest reply line we take */
+#define READ_CHUNK (64 * 1024)
+#define MAX_DEPTH 64 /* nesting laid out; deeper values are cut off */
+#define JSON_DEPTH_MAX 1000 /* nesting accepted in a reply line */
+#define COL_GAP 3    /* spaces between table columns, as docker */
+
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_DAEMON = 125, EXIT_INT = 130 };
+#define MORE (-2) /* a reply line was handled; read on */
+
+/* Verbs whose replies stream until done or `cancel`. This list must match
+ * the CMD_STREAMS flags in skiffd's command table (core/cmd.h): a verb that
+ * streams only with a flag names it in `with` (and its short letter), one
+ * that streams unless a flag is given names it in `without`. */
+static const struct stream_verb {
+	const char *verb;
+	const char *with;
+	char with_short;
+	const char *without;
+} stream_verbs[] = {
+	{ "events", NULL, 0, NULL },
+	{ "wait", NULL, 0, NULL },
+	{ "attach", NULL, 0, NULL },
+	{ "stats", NULL, 0, "no-stream" },
+	{ "logs", "follow", 'f', NULL },
+};
+
+/* Object nouns that may come before a verb, as in docker's `container
+ * logs` or `image inspect`: the verb is then the second word. */
+static const char *const groups[] = {
+	"container", "image", "network", "volume", "service",
+	"node",	     "secret", "stack",	 "system",
+};
+
+struct opts {
+	const char *sock;
+	bool json;    /* print data lines as received */
+	bool version; /* print the client version first */
+	bool help;    /* the request is `help`: say our usage if it fails */
+	int argc;     /* the request's words */
+	char **argv;  /* allocated array of pointers into main's argv */
+	int verb;     /* index of the verb in argv (after a group noun) */
+};
+
+struct client {
+	const struct opts *o;
+	int fd;
+	int sigfd; /* SIGINT while streaming, else -1 */
+	bool streaming, events, inspect;
+	bool canceled;	/* `cancel` sent after a ctrl-c */
+	bool interrupted; /* a second ctrl-c: give up at once */
+	struct buf in;
+	size_t scanned; /* bytes at the head of in known to hold no LF */
+	yajl_val *objs; /* a non-streaming reply, until its status line */
+	size_t nobjs, capobjs;
+	yajl_gen gen; /* compact JSON of nested values */
+	struct buf out; /* text being laid out before it goes to stdout */
+};
+
+static void buf_freep(struct buf *b)
+{
+	buf_free(b);
+}
+#define _cleanup_buf_ _cleanup_(buf_freep)
+
+/* ---- options ---- */
+
+/* The request's words: argv after our options, behind an optional verb
+ * of our own (help, version). */
+static int set_words(struct opts *o, const char *verb, int argc, char **argv)
+{
+	int n = 0;
+
+	o->argv = calloc((size_t)argc + 2, sizeof(*o->argv));
+	if (!o->argv)
+		abort();
+	if (verb)
+		o->argv[n++] = (char *)verb;
+	for (int i = 0; i < argc; i++)
+		o->argv[n++] = argv[i];
+	o->argc = n;
+	return 0;
+}
+
+static const char *sock_path(const char *s)
+{
+	/* -H unix:///run/skiff/skiff.sock, the way docker users write it */
+	if (!strncmp(s, "unix://", 7))
+		return s + 7;
+	return s;
+}
+
+/* Global options come before the verb; everything after is the request. */
+static int parse_opts(int argc, char **argv, struct opts *o, struct err *e)
+{
+	int i;
+
+	o->sock = getenv("SKIFF_SOCK");
+	if (!o->sock || !*o->sock)
+		o->sock = DEFAULT_SOCK;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			o->help = true;
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
+			o->version = true;
+		} else if (!strcmp(a, "--sock") || !strcmp(a, "-H")) {
+			if (++i == argc)
+				return err_setc(e, ERR_INVALID,
+						"option %s needs a socket path",
+						a);
+			o->sock = argv[i];
+		} else if (!strncmp(a, "--sock=", 7)) {
+			o->sock = a + 7;
+		} else {
+			return err_setc(e, ERR_INVALID,
+					"unknown option %s (skiff's own options "
+					"go before the command; see skiff --help)",
+					a);
+		}
+	}
+	o->sock = sock_path(o->sock);
+	if (o->version)
+		return set_words(o, "version", 0, NULL);
+	o->help = o->help || i == argc;
+	return set_words(o, o->help ? "help" : NULL, argc - i, argv + i);
+}
+
+static void find_verb(struct opts *o)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(groups) && o->argc > 1; i++)
+		if (!strcmp(o->argv[0], groups[i]))
+			o->verb = 1;
+}
+
+/* Is --name (or -c in a cluster of short flags) given after the verb? The
+ * last of --name, --name=true, --name=false wins. */
+static bool flag_given(const struct opts *o, const char *name, char c)
+{
+	size_t n = strlen(name);
+	bool on = false;
+
+	for (int i = o->verb + 1; i < o->argc; i++) {
+		const char *a = o->argv[i];
+		if (!strcmp(a, "--"))
+			break;
+		if (a[0] != '-')
+			continue;
+		if (a[1] != '-') {
+			if (c && strchr(a + 1, c))
+				on = true;
+			continue;
+		}
+		if (strncmp(a + 2, name, n))
+			continue;
+		if (!a[2 + n])
+			on = true;
+		else if (a[2 + n] == '=')
+			on = strcmp(a + 3 + n, "false") && strcmp(a + 3 + n, "0");
+	}
+	return on;
+}
+
+static bool streams(const struct opts *o)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(stream_verbs); i++) {
+		const struct stream_verb *s = &stream_verbs[i];
+		if (strcmp(o->argv[o->verb], s->verb))
+			continue;
+		if (s->with)
+			return flag_given(o, s->with, s->with_short);
+		if (s->without)
+			return !flag_given(o, s->without, 0);
+		return true;
+	}
+	return false;
+}
+
+static bool is_verb(const struct opts *o, const char *verb)
+{
+	return !strcmp(o->argv[o->verb], verb);
+}
+
+/* ---- the socket ---- */
+
+static int connect_error(const char *path, int errnum, struct err *e)
+{
+	if (errnum == EACCES || errnum == EPERM)
+		return err_setc(e, ERR_DENIED,
+				"cannot connect to skiffd at %s: permission "
+				"denied (run as root or a member of the "
+				"socket's group)",
+				path);
+	return err_setc(e, err_class_of_errno(errnum),
+			"cannot connect to skiffd at %s: %s%s", path,
+			strerror(errnum),
+			errnum == ENOENT || errnum == ECONNREFUSED ?
+				" (is skiffd running?)" :
+				"");
+}
+
+static int sock_connect(const char *path, struct err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(path);
+	int fd, saved;
+
+	if (!n || n >= sizeof(sa.sun_path))
+		return err_setc(e, ERR_INVALID,
+				"bad socket path \"%s\" (empty or longer than "
+				"%zu bytes)",
+				path, sizeof(sa.sun_path) - 1);
+	memcpy(sa.sun_path, path, n + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(e, errno, "socket");
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return fd;
+	saved = errno;
+	close(fd);
+	return connect_error(path, saved, e);
+}
+
+static int send_all(int fd, const char *p, size_t n, struct err *e)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return err_setc(e, ERR_INTERNAL,
+					"skiffd closed the connection");
+		if (w < 0)
+			return err_set(e, errno, "write to skiffd");
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Block SIGINT and take it from a signalfd, so ctrl-c during a stream
+ * becomes a `cancel` line rather than killing us mid-reply. */
+static int sigint_fd(struct err *e)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return err_set(e, errno, "sigprocmask");
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return err_set(e, errno, "signalfd");
+	return fd;
+}
+
+/* ---- values as text ---- */
+
+static yajl_val obj_get(yajl_val obj, const char *key)
+{
+	if (!YAJL_IS_OBJECT(obj))
+		return NULL;
+	for (size_t i = 0; i < obj->u.object.len; i++)
+		if (!strcmp(obj->u.object.keys[i], key))
+			return obj->u.object.values[i];
+	return NULL;
+}
+
+static const char *obj_str(yajl_val obj, const char *key)
+{
+	return YAJL_GET_STRING(obj_get(obj, key));
+}
+
+static bool nested(yajl_val v)
+{
+	return YAJL_IS_OBJECT(v) || YAJL_IS_ARRAY(v);
+}
+
+static void gen_val(yajl_gen g, yajl_val v, int depth)
+{
+	const char *s;
+	size_t i;
+
+	switch (v->type) {
+	case yajl_t_string:
+		s = v->u.string;
+		yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+		break;
+	case yajl_t_number:
+		s = v->u.number.r;
+		yajl_gen_number(g, s, strlen(s));
+		break;
+	case yajl_t_object:
+		yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len && depth < MAX_DEPTH; i++) {
+			s = v->u.object.keys[i];
+			yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+			gen_val(g, v->u.object.values[i], depth + 1);
+		}
+		yajl_gen_map_close(g);
+		break;
+	case yajl_t_array:
+		yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len && depth < MAX_DEPTH; i++)
+			gen_val(g, v->u.array.values[i], depth + 1);
+		yajl_gen_array_close(g);
+		break;
+	case yajl_t_true:
+	case yajl_t_false:
+		yajl_gen_bool(g, v->type == yajl_t_true);
+		break;
+	default:
+		yajl_gen_null(g);
+	}
+}
+
+/* Move what the generator produced into out and ready it for more. */
+static void gen_take(struct client *c, struct buf *out)
+{
+	const unsigned char *p;
+	size_t n;
+
+	yajl_gen_get_buf(c->gen, &p, &n);
+	buf_append(out, p, n);
+	yajl_gen_clear(c->gen);
+	yajl_gen_reset(c->gen, NULL);
+}
+
+static void json_compact(struct client *c, yajl_val v, struct buf *out)
+{
+	gen_val(c->gen, v, 0);
+	gen_take(c, out);
+}
+
+static void json_key(struct client *c, const char *key, struct buf *out)
+{
+	yajl_gen_string(c->gen, (const unsigned char *)key, strlen(key));
+	gen_take(c, out);
+}
+
+/* Text of a value: strings raw, numbers as sent, null empty, nested
+ * values as compact JSON. */
+static void val_text(struct client *c, yajl_val v, struct buf *out)
+{
+	if (YAJL_IS_STRING(v))
+		buf_puts(out, v->u.string);
+	else if (YAJL_IS_NUMBER(v))
+		buf_puts(out, v->u.number.r);
+	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+		buf_puts(out, YAJL_IS_TRUE(v) ? "true" : "false");
+	else if (v && !YAJL_IS_NULL(v))
+		json_compact(c, v, out);
+}
+
+static void indent(struct buf *out, int n, const char *unit)
+{
+	while (n-- > 0)
+		buf_puts(out, unit);
+}
+
+/* Pretty JSON as docker inspect prints it: 4-space indent, "k": v, and
+ * empty containers as {} and [] (yajl's beautifier breaks those). */
+static void json_pretty(struct client *c, yajl_val v, int depth,
+			struct buf *out)
+{
+	bool obj = YAJL_IS_OBJECT(v);
+	size_t n = obj ? v->u.object.len : YAJL_IS_ARRAY(v) ? v->u.array.len : 0;
+
+	if (!n || depth >= MAX_DEPTH) {
+		json_compact(c, v, out);
+		return;
+	}
+	buf_puts(out, obj ? "{\n" : "[\n");
+	for (size_t i = 0; i < n; i++) {
+		indent(out, depth + 1, "    ");
+		if (obj) {
+			json_key(c, v->u.object.keys[i], out);
+			buf_puts(out, ": ");
+		}
+		json_pretty(c, obj ? v->u.object.values[i] : v->u.array.values[i],
+			    depth + 1, out);
+		buf_puts(out, i + 1 < n ? ",\n" : "\n");
+	}
+	indent(out, depth, "    ");
+	buf_puts(out, obj ? "}" : "]");
+}
+
+/* ---- layouts ---- */
+
+static void kv_obj(struct client *c, yajl_val obj, int depth, struct buf *out);
+
+/* After "Key:" or "-": a scalar on the same line, a nested value below. */
+static void kv_val(struct client *c, yajl_val v, int depth, struct buf *out)
+{
+	size_t i;
+
+	if (YAJL_IS_OBJECT(v) && v->u.object.len && depth < MAX_DEPTH) {
+		buf_puts(out, "\n");
+		kv_obj(c, v, depth + 1, out);
+	} else if (YAJL_IS_ARRAY(v) && v->u.array.len && depth < MAX_DEPTH) {
+		buf_puts(out, "\n");
+		for (i = 0; i < v->u.array.len; i++) {
+			indent(out, depth + 1, " ");
+			buf_puts(out, "-");
+			kv_val(c, v->u.array.values[i], depth + 1, out);
+		}
+	} else {
+		buf_puts(out, " ");
+		val_text(c, v, out);
+		if (out->data[out->len - 1] == ' ')
+			out->len--; /* no trailing blank after "Key:" */
+		buf_puts(out, "\n");
+	}
+}
+
+/* `Key: value` lines (info, version): nested objects one space deeper,
+ * arrays as ` - item` lines. */
+static void kv_obj(struct client *c, yajl_val obj, int depth, struct buf *out)
+{
+	for (size_t i = 0; i < obj->u.object.len; i++) {
+		indent(out, depth, " ");
+		buf_puts(out, obj->u.object.keys[i]);
+		buf_puts(out, ":");
+		kv_val(c, obj->u.object.values[i], depth, out);
+	}
+}
+
+/* Terminal columns of UTF-8 text, counting one per code point. */
+static size_t text_width(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+static void pad(struct buf *out, size_t n)
+{
+	while (n--)
+		buf_append(out, " ", 1);
+}
+
+/* Append one table cell to out; returns its width. */
+static size_t cell(struct client *c, yajl_val obj, const char *key,
+		   struct buf *out)
+{
+	size_t start = out->len;
+
+	val_text(c, obj_get(obj, key), out);
+	return text_width(out->data + start, out->len - start);
+}
+
+static void header(yajl_val first, const size_t *width, struct buf *out)
+{
+	size_t ncol = first->u.object.len;
+
+	for (size_t k = 0; k < ncol; k++) {
+		const char *key = first->u.object.keys[k];
+		for (const char *p = key; *p; p++) {
+			char ch = *p == '_' ? ' ' : *p;
+			if (ch >= 'a' && ch <= 'z')
+				ch = (char)(ch - 'a' + 'A');
+			buf_append(out, &ch, 1);
+		}
+		if (k + 1 < ncol)
+			pad(out, width[k] - text_width(key, strlen(key)) +
+					 COL_GAP);
+	}
+	buf_puts(out, "\n");
+}
+
+/* A docker-style table: the first object's keys are the columns, cells
+ * left aligned, COL_GAP spaces between columns. Cells are laid out twice
+ * (measure, then print) rather than kept. */
+static void table(struct client *c, struct buf *out)
+{
+	yajl_val first = c->objs[0];
+	size_t ncol = first->u.object.len, w;
+	_cleanup_free_ size_t *width = calloc(ncol + 1, sizeof(*width));
+	_cleanup_buf_ struct buf scratch = { 0 };
+
+	if (!width)
+		abort();
+	if (!ncol)
+		return;
+	for (size_t k = 0; k < ncol; k++) {
+		const char *key = first->u.object.keys[k];
+		width[k] = text_width(key, strlen(key));
+		for (size_t r = 0; r < c->nobjs; r++) {
+			buf_reset(&scratch);
+			w = cell(c, c->objs[r], key, &scratch);
+			width[k] = w > width[k] ? w : width[k];
+		}
+	}
+	header(first, width, out);
+	for (size_t r = 0; r < c->nobjs; r++) {
+		for (size_t k = 0; k < ncol; k++) {
+			w = cell(c, c->objs[r], first->u.object.keys[k], out);
+			if (k + 1 < ncol)
+				pad(out, width[k] - w + COL_GAP);
+		}
+		buf_puts(out, "\n");
+	}
+}
+
+/* Seconds, ms, µs or ns since the epoch, told apart by magnitude. */
+static bool epoch_ns(const char *num, long long *sec, long *nsec)
+{
+	char *end;
+	long long n, scale = 1;
+
+	if (strpbrk(num, ".eE")) {
+		double d = strtod(num, &end);
+		if (*end || d < 0 || d > 1e11)
+			return false;
+		*sec = (long long)d;
+		*nsec = (long)((d - (double)*sec) * 1e9);
+		return true;
+	}
+	errno = 0;
+	n = strtoll(num, &end, 10);
+	if (*end || errno || n < 0)
+		return false;
+	if (n >= 100000000000000000LL)
+		scale = 1000000000;
+	else if (n >= 100000000000000LL)
+		scale = 1000000;
+	else if (n >= 100000000000LL)
+		scale = 1000;
+	*sec = n / scale;
+	*nsec = (long)(n % scale * (1000000000 / scale));
+	return true;
+}
+
+/* Local RFC 3339 time with nanoseconds, as `docker events` prints. */
+static void event_time(yajl_val v, struct buf *out)
+{
+	char date[64], zone[16];
+	long long sec;
+	long nsec;
+	struct tm tm;
+	time_t t;
+
+	if (!YAJL_IS_NUMBER(v) || !epoch_ns(v->u.number.r, &sec, &nsec)) {
+		if (YAJL_IS_STRING(v) || YAJL_IS_NUMBER(v))
+			buf_puts(out, YAJL_IS_STRING(v) ? v->u.string :
+							  v->u.number.r);
+		return;
+	}
+	t = (time_t)sec;
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) ||
+	    strftime(zone, sizeof(zone), "%z", &tm) != 5) {
+		buf_puts(out, v->u.number.r);
+		return;
+	}
+	buf_printf(out, "%s.%09ld%.3s:%s", date, nsec, zone, zone + 3);
+}
+
+/* `TIME TYPE ACTION ID (k=v, k=v)` */
+static void event_line(struct client *c, yajl_val ev, struct buf *out)
+{
+	static const char *const words[] = { "type", "action", "id" };
+	yajl_val t = obj_get(ev, "timeNano"), attrs = obj_get(ev, "attributes");
+
+	event_time(t ? t : obj_get(ev, "time"), out);
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		const char *s = obj_str(ev, words[i]);
+		if (s)
+			buf_printf(out, " %s", s);
+	}
+	if (YAJL_IS_OBJECT(attrs) && attrs->u.object.len) {
+		buf_puts(out, " (");
+		for (size_t i = 0; i < attrs->u.object.len; i++) {
+			buf_printf(out, "%s%s=", i ? ", " : "",
+				   attrs->u.object.keys[i]);
+			val_text(c, attrs->u.object.values[i], out);
+		}
+		buf_puts(out, ")");
+	} else if (attrs && !YAJL_IS_NULL(attrs)) {
+		buf_puts(out, " ");
+		val_text(c, attrs, out);
+	}
+	buf_puts(out, "\n");
+}
+
+/* `key=value key=value` for streamed objects other than events. */
+static void pairs_line(struct client *c, yajl_val obj, struct buf *out)
+{
+	for (size_t i = 0; i < obj->u.object.len; i++) {
+		buf_printf(out, "%s%s=", i ? " " : "", obj->u.object.keys[i]);
+		val_text(c, obj->u.object.values[i], out);
+	}
+	buf_puts(out, "\n");
+}
+
+/* ---- output ---- */
+
+/* Write c->out to f (stdout or stderr). Returns MORE, or an exit status
+ * when f is gone (a closed pipe ends us quietly, like any filter). */
+static int out_flush(struct client *c, FILE *f)
+{
+	size_t n = buf_used(&c->out);
+
+	if ((n && fwrite(buf_head(&c->out), 1, n, f) != n) || fflush(f)) {
+		if (errno != EPIPE)
+			fprintf(stderr, "skiff: write to %s: %s\n",
+				f == stdout ? "stdout" : "stderr",
+				strerror(errno));
+		return EXIT_ERR;
+	}
+	buf_reset(&c->out);
+	return MORE;
+}
+
+/* A "log" or "text" string goes out raw at once (logs, help); stream
+ * "stderr" log lines go to stderr, as docker logs does. */
+static int raw_text(struct client *c, yajl_val obj, bool *done)
+{
+	const char *s = obj_str(obj, "log"), *stream;
+	bool to_err;
+	size_t n;
+
+	if (!s)
+		s = obj_str(obj, "text");
+	*done = s != NULL;
+	if (!s)
+		return MORE;
+	stream = obj_str(obj, "stream");
+	to_err = stream && !strcmp(stream, "stderr");
+	if (to_err && out_flush(c, stdout) != MORE)
+		return EXIT_ERR;
+	n = strlen(s);
+	buf_append(&c->out, s, n);
+	if (!n || s[n - 1] != '\n')
+		buf_puts(&c->out, "\n");
+	return to_err ? out_flush(c, stderr) : MORE;
+}
+
+static void keep_obj(struct client *c, yajl_val obj)
+{
+	if (c->nobjs == c->capobjs) {
+		c->capobjs = c->capobjs ? c->capobjs * 2 : 16;
+		c->objs = realloc(c->objs, c->capobjs * sizeof(*c->objs));
+		if (!c->objs)
+			abort();
+	}
+	c->objs[c->nobjs++] = obj;
+}
+
+/* yajl_tree builds any depth but frees it recursively: refuse lines nested
+ * deeper than a reply ever is before they reach it. Brackets in strings
+ * do not count. */
+static bool depth_ok(const char *s)
+{
+	bool in_str = false;
+	int depth = 0;
+
+	for (; *s; s++) {
+		if (in_str && *s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			in_str = !in_str;
+		else if (!in_str && (*s == '{' || *s == '['))
+			depth++;
+		else if (!in_str && (*s == '}' || *s == ']'))
+			depth--;
+		if (depth > JSON_DEPTH_MAX)
+			return false;
+	}
+	return true;
+}
+
+static int on_data(struct client *c, const char *line, struct err *e)
+{
+	char why[128] = "nested too deep";
+	yajl_val obj = NULL;
+	bool done;
+	int r;
+
+	if (depth_ok(line))
+		obj = yajl_tree_parse(line, why, sizeof(why));
+	if (!YAJL_IS_OBJECT(obj)) {
+		yajl_tree_free(obj);
+		if (obj)
+			snprintf(why, sizeof(why), "not a JSON object");
+		return err_setc(e, ERR_INTERNAL,
+				"skiffd sent a malformed data line: %.*s",
+				(int)strcspn(why, "\n"), why);
+	}
+	r = raw_text(c, obj, &done);
+	if (!done && !c->streaming) {
+		keep_obj(c, obj); /* laid out at the status line */
+		return MORE;
+	}
+	if (!done && c->events)
+		event_line(c, obj, &c->out);
+	else if (!done)
+		pairs_line(c, obj, &c->out);
+	yajl_tree_free(obj);
+	return r;
+}
+
+/* Lay out the objects of a non-streaming reply, once it has ended. */
+static void render_kept(struct client *c)
+{
+	bool deep = false;
+
+	if (!c->nobjs)
+		return;
+	if (c->inspect) {
+		buf_puts(&c->out, "[\n");
+		for (size_t i = 0; i < c->nobjs; i++) {
+			indent(&c->out, 1, "    ");
+			json_pretty(c, c->objs[i], 1, &c->out);
+			buf_puts(&c->out, i + 1 < c->nobjs ? ",\n" : "\n");
+		}
+		buf_puts(&c->out, "]\n");
+		return;
+	}
+	for (size_t i = 0; i < c->objs[0]->u.object.len; i++)
+		deep = deep || nested(c->objs[0]->u.object.values[i]);
+	if (c->nobjs == 1 && deep)
+		kv_obj(c, c->objs[0], 0, &c->out);
+	else
+		table(c, &c->out);
+}
+
+/* `err CODE message`: say the message; a cancel we asked for is no error. */
+static int on_err(struct client *c, const char *rest)
+{
+	const char *code = rest + strspn(rest, " ");
+	size_t n = strcspn(code, " ");
+	const char *msg = code[n] ? code + n + 1 : code;
+
+	if (c->canceled && n == 8 && !strncmp(code, "canceled", 8))
+		return EXIT_OK;
+	fprintf(stderr, "skiff: %s\n", *msg ? msg : "error (no message)");
+	return EXIT_ERR;
+}
+
+/* One reply line, LF replaced by NUL. Returns MORE after a data line, the
+ * exit status after the status line, -1 (e set) on a protocol error. */
+static int on_line(struct client *c, char *line, size_t len, struct err *e)
+{
+	bool ok = !strcmp(line, "ok");
+	int r;
+
+	if (ok || !strncmp(line, "err ", 4) || !strcmp(line, "err")) {
+		render_kept(c);
+		r = out_flush(c, stdout);
+		if (r != MORE)
+			return r;
+		return ok ? EXIT_OK : on_err(c, line + 3);
+	}
+	if (!c->o->json)
+		return on_data(c, line, e);
+	buf_append(&c->out, line, len);
+	buf_puts(&c->out, "\n");
+	return MORE;
+}
+
+/* ---- the reply loop ---- */
+
+/* Handle every complete line in c->in. c->scanned remembers how much of
+ * a partial line was searched already, so a long line arriving in many
+ * reads costs linear time; a line over REPLY_LINE_MAX is a protocol error
+ * whether or not its LF has come. */
+static int drain_lines(struct client *c, struct err *e)
+{
+	char *head, *nl;
+	size_t len;
+	int r;
+
+	while (buf_used(&c->in) > c->scanned) {
+		head = buf_head(&c->in);
+		nl = memchr(head + c->scanned, '\n',
+			    buf_used(&c->in) - c->scanned);
+		if (!nl) {
+			c->scanned = buf_used(&c->in);
+			break;
+		}
+		len = (size_t)(nl - head);
+		if (len > REPLY_LINE_MAX)
+			break;
+		*nl = '\0';
+		c->scanned = 0;
+		r = on_line(c, head, len, e);
+		buf_consume(&c->in, len + 1);
+		if (r != MORE)
+			return r;
+	}
+	if (buf_used(&c->in) > REPLY_LINE_MAX)
+		return err_setc(e, ERR_TOO_LARGE,
+				"skiffd sent a reply line longer than %u MiB",
+				REPLY_LINE_MAX >> 20);
+	return MORE;
+}
+
+/* ctrl-c while streaming: the first asks skiffd to end the stream (we
+ * still read to its status line), a second one gives up. */
+static void on_sigint(struct client *c)
+{
+	struct signalfd_siginfo si;
+	struct err ignored = ERR_INIT;
+
+	while (read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (c->canceled) {
+			c->interrupted = true;
+			return;
+		}
+		c->canceled = true;
+		/* If skiffd is gone, the read that follows sees it. */
+		send_all(c->fd, "cancel\n", 7, &ignored);
+	}
+}
+
+/* Wait until the socket is readable, minding ctrl-c. */
+static int wait_input(struct client *c, struct err *e)
+{
+	struct pollfd p[2] = { { c->fd, POLLIN, 0 }, { c->sigfd, POLLIN, 0 } };
+
+	while (c->sigfd >= 0 && !c->interrupted) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(e, errno, "poll");
+		}
+		if (p[1].revents & POLLIN)
+			on_sigint(c);
+		if (p[0].revents)
+			break;
+	}
+	return 0;
+}
+
+/* Read what the socket has. Returns 1 on data, 0 at end of stream. */
+static int read_some(struct client *c, struct err *e)
+{
+	char *p = buf_reserve(&c->in, READ_CHUNK);
+	ssize_t n = read(c->fd, p, READ_CHUNK);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n < 0 && errno == ECONNRESET)
+		n = 0;
+	if (n < 0)
+		return err_set(e, errno, "read from skiffd");
+	c->in.len += (size_t)n;
+	return n > 0;
+}
+
+/* Read and render the reply up to its status line. Output is flushed
+ * before each wait, so streams show up as they come. Returns the exit
+ * status, or -1 with e set when skiffd breaks the protocol or vanishes
+ * (after our `cancel`, vanishing is a normal end). */
+static int read_reply(struct client *c, struct err *e)
+{
+	int r;
+
+	for (;;) {
+		r = drain_lines(c, e);
+		if (r == MORE)
+			r = out_flush(c, stdout);
+		if (r != MORE)
+			return r;
+		if (wait_input(c, e) < 0)
+			return -1;
+		if (c->interrupted)
+			return EXIT_INT;
+		r = read_some(c, e);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (c->canceled)
+			return EXIT_OK;
+		return err_setc(e, ERR_INTERNAL,
+				"skiffd closed the connection %s",
+				buf_used(&c->in) ? "in the middle of a reply" :
+						   "before it replied");
+	}
+}
+
+/* ---- main ---- */
+
+static void client_free(struct client *c)
+{
+	for (size_t i = 0; i < c->nobjs; i++)
+		yajl_tree_free(c->objs[i]);
+	free(c->objs);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	if (c->gen)
+		yajl_gen_free(c->gen);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->sigfd >= 0)
+		close(c->sigfd);
+}
+
+/* Send the request and read its reply. A bad argv is refused before we
+ * connect; SIGINT is caught from before the request leaves, so no ctrl-c
+ * during a stream is lost. */
+static int client_run(struct client *c, struct err *e)
+{
+	_cleanup_buf_ struct buf line = { 0 };
+	struct err late = ERR_INIT;
+	int r;
+
+	if (line_quote(&line, c->o->argc, c->o->argv, e) < 0)
+		return -1;
+	c->gen = yajl_gen_alloc(NULL);
+	if (!c->gen)
+		abort();
+	c->streaming = streams(c->o);
+	c->events = is_verb(c->o, "events");
+	c->inspect = is_verb(c->o, "inspect");
+	if (c->streaming && (c->sigfd = sigint_fd(e)) < 0)
+		return -1;
+	c->fd = sock_connect(c->o->sock, e);
+	if (c->fd < 0)
+		return -1;
+	if (!send_all(c->fd, buf_head(&line), buf_used(&line), e))
+		return read_reply(c, e);
+	/* skiffd may have refused the request and closed: show its answer
+	 * if it left one, else the write error. */
+	r = read_reply(c, &late);
+	return r >= 0 ? r : -1;
+}
+
+static void print_version(const struct opts *o)
+{
+	if (o->json)
+		printf("{\"client_version\":\"%s\"}\n", SKIFF_VERSION);
+	else
+		printf("skiff version %s\n", SKIFF_VERSION);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct err e = ERR_INIT;
+	struct opts o = { 0 };
+	struct client c = { .o = &o, .fd = -1, .sigfd = -1 };
+	int r = -1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (parse_opts(argc, argv, &o, &e) == 0) {
+		find_verb(&o);
+		if (o.version)
+			print_version(&o);
+		r = client_run(&c, &e);
+	}
+	if (r < 0) {
+		fflush(stdout);
+		fprintf(stderr, "skiff: %s\n", e.msg);
+		if (o.help)
+			fputs(USAGE, stderr);
+		r = EXIT_DAEMON;
+	}
+	client_free(&c);
+	free(o.argv);
+	return r;
+}
