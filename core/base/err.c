@@ -55,7 +55,9 @@ enum err_class err_class_of_errno(int errnum)
 	}
 }
 
-static void vset(struct err *e, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vset(struct err *e,
+						     const char *fmt,
+						     va_list ap)
 {
 	size_t n;
 

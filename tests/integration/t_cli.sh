@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The skiff CLI against a real skiffd: every foundation command, exit
+# statuses, --json, streaming with ctrl-c, and the not-running error.
+. "$TOP/tests/integration/lib.sh"
+
+out=$("$SKIFF" ping 2>&1); rc=$?
+if [ $rc -eq 125 ] && [[ $out == *"cannot connect to skiffd at $SOCK"*"is skiffd running?"* ]]; then
+	ok "clear error and status 125 when skiffd is not running"
+else notok "not-running error: rc=$rc out=$out"; fi
+
+start_daemon || { notok "skiffd starts"; exit 1; }
+check "ping exits 0" "$SKIFF" ping
+check "ping over --sock" env -u SKIFF_SOCK "$SKIFF" --sock "$SOCK" ping
+out=$("$SKIFF" version)
+[[ $out == *VERSION*"0.1.0"* ]] && ok "version renders a table" || notok "version: $out"
+out=$("$SKIFF" --json version)
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["version"]=="0.1.0" and d["api_version"]=="1"' "$out" \
+	&& ok "version --json is the raw NDJSON" || notok "version --json: $out"
+out=$("$SKIFF" info)
+[[ $out == *"kernel: $(uname -r)"* && $out == *"socket: $SOCK"* && $out == *"cgroup:"* ]] \
+	&& ok "info shows host and daemon facts" || notok "info: $out"
+out=$("$SKIFF" --json info)
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["daemon"]["counts"]["clients"]==1; assert d["host"]["storage"]["overlay"] in (True,False)' "$out" \
+	&& ok "info --json has counts and storage facts" || notok "info --json: $out"
+out=$("$SKIFF" help)
+[[ $out == *COMMAND*DESCRIPTION* && $out == *events* && $out == *shutdown* ]] && ok "help lists the table" || notok "help: $out"
+out=$("$SKIFF" help events)
+[[ $out == *"Usage:  skiff events [OPTIONS]"* && $out == *"--filter"* ]] && ok "help VERB shows usage and flags" || notok "help events: $out"
+out=$("$SKIFF" events --help)
+[[ $out == *"Usage:  skiff events"* ]] && ok "VERB --help shows usage" || notok "events --help: $out"
+out=$("$SKIFF" frobnicate 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == 'skiff: unknown command "frobnicate"'* ]] && ok "unknown verb: exit 1 with the daemon's message" || notok "unknown verb rc=$rc $out"
+out=$("$SKIFF" ping --bogus 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == *"unknown flag: --bogus"* ]] && ok "unknown flag: exit 1" || notok "unknown flag rc=$rc $out"
+out=$("$SKIFF" help a b c 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == *"accepts at most"* ]] && ok "arity checked" || notok "arity rc=$rc $out"
+
+# events: a reload shows up as a line; ctrl-c sends cancel and exits 0.
+"$SKIFF" events --filter type=daemon >"$T/events.out" 2>&1 &
+epid=$!
+sleep 0.3
+kill -HUP "$DPID"
+for _ in $(seq 50); do grep -q reload "$T/events.out" && break; sleep 0.05; done
+kill -INT "$epid"
+wait "$epid"; rc=$?
+grep -q 'daemon reload' "$T/events.out" && ok "events prints a reload event line" || notok "events: $(cat "$T/events.out")"
+[ $rc -eq 0 ] && ok "ctrl-c on events cancels and exits 0" || notok "events after ctrl-c rc=$rc"
+check "daemon still answers after the cancel" "$SKIFF" ping
+
+# a script can drive the same socket
+out=$(echo ping | socat - UNIX-CONNECT:"$SOCK")
+[ "$out" = ok ] && ok "socat ping" || notok "socat ping: $out"
+
+out=$("$SKIFF" shutdown 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "shutdown answers ok" || notok "shutdown rc=$rc $out"
+wait "$DPID"; rc=$?; DPID=
+[ $rc -eq 0 ] && ok "skiffd exits 0 after shutdown" || notok "skiffd exit $rc"
+[ ! -e "$SOCK" ] && ok "socket removed on shutdown" || notok "socket left behind"
