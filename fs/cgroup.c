@@ -902,18 +902,16 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e)
 	return 0;
 }
 
-/* ---- destroy ---- */
-
-/* SIGKILL what is in dir, then remove its sub-cgroups and itself. */
-static int cgroup_rmtree(const char *dir, struct err *e)
+/* Call fn on each sub-cgroup (subdirectory) of dir, stopping at the
+ * first failure. A dir that vanished has none. */
+static int cgroup_each_sub(const char *dir,
+			   int (*fn)(const char *sub, int sig, struct err *e),
+			   int sig, struct err *e)
 {
-	DIR *d;
+	DIR *d = opendir(dir);
 	struct dirent *de;
 	int r = 0;
 
-	if (cgroup_signal_each(dir, SIGKILL, e) < 0 && e->code != ENOENT)
-		return -1;
-	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : err_set(e, errno, "open %s", dir);
 	while (r == 0 && (de = readdir(d))) {
@@ -923,11 +921,31 @@ static int cgroup_rmtree(const char *dir, struct err *e)
 		    !strcmp(de->d_name, ".."))
 			continue;
 		if (cgroup_join(sub, sizeof(sub), dir, de->d_name, e) < 0 ||
-		    cgroup_rmtree(sub, e) < 0)
+		    fn(sub, sig, e) < 0)
 			r = -1;
 	}
 	closedir(d);
-	if (r < 0)
+	return r;
+}
+
+int cgroup_signal_tree(const char *dir, int sig, struct err *e)
+{
+	if (cgroup_signal_each(dir, sig, e) < 0)
+		return -1;
+	return cgroup_each_sub(dir, cgroup_signal_tree, sig, e);
+}
+
+/* ---- destroy ---- */
+
+/* SIGKILL what is in dir (thawing a v1 freezer cgroup the container may
+ * have frozen itself), remove its sub-cgroups, then dir. */
+static int cgroup_rmtree(const char *dir, int sig, struct err *e)
+{
+	if (cgroup_exists(dir, "freezer.state"))
+		cgroup_write(dir, "freezer.state", "THAWED", NULL);
+	if (cgroup_signal_each(dir, SIGKILL, e) < 0 && e->code != ENOENT)
+		return -1;
+	if (cgroup_each_sub(dir, cgroup_rmtree, sig, e) < 0)
 		return -1;
 	/* Killed tasks leave the cgroup as they exit: a short grace. */
 	for (int i = 0; rmdir(dir) < 0; i++) {
@@ -949,7 +967,7 @@ int cgroup_destroy(struct cgroup *cg, struct err *e)
 	if (access(cg->dir[0], F_OK) == 0)
 		cg->sys->ops->kill(cg, SIGKILL, &ke);
 	for (size_t i = 0; i < cg->ndir; i++)
-		if (cgroup_rmtree(cg->dir[i], e) < 0)
+		if (cgroup_rmtree(cg->dir[i], SIGKILL, e) < 0)
 			return err_wrap(e, "cgroup %s: destroy", cg->path);
 	return 0;
 }

@@ -71,5 +71,7 @@ int cgroup_read_key(const char *dir, const char *file, const char *key,
 /* Signal each pid listed in dir/cgroup.procs; SIGKILL repeats while new
  * pids show up (forks racing the kill). */
 int cgroup_signal_each(const char *dir, int sig, struct err *e);
+/* The same for dir and every sub-cgroup below it. */
+int cgroup_signal_tree(const char *dir, int sig, struct err *e);
 
 #endif

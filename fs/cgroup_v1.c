@@ -55,30 +55,32 @@ static int v1_set(const char *dir, const char *file, int64_t v,
 
 /* memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes at
  * every moment, so the order of the two writes depends on where the
- * current limit is. */
+ * current limit is. Lifting the memory limit lifts memsw with it. */
 static int v1_memory(struct cgroup *cg, const struct cgroup_limits *l,
 		     struct err *e)
 {
 	const char *dir = cgroup_dir_for(cg, CGROUP_MEMORY);
 	const char *sw = "memory.memsw.limit_in_bytes";
-	bool swap = l->memory_swap > 0 ||
-		    (l->memory_swap == CGROUP_UNLIMITED && cg->sys->swap);
+	int64_t swap = l->memory_swap;
 	bool swap_first = false;
 	uint64_t cur;
 
 	if (!dir)
 		return 0;
+	if (l->memory == CGROUP_UNLIMITED && !swap)
+		swap = CGROUP_UNLIMITED;
+	if (swap == CGROUP_UNLIMITED && !cg->sys->swap)
+		swap = 0; /* no swap accounting: nothing to lift */
 	if (swap && l->memory) {
 		if (cgroup_read_u64(dir, "memory.limit_in_bytes", &cur, e) < 0)
 			return -1;
-		swap_first = l->memory_swap == CGROUP_UNLIMITED ||
-			     (uint64_t)l->memory_swap >= cur;
+		swap_first = swap == CGROUP_UNLIMITED || (uint64_t)swap >= cur;
 	}
-	if (swap && swap_first && v1_set(dir, sw, l->memory_swap, e) < 0)
+	if (swap && swap_first && v1_set(dir, sw, swap, e) < 0)
 		return -1;
 	if (l->memory && v1_set(dir, "memory.limit_in_bytes", l->memory, e) < 0)
 		return -1;
-	if (swap && !swap_first && v1_set(dir, sw, l->memory_swap, e) < 0)
+	if (swap && !swap_first && v1_set(dir, sw, swap, e) < 0)
 		return -1;
 	if (l->memory_reservation &&
 	    v1_set(dir, "memory.soft_limit_in_bytes", l->memory_reservation,
@@ -259,7 +261,7 @@ static int v1_kill(struct cgroup *cg, int sig, struct err *e)
 {
 	const char *fz = cgroup_dir_for(cg, CGROUP_FREEZER);
 
-	if (cgroup_signal_each(cg->dir[0], sig, e) < 0)
+	if (cgroup_signal_tree(cg->dir[0], sig, e) < 0)
 		return -1;
 	if (sig == SIGKILL && fz)
 		return cgroup_write(fz, "freezer.state", "THAWED", e);

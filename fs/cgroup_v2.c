@@ -70,6 +70,13 @@ static int v2_swap(const char *dir, const struct cgroup_limits *l,
 {
 	uint64_t mem = (uint64_t)l->memory;
 
+	if (!cgroup_exists(dir, "memory.swap.max")) {
+		if (l->memory_swap == CGROUP_UNLIMITED)
+			return 0; /* no swap accounting: nothing to lift */
+		return err_setc(e, ERR_INVALID,
+				"--memory-swap: swap accounting is disabled "
+				"(no memory.swap.max)");
+	}
 	if (l->memory_swap == CGROUP_UNLIMITED)
 		return cgroup_write(dir, "memory.swap.max", "max", e);
 	if (!l->memory &&
@@ -256,7 +263,7 @@ static int v2_kill(struct cgroup *cg, int sig, struct err *e)
 {
 	if (sig == SIGKILL && cgroup_exists(cg->dir[0], "cgroup.kill"))
 		return cgroup_write(cg->dir[0], "cgroup.kill", "1", e);
-	return cgroup_signal_each(cg->dir[0], sig, e);
+	return cgroup_signal_tree(cg->dir[0], sig, e);
 }
 
 const struct cgroup_ops cgroup_v2_ops = {

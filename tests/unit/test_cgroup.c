@@ -849,6 +849,22 @@ static void test_update(void **state)
 		expect_file(f, CGROUP_CPU, "cpu.cfs_quota_us", "-1");
 	}
 
+	/* lifting the memory limit lifts memsw with it on v1 */
+	no_limits(&l);
+	l.memory = CGROUP_UNLIMITED;
+	if (cgroup_update(f->cg, &l, &e) < 0)
+		fail_msg("%s", e.msg);
+	if (is_v2(f)) {
+		expect_file(f, CGROUP_MEMORY, "memory.max", "max");
+	} else {
+		expect_file(f, CGROUP_MEMORY, "memory.limit_in_bytes",
+			    "9223372036854771712");
+		if (swap)
+			expect_file(f, CGROUP_MEMORY,
+				    "memory.memsw.limit_in_bytes",
+				    "9223372036854771712");
+	}
+
 	/* a value the kernel refuses names the file and the value */
 	no_limits(&l);
 	snprintf(l.cpuset_cpus, sizeof(l.cpuset_cpus), "4000");
@@ -881,21 +897,25 @@ static void test_kill_all(void **state)
 	}
 }
 
-/* Destroy removes sub-cgroups the container made and kills what runs in
- * them, in every hierarchy. */
-static void test_destroy(void **state)
+static void write_str(const char *dir, const char *file, const char *val)
 {
-	struct fixture *f = *state;
-	struct cgroup_limits l;
-	struct err e = ERR_INIT;
-	char dir[512], sub[600], val[32];
-	pid_t pid, pid2;
-	int fd, r;
+	char p[600];
+	int fd;
 
-	no_limits(&l);
-	make_cg(f, "destroy", &l);
-	pid = spawn_inside(f);
-	pid2 = spawn_inside(f);
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail_msg("open %s: %s", p, strerror(errno));
+	assert_int_equal(write(fd, val, strlen(val)), (ssize_t)strlen(val));
+	close(fd);
+}
+
+/* Make f's cgroup a sub-cgroup "sub" in every hierarchy, as a container
+ * with its own cgroup manager would, and move pid into it. */
+static void make_sub(struct fixture *f, pid_t pid)
+{
+	char dir[512], sub[600], val[64];
+
 	for (size_t i = 0; i < f->sys->nhier; i++) {
 		snprintf(dir, sizeof(dir), "%s/%s", f->sys->hier[i].mount,
 			 f->path);
@@ -903,26 +923,58 @@ static void test_destroy(void **state)
 		assert_int_equal(mkdir(sub, 0755), 0);
 		if (f->sys->hier[i].controllers & CGROUP_CPUSET) {
 			read_file(dir, "cpuset.cpus", val, sizeof(val));
-			snprintf(sub, sizeof(sub), "%s/sub/cpuset.cpus", dir);
-			fd = open(sub, O_WRONLY | O_CLOEXEC);
-			assert_int_equal(write(fd, val, strlen(val)),
-					 (ssize_t)strlen(val));
-			close(fd);
+			write_str(sub, "cpuset.cpus", val);
 			read_file(dir, "cpuset.mems", val, sizeof(val));
-			snprintf(sub, sizeof(sub), "%s/sub/cpuset.mems", dir);
-			fd = open(sub, O_WRONLY | O_CLOEXEC);
-			assert_int_equal(write(fd, val, strlen(val)),
-					 (ssize_t)strlen(val));
-			close(fd);
+			write_str(sub, "cpuset.mems", val);
 		}
-		snprintf(sub, sizeof(sub), "%s/sub/cgroup.procs", dir);
-		fd = open(sub, O_WRONLY | O_CLOEXEC);
-		assert_true(fd >= 0);
-		snprintf(val, sizeof(val), "%d", (int)pid2);
-		assert_int_equal(write(fd, val, strlen(val)),
-				 (ssize_t)strlen(val));
-		close(fd);
+		snprintf(val, sizeof(val), "%d", (int)pid);
+		write_str(sub, "cgroup.procs", val);
 	}
+}
+
+/* Signals reach processes in sub-cgroups too. */
+static void test_kill_tree(void **state)
+{
+	struct fixture *f = *state;
+	struct cgroup_limits l;
+	struct err e = ERR_INIT;
+	pid_t *pids = NULL, pid, pid2;
+	size_t n;
+	int st;
+
+	no_limits(&l);
+	make_cg(f, "killtree", &l);
+	pid = spawn_inside(f);
+	pid2 = spawn_inside(f);
+	make_sub(f, pid2);
+	assert_int_equal(cgroup_pids(f->cg, &pids, &n, &e), 0);
+	assert_int_equal(n, 1); /* cgroup.procs lists its own only */
+	free(pids);
+	assert_int_equal(cgroup_kill_all(f->cg, SIGTERM, &e), 0);
+	st = wait_kid(f, pid, 5000);
+	assert_true(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	st = wait_kid(f, pid2, 5000);
+	assert_true(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+}
+
+/* Destroy removes sub-cgroups the container made and kills what runs in
+ * them, in every hierarchy, frozen or not. */
+static void test_destroy(void **state)
+{
+	struct fixture *f = *state;
+	struct cgroup_limits l;
+	struct err e = ERR_INIT;
+	char dir[512];
+	pid_t pid, pid2;
+	int r;
+
+	no_limits(&l);
+	make_cg(f, "destroy", &l);
+	pid = spawn_inside(f);
+	pid2 = spawn_inside(f);
+	make_sub(f, pid2);
+	assert_int_equal(cgroup_freeze(f->cg, true, &e), 0);
+	assert_int_equal(wait_state(f, CGROUP_FROZEN), CGROUP_FROZEN);
 	r = cgroup_destroy(f->cg, &e);
 	if (r < 0) /* killed children are zombies until reaped */
 		print_message("first destroy: %s\n", e.msg);
@@ -1051,6 +1103,7 @@ int main(void)
 		BOTH(test_stats),
 		BOTH(test_update),
 		BOTH(test_kill_all),
+		BOTH(test_kill_tree),
 		BOTH(test_destroy),
 		BOTH(test_many),
 #undef BOTH
