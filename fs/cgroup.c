@@ -588,23 +588,25 @@ static struct cgroup *cgroup_new(const struct cgroup_sys *sys,
 
 	if (cgroup_path_valid(path, e) < 0)
 		return NULL;
+	if (sys->nhier == 0 || sys->nhier > CGROUP_HIER_MAX || !sys->ops)
+		return err_setc(e, ERR_INVALID, "cgroup %s: no hierarchy",
+				path), NULL;
 	cg = calloc(1, sizeof(*cg));
 	if (!cg)
 		return err_set(e, ENOMEM, "cgroup %s", path), NULL;
 	cg->sys = sys;
 	cg->oom_fd = -1;
-	cg->ndir = sys->nhier;
 	cg->path = strdup(path);
-	for (size_t i = 0; cg->path && i < cg->ndir; i++)
-		if (asprintf(&cg->dir[i], "%s/%s", sys->hier[i].mount, path) <
-		    0)
-			cg->dir[i] = NULL;
-	for (size_t i = 0; i < cg->ndir; i++)
-		if (!cg->path || !cg->dir[i]) {
-			cgroup_free(cg);
-			return err_set(e, ENOMEM, "cgroup %s", path), NULL;
-		}
+	if (!cg->path)
+		goto nomem;
+	for (; cg->ndir < sys->nhier; cg->ndir++)
+		if (asprintf(&cg->dir[cg->ndir], "%s/%s",
+			     sys->hier[cg->ndir].mount, path) < 0)
+			goto nomem;
 	return cg;
+nomem:
+	cgroup_free(cg);
+	return err_set(e, ENOMEM, "cgroup %s", path), NULL;
 }
 
 void cgroup_free(struct cgroup *cg)
@@ -717,6 +719,21 @@ struct cgroup *cgroup_open(const struct cgroup_sys *sys, const char *path,
 		return NULL;
 	}
 	return cg;
+}
+
+int cgroup_dirfd(struct cgroup *cg, struct err *e)
+{
+	int fd;
+
+	if (cg->sys->version != 2)
+		return err_setc(e, ERR_INVALID,
+				"cgroup %s: a directory fd is for cgroup v2 only",
+				cg->path);
+	fd = open(cg->dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, errno, "cgroup %s: open %s", cg->path,
+			       cg->dir[0]);
+	return fd;
 }
 
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e)

@@ -146,8 +146,13 @@ void cgroup_free(struct cgroup *cg);
 const char *cgroup_path(const struct cgroup *cg);
 
 /* Move pid into the cgroup in every hierarchy (cgroup.procs). The parent
- * does this for the container's init before letting it run. */
+ * does this for the container's init before letting it run. On failure
+ * pid may be in some hierarchies already: kill it. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
+/* v2 only: a new O_RDONLY|O_DIRECTORY|O_CLOEXEC fd of the cgroup, for
+ * clone3(CLONE_INTO_CGROUP) so the child starts inside it with no window
+ * outside. The caller owns it. ERR_INVALID on v1. */
+int cgroup_dirfd(struct cgroup *cg, struct err *e);
 /* Change limits of a live cgroup (`skiff update`). */
 int cgroup_update(struct cgroup *cg, const struct cgroup_limits *l,
 		  struct err *e);

@@ -193,6 +193,8 @@ static int v1_blkio(const char *dir, struct cgroup_stats *st, struct err *e)
 
 	if (!cgroup_exists(dir, file))
 		file = "blkio.throttle.io_service_bytes";
+	if (!cgroup_exists(dir, file))
+		return 0; /* no throttling support in this kernel */
 	s = cgroup_read_all(dir, file, e);
 	if (!s)
 		return -1;

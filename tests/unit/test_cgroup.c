@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -412,6 +414,19 @@ static void test_bad_create(void **state)
 		assert_int_equal(e.class, ERR_INVALID);
 		assert_non_null(strstr(e.msg, "memory controller"));
 	}
+	/* A value the kernel refuses: the error names file and value and
+	 * the half-made cgroup is gone again. */
+	if (f->sys->controllers & CGROUP_CPUSET) {
+		no_limits(&l);
+		snprintf(l.cpuset_cpus, sizeof(l.cpuset_cpus), "4000");
+		assert_null(cgroup_create(f->sys, f->path, &l, &e));
+		assert_non_null(strstr(e.msg, "cpuset.cpus = 4000"));
+		for (size_t i = 0; i < f->sys->nhier; i++) {
+			snprintf(p, sizeof(p), "%s/%s", f->sys->hier[i].mount,
+				 f->path);
+			assert_false(dir_exists(p));
+		}
+	}
 	/* Re-adopting something that is not there. */
 	assert_null(cgroup_open(f->sys, f->path, &e));
 	assert_int_equal(e.class, ERR_NOT_FOUND);
@@ -530,6 +545,43 @@ static void test_enter(void **state)
 	/* entering a pid that does not exist names the file */
 	assert_int_equal(cgroup_enter(f->cg, 999999999, &e), -1);
 	assert_non_null(strstr(e.msg, "cgroup.procs"));
+}
+
+/* v2: clone3(CLONE_INTO_CGROUP) with cgroup_dirfd() starts a child
+ * inside the cgroup; v1 has no such fd. */
+static void test_dirfd(void **state)
+{
+	struct fixture *f = *state;
+	struct cgroup_limits l;
+	struct clone_args ca = { .flags = CLONE_INTO_CGROUP,
+				 .exit_signal = SIGCHLD };
+	struct err e = ERR_INIT;
+	pid_t *pids = NULL, pid;
+	size_t n = 0;
+	int fd;
+
+	no_limits(&l);
+	make_cg(f, "dirfd", &l);
+	fd = cgroup_dirfd(f->cg, &e);
+	if (!is_v2(f)) {
+		assert_int_equal(fd, -1);
+		assert_int_equal(e.class, ERR_INVALID);
+		return;
+	}
+	assert_true(fd >= 0);
+	ca.cgroup = (uint64_t)fd;
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	close(fd);
+	assert_true(pid > 0);
+	f->kids[f->nkids++] = pid;
+	assert_int_equal(cgroup_pids(f->cg, &pids, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], pid);
+	free(pids);
 }
 
 static int fn_forks(void *arg)
@@ -1111,6 +1163,7 @@ int main(void)
 		BOTH(test_create_limits),
 		BOTH(test_open_conflict),
 		BOTH(test_enter),
+		BOTH(test_dirfd),
 		BOTH(test_pids_limit),
 		BOTH(test_oom),
 		BOTH(test_freeze),
