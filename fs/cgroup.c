@@ -381,9 +381,14 @@ void cgroup_sys_describe(const struct cgroup_sys *sys, struct jw *w)
 	jw_bool(w, "hybrid", sys->hybrid);
 	jw_bool(w, "swap", sys->swap);
 	jw_arr(w, "controllers");
-	for (unsigned bit = 1; bit && bit <= CGROUP_NET_PRIO; bit <<= 1)
-		if (sys->controllers & bit)
-			jw_vstr(w, cgroup_ctrl_name(sys, bit));
+	for (unsigned bit = 1; bit <= CGROUP_NET_PRIO; bit <<= 1) {
+		if (!(sys->controllers & bit))
+			continue;
+		/* v2's cpu accounting is core, not a controller */
+		if (bit == CGROUP_CPUACCT && sys->version == 2)
+			continue;
+		jw_vstr(w, cgroup_ctrl_name(sys, bit));
+	}
 	jw_end_arr(w);
 	jw_end_obj(w);
 }

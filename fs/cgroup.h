@@ -85,7 +85,8 @@ int cgroup_detect(struct cgroup_sys *out, struct err *e);
 int cgroup_sys_init_v2(struct cgroup_sys *out, const char *mount,
 		       struct err *e);
 /* Add "cgroup":{"version":N,"driver":"cgroupfs","hybrid":B,"swap":B,
- * "controllers":[...]} to the open JSON object, for `skiff info`. */
+ * "controllers":[...]} to the open JSON object, for `skiff info`. On v2
+ * the list has "freezer" (core) but not "cpuacct" (part of cpu.stat). */
 void cgroup_sys_describe(const struct cgroup_sys *sys, struct jw *w);
 /* Controller name as the host's version spells it ("blkio" or "io"). */
 const char *cgroup_ctrl_name(const struct cgroup_sys *sys, unsigned bit);

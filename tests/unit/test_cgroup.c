@@ -157,17 +157,22 @@ static int fn_sleep(void *arg)
 	return 0;
 }
 
-/* Spawn a sleeping child already inside f->cg. */
-static pid_t spawn_inside(struct fixture *f)
+/* Spawn a child running fn inside f->cg from its first instruction. */
+static pid_t spawn_fn_inside(struct fixture *f, int (*fn)(void *))
 {
 	struct err e = ERR_INIT;
 	pid_t pid;
-	int gate = spawn_gated(f, fn_sleep, NULL, &pid);
+	int gate = spawn_gated(f, fn, NULL, &pid);
 
 	if (cgroup_enter(f->cg, pid, &e) < 0)
 		fail_msg("%s", e.msg);
 	release(gate);
 	return pid;
+}
+
+static pid_t spawn_inside(struct fixture *f)
+{
+	return spawn_fn_inside(f, fn_sleep);
 }
 
 /* Wait up to ms for pid to end; returns its status or -1. */
@@ -860,7 +865,7 @@ static void test_update(void **state)
 		l.memory_swap = 64 << 20;
 	l.pids_limit = 50;
 	make_cg(f, "update", &l);
-	spawn_inside(f);
+	spawn_fn_inside(f, fn_busy);
 
 	/* raise both: v1 must write memsw before the memory limit */
 	no_limits(&l);
@@ -929,6 +934,22 @@ static void test_update(void **state)
 			expect_file(f, CGROUP_MEMORY,
 				    "memory.memsw.limit_in_bytes",
 				    "9223372036854771712");
+	}
+
+	/* v1 cannot shrink below what it cannot reclaim (anon, no swap) */
+	if (!is_v2(f)) {
+		struct cgroup_stats st = { 0 };
+
+		for (int i = 0; i < 500 && st.mem_usage < 4 << 20; i++) {
+			assert_int_equal(cgroup_stats(f->cg, &st, &e), 0);
+			msleep(10);
+		}
+		no_limits(&l);
+		l.memory = 4096;
+		assert_int_equal(cgroup_update(f->cg, &l, &e), -1);
+		print_message("%s\n", e.msg);
+		assert_non_null(strstr(e.msg, "memory.limit_in_bytes = 4096"));
+		assert_int_equal(e.class, ERR_BUSY);
 	}
 
 	/* a value the kernel refuses names the file and the value */
