@@ -10,6 +10,7 @@
  * group teardown removes skiff-test-<pid> itself. */
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <linux/sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -315,6 +317,62 @@ static void test_detect(void **state)
 				       s.version == 1 ? "\"blkio\"" : "\"io\""));
 	print_message("%s", buf_head(&b));
 	buf_free(&b);
+}
+
+/* In a private mount namespace (a forked child; the host's mounts are
+ * untouched): with only a cgroup2 mount, at a path with spaces that
+ * mountinfo escapes, detection says v2 there; a v1 host without its
+ * cgroup2 mount is plain v1. Exit codes say which check failed. */
+static int detect_in_ns(const char *spaced, bool drop_v1)
+{
+	struct cgroup_sys s;
+	struct err e = ERR_INIT;
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return 10;
+	if (host_sys.unified[0] && umount2(host_sys.unified, MNT_DETACH) < 0)
+		return 11;
+	if (!drop_v1) {
+		if (cgroup_detect(&s, &e) < 0)
+			return 12;
+		return s.version == 1 && !s.hybrid && !s.unified[0] ? 0 : 13;
+	}
+	for (size_t i = 0; i < host_sys.nhier; i++)
+		if (umount2(host_sys.hier[i].mount, MNT_DETACH) < 0)
+			return 14;
+	if (mount("none", spaced, "cgroup2", 0, NULL) < 0)
+		return 15;
+	if (cgroup_detect(&s, &e) < 0)
+		return 16;
+	if (s.version != 2 || s.nhier != 1 || strcmp(s.hier[0].mount, spaced))
+		return 17;
+	return s.ops && (s.controllers & CGROUP_FREEZER) ? 0 : 18;
+}
+
+static void test_detect_mount_ns(void **state)
+{
+	char spaced[64];
+	int st;
+	pid_t pid;
+
+	snprintf(spaced, sizeof(spaced), "/tmp/skiff cg2 %d", (int)getpid());
+	assert_int_equal(mkdir(spaced, 0755), 0);
+	for (int drop_v1 = 0; drop_v1 < 2; drop_v1++) {
+		if (!drop_v1 && host_sys.version != 1)
+			continue;
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(detect_in_ns(spaced, drop_v1));
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			print_error("detect in mount ns (drop_v1 %d): %d\n",
+				    drop_v1, WEXITSTATUS(st));
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	assert_int_equal(rmdir(spaced), 0);
 }
 
 /* ---- parsing and validation ---- */
@@ -1177,6 +1235,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_detect_mount_ns),
 		cmocka_unit_test(test_parse_cpus),
 		cmocka_unit_test(test_cpuset_and_limits),
 #define BOTH(f) T(f, host_sys, "host"), T(f, unified_sys, "unified")
