@@ -300,6 +300,43 @@ static void test_v2_oom_fd(void **state)
 	cgroup_free(cg);
 }
 
+/* Create enables in the parent's cgroup.subtree_control exactly the
+ * wanted controllers the parent has and has not enabled yet. */
+static void test_v2_create_enables(void **state)
+{
+	struct cgroup_sys sys;
+	struct cgroup_limits l = { 0 };
+	struct err e = ERR_INIT;
+	struct cgroup *cg;
+	char got[128], p[256];
+	int fd;
+	ssize_t n;
+
+	if (cgroup_sys_init_v2(&sys, root, &e) < 0)
+		fail_msg("%s", e.msg);
+	put(root, "cgroup.subtree_control", "cpu cpuset memory pids\n");
+	cg = cgroup_create(&sys, "n", &l, &e);
+	if (!cg)
+		fail_msg("%s", e.msg);
+	/* one write, "+io", over the start of the plain file */
+	snprintf(p, sizeof(p), "%s/cgroup.subtree_control", root);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, got, sizeof(got) - 1);
+	close(fd);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_string_equal(got, "+io cpuset memory pids\n");
+	/* a path that exists already is a conflict */
+	assert_null(cgroup_create(&sys, "n", &l, &e));
+	assert_int_equal(e.class, ERR_CONFLICT);
+	assert_int_equal(cgroup_destroy(cg, &e), 0);
+	snprintf(p, sizeof(p), "%s/n", root);
+	assert_int_equal(access(p, F_OK), -1);
+	cgroup_free(cg);
+	put(root, "cgroup.subtree_control", "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_v2_no_swap_accounting),
 		cmocka_unit_test(test_v2_reads),
 		cmocka_unit_test(test_v2_oom_fd),
+		cmocka_unit_test(test_v2_create_enables),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
