@@ -20,9 +20,20 @@
 static const unsigned v2_wanted =
 	CGROUP_CPU | CGROUP_CPUSET | CGROUP_MEMORY | CGROUP_PIDS | CGROUP_IO;
 
+/* Is name a word of the space-separated list? */
+static bool v2_list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 /* Enable in parent's cgroup.subtree_control every wanted controller
- * that parent has, one write each so that the error names the culprit.
- * Writing an enabled one again is harmless. */
+ * that parent has and has not enabled, one write each so that an error
+ * names the culprit. */
 static int v2_init_dir(const struct cgroup_sys *sys, size_t h,
 		       const char *parent, const char *dir, struct err *e)
 {
@@ -35,19 +46,11 @@ static int v2_init_dir(const struct cgroup_sys *sys, size_t h,
 		return -1;
 	for (unsigned bit = 1; bit <= CGROUP_IO; bit <<= 1) {
 		const char *name = cgroup_ctrl_name(sys, bit);
-		size_t n = strlen(name);
-		bool has = false, enabled = false;
 
-		if (!(v2_wanted & bit))
+		if (!(v2_wanted & bit) || !v2_list_has(have, name) ||
+		    v2_list_has(on, name))
 			continue;
-		for (char *p = have; (p = strstr(p, name)); p += n)
-			has |= (p == have || p[-1] == ' ') &&
-			       (p[n] == ' ' || !p[n]);
-		for (char *p = on; (p = strstr(p, name)); p += n)
-			enabled |= (p == on || p[-1] == ' ') &&
-				   (p[n] == ' ' || !p[n]);
-		if (has && !enabled &&
-		    cgroup_writef(e, parent, "cgroup.subtree_control", "+%s",
+		if (cgroup_writef(e, parent, "cgroup.subtree_control", "+%s",
 				  name) < 0)
 			return err_wrap(e, "%s", parent);
 	}
