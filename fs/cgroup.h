@@ -173,12 +173,26 @@ int cgroup_freeze_state(struct cgroup *cg, struct err *e);
  * registered through cgroup.event_control on memory.oom_control; v2: an
  * inotify watch on memory.events, which changes for other memory events
  * too). Owned by cg, non-blocking; the same fd on every call. After it
- * fires call cgroup_oom_ack() to drain it, then cgroup_oom_count(). */
+ * fires call cgroup_oom_ack() to drain it, then cgroup_oom_count().
+ *
+ * Wiring OOMKilled (Docker: any OOM kill during the run, exit 137):
+ *  - read cgroup_oom_count() as a baseline when the container starts (a
+ *    restart in the same cgroup does not reset the counter);
+ *  - when the pidfd says init exited, read the counter again and compare
+ *    with the baseline before destroying the cgroup. The kernel raises
+ *    oom_kill before it sends the SIGKILL, so the counter is already up
+ *    when the exit is seen, while the fd's wake-up may come later (v2
+ *    rate-limits file notifications): decide by the counter, not by the
+ *    order of events;
+ *  - use the fd for OOM kills of other processes while init keeps
+ *    running (an event for `skiff events`), re-reading the counter;
+ *  - stop watching the fd before cgroup_destroy(): the v1 eventfd also
+ *    fires when the cgroup is removed. */
 int cgroup_oom_fd(struct cgroup *cg, struct err *e);
 /* Drain the OOM fd so a level-triggered watcher stops firing. */
 void cgroup_oom_ack(struct cgroup *cg);
-/* Processes OOM-killed in the cgroup so far (v1 memory.oom_control
- * oom_kill, v2 memory.events oom_kill). */
+/* Processes OOM-killed in the cgroup and below so far (v1
+ * memory.oom_control oom_kill, v2 memory.events oom_kill). */
 int cgroup_oom_count(struct cgroup *cg, uint64_t *count, struct err *e);
 
 /* A sample for `skiff stats`. CPU % is the caller's: the delta of
