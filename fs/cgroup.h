@@ -95,11 +95,13 @@ const char *cgroup_ctrl_name(const struct cgroup_sys *sys, unsigned bit);
  * CGROUP_UNLIMITED (-1) means "no limit"; other values must be > 0.
  * Create applies only what is set; update changes only what is set, as
  * `docker update` does.
- *  memory              bytes (--memory)
+ *  memory              bytes (--memory); on v1 CGROUP_UNLIMITED also
+ *                      lifts the memsw limit (it may not be below memory)
  *  memory_swap         memory plus swap, bytes (--memory-swap); must be
  *                      >= memory; equal to memory means no swap. Docker's
  *                      default of twice --memory is the caller's choice.
- *  memory_reservation  soft limit, bytes (v1 soft_limit, v2 memory.low)
+ *  memory_reservation  soft limit, bytes (v1 soft_limit, v2 memory.low);
+ *                      CGROUP_UNLIMITED removes it
  *  cpu_quota_us/period from cgroup_parse_cpus(); period 0 = 100000
  *  cpu_shares          --cpu-shares, 2..262144, 0 unset; v2 writes
  *                      cpu.weight = 1 + ((shares - 2) * 9999) / 262142
@@ -132,8 +134,11 @@ int cgroup_limits_valid(const struct cgroup_limits *l, struct err *e);
 
 struct cgroup;
 
-/* Create `path` (relative, e.g. "skiff/<id>", no "..") in every
- * hierarchy, parents as needed, and apply the limits. ERR_CONFLICT if it
+/* Create `path` (relative, e.g. "skiff/<id>", no "..") below the root
+ * of every hierarchy (Docker's cgroupfs driver), parents as needed, and
+ * apply the limits. v1 gives new cpuset cgroups their parent's cpus and
+ * mems; v2 enables cpu, cpuset, io, memory and pids in each ancestor's
+ * cgroup.subtree_control where available. ERR_CONFLICT if it
  * already exists; on any failure what was created is removed again.
  * A limit whose controller is missing is ERR_INVALID. The returned
  * struct keeps a pointer to sys, which must outlive it. */
@@ -154,7 +159,10 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
  * clone3(CLONE_INTO_CGROUP) so the child starts inside it with no window
  * outside. The caller owns it. ERR_INVALID on v1. */
 int cgroup_dirfd(struct cgroup *cg, struct err *e);
-/* Change limits of a live cgroup (`skiff update`). */
+/* Change limits of a live cgroup (`skiff update`). Lowering memory
+ * below what v1 can reclaim fails with ERR_BUSY, naming file and value
+ * ("memory.limit_in_bytes = 4096: Device or resource busy"); v2 reclaims
+ * or OOM-kills instead. A failure can leave earlier fields applied. */
 int cgroup_update(struct cgroup *cg, const struct cgroup_limits *l,
 		  struct err *e);
 
