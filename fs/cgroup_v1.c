@@ -257,17 +257,22 @@ static int v1_stats(struct cgroup *cg, struct cgroup_stats *st,
 	return 0;
 }
 
-/* v1 has no cgroup.kill: signal pid by pid. A frozen task only dies once
- * thawed, so SIGKILL also thaws. */
+/* v1 has no cgroup.kill: signal pid by pid. For SIGKILL the cgroup is
+ * frozen first so that nothing forks behind the scan (a task forked
+ * while freezing is born frozen and shows in the next pass), then thawed
+ * so that the pending SIGKILLs take effect, also in a paused container. */
 static int v1_kill(struct cgroup *cg, int sig, struct err *e)
 {
 	const char *fz = cgroup_dir_for(cg, CGROUP_FREEZER);
+	bool freeze = sig == SIGKILL && fz;
+	int r;
 
-	if (cgroup_signal_tree(cg->dir[0], sig, e) < 0)
-		return -1;
-	if (sig == SIGKILL && fz)
-		return cgroup_write(fz, "freezer.state", "THAWED", e);
-	return 0;
+	if (freeze)
+		cgroup_write(fz, "freezer.state", "FROZEN", NULL);
+	r = cgroup_signal_tree(cg->dir[0], sig, e);
+	if (freeze && cgroup_write(fz, "freezer.state", "THAWED", r ? NULL : e))
+		r = -1;
+	return r;
 }
 
 const struct cgroup_ops cgroup_v1_ops = {

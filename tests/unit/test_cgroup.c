@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <linux/sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1103,6 +1104,50 @@ static void test_kill_tree(void **state)
 	assert_true(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
 }
 
+static int fn_bomb(void *arg)
+{
+	for (;;)
+		if (fork() < 0)
+			sched_yield();
+	return 0;
+}
+
+/* SIGKILL gets a fork bomb (bounded by pids.max 64) in one call. The
+ * bomb's orphans come to this process (a subreaper here) to be reaped. */
+static void test_kill_bomb(void **state)
+{
+	struct fixture *f = *state;
+	struct cgroup_limits l;
+	struct err e = ERR_INIT;
+	struct cgroup_stats st;
+	pid_t *pids = NULL;
+	size_t n = 1;
+
+	need(f, CGROUP_PIDS);
+	no_limits(&l);
+	l.pids_limit = 64;
+	make_cg(f, "bomb", &l);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	spawn_fn_inside(f, fn_bomb);
+	msleep(200);
+	assert_int_equal(cgroup_stats(f->cg, &st, &e), 0);
+	print_message("bomb at %llu pids\n",
+		      (unsigned long long)st.pids_current);
+	assert_int_equal(cgroup_kill_all(f->cg, SIGKILL, &e), 0);
+	for (int i = 0; i < 5000 && (n || st.pids_current); i++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		assert_int_equal(cgroup_pids(f->cg, &pids, &n, &e), 0);
+		free(pids);
+		assert_int_equal(cgroup_stats(f->cg, &st, &e), 0);
+		msleep(1);
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	f->nkids = 0; /* all reaped above */
+	assert_int_equal(n, 0);
+	assert_int_equal(st.pids_current, 0);
+}
+
 /* Destroy removes sub-cgroups the container made and kills what runs in
  * them, in every hierarchy, frozen or not. */
 static void test_destroy(void **state)
@@ -1252,6 +1297,7 @@ int main(void)
 		BOTH(test_update),
 		BOTH(test_kill_all),
 		BOTH(test_kill_tree),
+		BOTH(test_kill_bomb),
 		BOTH(test_destroy),
 		BOTH(test_many),
 #undef BOTH
