@@ -229,10 +229,12 @@ int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, struct err *e);
 
 /* The pids in the cgroup (for `top`), malloc'd into *pids. */
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e);
-/* Signal every process in the cgroup. SIGKILL uses v2's cgroup.kill when
- * the kernel has it; otherwise each pid is signalled, a few passes to
- * catch children forked meanwhile, and a v1 frozen cgroup is thawed so
- * the kill takes effect. */
+/* Signal every process in the cgroup and its sub-cgroups. SIGKILL uses
+ * v2's cgroup.kill when the kernel has it; otherwise each pid is
+ * signalled, in passes while new pids show up; v1 freezes the cgroup
+ * around a SIGKILL scan (nothing forks behind it) and thaws it after so
+ * the kill takes effect, also in a paused container. Pid-by-pid
+ * signalling has the usual pid-reuse window; cgroup.kill has none. */
 int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e);
 /* SIGKILL what is left, then remove the directory (and any sub-cgroups
  * the container made) in every hierarchy. ERR_BUSY while processes are
