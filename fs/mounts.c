@@ -193,27 +193,43 @@ static int bind_remount(const char *target, unsigned long flags,
 	return 0;
 }
 
-static int do_mount(const struct oci_mount *m, struct mount_opts *o,
-		    const char *target, struct err *e)
+/* After a mount the old fd names the covered directory; flags and
+ * propagation must be changed on the new mount's root, so reopen it. */
+static int mount_after(int rootfd, const char *dest, struct mount_opts *o,
+		       unsigned long flags, struct err *e)
 {
-	const char *src = m->source ? m->source : "none";
-	unsigned long f;
+	_cleanup_close_ int fd = -1;
+	char target[64];
 
-	if (o->bind) {
-		if (mount(src, target, NULL, MS_BIND | (o->flags & MS_REC),
-			  NULL) < 0)
-			return err_set(e, errno, "bind %s", src);
-		f = o->flags & ~MS_REC;
-		if ((f || o->clear) && bind_remount(target, f, o->clear, e) < 0)
-			return -1;
-	} else if (mount(src, target, m->type, o->flags,
-			 buf_head(&o->data)) < 0) {
-		return err_set(e, errno, "mount %s", m->type ? m->type : src);
-	}
+	if (!flags && !o->clear && !o->propagation)
+		return 0;
+	fd = mounts_openat2(rootfd, dest, O_PATH);
+	if (fd < 0)
+		return err_set(e, errno, "reopen");
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if ((flags || o->clear) && bind_remount(target, flags, o->clear, e) < 0)
+		return -1;
 	if (o->propagation &&
 	    mount(NULL, target, NULL, o->propagation, NULL) < 0)
 		return err_set(e, errno, "set propagation");
 	return 0;
+}
+
+static int do_mount(int rootfd, const struct oci_mount *m,
+		    struct mount_opts *o, const char *target, struct err *e)
+{
+	const char *src = m->source ? m->source : "none";
+
+	if (!o->bind) {
+		if (mount(src, target, m->type, o->flags,
+			  buf_head(&o->data)) < 0)
+			return err_set(e, errno, "mount %s",
+				       m->type ? m->type : src);
+		return mount_after(rootfd, m->destination, o, 0, e);
+	}
+	if (mount(src, target, NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
+		return err_set(e, errno, "bind %s", src);
+	return mount_after(rootfd, m->destination, o, o->flags & ~MS_REC, e);
 }
 
 /* Whether a bind source is a file (the target must then be a file). */
@@ -242,7 +258,7 @@ static int mount_one(int rootfd, const struct oci_mount *m, struct err *e)
 		goto out;
 	}
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	r = do_mount(m, &o, target, e);
+	r = do_mount(rootfd, m, &o, target, e);
 out:
 	buf_free(&o.data);
 	if (r < 0)
