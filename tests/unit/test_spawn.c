@@ -242,10 +242,18 @@ static void test_env_cwd_hostname(void **state)
 
 	free(s->process.cwd);
 	s->process.cwd = strdup("/tmp");
+	s->process.rlimits = calloc(1, sizeof(*s->process.rlimits));
+	s->process.n_rlimits = 1;
+	s->process.rlimits[0].type = strdup("RLIMIT_NOFILE");
+	s->process.rlimits[0].soft = 100;
+	s->process.rlimits[0].hard = 200;
 	assert_int_equal(run_sh(t, s, "echo $SKIFF_TEST; pwd; hostname; "
-				      "cat /etc/hostname",
-				out, sizeof(out)), 0);
-	assert_string_equal(out, "yes\n/tmp\nbox\nbox\n");
+				      "cat /etc/hostname; ulimit -n; "
+				      "ulimit -H -n; grep -vc ':/$' "
+				      "/proc/self/cgroup",
+				out, sizeof(out)), 1);
+	/* grep -vc counts cgroup lines not at their namespace's root: 0. */
+	assert_string_equal(out, "yes\n/tmp\nbox\nbox\n100\n200\n0\n");
 	ocispec_free(s);
 }
 
@@ -491,6 +499,45 @@ static void test_bind_and_tmpfs_mounts(void **state)
 	ocispec_free(s);
 }
 
+static void test_terminal(void **state)
+{
+	struct tc *t = *state;
+	const char *argv[] = { "sh", "-c",
+			       "[ -t 0 ] && [ -t 1 ] && echo tty; "
+			       "[ -c /dev/console ] && echo console", NULL };
+	struct oci_spec *s = spec_for(t, argv);
+	struct spawn_opts o = { .spec = s, .rootfs = t->rootfs,
+				.state_dir = t->state };
+	struct spawn *sp = NULL;
+	struct err e = ERR_INIT;
+	char out[1024];
+	size_t len = 0;
+	ssize_t n;
+	int master, slave;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(slave >= 0);
+	s->process.terminal = true;
+	o.stdio[0] = o.stdio[1] = o.stdio[2] = slave;
+	if (spawn_run(&o, NULL, NULL, NULL, &sp, &e) < 0)
+		fail_msg("spawn: %s", e.msg);
+	close(slave);
+	/* EIO once the last slave fd closes. */
+	while (len < sizeof(out) - 1 &&
+	       (n = read(master, out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(master);
+	assert_int_equal(wait_pidfd(sp->pidfd), 0);
+	assert_string_equal(out, "tty\r\nconsole\r\n");
+	spawn_free(sp);
+	ocispec_free(s);
+}
+
 static int count_mounts(void)
 {
 	char line[4096];
@@ -655,6 +702,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dev, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_and_tmpfs_mounts,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_terminal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_leave_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
