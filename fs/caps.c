@@ -41,6 +41,16 @@ uint64_t caps_all_mask(void)
 	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
 }
 
+uint64_t caps_own_bounding_mask(void)
+{
+	uint64_t m = 0;
+
+	for (int c = 0; c < caps_count(); c++)
+		if (cap_get_bound((cap_value_t)c) == 1)
+			m |= 1ULL << c;
+	return m;
+}
+
 int caps_from_name(const char *name, int *cap, struct err *e)
 {
 	char low[64] = "cap_";

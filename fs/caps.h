@@ -25,6 +25,8 @@ void caps_to_name(int cap, char *buf, size_t size);
 int caps_mask(const struct strv *names, uint64_t *mask, struct err *e);
 /* Every capability the kernel supports. */
 uint64_t caps_all_mask(void);
+/* The calling process's bounding set: what "privileged" can grant. */
+uint64_t caps_own_bounding_mask(void);
 /* Docker's rules: defaults, plus add, minus drop; drop ALL empties the set
  * before the adds, add ALL means every capability. */
 int caps_docker_mask(const struct strv *add, const struct strv *drop,

@@ -12,6 +12,7 @@
 #include "../../core/base/cleanup.h"
 #include "../../fs/caps.h"
 #include "../../fs/seccomp.h"
+#include "../../fs/specgen.h"
 #include "../../proto/ocispec.h"
 #include "../../proto/seccomp_json.h"
 
@@ -313,6 +314,71 @@ static void test_cap_names(void **state)
 	strv_free(&names);
 }
 
+static const struct oci_mount *find_mount(const struct oci_spec *s,
+					  const char *dest)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (strcmp(s->mounts[i].destination, dest) == 0)
+			return &s->mounts[i];
+	return NULL;
+}
+
+static void test_specgen(void **state)
+{
+	const char *args[] = { "sh", NULL };
+	char *tv[] = { "/run:size=1m,exec" }, *bv[] = { "/srv:/data:ro" };
+	char *dv[] = { "ALL" }, *av[] = { "CAP_NET_BIND_SERVICE" };
+	struct strv tmpfs = { tv, 1 }, binds = { bv, 1 };
+	struct strv drop = { dv, 1 }, add = { av, 1 };
+	struct specgen_opts o = { .rootfs = "/img", .args = args,
+				  .user = "nobody", .hostname = "h",
+				  .terminal = true, .tmpfs = &tmpfs,
+				  .binds = &binds, .cap_drop = &drop,
+				  .cap_add = &add, .read_only = true };
+	struct oci_spec *s;
+	struct err e = ERR_INIT;
+	const struct oci_mount *m;
+
+	assert_int_equal(specgen_build(&o, &s, &e), 0);
+	assert_string_equal(s->process.user.username, "nobody");
+	assert_true(strv_contains(&s->process.env, "HOSTNAME=h"));
+	assert_true(strv_contains(&s->process.env, "TERM=xterm"));
+	assert_int_equal(s->process.caps[OCI_CAP_BOUNDING].n, 1);
+	assert_true(s->root_readonly);
+	assert_int_equal(s->n_namespaces, 6);
+	m = find_mount(s, "/run");
+	assert_non_null(m);
+	assert_string_equal(m->options.v[m->options.n - 1], "exec");
+	m = find_mount(s, "/data");
+	assert_non_null(m);
+	assert_string_equal(m->source, "/srv");
+	assert_true(strv_contains(&m->options, "ro"));
+	assert_true(strv_contains(&s->masked_paths, "/proc/kcore"));
+	assert_non_null(s->seccomp);
+	ocispec_free(s);
+	o.seccomp_json = "{\"defaultAction\":\"SCMP_ACT_LOG\"}";
+	o.seccomp_json_len = strlen(o.seccomp_json);
+	assert_int_equal(specgen_build(&o, &s, &e), 0);
+	assert_int_equal(s->seccomp->default_action, OCI_SCMP_LOG);
+	ocispec_free(s);
+	o.seccomp_json = "{";
+	o.seccomp_json_len = 1;
+	assert_int_equal(specgen_build(&o, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "seccomp profile: invalid JSON"));
+	o.seccomp_json = NULL;
+	bv[0] = "relative:/data";
+	assert_int_equal(specgen_build(&o, &s, &e), -1);
+	assert_string_equal(e.msg, "volume relative:/data: want "
+				   "/SRC:/DST[:OPTIONS]");
+	bv[0] = "/a:/b";
+	o.privileged = true;
+	assert_int_equal(specgen_build(&o, &s, &e), 0);
+	assert_null(s->seccomp);
+	assert_int_equal(s->masked_paths.n, 0);
+	assert_true(strv_contains(&find_mount(s, "/sys")->options, "rw"));
+	ocispec_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_docker_profile_errors),
 		cmocka_unit_test(test_default_profile),
 		cmocka_unit_test(test_cap_names),
+		cmocka_unit_test(test_specgen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

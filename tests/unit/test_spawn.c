@@ -26,6 +26,7 @@
 #include "../../fs/mounts.h"
 #include "../../fs/seccomp.h"
 #include "../../fs/spawn.h"
+#include "../../fs/specgen.h"
 #include "../../proto/seccomp_json.h"
 
 #ifndef P_PIDFD
@@ -127,32 +128,29 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A Docker-like spec running argv. */
-static struct oci_spec *spec_for(struct tc *t, const char *const *argv)
+/* A Docker-like spec running argv, built as skiff run would. */
+static struct oci_spec *spec_opts(struct tc *t, const char *const *argv,
+				  struct specgen_opts *o)
 {
-	static const char *const ns[] = { "pid", "mount", "network",
-					  "ipc", "uts", "cgroup" };
-	struct oci_spec *s = ocispec_new();
+	static const char *const env[] = { "PATH=/bin", "SKIFF_TEST=yes",
+					   NULL };
+	struct oci_spec *s = NULL;
 	struct err e = ERR_INIT;
 
-	assert_non_null(s);
-	s->has_process = true;
-	for (; *argv; argv++)
-		assert_int_equal(strv_push(&s->process.args, *argv), 0);
-	assert_int_equal(strv_push(&s->process.env, "PATH=/bin"), 0);
-	assert_int_equal(strv_push(&s->process.env, "SKIFF_TEST=yes"), 0);
-	s->process.cwd = strdup("/");
-	s->hostname = strdup("box");
-	s->root_path = strdup(t->rootfs);
-	s->namespaces = calloc(ARRAY_SIZE(ns), sizeof(*s->namespaces));
-	s->n_namespaces = ARRAY_SIZE(ns);
-	for (size_t i = 0; i < ARRAY_SIZE(ns); i++)
-		s->namespaces[i].type = strdup(ns[i]);
-	assert_int_equal(caps_fill_spec(&s->process, CAPS_DOCKER_MASK, &e), 0);
-	assert_int_equal(mounts_add_defaults(s, &e), 0);
-	assert_int_equal(seccomp_default_spec(CAPS_DOCKER_MASK, &s->seccomp,
-					      &e), 0);
+	o->rootfs = t->rootfs;
+	o->args = argv;
+	o->env = env;
+	o->hostname = "box";
+	if (specgen_build(o, &s, &e) < 0)
+		fail_msg("specgen: %s", e.msg);
 	return s;
+}
+
+static struct oci_spec *spec_for(struct tc *t, const char *const *argv)
+{
+	struct specgen_opts o = { 0 };
+
+	return spec_opts(t, argv, &o);
 }
 
 static int wait_pidfd(int pidfd)
@@ -538,6 +536,34 @@ static void test_terminal(void **state)
 	ocispec_free(s);
 }
 
+static void test_privileged_and_options(void **state)
+{
+	struct tc *t = *state;
+	const char *argv[] = { "sh", "-c",
+			       "grep CapEff /proc/self/status; "
+			       "wc -c < /proc/timer_list | grep -qv '^0$' && "
+			       "echo unmasked; probe keyctl; touch /x; "
+			       "touch /run/y && echo run-ok", NULL };
+	struct strv tmpfs = { 0 };
+	struct specgen_opts o = { .privileged = true, .read_only = true,
+				  .tmpfs = &tmpfs };
+	struct oci_spec *s;
+	char out[4096], want[64];
+
+	if (!t->have_probe)
+		skip();
+	strv_push(&tmpfs, "/run:size=1m");
+	s = spec_opts(t, argv, &o);
+	assert_int_not_equal(run_sh(t, s, NULL, out, sizeof(out)), -1);
+	snprintf(want, sizeof(want), "CapEff:\t%016llx\nunmasked\nok\n",
+		 (unsigned long long)caps_own_bounding_mask());
+	assert_memory_equal(out, want, strlen(want));
+	assert_non_null(strstr(out, "Read-only file system"));
+	assert_non_null(strstr(out, "run-ok"));
+	strv_free(&tmpfs);
+	ocispec_free(s);
+}
+
 static int count_mounts(void)
 {
 	char line[4096];
@@ -703,6 +729,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bind_and_tmpfs_mounts,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_terminal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_privileged_and_options,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_leave_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
