@@ -123,14 +123,25 @@ static int child_rlimit(const struct oci_rlimit *r, struct err *e)
 	return err_setc(e, ERR_INVALID, "unknown rlimit \"%s\"", r->type);
 }
 
-/* argv/envp as NULL-terminated arrays borrowing the spec's strings. */
-static char **child_vec(const struct strv *v)
+/* A NULL-terminated array borrowing v's strings, with room for extra
+ * more entries. */
+static char **child_vec(const struct strv *v, size_t extra)
 {
-	char **a = calloc(v->n + 1, sizeof(*a));
+	char **a = calloc(v->n + extra + 1, sizeof(*a));
 
-	if (a)
+	if (a && v->n)
 		memcpy(a, v->v, v->n * sizeof(*a));
 	return a;
+}
+
+static bool child_env_has(const struct strv *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], name, n) == 0 && env->v[i][n] == '=')
+			return true;
+	return false;
 }
 
 static const char *child_path(const struct strv *env)
@@ -141,16 +152,20 @@ static const char *child_path(const struct strv *env)
 	return CHILD_DEFAULT_PATH;
 }
 
-/* execve with a PATH search in the container's own PATH. */
-static int child_exec(const struct oci_process *p, struct err *e)
+/* execve with a PATH search in the container's own PATH; home, when
+ * set, becomes HOME. */
+static int child_exec(const struct oci_process *p, char *home,
+		      struct err *e)
 {
-	char **argv = child_vec(&p->args), **envp = child_vec(&p->env);
+	char **argv = child_vec(&p->args, 0), **envp = child_vec(&p->env, 1);
 	const char *arg0 = p->args.v[0], *dir, *end;
 	char path[4096];
 	int saved = ENOENT;
 
 	if (!argv || !envp)
 		return err_set(e, ENOMEM, "exec \"%s\"", arg0);
+	if (home)
+		envp[p->env.n] = home;
 	if (strchr(arg0, '/')) {
 		execve(arg0, argv, envp);
 		return err_set(e, errno, "exec \"%s\"", arg0);
@@ -166,14 +181,10 @@ static int child_exec(const struct oci_process *p, struct err *e)
 	return err_set(e, saved, "exec \"%s\"", arg0);
 }
 
-static int child_user(const struct oci_process *p, struct oci_user *u,
-		      struct err *e)
+/* Resolve a Docker-style user name into u. */
+static int child_user_name(const struct oci_process *p, struct oci_user *u,
+			   int root, struct err *e)
 {
-	_cleanup_close_ int root = -1;
-
-	*u = p->user;
-	if (!p->user.username || !*p->user.username)
-		return 0;
 	/* Resolution appends to a private copy of the group list. */
 	u->additional_gids = malloc((u->n_additional_gids + 1) *
 				    sizeof(uint32_t));
@@ -182,10 +193,27 @@ static int child_user(const struct oci_process *p, struct oci_user *u,
 	if (p->user.n_additional_gids)
 		memcpy(u->additional_gids, p->user.additional_gids,
 		       p->user.n_additional_gids * sizeof(uint32_t));
-	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return user_resolve(root, p->user.username, u, e);
+}
+
+/* Resolve the user (and HOME, when the env lacks it, into home) while
+ * the container's /etc/passwd is still readable as root. */
+static int child_user(const struct oci_process *p, struct oci_user *u,
+		      char *home, size_t size, struct err *e)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	*u = p->user;
+	*home = '\0';
 	if (root < 0)
 		return err_set(e, errno, "open /");
-	return user_resolve(root, p->user.username, u, e);
+	if (p->user.username && *p->user.username &&
+	    child_user_name(p, u, root, e) < 0)
+		return -1;
+	if (child_env_has(&p->env, "HOME"))
+		return 0;
+	memcpy(home, "HOME=", 5);
+	return user_home(root, u->uid, home + 5, size - 5, e);
 }
 
 /* The common tail of create and exec: who the process is and what it may
@@ -195,8 +223,9 @@ static int child_process(const struct spawn_child *c, struct err *e)
 	const struct oci_process *p = c->proc;
 	bool nnp = p->no_new_privileges;
 	struct oci_user u;
+	char home[300];
 
-	if (child_user(p, &u, e) < 0)
+	if (child_user(p, &u, home, sizeof(home), e) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_rlimits; i++)
 		if (child_rlimit(&p->rlimits[i], e) < 0)
@@ -215,7 +244,7 @@ static int child_process(const struct spawn_child *c, struct err *e)
 		return err_set(e, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	if (c->seccomp && nnp && seccomp_spec_load(c->seccomp, e) < 0)
 		return -1;
-	return child_exec(p, e);
+	return child_exec(p, *home ? home : NULL, e);
 }
 
 /* Namespaces the spec gives by path are joined; cgroup is unshared now

@@ -21,6 +21,7 @@ struct user_ent {
 	uint32_t id;  /* uid or gid */
 	uint32_t gid; /* passwd: primary group */
 	char *members; /* group: comma-separated user names */
+	char *home;    /* passwd: home directory */
 };
 
 static int user_open(int rootfd, const char *path)
@@ -85,6 +86,7 @@ static bool parse_ent(char *line, bool is_group, struct user_ent *ent)
 		return false;
 	ent->name = f[0];
 	ent->members = is_group && n > 3 ? f[3] : NULL;
+	ent->home = !is_group && n > 5 ? f[5] : NULL;
 	if (!is_group && !parse_u32(f[3], &ent->gid))
 		return false;
 	return true;
@@ -125,6 +127,7 @@ struct user_find {
 	bool found;
 	uint32_t found_id, found_gid;
 	char found_name[256];
+	char found_home[256];
 };
 
 static int find_cb(const struct user_ent *ent, void *arg)
@@ -137,6 +140,8 @@ static int find_cb(const struct user_ent *ent, void *arg)
 	q->found_id = ent->id;
 	q->found_gid = ent->gid;
 	snprintf(q->found_name, sizeof(q->found_name), "%s", ent->name);
+	snprintf(q->found_home, sizeof(q->found_home), "%s",
+		 ent->home && *ent->home ? ent->home : "/");
 	return 1;
 }
 
@@ -258,6 +263,17 @@ int user_resolve(int rootfd, const char *spec, struct oci_user *u,
 	if (group && resolve_group(rootfd, group, u, e) < 0)
 		return -1;
 	return q.found ? add_groups(rootfd, q.found_name, u, e) : 0;
+}
+
+int user_home(int rootfd, uint32_t uid, char *buf, size_t size,
+	      struct err *e)
+{
+	struct user_find q = { .id = uid };
+
+	if (user_scan(rootfd, "/etc/passwd", false, find_cb, &q, e) < 0)
+		return -1;
+	snprintf(buf, size, "%s", q.found ? q.found_home : "/");
+	return 0;
 }
 
 int user_apply(const struct oci_user *u, struct err *e)

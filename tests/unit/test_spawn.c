@@ -247,11 +247,12 @@ static void test_env_cwd_hostname(void **state)
 	s->process.rlimits[0].hard = 200;
 	assert_int_equal(run_sh(t, s, "echo $SKIFF_TEST; pwd; hostname; "
 				      "cat /etc/hostname; ulimit -n; "
-				      "ulimit -H -n; grep -vc ':/$' "
-				      "/proc/self/cgroup",
+				      "ulimit -H -n; echo $HOME; "
+				      "grep -vc ':/$' /proc/self/cgroup",
 				out, sizeof(out)), 1);
 	/* grep -vc counts cgroup lines not at their namespace's root: 0. */
-	assert_string_equal(out, "yes\n/tmp\nbox\nbox\n100\n200\n0\n");
+	assert_string_equal(out, "yes\n/tmp\nbox\nbox\n100\n200\n/root\n"
+				 "0\n");
 	ocispec_free(s);
 }
 
@@ -661,7 +662,8 @@ static void test_exec_into(void **state)
 	struct tc *t = *state;
 	const char *argv[] = { "sleep", "30", NULL };
 	const char *xargv[] = { "sh", "-c",
-				"hostname; cat /proc/1/comm; echo $$; id -u",
+				"hostname; cat /proc/1/comm; echo $$; id -u; "
+				"echo $HOME",
 				NULL };
 	struct oci_spec *s = spec_for(t, argv);
 	struct oci_spec *x = spec_for(t, xargv);
@@ -688,7 +690,7 @@ static void test_exec_into(void **state)
 	read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	assert_int_equal(wait_pidfd(xp->pidfd), 0);
-	assert_string_equal(out, "box\nsleep\n2\n65534\n");
+	assert_string_equal(out, "box\nsleep\n2\n65534\n/nonexistent\n");
 	spawn_free(xp);
 	/* A missing program in exec is a clean error too. */
 	strv_free(&x->process.args);
