@@ -12,11 +12,10 @@
 #include "../core/base/cleanup.h"
 
 const char *const caps_docker_default[] = {
-	"CAP_CHOWN",	    "CAP_DAC_OVERRIDE", "CAP_FSETID",
-	"CAP_FOWNER",	    "CAP_MKNOD",	"CAP_NET_RAW",
-	"CAP_SETGID",	    "CAP_SETUID",	"CAP_SETFCAP",
-	"CAP_SETPCAP",	    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-	"CAP_KILL",	    "CAP_AUDIT_WRITE",
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",	       "CAP_FOWNER",
+    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",	       "CAP_SETUID",
+    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+    "CAP_KILL",	   "CAP_AUDIT_WRITE",
 };
 const size_t caps_docker_default_n = ARRAY_SIZE(caps_docker_default);
 
@@ -134,10 +133,9 @@ int caps_mask_names(uint64_t mask, struct strv *out)
 
 int caps_fill_spec(struct oci_process *p, uint64_t mask, struct err *e)
 {
-	static const enum oci_capset sets[] = { OCI_CAP_BOUNDING,
-						OCI_CAP_EFFECTIVE,
-						OCI_CAP_INHERITABLE,
-						OCI_CAP_PERMITTED };
+	static const enum oci_capset sets[] = {
+	    OCI_CAP_BOUNDING, OCI_CAP_EFFECTIVE, OCI_CAP_INHERITABLE,
+	    OCI_CAP_PERMITTED};
 
 	for (int i = 0; i < OCI_CAP_NSETS; i++)
 		strv_free(&p->caps[i]);
@@ -189,8 +187,8 @@ static int set_flag(cap_t c, cap_flag_t flag, uint64_t mask)
 {
 	for (int i = 0; i < 64; i++) {
 		cap_value_t v = i;
-		if ((mask & (1ULL << i)) && cap_set_flag(c, flag, 1, &v,
-							 CAP_SET) < 0)
+		if ((mask & (1ULL << i)) &&
+		    cap_set_flag(c, flag, 1, &v, CAP_SET) < 0)
 			return -1;
 	}
 	return 0;

@@ -25,8 +25,8 @@
 static int mounts_openat2(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 
 	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
@@ -64,15 +64,16 @@ static int mkpath_in_root(int rootfd, const char *path, bool is_file,
 		if (parent < 0)
 			return err_set(e, errno, "open parent of %s", buf);
 		if (!slash && is_file) {
-			fd = openat(parent, p, O_CREAT | O_WRONLY | O_NOFOLLOW |
-						       O_CLOEXEC, 0644);
+			fd = openat(parent, p,
+				    O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				    0644);
 			if (fd < 0)
 				return err_set(e, errno, "create %s", buf);
 			close(fd);
 		} else if (mkdirat(parent, p, 0755) < 0 && errno != EEXIST) {
 			return err_set(e, errno, "mkdir %s", buf);
 		}
-next:
+	next:
 		if (!slash)
 			return 0;
 		*slash = '/';
@@ -94,27 +95,34 @@ static const struct {
 	unsigned long flag;
 	bool clear;
 } mount_flag_names[] = {
-	{ "ro", MS_RDONLY, false },	     { "rw", MS_RDONLY, true },
-	{ "nosuid", MS_NOSUID, false },	     { "suid", MS_NOSUID, true },
-	{ "nodev", MS_NODEV, false },	     { "dev", MS_NODEV, true },
-	{ "noexec", MS_NOEXEC, false },	     { "exec", MS_NOEXEC, true },
-	{ "sync", MS_SYNCHRONOUS, false },   { "async", MS_SYNCHRONOUS, true },
-	{ "noatime", MS_NOATIME, false },    { "atime", MS_NOATIME, true },
-	{ "nodiratime", MS_NODIRATIME, false },
-	{ "relatime", MS_RELATIME, false },  { "norelatime", MS_RELATIME, true },
-	{ "strictatime", MS_STRICTATIME, false },
-	{ "dirsync", MS_DIRSYNC, false },    { "mand", MS_MANDLOCK, false },
+    {"ro", MS_RDONLY, false},
+    {"rw", MS_RDONLY, true},
+    {"nosuid", MS_NOSUID, false},
+    {"suid", MS_NOSUID, true},
+    {"nodev", MS_NODEV, false},
+    {"dev", MS_NODEV, true},
+    {"noexec", MS_NOEXEC, false},
+    {"exec", MS_NOEXEC, true},
+    {"sync", MS_SYNCHRONOUS, false},
+    {"async", MS_SYNCHRONOUS, true},
+    {"noatime", MS_NOATIME, false},
+    {"atime", MS_NOATIME, true},
+    {"nodiratime", MS_NODIRATIME, false},
+    {"relatime", MS_RELATIME, false},
+    {"norelatime", MS_RELATIME, true},
+    {"strictatime", MS_STRICTATIME, false},
+    {"dirsync", MS_DIRSYNC, false},
+    {"mand", MS_MANDLOCK, false},
 };
 
 static const struct {
 	const char *name;
 	unsigned long flag;
 } mount_prop_names[] = {
-	{ "private", MS_PRIVATE },   { "rprivate", MS_PRIVATE | MS_REC },
-	{ "slave", MS_SLAVE },	     { "rslave", MS_SLAVE | MS_REC },
-	{ "shared", MS_SHARED },     { "rshared", MS_SHARED | MS_REC },
-	{ "unbindable", MS_UNBINDABLE },
-	{ "runbindable", MS_UNBINDABLE | MS_REC },
+    {"private", MS_PRIVATE},	   {"rprivate", MS_PRIVATE | MS_REC},
+    {"slave", MS_SLAVE},	   {"rslave", MS_SLAVE | MS_REC},
+    {"shared", MS_SHARED},	   {"rshared", MS_SHARED | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 static bool opt_flag(struct mount_opts *o, const char *opt)
@@ -215,14 +223,14 @@ static int mount_after(int rootfd, const char *dest, struct mount_opts *o,
 	return 0;
 }
 
-static int do_mount(int rootfd, const struct oci_mount *m,
-		    struct mount_opts *o, const char *target, struct err *e)
+static int do_mount(int rootfd, const struct oci_mount *m, struct mount_opts *o,
+		    const char *target, struct err *e)
 {
 	const char *src = m->source ? m->source : "none";
 
 	if (!o->bind) {
-		if (mount(src, target, m->type, o->flags,
-			  buf_head(&o->data)) < 0)
+		if (mount(src, target, m->type, o->flags, buf_head(&o->data)) <
+		    0)
 			return err_set(e, errno, "mount %s",
 				       m->type ? m->type : src);
 		return mount_after(rootfd, m->destination, o, 0, e);
@@ -271,9 +279,9 @@ static int bind_into(int rootfd, const char *src, const char *dest,
 		     struct err *e)
 {
 	struct oci_mount m = {
-		.destination = (char *)dest,
-		.type = "bind",
-		.source = (char *)src,
+	    .destination = (char *)dest,
+	    .type = "bind",
+	    .source = (char *)src,
 	};
 
 	return mount_one(rootfd, &m, e);
@@ -281,21 +289,20 @@ static int bind_into(int rootfd, const char *src, const char *dest,
 
 /* ---- /dev ---- */
 
-static const char *const dev_nodes[] = { "null",   "zero", "full",
-					 "random", "urandom", "tty" };
+static const char *const dev_nodes[] = {"null",	  "zero",    "full",
+					"random", "urandom", "tty"};
 
 static const char *const dev_links[][2] = {
-	{ "fd", "/proc/self/fd" },   { "stdin", "/proc/self/fd/0" },
-	{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
-	{ "ptmx", "pts/ptmx" },	     { "core", "/proc/kcore" },
+    {"fd", "/proc/self/fd"},	   {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+    {"ptmx", "pts/ptmx"},	   {"core", "/proc/kcore"},
 };
 
 /* Device nodes are bind mounts of the host's: mknod may be refused. */
-static int dev_populate(int rootfd, const struct oci_spec *spec,
-			struct err *e)
+static int dev_populate(int rootfd, const struct oci_spec *spec, struct err *e)
 {
-	_cleanup_close_ int dev = mounts_openat2(rootfd, "/dev",
-						 O_PATH | O_DIRECTORY);
+	_cleanup_close_ int dev =
+	    mounts_openat2(rootfd, "/dev", O_PATH | O_DIRECTORY);
 	char src[64], dst[64], tty[64];
 
 	if (dev < 0)
@@ -321,8 +328,7 @@ static int dev_populate(int rootfd, const struct oci_spec *spec,
 
 /* ---- /etc files ---- */
 
-static const char *const etc_files[] = { "hostname", "hosts",
-					 "resolv.conf" };
+static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 
 static bool spec_mounts(const struct oci_spec *spec, const char *dest)
 {
@@ -398,7 +404,7 @@ static void resolv_conf(struct buf *out)
 static int etc_write(const struct oci_spec *spec, const char *dir,
 		     struct err *e)
 {
-	struct buf b = { 0 };
+	struct buf b = {0};
 	const char *host = spec->hostname ? spec->hostname : "";
 	int r;
 
@@ -416,8 +422,8 @@ static int etc_write(const struct oci_spec *spec, const char *dir,
 	buf_reset(&b);
 	resolv_conf(&b);
 	if (r == 0)
-		r = write_file(dir, "resolv.conf", b.data ? b.data : "",
-			       b.len, e);
+		r = write_file(dir, "resolv.conf", b.data ? b.data : "", b.len,
+			       e);
 	buf_free(&b);
 	return r;
 }
@@ -474,7 +480,7 @@ int mounts_prepare(const struct oci_spec *spec, const char *rootfs,
 static int mount_overlay(const char *rootfs, const char *state_dir,
 			 char *merged, size_t size, struct err *e)
 {
-	struct buf o = { 0 };
+	struct buf o = {0};
 	int r = 0;
 
 	buf_printf(&o, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work%c",
@@ -514,8 +520,9 @@ static int readonly_path(const char *path, struct err *e)
 	char target[64];
 
 	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : err_set(e, errno, "read-only %s", path);
+		return errno == ENOENT
+			   ? 0
+			   : err_set(e, errno, "read-only %s", path);
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return err_set(e, errno, "read-only %s", path);
@@ -543,8 +550,8 @@ static int do_pivot(const char *merged, struct err *e)
 static int spec_mounts_all(const struct oci_spec *spec, const char *merged,
 			   const char *state_dir, struct err *e)
 {
-	_cleanup_close_ int rootfd = open(merged, O_PATH | O_DIRECTORY |
-							  O_CLOEXEC);
+	_cleanup_close_ int rootfd =
+	    open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (rootfd < 0)
 		return err_set(e, errno, "open %s", merged);
@@ -590,25 +597,31 @@ int mounts_setup(const struct oci_spec *spec, const char *rootfs,
 static const struct {
 	const char *dest, *type, *source, *opts;
 } default_mounts[] = {
-	{ "/proc", "proc", "proc", "nosuid,noexec,nodev" },
-	{ "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k" },
-	{ "/dev/pts", "devpts", "devpts",
-	  "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5" },
-	{ "/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro" },
-	{ "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev" },
-	{ "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k" },
+    {"/proc", "proc", "proc", "nosuid,noexec,nodev"},
+    {"/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"},
+    {"/dev/pts", "devpts", "devpts",
+     "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"},
+    {"/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"},
+    {"/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"},
+    {"/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"},
 };
 
 static const char *const default_masked[] = {
-	"/proc/asound",	      "/proc/acpi",	  "/proc/kcore",
-	"/proc/keys",	      "/proc/latency_stats", "/proc/timer_list",
-	"/proc/timer_stats",  "/proc/sched_debug", "/proc/scsi",
-	"/sys/firmware",      "/sys/devices/virtual/powercap",
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
 };
 
 static const char *const default_readonly[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-	"/proc/sysrq-trigger",
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
 static int add_mount(struct oci_spec *spec, size_t i)

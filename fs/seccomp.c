@@ -101,10 +101,10 @@ static bool args_distinct(const struct oci_scmp_rule *r)
 static struct scmp_arg_cmp to_cmp(const struct oci_scmp_arg *a)
 {
 	struct scmp_arg_cmp c = {
-		.arg = a->index,
-		.op = spec_op(a->op),
-		.datum_a = a->value,
-		.datum_b = a->value_two,
+	    .arg = a->index,
+	    .op = spec_op(a->op),
+	    .datum_a = a->value,
+	    .datum_b = a->value_two,
 	};
 	return c;
 }
@@ -122,11 +122,10 @@ static int add_one(scmp_filter_ctx ctx, uint32_t act, int nr,
 	if (args_distinct(r)) {
 		for (size_t i = 0; i < r->n_args; i++)
 			cmp[i] = to_cmp(&r->args[i]);
-		rc = seccomp_rule_add_array(ctx, act, nr,
-					    (unsigned)r->n_args, cmp);
+		rc = seccomp_rule_add_array(ctx, act, nr, (unsigned)r->n_args,
+					    cmp);
 	}
-	for (size_t i = 0; rc == 0 && !args_distinct(r) && i < r->n_args;
-	     i++) {
+	for (size_t i = 0; rc == 0 && !args_distinct(r) && i < r->n_args; i++) {
 		cmp[0] = to_cmp(&r->args[i]);
 		rc = seccomp_rule_add_array(ctx, act, nr, 1, cmp);
 	}
@@ -140,8 +139,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t def,
 {
 	uint32_t act;
 
-	if (spec_action(r->action, r->has_errno_ret, r->errno_ret, &act, e) <
-	    0)
+	if (spec_action(r->action, r->has_errno_ret, r->errno_ret, &act, e) < 0)
 		return -1;
 	/* libseccomp refuses rules whose action equals the default. */
 	if (act == def)

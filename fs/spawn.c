@@ -32,9 +32,9 @@
 static pid_t spawn_clone3(uint64_t flags, int *pidfd)
 {
 	struct clone_args args = {
-		.flags = flags | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)pidfd,
-		.exit_signal = SIGCHLD,
+	    .flags = flags | CLONE_PIDFD,
+	    .pidfd = (uint64_t)(uintptr_t)pidfd,
+	    .exit_signal = SIGCHLD,
 	};
 
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -88,9 +88,9 @@ static int spawn_ns_flags(const struct oci_spec *s, uint64_t *flags,
 		uint64_t flag;
 		bool path_ok;
 	} map[] = {
-		{ "pid", CLONE_NEWPID, false },	   { "mount", CLONE_NEWNS, false },
-		{ "network", CLONE_NEWNET, true }, { "ipc", CLONE_NEWIPC, true },
-		{ "uts", CLONE_NEWUTS, true },	   { "cgroup", 0, false },
+	    {"pid", CLONE_NEWPID, false},    {"mount", CLONE_NEWNS, false},
+	    {"network", CLONE_NEWNET, true}, {"ipc", CLONE_NEWIPC, true},
+	    {"uts", CLONE_NEWUTS, true},     {"cgroup", 0, false},
 	};
 	size_t j;
 
@@ -103,11 +103,13 @@ static int spawn_ns_flags(const struct oci_spec *s, uint64_t *flags,
 		if (j == ARRAY_SIZE(map))
 			return err_setc(e, ERR_INVALID,
 					"linux.namespaces: unsupported "
-					"namespace \"%s\"", n->type);
+					"namespace \"%s\"",
+					n->type);
 		if (n->path && !map[j].path_ok)
 			return err_setc(e, ERR_INVALID,
 					"linux.namespaces: can't join a %s "
-					"namespace by path", n->type);
+					"namespace by path",
+					n->type);
 		if (!n->path)
 			*flags |= map[j].flag;
 	}
@@ -129,8 +131,8 @@ static int spawn_check_process(const struct oci_process *p,
 }
 
 /* Common clone: socketpair, clone3, child runs spawn_child_main. */
-static int spawn_fork(struct spawn_child *c, uint64_t flags,
-		      struct spawn *sp, struct err *e)
+static int spawn_fork(struct spawn_child *c, uint64_t flags, struct spawn *sp,
+		      struct err *e)
 {
 	int sv[2];
 
@@ -155,17 +157,16 @@ static int spawn_fork(struct spawn_child *c, uint64_t flags,
 	return 0;
 }
 
-int spawn_create(const struct spawn_opts *o, struct spawn **out,
-		 struct err *e)
+int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 {
 	const struct oci_spec *s = o->spec;
 	struct spawn_child c = {
-		.proc = &s->process,
-		.seccomp = s->seccomp,
-		.spec = s,
-		.rootfs = o->rootfs,
-		.state_dir = o->state_dir,
-		.join_pidfd = -1,
+	    .proc = &s->process,
+	    .seccomp = s->seccomp,
+	    .spec = s,
+	    .rootfs = o->rootfs,
+	    .state_dir = o->state_dir,
+	    .join_pidfd = -1,
 	};
 	struct spawn *sp;
 	uint64_t flags;
@@ -210,10 +211,10 @@ int spawn_exec(const struct spawn_exec_opts *o, struct spawn **out,
 	       struct err *e)
 {
 	struct spawn_child c = {
-		.proc = o->process,
-		.seccomp = o->seccomp,
-		.join_pidfd = o->pidfd,
-		.join_pid = o->pid,
+	    .proc = o->process,
+	    .seccomp = o->seccomp,
+	    .join_pidfd = o->pidfd,
+	    .join_pid = o->pid,
 	};
 	_cleanup_close_ int own = -1;
 	struct spawn *sp;
@@ -294,8 +295,7 @@ int spawn_poll(struct spawn *sp, struct err *e)
 }
 
 int spawn_run(const struct spawn_opts *o, const struct spawn_exec_opts *xo,
-	      spawn_hook_fn hook, void *arg, struct spawn **out,
-	      struct err *e)
+	      spawn_hook_fn hook, void *arg, struct spawn **out, struct err *e)
 {
 	struct spawn *sp;
 	struct pollfd pfd;
@@ -307,7 +307,7 @@ int spawn_run(const struct spawn_opts *o, const struct spawn_exec_opts *xo,
 		return -1;
 	if ((hook && hook(sp, arg, e) < 0) || spawn_release(sp, e) < 0)
 		goto fail;
-	pfd = (struct pollfd){ .fd = sp->sync_fd, .events = POLLIN };
+	pfd = (struct pollfd){.fd = sp->sync_fd, .events = POLLIN};
 	while ((r = spawn_poll(sp, e)) == 1)
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
 			err_set(e, errno, "poll");

@@ -33,10 +33,10 @@
 #include "../proto/ocispec.h"
 
 enum spawn_state {
-	SPAWN_WAITING,	/* cloned, blocked until spawn_release */
-	SPAWN_SETUP,	/* released, setting up */
-	SPAWN_EXECED,	/* execve succeeded */
-	SPAWN_FAILED,	/* the child reported an error and was reaped */
+	SPAWN_WAITING, /* cloned, blocked until spawn_release */
+	SPAWN_SETUP,   /* released, setting up */
+	SPAWN_EXECED,  /* execve succeeded */
+	SPAWN_FAILED,  /* the child reported an error and was reaped */
 };
 
 struct spawn {
@@ -57,15 +57,14 @@ struct spawn_opts {
 };
 
 struct spawn_exec_opts {
-	int pidfd;    /* the container's first process */
-	pid_t pid;    /* same process; used when pidfd setns is unsupported */
+	int pidfd; /* the container's first process */
+	pid_t pid; /* same process; used when pidfd setns is unsupported */
 	const struct oci_process *process;
 	const struct oci_seccomp *seccomp; /* the container's; NULL for none */
 	int stdio[3];
 };
 
-int spawn_create(const struct spawn_opts *o, struct spawn **out,
-		 struct err *e);
+int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e);
 /* Join every namespace of the running container in o->pidfd (pid,
  * mount, uts, ipc, net, cgroup) and prepare o->process there; the child
  * waits for spawn_release() like spawn_create()'s. */
@@ -79,7 +78,6 @@ void spawn_free(struct spawn *sp);
 typedef int (*spawn_hook_fn)(struct spawn *sp, void *arg, struct err *e);
 /* Blocking create (or exec when xo is set) + hook + release + poll. */
 int spawn_run(const struct spawn_opts *o, const struct spawn_exec_opts *xo,
-	      spawn_hook_fn hook, void *arg, struct spawn **out,
-	      struct err *e);
+	      spawn_hook_fn hook, void *arg, struct spawn **out, struct err *e);
 
 #endif

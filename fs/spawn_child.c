@@ -27,13 +27,13 @@
 #include "seccomp.h"
 #include "user.h"
 
-#define CHILD_DEFAULT_PATH \
+#define CHILD_DEFAULT_PATH                                                     \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 _Noreturn static void child_fail(const struct spawn_child *c,
 				 const struct err *e)
 {
-	struct spawn_msg m = { .code = e->code, .class = (int32_t)e->class };
+	struct spawn_msg m = {.code = e->code, .class = (int32_t)e->class};
 	ssize_t r;
 
 	snprintf(m.msg, sizeof(m.msg), "%s", e->msg);
@@ -97,21 +97,27 @@ static const struct {
 	const char *name;
 	int res;
 } child_rlimits[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },	    { "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },	    { "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },	    { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },   { "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-	{ "RLIMIT_STACK", RLIMIT_STACK },
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 static int child_rlimit(const struct oci_rlimit *r, struct err *e)
 {
-	struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
+	struct rlimit rl = {.rlim_cur = r->soft, .rlim_max = r->hard};
 
 	for (size_t i = 0; i < ARRAY_SIZE(child_rlimits); i++) {
 		if (strcmp(child_rlimits[i].name, r->type) != 0)
@@ -154,8 +160,7 @@ static const char *child_path(const struct strv *env)
 
 /* execve with a PATH search in the container's own PATH; home, when
  * set, becomes HOME. */
-static int child_exec(const struct oci_process *p, char *home,
-		      struct err *e)
+static int child_exec(const struct oci_process *p, char *home, struct err *e)
 {
 	char **argv = child_vec(&p->args, 0), **envp = child_vec(&p->env, 1);
 	const char *arg0 = p->args.v[0], *dir, *end;
@@ -186,8 +191,8 @@ static int child_user_name(const struct oci_process *p, struct oci_user *u,
 			   int root, struct err *e)
 {
 	/* Resolution appends to a private copy of the group list. */
-	u->additional_gids = malloc((u->n_additional_gids + 1) *
-				    sizeof(uint32_t));
+	u->additional_gids =
+	    malloc((u->n_additional_gids + 1) * sizeof(uint32_t));
 	if (!u->additional_gids)
 		return err_set(e, ENOMEM, "user");
 	if (p->user.n_additional_gids)
@@ -254,9 +259,9 @@ static int child_namespaces(const struct oci_spec *spec, struct err *e)
 	static const struct {
 		const char *type;
 		int flag;
-	} ns[] = { { "network", CLONE_NEWNET },
-		   { "ipc", CLONE_NEWIPC },
-		   { "uts", CLONE_NEWUTS } };
+	} ns[] = {{"network", CLONE_NEWNET},
+		  {"ipc", CLONE_NEWIPC},
+		  {"uts", CLONE_NEWUTS}};
 	const struct oci_namespace *n;
 
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
@@ -297,15 +302,16 @@ static int child_join(const struct spawn_child *c, struct err *e)
 	static const struct {
 		const char *name;
 		int flag;
-	} ns[] = { { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
-		   { "uts", CLONE_NEWUTS },	  { "net", CLONE_NEWNET },
-		   { "mnt", CLONE_NEWNS } };
+	} ns[] = {{"cgroup", CLONE_NEWCGROUP},
+		  {"ipc", CLONE_NEWIPC},
+		  {"uts", CLONE_NEWUTS},
+		  {"net", CLONE_NEWNET},
+		  {"mnt", CLONE_NEWNS}};
 	int fds[ARRAY_SIZE(ns)];
 	char path[64];
 
-	if (setns(c->join_pidfd, CLONE_NEWCGROUP | CLONE_NEWIPC |
-					 CLONE_NEWUTS | CLONE_NEWNET |
-					 CLONE_NEWNS) == 0)
+	if (setns(c->join_pidfd, CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWUTS |
+				     CLONE_NEWNET | CLONE_NEWNS) == 0)
 		return 0;
 	if (errno != EINVAL)
 		return err_set(e, errno, "setns");

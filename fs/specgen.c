@@ -13,7 +13,7 @@
 #include "mounts.h"
 #include "seccomp.h"
 
-#define SPECGEN_PATH \
+#define SPECGEN_PATH                                                           \
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static int specgen_strdup(char **dst, const char *src)
@@ -33,8 +33,7 @@ static bool env_has(const struct strv *env, const char *name)
 }
 
 /* args, env (with Docker's PATH, HOSTNAME and TERM), cwd, user. */
-static int specgen_process(const struct specgen_opts *o,
-			   struct oci_process *p)
+static int specgen_process(const struct specgen_opts *o, struct oci_process *p)
 {
 	char host[300];
 
@@ -63,8 +62,8 @@ static int specgen_process(const struct specgen_opts *o,
 
 static int specgen_namespaces(struct oci_spec *s)
 {
-	static const char *const ns[] = { "pid", "network", "ipc",
-					  "uts", "mount", "cgroup" };
+	static const char *const ns[] = {"pid", "network", "ipc",
+					 "uts", "mount",   "cgroup"};
 
 	s->namespaces = calloc(ARRAY_SIZE(ns), sizeof(*s->namespaces));
 	if (!s->namespaces)
@@ -78,8 +77,8 @@ static int specgen_namespaces(struct oci_spec *s)
 
 static struct oci_mount *specgen_mount_new(struct oci_spec *s)
 {
-	struct oci_mount *v = realloc(s->mounts,
-				      (s->n_mounts + 1) * sizeof(*v));
+	struct oci_mount *v =
+	    realloc(s->mounts, (s->n_mounts + 1) * sizeof(*v));
 
 	if (!v)
 		return NULL;
@@ -182,8 +181,8 @@ static int specgen_mounts(const struct specgen_opts *o, struct oci_spec *s,
 static int specgen_security(const struct specgen_opts *o, struct oci_spec *s,
 			    struct err *e)
 {
-	struct seccomp_json_ctx ctx = { .kernel_major = o->kernel_major,
-					.kernel_minor = o->kernel_minor };
+	struct seccomp_json_ctx ctx = {.kernel_major = o->kernel_major,
+				       .kernel_minor = o->kernel_minor};
 	uint64_t mask;
 
 	if (o->privileged)

@@ -28,8 +28,9 @@ struct specgen_opts {
 	size_t seccomp_json_len;
 	bool seccomp_unconfined;
 	bool no_new_privileges;
-	/* All capabilities skiff itself holds, no seccomp, no masked or read-only paths, /sys
-	 * writable. Host devices are not added to /dev. */
+	/* All capabilities skiff itself holds, no seccomp, no masked or
+	 * read-only paths, /sys writable. Host devices are not added to /dev.
+	 */
 	bool privileged;
 	bool read_only;
 	const struct strv *tmpfs; /* "/run" or "/run:size=64m,exec" */

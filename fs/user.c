@@ -18,8 +18,8 @@
 /* What one passwd or group line holds that we use. */
 struct user_ent {
 	char *name;
-	uint32_t id;  /* uid or gid */
-	uint32_t gid; /* passwd: primary group */
+	uint32_t id;   /* uid or gid */
+	uint32_t gid;  /* passwd: primary group */
 	char *members; /* group: comma-separated user names */
 	char *home;    /* passwd: home directory */
 };
@@ -27,8 +27,8 @@ struct user_ent {
 static int user_open(int rootfd, const char *path)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = O_RDONLY | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	_cleanup_close_ int dir = -1;
 	int fd;
@@ -37,8 +37,8 @@ static int user_open(int rootfd, const char *path)
 	if (fd >= 0 || errno != ENOSYS)
 		return fd;
 	/* No openat2: refuse symlinks in etc/ instead of resolving them. */
-	dir = openat(rootfd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW |
-					    O_CLOEXEC);
+	dir = openat(rootfd, "etc",
+		     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0)
 		return -1;
 	return openat(dir, strrchr(path, '/') + 1,
@@ -180,7 +180,7 @@ static int groups_cb(const struct user_ent *ent, void *arg)
 static int add_groups(int rootfd, const char *user, struct oci_user *u,
 		      struct err *e)
 {
-	struct user_groups g = { .user = user };
+	struct user_groups g = {.user = user};
 	uint32_t *v;
 
 	if (user_scan(rootfd, "/etc/group", true, groups_cb, &g, e) < 0 &&
@@ -225,7 +225,7 @@ static int resolve_user(int rootfd, const char *name, struct oci_user *u,
 static int resolve_group(int rootfd, const char *group, struct oci_user *u,
 			 struct err *e)
 {
-	struct user_find q = { 0 };
+	struct user_find q = {0};
 	bool numeric = parse_u32(group, &q.id);
 
 	if (numeric) {
@@ -247,7 +247,7 @@ int user_resolve(int rootfd, const char *spec, struct oci_user *u,
 		 struct err *e)
 {
 	_cleanup_free_ char *copy = strdup(spec);
-	struct user_find q = { 0 };
+	struct user_find q = {0};
 	char *group;
 
 	if (!copy)
@@ -265,10 +265,9 @@ int user_resolve(int rootfd, const char *spec, struct oci_user *u,
 	return q.found ? add_groups(rootfd, q.found_name, u, e) : 0;
 }
 
-int user_home(int rootfd, uint32_t uid, char *buf, size_t size,
-	      struct err *e)
+int user_home(int rootfd, uint32_t uid, char *buf, size_t size, struct err *e)
 {
-	struct user_find q = { .id = uid };
+	struct user_find q = {.id = uid};
 
 	if (user_scan(rootfd, "/etc/passwd", false, find_cb, &q, e) < 0)
 		return -1;

@@ -18,8 +18,7 @@ int user_resolve(int rootfd, const char *spec, struct oci_user *u,
 		 struct err *e);
 /* The home directory of uid in the container's passwd, "/" if none (as
  * runc does for HOME). */
-int user_home(int rootfd, uint32_t uid, char *buf, size_t size,
-	      struct err *e);
+int user_home(int rootfd, uint32_t uid, char *buf, size_t size, struct err *e);
 /* setgroups, setresgid, setresuid to u (in the container's child). */
 int user_apply(const struct oci_user *u, struct err *e);
 

@@ -238,19 +238,19 @@ int jt_strv(struct jt *t, yajl_val v, struct strv *out)
 }
 
 /* One body for the jt_opt_* family: look up, push the key, read, pop. */
-#define JT_OPT(name, type, reader)                                          \
-	int name(struct jt *t, yajl_val obj, const char *key, type *out)    \
-	{                                                                   \
-		yajl_val v = jt_get(obj, key);                              \
-		size_t m;                                                   \
-		int r;                                                      \
-		if (!v)                                                     \
-			return 0;                                           \
-		m = jt_key(t, key);                                         \
-		r = reader(t, v, out);                                      \
-		if (r == 0)                                                 \
-			jt_pop(t, m);                                       \
-		return r;                                                   \
+#define JT_OPT(name, type, reader)                                             \
+	int name(struct jt *t, yajl_val obj, const char *key, type *out)       \
+	{                                                                      \
+		yajl_val v = jt_get(obj, key);                                 \
+		size_t m;                                                      \
+		int r;                                                         \
+		if (!v)                                                        \
+			return 0;                                              \
+		m = jt_key(t, key);                                            \
+		r = reader(t, v, out);                                         \
+		if (r == 0)                                                    \
+			jt_pop(t, m);                                          \
+		return r;                                                      \
 	}
 
 JT_OPT(jt_opt_str, char *, jt_str)

@@ -13,31 +13,29 @@
 #include "json.h"
 
 static const char *const capset_keys[OCI_CAP_NSETS] = {
-	[OCI_CAP_BOUNDING] = "bounding",
-	[OCI_CAP_EFFECTIVE] = "effective",
-	[OCI_CAP_INHERITABLE] = "inheritable",
-	[OCI_CAP_PERMITTED] = "permitted",
-	[OCI_CAP_AMBIENT] = "ambient",
+    [OCI_CAP_BOUNDING] = "bounding",	   [OCI_CAP_EFFECTIVE] = "effective",
+    [OCI_CAP_INHERITABLE] = "inheritable", [OCI_CAP_PERMITTED] = "permitted",
+    [OCI_CAP_AMBIENT] = "ambient",
 };
 
 static const char *const action_names[] = {
-	[OCI_SCMP_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
-	[OCI_SCMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
-	[OCI_SCMP_TRAP] = "SCMP_ACT_TRAP",
-	[OCI_SCMP_ERRNO] = "SCMP_ACT_ERRNO",
-	[OCI_SCMP_TRACE] = "SCMP_ACT_TRACE",
-	[OCI_SCMP_ALLOW] = "SCMP_ACT_ALLOW",
-	[OCI_SCMP_LOG] = "SCMP_ACT_LOG",
+    [OCI_SCMP_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
+    [OCI_SCMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
+    [OCI_SCMP_TRAP] = "SCMP_ACT_TRAP",
+    [OCI_SCMP_ERRNO] = "SCMP_ACT_ERRNO",
+    [OCI_SCMP_TRACE] = "SCMP_ACT_TRACE",
+    [OCI_SCMP_ALLOW] = "SCMP_ACT_ALLOW",
+    [OCI_SCMP_LOG] = "SCMP_ACT_LOG",
 };
 
 static const char *const op_names[] = {
-	[OCI_SCMP_CMP_NE] = "SCMP_CMP_NE",
-	[OCI_SCMP_CMP_LT] = "SCMP_CMP_LT",
-	[OCI_SCMP_CMP_LE] = "SCMP_CMP_LE",
-	[OCI_SCMP_CMP_EQ] = "SCMP_CMP_EQ",
-	[OCI_SCMP_CMP_GE] = "SCMP_CMP_GE",
-	[OCI_SCMP_CMP_GT] = "SCMP_CMP_GT",
-	[OCI_SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+    [OCI_SCMP_CMP_NE] = "SCMP_CMP_NE",
+    [OCI_SCMP_CMP_LT] = "SCMP_CMP_LT",
+    [OCI_SCMP_CMP_LE] = "SCMP_CMP_LE",
+    [OCI_SCMP_CMP_EQ] = "SCMP_CMP_EQ",
+    [OCI_SCMP_CMP_GE] = "SCMP_CMP_GE",
+    [OCI_SCMP_CMP_GT] = "SCMP_CMP_GT",
+    [OCI_SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
 };
 
 int ocispec_scmp_action_parse(const char *s, enum oci_scmp_action *out)
@@ -178,8 +176,8 @@ static int req_word(struct jt *t, yajl_val obj, const char *key,
 	if (parse(s, out) == 0)
 		return 0;
 	jt_key(t, key);
-	return err_setc(t->e, ERR_INVALID, "%s: unknown value \"%s\"",
-			t->path, s);
+	return err_setc(t->e, ERR_INVALID, "%s: unknown value \"%s\"", t->path,
+			s);
 }
 
 static int action_parse_cb(const char *s, void *out)
@@ -258,8 +256,8 @@ static int seccomp_read(struct jt *t, yajl_val v, struct oci_seccomp *s)
 		return -1;
 	if (jt_get(v, "defaultErrnoRet")) {
 		s->has_default_errno_ret = true;
-		if (jt_opt_u32(t, v, "defaultErrnoRet",
-			       &s->default_errno_ret) < 0)
+		if (jt_opt_u32(t, v, "defaultErrnoRet", &s->default_errno_ret) <
+		    0)
 			return -1;
 	}
 	if (jt_opt_strv(t, v, "architectures", &s->architectures) < 0)
@@ -446,8 +444,8 @@ static int annotations_read(struct jt *t, yajl_val v, void *arg)
 		s->annotations[i].key = strdup(v->u.object.keys[i]);
 		if (!s->annotations[i].key)
 			return err_set(t->e, ENOMEM, "%s", t->path);
-		if (jt_str(t, v->u.object.values[i],
-			   &s->annotations[i].value) < 0)
+		if (jt_str(t, v->u.object.values[i], &s->annotations[i].value) <
+		    0)
 			return -1;
 		jt_pop(t, m);
 	}

@@ -148,8 +148,7 @@ const char *ocispec_scmp_op_name(enum oci_scmp_op op);
  * (Docker's legacy single "name" is accepted when "names" is absent). */
 int ocispec_scmp_rule_read(struct jt *t, yajl_val v, struct oci_scmp_rule *r);
 /* Append a rule to s (copying the names); -1 on ENOMEM. */
-int ocispec_scmp_rule_add(struct oci_seccomp *s,
-			  const struct oci_scmp_rule *r);
+int ocispec_scmp_rule_add(struct oci_seccomp *s, const struct oci_scmp_rule *r);
 /* Find a namespace entry by type, NULL if the spec doesn't list it. */
 const struct oci_namespace *ocispec_namespace(const struct oci_spec *spec,
 					      const char *type);

@@ -34,11 +34,11 @@ const char *seccomp_json_go_arch(void)
 
 /* Go arch names to libseccomp's. */
 static const char *const arch_map[][2] = {
-	{ "amd64", "SCMP_ARCH_X86_64" }, { "386", "SCMP_ARCH_X86" },
-	{ "x86", "SCMP_ARCH_X86" },	 { "x32", "SCMP_ARCH_X32" },
-	{ "arm64", "SCMP_ARCH_AARCH64" }, { "arm", "SCMP_ARCH_ARM" },
-	{ "riscv64", "SCMP_ARCH_RISCV64" }, { "s390x", "SCMP_ARCH_S390X" },
-	{ "s390", "SCMP_ARCH_S390" },	 { "ppc64le", "SCMP_ARCH_PPC64LE" },
+    {"amd64", "SCMP_ARCH_X86_64"},    {"386", "SCMP_ARCH_X86"},
+    {"x86", "SCMP_ARCH_X86"},	      {"x32", "SCMP_ARCH_X32"},
+    {"arm64", "SCMP_ARCH_AARCH64"},   {"arm", "SCMP_ARCH_ARM"},
+    {"riscv64", "SCMP_ARCH_RISCV64"}, {"s390x", "SCMP_ARCH_S390X"},
+    {"s390", "SCMP_ARCH_S390"},	      {"ppc64le", "SCMP_ARCH_PPC64LE"},
 };
 
 static const char *scmp_arch_of(const char *go)
@@ -85,7 +85,7 @@ static int kernel_at_least(struct sj *p, const char *ver, bool *out)
 static int cond_eval(struct sj *p, yajl_val v, bool include, bool *keep)
 {
 	_cleanup_free_ char *minkernel = NULL;
-	struct strv caps = { 0 }, arches = { 0 };
+	struct strv caps = {0}, arches = {0};
 	bool hit = false, ok = true, newer = true;
 	int r = -1;
 
@@ -119,8 +119,8 @@ out:
 	return r;
 }
 
-static int cond_member(struct sj *p, yajl_val v, const char *key,
-		       bool include, bool *keep)
+static int cond_member(struct sj *p, yajl_val v, const char *key, bool include,
+		       bool *keep)
 {
 	yajl_val c = jt_get(v, key);
 	size_t m;
@@ -138,7 +138,7 @@ static int cond_member(struct sj *p, yajl_val v, const char *key,
 
 static int entry_read(struct sj *p, yajl_val v, struct oci_seccomp *out)
 {
-	struct oci_scmp_rule r = { 0 };
+	struct oci_scmp_rule r = {0};
 	bool keep = true;
 	int ret = -1;
 
@@ -181,7 +181,7 @@ static int syscalls_read(struct sj *p, yajl_val root, struct oci_seccomp *s)
 static int archmap_entry(struct sj *p, yajl_val v, struct oci_seccomp *s)
 {
 	_cleanup_free_ char *arch = NULL;
-	struct strv subs = { 0 };
+	struct strv subs = {0};
 	const char *native = scmp_arch_of(p->arch);
 	int r = -1;
 
@@ -235,8 +235,8 @@ static int default_read(struct sj *p, yajl_val root, struct oci_seccomp *s)
 		return -1;
 	if (ocispec_scmp_action_parse(act, &s->default_action) < 0) {
 		jt_key(&p->t, "defaultAction");
-		return err_setc(p->t.e, ERR_INVALID,
-				"%s: unknown value \"%s\"", p->t.path, act);
+		return err_setc(p->t.e, ERR_INVALID, "%s: unknown value \"%s\"",
+				p->t.path, act);
 	}
 	if (jt_get(root, "defaultErrnoRet")) {
 		s->has_default_errno_ret = true;
@@ -250,7 +250,7 @@ int seccomp_json_parse(const char *json, size_t len,
 		       const struct seccomp_json_ctx *ctx,
 		       struct oci_seccomp **out, struct err *e)
 {
-	struct sj p = { .caps = ctx ? ctx->caps : NULL };
+	struct sj p = {.caps = ctx ? ctx->caps : NULL};
 	struct oci_seccomp *s;
 	yajl_val root;
 	int r = -1;

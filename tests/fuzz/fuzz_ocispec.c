@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct err e = ERR_INIT;
 	struct oci_spec *s = NULL, *again = NULL;
-	struct buf b = { 0 };
+	struct buf b = {0};
 
 	if (ocispec_parse((const char *)data, size, &s, &e) < 0)
 		return 0;

@@ -11,12 +11,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char *capv[] = { "CAP_CHOWN", "CAP_SYS_ADMIN" };
-	struct strv caps = { capv, 2 };
-	struct seccomp_json_ctx ctx = { &caps, NULL, 6, 1 };
+	static char *capv[] = {"CAP_CHOWN", "CAP_SYS_ADMIN"};
+	struct strv caps = {capv, 2};
+	struct seccomp_json_ctx ctx = {&caps, NULL, 6, 1};
 	struct err e = ERR_INIT;
-	struct oci_spec spec = { 0 }, *again = NULL;
-	struct buf b = { 0 };
+	struct oci_spec spec = {0}, *again = NULL;
+	struct buf b = {0};
 
 	if (seccomp_json_parse((const char *)data, size, &ctx, &spec.seccomp,
 			       &e) < 0)

@@ -17,33 +17,33 @@
 #include "../../proto/seccomp_json.h"
 
 static const char full_spec[] =
-	"{\"ociVersion\":\"1.0.2\","
-	"\"process\":{\"terminal\":true,"
-	"\"user\":{\"uid\":1000,\"gid\":100,\"additionalGids\":[5,6],"
-	"\"username\":\"web:staff\"},"
-	"\"args\":[\"/bin/sh\",\"-c\",\"echo hi\"],\"env\":[\"A=1\"],"
-	"\"cwd\":\"/srv\","
-	"\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[],"
-	"\"inheritable\":[],\"permitted\":[\"CAP_KILL\"],\"ambient\":[]},"
-	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":"
-	"18446744073709551615,\"soft\":1024}],"
-	"\"noNewPrivileges\":true},"
-	"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
-	"\"hostname\":\"box\","
-	"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\","
-	"\"source\":\"proc\"},{\"destination\":\"/data\",\"type\":\"bind\","
-	"\"source\":\"/srv\",\"options\":[\"rbind\",\"ro\"]}],"
-	"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\","
-	"\"path\":\"/run/netns/x\"}],\"maskedPaths\":[\"/proc/kcore\"],"
-	"\"readonlyPaths\":[\"/proc/sys\"],\"cgroupsPath\":\"/skiff/c1\","
-	"\"resources\":{\"memory\":{\"limit\":1}},"
-	"\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
-	"\"defaultErrnoRet\":1,\"architectures\":[\"SCMP_ARCH_X86_64\"],"
-	"\"syscalls\":[{\"names\":[\"read\",\"write\"],"
-	"\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"personality\"],"
-	"\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":8,"
-	"\"valueTwo\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}},"
-	"\"annotations\":{\"io.skiff.name\":\"web\"}}";
+    "{\"ociVersion\":\"1.0.2\","
+    "\"process\":{\"terminal\":true,"
+    "\"user\":{\"uid\":1000,\"gid\":100,\"additionalGids\":[5,6],"
+    "\"username\":\"web:staff\"},"
+    "\"args\":[\"/bin/sh\",\"-c\",\"echo hi\"],\"env\":[\"A=1\"],"
+    "\"cwd\":\"/srv\","
+    "\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[],"
+    "\"inheritable\":[],\"permitted\":[\"CAP_KILL\"],\"ambient\":[]},"
+    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":"
+    "18446744073709551615,\"soft\":1024}],"
+    "\"noNewPrivileges\":true},"
+    "\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+    "\"hostname\":\"box\","
+    "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\","
+    "\"source\":\"proc\"},{\"destination\":\"/data\",\"type\":\"bind\","
+    "\"source\":\"/srv\",\"options\":[\"rbind\",\"ro\"]}],"
+    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\","
+    "\"path\":\"/run/netns/x\"}],\"maskedPaths\":[\"/proc/kcore\"],"
+    "\"readonlyPaths\":[\"/proc/sys\"],\"cgroupsPath\":\"/skiff/c1\","
+    "\"resources\":{\"memory\":{\"limit\":1}},"
+    "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+    "\"defaultErrnoRet\":1,\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+    "\"syscalls\":[{\"names\":[\"read\",\"write\"],"
+    "\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"personality\"],"
+    "\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":8,"
+    "\"valueTwo\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}},"
+    "\"annotations\":{\"io.skiff.name\":\"web\"}}";
 
 static struct oci_spec *parse_ok(const char *json)
 {
@@ -97,7 +97,7 @@ static void check_full(const struct oci_spec *s)
 static void test_parse_and_round_trip(void **state)
 {
 	struct oci_spec *s = parse_ok(full_spec), *again;
-	struct buf b = { 0 }, b2 = { 0 };
+	struct buf b = {0}, b2 = {0};
 
 	check_full(s);
 	ocispec_write(s, &b);
@@ -168,36 +168,36 @@ static void test_depth_limit_and_nul(void **state)
 }
 
 static const char docker_profile[] =
-	"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
-	"\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\","
-	"\"subArchitectures\":[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"]},"
-	"{\"architecture\":\"SCMP_ARCH_AARCH64\",\"subArchitectures\":"
-	"[\"SCMP_ARCH_ARM\"]}],"
-	"\"syscalls\":["
-	"{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"},"
-	"{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
-	"\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
-	"{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\","
-	"\"args\":[{\"index\":0,\"value\":2114060288,"
-	"\"op\":\"SCMP_CMP_MASKED_EQ\"}],"
-	"\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"],\"arches\":[\"s390x\"]}},"
-	"{\"names\":[\"arch_prctl\"],\"action\":\"SCMP_ACT_ALLOW\","
-	"\"includes\":{\"arches\":[\"amd64\"]}},"
-	"{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\","
-	"\"includes\":{\"minKernel\":\"4.8\"}},"
-	"{\"name\":\"getpid\",\"action\":\"SCMP_ACT_ALLOW\"}]}";
+    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
+    "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\","
+    "\"subArchitectures\":[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"]},"
+    "{\"architecture\":\"SCMP_ARCH_AARCH64\",\"subArchitectures\":"
+    "[\"SCMP_ARCH_ARM\"]}],"
+    "\"syscalls\":["
+    "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+    "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
+    "\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
+    "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\","
+    "\"args\":[{\"index\":0,\"value\":2114060288,"
+    "\"op\":\"SCMP_CMP_MASKED_EQ\"}],"
+    "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"],\"arches\":[\"s390x\"]}},"
+    "{\"names\":[\"arch_prctl\"],\"action\":\"SCMP_ACT_ALLOW\","
+    "\"includes\":{\"arches\":[\"amd64\"]}},"
+    "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\","
+    "\"includes\":{\"minKernel\":\"4.8\"}},"
+    "{\"name\":\"getpid\",\"action\":\"SCMP_ACT_ALLOW\"}]}";
 
 static struct oci_seccomp *profile(const char *cap, const char *arch,
 				   unsigned kmaj)
 {
-	char *capv[] = { (char *)cap };
-	struct strv caps = { capv, cap ? 1 : 0 };
-	struct seccomp_json_ctx ctx = { &caps, arch, kmaj, 0 };
+	char *capv[] = {(char *)cap};
+	struct strv caps = {capv, cap ? 1 : 0};
+	struct seccomp_json_ctx ctx = {&caps, arch, kmaj, 0};
 	struct oci_seccomp *s = NULL;
 	struct err e = ERR_INIT;
 
-	if (seccomp_json_parse(docker_profile, strlen(docker_profile), &ctx,
-			       &s, &e) < 0)
+	if (seccomp_json_parse(docker_profile, strlen(docker_profile), &ctx, &s,
+			       &e) < 0)
 		fail_msg("profile: %s", e.msg);
 	return s;
 }
@@ -236,13 +236,14 @@ static void test_docker_profile_conditions(void **state)
 static void test_docker_profile_errors(void **state)
 {
 	static const char bad[] =
-		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":"
-		"[\"a\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"minKernel\":"
-		"\"four\"}}]}";
+	    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":"
+	    "[\"a\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"minKernel\":"
+	    "\"four\"}}]}";
 	struct oci_seccomp *s;
 	struct err e = ERR_INIT;
 
-	assert_int_equal(seccomp_json_parse(bad, strlen(bad), NULL, &s, &e), -1);
+	assert_int_equal(seccomp_json_parse(bad, strlen(bad), NULL, &s, &e),
+			 -1);
 	assert_string_equal(e.msg, "syscalls[0].includes.minKernel: expected "
 				   "a kernel version like 4.8");
 	assert_int_equal(seccomp_json_parse("{}", 2, NULL, &s, &e), -1);
@@ -272,9 +273,8 @@ static void test_default_profile(void **state)
 	assert_true(clone_masked);
 	assert_int_equal(seccomp_spec_check(s, &e), 0);
 	ocispec_seccomp_free(s);
-	assert_int_equal(seccomp_default_spec(CAPS_DOCKER_MASK |
-						      (1ULL << 21),
-					      &s, &e), 0);
+	assert_int_equal(
+	    seccomp_default_spec(CAPS_DOCKER_MASK | (1ULL << 21), &s, &e), 0);
 	assert_true(has_rule(s, "mount"));
 	/* With CAP_SYS_ADMIN clone3 is allowed, not answered with ENOSYS. */
 	for (size_t i = 0; i < s->n_syscalls; i++)
@@ -285,7 +285,7 @@ static void test_default_profile(void **state)
 
 static void test_cap_names(void **state)
 {
-	struct strv names = { 0 };
+	struct strv names = {0};
 	struct err e = ERR_INIT;
 	uint64_t mask;
 	int cap;
@@ -325,16 +325,21 @@ static const struct oci_mount *find_mount(const struct oci_spec *s,
 
 static void test_specgen(void **state)
 {
-	const char *args[] = { "sh", NULL };
-	char *tv[] = { "/run:size=1m,exec" }, *bv[] = { "/srv:/data:ro" };
-	char *dv[] = { "ALL" }, *av[] = { "CAP_NET_BIND_SERVICE" };
-	struct strv tmpfs = { tv, 1 }, binds = { bv, 1 };
-	struct strv drop = { dv, 1 }, add = { av, 1 };
-	struct specgen_opts o = { .rootfs = "/img", .args = args,
-				  .user = "nobody", .hostname = "h",
-				  .terminal = true, .tmpfs = &tmpfs,
-				  .binds = &binds, .cap_drop = &drop,
-				  .cap_add = &add, .read_only = true };
+	const char *args[] = {"sh", NULL};
+	char *tv[] = {"/run:size=1m,exec"}, *bv[] = {"/srv:/data:ro"};
+	char *dv[] = {"ALL"}, *av[] = {"CAP_NET_BIND_SERVICE"};
+	struct strv tmpfs = {tv, 1}, binds = {bv, 1};
+	struct strv drop = {dv, 1}, add = {av, 1};
+	struct specgen_opts o = {.rootfs = "/img",
+				 .args = args,
+				 .user = "nobody",
+				 .hostname = "h",
+				 .terminal = true,
+				 .tmpfs = &tmpfs,
+				 .binds = &binds,
+				 .cap_drop = &drop,
+				 .cap_add = &add,
+				 .read_only = true};
 	struct oci_spec *s;
 	struct err e = ERR_INIT;
 	const struct oci_mount *m;
@@ -382,14 +387,14 @@ static void test_specgen(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_and_round_trip),
-		cmocka_unit_test(test_errors_name_the_field),
-		cmocka_unit_test(test_depth_limit_and_nul),
-		cmocka_unit_test(test_docker_profile_conditions),
-		cmocka_unit_test(test_docker_profile_errors),
-		cmocka_unit_test(test_default_profile),
-		cmocka_unit_test(test_cap_names),
-		cmocka_unit_test(test_specgen),
+	    cmocka_unit_test(test_parse_and_round_trip),
+	    cmocka_unit_test(test_errors_name_the_field),
+	    cmocka_unit_test(test_depth_limit_and_nul),
+	    cmocka_unit_test(test_docker_profile_conditions),
+	    cmocka_unit_test(test_docker_profile_errors),
+	    cmocka_unit_test(test_default_profile),
+	    cmocka_unit_test(test_cap_names),
+	    cmocka_unit_test(test_specgen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

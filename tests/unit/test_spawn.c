@@ -40,10 +40,9 @@ struct tc {
 	bool have_probe;
 };
 
-static const char *const applets[] = { "sh",   "cat",   "id",	 "hostname",
-				       "ls",   "echo",  "true",	 "false",
-				       "sleep", "grep", "touch", "wc",
-				       "head", "mkdir", "stat" };
+static const char *const applets[] = {
+    "sh",    "cat",  "id",    "hostname", "ls",	  "echo",  "true", "false",
+    "sleep", "grep", "touch", "wc",	  "head", "mkdir", "stat"};
 
 static void write_text(const char *path, const char *text)
 {
@@ -79,20 +78,22 @@ static void make_rootfs(struct tc *t)
 {
 	char src[PATH_MAX + 64];
 
-	sh("mkdir -p %s/bin %s/etc %s/tmp %s/home/user && cp /bin/busybox %s/bin/",
+	sh("mkdir -p %s/bin %s/etc %s/tmp %s/home/user && cp /bin/busybox "
+	   "%s/bin/",
 	   t->rootfs, t->rootfs, t->rootfs, t->rootfs, t->rootfs);
 	for (size_t i = 0; i < ARRAY_SIZE(applets); i++)
 		sh("ln -s busybox %s/bin/%s", t->rootfs, applets[i]);
 	snprintf(src, sizeof(src), "%s/etc/passwd", t->rootfs);
-	write_text(src, "root:x:0:0:root:/root:/bin/sh\n"
-			"user:x:1000:1000:user:/home/user:/bin/sh\n"
-			"nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+	write_text(src,
+		   "root:x:0:0:root:/root:/bin/sh\n"
+		   "user:x:1000:1000:user:/home/user:/bin/sh\n"
+		   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
 	snprintf(src, sizeof(src), "%s/etc/group", t->rootfs);
 	write_text(src, "root:x:0:\nwheel:x:10:user\naudio:x:29:user,other\n"
 			"user:x:1000:\nnogroup:x:65534:\n");
 	probe_src(src, sizeof(src));
-	t->have_probe = access(src, R_OK) == 0 &&
-			system("command -v gcc >/dev/null") == 0;
+	t->have_probe =
+	    access(src, R_OK) == 0 && system("command -v gcc >/dev/null") == 0;
 	if (t->have_probe)
 		sh("gcc -static -O1 -o %s/bin/probe %s", t->rootfs, src);
 }
@@ -132,8 +133,7 @@ static int teardown(void **state)
 static struct oci_spec *spec_opts(struct tc *t, const char *const *argv,
 				  struct specgen_opts *o)
 {
-	static const char *const env[] = { "PATH=/bin", "SKIFF_TEST=yes",
-					   NULL };
+	static const char *const env[] = {"PATH=/bin", "SKIFF_TEST=yes", NULL};
 	struct oci_spec *s = NULL;
 	struct err e = ERR_INIT;
 
@@ -148,17 +148,17 @@ static struct oci_spec *spec_opts(struct tc *t, const char *const *argv,
 
 static struct oci_spec *spec_for(struct tc *t, const char *const *argv)
 {
-	struct specgen_opts o = { 0 };
+	struct specgen_opts o = {0};
 
 	return spec_opts(t, argv, &o);
 }
 
 static int wait_pidfd(int pidfd)
 {
-	siginfo_t info = { 0 };
+	siginfo_t info = {0};
 
-	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info,
-				WEXITED), 0);
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED),
+			 0);
 	return info.si_code == CLD_EXITED ? info.si_status
 					  : 128 + info.si_status;
 }
@@ -174,11 +174,11 @@ static void read_all(int fd, char *out, size_t size)
 }
 
 /* Run the spec to completion; returns the exit code, output in out. */
-static int run(struct tc *t, const struct oci_spec *s, char *out,
-	       size_t size, struct err *e)
+static int run(struct tc *t, const struct oci_spec *s, char *out, size_t size,
+	       struct err *e)
 {
-	struct spawn_opts o = { .spec = s, .rootfs = t->rootfs,
-				.state_dir = t->state };
+	struct spawn_opts o = {
+	    .spec = s, .rootfs = t->rootfs, .state_dir = t->state};
 	struct spawn *sp = NULL;
 	int p[2], code;
 
@@ -199,8 +199,8 @@ static int run(struct tc *t, const struct oci_spec *s, char *out,
 }
 
 /* Run a shell command in a default container; returns its exit code. */
-static int run_sh(struct tc *t, struct oci_spec *s, const char *cmd,
-		  char *out, size_t size)
+static int run_sh(struct tc *t, struct oci_spec *s, const char *cmd, char *out,
+		  size_t size)
 {
 	struct err e = ERR_INIT;
 	int r;
@@ -220,7 +220,7 @@ static int run_sh(struct tc *t, struct oci_spec *s, const char *cmd,
 static void test_exit_codes_and_stdout(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "sh", "-c", "echo hello; exit 3", NULL };
+	const char *argv[] = {"sh", "-c", "echo hello; exit 3", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	char out[4096];
 
@@ -234,7 +234,7 @@ static void test_exit_codes_and_stdout(void **state)
 static void test_env_cwd_hostname(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "true", NULL };
+	const char *argv[] = {"true", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	char out[4096];
 
@@ -245,11 +245,13 @@ static void test_env_cwd_hostname(void **state)
 	s->process.rlimits[0].type = strdup("RLIMIT_NOFILE");
 	s->process.rlimits[0].soft = 100;
 	s->process.rlimits[0].hard = 200;
-	assert_int_equal(run_sh(t, s, "echo $SKIFF_TEST; pwd; hostname; "
-				      "cat /etc/hostname; ulimit -n; "
-				      "ulimit -H -n; echo $HOME; "
-				      "grep -vc ':/$' /proc/self/cgroup",
-				out, sizeof(out)), 1);
+	assert_int_equal(run_sh(t, s,
+				"echo $SKIFF_TEST; pwd; hostname; "
+				"cat /etc/hostname; ulimit -n; "
+				"ulimit -H -n; echo $HOME; "
+				"grep -vc ':/$' /proc/self/cgroup",
+				out, sizeof(out)),
+			 1);
 	/* grep -vc counts cgroup lines not at their namespace's root: 0. */
 	assert_string_equal(out, "yes\n/tmp\nbox\nbox\n100\n200\n/root\n"
 				 "0\n");
@@ -259,7 +261,7 @@ static void test_env_cwd_hostname(void **state)
 static void test_user_groups(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "id", NULL };
+	const char *argv[] = {"id", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	char out[4096];
 
@@ -282,7 +284,7 @@ static void test_user_groups(void **state)
 static void test_unknown_user(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "id", NULL };
+	const char *argv[] = {"id", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	struct err e = ERR_INIT;
 	char out[256];
@@ -297,12 +299,13 @@ static void test_unknown_user(void **state)
 static void test_readonly_root_and_lower_untouched(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "true", NULL };
+	const char *argv[] = {"true", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	char out[4096], path[PATH_MAX + 64];
 
 	assert_int_equal(run_sh(t, s, "echo data > /written && cat /written",
-				out, sizeof(out)), 0);
+				out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "data\n");
 	snprintf(path, sizeof(path), "%s/written", t->rootfs);
 	assert_int_equal(access(path, F_OK), -1);
@@ -313,17 +316,16 @@ static void test_readonly_root_and_lower_untouched(void **state)
 			     0);
 	assert_non_null(strstr(out, "Read-only file system"));
 	/* tmpfs mounts stay writable on a read-only root. */
-	assert_int_equal(run_sh(t, s, "touch /dev/shm/x", out, sizeof(out)),
-			 0);
+	assert_int_equal(run_sh(t, s, "touch /dev/shm/x", out, sizeof(out)), 0);
 	ocispec_free(s);
 }
 
 static void test_caps(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "grep", "^Cap", "/proc/self/status", NULL };
+	const char *argv[] = {"grep", "^Cap", "/proc/self/status", NULL};
 	struct oci_spec *s = spec_for(t, argv);
-	struct strv add = { 0 }, drop = { 0 };
+	struct strv add = {0}, drop = {0};
 	struct err e = ERR_INIT;
 	uint64_t mask;
 	char out[4096];
@@ -354,7 +356,7 @@ static void test_caps(void **state)
 static void test_caps_non_root_user(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "grep", "^Cap[EB]", "/proc/self/status", NULL };
+	const char *argv[] = {"grep", "^Cap[EB]", "/proc/self/status", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	char out[4096];
 
@@ -371,7 +373,7 @@ static void test_caps_non_root_user(void **state)
 static void test_seccomp(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "probe", "keyctl", NULL };
+	const char *argv[] = {"probe", "keyctl", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	char out[256];
 
@@ -397,28 +399,31 @@ static void test_seccomp_profile_nnp(void **state)
 {
 	struct tc *t = *state;
 	static const char profile[] =
-		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-		"{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-		"{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":"
-		"\"SCMP_ACT_ERRNO\",\"errnoRet\":13,"
-		"\"includes\":{\"caps\":[\"CAP_CHOWN\"]}},"
-		"{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ERRNO\","
-		"\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}";
-	const char *argv[] = { "true", NULL };
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	    "{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+	    "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":"
+	    "\"SCMP_ACT_ERRNO\",\"errnoRet\":13,"
+	    "\"includes\":{\"caps\":[\"CAP_CHOWN\"]}},"
+	    "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ERRNO\","
+	    "\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}";
+	const char *argv[] = {"true", NULL};
 	struct oci_spec *s = spec_for(t, argv);
-	struct strv caps = { 0 };
-	struct seccomp_json_ctx ctx = { .caps = &caps };
+	struct strv caps = {0};
+	struct seccomp_json_ctx ctx = {.caps = &caps};
 	struct err e = ERR_INIT;
 	char out[1024];
 
 	strv_push(&caps, "CAP_CHOWN");
 	ocispec_seccomp_free(s->seccomp);
-	assert_int_equal(seccomp_json_parse(profile, strlen(profile), &ctx,
-					    &s->seccomp, &e), 0);
+	assert_int_equal(
+	    seccomp_json_parse(profile, strlen(profile), &ctx, &s->seccomp, &e),
+	    0);
 	s->process.no_new_privileges = true;
-	assert_int_equal(run_sh(t, s, "mkdir /x; echo $$; grep NoNewPrivs "
-				      "/proc/self/status",
-				out, sizeof(out)), 0);
+	assert_int_equal(run_sh(t, s,
+				"mkdir /x; echo $$; grep NoNewPrivs "
+				"/proc/self/status",
+				out, sizeof(out)),
+			 0);
 	assert_non_null(strstr(out, "Permission denied"));
 	assert_non_null(strstr(out, "\n1\nNoNewPrivs:\t1\n"));
 	strv_free(&caps);
@@ -428,40 +433,47 @@ static void test_seccomp_profile_nnp(void **state)
 static void test_masked_and_readonly_paths(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "true", NULL };
+	const char *argv[] = {"true", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	char out[4096];
 
 	/* Masked files read as empty (/proc/kcore only where the kernel has
 	 * it), masked directories are empty. */
-	assert_int_equal(run_sh(t, s, "cat /proc/keys | wc -c; ls /sys/firmware "
-				      "| wc -l; cat /proc/timer_list | wc -c; "
-				      "[ ! -e /proc/kcore ] || wc -c < /proc/kcore",
-				out, sizeof(out)), 0);
+	assert_int_equal(run_sh(t, s,
+				"cat /proc/keys | wc -c; ls /sys/firmware "
+				"| wc -l; cat /proc/timer_list | wc -c; "
+				"[ ! -e /proc/kcore ] || wc -c < /proc/kcore",
+				out, sizeof(out)),
+			 0);
 	assert_true(strcmp(out, "0\n0\n0\n") == 0 ||
 		    strcmp(out, "0\n0\n0\n0\n") == 0);
-	assert_int_not_equal(run_sh(t, s, "echo 1 > /proc/sys/kernel/domainname",
-				    out, sizeof(out)), 0);
+	assert_int_not_equal(run_sh(t, s,
+				    "echo 1 > /proc/sys/kernel/domainname", out,
+				    sizeof(out)),
+			     0);
 	assert_non_null(strstr(out, "Read-only file system"));
 	assert_int_not_equal(run_sh(t, s, "echo x > /sys/kernel/uevent_helper",
-				    out, sizeof(out)), 0);
+				    out, sizeof(out)),
+			     0);
 	ocispec_free(s);
 }
 
 static void test_dev(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "true", NULL };
+	const char *argv[] = {"true", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	char out[4096];
 
-	assert_int_equal(run_sh(t, s, "head -c 4 /dev/zero | wc -c; "
-				      "echo x > /dev/null && ls /dev | "
-				      "grep -c -e null -e zero -e full -e "
-				      "random -e tty -e ptmx -e pts -e shm "
-				      "-e mqueue; grep -q nameserver "
-				      "/etc/resolv.conf && echo ns",
-				out, sizeof(out)), 0);
+	assert_int_equal(run_sh(t, s,
+				"head -c 4 /dev/zero | wc -c; "
+				"echo x > /dev/null && ls /dev | "
+				"grep -c -e null -e zero -e full -e "
+				"random -e tty -e ptmx -e pts -e shm "
+				"-e mqueue; grep -q nameserver "
+				"/etc/resolv.conf && echo ns",
+				out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "4\n10\nns\n");
 	ocispec_free(s);
 }
@@ -469,7 +481,7 @@ static void test_dev(void **state)
 static void test_bind_and_tmpfs_mounts(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "true", NULL };
+	const char *argv[] = {"true", NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	struct oci_mount *m;
 	char out[4096], hostdir[PATH_MAX + 16];
@@ -490,9 +502,11 @@ static void test_bind_and_tmpfs_mounts(void **state)
 	m->source = strdup("tmpfs");
 	strv_push(&m->options, "noexec");
 	strv_push(&m->options, "size=1m");
-	assert_int_not_equal(run_sh(t, s, "cat /data/file; touch /scratch/ok "
-					  "&& echo tmpok; touch /data/no",
-				    out, sizeof(out)), 0);
+	assert_int_not_equal(run_sh(t, s,
+				    "cat /data/file; touch /scratch/ok "
+				    "&& echo tmpok; touch /data/no",
+				    out, sizeof(out)),
+			     0);
 	assert_non_null(strstr(out, "shared\ntmpok\n"));
 	assert_non_null(strstr(out, "Read-only file system"));
 	ocispec_free(s);
@@ -501,12 +515,13 @@ static void test_bind_and_tmpfs_mounts(void **state)
 static void test_terminal(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "sh", "-c",
-			       "[ -t 0 ] && [ -t 1 ] && echo tty; "
-			       "[ -c /dev/console ] && echo console", NULL };
+	const char *argv[] = {"sh", "-c",
+			      "[ -t 0 ] && [ -t 1 ] && echo tty; "
+			      "[ -c /dev/console ] && echo console",
+			      NULL};
 	struct oci_spec *s = spec_for(t, argv);
-	struct spawn_opts o = { .spec = s, .rootfs = t->rootfs,
-				.state_dir = t->state };
+	struct spawn_opts o = {
+	    .spec = s, .rootfs = t->rootfs, .state_dir = t->state};
 	struct spawn *sp = NULL;
 	struct err e = ERR_INIT;
 	char out[1024];
@@ -540,14 +555,15 @@ static void test_terminal(void **state)
 static void test_privileged_and_options(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "sh", "-c",
-			       "grep CapEff /proc/self/status; "
-			       "wc -c < /proc/timer_list | grep -qv '^0$' && "
-			       "echo unmasked; probe keyctl; touch /x; "
-			       "touch /run/y && echo run-ok", NULL };
-	struct strv tmpfs = { 0 };
-	struct specgen_opts o = { .privileged = true, .read_only = true,
-				  .tmpfs = &tmpfs };
+	const char *argv[] = {"sh", "-c",
+			      "grep CapEff /proc/self/status; "
+			      "wc -c < /proc/timer_list | grep -qv '^0$' && "
+			      "echo unmasked; probe keyctl; touch /x; "
+			      "touch /run/y && echo run-ok",
+			      NULL};
+	struct strv tmpfs = {0};
+	struct specgen_opts o = {
+	    .privileged = true, .read_only = true, .tmpfs = &tmpfs};
 	struct oci_spec *s;
 	char out[4096], want[64];
 
@@ -590,11 +606,12 @@ static void assert_no_children(void)
 static void test_errors_leave_nothing(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "nonexistent", NULL };
+	const char *argv[] = {"nonexistent", NULL};
 	struct oci_spec *s = spec_for(t, argv);
-	struct spawn_opts o = { .spec = s, .rootfs = t->rootfs,
-				.state_dir = t->state,
-				.stdio = { -1, -1, -1 } };
+	struct spawn_opts o = {.spec = s,
+			       .rootfs = t->rootfs,
+			       .state_dir = t->state,
+			       .stdio = {-1, -1, -1}};
 	struct spawn *sp = NULL;
 	struct err e = ERR_INIT;
 	int before = count_mounts();
@@ -637,12 +654,13 @@ static int failing_hook(struct spawn *sp, void *arg, struct err *e)
 static void test_hook(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "true", NULL };
+	const char *argv[] = {"true", NULL};
 	struct oci_spec *s = spec_for(t, argv);
-	struct spawn_opts o = { .spec = s, .rootfs = t->rootfs,
-				.state_dir = t->state,
-				.stdio = { -1, -1, -1 } };
-	struct hook_seen h = { 0 };
+	struct spawn_opts o = {.spec = s,
+			       .rootfs = t->rootfs,
+			       .state_dir = t->state,
+			       .stdio = {-1, -1, -1}};
+	struct hook_seen h = {0};
 	struct spawn *sp = NULL;
 	struct err e = ERR_INIT;
 
@@ -660,18 +678,19 @@ static void test_hook(void **state)
 static void test_exec_into(void **state)
 {
 	struct tc *t = *state;
-	const char *argv[] = { "sleep", "30", NULL };
-	const char *xargv[] = { "sh", "-c",
-				"hostname; cat /proc/1/comm; echo $$; id -u; "
-				"echo $HOME",
-				NULL };
+	const char *argv[] = {"sleep", "30", NULL};
+	const char *xargv[] = {"sh", "-c",
+			       "hostname; cat /proc/1/comm; echo $$; id -u; "
+			       "echo $HOME",
+			       NULL};
 	struct oci_spec *s = spec_for(t, argv);
 	struct oci_spec *x = spec_for(t, xargv);
-	struct spawn_opts o = { .spec = s, .rootfs = t->rootfs,
-				.state_dir = t->state,
-				.stdio = { -1, -1, -1 } };
-	struct spawn_exec_opts xo = { .process = &x->process,
-				      .seccomp = s->seccomp };
+	struct spawn_opts o = {.spec = s,
+			       .rootfs = t->rootfs,
+			       .state_dir = t->state,
+			       .stdio = {-1, -1, -1}};
+	struct spawn_exec_opts xo = {.process = &x->process,
+				     .seccomp = s->seccomp};
 	struct spawn *sp = NULL, *xp = NULL;
 	struct err e = ERR_INIT;
 	char out[1024];
@@ -708,36 +727,32 @@ static void test_exec_into(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_exit_codes_and_stdout,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_env_cwd_hostname, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_user_groups, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_user, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(
-			test_readonly_root_and_lower_untouched, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_caps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_caps_non_root_user, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_seccomp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_seccomp_profile_nnp, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_masked_and_readonly_paths,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bind_and_tmpfs_mounts,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_terminal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_privileged_and_options,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_leave_nothing,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_into, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_exit_codes_and_stdout, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_env_cwd_hostname, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_user_groups, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_user, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_readonly_root_and_lower_untouched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_caps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_caps_non_root_user, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_seccomp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seccomp_profile_nnp, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_masked_and_readonly_paths,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dev, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bind_and_tmpfs_mounts, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_terminal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_privileged_and_options, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_into, setup, teardown),
 	};
 
 	if (geteuid() != 0) {
