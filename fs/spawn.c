@@ -1,0 +1,323 @@
+/* spawn.c - the parent side of container creation and exec (see spawn.h).
+ *
+ * Owns each struct spawn it allocates: the child's pid, its pidfd and the
+ * parent's end of the sync socket. The socket is SOCK_SEQPACKET so the
+ * child's one error message arrives whole, and its end in the child is
+ * O_CLOEXEC so a successful execve shows up here as end-of-file. */
+#include "spawn.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../core/base/cleanup.h"
+#include "../core/base/log.h"
+#include "mounts.h"
+#include "seccomp.h"
+#include "spawn_child.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static pid_t spawn_clone3(uint64_t flags, int *pidfd)
+{
+	struct clone_args args = {
+	    .flags = flags | CLONE_PIDFD,
+	    .pidfd = (uint64_t)(uintptr_t)pidfd,
+	    .exit_signal = SIGCHLD,
+	};
+
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+static struct spawn *spawn_new(void)
+{
+	struct spawn *sp = calloc(1, sizeof(*sp));
+
+	if (!sp)
+		return NULL;
+	sp->pid = -1;
+	sp->pidfd = -1;
+	sp->sync_fd = -1;
+	return sp;
+}
+
+/* Kill and reap a child that never reached exec. */
+static void spawn_reap(struct spawn *sp)
+{
+	siginfo_t info;
+
+	if (sp->pidfd < 0)
+		return;
+	syscall(SYS_pidfd_send_signal, sp->pidfd, SIGKILL, NULL, 0);
+	while (waitid((idtype_t)P_PIDFD, (id_t)sp->pidfd, &info, WEXITED) < 0 &&
+	       errno == EINTR)
+		;
+}
+
+void spawn_free(struct spawn *sp)
+{
+	if (!sp)
+		return;
+	if (sp->state == SPAWN_WAITING || sp->state == SPAWN_SETUP)
+		spawn_reap(sp);
+	if (sp->pidfd >= 0)
+		close(sp->pidfd);
+	if (sp->sync_fd >= 0)
+		close(sp->sync_fd);
+	free(sp);
+}
+
+/* Namespace types to clone flags; cgroup is unshared by the child later,
+ * once the parent has moved it into its cgroup. */
+static int spawn_ns_flags(const struct oci_spec *s, uint64_t *flags,
+			  struct err *e)
+{
+	static const struct {
+		const char *type;
+		uint64_t flag;
+		bool path_ok;
+	} map[] = {
+	    {"pid", CLONE_NEWPID, false},    {"mount", CLONE_NEWNS, false},
+	    {"network", CLONE_NEWNET, true}, {"ipc", CLONE_NEWIPC, true},
+	    {"uts", CLONE_NEWUTS, true},     {"cgroup", 0, false},
+	};
+	size_t j;
+
+	*flags = 0;
+	for (size_t i = 0; i < s->n_namespaces; i++) {
+		const struct oci_namespace *n = &s->namespaces[i];
+		for (j = 0; j < ARRAY_SIZE(map); j++)
+			if (strcmp(n->type, map[j].type) == 0)
+				break;
+		if (j == ARRAY_SIZE(map))
+			return err_setc(e, ERR_INVALID,
+					"linux.namespaces: unsupported "
+					"namespace \"%s\"",
+					n->type);
+		if (n->path && !map[j].path_ok)
+			return err_setc(e, ERR_INVALID,
+					"linux.namespaces: can't join a %s "
+					"namespace by path",
+					n->type);
+		if (!n->path)
+			*flags |= map[j].flag;
+	}
+	if (!(*flags & CLONE_NEWNS))
+		return err_setc(e, ERR_INVALID,
+				"linux.namespaces: a mount namespace is "
+				"required");
+	return 0;
+}
+
+static int spawn_check_process(const struct oci_process *p,
+			       const struct oci_seccomp *sc, struct err *e)
+{
+	if (!p->args.n || !*p->args.v[0])
+		return err_setc(e, ERR_INVALID, "process.args: empty");
+	if (sc && seccomp_spec_check(sc, e) < 0)
+		return err_wrap(e, "linux.seccomp");
+	return 0;
+}
+
+/* Common clone: socketpair, clone3, child runs spawn_child_main. */
+static int spawn_fork(struct spawn_child *c, uint64_t flags, struct spawn *sp,
+		      struct err *e)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_set(e, errno, "socketpair");
+	c->sync_fd = sv[1];
+	sp->pid = spawn_clone3(flags, &sp->pidfd);
+	if (sp->pid == 0) {
+		close(sv[0]);
+		spawn_child_main(c);
+	}
+	close(sv[1]);
+	if (sp->pid < 0) {
+		close(sv[0]);
+		sp->pidfd = -1;
+		return err_set(e, errno, "clone3");
+	}
+	sp->sync_fd = sv[0];
+	sp->state = SPAWN_WAITING;
+	if (fcntl(sp->sync_fd, F_SETFL, O_NONBLOCK) < 0)
+		return err_set(e, errno, "fcntl");
+	return 0;
+}
+
+int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
+{
+	const struct oci_spec *s = o->spec;
+	struct spawn_child c = {
+	    .proc = &s->process,
+	    .seccomp = s->seccomp,
+	    .spec = s,
+	    .rootfs = o->rootfs,
+	    .state_dir = o->state_dir,
+	    .join_pidfd = -1,
+	};
+	struct spawn *sp;
+	uint64_t flags;
+
+	*out = NULL;
+	if (!s->has_process)
+		return err_setc(e, ERR_INVALID, "process: required");
+	if (spawn_check_process(&s->process, s->seccomp, e) < 0 ||
+	    spawn_ns_flags(s, &flags, e) < 0 ||
+	    mounts_prepare(s, o->rootfs, o->state_dir, e) < 0)
+		return -1;
+	memcpy(c.stdio, o->stdio, sizeof(c.stdio));
+	sp = spawn_new();
+	if (!sp)
+		return err_set(e, ENOMEM, "spawn");
+	if (spawn_fork(&c, flags, sp, e) < 0) {
+		spawn_free(sp);
+		return -1;
+	}
+	*out = sp;
+	return 0;
+}
+
+/* Point our pid_for_children at the container's pid namespace. */
+static int spawn_enter_pidns(const struct spawn_exec_opts *o, struct err *e)
+{
+	_cleanup_close_ int fd = -1;
+	char path[64];
+
+	if (setns(o->pidfd, CLONE_NEWPID) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return err_set(e, errno, "join pid namespace");
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", o->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
+		return err_set(e, errno, "join pid namespace %s", path);
+	return 0;
+}
+
+int spawn_exec(const struct spawn_exec_opts *o, struct spawn **out,
+	       struct err *e)
+{
+	struct spawn_child c = {
+	    .proc = o->process,
+	    .seccomp = o->seccomp,
+	    .join_pidfd = o->pidfd,
+	    .join_pid = o->pid,
+	};
+	_cleanup_close_ int own = -1;
+	struct spawn *sp;
+	int r;
+
+	*out = NULL;
+	if (spawn_check_process(o->process, o->seccomp, e) < 0)
+		return -1;
+	memcpy(c.stdio, o->stdio, sizeof(c.stdio));
+	own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own < 0)
+		return err_set(e, errno, "open /proc/self/ns/pid");
+	sp = spawn_new();
+	if (!sp)
+		return err_set(e, ENOMEM, "spawn");
+	r = spawn_enter_pidns(o, e);
+	if (r == 0)
+		r = spawn_fork(&c, 0, sp, e);
+	/* Our own children must be born in our namespace again. */
+	if (setns(own, CLONE_NEWPID) < 0) {
+		log_err("spawn: can't return to own pid namespace: %s",
+			strerror(errno));
+		abort();
+	}
+	if (r < 0) {
+		spawn_free(sp);
+		return -1;
+	}
+	*out = sp;
+	return 0;
+}
+
+int spawn_release(struct spawn *sp, struct err *e)
+{
+	char go = SPAWN_GO;
+
+	if (sp->state != SPAWN_WAITING)
+		return err_setc(e, ERR_CONFLICT, "spawn: already released");
+	if (send(sp->sync_fd, &go, 1, MSG_NOSIGNAL) != 1) {
+		err_set(e, errno, "release child %d", sp->pid);
+		spawn_reap(sp);
+		sp->state = SPAWN_FAILED;
+		return -1;
+	}
+	sp->state = SPAWN_SETUP;
+	return 0;
+}
+
+int spawn_poll(struct spawn *sp, struct err *e)
+{
+	struct spawn_msg m;
+	ssize_t n;
+
+	if (sp->state != SPAWN_SETUP)
+		return sp->state == SPAWN_EXECED ? 0 : -1;
+	n = recv(sp->sync_fd, &m, sizeof(m), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 1;
+	if (n == 0) {
+		close(sp->sync_fd);
+		sp->sync_fd = -1;
+		sp->state = SPAWN_EXECED;
+		return 0;
+	}
+	if (n < 0)
+		err_set(e, errno, "read from child %d", sp->pid);
+	else if ((size_t)n != sizeof(m))
+		err_setc(e, ERR_INTERNAL, "child %d: short message", sp->pid);
+	else {
+		m.msg[sizeof(m.msg) - 1] = '\0';
+		e->code = m.code;
+		e->class = (enum err_class)m.class;
+		snprintf(e->msg, sizeof(e->msg), "%s", m.msg);
+	}
+	spawn_reap(sp);
+	sp->state = SPAWN_FAILED;
+	return -1;
+}
+
+int spawn_run(const struct spawn_opts *o, const struct spawn_exec_opts *xo,
+	      spawn_hook_fn hook, void *arg, struct spawn **out, struct err *e)
+{
+	struct spawn *sp;
+	struct pollfd pfd;
+	int r;
+
+	*out = NULL;
+	r = xo ? spawn_exec(xo, &sp, e) : spawn_create(o, &sp, e);
+	if (r < 0)
+		return -1;
+	if ((hook && hook(sp, arg, e) < 0) || spawn_release(sp, e) < 0)
+		goto fail;
+	pfd = (struct pollfd){.fd = sp->sync_fd, .events = POLLIN};
+	while ((r = spawn_poll(sp, e)) == 1)
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			err_set(e, errno, "poll");
+			goto fail;
+		}
+	if (r < 0)
+		goto fail;
+	*out = sp;
+	return 0;
+fail:
+	spawn_free(sp);
+	return -1;
+}

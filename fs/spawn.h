@@ -1,0 +1,83 @@
+/* spawn.h - starting a container's process, and exec into a running one.
+ *
+ * Two steps, so an event loop never waits on a child:
+ *
+ *   spawn_create()  clone3(CLONE_PIDFD | new namespaces); the child waits.
+ *                   The caller now has sp->pid and sp->pidfd and may join
+ *                   the child to cgroups, wire its network namespace, ...
+ *   spawn_release() lets the child go: it unshares its cgroup namespace
+ *                   (so the namespace root is the cgroup the caller just
+ *                   joined), mounts its root, pivots, sets hostname, user,
+ *                   groups, rlimits, capabilities, no_new_privs, seccomp,
+ *                   and execs.
+ *   spawn_poll()    call when sp->sync_fd is readable (or in a loop):
+ *                   1 = still setting up, 0 = the program was exec'd,
+ *                   -1 = the child failed; e holds its error (such as
+ *                   `exec "nonexistent": No such file or directory`) and
+ *                   the child has been killed and reaped.
+ *
+ * spawn_run() does the three in a row, blocking, for tools and tests.
+ *
+ * Ownership: struct spawn owns pid, pidfd and sync_fd. After success the
+ * caller takes the pidfd (steal_fd(&sp->pidfd)) and reaps the process
+ * itself with waitid(P_PIDFD). spawn_free() on a spawn that never reached
+ * exec kills and reaps the child, so no error path leaks a process; after
+ * exec it only closes what it still owns. */
+#ifndef SKIFF_SPAWN_H
+#define SKIFF_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../core/base/err.h"
+#include "../proto/ocispec.h"
+
+enum spawn_state {
+	SPAWN_WAITING, /* cloned, blocked until spawn_release */
+	SPAWN_SETUP,   /* released, setting up */
+	SPAWN_EXECED,  /* execve succeeded */
+	SPAWN_FAILED,  /* the child reported an error and was reaped */
+};
+
+struct spawn {
+	pid_t pid;
+	int pidfd;   /* CLONE_PIDFD; the caller may steal it */
+	int sync_fd; /* SOCK_SEQPACKET, non-blocking; closed at exec */
+	enum spawn_state state;
+};
+
+struct spawn_opts {
+	const struct oci_spec *spec;
+	const char *rootfs;    /* absolute image directory (root.path) */
+	const char *state_dir; /* absolute per-container directory */
+	/* fds to become the child's 0, 1, 2; -1 means /dev/null. With
+	 * process.terminal, stdio[0] is the pty slave and becomes the
+	 * controlling terminal. The caller keeps its own copies. */
+	int stdio[3];
+};
+
+struct spawn_exec_opts {
+	int pidfd; /* the container's first process */
+	pid_t pid; /* same process; used when pidfd setns is unsupported */
+	const struct oci_process *process;
+	const struct oci_seccomp *seccomp; /* the container's; NULL for none */
+	int stdio[3];
+};
+
+int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e);
+/* Join every namespace of the running container in o->pidfd (pid,
+ * mount, uts, ipc, net, cgroup) and prepare o->process there; the child
+ * waits for spawn_release() like spawn_create()'s. */
+int spawn_exec(const struct spawn_exec_opts *o, struct spawn **out,
+	       struct err *e);
+int spawn_release(struct spawn *sp, struct err *e);
+int spawn_poll(struct spawn *sp, struct err *e);
+void spawn_free(struct spawn *sp);
+
+/* Parent-side hook for spawn_run: runs between create and release. */
+typedef int (*spawn_hook_fn)(struct spawn *sp, void *arg, struct err *e);
+/* Blocking create (or exec when xo is set) + hook + release + poll. */
+int spawn_run(const struct spawn_opts *o, const struct spawn_exec_opts *xo,
+	      spawn_hook_fn hook, void *arg, struct spawn **out, struct err *e);
+
+#endif

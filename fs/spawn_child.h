@@ -1,0 +1,38 @@
+/* spawn_child.h - the child side of fs/spawn.c (internal to fs/).
+ *
+ * spawn_child_main() runs in the freshly cloned process: it waits for the
+ * parent's go, sets the process up and execs, or writes a struct
+ * spawn_msg with the error to sync_fd and exits. */
+#ifndef SKIFF_SPAWN_CHILD_H
+#define SKIFF_SPAWN_CHILD_H
+
+#include <stdint.h>
+
+#include "spawn.h"
+
+/* What the child sends when it fails (SOCK_SEQPACKET: one message). */
+struct spawn_msg {
+	int32_t code;  /* errno, or 0 */
+	int32_t class; /* enum err_class */
+	char msg[512];
+};
+
+/* The parent's one-byte go-ahead. */
+#define SPAWN_GO 'g'
+
+struct spawn_child {
+	int sync_fd;
+	int stdio[3];
+	const struct oci_process *proc;
+	const struct oci_seccomp *seccomp;
+	/* create */
+	const struct oci_spec *spec;
+	const char *rootfs, *state_dir;
+	/* exec: the container to join, -1 for create */
+	int join_pidfd;
+	pid_t join_pid;
+};
+
+_Noreturn void spawn_child_main(const struct spawn_child *c);
+
+#endif
