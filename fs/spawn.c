@@ -294,6 +294,13 @@ int spawn_poll(struct spawn *sp, struct err *e)
 	return -1;
 }
 
+int spawn_signal(int pidfd, int sig, struct err *e)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return err_set(e, errno, "signal %d", sig);
+	return 0;
+}
+
 int spawn_run(const struct spawn_opts *o, const struct spawn_exec_opts *xo,
 	      spawn_hook_fn hook, void *arg, struct spawn **out, struct err *e)
 {

@@ -74,6 +74,10 @@ int spawn_release(struct spawn *sp, struct err *e);
 int spawn_poll(struct spawn *sp, struct err *e);
 void spawn_free(struct spawn *sp);
 
+/* Send sig to the process behind pidfd (pidfd_send_signal: no pid reuse
+ * race). */
+int spawn_signal(int pidfd, int sig, struct err *e);
+
 /* Parent-side hook for spawn_run: runs between create and release. */
 typedef int (*spawn_hook_fn)(struct spawn *sp, void *arg, struct err *e);
 /* Blocking create (or exec when xo is set) + hook + release + poll. */

@@ -716,10 +716,17 @@ static void test_exec_into(void **state)
 	strv_push(&x->process.args, "nope");
 	assert_int_equal(spawn_run(NULL, &xo, NULL, NULL, &xp, &e), -1);
 	assert_string_equal(e.msg, "exec \"nope\": No such file or directory");
-	syscall(SYS_pidfd_send_signal, sp->pidfd, SIGKILL, NULL, 0);
+	assert_int_equal(spawn_signal(sp->pidfd, SIGKILL, &e), 0);
 	assert_int_equal(wait_pidfd(sp->pidfd), 128 + SIGKILL);
+	/* Exec into a container that has exited fails cleanly. */
+	assert_int_equal(spawn_run(NULL, &xo, NULL, NULL, &xp, &e), -1);
+	assert_int_equal(e.code, ESRCH);
 	spawn_free(sp);
 	assert_no_children();
+	/* Its writable layer can go now. */
+	assert_int_equal(mounts_remove_state(t->state, &e), 0);
+	assert_int_equal(access(t->state, F_OK), -1);
+	assert_int_equal(access(t->rootfs, F_OK), 0);
 	ocispec_free(x);
 	ocispec_free(s);
 }
