@@ -125,6 +125,9 @@ static int spawn_check_process(const struct oci_process *p,
 {
 	if (!p->args.n || !*p->args.v[0])
 		return err_setc(e, ERR_INVALID, "process.args: empty");
+	if (p->cwd && p->cwd[0] != '/')
+		return err_setc(e, ERR_INVALID,
+				"process.cwd: must be an absolute path");
 	if (sc && seccomp_spec_check(sc, e) < 0)
 		return err_wrap(e, "linux.seccomp");
 	return 0;

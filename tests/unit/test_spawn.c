@@ -623,9 +623,16 @@ static void test_errors_leave_nothing(void **state)
 	assert_int_equal(e.code, ENOENT);
 	assert_no_children();
 	assert_int_equal(count_mounts(), before);
-	o.rootfs = "/nonexistent-rootfs";
+	free(s->process.cwd);
+	s->process.cwd = strdup("relative");
 	assert_int_equal(spawn_run(&o, NULL, NULL, NULL, &sp, &e), -1);
-	assert_non_null(strstr(e.msg, "rootfs /nonexistent-rootfs"));
+	assert_string_equal(e.msg, "process.cwd: must be an absolute path");
+	o.rootfs = "/nonexistent-rootfs";
+	free(s->process.cwd);
+	s->process.cwd = strdup("/");
+	assert_int_equal(spawn_run(&o, NULL, NULL, NULL, &sp, &e), -1);
+	assert_string_equal(e.msg, "rootfs /nonexistent-rootfs: No such file "
+				   "or directory");
 	assert_int_equal(e.class, ERR_NOT_FOUND);
 	assert_no_children();
 	assert_int_equal(count_mounts(), before);
