@@ -57,8 +57,10 @@ struct spawn_opts {
 };
 
 struct spawn_exec_opts {
-	int pidfd; /* the container's first process */
-	pid_t pid; /* same process; used when pidfd setns is unsupported */
+	int pidfd; /* the container's first process, or -1 to go by pid */
+	/* The same process; its /proc/PID/ns/ files are used without a pidfd
+	 * or when the kernel can't setns on one (before 5.8). */
+	pid_t pid;
 	const struct oci_process *process;
 	const struct oci_seccomp *seccomp; /* the container's; NULL for none */
 	int stdio[3];

@@ -687,7 +687,8 @@ static void test_exec_into(void **state)
 	struct tc *t = *state;
 	const char *argv[] = {"sleep", "30", NULL};
 	const char *xargv[] = {"sh", "-c",
-			       "hostname; cat /proc/1/comm; echo $$; id -u; "
+			       "hostname; cat /proc/1/comm; [ $$ -gt 1 ] && [ "
+			       "$$ -lt 50 ] && echo pidns; id -u; "
 			       "echo $HOME",
 			       NULL};
 	struct oci_spec *s = spec_for(t, argv);
@@ -716,8 +717,21 @@ static void test_exec_into(void **state)
 	read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	assert_int_equal(wait_pidfd(xp->pidfd), 0);
-	assert_string_equal(out, "box\nsleep\n2\n65534\n/nonexistent\n");
+	assert_string_equal(out, "box\nsleep\npidns\n65534\n/nonexistent\n");
 	spawn_free(xp);
+	/* The same through /proc/PID/ns, as on kernels without pidfd setns. */
+	xo.pidfd = -1;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	xo.stdio[1] = xo.stdio[2] = p[1];
+	if (spawn_run(NULL, &xo, NULL, NULL, &xp, &e) < 0)
+		fail_msg("exec by pid: %s", e.msg);
+	close(p[1]);
+	read_all(p[0], out, sizeof(out));
+	close(p[0]);
+	assert_int_equal(wait_pidfd(xp->pidfd), 0);
+	assert_string_equal(out, "box\nsleep\npidns\n65534\n/nonexistent\n");
+	spawn_free(xp);
+	xo.pidfd = sp->pidfd;
 	/* A missing program in exec is a clean error too. */
 	strv_free(&x->process.args);
 	strv_push(&x->process.args, "nope");
