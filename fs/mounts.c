@@ -8,6 +8,7 @@
 #include "mounts.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -590,6 +591,28 @@ int mounts_setup(const struct oci_spec *spec, const char *rootfs,
 	    do_pivot(merged, e) < 0)
 		return -1;
 	return after_pivot(spec, e);
+}
+
+/* ---- teardown ---- */
+
+static int remove_cb(const char *path, const struct stat *st, int flag,
+		     struct FTW *ftw)
+{
+	if (flag == FTW_DP ? rmdir(path) : unlink(path))
+		return errno ? errno : EIO;
+	return 0;
+}
+
+int mounts_remove_state(const char *state_dir, struct err *e)
+{
+	int r =
+	    nftw(state_dir, remove_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+
+	if (r < 0 && errno == ENOENT)
+		return 0;
+	if (r != 0)
+		return err_set(e, r > 0 ? r : errno, "remove %s", state_dir);
+	return 0;
 }
 
 /* ---- Docker's defaults ---- */

@@ -26,6 +26,11 @@ int mounts_prepare(const struct oci_spec *spec, const char *rootfs,
  * the root read-only if asked. On return the cwd is the new "/". */
 int mounts_setup(const struct oci_spec *spec, const char *rootfs,
 		 const char *state_dir, struct err *e);
+/* Remove state_dir and everything below it (the container's writable
+ * layer), without following symlinks or crossing into other mounts. Call
+ * only after the container's last process has exited; it walks the whole
+ * upper layer, so a daemon runs it off its event loop. */
+int mounts_remove_state(const char *state_dir, struct err *e);
 /* Append Docker's default mounts (/proc, /dev, /dev/pts, /dev/shm,
  * /dev/mqueue, /sys), masked paths and read-only paths to spec. */
 int mounts_add_defaults(struct oci_spec *spec, struct err *e);

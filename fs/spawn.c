@@ -125,6 +125,9 @@ static int spawn_check_process(const struct oci_process *p,
 {
 	if (!p->args.n || !*p->args.v[0])
 		return err_setc(e, ERR_INVALID, "process.args: empty");
+	if (p->cwd && p->cwd[0] != '/')
+		return err_setc(e, ERR_INVALID,
+				"process.cwd: must be an absolute path");
 	if (sc && seccomp_spec_check(sc, e) < 0)
 		return err_wrap(e, "linux.seccomp");
 	return 0;
@@ -190,19 +193,31 @@ int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 	return 0;
 }
 
+int spawn_signal(int pidfd, int sig, struct err *e)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return err_set(e, errno, "signal %d", sig);
+	return 0;
+}
+
 /* Point our pid_for_children at the container's pid namespace. */
 static int spawn_enter_pidns(const struct spawn_exec_opts *o, struct err *e)
 {
 	_cleanup_close_ int fd = -1;
 	char path[64];
 
-	if (setns(o->pidfd, CLONE_NEWPID) == 0)
+	if (o->pidfd >= 0 && setns(o->pidfd, CLONE_NEWPID) == 0)
 		return 0;
-	if (errno != EINVAL)
+	if (o->pidfd >= 0 && errno != EINVAL)
 		return err_set(e, errno, "join pid namespace");
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", o->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
+	if (fd < 0)
+		return err_set(e, errno, "join pid namespace %s", path);
+	/* With a pidfd, make sure the pid wasn't reused meanwhile. */
+	if (o->pidfd >= 0 && spawn_signal(o->pidfd, 0, e) < 0)
+		return -1;
+	if (setns(fd, CLONE_NEWPID) < 0)
 		return err_set(e, errno, "join pid namespace %s", path);
 	return 0;
 }
@@ -213,6 +228,7 @@ int spawn_exec(const struct spawn_exec_opts *o, struct spawn **out,
 	struct spawn_child c = {
 	    .proc = o->process,
 	    .seccomp = o->seccomp,
+	    .is_exec = true,
 	    .join_pidfd = o->pidfd,
 	    .join_pid = o->pid,
 	};

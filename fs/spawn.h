@@ -57,8 +57,10 @@ struct spawn_opts {
 };
 
 struct spawn_exec_opts {
-	int pidfd; /* the container's first process */
-	pid_t pid; /* same process; used when pidfd setns is unsupported */
+	int pidfd; /* the container's first process, or -1 to go by pid */
+	/* The same process; its /proc/PID/ns/ files are used without a pidfd
+	 * or when the kernel can't setns on one (before 5.8). */
+	pid_t pid;
 	const struct oci_process *process;
 	const struct oci_seccomp *seccomp; /* the container's; NULL for none */
 	int stdio[3];
@@ -73,6 +75,10 @@ int spawn_exec(const struct spawn_exec_opts *o, struct spawn **out,
 int spawn_release(struct spawn *sp, struct err *e);
 int spawn_poll(struct spawn *sp, struct err *e);
 void spawn_free(struct spawn *sp);
+
+/* Send sig to the process behind pidfd (pidfd_send_signal: no pid reuse
+ * race). */
+int spawn_signal(int pidfd, int sig, struct err *e);
 
 /* Parent-side hook for spawn_run: runs between create and release. */
 typedef int (*spawn_hook_fn)(struct spawn *sp, void *arg, struct err *e);

@@ -294,9 +294,9 @@ static int child_create(const struct spawn_child *c, struct err *e)
 	return child_process(c, e);
 }
 
-/* Join the container's namespaces by pidfd, or by /proc/PID/ns/NAME on
- * kernels without pidfd setns (before 5.8). The pid namespace was
- * entered by the parent before clone3. */
+/* Join the container's namespaces by pidfd, or by /proc/PID/ns/NAME when
+ * there is no pidfd or the kernel can't setns on one (before 5.8). The pid
+ * namespace was entered by the parent before clone3. */
 static int child_join(const struct spawn_child *c, struct err *e)
 {
 	static const struct {
@@ -310,10 +310,11 @@ static int child_join(const struct spawn_child *c, struct err *e)
 	int fds[ARRAY_SIZE(ns)];
 	char path[64];
 
-	if (setns(c->join_pidfd, CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWUTS |
+	if (c->join_pidfd >= 0 &&
+	    setns(c->join_pidfd, CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWUTS |
 				     CLONE_NEWNET | CLONE_NEWNS) == 0)
 		return 0;
-	if (errno != EINVAL)
+	if (c->join_pidfd >= 0 && errno != EINVAL)
 		return err_set(e, errno, "setns");
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", c->join_pid,
@@ -342,7 +343,7 @@ _Noreturn void spawn_child_main(const struct spawn_child *c)
 	child_signals();
 	if (child_wait_go(c, &e) < 0)
 		_exit(127);
-	if (c->join_pidfd >= 0)
+	if (c->is_exec)
 		child_exec_into(c, &e);
 	else
 		child_create(c, &e);

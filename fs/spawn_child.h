@@ -6,6 +6,7 @@
 #ifndef SKIFF_SPAWN_CHILD_H
 #define SKIFF_SPAWN_CHILD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "spawn.h"
@@ -28,7 +29,8 @@ struct spawn_child {
 	/* create */
 	const struct oci_spec *spec;
 	const char *rootfs, *state_dir;
-	/* exec: the container to join, -1 for create */
+	/* exec: the container to join (join_pidfd may be -1) */
+	bool is_exec;
 	int join_pidfd;
 	pid_t join_pid;
 };

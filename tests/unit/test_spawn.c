@@ -623,9 +623,16 @@ static void test_errors_leave_nothing(void **state)
 	assert_int_equal(e.code, ENOENT);
 	assert_no_children();
 	assert_int_equal(count_mounts(), before);
-	o.rootfs = "/nonexistent-rootfs";
+	free(s->process.cwd);
+	s->process.cwd = strdup("relative");
 	assert_int_equal(spawn_run(&o, NULL, NULL, NULL, &sp, &e), -1);
-	assert_non_null(strstr(e.msg, "rootfs /nonexistent-rootfs"));
+	assert_string_equal(e.msg, "process.cwd: must be an absolute path");
+	o.rootfs = "/nonexistent-rootfs";
+	free(s->process.cwd);
+	s->process.cwd = strdup("/");
+	assert_int_equal(spawn_run(&o, NULL, NULL, NULL, &sp, &e), -1);
+	assert_string_equal(e.msg, "rootfs /nonexistent-rootfs: No such file "
+				   "or directory");
 	assert_int_equal(e.class, ERR_NOT_FOUND);
 	assert_no_children();
 	assert_int_equal(count_mounts(), before);
@@ -680,7 +687,8 @@ static void test_exec_into(void **state)
 	struct tc *t = *state;
 	const char *argv[] = {"sleep", "30", NULL};
 	const char *xargv[] = {"sh", "-c",
-			       "hostname; cat /proc/1/comm; echo $$; id -u; "
+			       "hostname; cat /proc/1/comm; [ $$ -gt 1 ] && [ "
+			       "$$ -lt 50 ] && echo pidns; id -u; "
 			       "echo $HOME",
 			       NULL};
 	struct oci_spec *s = spec_for(t, argv);
@@ -709,17 +717,37 @@ static void test_exec_into(void **state)
 	read_all(p[0], out, sizeof(out));
 	close(p[0]);
 	assert_int_equal(wait_pidfd(xp->pidfd), 0);
-	assert_string_equal(out, "box\nsleep\n2\n65534\n/nonexistent\n");
+	assert_string_equal(out, "box\nsleep\npidns\n65534\n/nonexistent\n");
 	spawn_free(xp);
+	/* The same through /proc/PID/ns, as on kernels without pidfd setns. */
+	xo.pidfd = -1;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	xo.stdio[1] = xo.stdio[2] = p[1];
+	if (spawn_run(NULL, &xo, NULL, NULL, &xp, &e) < 0)
+		fail_msg("exec by pid: %s", e.msg);
+	close(p[1]);
+	read_all(p[0], out, sizeof(out));
+	close(p[0]);
+	assert_int_equal(wait_pidfd(xp->pidfd), 0);
+	assert_string_equal(out, "box\nsleep\npidns\n65534\n/nonexistent\n");
+	spawn_free(xp);
+	xo.pidfd = sp->pidfd;
 	/* A missing program in exec is a clean error too. */
 	strv_free(&x->process.args);
 	strv_push(&x->process.args, "nope");
 	assert_int_equal(spawn_run(NULL, &xo, NULL, NULL, &xp, &e), -1);
 	assert_string_equal(e.msg, "exec \"nope\": No such file or directory");
-	syscall(SYS_pidfd_send_signal, sp->pidfd, SIGKILL, NULL, 0);
+	assert_int_equal(spawn_signal(sp->pidfd, SIGKILL, &e), 0);
 	assert_int_equal(wait_pidfd(sp->pidfd), 128 + SIGKILL);
+	/* Exec into a container that has exited fails cleanly. */
+	assert_int_equal(spawn_run(NULL, &xo, NULL, NULL, &xp, &e), -1);
+	assert_int_equal(e.code, ESRCH);
 	spawn_free(sp);
 	assert_no_children();
+	/* Its writable layer can go now. */
+	assert_int_equal(mounts_remove_state(t->state, &e), 0);
+	assert_int_equal(access(t->state, F_OK), -1);
+	assert_int_equal(access(t->rootfs, F_OK), 0);
 	ocispec_free(x);
 	ocispec_free(s);
 }
