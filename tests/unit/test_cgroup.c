@@ -909,25 +909,13 @@ static void test_stats(void **state)
 			      "controllers in %s\n", f->sys->hier[0].mount);
 }
 
-static void test_update(void **state)
+/* raise both: v1 must write memsw before the memory limit */
+static void update_raise(struct fixture *f)
 {
-	struct fixture *f = *state;
 	struct cgroup_limits l;
 	struct err e = ERR_INIT;
 	bool swap = f->sys->swap;
 
-	need(f, CGROUP_MEMORY);
-	need(f, CGROUP_CPU);
-	need(f, CGROUP_PIDS);
-	no_limits(&l);
-	l.memory = 64 << 20;
-	if (swap)
-		l.memory_swap = 64 << 20;
-	l.pids_limit = 50;
-	make_cg(f, "update", &l);
-	spawn_fn_inside(f, fn_busy);
-
-	/* raise both: v1 must write memsw before the memory limit */
 	no_limits(&l);
 	l.memory = 128 << 20;
 	if (swap)
@@ -955,8 +943,15 @@ static void test_update(void **state)
 		expect_file(f, CGROUP_CPU, "cpu.cfs_quota_us", "50000");
 		expect_file(f, CGROUP_CPU, "cpu.shares", "1024");
 	}
+}
 
-	/* lower both: now the memory limit must go first */
+/* lower both: now the memory limit must go first */
+static void update_lower(struct fixture *f)
+{
+	struct cgroup_limits l;
+	struct err e = ERR_INIT;
+	bool swap = f->sys->swap;
+
 	no_limits(&l);
 	l.memory = 32 << 20;
 	if (swap)
@@ -979,6 +974,14 @@ static void test_update(void **state)
 				    "memory.memsw.limit_in_bytes", "33554432");
 		expect_file(f, CGROUP_CPU, "cpu.cfs_quota_us", "-1");
 	}
+}
+
+/* lift, then ask for what the kernel refuses */
+static void update_lift_refuse(struct fixture *f)
+{
+	struct cgroup_limits l;
+	struct err e = ERR_INIT;
+	bool swap = f->sys->swap;
 
 	/* lifting the memory limit lifts memsw with it on v1 */
 	no_limits(&l);
@@ -1020,6 +1023,26 @@ static void test_update(void **state)
 		print_message("%s\n", e.msg);
 		assert_non_null(strstr(e.msg, "cpuset.cpus = 4000"));
 	}
+}
+
+static void test_update(void **state)
+{
+	struct fixture *f = *state;
+	struct cgroup_limits l;
+
+	need(f, CGROUP_MEMORY);
+	need(f, CGROUP_CPU);
+	need(f, CGROUP_PIDS);
+	no_limits(&l);
+	l.memory = 64 << 20;
+	if (f->sys->swap)
+		l.memory_swap = 64 << 20;
+	l.pids_limit = 50;
+	make_cg(f, "update", &l);
+	spawn_fn_inside(f, fn_busy);
+	update_raise(f);
+	update_lower(f);
+	update_lift_refuse(f);
 }
 
 static void test_kill_all(void **state)
