@@ -924,9 +924,12 @@ static void update_raise(struct fixture *f)
 	assert_int_equal(cgroup_parse_cpus("0.5", &l.cpu_quota_us,
 					   &l.cpu_period_us, &e), 0);
 	l.cpu_shares = 1024;
+	snprintf(l.cpuset_cpus, sizeof(l.cpuset_cpus), "%s",
+		 sysconf(_SC_NPROCESSORS_ONLN) > 1 ? "0-1" : "0");
 	if (cgroup_update(f->cg, &l, &e) < 0)
 		fail_msg("%s", e.msg);
 	expect_file(f, CGROUP_PIDS, "pids.max", "20");
+	expect_file(f, CGROUP_CPUSET, "cpuset.cpus", l.cpuset_cpus);
 	if (is_v2(f)) {
 		expect_file(f, CGROUP_MEMORY, "memory.max", "134217728");
 		if (swap)
@@ -958,8 +961,12 @@ static void update_lower(struct fixture *f)
 		l.memory_swap = 32 << 20;
 	l.pids_limit = CGROUP_UNLIMITED;
 	l.cpu_quota_us = CGROUP_UNLIMITED;
+	l.memory_reservation = 16 << 20;
 	if (cgroup_update(f->cg, &l, &e) < 0)
 		fail_msg("%s", e.msg);
+	expect_file(f, CGROUP_MEMORY,
+		    is_v2(f) ? "memory.low" : "memory.soft_limit_in_bytes",
+		    "16777216");
 	expect_file(f, CGROUP_PIDS, "pids.max", "max");
 	if (is_v2(f)) {
 		expect_file(f, CGROUP_MEMORY, "memory.max", "33554432");
