@@ -909,25 +909,13 @@ static void test_stats(void **state)
 			      "controllers in %s\n", f->sys->hier[0].mount);
 }
 
-static void test_update(void **state)
+/* raise both: v1 must write memsw before the memory limit */
+static void update_raise(struct fixture *f)
 {
-	struct fixture *f = *state;
 	struct cgroup_limits l;
 	struct err e = ERR_INIT;
 	bool swap = f->sys->swap;
 
-	need(f, CGROUP_MEMORY);
-	need(f, CGROUP_CPU);
-	need(f, CGROUP_PIDS);
-	no_limits(&l);
-	l.memory = 64 << 20;
-	if (swap)
-		l.memory_swap = 64 << 20;
-	l.pids_limit = 50;
-	make_cg(f, "update", &l);
-	spawn_fn_inside(f, fn_busy);
-
-	/* raise both: v1 must write memsw before the memory limit */
 	no_limits(&l);
 	l.memory = 128 << 20;
 	if (swap)
@@ -936,9 +924,12 @@ static void test_update(void **state)
 	assert_int_equal(cgroup_parse_cpus("0.5", &l.cpu_quota_us,
 					   &l.cpu_period_us, &e), 0);
 	l.cpu_shares = 1024;
+	snprintf(l.cpuset_cpus, sizeof(l.cpuset_cpus), "%s",
+		 sysconf(_SC_NPROCESSORS_ONLN) > 1 ? "0-1" : "0");
 	if (cgroup_update(f->cg, &l, &e) < 0)
 		fail_msg("%s", e.msg);
 	expect_file(f, CGROUP_PIDS, "pids.max", "20");
+	expect_file(f, CGROUP_CPUSET, "cpuset.cpus", l.cpuset_cpus);
 	if (is_v2(f)) {
 		expect_file(f, CGROUP_MEMORY, "memory.max", "134217728");
 		if (swap)
@@ -955,16 +946,27 @@ static void test_update(void **state)
 		expect_file(f, CGROUP_CPU, "cpu.cfs_quota_us", "50000");
 		expect_file(f, CGROUP_CPU, "cpu.shares", "1024");
 	}
+}
 
-	/* lower both: now the memory limit must go first */
+/* lower both: now the memory limit must go first */
+static void update_lower(struct fixture *f)
+{
+	struct cgroup_limits l;
+	struct err e = ERR_INIT;
+	bool swap = f->sys->swap;
+
 	no_limits(&l);
 	l.memory = 32 << 20;
 	if (swap)
 		l.memory_swap = 32 << 20;
 	l.pids_limit = CGROUP_UNLIMITED;
 	l.cpu_quota_us = CGROUP_UNLIMITED;
+	l.memory_reservation = 16 << 20;
 	if (cgroup_update(f->cg, &l, &e) < 0)
 		fail_msg("%s", e.msg);
+	expect_file(f, CGROUP_MEMORY,
+		    is_v2(f) ? "memory.low" : "memory.soft_limit_in_bytes",
+		    "16777216");
 	expect_file(f, CGROUP_PIDS, "pids.max", "max");
 	if (is_v2(f)) {
 		expect_file(f, CGROUP_MEMORY, "memory.max", "33554432");
@@ -979,6 +981,14 @@ static void test_update(void **state)
 				    "memory.memsw.limit_in_bytes", "33554432");
 		expect_file(f, CGROUP_CPU, "cpu.cfs_quota_us", "-1");
 	}
+}
+
+/* lift, then ask for what the kernel refuses */
+static void update_lift_refuse(struct fixture *f)
+{
+	struct cgroup_limits l;
+	struct err e = ERR_INIT;
+	bool swap = f->sys->swap;
 
 	/* lifting the memory limit lifts memsw with it on v1 */
 	no_limits(&l);
@@ -1020,6 +1030,26 @@ static void test_update(void **state)
 		print_message("%s\n", e.msg);
 		assert_non_null(strstr(e.msg, "cpuset.cpus = 4000"));
 	}
+}
+
+static void test_update(void **state)
+{
+	struct fixture *f = *state;
+	struct cgroup_limits l;
+
+	need(f, CGROUP_MEMORY);
+	need(f, CGROUP_CPU);
+	need(f, CGROUP_PIDS);
+	no_limits(&l);
+	l.memory = 64 << 20;
+	if (f->sys->swap)
+		l.memory_swap = 64 << 20;
+	l.pids_limit = 50;
+	make_cg(f, "update", &l);
+	spawn_fn_inside(f, fn_busy);
+	update_raise(f);
+	update_lower(f);
+	update_lift_refuse(f);
 }
 
 static void test_kill_all(void **state)
