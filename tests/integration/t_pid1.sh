@@ -105,6 +105,28 @@ check "socket removed" test ! -e "$SOCK"
 grep -q 'init: shut down' "$T/daemon.log" && ok "init logged its shutdown" || notok "init logged its shutdown"
 PID1=
 
+# `shutdown` over the socket: the daemon exits 0, so PID 1 ends too.
+unshare -fp --mount-proc "$SKIFFD" --root "$T/root" --run-dir "$T/run" \
+	--sock "$SOCK" 2>>"$T/daemon.log" &
+UPID=$!
+wait_for 5 pgrep -P "$UPID"
+PID1=$(pgrep -P "$UPID" | head -n1)
+NS=$(readlink "/proc/$PID1/ns/pid" 2>/dev/null)
+wait_sock "$SOCK"
+r=$(printf 'shutdown\n' | socat -t5 - UNIX-CONNECT:"$SOCK" 2>/dev/null | head -n1)
+check "shutdown under PID 1 -> ok" test "$r" = ok
+wait_for 20 sh -c "! kill -0 $UPID 2>/dev/null"
+if kill -0 "$UPID" 2>/dev/null; then
+	notok "PID 1 ends after the daemon's shutdown"
+else
+	wait "$UPID"; rc=$?
+	[ "$rc" -eq 0 ] && ok "PID 1 ends (exit 0) after the daemon's shutdown" ||
+		notok "PID 1 ends (exit 0) after the daemon's shutdown (rc $rc)"
+	UPID=
+fi
+check "no process of that namespace remains after shutdown" ns_empty
+PID1=
+
 # --init without a new namespace: only its own children are stopped.
 rm -f "$T/run/exits"
 "$SKIFFD" --init --root "$T/root2" --run-dir "$T/run2" --sock "$SOCK" 2>>"$T/daemon.log" &
