@@ -125,7 +125,7 @@ def vanishing_clients():
             results["bad"] += 1
         c.close()
 
-    t = threading.Thread(target=pinger)
+    t = threading.Thread(target=pinger, daemon=True)
     t.start()
     errors = 0
     for i in range(200):

@@ -47,7 +47,8 @@ def client(i):
 
 
 def main():
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(N)]
+    threads = [threading.Thread(target=client, args=(i,), daemon=True)
+               for i in range(N)]
     for t in threads:
         t.start()
     try:

@@ -23,7 +23,7 @@ class Pinger(threading.Thread):
     """B: pings in a loop on its own connection, records latencies."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__(daemon=True)
         self.stop = threading.Event()
         self.lat = []
         self.bad = []
@@ -169,7 +169,7 @@ def help_flood():
             sender_err.append(ex)
 
     b = Pinger()
-    ts = threading.Thread(target=send)
+    ts = threading.Thread(target=send, daemon=True)
     ts.start()
     b.start()
     time.sleep(1.0)  # the daemon fills H's output to the high-water mark
