@@ -109,15 +109,16 @@ signal.signal(signal.SIGTERM, _on_sigterm)
 class Daemon:
     """skiffd with its root, run dir and socket in a fresh temp dir."""
 
-    def __init__(self, args=(), env=None, wait=True, tmp=None):
+    def __init__(self, args=(), env=None, wait=True, tmp=None,
+                 preexec_fn=None):
         self.tmp = tmp or tempfile.mkdtemp(prefix="skiff-test.")
         self.sock = os.path.join(self.tmp, "skiff.sock")
         self.logpath = os.path.join(self.tmp, "daemon.log")
         self.proc = None
         atexit.register(self.cleanup)
-        self.start(args, env, wait)
+        self.start(args, env, wait, preexec_fn)
 
-    def start(self, args=(), env=None, wait=True):
+    def start(self, args=(), env=None, wait=True, preexec_fn=None):
         e = dict(os.environ)
         e["SKIFF_SOCK"] = self.sock
         e.update(env or {})
@@ -127,7 +128,7 @@ class Daemon:
                  "--run-dir", os.path.join(self.tmp, "run"),
                  "--sock", self.sock] + list(args),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=log, env=e)
+                stderr=log, env=e, preexec_fn=preexec_fn)
         self.pid = self.proc.pid
         if wait and not self.wait_ready():
             raise RuntimeError("skiffd did not answer on %s" % self.sock)
@@ -164,6 +165,9 @@ class Daemon:
         if st != "ok" or len(data) != 1:
             raise RuntimeError("info: %r %s" % (data, st))
         return json.loads(data[0])
+
+    def nfds(self):
+        return len(os.listdir("/proc/%d/fd" % self.pid))
 
     def rss_kib(self):
         with open("/proc/%d/status" % self.pid) as f:
