@@ -159,7 +159,50 @@ def vanishing_clients():
     R.check("vanished clients released (clients=1)", n == 1, "(%d)" % n)
 
 
+def read_all(s, timeout=5):
+    s.settimeout(timeout)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def eof_endings():
+    # A last request ended by EOF (half-close) instead of LF is answered.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(D.sock)
+    s.sendall(b"ping\nhelp ping")
+    s.shutdown(socket.SHUT_WR)
+    data = read_all(s)
+    s.close()
+    R.check("a last line ended by EOF (no LF) is answered, then EOF",
+            data.startswith(b"ok\n{") and data.endswith(b"}\nok\n") and
+            data.count(b"\n") == 3, repr(data[:80]))
+    # A stream ends when its client half-closes; what came before is kept.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(D.sock)
+    s.sendall(b"ping\nevents\n")
+    s.shutdown(socket.SHUT_WR)
+    data = read_all(s)
+    s.close()
+    R.check("events ends with ok when its client half-closes",
+            data == b"ok\nok\n", repr(data[:80]))
+    # An over-long last line ended by EOF: too_large, then EOF.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(D.sock)
+    s.sendall(b"z" * (LIMIT + 10))
+    s.shutdown(socket.SHUT_WR)
+    data = read_all(s)
+    s.close()
+    R.check("an over-long last line ended by EOF: err too_large, then EOF",
+            data.startswith(b"err too_large ") and data.count(b"\n") == 1,
+            repr(data[:80]))
+
+
 R.guard("bad input on one connection", one_connection)
+R.guard("EOF-terminated input", eof_endings)
 R.guard("vanishing clients", vanishing_clients)
 R.check("daemon still running", D.alive())
 R.check("skiffd exits 0 on SIGTERM", D.stop() == 0)
