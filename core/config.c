@@ -3,6 +3,7 @@
  * Docker-style daemon.json keys. Unknown keys and wrong types are refused
  * with the file, the line of the key and the reason, so a typo never
  * silently falls back to a default. Owns the strings in struct config. */
+#include <ctype.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,13 +68,19 @@ static int check_syntax(const char *path, const char *text, size_t len,
 	if (!h)
 		abort();
 	s = yajl_parse(h, (const unsigned char *)text, len);
-	if (s == yajl_status_ok)
+	off = yajl_get_bytes_consumed(h);
+	if (s == yajl_status_ok) {
 		s = yajl_complete_parse(h);
+		/* It fails at the end of the text (it consumes nothing, so
+		 * its count is 0): name the line of the last token. */
+		off = len;
+		while (off && isspace((unsigned char)text[off - 1]))
+			off--;
+	}
 	if (s == yajl_status_ok) {
 		yajl_free(h);
 		return 0;
 	}
-	off = yajl_get_bytes_consumed(h);
 	msg = yajl_get_error(h, 0, (const unsigned char *)text, len);
 	err_setc(e, ERR_INVALID, "%s:%u: %s", path, line_at(text, off),
 		 (const char *)msg);

@@ -344,7 +344,9 @@ static void client_process(struct ctl_client *c)
 			err_setc(&e, ERR_TOO_LARGE,
 				 "line longer than %d bytes", LINE_MAX_BYTES);
 			put_status(&c->out, &e);
-			buf_reset(&c->in);
+			/* The buffer may already hold this line's LF just
+			 * past the scanned IN_LIMIT bytes (and requests after
+			 * it): the discard step consumes up to that LF only. */
 			c->discarding = true;
 			mark_dirty(c);
 			continue;

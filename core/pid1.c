@@ -235,6 +235,8 @@ static void stop_step(bool none_left)
 		init.stage = 3;
 		signal_all(SIGKILL);
 		init.stop_deadline = mono() + KILL_GRACE_SECONDS;
+		if (none_left)
+			finish(); /* no child: no SIGCHLD would end the wait */
 	} else if (init.stage == 3 && (none_left ||
 				       mono() >= init.stop_deadline)) {
 		finish();

@@ -2,33 +2,57 @@
 # own skiffd in a temp root, prints "ok - NAME" / "not ok - NAME" per
 # check, and cleans up the daemon it started (by pid) on exit.
 set -u
+: "${SKIFFD:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/skiffd}"
 T=$(mktemp -d /tmp/skiff-test.XXXXXX)
 SOCK=$T/skiff.sock
 export SKIFF_SOCK=$SOCK
 DPID=
+EXTRA_PIDS=() # other processes this scenario started (see track)
+FAILED=0
+# stop_pid PID: TERM, up to 5 s, then KILL; only a pid we started.
+stop_pid() {
+	kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
 cleanup() {
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -TERM "$DPID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$DPID" 2>/dev/null
-	fi
+	local p
+	for p in "${EXTRA_PIDS[@]}"; do [ -n "$p" ] && stop_pid "$p"; done
+	[ -n "$DPID" ] && stop_pid "$DPID"
 	rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
+
+# track PID: stop it in cleanup too
+track() { EXTRA_PIDS+=("$1"); }
 
 ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
+notok() { echo "not ok - $*"; FAILED=$((FAILED + 1)); }
+# info MSG: a comment line (not counted)
+info() { echo "# $*"; }
 # check NAME CMD...: ok when CMD succeeds
 check() { local n=$1; shift; if "$@" >/dev/null 2>&1; then ok "$n"; else notok "$n"; fi; }
+# finish: exit status from the checks
+finish() { [ "$FAILED" -eq 0 ]; exit $?; }
 
-# wait_sock PATH: until the socket answers ping (5 s)
-wait_sock() {
-	for _ in $(seq 100); do
-		[ -S "$1" ] && printf 'ping\n' | socat -t2 - UNIX-CONNECT:"$1" 2>/dev/null | grep -qx ok && return 0
-		sleep 0.05
-	done
+# wait_for SECONDS CMD...: until CMD succeeds (polls every 50 ms)
+wait_for() {
+	local n=$(( $1 * 20 )); shift
+	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
 	return 1
 }
+
+# ping_ok [PATH]: the socket answers ping
+ping_ok() {
+	[ -S "${1:-$SOCK}" ] &&
+		printf 'ping\n' | socat -t2 - UNIX-CONNECT:"${1:-$SOCK}" 2>/dev/null | grep -qx ok
+}
+
+# wait_sock PATH: until the socket answers ping (5 s)
+wait_sock() { wait_for 5 ping_ok "$1"; }
 
 start_daemon() { # extra flags pass through
 	"$SKIFFD" --root "$T/root" --run-dir "$T/run" --sock "$SOCK" "$@" 2>>"$T/daemon.log" &
@@ -47,3 +71,12 @@ stop_daemon() {
 
 # raw LINES...: send lines on one connection, print the reply
 raw() { printf '%s\n' "$@" | socat -t2 - UNIX-CONNECT:"$SOCK"; }
+
+# json_get KEY.PATH: read one JSON line on stdin, print the value
+json_get() {
+	python3 -c 'import json, sys
+v = json.loads(sys.stdin.readline())
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v if not isinstance(v, (dict, list)) else json.dumps(v))' "$1"
+}
