@@ -204,7 +204,7 @@ static int reply_line(const char *s, size_t len)
 		return 1;
 	if (len && s[0] == '{')
 		return 0;
-	fprintf(stderr, "pingbench: request \"%s\" got \"%.*s\"\n", b.req,
+	fprintf(stderr, "pingbench: request \"%.60s\" got \"%.*s\"\n", b.req,
 		(int)(len > 200 ? 200 : len), s);
 	exit(1);
 }
