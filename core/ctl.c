@@ -28,7 +28,7 @@
 
 #define READ_CHUNK (64 * 1024)
 #define IN_LIMIT (LINE_MAX_BYTES + 1)
-#define SPARE_KEEP 4096 /* a spare keeps word buffers up to this size */
+#define SPARE_KEEP 4096 /* bytes of word buffers a spare may keep */
 
 struct ctl_client {
 	int fd;
@@ -160,11 +160,14 @@ static struct ctl_req *req_get(struct ctl_client *c)
 }
 
 /* Done with a request answered at once: keep it, with its word buffers
- * unless a long line grew them, as c's spare. Field by field: this runs
- * once per request and a memset of the whole struct shows in profiles. */
+ * unless a long line or many words grew them, as c's spare. Field by
+ * field: this runs once per request and a memset of the whole struct
+ * shows in profiles. */
 static void req_put(struct ctl_client *c, struct ctl_req *r)
 {
-	if (c->spare || r->words.storecap > SPARE_KEEP) {
+	size_t kept = r->words.storecap + r->words.argcap * sizeof(char *);
+
+	if (c->spare || kept > SPARE_KEEP) {
 		req_free(r);
 		return;
 	}
