@@ -52,8 +52,7 @@ static struct {
 	int ep;
 	struct client *cl;
 } b = { .sock = "/run/skiff/skiff.sock", .req = "ping", .expect = "ok",
-	.nclients = 1,
-	.pipeline = 1, .total = 100000 };
+	.nclients = 1, .pipeline = 1, .total = 100000 };
 
 static uint64_t now_ns(void)
 {
