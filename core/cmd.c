@@ -2,8 +2,9 @@
  *
  * Owns the registry: an array of pointers to static struct command,
  * sorted by name once registration is done. A parsed call owns its
- * argument struct (calloc'd) and the arrays of its FLAG_LIST values;
- * strings inside point into the caller's words. */
+ * argument struct (calloc'd; commands without arguments share one static
+ * zeroed struct instead) and the arrays of its FLAG_LIST values; strings
+ * inside point into the caller's words. */
 #include "cmd.h"
 
 #include "base/cleanup.h"
@@ -20,6 +21,9 @@
 static const struct command *table[CMD_MAX];
 static size_t ntable;
 static bool sorted;
+/* The args of every command with args_size 0: nothing reads or writes
+ * it, and parsing them costs no allocation. */
+static max_align_t no_args;
 
 static int by_name(const void *a, const void *b)
 {
@@ -318,7 +322,7 @@ int cmd_parse(int argc, char **argv, struct cmd_call *call, struct err *e)
 		return err_setc(e, ERR_NOT_FOUND,
 				"unknown command \"%s\" (try 'help')", argv[0]);
 	call->cmd = c;
-	call->args = calloc(1, c->args_size ? c->args_size : 1);
+	call->args = c->args_size ? calloc(1, c->args_size) : &no_args;
 	/* Positionals are compacted in place at the front of argv+used. */
 	call->argv = argv + used;
 	if (!call->args)
@@ -364,7 +368,8 @@ void cmd_call_free(struct cmd_call *call)
 				free(((struct strlist *)((char *)call->args +
 							 f->offset))
 					     ->v);
-	free(call->args);
+	if (call->args != &no_args)
+		free(call->args);
 	memset(call, 0, sizeof(*call));
 }
 

@@ -77,6 +77,22 @@ static void push_word(struct line_words *w, char *start)
 	w->argv[w->argc] = NULL;
 }
 
+/* Room for n bytes of words; kept across calls, grown only. */
+static void store_reserve(struct line_words *w, size_t n)
+{
+	size_t cap = w->storecap ? w->storecap : 64;
+
+	if (n <= w->storecap)
+		return;
+	while (cap < n)
+		cap *= 2;
+	free(w->store);
+	w->store = malloc(cap);
+	if (!w->store)
+		abort();
+	w->storecap = cap;
+}
+
 static char unescape(char c)
 {
 	switch (c) {
@@ -123,10 +139,7 @@ int line_parse(const char *line, size_t len, struct line_words *w,
 		return -1;
 	if (len && line[len - 1] == '\r') /* tolerate CRLF from terminals */
 		len--;
-	free(w->store);
-	w->store = malloc(len + 1);
-	if (!w->store)
-		abort();
+	store_reserve(w, len + 1);
 	w->argc = 0;
 	out = w->store;
 	while (i < len) {

@@ -21,11 +21,13 @@ struct line_words {
 	char **argv;   /* argc words + NULL, pointing into store */
 	char *store;   /* the words, NUL-separated */
 	size_t argcap; /* capacity of argv */
+	size_t storecap; /* capacity of store */
 };
 
 /* Split line[0..len) (no LF) into w. On failure returns -1 with e naming
- * the problem and its 1-based byte column. w is reusable across calls;
- * free it with line_words_free(). */
+ * the problem and its 1-based byte column. w is reusable across calls (its
+ * buffers only grow, so a reused w parses without allocating); free it
+ * with line_words_free(). */
 int line_parse(const char *line, size_t len, struct line_words *w,
 	       struct err *e);
 void line_words_free(struct line_words *w);
