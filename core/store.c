@@ -328,14 +328,16 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	read_acks();
 }
 
+/* Retries every 0.5 s until a writer runs, then stops. */
 static void restart_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct err e = ERR_INIT;
 
 	if (writer_start(&e) < 0) {
 		log_err("store: %s; retrying", e.msg);
-		ev_timer_again(loop, t);
+		return;
 	}
+	ev_timer_stop(loop, t);
 }
 
 static ev_timer restart_timer;

@@ -131,6 +131,40 @@ static void run_until_done(void)
 	ev_timer_stop(daemon_ctx.loop, &t);
 }
 
+static void run_for(double seconds)
+{
+	ev_timer t;
+
+	ev_timer_init(&t, on_deadline, seconds, 0);
+	ev_timer_start(daemon_ctx.loop, &t);
+	ev_run(daemon_ctx.loop, 0);
+}
+
+/* Children of this process still running, zombies of earlier tests'
+ * writers aside (the writer, and no more). */
+static int count_children(void)
+{
+	char path[64], stat[512];
+	int n = 0, pid;
+	FILE *f, *s;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%d", &pid) == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		s = fopen(path, "re");
+		if (s && fgets(stat, sizeof(stat), s) &&
+		    strrchr(stat, ')')[2] != 'Z')
+			n++;
+		if (s)
+			fclose(s);
+	}
+	fclose(f);
+	return n;
+}
+
 static void put_many(int n, const char *prefix)
 {
 	char id[32], body[64];
@@ -185,6 +219,11 @@ static void test_writer_crash_resends(void **s)
 	assert_int_not_equal(store_writer_pid(), pid);
 	snprintf(p, sizeof(p), "%s/c/y99.json", root);
 	assert_string_equal(read_file(p), "{\"i\":99}");
+	/* Exactly one writer afterwards: the restart timer has stopped. */
+	pid = store_writer_pid();
+	run_for(1.2);
+	assert_int_equal(store_writer_pid(), pid);
+	assert_int_equal(count_children(), 1);
 }
 
 int main(void)
