@@ -171,3 +171,27 @@ void jw_vint(struct jw *w, long long val)
 {
 	jw_int(w, NULL, val);
 }
+
+void jw_tree(struct jw *w, const char *key, yajl_val v)
+{
+	jw_key(w, key);
+	if (!v || YAJL_IS_NULL(v)) {
+		yajl_gen_null(w->g);
+	} else if (YAJL_IS_STRING(v)) {
+		put_string(w, v->u.string, strlen(v->u.string));
+	} else if (YAJL_IS_NUMBER(v)) {
+		yajl_gen_number(w->g, v->u.number.r, strlen(v->u.number.r));
+	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+		yajl_gen_bool(w->g, YAJL_IS_TRUE(v));
+	} else if (YAJL_IS_OBJECT(v)) {
+		yajl_gen_map_open(w->g);
+		for (size_t i = 0; i < v->u.object.len; i++)
+			jw_tree(w, v->u.object.keys[i], v->u.object.values[i]);
+		yajl_gen_map_close(w->g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		yajl_gen_array_open(w->g);
+		for (size_t i = 0; i < v->u.array.len; i++)
+			jw_tree(w, NULL, v->u.array.values[i]);
+		yajl_gen_array_close(w->g);
+	}
+}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 #include "../core/base/buf.h"
 
@@ -39,6 +40,8 @@ void jw_obj(struct jw *w, const char *key);
 void jw_arr(struct jw *w, const char *key);
 void jw_end_obj(struct jw *w);
 void jw_end_arr(struct jw *w);
+/* A parsed yajl tree re-emitted as the value of key (NULL in arrays). */
+void jw_tree(struct jw *w, const char *key, yajl_val v);
 /* Array element values (no key). */
 void jw_vstr(struct jw *w, const char *val);
 void jw_vint(struct jw *w, long long val);

@@ -60,12 +60,14 @@ static const struct stream_verb {
 	const char *with;
 	char with_short;
 	const char *without;
+	char without_short;
 } stream_verbs[] = {
-	{ "events", NULL, 0, NULL },
-	{ "wait", NULL, 0, NULL },
-	{ "attach", NULL, 0, NULL },
-	{ "stats", NULL, 0, "no-stream" },
-	{ "logs", "follow", 'f', NULL },
+	{ "events", NULL, 0, NULL, 0 },
+	{ "wait", NULL, 0, NULL, 0 },
+	{ "attach", NULL, 0, NULL, 0 },
+	{ "stats", NULL, 0, "no-stream", 0 },
+	{ "logs", "follow", 'f', NULL, 0 },
+	{ "run", NULL, 0, "detach", 'd' },
 };
 
 /* Object nouns that may come before a verb, as in docker's `container
@@ -91,6 +93,7 @@ struct client {
 	int sigfd; /* SIGINT while streaming, else -1 */
 	bool streaming, events, inspect;
 	bool canceled;	/* `cancel` sent after a ctrl-c */
+	int exit_code;	/* `run`: the container's, from {"exit_code":N} */
 	bool interrupted; /* a second ctrl-c: give up at once */
 	struct buf in;
 	size_t scanned; /* bytes at the head of in known to hold no LF */
@@ -218,7 +221,7 @@ static bool streams(const struct opts *o)
 		if (s->with)
 			return flag_given(o, s->with, s->with_short);
 		if (s->without)
-			return !flag_given(o, s->without, 0);
+			return !flag_given(o, s->without, s->without_short);
 		return true;
 	}
 	return false;
@@ -318,6 +321,18 @@ static yajl_val obj_get(yajl_val obj, const char *key)
 static const char *obj_str(yajl_val obj, const char *key)
 {
 	return YAJL_GET_STRING(obj_get(obj, key));
+}
+
+/* An integer member; false when absent or not an integer. */
+static bool obj_int(yajl_val obj, const char *key, int *out)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(obj, path, yajl_t_number);
+
+	if (!v || !YAJL_IS_INTEGER(v))
+		return false;
+	*out = (int)YAJL_GET_INTEGER(v);
+	return true;
 }
 
 static bool nested(yajl_val v)
@@ -634,9 +649,15 @@ static void event_line(struct client *c, yajl_val ev, struct buf *out)
 	buf_puts(out, "\n");
 }
 
-/* `key=value key=value` for streamed objects other than events. */
+/* `key=value key=value` for streamed objects other than events; an
+ * object of one key is just its value (`wait` prints the exit code). */
 static void pairs_line(struct client *c, yajl_val obj, struct buf *out)
 {
+	if (obj->u.object.len == 1) {
+		val_text(c, obj->u.object.values[0], out);
+		buf_puts(out, "\n");
+		return;
+	}
 	for (size_t i = 0; i < obj->u.object.len; i++) {
 		buf_printf(out, "%s%s=", i ? " " : "", obj->u.object.keys[i]);
 		val_text(c, obj->u.object.values[i], out);
@@ -738,6 +759,10 @@ static int on_data(struct client *c, const char *line, struct err *e)
 				"skiffd sent a malformed data line: %.*s",
 				(int)strcspn(why, "\n"), why);
 	}
+	if (is_verb(c->o, "run") && obj_int(obj, "exit_code", &c->exit_code)) {
+		yajl_tree_free(obj); /* skiff run exits as its container did */
+		return MORE;
+	}
 	r = raw_text(c, obj, &done);
 	if (!done && !c->streaming) {
 		keep_obj(c, obj); /* laid out at the status line */
@@ -770,7 +795,11 @@ static void render_kept(struct client *c)
 	}
 	for (size_t i = 0; i < c->objs[0]->u.object.len; i++)
 		deep = deep || nested(c->objs[0]->u.object.values[i]);
-	if (c->nobjs == 1 && deep)
+	if (c->objs[0]->u.object.len == 1 && !deep) {
+		/* one column (ids of `run -d`, `ps -q`): bare values */
+		for (size_t i = 0; i < c->nobjs; i++)
+			pairs_line(c, c->objs[i], &c->out);
+	} else if (c->nobjs == 1 && deep)
 		kv_obj(c, c->objs[0], 0, &c->out);
 	else
 		table(c, &c->out);
@@ -801,7 +830,7 @@ static int on_line(struct client *c, char *line, size_t len, struct err *e)
 		r = out_flush(c, stdout);
 		if (r != MORE)
 			return r;
-		return ok ? EXIT_OK : on_err(c, line + 3);
+		return ok ? c->exit_code : on_err(c, line + 3);
 	}
 	if (!c->o->json)
 		return on_data(c, line, e);

@@ -1,0 +1,772 @@
+/* cmds.c - the supervisor's verbs and its struct module.
+ *
+ * Handlers validate, find containers and call lifecycle actions; requests
+ * that must wait (start, stop, wait, rm -f of a running container) end
+ * later through ctl_req_finish(). Owns nothing long-lived but the module
+ * table entry and the cgroup facts read at init. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "../../core/base/cleanup.h"
+#include "../../core/base/log.h"
+#include "../../core/daemon.h"
+#include "../../core/module.h"
+#include "../../fs/specgen.h"
+#include "ctrlog.h"
+#include "supervisor.h"
+
+#define DEFAULT_PATH \
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* ---- signals by name ---- */
+
+static int parse_signal(const char *s, struct err *e)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end && n > 0 && n < NSIG)
+		return (int)n;
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (int i = 1; i < NSIG; i++)
+		if (sigabbrev_np(i) && !strcasecmp(s, sigabbrev_np(i)))
+			return i;
+	return err_setc(e, ERR_INVALID, "invalid signal: %s", s);
+}
+
+/* ---- create / run ---- */
+
+struct create_args {
+	bool detach, rm, privileged, read_only;
+	const char *name, *rootfs, *workdir, *user, *hostname, *entrypoint;
+	const char *stop_signal, *cpus, *cpuset, *memory_swap;
+	long long stop_timeout, cpu_shares, pids_limit;
+	int64_t memory, memory_reservation;
+	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
+};
+
+/* A NULL-terminated view of s (the strings stay s's). */
+static const char **nullterm(const struct strv *s)
+{
+	const char **v = calloc(s->n + 1, sizeof(*v));
+
+	if (!v)
+		abort();
+	for (size_t i = 0; i < s->n; i++)
+		v[i] = s->v[i];
+	return v;
+}
+
+static void strv_from(struct strv *out, const struct strlist *l)
+{
+	for (int i = 0; i < l->n; i++)
+		strv_push(out, l->v[i]);
+}
+
+static int apply_secopts(const struct create_args *a, struct specgen_opts *o,
+			 char **profile, struct err *e)
+{
+	for (int i = 0; i < a->secopt.n; i++) {
+		const char *s = a->secopt.v[i];
+		size_t len = 0;
+		if (!strcmp(s, "no-new-privileges") ||
+		    !strcmp(s, "no-new-privileges=true")) {
+			o->no_new_privileges = true;
+		} else if (!strcmp(s, "no-new-privileges=false")) {
+			o->no_new_privileges = false;
+		} else if (!strcmp(s, "seccomp=unconfined")) {
+			o->seccomp_unconfined = true;
+		} else if (!strncmp(s, "seccomp=", 8)) {
+			_cleanup_fclose_ FILE *f = fopen(s + 8, "re");
+			free(*profile);
+			*profile = f ? malloc(1024 * 1024) : NULL;
+			if (*profile)
+				len = fread(*profile, 1, 1024 * 1024 - 1, f);
+			if (!f || !*profile || ferror(f))
+				return err_set(e, errno ? errno : EIO,
+					       "seccomp profile %s", s + 8);
+			(*profile)[len] = '\0';
+			o->seccomp_json = *profile;
+			o->seccomp_json_len = len;
+		} else {
+			return err_setc(e, ERR_INVALID,
+					"invalid --security-opt \"%s\" (use "
+					"seccomp=unconfined|PATH or "
+					"no-new-privileges)", s);
+		}
+	}
+	return 0;
+}
+
+static int parse_limits(const struct create_args *a, struct cgroup_limits *l,
+			struct err *e)
+{
+	memset(l, 0, sizeof(*l));
+	l->memory = a->memory;
+	l->memory_reservation = a->memory_reservation;
+	if (a->memory_swap && !strcmp(a->memory_swap, "-1"))
+		l->memory_swap = CGROUP_UNLIMITED;
+	else if (a->memory_swap &&
+		 cmd_parse_size(a->memory_swap, &l->memory_swap) < 0)
+		return err_setc(e, ERR_INVALID, "invalid --memory-swap \"%s\"",
+				a->memory_swap);
+	if (l->memory && !l->memory_swap && ctr_cgroups.swap)
+		l->memory_swap = 2 * l->memory; /* Docker's default */
+	if (a->cpus && cgroup_parse_cpus(a->cpus, &l->cpu_quota_us,
+					 &l->cpu_period_us, e) < 0)
+		return err_wrap(e, "--cpus");
+	l->cpu_shares = (uint64_t)(a->cpu_shares > 0 ? a->cpu_shares : 0);
+	if (a->cpuset && (cgroup_cpuset_valid(a->cpuset, e) < 0 ||
+			  strlen(a->cpuset) >= sizeof(l->cpuset_cpus)))
+		return err_wrap(e, "--cpuset-cpus");
+	if (a->cpuset)
+		strcpy(l->cpuset_cpus, a->cpuset);
+	l->pids_limit = a->pids_limit < 0 ? CGROUP_UNLIMITED : a->pids_limit;
+	if (cgroup_limits_valid(l, e) < 0)
+		return -1;
+	if (!ctr_have_cgroups && (l->memory || l->cpu_quota_us ||
+				  l->pids_limit || l->cpu_shares))
+		return err_setc(e, ERR_INVALID,
+				"resource limits need cgroups, and this host "
+				"has none mounted");
+	return 0;
+}
+
+static char *labels_json(const struct strlist *l, struct err *e)
+{
+	struct buf b = { 0 };
+	struct jw w;
+
+	jw_open(&w, &b);
+	for (int i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+		char key[256];
+		if (eq == l->v[i] || (eq && eq - l->v[i] >= 256)) {
+			jw_close(&w);
+			buf_free(&b);
+			return err_setc(e, ERR_INVALID, "invalid label \"%s\"",
+					l->v[i]),
+			       NULL;
+		}
+		snprintf(key, sizeof(key), "%.*s",
+			 eq ? (int)(eq - l->v[i]) : (int)strlen(l->v[i]),
+			 l->v[i]);
+		jw_str(&w, key, eq ? eq + 1 : "");
+	}
+	jw_close(&w);
+	b.data[b.len - 1] = '\0'; /* drop the LF */
+	return b.data;
+}
+
+/* "sh -c 'echo hi'"-style text of the args, for ps. */
+static char *join_args(const struct strv *a)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < a->n; i++) {
+		bool q = strpbrk(a->v[i], " \t'\"") || !*a->v[i];
+		buf_printf(&b, "%s%s%s%s", i ? " " : "", q ? "'" : "",
+			   a->v[i], q ? "'" : "");
+	}
+	buf_append(&b, "", 1);
+	return b.data;
+}
+
+/* args of the process: --entrypoint then the positionals. */
+static int build_argv(const struct create_args *a, int argc, char **argv,
+		      struct strv *out, struct err *e)
+{
+	if (a->entrypoint && *a->entrypoint)
+		strv_push(out, a->entrypoint);
+	for (int i = 0; i < argc; i++)
+		strv_push(out, argv[i]);
+	if (!out->n)
+		return err_setc(e, ERR_INVALID,
+				"no command given (usage: skiff run --rootfs "
+				"DIR [OPTIONS] COMMAND [ARG...])");
+	return 0;
+}
+
+static int make_spec(struct ctr *c, const struct create_args *a, int argc,
+		     char **argv, struct err *e)
+{
+	struct specgen_opts o = { 0 };
+	struct strv args = { 0 }, env = { 0 }, capa = { 0 }, capd = { 0 },
+		    tmpfs = { 0 }, binds = { 0 };
+	_cleanup_free_ char *profile = NULL;
+	_cleanup_free_ const char **argv0 = NULL, **envv = NULL;
+	char host[16], cgpath[128];
+	struct oci_spec *spec = NULL;
+	struct buf b = { 0 };
+	struct utsname u;
+	int rc = -1;
+
+	snprintf(host, sizeof(host), "%.12s", c->id);
+	snprintf(cgpath, sizeof(cgpath), "skiff/%s", c->id);
+	strv_push(&env, DEFAULT_PATH);
+	strv_from(&env, &a->env);
+	strv_from(&capa, &a->cap_add);
+	strv_from(&capd, &a->cap_drop);
+	strv_from(&tmpfs, &a->tmpfs);
+	strv_from(&binds, &a->volume);
+	uname(&u);
+	o = (struct specgen_opts){
+		.rootfs = c->rootfs, .cwd = a->workdir, .user = a->user,
+		.hostname = a->hostname ? a->hostname : host,
+		.cap_add = &capa, .cap_drop = &capd, .privileged = a->privileged,
+		.read_only = a->read_only, .tmpfs = &tmpfs, .binds = &binds,
+		.cgroups_path = cgpath,
+	};
+	sscanf(u.release, "%u.%u", &o.kernel_major, &o.kernel_minor);
+	if (build_argv(a, argc, argv, &args, e) < 0 ||
+	    apply_secopts(a, &o, &profile, e) < 0)
+		goto out;
+	c->command = join_args(&args);
+	o.args = argv0 = nullterm(&args);
+	o.env = envv = nullterm(&env);
+	if (specgen_build(&o, &spec, e) < 0)
+		goto out;
+	ocispec_write(spec, &b);
+	buf_append(&b, "", 1);
+	c->spec_json = steal_ptr(&b.data);
+	rc = 0;
+out:
+	ocispec_free(spec);
+	strv_free(&args), strv_free(&env), strv_free(&capa);
+	strv_free(&capd), strv_free(&tmpfs), strv_free(&binds);
+	return rc;
+}
+
+static int check_rootfs(const char *p, struct err *e)
+{
+	struct stat sb;
+
+	if (!p)
+		return err_setc(e, ERR_INVALID,
+				"--rootfs DIR is required (images come "
+				"later)");
+	if (p[0] != '/')
+		return err_setc(e, ERR_INVALID,
+				"--rootfs must be an absolute path: %s", p);
+	if (stat(p, &sb) < 0)
+		return err_set(e, errno, "rootfs %s", p);
+	if (!S_ISDIR(sb.st_mode))
+		return err_setc(e, ERR_INVALID, "rootfs %s is not a directory",
+				p);
+	return 0;
+}
+
+static void after_create_saved(int errnum, void *ctx);
+
+/* create: everything is checked before the container exists, so a bad
+ * flag leaves nothing behind. */
+static struct ctr *create(struct ctl_req *r, const struct create_args *a,
+			  struct err *e)
+{
+	struct cgroup_limits lim;
+	struct ctr *c;
+	int sig = 0;
+
+	if (check_rootfs(a->rootfs, e) < 0 || parse_limits(a, &lim, e) < 0 ||
+	    (a->stop_signal && (sig = parse_signal(a->stop_signal, e)) < 0))
+		return NULL;
+	c = ctr_new(a->name, e);
+	if (!c)
+		return NULL;
+	c->rootfs = strdup(a->rootfs);
+	c->limits = lim;
+	c->stop_signal = sig;
+	c->stop_timeout_ms = a->stop_timeout > 0 ? a->stop_timeout * 1000
+						 : 10000;
+	c->auto_remove = a->rm;
+	c->created_ns = now_ns();
+	c->labels_json = labels_json(&a->label, e);
+	if (!c->labels_json ||
+	    make_spec(c, a, ctl_req_argc(r), ctl_req_argv(r), e) < 0) {
+		ctr_unlink(c);
+		ctr_free(c);
+		return NULL;
+	}
+	bus_publish("container", "create", c->id,
+		    (const char *const[]){ "name", c->name, NULL });
+	return c;
+}
+
+static void reply_id(struct ctl_req *r, const struct ctr *c)
+{
+	struct jw w;
+
+	ctl_req_json(r, &w);
+	jw_str(&w, "id", c->id);
+	jw_close(&w);
+}
+
+static void after_create_saved(int errnum, void *ctx)
+{
+	struct ctl_req *r = ctx;
+	struct err e = ERR_INIT;
+
+	if (errnum)
+		err_set(&e, errnum, "save container state");
+	ctl_req_finish(r, errnum ? &e : NULL);
+}
+
+static int do_create(struct ctl_req *r, void *args, struct err *e)
+{
+	struct ctr *c = create(r, args, e);
+
+	if (!c)
+		return -1;
+	c->state = CTR_CREATED;
+	reply_id(r, c);
+	ctr_save(c, after_create_saved, r);
+	return CMD_PENDING; /* ok once the state is durable */
+}
+
+static int do_run(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct create_args *a = args;
+	struct ctr *c = create(r, a, e);
+
+	if (!c)
+		return -1;
+	c->state = CTR_CREATED;
+	if (ctr_start(c, e) < 0)
+		return -1; /* saved, or removed with --rm, by the failure */
+	if (!a->detach)
+		return ctrlog_attach(r, c, true);
+	reply_id(r, c);
+	c->start_req = r;
+	return CMD_PENDING; /* ok once running and saved */
+}
+
+static int do_start(struct ctl_req *r, void *args, struct err *e)
+{
+	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
+
+	if (!c)
+		return -1;
+	if (c->state == CTR_RUNNING)
+		return 0; /* Docker: starting a running container is fine */
+	if (ctr_start(c, e) < 0)
+		return -1;
+	c->start_req = r;
+	return CMD_PENDING;
+}
+
+/* ---- ps / inspect ---- */
+
+struct ps_args {
+	bool all, quiet, no_trunc;
+	struct strlist filter;
+};
+
+static bool label_match(const struct ctr *c, const char *want)
+{
+	const char *eq = strchr(want, '=');
+	char key[260], pat[600];
+
+	if (!c->labels_json)
+		return false;
+	snprintf(key, sizeof(key), "\"%.*s\":", eq ? (int)(eq - want)
+						   : (int)strlen(want), want);
+	if (!eq)
+		return strstr(c->labels_json, key) != NULL;
+	snprintf(pat, sizeof(pat), "%s\"%s\"", key, eq + 1);
+	return strstr(c->labels_json, pat) != NULL;
+}
+
+/* Filters: status=, name= (substring), label=k[=v], id= (prefix). */
+static bool ps_match(const struct ctr *c, const struct strlist *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		const char *v = strchr(f->v[i], '=') + 1;
+		bool ok;
+		if (!strncmp(f->v[i], "status=", 7))
+			ok = !strcmp(ctr_state_name(c), v);
+		else if (!strncmp(f->v[i], "name=", 5))
+			ok = strstr(c->name, v) != NULL;
+		else if (!strncmp(f->v[i], "label=", 6))
+			ok = label_match(c, v);
+		else
+			ok = !strncmp(c->id, v, strlen(v));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static int check_filters(const struct strlist *f, struct err *e)
+{
+	static const char *const keys[] = { "status=", "name=", "label=",
+					    "id=" };
+	for (int i = 0; i < f->n; i++) {
+		bool known = false;
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+			known |= !strncmp(f->v[i], keys[k], strlen(keys[k]));
+		if (!known)
+			return err_setc(e, ERR_INVALID,
+					"invalid filter \"%s\" (use status=, "
+					"name=, label=, id=)", f->v[i]);
+	}
+	return 0;
+}
+
+static void ps_row(struct ctl_req *r, const struct ctr *c,
+		   const struct ps_args *a)
+{
+	char status[96], id[CTR_ID_LEN + 1];
+	struct jw w;
+
+	snprintf(id, sizeof(id), "%.*s", a->no_trunc ? CTR_ID_LEN : 12,
+		 c->id);
+	ctl_req_json(r, &w);
+	jw_str(&w, "container_id", id);
+	if (!a->quiet) {
+		ctr_status_text(c, status, sizeof(status));
+		jw_str(&w, "rootfs", c->rootfs);
+		jw_strn(&w, "command", c->command,
+			a->no_trunc || strlen(c->command) <= 20
+				? strlen(c->command) : 20);
+		jw_str(&w, "status", status);
+		jw_str(&w, "names", c->name);
+	}
+	jw_close(&w);
+}
+
+static int do_ps(struct ctl_req *r, void *args, struct err *e)
+{
+	struct ps_args *a = args;
+
+	if (check_filters(&a->filter, e) < 0)
+		return -1;
+	for (struct ctr *c = ctr_first(); c; c = c->next)
+		if ((a->all || c->proc) && ps_match(c, &a->filter))
+			ps_row(r, c, a);
+	return 0;
+}
+
+static int do_inspect(struct ctl_req *r, void *args, struct err *e)
+{
+	struct ctr *found[64];
+	int n = ctl_req_argc(r);
+	struct jw w;
+
+	if (n > 64)
+		return err_setc(e, ERR_INVALID, "at most 64 containers");
+	for (int i = 0; i < n; i++) /* all or nothing, like docker */
+		if (!(found[i] = ctr_find(ctl_req_argv(r)[i], e)))
+			return -1;
+	for (int i = 0; i < n; i++) {
+		ctl_req_json(r, &w);
+		ctr_write_json(found[i], &w, true);
+		jw_close(&w);
+	}
+	return 0;
+}
+
+/* ---- stop / kill / rm / wait ---- */
+
+static struct ctr_waiter *waiter_new(struct ctl_req *r,
+				     void (*fn)(struct ctl_req *,
+						struct ctr_waiter *, int))
+{
+	struct ctr_waiter *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		abort();
+	w->req = r;
+	w->fn = fn;
+	return w;
+}
+
+static void finish_ok(struct ctl_req *r, struct ctr_waiter *w, int code)
+{
+	free(w);
+	ctl_req_finish(r, NULL);
+}
+
+struct stop_args {
+	long long time;
+	bool time_set;
+};
+
+static int do_stop(struct ctl_req *r, void *args, struct err *e)
+{
+	struct stop_args *a = args;
+	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
+	struct ctr_waiter *w;
+	int rc;
+
+	if (!c)
+		return -1;
+	w = waiter_new(r, finish_ok);
+	rc = ctr_stop(c, a->time > 0 ? a->time * 1000 : c->stop_timeout_ms,
+		      w, e);
+	if (rc != 0)
+		free(w);
+	return rc == 0 ? CMD_PENDING : rc > 0 ? 0 : -1;
+}
+
+struct kill_args {
+	const char *signal;
+};
+
+static int do_kill(struct ctl_req *r, void *args, struct err *e)
+{
+	struct kill_args *a = args;
+	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
+	int sig = a->signal ? parse_signal(a->signal, e) : SIGKILL;
+
+	if (!c || sig < 0)
+		return -1;
+	return ctr_signal(c, sig, e);
+}
+
+struct rm_args {
+	bool force;
+};
+
+static int do_rm(struct ctl_req *r, void *args, struct err *e)
+{
+	struct rm_args *a = args;
+	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
+
+	if (!c)
+		return -1;
+	if (c->rm_req)
+		return err_setc(e, ERR_CONFLICT, "removal of %s is already "
+				"in progress", c->name);
+	if (c->proc && a->force) {
+		if (ctr_signal(c, SIGKILL, e) < 0)
+			return -1;
+		c->auto_remove = true; /* removed as soon as it has exited */
+		c->rm_req = r;
+		return CMD_PENDING;
+	}
+	if (ctr_remove(c, e) < 0)
+		return -1;
+	c->rm_req = r; /* answered once it is gone */
+	return CMD_PENDING;
+}
+
+static void wait_done(struct ctl_req *r, struct ctr_waiter *w, int code)
+{
+	struct jw jw;
+
+	free(w);
+	ctl_req_json(r, &jw);
+	jw_int(&jw, "exit_code", code);
+	jw_close(&jw);
+	ctl_req_finish(r, NULL);
+}
+
+static int do_wait(struct ctl_req *r, void *args, struct err *e)
+{
+	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
+
+	if (!c)
+		return -1;
+	if (!c->proc && c->state != CTR_STARTING) {
+		struct jw w;
+		ctl_req_json(r, &w);
+		jw_int(&w, "exit_code", c->exit_code);
+		jw_close(&w);
+		return 0;
+	}
+	ctr_add_waiter(c, waiter_new(r, wait_done));
+	return CMD_PENDING;
+}
+
+/* ---- the table ---- */
+
+#define CA(f) offsetof(struct create_args, f)
+static const struct flag create_flags[] = {
+	{ "rootfs", 0, FLAG_STR, CA(rootfs), "DIR",
+	  "root filesystem directory (used read-only, as an overlay's lower "
+	  "layer)" },
+	{ "name", 0, FLAG_STR, CA(name), "NAME", "container name" },
+	{ "env", 'e', FLAG_LIST, CA(env), "K=V", "environment variable" },
+	{ "workdir", 'w', FLAG_STR, CA(workdir), "DIR", "working directory" },
+	{ "user", 'u', FLAG_STR, CA(user), "USER[:GROUP]",
+	  "user, by name or id, looked up in the container" },
+	{ "hostname", 'h', FLAG_STR, CA(hostname), "NAME",
+	  "host name (default: the short id)" },
+	{ "entrypoint", 0, FLAG_STR, CA(entrypoint), "PROG",
+	  "program to run before the command's arguments" },
+	{ "label", 'l', FLAG_LIST, CA(label), "K=V", "label" },
+	{ "cap-add", 0, FLAG_LIST, CA(cap_add), "CAP",
+	  "add a capability (or ALL)" },
+	{ "cap-drop", 0, FLAG_LIST, CA(cap_drop), "CAP",
+	  "drop a capability (or ALL)" },
+	{ "privileged", 0, FLAG_BOOL, CA(privileged), 0,
+	  "every capability, no seccomp, no masked paths" },
+	{ "read-only", 0, FLAG_BOOL, CA(read_only), 0,
+	  "mount the root filesystem read-only" },
+	{ "tmpfs", 0, FLAG_LIST, CA(tmpfs), "PATH[:OPTS]", "mount a tmpfs" },
+	{ "volume", 'v', FLAG_LIST, CA(volume), "SRC:DST[:OPTS]",
+	  "bind mount a host path" },
+	{ "security-opt", 0, FLAG_LIST, CA(secopt), "OPT",
+	  "seccomp=unconfined|PATH, no-new-privileges" },
+	{ "memory", 'm', FLAG_SIZE, CA(memory), "BYTES", "memory limit" },
+	{ "memory-swap", 0, FLAG_STR, CA(memory_swap), "BYTES",
+	  "memory plus swap limit, -1 for unlimited" },
+	{ "memory-reservation", 0, FLAG_SIZE, CA(memory_reservation),
+	  "BYTES", "memory soft limit" },
+	{ "cpus", 0, FLAG_STR, CA(cpus), "N", "CPU limit, e.g. 1.5" },
+	{ "cpu-shares", 'c', FLAG_INT, CA(cpu_shares), "N",
+	  "relative CPU weight (2-262144)" },
+	{ "cpuset-cpus", 0, FLAG_STR, CA(cpuset), "LIST",
+	  "CPUs allowed, e.g. 0-1,3" },
+	{ "pids-limit", 0, FLAG_INT, CA(pids_limit), "N",
+	  "process limit (-1 for unlimited)" },
+	{ "stop-signal", 0, FLAG_STR, CA(stop_signal), "SIG",
+	  "signal that stops the container (default SIGTERM)" },
+	{ "stop-timeout", 0, FLAG_INT, CA(stop_timeout), "SECONDS",
+	  "time to stop before SIGKILL (default 10)" },
+	{ "detach", 'd', FLAG_BOOL, CA(detach), 0,
+	  "run in the background and print the id" },
+	{ "rm", 0, FLAG_BOOL, CA(rm), 0, "remove the container when it exits" },
+	{ 0 },
+};
+
+static const struct command cmd_create = {
+	.name = "create", .usage = "--rootfs DIR [OPTIONS] COMMAND [ARG...]",
+	.summary = "Create a container", .flags = create_flags,
+	.args_size = sizeof(struct create_args), .max_pos = -1,
+	.handler = do_create, .cmd_flags = CMD_MUTATES | CMD_POSIX,
+};
+static const struct command cmd_run = {
+	.name = "run", .usage = "--rootfs DIR [OPTIONS] COMMAND [ARG...]",
+	.summary = "Create and start a container; without -d, stream its "
+		   "output and end with its exit code",
+	.flags = create_flags, .args_size = sizeof(struct create_args),
+	.max_pos = -1, .handler = do_run,
+	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
+};
+static const struct command cmd_start = {
+	.name = "start", .usage = "CONTAINER", .summary = "Start a container",
+	.min_pos = 1, .max_pos = 1, .handler = do_start,
+	.cmd_flags = CMD_MUTATES,
+};
+
+static const struct flag ps_flags[] = {
+	{ "all", 'a', FLAG_BOOL, offsetof(struct ps_args, all), 0,
+	  "show every container (default: running ones)" },
+	{ "quiet", 'q', FLAG_BOOL, offsetof(struct ps_args, quiet), 0,
+	  "only ids" },
+	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct ps_args, no_trunc), 0,
+	  "full ids" },
+	{ "filter", 'f', FLAG_LIST, offsetof(struct ps_args, filter),
+	  "K=V", "status=, name=, label=, id=" },
+	{ 0 },
+};
+static const struct command cmd_ps = {
+	.name = "ps", .usage = "[OPTIONS]", .summary = "List containers",
+	.flags = ps_flags, .args_size = sizeof(struct ps_args),
+	.handler = do_ps,
+};
+static const struct command cmd_inspect = {
+	.name = "inspect", .usage = "CONTAINER [CONTAINER...]",
+	.summary = "Show containers' state and OCI spec as JSON",
+	.min_pos = 1, .max_pos = -1, .handler = do_inspect,
+};
+static const struct flag stop_flags[] = {
+	{ "time", 't', FLAG_INT, offsetof(struct stop_args, time), "SECONDS",
+	  "seconds to wait before SIGKILL" },
+	{ 0 },
+};
+static const struct command cmd_stop = {
+	.name = "stop", .usage = "[OPTIONS] CONTAINER",
+	.summary = "Stop a container: its stop signal, then SIGKILL",
+	.flags = stop_flags, .args_size = sizeof(struct stop_args),
+	.min_pos = 1, .max_pos = 1, .handler = do_stop,
+	.cmd_flags = CMD_MUTATES,
+};
+static const struct flag kill_flags[] = {
+	{ "signal", 's', FLAG_STR, offsetof(struct kill_args, signal), "SIG",
+	  "signal to send (default SIGKILL)" },
+	{ 0 },
+};
+static const struct command cmd_kill = {
+	.name = "kill", .usage = "[OPTIONS] CONTAINER",
+	.summary = "Send a signal to a container's main process",
+	.flags = kill_flags, .args_size = sizeof(struct kill_args),
+	.min_pos = 1, .max_pos = 1, .handler = do_kill,
+	.cmd_flags = CMD_MUTATES,
+};
+static const struct flag rm_flags[] = {
+	{ "force", 'f', FLAG_BOOL, offsetof(struct rm_args, force), 0,
+	  "kill a running container first" },
+	{ 0 },
+};
+static const struct command cmd_rm = {
+	.name = "rm", .usage = "[OPTIONS] CONTAINER",
+	.summary = "Remove a container", .flags = rm_flags,
+	.args_size = sizeof(struct rm_args), .min_pos = 1, .max_pos = 1,
+	.handler = do_rm, .cmd_flags = CMD_MUTATES,
+};
+static const struct command cmd_wait = {
+	.name = "wait", .usage = "CONTAINER",
+	.summary = "Wait for a container to exit and print its exit code",
+	.min_pos = 1, .max_pos = 1, .handler = do_wait,
+	.cmd_flags = CMD_STREAMS,
+};
+
+const struct command *const supervisor_commands[] = {
+	&cmd_create, &cmd_run,	&cmd_start, &cmd_ps, &cmd_inspect,
+	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait,
+	NULL,
+};
+
+/* ---- the module ---- */
+
+static int sup_init(struct err *e)
+{
+	struct err ce = ERR_INIT;
+	_cleanup_free_ char *dir = NULL;
+
+	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
+		abort();
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return err_set(e, errno, "mkdir %s", dir);
+
+	ctr_have_cgroups = cgroup_detect(&ctr_cgroups, &ce) == 0;
+	if (!ctr_have_cgroups)
+		log_warn("supervisor: %s; containers run without limits",
+			 ce.msg);
+	return ctr_load_all(e);
+}
+
+static void sup_stop(void (*done)(void))
+{
+	ctr_stop_all(done);
+}
+
+static void sup_info(struct jw *w)
+{
+	unsigned running = 0, exited = 0;
+
+	for (struct ctr *c = ctr_first(); c; c = c->next) {
+		running += c->proc != NULL;
+		exited += c->state == CTR_EXITED;
+	}
+	jw_int(w, "containers", ctr_count());
+	jw_int(w, "running", running);
+	jw_int(w, "exited", exited);
+	if (ctr_have_cgroups)
+		cgroup_sys_describe(&ctr_cgroups, w);
+}
+
+const struct module module_supervisor = {
+	.name = "supervisor",
+	.init = sup_init,
+	.stop = sup_stop,
+	.commands = supervisor_commands,
+	.info = sup_info,
+};

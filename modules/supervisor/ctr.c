@@ -1,0 +1,388 @@
+/* ctr.c - the container registry and its durable form.
+ *
+ * Owns every struct ctr (a singly linked list; a few thousand containers
+ * at most) and their JSON: ctr_write_json() is both the state file and
+ * `inspect`; ctr_load_all() rebuilds the registry at start. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <yajl/yajl_tree.h>
+
+#include "../../core/base/cleanup.h"
+#include "../../core/base/log.h"
+#include "../../core/daemon.h"
+#include "../../core/store.h"
+#include "supervisor.h"
+
+static struct ctr *ctrs;
+static unsigned nctrs;
+
+struct ctr *ctr_first(void)
+{
+	return ctrs;
+}
+
+unsigned ctr_count(void)
+{
+	return nctrs;
+}
+
+static bool name_valid(const char *n)
+{
+	if (!isalnum((unsigned char)n[0]) || strlen(n) > 128)
+		return false;
+	for (; *n; n++)
+		if (!isalnum((unsigned char)*n) && !strchr("_.-", *n))
+			return false;
+	return true;
+}
+
+static struct ctr *by_name(const char *name)
+{
+	for (struct ctr *c = ctrs; c; c = c->next)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+/* Docker-like generated names: adjective_noun, unique in this daemon. */
+static char *gen_name(void)
+{
+	static const char *const adj[] = { "brave",  "calm",  "eager",
+					   "gentle", "jolly", "keen",
+					   "lucid",  "quiet", "swift" };
+	static const char *const noun[] = { "otter", "heron", "puffin",
+					    "seal",  "tern",  "gannet",
+					    "eider", "skua",  "loon" };
+	char buf[64];
+	unsigned r;
+
+	for (int i = 0;; i++) {
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (unsigned)i * 2654435761u;
+		snprintf(buf, sizeof(buf), "%s_%s%s%u", adj[r % 9],
+			 noun[(r / 9) % 9], i ? "_" : "", i ? r % 1000 : 0);
+		if (!i)
+			buf[strlen(buf) - 1] = '\0'; /* no "0" suffix */
+		if (!by_name(buf))
+			return strdup(buf);
+	}
+}
+
+static void gen_id(char *out)
+{
+	unsigned char raw[CTR_ID_LEN / 2];
+
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+		abort(); /* the kernel's CSPRNG does not fail once seeded */
+	for (size_t i = 0; i < sizeof(raw); i++)
+		sprintf(out + 2 * i, "%02x", raw[i]);
+}
+
+struct ctr *ctr_new(const char *name, struct err *e)
+{
+	struct ctr *c;
+
+	if (name && !name_valid(name))
+		return err_setc(e, ERR_INVALID,
+				"invalid container name \"%s\": use letters, "
+				"digits and _.- (starting with a letter or "
+				"digit)", name),
+		       NULL;
+	if (name && by_name(name))
+		return err_setc(e, ERR_CONFLICT,
+				"the container name \"%s\" is already in use "
+				"by container %.12s", name, by_name(name)->id),
+		       NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
+	gen_id(c->id);
+	c->name = name ? strdup(name) : gen_name();
+	c->out.fd = c->err.fd = -1;
+	c->next = ctrs;
+	ctrs = c;
+	nctrs++;
+	return c;
+}
+
+void ctr_unlink(struct ctr *c)
+{
+	for (struct ctr **pp = &ctrs; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			nctrs--;
+			return;
+		}
+}
+
+void ctr_free(struct ctr *c)
+{
+	free(c->name);
+	free(c->rootfs);
+	free(c->command);
+	free(c->spec_json);
+	free(c->labels_json);
+	free(c);
+}
+
+struct ctr *ctr_find(const char *ref, struct err *e)
+{
+	struct ctr *hit = NULL;
+	size_t n = strlen(ref);
+
+	if (!n)
+		return err_setc(e, ERR_INVALID, "empty container name or id"),
+		       NULL;
+	for (struct ctr *c = ctrs; c; c = c->next)
+		if (!strcmp(c->id, ref) || !strcmp(c->name, ref))
+			return c;
+	for (struct ctr *c = ctrs; c; c = c->next) {
+		if (strncmp(c->id, ref, n))
+			continue;
+		if (hit)
+			return err_setc(e, ERR_CONFLICT,
+					"\"%s\" matches more than one "
+					"container; give more of the id", ref),
+			       NULL;
+		hit = c;
+	}
+	if (!hit)
+		err_setc(e, ERR_NOT_FOUND, "no such container: %s", ref);
+	return hit;
+}
+
+const char *ctr_state_name(const struct ctr *c)
+{
+	static const char *const names[] = {
+		[CTR_CREATED] = "created",   [CTR_STARTING] = "starting",
+		[CTR_RUNNING] = "running",   [CTR_STOPPING] = "running",
+		[CTR_EXITED] = "exited",     [CTR_REMOVING] = "removing",
+	};
+	return names[c->state];
+}
+
+static void ago(int64_t ns, char *out, size_t len)
+{
+	int64_t s = (now_ns() - ns) / 1000000000;
+
+	if (s < 1)
+		snprintf(out, len, "Less than a second");
+	else if (s < 60)
+		snprintf(out, len, "%lld second%s", (long long)s,
+			 s == 1 ? "" : "s");
+	else if (s < 3600)
+		snprintf(out, len, "%lld minute%s", (long long)s / 60,
+			 s < 120 ? "" : "s");
+	else if (s < 172800)
+		snprintf(out, len, "%lld hours", (long long)s / 3600);
+	else
+		snprintf(out, len, "%lld days", (long long)s / 86400);
+}
+
+void ctr_status_text(const struct ctr *c, char *out, size_t len)
+{
+	char t[64];
+
+	switch (c->state) {
+	case CTR_RUNNING:
+	case CTR_STOPPING:
+		ago(c->started_ns, t, sizeof(t));
+		snprintf(out, len, "Up %s", t);
+		break;
+	case CTR_EXITED:
+		ago(c->finished_ns, t, sizeof(t));
+		snprintf(out, len, "Exited (%d) %s ago", c->exit_code, t);
+		break;
+	default:
+		snprintf(out, len, "%c%s", toupper(ctr_state_name(c)[0]),
+			 ctr_state_name(c) + 1);
+	}
+}
+
+char *ctr_dir(const struct ctr *c, const char *sub)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/containers/%s%s%s", daemon_ctx.cfg.root, c->id,
+		     sub ? "/" : "", sub ? sub : "") < 0)
+		abort();
+	return p;
+}
+
+static void write_limits(const struct cgroup_limits *l, struct jw *w)
+{
+	jw_obj(w, "limits");
+	jw_int(w, "memory", l->memory);
+	jw_int(w, "memory_swap", l->memory_swap);
+	jw_int(w, "memory_reservation", l->memory_reservation);
+	jw_int(w, "cpu_quota_us", l->cpu_quota_us);
+	jw_int(w, "cpu_period_us", l->cpu_period_us);
+	jw_uint(w, "cpu_shares", l->cpu_shares);
+	jw_str(w, "cpuset_cpus", l->cpuset_cpus);
+	jw_int(w, "pids_limit", l->pids_limit);
+	jw_end_obj(w);
+}
+
+/* Embed a JSON document kept as text (spec, labels). */
+static void write_doc(struct jw *w, const char *key, const char *text)
+{
+	char ebuf[128];
+	yajl_val v = text ? yajl_tree_parse(text, ebuf, sizeof(ebuf)) : NULL;
+
+	jw_tree(w, key, v);
+	yajl_tree_free(v);
+}
+
+/* The state file and `inspect`: full adds the spec and runtime facts. */
+void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
+{
+	jw_str(w, "id", c->id);
+	jw_str(w, "name", c->name);
+	jw_str(w, "rootfs", c->rootfs);
+	jw_str(w, "command", c->command);
+	jw_str(w, "state", ctr_state_name(c));
+	jw_int(w, "created", c->created_ns);
+	jw_int(w, "started", c->started_ns);
+	jw_int(w, "finished", c->finished_ns);
+	jw_int(w, "exit_code", c->exit_code);
+	jw_bool(w, "oom_killed", c->oom_killed);
+	jw_bool(w, "auto_remove", c->auto_remove);
+	jw_int(w, "stop_signal", c->stop_signal);
+	jw_int(w, "stop_timeout_ms", c->stop_timeout_ms);
+	jw_int(w, "pid", c->state == CTR_RUNNING || c->state == CTR_STOPPING
+				 ? c->pid : 0);
+	write_limits(&c->limits, w);
+	write_doc(w, "labels", c->labels_json);
+	if (full)
+		write_doc(w, "spec", c->spec_json);
+}
+
+struct save_ctx {
+	void (*done)(int errnum, void *ctx);
+	void *ctx;
+};
+
+void ctr_save(struct ctr *c, void (*done)(int errnum, void *ctx), void *ctx)
+{
+	struct buf b = { 0 };
+	struct jw w;
+
+	jw_open(&w, &b);
+	ctr_write_json(c, &w, true);
+	jw_close(&w);
+	if (store_put("containers", c->id, buf_head(&b), buf_used(&b), done,
+		      ctx) < 0 && done)
+		done(errno, ctx);
+	buf_free(&b);
+}
+
+/* ---- loading at start ---- */
+
+static const char *get_str(yajl_val t, const char *key)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(t, path, yajl_t_string);
+
+	return v ? v->u.string : NULL;
+}
+
+static long long get_int(yajl_val t, const char *key)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(t, path, yajl_t_number);
+
+	return v && YAJL_IS_INTEGER(v) ? v->u.number.i : 0;
+}
+
+static bool get_bool(yajl_val t, const char *key)
+{
+	const char *path[] = { key, NULL };
+
+	return YAJL_IS_TRUE(yajl_tree_get(t, path, yajl_t_true));
+}
+
+static char *doc_text(yajl_val t, const char *key)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(t, path, yajl_t_any);
+	struct buf b = { 0 };
+	struct jw w;
+
+	if (!v || YAJL_IS_NULL(v))
+		return NULL;
+	jw_open(&w, &b);
+	jw_tree(&w, "x", v);
+	jw_close(&w);
+	/* b is {"x":DOC}\n: keep DOC */
+	b.data[b.len - 2] = '\0';
+	memmove(b.data, b.data + 5, b.len - 6);
+	return b.data;
+}
+
+static void load_limits(yajl_val t, struct cgroup_limits *l)
+{
+	const char *path[] = { "limits", NULL };
+	yajl_val v = yajl_tree_get(t, path, yajl_t_object);
+	const char *cs;
+
+	if (!v)
+		return;
+	l->memory = get_int(v, "memory");
+	l->memory_swap = get_int(v, "memory_swap");
+	l->memory_reservation = get_int(v, "memory_reservation");
+	l->cpu_quota_us = get_int(v, "cpu_quota_us");
+	l->cpu_period_us = get_int(v, "cpu_period_us");
+	l->cpu_shares = (uint64_t)get_int(v, "cpu_shares");
+	l->pids_limit = get_int(v, "pids_limit");
+	cs = get_str(v, "cpuset_cpus");
+	snprintf(l->cpuset_cpus, sizeof(l->cpuset_cpus), "%s", cs ? cs : "");
+}
+
+static void load_one(const char *id, yajl_val t, void *ctx)
+{
+	const char *name = get_str(t, "name"), *state = get_str(t, "state");
+	struct ctr *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		abort();
+	if (!name || !state || strlen(id) != CTR_ID_LEN) {
+		log_err("containers/%s.json: missing name or state; skipped",
+			id);
+		free(c);
+		return;
+	}
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	c->name = strdup(name);
+	c->rootfs = strdup(get_str(t, "rootfs") ? get_str(t, "rootfs") : "");
+	c->command = strdup(get_str(t, "command") ? get_str(t, "command")
+						  : "");
+	c->spec_json = doc_text(t, "spec");
+	c->labels_json = doc_text(t, "labels");
+	c->created_ns = get_int(t, "created");
+	c->started_ns = get_int(t, "started");
+	c->finished_ns = get_int(t, "finished");
+	c->exit_code = (int)get_int(t, "exit_code");
+	c->oom_killed = get_bool(t, "oom_killed");
+	c->auto_remove = get_bool(t, "auto_remove");
+	c->stop_signal = (int)get_int(t, "stop_signal");
+	c->stop_timeout_ms = get_int(t, "stop_timeout_ms");
+	c->pid = (int)get_int(t, "pid");
+	load_limits(t, &c->limits);
+	c->state = !strcmp(state, "running") ? CTR_RUNNING
+		   : !strcmp(state, "created") ? CTR_CREATED
+					       : CTR_EXITED;
+	c->out.fd = c->err.fd = -1;
+	c->next = ctrs;
+	ctrs = c;
+	nctrs++;
+	if (c->state == CTR_RUNNING)
+		ctr_adopt(c);
+}
+
+int ctr_load_all(struct err *e)
+{
+	return store_load("containers", load_one, NULL, e);
+}

@@ -1,0 +1,26 @@
+/* ctrlog.h - a container's output: its json-file log and the clients
+ * attached to it (run without -d, logs -f). */
+#ifndef SKIFF_CTRLOG_H
+#define SKIFF_CTRLOG_H
+
+#include "supervisor.h"
+
+/* Open (create) the container's log before it starts. */
+int ctrlog_open(struct ctr *c, struct err *e);
+/* Output read from a pipe: to the log and to attached clients. */
+void ctrlog_write(struct ctr *c, const char *stream, const char *buf,
+		  size_t len);
+/* A pipe reached EOF: flush that stream's partial line. */
+void ctrlog_stream_end(struct ctr *c, const char *stream);
+/* Delete the log files (rm). */
+void ctrlog_remove(struct ctr *c);
+/* Make r a stream of c's output from now on; with exit_code, it ends
+ * with {"exit_code":N} once c has exited and its output is drained. */
+int ctrlog_attach(struct ctl_req *r, struct ctr *c, bool exit_code);
+/* Start failed before exec: attached streams end with why. */
+void ctrlog_start_failed(struct ctr *c, const struct err *why);
+/* The container exited: attached streams may finish. */
+void ctrlog_exited(struct ctr *c);
+
+
+#endif

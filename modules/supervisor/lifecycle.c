@@ -1,0 +1,560 @@
+/* lifecycle.c - start, exit, stop, remove: the container state machine.
+ *
+ *   created --start--> starting --exec'd--> running --exit--> exited
+ *   starting --setup failed--> created (the start request gets the error)
+ *   running --stop--> stopping --exit or timeout+SIGKILL--> exited
+ *   exited|created --rm--> removing --files gone--> (freed)
+ *
+ * Every step is an event on the loop: the spawn sync socket becoming
+ * readable, the pidfd exiting (core/proc), a stop timer, a remover
+ * helper process. Owns per container: the spawn handle until exec, the
+ * cgroup, the stdio pipe watchers, the kill timer, the waiters. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <ftw.h>
+
+#include "../../core/base/cleanup.h"
+#include "../../core/base/log.h"
+#include "../../core/bus.h"
+#include "../../core/daemon.h"
+#include "../../core/store.h"
+#include "../../proto/ocispec.h"
+#include "ctrlog.h"
+#include "supervisor.h"
+
+#define PIPE_READ_MAX (64 * 1024) /* bytes per pipe per wake-up */
+
+struct cgroup_sys ctr_cgroups;
+bool ctr_have_cgroups;
+
+/* A container event; k/v is one extra attribute (k may be NULL). */
+static void publish(struct ctr *c, const char *action, const char *k,
+		    const char *v)
+{
+	const char *attrs[] = { "name", c->name, k, v, NULL };
+
+	bus_publish("container", action, c->id, attrs);
+}
+
+/* ---- stdio ---- */
+
+static void maybe_auto_remove(struct ctr *c);
+
+static void pipe_close(struct ctr_pipe *p)
+{
+	if (p->fd < 0)
+		return;
+	ev_io_stop(daemon_ctx.loop, &p->io);
+	close(p->fd);
+	p->fd = -1;
+	ctrlog_stream_end(p->c, p->stream);
+	maybe_auto_remove(p->c);
+}
+
+/* Bounded work per wake-up: one read of at most PIPE_READ_MAX; the pipe
+ * holds the rest and the writer blocks (back-pressure, nothing dropped). */
+static void on_pipe(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctr_pipe *p = w->data;
+	static char buf[PIPE_READ_MAX];
+	ssize_t n = read(p->fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		ctrlog_write(p->c, p->stream, buf, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	pipe_close(p); /* EOF: every writer in the container is gone */
+}
+
+static void pipe_watch(struct ctr *c, struct ctr_pipe *p, int fd,
+		       const char *stream)
+{
+	p->fd = fd;
+	p->c = c;
+	p->stream = stream;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ev_io_init(&p->io, on_pipe, fd, EV_READ);
+	p->io.data = p;
+	ev_io_start(daemon_ctx.loop, &p->io);
+}
+
+/* ---- waiters ---- */
+
+void ctr_add_waiter(struct ctr *c, struct ctr_waiter *w)
+{
+	w->next = c->waiters;
+	c->waiters = w;
+}
+
+static void wake_waiters(struct ctr *c)
+{
+	struct ctr_waiter *w = c->waiters, *next;
+
+	c->waiters = NULL;
+	for (; w; w = next) {
+		next = w->next;
+		w->fn(w->req, w, c->exit_code);
+	}
+}
+
+/* ---- exit ---- */
+
+static void remove_now(struct ctr *c);
+
+static void on_rm_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	remove_now(t->data);
+}
+
+/* --rm (or rm of an exited container whose output still drains): once
+ * exited with both pipes at EOF, remove it - from a timer, never inside
+ * the pipe or exit callback that got us here (STYLE.md rule 9). */
+static void maybe_auto_remove(struct ctr *c)
+{
+	if (!c->auto_remove || c->state != CTR_EXITED || c->out.fd >= 0 ||
+	    c->err.fd >= 0 || c->waiters || ev_is_active(&c->rm_timer))
+		return;
+	ev_timer_init(&c->rm_timer, on_rm_timer, 0, 0);
+	c->rm_timer.data = c;
+	ev_timer_start(daemon_ctx.loop, &c->rm_timer);
+}
+
+static void after_exit_saved(int errnum, void *ctx)
+{
+	struct ctr *c = ctx;
+
+	if (errnum)
+		log_err("container %.12s: state not saved: %s", c->id,
+			strerror(errnum));
+	maybe_auto_remove(c);
+}
+
+/* Cgroups whose processes are still exiting: destroy is retried from a
+ * timer (every 50 ms, for at most 30 s) and never blocks the loop. */
+struct cg_retry {
+	struct cgroup *cg;
+	int tries;
+	struct cg_retry *next;
+};
+static struct cg_retry *cg_pending;
+static ev_timer cg_timer;
+
+static void on_cg_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct err e = ERR_INIT;
+
+	for (struct cg_retry **pp = &cg_pending, *r; (r = *pp);) {
+		err_clear(&e);
+		if (cgroup_destroy(r->cg, &e) < 0 && e.class == ERR_BUSY &&
+		    ++r->tries < 600) {
+			pp = &r->next;
+			continue;
+		}
+		if (e.class != ERR_OK)
+			log_warn("cgroup %s: %s", cgroup_path(r->cg), e.msg);
+		*pp = r->next;
+		cgroup_free(r->cg);
+		free(r);
+	}
+	if (!cg_pending)
+		ev_timer_stop(loop, t);
+}
+
+static void cgroup_release(struct ctr *c)
+{
+	struct err e = ERR_INIT;
+	struct cg_retry *r;
+
+	if (!c->cg)
+		return;
+	if (cgroup_destroy(c->cg, &e) == 0 || e.class != ERR_BUSY) {
+		if (e.class != ERR_OK)
+			log_warn("container %.12s: %s", c->id, e.msg);
+		cgroup_free(c->cg);
+		c->cg = NULL;
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		abort();
+	r->cg = c->cg;
+	r->next = cg_pending;
+	cg_pending = r;
+	c->cg = NULL;
+	if (!ev_is_active(&cg_timer)) {
+		ev_timer_init(&cg_timer, on_cg_timer, 0.05, 0.05);
+		ev_timer_start(daemon_ctx.loop, &cg_timer);
+	}
+}
+
+unsigned ctr_cgroups_pending(void)
+{
+	unsigned n = 0;
+
+	for (struct cg_retry *r = cg_pending; r; r = r->next)
+		n++;
+	return n;
+}
+
+/* The container's init is gone (its pid namespace with it). */
+static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
+{
+	struct ctr *c = ctx;
+	uint64_t ooms = 0;
+	char code[16];
+	struct err e = ERR_INIT;
+
+	c->proc = NULL;
+	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
+	c->exit_code = si->si_code == CLD_EXITED ? si->si_status
+						 : 128 + si->si_status;
+	if (c->cg && cgroup_oom_count(c->cg, &ooms, &e) == 0 &&
+	    ooms > c->oom_base)
+		c->oom_killed = true;
+	c->finished_ns = now_ns();
+	c->state = CTR_EXITED;
+	cgroup_release(c);
+	if (c->oom_killed)
+		publish(c, "oom", NULL, NULL);
+	snprintf(code, sizeof(code), "%d", c->exit_code);
+	publish(c, "die", "exitCode", code);
+	wake_waiters(c);
+	ctrlog_exited(c);
+	ctr_save(c, after_exit_saved, c);
+}
+
+/* ---- start ---- */
+
+static void start_failed(struct ctr *c, const struct err *why)
+{
+	ev_io_stop(daemon_ctx.loop, &c->sync_io);
+	spawn_free(c->sp); /* kills and reaps a child that never exec'd */
+	c->sp = NULL;
+	pipe_close(&c->out);
+	pipe_close(&c->err);
+	cgroup_release(c);
+	c->state = c->auto_remove ? CTR_EXITED : CTR_CREATED;
+	c->exit_code = 127;
+	if (c->auto_remove)
+		maybe_auto_remove(c); /* --rm: one that never ran goes too */
+	else
+		ctr_save(c, NULL, NULL);
+	if (c->start_req)
+		ctl_req_finish(c->start_req, why);
+	c->start_req = NULL;
+	ctrlog_start_failed(c, why);
+}
+
+static void after_start_saved(int errnum, void *ctx)
+{
+	struct ctr *c = ctx;
+	struct err e = ERR_INIT;
+
+	if (errnum)
+		err_set(&e, errnum, "save container state");
+	if (c->start_req)
+		ctl_req_finish(c->start_req, errnum ? &e : NULL);
+	c->start_req = NULL;
+}
+
+static void started(struct ctr *c)
+{
+	struct err e = ERR_INIT;
+	pid_t pid = c->sp->pid;
+	int pidfd = steal_fd(&c->sp->pidfd);
+
+	ev_io_stop(daemon_ctx.loop, &c->sync_io);
+	spawn_free(c->sp);
+	c->sp = NULL;
+	c->proc = proc_watch(pid, pidfd, ctr_exited, c, &e);
+	if (!c->proc) {
+		kill(pid, SIGKILL);
+		start_failed(c, &e);
+		return;
+	}
+	c->pid = pid;
+	c->state = CTR_RUNNING;
+	c->started_ns = now_ns();
+	c->oom_killed = false;
+	publish(c, "start", NULL, NULL);
+	ctr_save(c, after_start_saved, c);
+}
+
+static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctr *c = w->data;
+	struct err e = ERR_INIT;
+	int r = spawn_poll(c->sp, &e);
+
+	if (r == 1)
+		return; /* still setting up */
+	if (r == 0) {
+		started(c);
+		return;
+	}
+	err_wrap(&e, "start %s", c->name);
+	start_failed(c, &e);
+}
+
+static int make_cgroup(struct ctr *c, struct err *e)
+{
+	char path[128];
+	struct err ignore = ERR_INIT;
+
+	if (!ctr_have_cgroups)
+		return 0;
+	snprintf(path, sizeof(path), "skiff/%s", c->id);
+	c->cg = cgroup_create(&ctr_cgroups, path, &c->limits, e);
+	if (!c->cg && e->class == ERR_CONFLICT) { /* left by a crash */
+		c->cg = cgroup_open(&ctr_cgroups, path, &ignore);
+		if (c->cg && cgroup_destroy(c->cg, &ignore) == 0) {
+			cgroup_free(c->cg);
+			err_clear(e);
+			c->cg = cgroup_create(&ctr_cgroups, path, &c->limits, e);
+		}
+	}
+	if (c->cg)
+		cgroup_oom_count(c->cg, &c->oom_base, &ignore);
+	return c->cg ? 0 : -1;
+}
+
+/* Clone the container's init (it waits), put it in its cgroup, then let
+ * it set itself up; on_sync() learns whether it reached exec. */
+static int launch(struct ctr *c, const struct oci_spec *spec, struct err *e)
+{
+	_cleanup_free_ char *dir = ctr_dir(c, NULL);
+	struct spawn_opts o = { .spec = spec, .rootfs = c->rootfs,
+				.state_dir = dir };
+	int out[2], errp[2];
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return err_set(e, errno, "pipe");
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		close(out[0]), close(out[1]);
+		return err_set(e, errno, "pipe");
+	}
+	o.stdio[0] = -1;
+	o.stdio[1] = out[1];
+	o.stdio[2] = errp[1];
+	pipe_watch(c, &c->out, out[0], "stdout");
+	pipe_watch(c, &c->err, errp[0], "stderr");
+	if (spawn_create(&o, &c->sp, e) < 0) {
+		close(out[1]), close(errp[1]);
+		return -1;
+	}
+	close(out[1]);
+	close(errp[1]);
+	if ((c->cg && cgroup_enter(c->cg, c->sp->pid, e) < 0) ||
+	    spawn_release(c->sp, e) < 0)
+		return -1;
+	ev_io_init(&c->sync_io, on_sync, c->sp->sync_fd, EV_READ);
+	c->sync_io.data = c;
+	ev_io_start(daemon_ctx.loop, &c->sync_io);
+	return 0;
+}
+
+int ctr_start(struct ctr *c, struct err *e)
+{
+	struct oci_spec *spec = NULL;
+	int rc;
+
+	if (c->state != CTR_CREATED && c->state != CTR_EXITED)
+		return err_setc(e, ERR_CONFLICT, "container %s is %s", c->name,
+				ctr_state_name(c));
+	if (ocispec_parse(c->spec_json, strlen(c->spec_json), &spec, e) < 0)
+		return err_wrap(e, "container %s: config.json", c->name);
+	c->state = CTR_STARTING;
+	rc = ctrlog_open(c, e);
+	if (rc == 0)
+		rc = make_cgroup(c, e);
+	if (rc == 0)
+		rc = launch(c, spec, e);
+	ocispec_free(spec);
+	if (rc < 0) {
+		struct err why = *e;
+		start_failed(c, &why);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- signals and stop ---- */
+
+int ctr_signal(struct ctr *c, int sig, struct err *e)
+{
+	if (!c->proc)
+		return err_setc(e, ERR_CONFLICT, "container %s is not running",
+				c->name);
+	if (proc_signal(c->proc, sig) < 0)
+		return err_set(e, errno, "signal container %s", c->name);
+	return 0;
+}
+
+static void on_kill_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ctr *c = t->data;
+	struct err e = ERR_INIT;
+
+	log_info("container %.12s did not stop in time; killing it", c->id);
+	if (c->proc && proc_signal(c->proc, SIGKILL) < 0)
+		log_warn("container %.12s: SIGKILL: %s", c->id,
+			 strerror(errno));
+	if (c->cg)
+		cgroup_kill_all(c->cg, SIGKILL, &e);
+}
+
+int ctr_stop(struct ctr *c, int64_t timeout_ms, struct ctr_waiter *w,
+	     struct err *e)
+{
+	int sig = c->stop_signal ? c->stop_signal : SIGTERM;
+
+	if (!c->proc)
+		return 1; /* not running: nothing to wait for */
+	if (w)
+		ctr_add_waiter(c, w);
+	if (c->state == CTR_STOPPING)
+		return 0;
+	c->state = CTR_STOPPING;
+	proc_signal(c->proc, sig);
+	ev_timer_init(&c->kill_timer, on_kill_timer, timeout_ms / 1000.0, 0);
+	c->kill_timer.data = c;
+	ev_timer_start(daemon_ctx.loop, &c->kill_timer);
+	(void)e;
+	return 0;
+}
+
+/* ---- remove ---- */
+
+static int rm_entry(const char *p, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	return remove(p) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* In a helper process: the upper layer can be large. */
+static int remove_tree(void *arg)
+{
+	return nftw(arg, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) ? 1
+									  : 0;
+}
+
+static void remover_done(struct proc *p, const siginfo_t *si, void *ctx)
+{
+	char how[64];
+
+	if (si->si_code != CLD_EXITED || si->si_status)
+		log_warn("removing %s: helper %s", (char *)ctx,
+			 proc_status_str(si, how, sizeof(how)));
+	free(ctx);
+}
+
+/* `rm` is answered once the removal is durable. */
+static void rm_saved(int errnum, void *ctx)
+{
+	struct err e = ERR_INIT;
+
+	if (errnum)
+		err_set(&e, errnum, "remove container state");
+	ctl_req_finish(ctx, errnum ? &e : NULL);
+}
+
+static void remove_now(struct ctr *c)
+{
+	struct err e = ERR_INIT;
+	char *dir = ctr_dir(c, NULL);
+
+	c->state = CTR_REMOVING;
+	ctrlog_remove(c);
+	if (!proc_fork(remove_tree, dir, remover_done, dir, &e)) {
+		log_err("container %.12s: %s", c->id, e.msg);
+		free(dir);
+	}
+	store_del("containers", c->id, c->rm_req ? rm_saved : NULL,
+		  c->rm_req);
+	publish(c, "destroy", NULL, NULL);
+	ctr_unlink(c);
+	ctr_free(c);
+}
+
+int ctr_remove(struct ctr *c, struct err *e)
+{
+	if (c->state != CTR_EXITED && c->state != CTR_CREATED)
+		return err_setc(e, ERR_CONFLICT,
+				"container %s is %s: stop it first or use -f",
+				c->name, ctr_state_name(c));
+	c->auto_remove = true;
+	if (c->state == CTR_CREATED)
+		c->state = CTR_EXITED;
+	maybe_auto_remove(c); /* now, or once its output has drained */
+	return 0;
+}
+
+/* ---- daemon start and stop ---- */
+
+/* A container recorded as running when skiffd starts: skiffd died
+ * without stopping it. Its exit status can no longer be collected (it is
+ * not our child any more), so it is stopped through its cgroup and
+ * recorded as killed; re-adoption that keeps it running comes with the
+ * crash-safe supervision work (DESIGN.md section 4). */
+void ctr_adopt(struct ctr *c)
+{
+	char path[128];
+	struct err e = ERR_INIT;
+	struct cgroup *cg;
+
+	snprintf(path, sizeof(path), "skiff/%s", c->id);
+	if (ctr_have_cgroups &&
+	    (cg = cgroup_open(&ctr_cgroups, path, &e)) != NULL) {
+		if (cgroup_destroy(cg, &e) < 0)
+			log_warn("container %.12s: %s", c->id, e.msg);
+		cgroup_free(cg);
+	}
+	log_warn("container %.12s (%s) was running when skiffd stopped "
+		 "unexpectedly; recorded as killed", c->id, c->name);
+	c->state = CTR_EXITED;
+	c->exit_code = 137;
+	c->finished_ns = now_ns();
+	ctr_save(c, NULL, NULL);
+}
+
+static struct {
+	unsigned left;
+	void (*done)(void);
+} stopping;
+
+static void one_stopped(struct ctl_req *req, struct ctr_waiter *w,
+			int exit_code)
+{
+	free(w);
+	if (--stopping.left == 0 && stopping.done)
+		stopping.done();
+}
+
+/* Module stop: stop every running container with its own timeout. */
+void ctr_stop_all(void (*done)(void))
+{
+	struct err e = ERR_INIT;
+
+	stopping.left = 1; /* held until every stop is issued */
+	stopping.done = done;
+	for (struct ctr *c = ctr_first(); c; c = c->next) {
+		struct ctr_waiter *w;
+		if (!c->proc)
+			continue;
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			abort();
+		w->fn = one_stopped;
+		stopping.left++;
+		if (ctr_stop(c, c->stop_timeout_ms ? c->stop_timeout_ms : 10000,
+			     w, &e) != 0)
+			one_stopped(NULL, w, 0);
+	}
+	one_stopped(NULL, calloc(1, sizeof(struct ctr_waiter)), 0);
+}

@@ -1,0 +1,121 @@
+/* supervisor.h - the supervisor module's own types (module-internal).
+ *
+ * One struct ctr per container, owned by the registry in ctr.c. A ctr is
+ * rebuilt from its state file (ROOT/containers/ID.json) plus, while it
+ * runs, the kernel objects it holds: the pidfd (core/proc), the cgroup and
+ * the stdio pipes. Lifecycle (lifecycle.c) is a state x event table of
+ * small actions; commands (cmds.c) only look containers up, validate and
+ * call lifecycle actions. */
+#ifndef SKIFF_SUPERVISOR_H
+#define SKIFF_SUPERVISOR_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../core/base/buf.h"
+#include "../../core/base/err.h"
+#include "../../core/ctl.h"
+#include "../../core/proc.h"
+#include "../../fs/cgroup.h"
+#include "../../fs/spawn.h"
+#include "../../proto/json.h"
+
+#define CTR_ID_LEN 64
+
+enum ctr_state {
+	CTR_CREATED,
+	CTR_STARTING,
+	CTR_RUNNING,
+	CTR_STOPPING,
+	CTR_EXITED,
+	CTR_REMOVING,
+};
+
+/* A request waiting for the container to exit (stop, wait, rm -f). */
+struct ctr_waiter {
+	struct ctl_req *req;
+	void (*fn)(struct ctl_req *req, struct ctr_waiter *w, int exit_code);
+	struct ctr_waiter *next;
+};
+
+struct logfile;
+
+struct ctr_pipe {
+	int fd;
+	ev_io io;
+	const char *stream; /* "stdout" / "stderr" */
+	struct ctr *c;
+};
+
+struct ctr {
+	char id[CTR_ID_LEN + 1];
+	char *name;
+	char *rootfs;	   /* the read-only lower directory */
+	char *command;	   /* the process's args, joined, for ps */
+	char *spec_json;   /* config.json as written */
+	char *labels_json; /* {"k":"v"} or NULL */
+	enum ctr_state state;
+	int64_t created_ns, started_ns, finished_ns;
+	int exit_code;
+	bool oom_killed;
+	bool auto_remove; /* --rm */
+	int stop_signal;
+	int64_t stop_timeout_ms;
+	int pid;
+	struct cgroup_limits limits;
+	/* Running state (not persisted; rebuilt by re-adoption). */
+	struct proc *proc;
+	struct spawn *sp;
+	ev_io sync_io;
+	struct cgroup *cg;
+	uint64_t oom_base;
+	struct ctr_pipe out, err;
+	struct logfile *log;
+	void *attached; /* ctrlog.c's struct attach list */
+	bool paused;   /* pipes paused for a slow attached client */
+	ev_timer kill_timer, rm_timer;
+	struct ctr_waiter *waiters;
+	struct ctl_req *start_req; /* answered once running and saved */
+	struct ctl_req *rm_req;    /* answered once removed */
+	struct ctr *next;
+};
+
+/* ctr.c: the registry */
+struct ctr *ctr_new(const char *name, struct err *e);
+void ctr_free(struct ctr *c);
+void ctr_unlink(struct ctr *c);
+/* Exact id, exact name, or unique id prefix (Docker's rules). */
+struct ctr *ctr_find(const char *ref, struct err *e);
+struct ctr *ctr_first(void);
+unsigned ctr_count(void);
+const char *ctr_state_name(const struct ctr *c);
+/* Human status for ps: "Up 3 minutes", "Exited (0) 2 seconds ago". */
+void ctr_status_text(const struct ctr *c, char *out, size_t len);
+char *ctr_dir(const struct ctr *c, const char *sub); /* malloc'd path */
+/* Persist; done runs once durable (may be NULL). */
+void ctr_save(struct ctr *c, void (*done)(int errnum, void *ctx), void *ctx);
+void ctr_write_json(const struct ctr *c, struct jw *w, bool full);
+int ctr_load_all(struct err *e);
+
+/* lifecycle.c */
+extern struct cgroup_sys ctr_cgroups;
+extern bool ctr_have_cgroups;
+int ctr_start(struct ctr *c, struct err *e);
+/* Send sig to the container's init (stop/kill). */
+int ctr_signal(struct ctr *c, int sig, struct err *e);
+/* Stop: stop signal, then SIGKILL after the timeout; w runs on exit. */
+int ctr_stop(struct ctr *c, int64_t timeout_ms, struct ctr_waiter *w,
+	     struct err *e);
+void ctr_add_waiter(struct ctr *c, struct ctr_waiter *w);
+/* Remove an exited or created container: state, cgroup, files. */
+int ctr_remove(struct ctr *c, struct err *e);
+void ctr_stop_all(void (*done)(void));
+void ctr_adopt(struct ctr *c);
+/* Cgroups still being removed (their processes are exiting). */
+unsigned ctr_cgroups_pending(void);
+
+/* cmds.c */
+extern const struct command *const supervisor_commands[];
+
+#endif

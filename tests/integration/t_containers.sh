@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Containers on the real kernel through the skiff CLI: run attached and
+# detached, exit codes, --rm, env/user/workdir/hostname, ps/inspect/stop/
+# kill/wait/rm, cgroup limits (OOM, pids), bad input leaving nothing
+# behind, events, state kept across a daemon restart, and 200 containers
+# with no cgroup, mount or state file left.
+. "$TOP/tests/integration/lib.sh"
+S=$SKIFF
+R=$T/rootfs
+mkdir -p "$R/bin" "$R/etc" "$R/tmp"
+cp /bin/busybox "$R/bin/"
+for a in sh echo cat sleep true false id hostname ls env pwd touch grep wc seq; do
+	ln -s busybox "$R/bin/$a"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$R/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\nstaff:x:50:nobody\n' >"$R/etc/group"
+before_mounts=$(grep -c . /proc/self/mountinfo)
+rootfs_sum=$(find "$R" | sort | md5sum)
+
+start_daemon || { notok "skiffd starts"; exit 1; }
+
+out=$($S run --rootfs "$R" echo hello world); rc=$?
+[ "$out" = "hello world" ] && [ $rc -eq 0 ] && ok "run prints the output and exits 0" || notok "run: rc=$rc $out"
+$S run --rootfs "$R" sh -c 'echo to-out; echo to-err >&2; exit 3' >"$T/o" 2>"$T/e"; rc=$?
+[ $rc -eq 3 ] && ok "run exits with the container's code" || notok "exit code $rc"
+[ "$(cat "$T/o")" = to-out ] && [ "$(cat "$T/e")" = to-err ] && ok "stdout and stderr kept apart" || notok "streams: $(cat "$T/o") / $(cat "$T/e")"
+out=$($S run --rm --rootfs "$R" -e FOO=bar -u nobody -w /tmp -h box sh -c 'echo $FOO; id; pwd; hostname')
+[ "$out" = "bar
+uid=65534(nobody) gid=65534(nogroup) groups=50(staff)
+/tmp
+box" ] && ok "env, user and groups, workdir, hostname" || notok "identity: $out"
+n=$($S ps -a -q | wc -l)
+[ "$n" -eq 2 ] && ok "--rm removed its container (2 others remain)" || notok "ps -a shows $n"
+out=$($S run --rm --rootfs "$R" cat /proc/self/status)
+echo "$out" | grep -q 'CapBnd:.*00000000a80425fb' && ok "Docker's default capability set" || notok "caps: $(echo "$out" | grep Cap)"
+out=$($S run --rm --rootfs "$R" --cap-drop ALL cat /proc/self/status)
+echo "$out" | grep -q 'CapEff:.*0000000000000000' && ok "--cap-drop ALL" || notok "drop all: $(echo "$out" | grep Cap)"
+$S run --rm --rootfs "$R" --read-only touch /x 2>/dev/null && notok "read-only rootfs writable" || ok "--read-only refuses writes"
+$S run --rm --rootfs "$R" touch /written >/dev/null
+[ ! -e "$R/written" ] && [ "$(find "$R" | sort | md5sum)" = "$rootfs_sum" ] && ok "the rootfs directory is never written" || notok "rootfs changed"
+$S run --rm --rootfs "$R" cat /proc/kcore 2>/dev/null | head -c1 | grep -q . && notok "/proc/kcore readable" || ok "masked paths"
+
+id=$($S run -d --rootfs "$R" --name sleeper --label app=web sleep 300)
+[ ${#id} -eq 64 ] && ok "run -d prints a 64-hex id" || notok "run -d: $id"
+$S ps | grep -q sleeper && ok "ps lists the running container" || notok "ps"
+[ "$($S ps -q --filter label=app=web)" = "${id:0:12}" ] && ok "ps --filter label=" || notok "label filter"
+[ -z "$($S ps -q --filter status=exited --filter name=sleeper)" ] && ok "ps --filter status= and name= combine" || notok "status filter"
+st=$($S --json inspect "${id:0:6}" | json_get state)
+[ "$st" = running ] && ok "inspect by unique id prefix" || notok "inspect: $st"
+$S --json inspect sleeper | json_get spec.process.args | grep -q sleep && ok "inspect shows the OCI spec" || notok "inspect spec"
+[ -d /sys/fs/cgroup/memory/skiff/"$id" ] || [ -d /sys/fs/cgroup/skiff/"$id" ] && ok "container has its cgroup" || notok "no cgroup for $id"
+$S kill -s USR1 sleeper && ok "kill -s USR1 delivered" || notok "kill -s"
+$S stop -t 1 sleeper && ok "stop returns once stopped" || notok "stop"
+[ "$($S wait sleeper)" = 137 ] && ok "wait prints 137 (SIGKILL after the timeout)" || notok "wait"
+wait_for 5 sh -c "! ls -d /sys/fs/cgroup/*/skiff/$id" && ok "cgroup removed at exit" || notok "cgroup left after exit"
+$S run -d --rootfs "$R" --name victim sleep 300 >/dev/null
+$S rm victim 2>/dev/null && notok "rm of a running container" || ok "rm refuses a running container"
+$S rm -f victim && ok "rm -f kills and removes" || notok "rm -f"
+$S inspect victim >/dev/null 2>&1 && notok "victim still there" || ok "removed container is gone"
+
+out=$($S run --rm --rootfs "$R" --memory 16m --memory-swap 16m sh -c 'x=a; while true; do x=$x$x; done' 2>&1); rc=$?
+[ $rc -eq 137 ] && ok "memory limit: killed with 137" || notok "oom rc=$rc"
+$S run --name oomer --rootfs "$R" --memory 16m --memory-swap 16m sh -c 'x=a; while true; do x=$x$x; done' >/dev/null 2>&1
+[ "$($S --json inspect oomer | json_get oom_killed)" = True ] && ok "OOMKilled recorded" || notok "oom_killed: $($S --json inspect oomer)"
+out=$($S run --rm --rootfs "$R" --pids-limit 20 sh -c 'for i in $(seq 50); do sleep 5 & done 2>/dev/null; echo started' 2>&1)
+[ $? -ne 0 ] || echo "$out" | grep -qv "^started" && ok "pids limit stops a fork storm" || notok "pids: $out"
+
+# Bad input: nothing half-created.
+n0=$($S ps -a -q | wc -l)
+for bad in "--rootfs /nonexistent true" "--rootfs $R --memory lots true" "--rootfs $R --cap-add BOGUS true" \
+	"--rootfs $R --security-opt seccomp=/nonexistent.json true" "--rootfs $R --cpus abc true" \
+	"--rootfs $R --name bad/name true" "--rootfs $R --name oomer true" "--rootfs $R --stop-signal SIGNOPE true"; do
+	# shellcheck disable=SC2086
+	if out=$($S run $bad 2>&1); then notok "accepted: run $bad"; else ok "refused: run $bad -> ${out#skiff: }"; fi
+done
+[ "$($S ps -a -q | wc -l)" -eq "$n0" ] && ok "refused runs leave no container" || notok "containers left"
+[ "$(ls "$T/root/containers" | grep -c json)" -eq "$n0" ] && ok "refused runs leave no state file" || notok "state files left"
+
+# Events.
+$S events --filter type=container >"$T/ev" 2>&1 &
+epid=$!; track $epid
+sleep 0.3
+$S run --rm --rootfs "$R" true
+wait_for 5 grep -q destroy "$T/ev"
+kill -INT $epid; wait $epid
+for a in create start die destroy; do grep -q "container $a" "$T/ev" && ok "event container $a" || notok "no $a event: $(cat "$T/ev")"; done
+
+# State survives a restart of skiffd.
+n=$($S ps -a -q | wc -l)
+stop_daemon
+start_daemon || notok "restart"
+[ "$($S ps -a -q | wc -l)" -eq "$n" ] && ok "containers kept across a daemon restart" || notok "lost containers"
+[ "$($S --json inspect oomer | json_get exit_code)" = 137 ] && ok "exit codes kept across a restart" || notok "exit code lost"
+out=$($S start oomer 2>&1) && ok "start an exited container again" || notok "start: $out"
+$S wait oomer >/dev/null
+
+# 200 containers: created, started, stopped and removed; nothing left.
+for i in $(seq 200); do $S run -d --rootfs "$R" --name "c$i" sleep 600 >/dev/null || break; done
+[ "$($S ps -q | wc -l)" -eq 200 ] && ok "200 containers running" || notok "running: $($S ps -q | wc -l)"
+for i in $(seq 200); do $S rm -f "c$i" >/dev/null || break; done
+cg_left() { find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l; }
+wait_for 10 sh -c "[ \$(find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l) -eq 0 ]"
+left=$(cg_left)
+[ "$($S ps -q | wc -l)" -eq 0 ] && ok "200 removed" || notok "still running"
+[ "$left" -eq 0 ] && ok "no container cgroup left" || notok "$left cgroups left"
+for c in $($S ps -a -q); do $S rm -f "$c" >/dev/null; done
+wait_for 10 sh -c "[ \$(ls '$T/root/containers' | wc -l) -eq 0 ]" && ok "no state file or directory left" || notok "left: $(ls "$T/root/containers" | head)"
+[ "$(grep -c . /proc/self/mountinfo)" -eq "$before_mounts" ] && ok "no mount left on the host" || notok "mounts changed"
+stop_daemon && ok "skiffd stops cleanly" || notok "stop exit"
+finish
