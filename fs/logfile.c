@@ -27,6 +27,7 @@ struct logfile {
 	int max_files;
 	bool pending; /* path.1 waits for (or is under) compression */
 	bool torn;    /* a failed write stopped mid-line */
+	bool stuck;   /* rotation failed in this call: retry in the next */
 	struct buf partial[JSONLOG_NSTREAMS]; /* bytes after the last LF */
 	struct buf out; /* formatted lines not yet written */
 };
@@ -83,8 +84,8 @@ static int logfile_open_live(struct logfile *lf, bool trunc, struct err *e)
 	struct stat st;
 	int fd;
 
-	fd = open(lf->path,
-		  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (trunc ? O_TRUNC : 0),
+	fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+				    (trunc ? O_TRUNC : 0),
 		  0640);
 	if (fd < 0)
 		return err_set(e, errno, "open %s", lf->path);
@@ -161,8 +162,10 @@ static int logfile_rotate(struct logfile *lf, struct err *e)
 
 	close(lf->fd);
 	lf->fd = -1;
-	if (keep && logfile_shift(lf, e) < 0)
+	if (keep && logfile_shift(lf, e) < 0) {
 		r = err_wrap(e, "rotate %s", lf->path);
+		lf->stuck = true;
+	}
 	if (logfile_open_live(lf, !keep, r < 0 ? NULL : e) < 0)
 		return -1;
 	if (r < 0)
@@ -176,7 +179,7 @@ static bool logfile_full(const struct logfile *lf, size_t start)
 {
 	int64_t before = lf->size + (int64_t)start;
 
-	return lf->max_size > 0 && !lf->pending && before > 0 &&
+	return lf->max_size > 0 && !lf->pending && !lf->stuck && before > 0 &&
 	       before + (int64_t)(buf_used(&lf->out) - start) > lf->max_size;
 }
 
@@ -280,8 +283,10 @@ static int logfile_split(struct logfile *lf, enum jsonlog_stream s,
 int logfile_write(struct logfile *lf, enum jsonlog_stream stream,
 		  const char *bytes, size_t len, int64_t now_ns, struct err *e)
 {
-	int st = logfile_split(lf, stream, bytes, len, now_ns, e);
+	int st;
 
+	lf->stuck = false;
+	st = logfile_split(lf, stream, bytes, len, now_ns, e);
 	if (logfile_flush_out(lf, buf_used(&lf->out), e) < 0)
 		return -1;
 	return st;
@@ -291,12 +296,14 @@ int logfile_flush_partial(struct logfile *lf, int64_t now_ns, struct err *e)
 {
 	int st = 0;
 
+	lf->stuck = false;
 	for (int s = 0; s < JSONLOG_NSTREAMS; s++) {
 		struct buf *part = &lf->partial[s];
 		if (!buf_used(part))
 			continue;
-		st = logfile_status(st, logfile_emit(lf, s, buf_head(part),
-						     buf_used(part), now_ns, e));
+		int r = logfile_emit(lf, s, buf_head(part), buf_used(part),
+				     now_ns, e);
+		st = logfile_status(st, r);
 		buf_reset(part);
 	}
 	if (logfile_flush_out(lf, buf_used(&lf->out), e) < 0)

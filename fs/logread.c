@@ -43,14 +43,14 @@ struct logread {
 	struct logread_opts o;
 	struct logread_src *src; /* oldest generation first; last is PATH */
 	int nsrc;
-	int cur;		     /* the source being read */
+	int cur;		 /* the source being read */
 	enum logread_phase phase;
-	long long counted;	     /* COUNT: matching entries in newer sources */
-	long long count_cur;	     /* COUNT: matching entries in cur */
-	long long skip;		     /* EMIT: matching entries to pass over */
-	struct buf text;	     /* bytes of cur not yet cut into lines */
-	bool overlong;		     /* dropping the rest of a too-long line */
-	size_t budget;		     /* bytes this call may still read */
+	long long counted;	 /* COUNT: matching entries in newer sources */
+	long long count_cur;	 /* COUNT: matching entries in cur */
+	long long skip;		 /* EMIT: matching entries to pass over */
+	struct buf text;	 /* bytes of cur not yet cut into lines */
+	bool overlong;		 /* dropping the rest of a too-long line */
+	size_t budget;		 /* bytes this call may still read */
 	enum logread_state state;
 	unsigned long long skipped;
 	struct jsonlog_entry scratch; /* COUNT parses here */
@@ -364,8 +364,9 @@ static int logread_follow(struct logread *r, struct err *e)
 	r->state = LOGREAD_WAIT;
 	if (s->fd < 0)
 		return logread_switch(r, e) < 0 ? -1 : s->fd >= 0;
-	if (stat(r->path, &st) < 0)
-		return errno == ENOENT ? 0 : err_set(e, errno, "stat %s", r->path);
+	if (stat(r->path, &st) < 0) /* ENOENT: between rename and reopen */
+		return errno == ENOENT ? 0
+				       : err_set(e, errno, "stat %s", r->path);
 	if (st.st_ino != s->ino || st.st_dev != s->dev) {
 		if (s->rotated) /* read to EOF once since noticing */
 			return logread_switch(r, e);

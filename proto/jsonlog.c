@@ -36,7 +36,7 @@ char *jsonlog_format_time(char *buf, int64_t time_ns)
 	struct tm tm;
 	int n, k;
 
-	if (frac < 0) { /* floor, so times before 1970 keep a positive fraction */
+	if (frac < 0) { /* floor: times before 1970 keep a positive fraction */
 		frac += NS_PER_SEC;
 		sec--;
 	}
@@ -288,7 +288,8 @@ static int cb_map_key(void *ctx, const unsigned char *k, size_t len)
 	if (p->depth != 1)
 		return 1;
 	for (enum parse_key i = KEY_LOG; i <= KEY_TIME; i++)
-		if (strlen(key_names[i]) == len && !memcmp(k, key_names[i], len))
+		if (strlen(key_names[i]) == len &&
+		    !memcmp(k, key_names[i], len))
 			p->key = i;
 	return 1;
 }

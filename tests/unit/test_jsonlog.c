@@ -46,8 +46,9 @@ static void test_format_escapes(void **state)
 	static const char in[] = "a\"b\\c\td\re\x01\x1f/\0z\n";
 
 	formats_to("stdout", in, sizeof(in) - 1, 0,
-		   "{\"log\":\"a\\\"b\\\\c\\td\\re\\u0001\\u001F/\\u0000z\\n\","
-		   "\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:00Z\"}\n");
+		   "{\"log\":\"a\\\"b\\\\c\\td\\re\\u0001\\u001F/"
+		   "\\u0000z\\n\",\"stream\":\"stdout\","
+		   "\"time\":\"1970-01-01T00:00:00Z\"}\n");
 }
 
 /* Each byte of a bad sequence becomes U+FFFD; good UTF-8 passes as is. */
@@ -55,7 +56,8 @@ static void test_format_bad_utf8(void **state)
 {
 	formats_to("stdout", "x\xff\xc3(y\xc3\xa9\n", 8, 0,
 		   "{\"log\":\"x\xef\xbf\xbd\xef\xbf\xbd(y\xc3\xa9\\n\","
-		   "\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:00Z\"}\n");
+		   "\"stream\":\"stdout\","
+		   "\"time\":\"1970-01-01T00:00:00Z\"}\n");
 }
 
 static void time_is(int64_t ns, const char *want)
@@ -160,7 +162,8 @@ static void test_parse_extra_keys(void **state)
 {
 	static const char line[] =
 		"{\"attrs\":{\"a\":[1,{\"log\":2}],\"b\":null},\"log\":\"hi\","
-		"\"x\":true,\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:01Z\"}";
+		"\"x\":true,\"stream\":\"stdout\","
+		"\"time\":\"1970-01-01T00:00:01Z\"}";
 	struct jsonlog_entry en = { 0 };
 	struct err e = ERR_INIT;
 
@@ -186,9 +189,11 @@ static void parse_fails(const char *line, const char *want)
 #define TM "\"time\":\"2026-11-23T20:08:14Z\""
 static void test_parse_errors(void **state)
 {
-	parse_fails("{\"log\":\"a\",\"stream\":\"stdout\",\"time\":\"yesterday\"}",
+	parse_fails("{\"log\":\"a\",\"stream\":\"stdout\","
+		    "\"time\":\"yesterday\"}",
 		    "\"time\": not RFC3339 at column 1");
-	parse_fails("{\"log\":\"a\",\"stream\":\"stdout\",\"time\":\"2026-11-23\"}",
+	parse_fails("{\"log\":\"a\",\"stream\":\"stdout\","
+		    "\"time\":\"2026-11-23\"}",
 		    "\"time\": not RFC3339");
 	parse_fails("{\"log\":\"a\",\"stream\":\"stdin\"," TM "}",
 		    "\"stream\": not \"stdout\" or \"stderr\"");
@@ -202,7 +207,8 @@ static void test_parse_errors(void **state)
 		    "\"time\": an object, not a string");
 	parse_fails("{\"stream\":\"stdout\"," TM "}", "\"log\": missing");
 	parse_fails("{\"log\":\"a\"," TM "}", "\"stream\": missing");
-	parse_fails("{\"log\":\"a\",\"stream\":\"stdout\"}", "\"time\": missing");
+	parse_fails("{\"log\":\"a\",\"stream\":\"stdout\"}",
+		    "\"time\": missing");
 	parse_fails("[1]", "not a JSON object");
 	parse_fails("\"log\"", "not a JSON object");
 	parse_fails("{\"log\":\"a\"", "not JSON");

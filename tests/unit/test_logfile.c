@@ -393,7 +393,8 @@ static void test_pending_blocks_rotation(void **state)
 	assert_false(logfile_congested(lf));
 	for (int k = 0; k < 30; k++, i++) {
 		line(l, sizeof(l), i);
-		assert_int_equal(logfile_write(lf, OUT, l, strlen(l), T0, &e), 0);
+		rot = logfile_write(lf, OUT, l, strlen(l), T0, &e);
+		assert_int_equal(rot, 0);
 	}
 	assert_true(logfile_congested(lf));
 	assert_true(logfile_size(lf) > 1000);
@@ -489,6 +490,39 @@ static void test_reopen_recovers(void **state)
 	logfile_close(lf);
 }
 
+#define S(i) ((i) % 3 ? OUT : ERR) /* as put_lines() does */
+
+/* A rotation that cannot rename goes on appending; nothing is lost and
+ * the next call tries again. */
+static void test_rotate_fails(void **state)
+{
+	struct ctx *c = *state;
+	struct logfile *lf = open_log(c, 500, 3);
+	struct err e = ERR_INIT;
+	char name[PATH_MAX], l[32];
+	int r = 0, i;
+
+	snprintf(name, sizeof(name), "%s.2", c->path);
+	assert_int_equal(mkdir(name, 0700), 0); /* unlink fails: EISDIR */
+	for (i = 0; r == 0; i++) {
+		line(l, sizeof(l), i);
+		r = logfile_write(lf, S(i), l, strlen(l), T0 + i * SEC, &e);
+	}
+	assert_int_equal(r, -1);
+	assert_non_null(strstr(e.msg, "rotate"));
+	line(l, sizeof(l), i);
+	assert_int_equal(logfile_write(lf, S(i), l, strlen(l), T0 + i * SEC,
+				       &e),
+			 -1);
+	i++;
+	assert_true(logfile_size(lf) > 500);
+	rmdir(name);
+	line(l, sizeof(l), i);
+	assert_int_equal(put(lf, S(i), l, T0 + i * SEC, false), 1);
+	lines_are(c, all_of(3), 0, i + 1);
+	logfile_close(lf);
+}
+
 /* ---- the reader ---- */
 
 static void test_tail(void **state)
@@ -557,6 +591,7 @@ static void test_stream_filter(void **state)
 	log_is(c, o, "o:o1\n|e:e1\n|o:o2\n|");
 }
 
+#define TM "\"time\":\"2026-11-23T20:08:14Z\""
 /* Bad lines are skipped and counted, never fatal. */
 static void test_bad_lines(void **state)
 {
@@ -567,9 +602,9 @@ static void test_bad_lines(void **state)
 	FILE *f = fopen(c->path, "we");
 
 	assert_non_null(f);
-	fputs("{\"log\":\"a\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-23T20:08:14Z\"}\n"
+	fputs("{\"log\":\"a\\n\",\"stream\":\"stdout\"," TM "}\n"
 	      "garbage\n"
-	      "{\"log\":\"b\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-23T20:08:14Z\"}\n"
+	      "{\"log\":\"b\\n\",\"stream\":\"stdout\"," TM "}\n"
 	      "{\"log\":\"torn",
 	      f);
 	fclose(f);
@@ -682,6 +717,7 @@ static off_t disk_usage(struct ctx *c)
 }
 
 #define ALNUM "abcdefghijklmnopqrstuvwxyz0123456789"
+#define LETTERS ALNUM ALNUM ALNUM
 
 /* 50 MB as fast as it comes, in 64 KiB chunks cut mid-line: the disk
  * never holds more than max_size * max_files, and what is kept reads
@@ -702,8 +738,8 @@ static void test_burst(void **state)
 
 	while (total < 50u * 1000 * 1000) {
 		while (buf_used(&gen) < cap) {
-			buf_printf(&gen, "%08u %.*s\n", seq, (int)(seq * 7 % 100),
-				   ALNUM ALNUM ALNUM);
+			int w = (int)(seq * 7 % 100);
+			buf_printf(&gen, "%08u %.*s\n", seq, w, LETTERS);
 			seq++;
 		}
 		rot += (unsigned)putn(lf, OUT, buf_head(&gen), cap, T0 + seq,
@@ -780,6 +816,7 @@ int main(void)
 		T(test_compress),
 		T(test_mixed_generations),
 		T(test_reopen_recovers),
+		T(test_rotate_fails),
 		T(test_tail),
 		T(test_since_until),
 		T(test_stream_filter),
