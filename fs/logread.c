@@ -192,7 +192,8 @@ static ssize_t logread_read(struct logread *r, struct logread_src *s,
 static int logread_inflate(struct logread *r, struct logread_src *s)
 {
 	size_t want = logread_chunk(r) ? logread_chunk(r) : 1;
-	ZSTD_inBuffer in = { buf_head(&s->zin), buf_used(&s->zin), 0 };
+	size_t have = buf_used(&s->zin);
+	ZSTD_inBuffer in = { have ? buf_head(&s->zin) : "", have, 0 };
 	ZSTD_outBuffer out = { buf_reserve(&r->text, want), want, 0 };
 	size_t ret = ZSTD_decompressStream(s->z, &out, &in);
 
@@ -249,11 +250,9 @@ static int logread_fill(struct logread *r, struct err *e)
  * LOGREAD_LINE_MAX are dropped up to their LF. */
 static bool logread_line(struct logread *r, const char **p, size_t *n)
 {
-	for (;;) {
+	while (buf_used(&r->text)) {
 		char *head = buf_head(&r->text);
-		char *nl = buf_used(&r->text)
-				   ? memchr(head, '\n', buf_used(&r->text))
-				   : NULL;
+		char *nl = memchr(head, '\n', buf_used(&r->text));
 
 		if (!nl) {
 			if (buf_used(&r->text) >= LOGREAD_LINE_MAX) {
@@ -271,6 +270,7 @@ static bool logread_line(struct logread *r, const char **p, size_t *n)
 		r->overlong = false;
 		logread_bad(r);
 	}
+	return false;
 }
 
 enum take { TAKE_SKIP, TAKE_EMIT, TAKE_END };
