@@ -285,6 +285,8 @@ int logfile_write(struct logfile *lf, enum jsonlog_stream stream,
 {
 	int st;
 
+	if ((unsigned)stream >= JSONLOG_NSTREAMS)
+		return err_setc(e, ERR_INVALID, "log stream %d", (int)stream);
 	lf->stuck = false;
 	st = logfile_split(lf, stream, bytes, len, now_ns, e);
 	if (logfile_flush_out(lf, buf_used(&lf->out), e) < 0)

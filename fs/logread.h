@@ -12,7 +12,10 @@
  * means the writer rotated, so the old file (now PATH.1, or gone after
  * compression; the open fd still reads it) is finished first and the new
  * PATH is read from 0; a size below the read offset means it was
- * truncated (max_files 1), and reading restarts at 0.
+ * truncated (max_files 1), and reading restarts at 0. A follower that
+ * falls more than one whole rotation behind (its client stopped reading
+ * for over max_size bytes of output) goes on with the new PATH and misses
+ * the generations rotated in between.
  *
  * Regular files cannot be read non-blocking. Instead each logread_next()
  * reads at most LOGREAD_CALL_BYTES from disk (and as much decompressed),

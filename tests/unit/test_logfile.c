@@ -784,6 +784,16 @@ static void test_remove_all(void **state)
 	assert_int_equal(logfile_remove_all(c->path, 4, &e), 0);
 }
 
+static void lf_bad_stream(struct ctx *c)
+{
+	struct logfile *lf = open_log(c, 0, 1);
+	struct err e = ERR_INIT;
+
+	assert_int_equal(logfile_write(lf, 7, "x\n", 2, T0, &e), -1);
+	assert_int_equal(e.class, ERR_INVALID);
+	logfile_close(lf);
+}
+
 static void test_open_errors(void **state)
 {
 	struct ctx *c = *state;
@@ -797,6 +807,7 @@ static void test_open_errors(void **state)
 	assert_null(logfile_open(name, 100, 3, &e));
 	assert_int_equal(e.class, ERR_NOT_FOUND);
 	assert_non_null(strstr(e.msg, "no/such/dir"));
+	lf_bad_stream(c);
 	assert_int_equal(logfile_compress(name, c->path, &e), -1);
 	assert_non_null(strstr(e.msg, "compress"));
 }
