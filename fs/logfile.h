@@ -59,9 +59,11 @@ struct logfile *logfile_open(const char *path, int64_t max_size,
 /* Append bytes[0..len) read from stream, stamped now_ns (CLOCK_REALTIME
  * nanoseconds). Complete lines are written; the rest waits in the
  * stream's partial buffer. Returns 1 when this call rotated (a compression
- * job is now pending), 0 when not, -1 on a write error: the bytes that
- * did not fit are dropped and counted in e (a full disk must not grow
- * memory); the next write starts on a fresh line. */
+ * job is now pending), 0 when not, -1 on an error: a failed write drops
+ * the bytes it could not write and counts them in e (a full disk must not
+ * grow memory; the next write starts on a fresh line); a failed rotation
+ * keeps appending to PATH and is retried by the next call. A call that
+ * fails may still have rotated: logfile_compress_pending() is the truth. */
 int logfile_write(struct logfile *lf, enum jsonlog_stream stream,
 		  const char *bytes, size_t len, int64_t now_ns, struct err *e);
 
