@@ -22,6 +22,7 @@
 
 #define READ_CHUNK (64 * 1024)
 #define SCAN_MAX_GENS 10000 /* max_files 0: stop looking past this */
+#define READ_WINDOW_LOG_MAX 23 /* 8 MiB decompression window at most */
 
 struct logread_src {
 	int fd;		   /* -1: PATH not there (yet) */
@@ -215,8 +216,14 @@ static int logread_fill_zst(struct logread *r, struct logread_src *s,
 {
 	ssize_t n;
 
-	if (!s->z && !(s->z = ZSTD_createDCtx()))
-		return err_set(e, ENOMEM, "zstd");
+	if (!s->z) {
+		s->z = ZSTD_createDCtx();
+		if (!s->z)
+			return err_set(e, ENOMEM, "zstd");
+		/* bound the window a hostile file can ask for; ours use 2 MiB */
+		ZSTD_DCtx_setParameter(s->z, ZSTD_d_windowLogMax,
+				       READ_WINDOW_LOG_MAX);
+	}
 	if (!buf_used(&s->zin) && !s->out_full) {
 		n = logread_read(r, s, &s->zin, e);
 		if (n < 0)
