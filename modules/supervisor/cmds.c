@@ -48,6 +48,7 @@ struct create_args {
 	long long stop_timeout, cpu_shares, pids_limit;
 	int64_t memory, memory_reservation;
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
+	struct strlist log_opt;
 };
 
 /* A NULL-terminated view of s (the strings stay s's). */
@@ -134,6 +135,38 @@ static int parse_limits(const struct create_args *a, struct cgroup_limits *l,
 		return err_setc(e, ERR_INVALID,
 				"resource limits need cgroups, and this host "
 				"has none mounted");
+	return 0;
+}
+
+/* --log-opt max-size=10m / max-file=3 over the daemon's defaults. */
+static int parse_log_opts(const struct strlist *l, struct ctr *c,
+			  struct err *e)
+{
+	c->log_max_size = daemon_ctx.cfg.log_max_size;
+	c->log_max_file = daemon_ctx.cfg.log_max_file;
+	for (int i = 0; i < l->n; i++) {
+		const char *v = strchr(l->v[i], '=');
+		char *end;
+		long n;
+		if (v && !strncmp(l->v[i], "max-size=", 9)) {
+			if (cmd_parse_size(v + 1, &c->log_max_size) < 0 ||
+			    c->log_max_size < 4096)
+				return err_setc(e, ERR_INVALID,
+						"--log-opt %s: expected a size "
+						"of at least 4k", l->v[i]);
+		} else if (v && !strncmp(l->v[i], "max-file=", 9)) {
+			n = strtol(v + 1, &end, 10);
+			if (!v[1] || *end || n < 1 || n > 100)
+				return err_setc(e, ERR_INVALID,
+						"--log-opt %s: expected 1 to "
+						"100", l->v[i]);
+			c->log_max_file = (int)n;
+		} else {
+			return err_setc(e, ERR_INVALID,
+					"unknown --log-opt \"%s\" (use "
+					"max-size= or max-file=)", l->v[i]);
+		}
+	}
 	return 0;
 }
 
@@ -286,7 +319,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	c->auto_remove = a->rm;
 	c->created_ns = now_ns();
 	c->labels_json = labels_json(&a->label, e);
-	if (!c->labels_json ||
+	if (!c->labels_json || parse_log_opts(&a->log_opt, c, e) < 0 ||
 	    make_spec(c, a, ctl_req_argc(r), ctl_req_argv(r), e) < 0) {
 		ctr_unlink(c);
 		ctr_free(c);
@@ -629,6 +662,9 @@ static const struct flag create_flags[] = {
 	  "signal that stops the container (default SIGTERM)" },
 	{ "stop-timeout", 0, FLAG_INT, CA(stop_timeout), "SECONDS",
 	  "time to stop before SIGKILL (default 10)" },
+	{ "log-opt", 0, FLAG_LIST, CA(log_opt), "K=V",
+	  "log rotation: max-size=SIZE, max-file=N (default from the "
+	  "daemon config, 10m x 3)" },
 	{ "detach", 'd', FLAG_BOOL, CA(detach), 0,
 	  "run in the background and print the id" },
 	{ "rm", 0, FLAG_BOOL, CA(rm), 0, "remove the container when it exits" },
@@ -720,7 +756,7 @@ static const struct command cmd_wait = {
 
 const struct command *const supervisor_commands[] = {
 	&cmd_create, &cmd_run,	&cmd_start, &cmd_ps, &cmd_inspect,
-	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait,
+	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs,
 	NULL,
 };
 

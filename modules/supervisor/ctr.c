@@ -252,6 +252,8 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	jw_bool(w, "auto_remove", c->auto_remove);
 	jw_int(w, "stop_signal", c->stop_signal);
 	jw_int(w, "stop_timeout_ms", c->stop_timeout_ms);
+	jw_int(w, "log_max_size", c->log_max_size);
+	jw_int(w, "log_max_file", c->log_max_file);
 	jw_int(w, "pid", c->state == CTR_RUNNING || c->state == CTR_STOPPING
 				 ? c->pid : 0);
 	write_limits(&c->limits, w);
@@ -369,6 +371,12 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	c->auto_remove = get_bool(t, "auto_remove");
 	c->stop_signal = (int)get_int(t, "stop_signal");
 	c->stop_timeout_ms = get_int(t, "stop_timeout_ms");
+	c->log_max_size = get_int(t, "log_max_size");
+	c->log_max_file = (int)get_int(t, "log_max_file");
+	if (c->log_max_size < 4096 || c->log_max_file < 1) {
+		c->log_max_size = daemon_ctx.cfg.log_max_size;
+		c->log_max_file = daemon_ctx.cfg.log_max_file;
+	}
 	c->pid = (int)get_int(t, "pid");
 	load_limits(t, &c->limits);
 	c->state = !strcmp(state, "running") ? CTR_RUNNING

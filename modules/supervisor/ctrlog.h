@@ -23,4 +23,6 @@ void ctrlog_start_failed(struct ctr *c, const struct err *why);
 void ctrlog_exited(struct ctr *c);
 
 
+extern const struct command ctrlog_cmd_logs;
+
 #endif

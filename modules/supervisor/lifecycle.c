@@ -26,7 +26,7 @@
 #include "ctrlog.h"
 #include "supervisor.h"
 
-#define PIPE_READ_MAX (64 * 1024) /* bytes per pipe per wake-up */
+#define PIPE_READ_MAX (16 * 1024) /* bytes per pipe per wake-up */
 
 struct cgroup_sys ctr_cgroups;
 bool ctr_have_cgroups;

@@ -72,6 +72,10 @@ struct ctr {
 	uint64_t oom_base;
 	struct ctr_pipe out, err;
 	struct logfile *log;
+	struct proc *compressor; /* a rotated log being compressed */
+	void *followers; /* ctrlog.c's `logs -f` streams */
+	int64_t log_max_size;
+	int log_max_file;
 	void *attached; /* ctrlog.c's struct attach list */
 	bool paused;   /* pipes paused for a slow attached client */
 	ev_timer kill_timer, rm_timer;

@@ -65,11 +65,35 @@ $S run --name oomer --rootfs "$R" --memory 16m --memory-swap 16m sh -c 'x=a; whi
 out=$($S run --rm --rootfs "$R" --pids-limit 20 sh -c 'for i in $(seq 50); do sleep 5 & done 2>/dev/null; echo started' 2>&1)
 [ $? -ne 0 ] || echo "$out" | grep -qv "^started" && ok "pids limit stops a fork storm" || notok "pids: $out"
 
+# Logs: json-file, streams apart, tail, timestamps, rotation, follow.
+$S run --name talker --rootfs "$R" sh -c 'echo one; echo two >&2; echo three' >/dev/null 2>&1
+[ "$($S logs talker 2>/dev/null)" = "one
+three" ] && [ "$($S logs talker 2>&1 >/dev/null)" = two ] && ok "logs: stdout and stderr apart" || notok "logs: $($S logs talker 2>&1)"
+[ "$($S logs --tail 1 talker 2>/dev/null)" = three ] && ok "logs --tail" || notok "tail"
+$S logs -t talker 2>/dev/null | grep -Eq '^20[0-9-]+T[0-9:.]+Z one$' && ok "logs --timestamps" || notok "timestamps"
+grep -q '"log":"one\\n","stream":"stdout","time":"' "$T"/root/containers/*/json.log && ok "Docker json-file lines on disk" || notok "json-file format"
+[ -z "$($S logs --since 1s --until 1s talker 2>&1 | grep -v '^skiff')" ] || true
+$S logs --since yesterday talker >/dev/null 2>&1 && notok "bad --since accepted" || ok "bad --since refused"
+id=$($S run -d --name chatty --rootfs "$R" --log-opt max-size=8k --log-opt max-file=3 sh -c 'for i in $(seq 30000); do echo line-$i; done')
+$S wait chatty >/dev/null
+wait_for 5 sh -c "ls $T/root/containers/$id/json.log.1.zst"
+[ -e "$T/root/containers/$id/json.log.1.zst" ] && [ ! -e "$T/root/containers/$id/json.log.3.zst" ] && ok "rotation keeps max-file generations, compressed" || notok "rotation: $(ls "$T/root/containers/$id")"
+[ "$($S logs --tail 2 chatty)" = "line-29999
+line-30000" ] && ok "logs reads the newest lines" || notok "tail after rotation"
+n=$($S logs chatty | wc -l); first=$($S logs chatty | head -1)
+[ "$n" -lt 30000 ] && [ "$first" = "line-$((30001 - n))" ] && ok "logs across compressed generations, in order ($n lines kept)" || notok "rotated read: $n, first $first"
+$S run -d --name ticker --rootfs "$R" sh -c 'for i in 1 2 3; do echo tick $i; sleep 0.2; done' >/dev/null
+out=$(timeout 10 $S logs -f ticker); rc=$?
+[ $rc -eq 0 ] && [ "$out" = "tick 1
+tick 2
+tick 3" ] && ok "logs -f follows and ends when the container stops" || notok "follow rc=$rc $out"
+
 # Bad input: nothing half-created.
 n0=$($S ps -a -q | wc -l)
 for bad in "--rootfs /nonexistent true" "--rootfs $R --memory lots true" "--rootfs $R --cap-add BOGUS true" \
 	"--rootfs $R --security-opt seccomp=/nonexistent.json true" "--rootfs $R --cpus abc true" \
-	"--rootfs $R --name bad/name true" "--rootfs $R --name oomer true" "--rootfs $R --stop-signal SIGNOPE true"; do
+	"--rootfs $R --name bad/name true" "--rootfs $R --name oomer true" "--rootfs $R --stop-signal SIGNOPE true" \
+	"--rootfs $R --log-opt max-size=1 true" "--rootfs $R --log-opt colour=blue true"; do
 	# shellcheck disable=SC2086
 	if out=$($S run $bad 2>&1); then notok "accepted: run $bad"; else ok "refused: run $bad -> ${out#skiff: }"; fi
 done
