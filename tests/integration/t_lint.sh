@@ -7,3 +7,13 @@ if "$SKIFFD" --commands-md | diff -u docs/commands.md - >/dev/null; then
 else
 	echo "not ok - docs/commands.md is stale: run make docs"
 fi
+# make MODULES= selects the compiled-in modules: none leaves core's verbs.
+d=$(mktemp -d)
+if make -s -C "$TOP" BUILD="$d" MODULES="" "$d/skiffd" >/dev/null 2>&1 &&
+	verbs=$("$d/skiffd" --commands-md | grep -c '^## ') &&
+	[ "$verbs" -eq 6 ] && ! "$d/skiffd" --commands-md | grep -q '^## `run`'; then
+	echo "ok - make MODULES=\"\" builds a daemon with only core's verbs"
+else
+	echo "not ok - make MODULES=\"\" (verbs: ${verbs:-none})"
+fi
+rm -rf "$d"
