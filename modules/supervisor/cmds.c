@@ -605,7 +605,7 @@ static int do_wait(struct ctl_req *r, void *args, struct err *e)
 
 	if (!c)
 		return -1;
-	if (!c->proc && c->state != CTR_STARTING) {
+	if (!c->proc && !c->exit_pending && c->state != CTR_STARTING) {
 		struct jw w;
 		ctl_req_json(r, &w);
 		jw_int(&w, "exit_code", c->exit_code);

@@ -262,23 +262,53 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 		write_doc(w, "spec", c->spec_json);
 }
 
+/* A container stays allocated while a write of its state is in flight:
+ * the acknowledgement may come after it was removed. */
 struct save_ctx {
+	struct ctr *c;
 	void (*done)(int errnum, void *ctx);
 	void *ctx;
 };
 
+static void saved(int errnum, void *p)
+{
+	struct save_ctx *s = p;
+	struct ctr *c = s->c;
+
+	c->pins--;
+	if (s->done)
+		s->done(errnum, s->ctx);
+	if (c->removed && !c->pins)
+		ctr_free(c);
+	free(s);
+}
+
 void ctr_save(struct ctr *c, void (*done)(int errnum, void *ctx), void *ctx)
 {
+	struct save_ctx *s = calloc(1, sizeof(*s));
 	struct buf b = { 0 };
 	struct jw w;
 
+	if (!s)
+		abort();
+	*s = (struct save_ctx){ c, done, ctx };
 	jw_open(&w, &b);
 	ctr_write_json(c, &w, true);
 	jw_close(&w);
-	if (store_put("containers", c->id, buf_head(&b), buf_used(&b), done,
-		      ctx) < 0 && done)
-		done(errno, ctx);
+	c->pins++;
+	if (store_put("containers", c->id, buf_head(&b), buf_used(&b), saved,
+		      s) < 0)
+		saved(errno, s);
 	buf_free(&b);
+}
+
+/* Unlink c; free it now, or when its last state write is acknowledged. */
+void ctr_release(struct ctr *c)
+{
+	ctr_unlink(c);
+	c->removed = true;
+	if (!c->pins)
+		ctr_free(c);
 }
 
 /* ---- loading at start ---- */

@@ -43,6 +43,7 @@ static void publish(struct ctr *c, const char *action, const char *k,
 /* ---- stdio ---- */
 
 static void maybe_auto_remove(struct ctr *c);
+static void exit_finish(struct ctr *c);
 
 static void pipe_close(struct ctr_pipe *p)
 {
@@ -52,6 +53,7 @@ static void pipe_close(struct ctr_pipe *p)
 	close(p->fd);
 	p->fd = -1;
 	ctrlog_stream_end(p->c, p->stream);
+	exit_finish(p->c);
 	maybe_auto_remove(p->c);
 }
 
@@ -117,7 +119,8 @@ static void on_rm_timer(struct ev_loop *loop, ev_timer *t, int revents)
  * the pipe or exit callback that got us here (STYLE.md rule 9). */
 static void maybe_auto_remove(struct ctr *c)
 {
-	if (!c->auto_remove || c->state != CTR_EXITED || c->out.fd >= 0 ||
+	if (c->removed || !c->auto_remove || c->state != CTR_EXITED ||
+	    c->exit_pending || c->out.fd >= 0 ||
 	    c->err.fd >= 0 || c->waiters || ev_is_active(&c->rm_timer))
 		return;
 	ev_timer_init(&c->rm_timer, on_rm_timer, 0, 0);
@@ -202,12 +205,30 @@ unsigned ctr_cgroups_pending(void)
 	return n;
 }
 
+/* The exit is final once the process is gone and its output is all in
+ * the log (both pipes at EOF), as Docker reports it: then the die event,
+ * the waiters and the state write. */
+static void exit_finish(struct ctr *c)
+{
+	char code[16];
+
+	if (!c->exit_pending || c->out.fd >= 0 || c->err.fd >= 0)
+		return;
+	c->exit_pending = false;
+	if (c->oom_killed)
+		publish(c, "oom", NULL, NULL);
+	snprintf(code, sizeof(code), "%d", c->exit_code);
+	publish(c, "die", "exitCode", code);
+	wake_waiters(c);
+	ctrlog_exited(c);
+	ctr_save(c, after_exit_saved, c);
+}
+
 /* The container's init is gone (its pid namespace with it). */
 static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 {
 	struct ctr *c = ctx;
 	uint64_t ooms = 0;
-	char code[16];
 	struct err e = ERR_INIT;
 
 	c->proc = NULL;
@@ -219,14 +240,9 @@ static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 		c->oom_killed = true;
 	c->finished_ns = now_ns();
 	c->state = CTR_EXITED;
-	cgroup_release(c);
-	if (c->oom_killed)
-		publish(c, "oom", NULL, NULL);
-	snprintf(code, sizeof(code), "%d", c->exit_code);
-	publish(c, "die", "exitCode", code);
-	wake_waiters(c);
-	ctrlog_exited(c);
-	ctr_save(c, after_exit_saved, c);
+	c->exit_pending = true;
+	cgroup_release(c); /* kills what is left, so the pipes reach EOF */
+	exit_finish(c);
 }
 
 /* ---- start ---- */
@@ -253,7 +269,7 @@ static void start_failed(struct ctr *c, const struct err *why)
 
 static void after_start_saved(int errnum, void *ctx)
 {
-	struct ctr *c = ctx;
+	struct ctr *c = ctx; /* pinned by ctr_save until this returns */
 	struct err e = ERR_INIT;
 
 	if (errnum)
@@ -414,10 +430,12 @@ int ctr_stop(struct ctr *c, int64_t timeout_ms, struct ctr_waiter *w,
 {
 	int sig = c->stop_signal ? c->stop_signal : SIGTERM;
 
-	if (!c->proc)
+	if (!c->proc && !c->exit_pending)
 		return 1; /* not running: nothing to wait for */
 	if (w)
 		ctr_add_waiter(c, w);
+	if (!c->proc)
+		return 0; /* exited; answered once its output is in */
 	if (c->state == CTR_STOPPING)
 		return 0;
 	c->state = CTR_STOPPING;
@@ -478,8 +496,7 @@ static void remove_now(struct ctr *c)
 	store_del("containers", c->id, c->rm_req ? rm_saved : NULL,
 		  c->rm_req);
 	publish(c, "destroy", NULL, NULL);
-	ctr_unlink(c);
-	ctr_free(c);
+	ctr_release(c);
 }
 
 int ctr_remove(struct ctr *c, struct err *e)

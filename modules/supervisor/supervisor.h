@@ -59,6 +59,7 @@ struct ctr {
 	int64_t created_ns, started_ns, finished_ns;
 	int exit_code;
 	bool oom_killed;
+	bool exit_pending; /* exited; output still draining */
 	bool auto_remove; /* --rm */
 	int stop_signal;
 	int64_t stop_timeout_ms;
@@ -82,6 +83,8 @@ struct ctr {
 	struct ctr_waiter *waiters;
 	struct ctl_req *start_req; /* answered once running and saved */
 	struct ctl_req *rm_req;    /* answered once removed */
+	unsigned pins; /* state writes in flight */
+	bool removed;  /* unlinked; freed when pins reaches 0 */
 	struct ctr *next;
 };
 
@@ -89,6 +92,8 @@ struct ctr {
 struct ctr *ctr_new(const char *name, struct err *e);
 void ctr_free(struct ctr *c);
 void ctr_unlink(struct ctr *c);
+/* Unlink and free c once no state write of it is in flight. */
+void ctr_release(struct ctr *c);
 /* Exact id, exact name, or unique id prefix (Docker's rules). */
 struct ctr *ctr_find(const char *ref, struct err *e);
 struct ctr *ctr_first(void);

@@ -21,7 +21,7 @@ cleanup() {
 	local p
 	for p in "${EXTRA_PIDS[@]}"; do [ -n "$p" ] && stop_pid "$p"; done
 	[ -n "$DPID" ] && stop_pid "$DPID"
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT

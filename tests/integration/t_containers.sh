@@ -119,11 +119,17 @@ out=$($S start oomer 2>&1) && ok "start an exited container again" || notok "sta
 $S wait oomer >/dev/null
 
 # 200 containers: created, started, stopped and removed; nothing left.
+cg_before=$(find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort)
 for i in $(seq 200); do $S run -d --rootfs "$R" --name "c$i" sleep 600 >/dev/null || break; done
 [ "$($S ps -q | wc -l)" -eq 200 ] && ok "200 containers running" || notok "running: $($S ps -q | wc -l)"
 for i in $(seq 200); do $S rm -f "c$i" >/dev/null || break; done
-cg_left() { find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l; }
-wait_for 10 sh -c "[ \$(find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l) -eq 0 ]"
+# cgroups this scenario made that are still there (others' are not ours)
+cg_left() {
+	find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort |
+		comm -13 <(echo "$cg_before") - | wc -l
+}
+wait_for 10 sh -c "[ \$(cg_left) -eq 0 ]" 2>/dev/null
+for _ in $(seq 100); do [ "$(cg_left)" -eq 0 ] && break; sleep 0.1; done
 left=$(cg_left)
 [ "$($S ps -q | wc -l)" -eq 0 ] && ok "200 removed" || notok "still running"
 [ "$left" -eq 0 ] && ok "no container cgroup left" || notok "$left cgroups left"
