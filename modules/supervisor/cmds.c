@@ -105,7 +105,7 @@ static int apply_secopts(const struct create_args *a, struct specgen_opts *o,
 }
 
 static int parse_limits(const struct create_args *a, struct cgroup_limits *l,
-			struct err *e)
+			bool creating, struct err *e)
 {
 	memset(l, 0, sizeof(*l));
 	l->memory = a->memory;
@@ -116,7 +116,7 @@ static int parse_limits(const struct create_args *a, struct cgroup_limits *l,
 		 cmd_parse_size(a->memory_swap, &l->memory_swap) < 0)
 		return err_setc(e, ERR_INVALID, "invalid --memory-swap \"%s\"",
 				a->memory_swap);
-	if (l->memory && !l->memory_swap && ctr_cgroups.swap)
+	if (creating && l->memory && !l->memory_swap && ctr_cgroups.swap)
 		l->memory_swap = 2 * l->memory; /* Docker's default */
 	if (a->cpus && cgroup_parse_cpus(a->cpus, &l->cpu_quota_us,
 					 &l->cpu_period_us, e) < 0)
@@ -305,7 +305,8 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	struct ctr *c;
 	int sig = 0;
 
-	if (check_rootfs(a->rootfs, e) < 0 || parse_limits(a, &lim, e) < 0 ||
+	if (check_rootfs(a->rootfs, e) < 0 ||
+	    parse_limits(a, &lim, true, e) < 0 ||
 	    (a->stop_signal && (sig = parse_signal(a->stop_signal, e)) < 0))
 		return NULL;
 	c = ctr_new(a->name, e);
@@ -389,6 +390,52 @@ static int do_start(struct ctl_req *r, void *args, struct err *e)
 	if (ctr_start(c, e) < 0)
 		return -1;
 	c->start_req = r;
+	return CMD_PENDING;
+}
+
+/* ---- update ---- */
+
+/* Fold the fields update was given (non-zero) into the stored limits. */
+static void merge_limits(struct cgroup_limits *to,
+			 const struct cgroup_limits *l)
+{
+	if (l->memory)
+		to->memory = l->memory;
+	if (l->memory_swap)
+		to->memory_swap = l->memory_swap;
+	if (l->memory_reservation)
+		to->memory_reservation = l->memory_reservation;
+	if (l->cpu_quota_us) {
+		to->cpu_quota_us = l->cpu_quota_us;
+		to->cpu_period_us = l->cpu_period_us;
+	}
+	if (l->cpu_shares)
+		to->cpu_shares = l->cpu_shares;
+	if (l->cpuset_cpus[0])
+		strcpy(to->cpuset_cpus, l->cpuset_cpus);
+	if (l->pids_limit)
+		to->pids_limit = l->pids_limit;
+}
+
+/* Live when running (the kernel first), then durable; a stopped
+ * container keeps the new limits for its next start. */
+static int do_update(struct ctl_req *r, void *args, struct err *e)
+{
+	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
+	struct cgroup_limits l, merged;
+
+	if (!c || parse_limits(args, &l, false, e) < 0)
+		return -1;
+	merged = c->limits;
+	merge_limits(&merged, &l);
+	if (cgroup_limits_valid(&merged, e) < 0)
+		return -1;
+	if (c->cg && cgroup_update(c->cg, &l, e) < 0)
+		return err_wrap(e, "update %s", c->name);
+	c->limits = merged;
+	bus_publish("container", "update", c->id,
+		    (const char *const[]){ "name", c->name, NULL });
+	ctr_save(c, after_create_saved, r);
 	return CMD_PENDING;
 }
 
@@ -685,6 +732,28 @@ static const struct command cmd_run = {
 	.max_pos = -1, .handler = do_run,
 	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
 };
+static const struct flag update_flags[] = {
+	{ "memory", 'm', FLAG_SIZE, CA(memory), "BYTES", "memory limit" },
+	{ "memory-swap", 0, FLAG_STR, CA(memory_swap), "BYTES",
+	  "memory plus swap limit, -1 for unlimited" },
+	{ "memory-reservation", 0, FLAG_SIZE, CA(memory_reservation),
+	  "BYTES", "memory soft limit" },
+	{ "cpus", 0, FLAG_STR, CA(cpus), "N", "CPU limit, e.g. 1.5" },
+	{ "cpu-shares", 'c', FLAG_INT, CA(cpu_shares), "N",
+	  "relative CPU weight (2-262144)" },
+	{ "cpuset-cpus", 0, FLAG_STR, CA(cpuset), "LIST",
+	  "CPUs allowed, e.g. 0-1,3" },
+	{ "pids-limit", 0, FLAG_INT, CA(pids_limit), "N",
+	  "process limit (-1 for unlimited)" },
+	{ 0 },
+};
+static const struct command cmd_update = {
+	.name = "update", .usage = "[OPTIONS] CONTAINER",
+	.summary = "Change a container's resource limits, live when it runs",
+	.flags = update_flags, .args_size = sizeof(struct create_args),
+	.min_pos = 1, .max_pos = 1, .handler = do_update,
+	.cmd_flags = CMD_MUTATES,
+};
 static const struct command cmd_start = {
 	.name = "start", .usage = "CONTAINER", .summary = "Start a container",
 	.min_pos = 1, .max_pos = 1, .handler = do_start,
@@ -756,7 +825,7 @@ static const struct command cmd_wait = {
 
 const struct command *const supervisor_commands[] = {
 	&cmd_create, &cmd_run,	&cmd_start, &cmd_ps, &cmd_inspect,
-	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs,
+	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs, &ctr_cmd_pause, &ctr_cmd_unpause, &cmd_update,
 	NULL,
 };
 

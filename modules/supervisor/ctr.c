@@ -156,6 +156,8 @@ struct ctr *ctr_find(const char *ref, struct err *e)
 
 const char *ctr_state_name(const struct ctr *c)
 {
+	if (c->paused_state && c->proc)
+		return "paused";
 	static const char *const names[] = {
 		[CTR_CREATED] = "created",   [CTR_STARTING] = "starting",
 		[CTR_RUNNING] = "running",   [CTR_STOPPING] = "running",
@@ -190,7 +192,8 @@ void ctr_status_text(const struct ctr *c, char *out, size_t len)
 	case CTR_RUNNING:
 	case CTR_STOPPING:
 		ago(c->started_ns, t, sizeof(t));
-		snprintf(out, len, "Up %s", t);
+		snprintf(out, len, "Up %s%s", t,
+			 c->paused_state ? " (Paused)" : "");
 		break;
 	case CTR_EXITED:
 		ago(c->finished_ns, t, sizeof(t));

@@ -241,6 +241,8 @@ static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 	c->finished_ns = now_ns();
 	c->state = CTR_EXITED;
 	c->exit_pending = true;
+	c->paused_state = false;
+	ctr_pause_abort(c);
 	cgroup_release(c); /* kills what is left, so the pipes reach EOF */
 	exit_finish(c);
 }
@@ -409,7 +411,7 @@ int ctr_signal(struct ctr *c, int sig, struct err *e)
 				c->name);
 	if (proc_signal(c->proc, sig) < 0)
 		return err_set(e, errno, "signal container %s", c->name);
-	return 0;
+	return ctr_thaw(c, e); /* a frozen process acts on it once thawed */
 }
 
 static void on_kill_timer(struct ev_loop *loop, ev_timer *t, int revents)
@@ -440,6 +442,7 @@ int ctr_stop(struct ctr *c, int64_t timeout_ms, struct ctr_waiter *w,
 		return 0;
 	c->state = CTR_STOPPING;
 	proc_signal(c->proc, sig);
+	ctr_thaw(c, e);
 	ev_timer_init(&c->kill_timer, on_kill_timer, timeout_ms / 1000.0, 0);
 	c->kill_timer.data = c;
 	ev_timer_start(daemon_ctx.loop, &c->kill_timer);

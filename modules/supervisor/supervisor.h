@@ -79,6 +79,8 @@ struct ctr {
 	int log_max_file;
 	void *attached; /* ctrlog.c's struct attach list */
 	bool paused;   /* pipes paused for a slow attached client */
+	bool paused_state; /* frozen by `pause` */
+	void *pause_op;    /* control.c: a pause in progress */
 	ev_timer kill_timer, rm_timer;
 	struct ctr_waiter *waiters;
 	struct ctl_req *start_req; /* answered once running and saved */
@@ -123,6 +125,11 @@ void ctr_stop_all(void (*done)(void));
 void ctr_adopt(struct ctr *c);
 /* Cgroups still being removed (their processes are exiting). */
 unsigned ctr_cgroups_pending(void);
+
+/* control.c */
+int ctr_thaw(struct ctr *c, struct err *e);
+void ctr_pause_abort(struct ctr *c);
+extern const struct command ctr_cmd_pause, ctr_cmd_unpause;
 
 /* cmds.c */
 extern const struct command *const supervisor_commands[];

@@ -14,7 +14,6 @@ for a in sh echo cat sleep true false id hostname ls env pwd touch grep wc seq; 
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$R/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\nstaff:x:50:nobody\n' >"$R/etc/group"
-before_mounts=$(grep -c . /proc/self/mountinfo)
 rootfs_sum=$(find "$R" | sort | md5sum)
 
 start_daemon || { notok "skiffd starts"; exit 1; }
@@ -88,6 +87,23 @@ out=$(timeout 10 $S logs -f ticker); rc=$?
 tick 2
 tick 3" ] && ok "logs -f follows and ends when the container stops" || notok "follow rc=$rc $out"
 
+# pause / unpause (freezer) and live update.
+$S run -d --name counter --rootfs "$R" --memory 64m sh -c 'i=0; while true; do i=$((i+1)); echo $i; sleep 0.05; done' >/dev/null
+sleep 0.3
+$S pause counter && ok "pause" || notok "pause"
+[ "$($S --json inspect counter | json_get state)" = paused ] && ok "inspect shows paused" || notok "state not paused"
+a=$($S logs counter | wc -l); sleep 0.5; b=$($S logs counter | wc -l)
+[ "$a" -eq "$b" ] && ok "a paused container makes no progress" || notok "progress while paused: $a -> $b"
+$S pause counter 2>/dev/null && notok "pause twice" || ok "pausing a paused container is refused"
+$S unpause counter && sleep 0.3 && [ "$($S logs counter | wc -l)" -gt "$b" ] && ok "unpause resumes it" || notok "unpause"
+cid=$($S --json inspect counter | json_get id)
+$S update --memory 96m --pids-limit 40 counter && ok "update" || notok "update"
+lim=$(cat /sys/fs/cgroup/memory/skiff/"$cid"/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/skiff/"$cid"/memory.max)
+[ "$lim" = $((96 * 1024 * 1024)) ] && ok "update reaches the kernel live" || notok "memory limit $lim"
+[ "$($S --json inspect counter | json_get limits.pids_limit)" = 40 ] && ok "update is kept in the state" || notok "limits not saved"
+$S update --cpus nope counter 2>/dev/null && notok "bad update accepted" || ok "bad update refused"
+$S pause counter >/dev/null && $S stop -t 1 counter && ok "stop of a paused container" || notok "stop paused"
+
 # Bad input: nothing half-created.
 n0=$($S ps -a -q | wc -l)
 for bad in "--rootfs /nonexistent true" "--rootfs $R --memory lots true" "--rootfs $R --cap-add BOGUS true" \
@@ -135,6 +151,6 @@ left=$(cg_left)
 [ "$left" -eq 0 ] && ok "no container cgroup left" || notok "$left cgroups left"
 for c in $($S ps -a -q); do $S rm -f "$c" >/dev/null; done
 wait_for 10 sh -c "[ \$(ls '$T/root/containers' | wc -l) -eq 0 ]" && ok "no state file or directory left" || notok "left: $(ls "$T/root/containers" | head)"
-[ "$(grep -c . /proc/self/mountinfo)" -eq "$before_mounts" ] && ok "no mount left on the host" || notok "mounts changed"
+[ "$(grep -c "$T" /proc/self/mountinfo)" -eq 0 ] && ok "no mount left on the host" || notok "mounts left: $(grep "$T" /proc/self/mountinfo | head -3)"
 stop_daemon && ok "skiffd stops cleanly" || notok "stop exit"
 finish
