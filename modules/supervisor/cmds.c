@@ -44,7 +44,7 @@ static int parse_signal(const char *s, struct err *e)
 struct create_args {
 	bool detach, rm, privileged, read_only;
 	const char *name, *rootfs, *workdir, *user, *hostname, *entrypoint;
-	const char *stop_signal, *cpus, *cpuset, *memory_swap;
+	const char *stop_signal, *cpus, *cpuset, *memory_swap, *restart;
 	long long stop_timeout, cpu_shares, pids_limit;
 	int64_t memory, memory_reservation;
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
@@ -319,6 +319,14 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 						 : 10000;
 	c->auto_remove = a->rm;
 	c->created_ns = now_ns();
+	if (a->restart && (ctr_restart_parse(a->restart, c, e) < 0 ||
+			   (a->rm && c->restart != RESTART_NO &&
+			    err_setc(e, ERR_INVALID, "conflicting options: "
+				     "--restart %s and --rm", a->restart)))) {
+		ctr_unlink(c);
+		ctr_free(c);
+		return NULL;
+	}
 	c->labels_json = labels_json(&a->label, e);
 	if (!c->labels_json || parse_log_opts(&a->log_opt, c, e) < 0 ||
 	    make_spec(c, a, ctl_req_argc(r), ctl_req_argv(r), e) < 0) {
@@ -387,6 +395,9 @@ static int do_start(struct ctl_req *r, void *args, struct err *e)
 		return -1;
 	if (c->state == CTR_RUNNING)
 		return 0; /* Docker: starting a running container is fine */
+	ctr_cancel_restart(c);
+	c->manual_stop = false;
+	c->restart_count = 0;
 	if (ctr_start(c, e) < 0)
 		return -1;
 	c->start_req = r;
@@ -585,6 +596,8 @@ static int do_stop(struct ctl_req *r, void *args, struct err *e)
 
 	if (!c)
 		return -1;
+	c->manual_stop = true;
+	ctr_cancel_restart(c);
 	w = waiter_new(r, finish_ok);
 	rc = ctr_stop(c, a->time > 0 ? a->time * 1000 : c->stop_timeout_ms,
 		      w, e);
@@ -622,6 +635,8 @@ static int do_rm(struct ctl_req *r, void *args, struct err *e)
 	if (c->rm_req)
 		return err_setc(e, ERR_CONFLICT, "removal of %s is already "
 				"in progress", c->name);
+	c->manual_stop = true;
+	ctr_cancel_restart(c);
 	if (c->proc && a->force) {
 		if (ctr_signal(c, SIGKILL, e) < 0)
 			return -1;
@@ -715,6 +730,9 @@ static const struct flag create_flags[] = {
 	{ "detach", 'd', FLAG_BOOL, CA(detach), 0,
 	  "run in the background and print the id" },
 	{ "rm", 0, FLAG_BOOL, CA(rm), 0, "remove the container when it exits" },
+	{ "restart", 0, FLAG_STR, CA(restart), "POLICY",
+	  "no, on-failure[:N], always, unless-stopped (back-off from 100 ms "
+	  "to 1 min)" },
 	{ 0 },
 };
 
@@ -848,6 +866,12 @@ static int sup_init(struct err *e)
 	return ctr_load_all(e);
 }
 
+static int sup_start(struct err *e)
+{
+	ctr_start_policy();
+	return 0;
+}
+
 static void sup_stop(void (*done)(void))
 {
 	ctr_stop_all(done);
@@ -871,6 +895,7 @@ static void sup_info(struct jw *w)
 const struct module module_supervisor = {
 	.name = "supervisor",
 	.init = sup_init,
+	.start = sup_start,
 	.stop = sup_stop,
 	.commands = supervisor_commands,
 	.info = sup_info,

@@ -197,12 +197,52 @@ void ctr_status_text(const struct ctr *c, char *out, size_t len)
 		break;
 	case CTR_EXITED:
 		ago(c->finished_ns, t, sizeof(t));
-		snprintf(out, len, "Exited (%d) %s ago", c->exit_code, t);
+		snprintf(out, len, "%s (%d) %s ago",
+			 ev_is_active(&c->restart_timer) ? "Restarting"
+							 : "Exited",
+			 c->exit_code, t);
 		break;
 	default:
 		snprintf(out, len, "%c%s", toupper(ctr_state_name(c)[0]),
 			 ctr_state_name(c) + 1);
 	}
+}
+
+static const char *const restart_names[] = {
+	[RESTART_NO] = "no",
+	[RESTART_ON_FAILURE] = "on-failure",
+	[RESTART_ALWAYS] = "always",
+	[RESTART_UNLESS_STOPPED] = "unless-stopped",
+};
+
+const char *ctr_restart_name(enum ctr_restart r)
+{
+	return restart_names[r];
+}
+
+/* "no", "always", "unless-stopped", "on-failure" or "on-failure:N". */
+int ctr_restart_parse(const char *s, struct ctr *c, struct err *e)
+{
+	char *end;
+	long n;
+
+	c->restart_max = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(restart_names); i++)
+		if (!strcmp(s, restart_names[i])) {
+			c->restart = (enum ctr_restart)i;
+			return 0;
+		}
+	if (!strncmp(s, "on-failure:", 11)) {
+		n = strtol(s + 11, &end, 10);
+		if (s[11] && !*end && n >= 0 && n <= 1000000) {
+			c->restart = RESTART_ON_FAILURE;
+			c->restart_max = (int)n;
+			return 0;
+		}
+	}
+	return err_setc(e, ERR_INVALID,
+			"invalid --restart \"%s\" (use no, on-failure[:N], "
+			"always or unless-stopped)", s);
 }
 
 char *ctr_dir(const struct ctr *c, const char *sub)
@@ -255,6 +295,10 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	jw_bool(w, "auto_remove", c->auto_remove);
 	jw_int(w, "stop_signal", c->stop_signal);
 	jw_int(w, "stop_timeout_ms", c->stop_timeout_ms);
+	jw_str(w, "restart", ctr_restart_name(c->restart));
+	jw_int(w, "restart_max", c->restart_max);
+	jw_int(w, "restart_count", c->restart_count);
+	jw_bool(w, "manual_stop", c->manual_stop);
 	jw_int(w, "log_max_size", c->log_max_size);
 	jw_int(w, "log_max_file", c->log_max_file);
 	jw_int(w, "pid", c->state == CTR_RUNNING || c->state == CTR_STOPPING
@@ -404,6 +448,12 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	c->auto_remove = get_bool(t, "auto_remove");
 	c->stop_signal = (int)get_int(t, "stop_signal");
 	c->stop_timeout_ms = get_int(t, "stop_timeout_ms");
+	if (get_str(t, "restart") &&
+	    ctr_restart_parse(get_str(t, "restart"), c, &(struct err)ERR_INIT))
+		c->restart = RESTART_NO;
+	c->restart_max = (int)get_int(t, "restart_max");
+	c->restart_count = (int)get_int(t, "restart_count");
+	c->manual_stop = get_bool(t, "manual_stop");
 	c->log_max_size = get_int(t, "log_max_size");
 	c->log_max_file = (int)get_int(t, "log_max_file");
 	if (c->log_max_size < 4096 || c->log_max_file < 1) {

@@ -205,6 +205,79 @@ unsigned ctr_cgroups_pending(void)
 	return n;
 }
 
+/* ---- restart policies ---- */
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 60000
+#define BACKOFF_RESET_NS (10LL * 1000000000) /* ran this long: reset */
+
+static bool should_restart(const struct ctr *c)
+{
+	if (c->manual_stop || c->auto_remove || daemon_ctx.shutting_down)
+		return false;
+	switch (c->restart) {
+	case RESTART_ON_FAILURE:
+		return c->exit_code != 0 &&
+		       (!c->restart_max || c->restart_count < c->restart_max);
+	case RESTART_ALWAYS:
+	case RESTART_UNLESS_STOPPED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void on_restart_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ctr *c = t->data;
+	struct err e = ERR_INIT;
+
+	c->restart_count++;
+	if (ctr_start(c, &e) < 0)
+		log_warn("restart %s: %s", c->name, e.msg);
+}
+
+/* Docker's back-off: 100 ms doubling to a minute, back to 100 ms once a
+ * run lasted 10 s. A timer, never a sleep (STYLE.md rule 4). */
+static void maybe_restart(struct ctr *c)
+{
+	if (!should_restart(c))
+		return;
+	if (c->finished_ns - c->started_ns >= BACKOFF_RESET_NS ||
+	    !c->backoff_ms)
+		c->backoff_ms = BACKOFF_FIRST_MS;
+	else if ((c->backoff_ms *= 2) > BACKOFF_MAX_MS)
+		c->backoff_ms = BACKOFF_MAX_MS;
+	ev_timer_init(&c->restart_timer, on_restart_timer,
+		      (double)c->backoff_ms / 1000, 0);
+	c->restart_timer.data = c;
+	ev_timer_start(daemon_ctx.loop, &c->restart_timer);
+}
+
+void ctr_cancel_restart(struct ctr *c)
+{
+	ev_timer_stop(daemon_ctx.loop, &c->restart_timer);
+}
+
+/* At daemon start: always, and unless-stopped unless stopped by hand. */
+void ctr_start_policy(void)
+{
+	struct err e = ERR_INIT;
+
+	for (struct ctr *c = ctr_first(); c; c = c->next) {
+		if (c->restart != RESTART_ALWAYS &&
+		    (c->restart != RESTART_UNLESS_STOPPED || c->manual_stop))
+			continue;
+		if (c->state != CTR_EXITED && c->state != CTR_CREATED)
+			continue;
+		c->manual_stop = false;
+		err_clear(&e);
+		if (ctr_start(c, &e) < 0)
+			log_warn("start %s (restart %s): %s", c->name,
+				 ctr_restart_name(c->restart), e.msg);
+	}
+}
+
 /* The exit is final once the process is gone and its output is all in
  * the log (both pipes at EOF), as Docker reports it: then the die event,
  * the waiters and the state write. */
@@ -221,6 +294,7 @@ static void exit_finish(struct ctr *c)
 	publish(c, "die", "exitCode", code);
 	wake_waiters(c);
 	ctrlog_exited(c);
+	maybe_restart(c);
 	ctr_save(c, after_exit_saved, c);
 }
 
@@ -491,6 +565,7 @@ static void remove_now(struct ctr *c)
 	char *dir = ctr_dir(c, NULL);
 
 	c->state = CTR_REMOVING;
+	ctr_cancel_restart(c);
 	ctrlog_remove(c);
 	if (!proc_fork(remove_tree, dir, remover_done, dir, &e)) {
 		log_err("container %.12s: %s", c->id, e.msg);
@@ -565,6 +640,7 @@ void ctr_stop_all(void (*done)(void))
 	stopping.done = done;
 	for (struct ctr *c = ctr_first(); c; c = c->next) {
 		struct ctr_waiter *w;
+		ctr_cancel_restart(c);
 		if (!c->proc)
 			continue;
 		w = calloc(1, sizeof(*w));

@@ -23,6 +23,13 @@
 
 #define CTR_ID_LEN 64
 
+enum ctr_restart {
+	RESTART_NO,
+	RESTART_ON_FAILURE,
+	RESTART_ALWAYS,
+	RESTART_UNLESS_STOPPED,
+};
+
 enum ctr_state {
 	CTR_CREATED,
 	CTR_STARTING,
@@ -61,6 +68,12 @@ struct ctr {
 	bool oom_killed;
 	bool exit_pending; /* exited; output still draining */
 	bool auto_remove; /* --rm */
+	enum ctr_restart restart;
+	int restart_max;     /* on-failure:N, 0 = no limit */
+	int restart_count;   /* restarts since the last manual start */
+	bool manual_stop;    /* stopped by `stop`: policies leave it be */
+	int64_t backoff_ms;  /* next restart delay */
+	ev_timer restart_timer;
 	int stop_signal;
 	int64_t stop_timeout_ms;
 	int pid;
@@ -123,6 +136,12 @@ void ctr_add_waiter(struct ctr *c, struct ctr_waiter *w);
 int ctr_remove(struct ctr *c, struct err *e);
 void ctr_stop_all(void (*done)(void));
 void ctr_adopt(struct ctr *c);
+/* At daemon start: containers whose policy says they run. */
+void ctr_start_policy(void);
+/* A pending policy restart is called off (stop, rm, start). */
+void ctr_cancel_restart(struct ctr *c);
+const char *ctr_restart_name(enum ctr_restart r);
+int ctr_restart_parse(const char *s, struct ctr *c, struct err *e);
 /* Cgroups still being removed (their processes are exiting). */
 unsigned ctr_cgroups_pending(void);
 

@@ -125,12 +125,31 @@ wait_for 5 grep -q destroy "$T/ev"
 kill -INT $epid; wait $epid
 for a in create start die destroy; do grep -q "container $a" "$T/ev" && ok "event container $a" || notok "no $a event: $(cat "$T/ev")"; done
 
+# Restart policies, with back-off.
+$S run -d --name flaky --restart on-failure:2 --rootfs "$R" sh -c 'echo run; exit 3' >/dev/null
+wait_for 5 sh -c "[ \"\$($S --json inspect flaky | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"restart_count\"], d[\"state\"])')\" = '2 exited' ]"
+sleep 0.5
+[ "$($S logs flaky | grep -c run)" -eq 3 ] && [ "$($S --json inspect flaky | json_get restart_count)" = 2 ] && ok "on-failure:2 runs three times, then stays exited" || notok "on-failure: $($S logs flaky | grep -c run) runs"
+$S run -d --name looper --restart always --rootfs "$R" sh -c 'sleep 0.1' >/dev/null
+wait_for 5 sh -c "[ \$($S --json inspect looper | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"restart_count\"])') -ge 3 ]" && ok "always restarts a container that exits 0" || notok "always"
+$S stop looper >/dev/null; n1=$($S --json inspect looper | json_get restart_count); sleep 0.8
+[ "$($S --json inspect looper | json_get restart_count)" = "$n1" ] && ok "stop ends the restarts" || notok "restarted after stop"
+$S run --rm --restart always --rootfs "$R" true 2>/dev/null && notok "--rm with --restart accepted" || ok "--rm and --restart conflict"
+$S run -d --name keeper --restart unless-stopped --rootfs "$R" sleep 600 >/dev/null
+$S run -d --name parked --restart unless-stopped --rootfs "$R" sleep 600 >/dev/null
+$S stop -t 0 parked >/dev/null
+
 # State survives a restart of skiffd.
 n=$($S ps -a -q | wc -l)
+restarted_at=$(date +%s%N)
 stop_daemon
 start_daemon || notok "restart"
 [ "$($S ps -a -q | wc -l)" -eq "$n" ] && ok "containers kept across a daemon restart" || notok "lost containers"
 [ "$($S --json inspect oomer | json_get exit_code)" = 137 ] && ok "exit codes kept across a restart" || notok "exit code lost"
+[ "$($S --json inspect keeper | json_get state)" = running ] && ok "unless-stopped comes back with skiffd" || notok "keeper not running"
+[ "$($S --json inspect looper | json_get started)" -gt "$restarted_at" ] && ok "always comes back with skiffd, even after a stop" || notok "looper not started again"
+[ "$($S --json inspect parked | json_get state)" = exited ] && ok "unless-stopped stays stopped after a manual stop" || notok "parked started"
+for c in keeper looper; do $S rm -f $c >/dev/null; done
 out=$($S start oomer 2>&1) && ok "start an exited container again" || notok "start: $out"
 $S wait oomer >/dev/null
 
