@@ -843,7 +843,7 @@ static const struct command cmd_wait = {
 
 const struct command *const supervisor_commands[] = {
 	&cmd_create, &cmd_run,	&cmd_start, &cmd_ps, &cmd_inspect,
-	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs, &ctr_cmd_pause, &ctr_cmd_unpause, &cmd_update,
+	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs, &ctr_cmd_pause, &ctr_cmd_unpause, &cmd_update, &ctr_cmd_stats,
 	NULL,
 };
 

@@ -4,6 +4,7 @@
  * Freezing is asked of the kernel and then polled from a timer until the
  * cgroup reports frozen (never waited for); the request is answered then.
  * Owns the per-container freeze timer state (struct pause_op). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,3 +144,171 @@ void ctr_pause_abort(struct ctr *c)
 	err_setc(&e, ERR_CONFLICT, "container %s exited", c->name);
 	pause_end(c->pause_op, &e);
 }
+
+/* ---- stats ---- */
+
+#define STATS_MAX 256 /* containers named in one request */
+
+struct stats_args {
+	bool no_stream;
+};
+
+struct sample {
+	char id[CTR_ID_LEN + 1];
+	uint64_t cpu_ns;
+	int64_t at_ns;
+};
+
+/* A stats stream: a timer marks a sample due, produce() takes it. Keeps
+ * container ids, never pointers, so a removed container just drops out. */
+struct stats_stream {
+	ev_timer t;
+	struct ctl_req *r;
+	bool once, due, all;
+	int rounds, n;
+	struct sample s[STATS_MAX];
+};
+
+static struct sample *sample_of(struct stats_stream *st, const char *id)
+{
+	for (int i = 0; i < st->n; i++)
+		if (!strcmp(st->s[i].id, id))
+			return &st->s[i];
+	if (!st->all || st->n == STATS_MAX)
+		return NULL;
+	snprintf(st->s[st->n].id, sizeof(st->s[0].id), "%s", id);
+	return &st->s[st->n++];
+}
+
+static void emit_stats(struct ctl_req *r, struct ctr *c,
+		       const struct cgroup_stats *cs, double cpu_pct)
+{
+	uint64_t mem = cs->mem_usage > cs->mem_inactive_file
+			       ? cs->mem_usage - cs->mem_inactive_file
+			       : cs->mem_usage;
+	struct jw w;
+
+	ctl_req_json(r, &w);
+	jw_strn(&w, "container_id", c->id, 12);
+	jw_str(&w, "name", c->name);
+	jw_double(&w, "cpu_percent", (double)(long)(cpu_pct * 100) / 100);
+	jw_uint(&w, "mem_usage", mem);
+	jw_uint(&w, "mem_limit", cs->mem_limit);
+	jw_double(&w, "mem_percent",
+		  cs->mem_limit ? (double)(long)(mem * 10000.0 /
+						 cs->mem_limit) / 100
+				: 0);
+	jw_uint(&w, "pids", cs->pids_current);
+	jw_uint(&w, "block_read", cs->io_read_bytes);
+	jw_uint(&w, "block_write", cs->io_write_bytes);
+	jw_close(&w);
+}
+
+/* One round: sample every container of the request; from the second
+ * round on, emit a line each with CPU % over the interval. */
+static void stats_round(struct stats_stream *st)
+{
+	int64_t now = now_ns();
+	struct err e = ERR_INIT;
+
+	for (struct ctr *c = ctr_first(); c; c = c->next) {
+		struct cgroup_stats cs;
+		struct sample *s;
+		double pct;
+		if (!c->cg || !(s = sample_of(st, c->id)))
+			continue;
+		if (cgroup_stats(c->cg, &cs, &e) < 0)
+			continue;
+		pct = s->at_ns && now > s->at_ns
+			      ? (double)(cs.cpu_ns - s->cpu_ns) * 100.0 /
+					(double)(now - s->at_ns)
+			      : 0;
+		if (st->rounds > 0)
+			emit_stats(st->r, c, &cs, pct);
+		s->cpu_ns = cs.cpu_ns;
+		s->at_ns = now;
+	}
+	st->rounds++;
+}
+
+static void on_stats_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct stats_stream *st = t->data;
+
+	st->due = true;
+	ctl_req_wake(st->r);
+}
+
+static enum ctl_produce stats_produce(struct ctl_req *r, void *ctx,
+				      struct err *e)
+{
+	struct stats_stream *st = ctx;
+
+	if (!st->due)
+		return CTL_MORE;
+	st->due = false;
+	stats_round(st);
+	return st->once && st->rounds >= 2 ? CTL_DONE : CTL_MORE;
+}
+
+static void stats_release(void *ctx)
+{
+	struct stats_stream *st = ctx;
+
+	ev_timer_stop(daemon_ctx.loop, &st->t);
+	free(st);
+}
+
+static const struct ctl_stream_ops stats_ops = {
+	.produce = stats_produce,
+	.release = stats_release,
+};
+
+/* The first sample at once, the next after 0.5 s, then every second. */
+static int do_stats(struct ctl_req *r, void *args, struct err *e)
+{
+	struct stats_args *a = args;
+	struct stats_stream *st;
+	int n = ctl_req_argc(r);
+
+	if (!ctr_have_cgroups)
+		return err_setc(e, ERR_INVALID, "stats need cgroups, and this "
+				"host has none mounted");
+	if (n > STATS_MAX)
+		return err_setc(e, ERR_INVALID, "at most %d containers",
+				STATS_MAX);
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		abort();
+	for (int i = 0; i < n; i++) {
+		struct ctr *c = ctr_find(ctl_req_argv(r)[i], e);
+		if (!c) {
+			free(st);
+			return -1;
+		}
+		snprintf(st->s[st->n++].id, sizeof(st->s[0].id), "%s", c->id);
+	}
+	st->all = !n;
+	st->once = a->no_stream;
+	st->r = r;
+	st->due = true;
+	ev_timer_init(&st->t, on_stats_timer, 0.5, 1.0);
+	st->t.data = st;
+	ev_timer_start(daemon_ctx.loop, &st->t);
+	ctl_req_stream(r, &stats_ops, st);
+	return CMD_PENDING;
+}
+
+static const struct flag stats_flags[] = {
+	{ "no-stream", 0, FLAG_BOOL, offsetof(struct stats_args, no_stream), 0,
+	  "one sample (over half a second) instead of a stream" },
+	{ 0 },
+};
+
+const struct command ctr_cmd_stats = {
+	.name = "stats", .usage = "[OPTIONS] [CONTAINER...]",
+	.summary = "Stream CPU %, memory, pids and block I/O of running "
+		   "containers (once a second)",
+	.flags = stats_flags, .args_size = sizeof(struct stats_args),
+	.max_pos = -1, .handler = do_stats, .cmd_flags = CMD_STREAMS,
+};

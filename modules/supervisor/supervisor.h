@@ -148,7 +148,7 @@ unsigned ctr_cgroups_pending(void);
 /* control.c */
 int ctr_thaw(struct ctr *c, struct err *e);
 void ctr_pause_abort(struct ctr *c);
-extern const struct command ctr_cmd_pause, ctr_cmd_unpause;
+extern const struct command ctr_cmd_pause, ctr_cmd_unpause, ctr_cmd_stats;
 
 /* cmds.c */
 extern const struct command *const supervisor_commands[];

@@ -125,6 +125,16 @@ wait_for 5 grep -q destroy "$T/ev"
 kill -INT $epid; wait $epid
 for a in create start die destroy; do grep -q "container $a" "$T/ev" && ok "event container $a" || notok "no $a event: $(cat "$T/ev")"; done
 
+# stats: one sample, and a stream ended by ctrl-c.
+$S run -d --name spinner --memory 100m --rootfs "$R" sh -c 'while true; do :; done' >/dev/null
+sleep 0.3
+line=$($S --json stats --no-stream spinner)
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["name"]=="spinner" and d["cpu_percent"]>5 and d["mem_limit"]==100*2**20 and d["pids"]>=1, d' "$line" \
+	&& ok "stats --no-stream: CPU %, memory limit, pids" || notok "stats: $line"
+timeout -s INT --preserve-status 2.8 $S stats spinner >"$T/stats" 2>&1; rc=$?
+[ "$(grep -c name=spinner "$T/stats")" -ge 2 ] && [ $rc -eq 0 ] && ok "stats streams once a second until ctrl-c" || notok "stats stream rc=$rc: $(cat "$T/stats")"
+$S rm -f spinner >/dev/null
+
 # Restart policies, with back-off.
 $S run -d --name flaky --restart on-failure:2 --rootfs "$R" sh -c 'echo run; exit 3' >/dev/null
 wait_for 5 sh -c "[ \"\$($S --json inspect flaky | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"restart_count\"], d[\"state\"])')\" = '2 exited' ]"
