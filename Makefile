@@ -56,7 +56,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps check unit integration asan fuzz bench install lint clean docs demo
-all: $(BUILD)/skiffd $(BUILD)/skiff
+all: $(BUILD)/skiffd $(BUILD)/skiff $(BUILD)/skiff-init
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -83,6 +83,12 @@ $(BUILD)/skiffd: $(BUILD)/core/main.o $(DAEMON_OBJ) $(LIB_OBJ)
 
 $(BUILD)/skiff: $(CLI_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_C)
+
+# The container init for `run --init`: static, so it runs in any rootfs
+# (no sanitizer: its runtime would not be in the container).
+$(BUILD)/skiff-init: tools/skiff-init.c
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) -static -o $@ $<
 
 # A unit test links everything but main(): it can test any layer.
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
@@ -127,9 +133,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(BUILD)/skiff $(DESTDIR)$(PREFIX)/bin/skiff
 	install -m 0755 $(BUILD)/skiffd $(DESTDIR)$(PREFIX)/sbin/skiffd
+	install -m 0755 $(BUILD)/skiff-init $(DESTDIR)$(PREFIX)/sbin/skiff-init
 
 # Debian packages for build, tests, fuzzing and benchmarks (idempotent).
-DEB_BUILD := build-essential pkg-config libev-dev libyajl-dev libseccomp-dev \
+DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
 	libcap-dev libzstd-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
 	busybox-static clang libclang-rt-14-dev

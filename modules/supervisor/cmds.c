@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
@@ -41,8 +42,11 @@ static int parse_signal(const char *s, struct err *e)
 
 /* ---- create / run ---- */
 
+/* skiff-init beside skiffd, for --init (found at module init). */
+static char init_path[4096];
+
 struct create_args {
-	bool detach, rm, privileged, read_only;
+	bool detach, rm, privileged, read_only, init;
 	const char *name, *rootfs, *workdir, *user, *hostname, *entrypoint;
 	const char *stop_signal, *cpus, *cpuset, *memory_swap, *restart;
 	long long stop_timeout, cpu_shares, pids_limit;
@@ -210,15 +214,23 @@ static char *join_args(const struct strv *a)
 	return b.data;
 }
 
-/* args of the process: --entrypoint then the positionals. */
+/* args of the process: [skiff-init --] --entrypoint then positionals. */
 static int build_argv(const struct create_args *a, int argc, char **argv,
 		      struct strv *out, struct err *e)
 {
+	if (a->init) {
+		if (access(init_path, X_OK) < 0)
+			return err_setc(e, ERR_NOT_FOUND,
+					"--init: no skiff-init at %s (it is "
+					"installed beside skiffd)", init_path);
+		strv_push(out, "/sbin/skiff-init");
+		strv_push(out, "--");
+	}
 	if (a->entrypoint && *a->entrypoint)
 		strv_push(out, a->entrypoint);
 	for (int i = 0; i < argc; i++)
 		strv_push(out, argv[i]);
-	if (!out->n)
+	if (out->n == (a->init ? 2u : 0u))
 		return err_setc(e, ERR_INVALID,
 				"no command given (usage: skiff run --rootfs "
 				"DIR [OPTIONS] COMMAND [ARG...])");
@@ -247,6 +259,12 @@ static int make_spec(struct ctr *c, const struct create_args *a, int argc,
 	strv_from(&capd, &a->cap_drop);
 	strv_from(&tmpfs, &a->tmpfs);
 	strv_from(&binds, &a->volume);
+	if (a->init) {
+		char bind[4200];
+		snprintf(bind, sizeof(bind), "%s:/sbin/skiff-init:ro",
+			 init_path);
+		strv_push(&binds, bind);
+	}
 	uname(&u);
 	o = (struct specgen_opts){
 		.rootfs = c->rootfs, .cwd = a->workdir, .user = a->user,
@@ -730,6 +748,8 @@ static const struct flag create_flags[] = {
 	{ "detach", 'd', FLAG_BOOL, CA(detach), 0,
 	  "run in the background and print the id" },
 	{ "rm", 0, FLAG_BOOL, CA(rm), 0, "remove the container when it exits" },
+	{ "init", 0, FLAG_BOOL, CA(init), 0,
+	  "run skiff-init as PID 1: it forwards signals and reaps zombies" },
 	{ "restart", 0, FLAG_STR, CA(restart), "POLICY",
 	  "no, on-failure[:N], always, unless-stopped (back-off from 100 ms "
 	  "to 1 min)" },
@@ -849,6 +869,19 @@ const struct command *const supervisor_commands[] = {
 
 /* ---- the module ---- */
 
+static void find_init(void)
+{
+	char exe[4000];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	exe[n > 0 ? n : 0] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(init_path, sizeof(init_path), "%s/skiff-init", exe);
+}
+
 static int sup_init(struct err *e)
 {
 	struct err ce = ERR_INIT;
@@ -856,6 +889,7 @@ static int sup_init(struct err *e)
 
 	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
 		abort();
+	find_init();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);
 

@@ -125,6 +125,25 @@ wait_for 5 grep -q destroy "$T/ev"
 kill -INT $epid; wait $epid
 for a in create start die destroy; do grep -q "container $a" "$T/ev" && ok "event container $a" || notok "no $a event: $(cat "$T/ev")"; done
 
+# --init: skiff-init is PID 1, passes the exit code, forwards signals and
+# reaps orphans (seen from the host: zombies among the cgroup's pids).
+[ "$($S run --rm --init --rootfs "$R" cat /proc/1/comm)" = skiff-init ] && ok "--init runs skiff-init as PID 1" || notok "--init pid 1"
+$S run --rm --init --rootfs "$R" sh -c 'exit 5'; [ $? -eq 5 ] && ok "--init passes the exit code" || notok "--init exit code"
+$S run -d --init --name initsleep --rootfs "$R" sleep 300 >/dev/null
+$S stop -t 10 initsleep >/dev/null
+[ "$($S wait initsleep)" = 143 ] && ok "--init forwards SIGTERM (143, no SIGKILL)" || notok "--init stop: $($S wait initsleep)"
+zombies() { # NAME: zombie children of the container's PID 1 (or of its child)
+	local pid; pid=$($S --json inspect "$1" | json_get pid)
+	for p in $(cat /proc/"$pid"/task/*/children 2>/dev/null) $(for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do cat /proc/"$c"/task/*/children 2>/dev/null; done); do
+		grep -q '^State:.*Z' /proc/"$p"/status 2>/dev/null && echo "$p"
+	done | wc -l
+}
+$S run -d --name noinit --rootfs "$R" sh -c '(sleep 0.1 &); (sleep 0.1 &); exec sleep 300' >/dev/null
+$S run -d --init --name withinit --rootfs "$R" sh -c '(sleep 0.1 &); (sleep 0.1 &); exec sleep 300' >/dev/null
+sleep 0.8
+[ "$(zombies noinit)" -ge 1 ] && [ "$(zombies withinit)" -eq 0 ] && ok "--init reaps orphans (without it they stay zombies)" || notok "zombies: $(zombies noinit) / $(zombies withinit)"
+$S rm -f noinit >/dev/null; $S rm -f withinit >/dev/null
+
 # stats: one sample, and a stream ended by ctrl-c.
 $S run -d --name spinner --memory 100m --rootfs "$R" sh -c 'while true; do :; done' >/dev/null
 sleep 0.3
