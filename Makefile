@@ -5,7 +5,7 @@
 #   make check        unit + integration tests; ends "N passed, M failed"
 #   make asan         the same tests with AddressSanitizer + UBSan
 #   make fuzz         libFuzzer targets (clang), each for FUZZ_SECONDS
-#   make bench        benchmarks; figures into docs/benchmarks.md
+#   make bench        benchmarks (bench/run, then bench/containers as root)
 #   make demo         start skiffd in a temp root and drive it
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make MODULES="supervisor"   choose the compiled-in modules (start order)
@@ -140,7 +140,8 @@ DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libsecco
 	libcap-dev libzstd-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
 	busybox-static clang libclang-rt-14-dev
-DEB_BENCH := redis-server redis-tools hyperfine crun runc binutils
+DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \
+	binutils
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
