@@ -43,6 +43,7 @@ static void publish(struct ctr *c, const char *action, const char *k,
 /* ---- stdio ---- */
 
 static void maybe_auto_remove(struct ctr *c);
+static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx);
 static void exit_finish(struct ctr *c);
 
 static void pipe_close(struct ctr_pipe *p)
@@ -298,14 +299,29 @@ static void exit_finish(struct ctr *c)
 	ctr_save(c, after_exit_saved, c);
 }
 
-/* The container's init is gone (its pid namespace with it). */
+static void handle_exit(struct ctr *c, const siginfo_t *si);
+
+/* The container's init is gone (its pid namespace with it). An exit that
+ * comes before the sync socket said "exec'd" waits for the start to be
+ * settled (on_sync), so a quick `true` is never left marked running. */
 static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 {
 	struct ctr *c = ctx;
+
+	c->proc = NULL;
+	if (c->sp) {
+		c->early_si = *si;
+		c->early_exit = true;
+		return;
+	}
+	handle_exit(c, si);
+}
+
+static void handle_exit(struct ctr *c, const siginfo_t *si)
+{
 	uint64_t ooms = 0;
 	struct err e = ERR_INIT;
 
-	c->proc = NULL;
 	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
 	c->exit_code = si->si_code == CLD_EXITED ? si->si_status
 						 : 128 + si->si_status;
@@ -325,6 +341,10 @@ static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 
 static void start_failed(struct ctr *c, const struct err *why)
 {
+	if (c->proc) /* spawn_free reaps it; the watcher just lets go */
+		proc_disown(c->proc);
+	c->proc = NULL;
+	c->early_exit = false;
 	ev_io_stop(daemon_ctx.loop, &c->sync_io);
 	spawn_free(c->sp); /* kills and reaps a child that never exec'd */
 	c->sp = NULL;
@@ -357,25 +377,18 @@ static void after_start_saved(int errnum, void *ctx)
 
 static void started(struct ctr *c)
 {
-	struct err e = ERR_INIT;
-	pid_t pid = c->sp->pid;
-	int pidfd = steal_fd(&c->sp->pidfd);
-
 	ev_io_stop(daemon_ctx.loop, &c->sync_io);
-	spawn_free(c->sp);
+	spawn_free(c->sp); /* after exec it only closes its own fds */
 	c->sp = NULL;
-	c->proc = proc_watch(pid, pidfd, ctr_exited, c, &e);
-	if (!c->proc) {
-		kill(pid, SIGKILL);
-		start_failed(c, &e);
-		return;
-	}
-	c->pid = pid;
 	c->state = CTR_RUNNING;
 	c->started_ns = now_ns();
 	c->oom_killed = false;
 	publish(c, "start", NULL, NULL);
 	ctr_save(c, after_start_saved, c);
+	if (c->early_exit) {
+		c->early_exit = false;
+		handle_exit(c, &c->early_si);
+	}
 }
 
 static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
@@ -442,7 +455,12 @@ static int launch(struct ctr *c, const struct oci_spec *spec, struct err *e)
 	}
 	close(out[1]);
 	close(errp[1]);
-	if ((c->cg && cgroup_enter(c->cg, c->sp->pid, e) < 0) ||
+	/* Registered before it may run, so the orphan sweep never takes its
+	 * exit: a quick `true` is reported as itself, not as killed. */
+	c->pid = c->sp->pid;
+	c->proc = proc_watch(c->sp->pid, fcntl(c->sp->pidfd, F_DUPFD_CLOEXEC, 3),
+			     ctr_exited, c, e);
+	if (!c->proc || (c->cg && cgroup_enter(c->cg, c->sp->pid, e) < 0) ||
 	    spawn_release(c->sp, e) < 0)
 		return -1;
 	ev_io_init(&c->sync_io, on_sync, c->sp->sync_fd, EV_READ);

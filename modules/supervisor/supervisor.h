@@ -10,6 +10,7 @@
 #define SKIFF_SUPERVISOR_H
 
 #include <ev.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -81,6 +82,8 @@ struct ctr {
 	/* Running state (not persisted; rebuilt by re-adoption). */
 	struct proc *proc;
 	struct spawn *sp;
+	bool early_exit;	/* exited before the start was settled */
+	siginfo_t early_si;
 	ev_io sync_io;
 	struct cgroup *cg;
 	uint64_t oom_base;
