@@ -17,6 +17,7 @@
 #include "../../core/module.h"
 #include "../../fs/specgen.h"
 #include "ctrlog.h"
+#include "exec.h"
 #include "supervisor.h"
 
 #define DEFAULT_PATH \
@@ -757,6 +758,7 @@ static const struct command cmd_wait = {
 const struct command *const supervisor_commands[] = {
 	&cmd_create, &cmd_run,	&cmd_start, &cmd_ps, &cmd_inspect,
 	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs,
+	&exec_cmd,
 	NULL,
 };
 
