@@ -269,6 +269,7 @@ static void reply_id(struct exec *x)
 static void exec_failed(struct exec *x, struct err *e)
 {
 	struct ctl_req *r = x->req;
+	bool detach = x->detach;
 
 	ev_io_stop(daemon_ctx.loop, &x->sync_io);
 	spawn_free(x->sp);
@@ -282,10 +283,10 @@ static void exec_failed(struct exec *x, struct err *e)
 		exec_maybe_free(x);
 		return;
 	}
-	if (x->detach)
+	if (detach)
 		x->req = NULL; /* a stream's release does it for us */
 	ctl_req_finish(r, e); /* a stream's release may free x */
-	if (x->detach)
+	if (detach)
 		exec_maybe_free(x);
 }
 
