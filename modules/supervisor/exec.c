@@ -128,8 +128,8 @@ static void exec_check_done(struct exec *x)
 {
 	char code[16];
 
-	if (!x->exited || x->died || x->out.fd >= 0 || x->err.fd >= 0)
-		return;
+	if (x->sp || !x->exited || x->died || x->out.fd >= 0 || x->err.fd >= 0)
+		return; /* (an exit before exec's outcome is known waits) */
 	x->died = true;
 	snprintf(code, sizeof(code), "%d", x->exit_code);
 	publish(x, "exec_die", code);
@@ -271,6 +271,9 @@ static void exec_failed(struct exec *x, struct err *e)
 	struct ctl_req *r = x->req;
 	bool detach = x->detach;
 
+	if (x->proc) /* reaped silently */
+		proc_disown(x->proc);
+	x->proc = NULL;
 	ev_io_stop(daemon_ctx.loop, &x->sync_io);
 	spawn_free(x->sp);
 	x->sp = NULL;
@@ -292,22 +295,13 @@ static void exec_failed(struct exec *x, struct err *e)
 
 static void execed(struct exec *x)
 {
-	struct err e = ERR_INIT;
-	pid_t pid = x->sp->pid;
-	int pidfd = steal_fd(&x->sp->pidfd);
-
 	ev_io_stop(daemon_ctx.loop, &x->sync_io);
 	spawn_free(x->sp);
 	x->sp = NULL;
-	x->proc = proc_watch(pid, pidfd, exec_exited, x, &e);
-	if (!x->proc) {
-		kill(pid, SIGKILL);
-		exec_failed(x, &e);
-		return;
-	}
 	publish(x, "exec_start", NULL);
 	if (x->detach && x->req)
 		reply_id(x);
+	exec_check_done(x); /* it may have exited already; may free x */
 }
 
 static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
@@ -427,7 +421,13 @@ static int exec_launch(struct exec *x, struct ctr *c,
 		close(o.pidfd);
 	if (o.stdio[1] >= 0)
 		close(o.stdio[1]), close(o.stdio[2]);
-	if (rc < 0 || (c->cg && cgroup_enter(c->cg, x->sp->pid, e) < 0) ||
+	/* Registered before it runs, so its exit is never taken for an
+	 * orphan's by the reaper's sweep. */
+	if (rc == 0)
+		x->proc = proc_watch(x->sp->pid,
+				     fcntl(x->sp->pidfd, F_DUPFD_CLOEXEC, 3),
+				     exec_exited, x, e);
+	if (rc < 0 || !x->proc || (c->cg && cgroup_enter(c->cg, x->sp->pid, e) < 0) ||
 	    spawn_release(x->sp, e) < 0)
 		return -1;
 	ev_io_init(&x->sync_io, on_sync, x->sp->sync_fd, EV_READ);

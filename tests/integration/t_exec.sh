@@ -25,6 +25,9 @@ out=$($S exec c echo hello world); rc=$?
 [ "$out" = "hello world" ] && [ $rc -eq 0 ] && ok "exec prints the output and exits 0" || notok "exec echo: rc=$rc $out"
 $S exec c sh -c 'exit 7'; rc=$?
 [ $rc -eq 7 ] && ok "exec exits with the process's code (7)" || notok "exit code $rc"
+bad=0
+for _ in $(seq 40); do $S exec c sh -c 'exit 7'; [ $? -eq 7 ] || bad=$((bad + 1)); done
+[ $bad -eq 0 ] && ok "40 quick execs all exit 7 (an exit before registration is not lost)" || notok "$bad of 40 quick execs lost their exit code"
 $S exec c sh -c 'echo to-out; echo to-err >&2; exit 3' >"$T/o" 2>"$T/e"; rc=$?
 [ $rc -eq 3 ] && [ "$(cat "$T/o")" = to-out ] && [ "$(cat "$T/e")" = to-err ] && ok "stdout and stderr kept apart" || notok "streams: rc=$rc $(cat "$T/o") / $(cat "$T/e")"
 out=$($S exec c cat /proc/1/comm)
@@ -89,6 +92,30 @@ n=$($S exec c seq 200000 | wc -l)
 [ "$($S exec c seq 200000 | md5sum)" = "$(seq 200000 | md5sum)" ] && ok "big output arrives byte for byte" || notok "big output differs"
 out=$($S exec c sh -c 'seq 50000 >&2; echo done' 2>/dev/null)
 [ "$out" = done ] && ok "a big stderr does not block stdout" || notok "stderr flood: $out"
+
+# Back-pressure: a client that does not read holds the process, not the
+# daemon's memory (its output is about 78 MB).
+rss() { awk '/^VmRSS/ { print $2 }' /proc/"$DPID"/status; }
+rss0=$(rss)
+python3 - "$SOCK" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"exec c seq 10000000\n"); time.sleep(3)
+PY
+holder=$!
+sleep 1.5
+rss1=$(rss)
+$S exec c ps | grep -q 'seq 10000000' && [ $((rss1 - rss0)) -lt 32768 ] &&
+	ok "a client that does not read pauses the process (skiffd grew $((rss1 - rss0)) KiB)" ||
+	notok "no back-pressure: skiffd grew $((rss1 - rss0)) KiB; $($S exec c ps | grep seq)"
+wait $holder
+
+# Interrupted or gone, the client leaves the process running (Docker's way).
+timeout -s INT 1 $S exec c sh -c 'sleep 2; echo kept >/tmp/marker' >/dev/null 2>&1
+wait_for 5 sh -c "[ \"\$($S exec c cat /tmp/marker 2>/dev/null)\" = kept ]" &&
+	ok "an interrupted client leaves its process running" || notok "interrupted exec killed"
+$S exec c sh -c 'kill -9 $$'; rc=$?
+[ $rc -eq 137 ] && ok "a killed process gives 137" || notok "killed: rc=$rc"
 
 # A client that leaves mid-output; a client that never reads.
 timeout 0.5 $S exec c sh -c 'while true; do echo spam spam spam spam; done' >/dev/null
