@@ -10,10 +10,12 @@
  * override env, user and cwd.
  *
  * Owns every struct exec (one global list): the spawn handle until exec,
- * the pidfd (core/proc), and, when attached, the read ends of the
- * process's stdout and stderr pipes. An exec holds no pointer to its
- * container (it copies the id and name): the container may be removed
- * while the exec is still draining. An attached client gets each read as
+ * the pidfd (registered with core/proc before the process is released,
+ * so even an instant exit is collected by its owner and not taken for an
+ * orphan's), and, when attached, the read ends of the process's stdout
+ * and stderr pipes. An exec holds no pointer to its container (it copies
+ * the id and name): the container may be removed while the exec is still
+ * draining. An attached client gets each read as
  * a data line; while its output is over the high-water mark the pipes
  * are not read (back-pressure on the process, nothing dropped), and the
  * stream's produce() resumes them. A client that leaves does not stop
