@@ -68,6 +68,7 @@ static const struct stream_verb {
 	{ "stats", NULL, 0, "no-stream", 0 },
 	{ "logs", "follow", 'f', NULL, 0 },
 	{ "run", NULL, 0, "detach", 'd' },
+	{ "exec", NULL, 0, "detach", 'd' },
 };
 
 /* Object nouns that may come before a verb, as in docker's `container
@@ -703,7 +704,8 @@ static int raw_text(struct client *c, yajl_val obj, bool *done)
 		return EXIT_ERR;
 	n = strlen(s);
 	buf_append(&c->out, s, n);
-	if (!n || s[n - 1] != '\n')
+	/* A stream's output is raw bytes, cut anywhere; a message is a line. */
+	if (!stream && (!n || s[n - 1] != '\n'))
 		buf_puts(&c->out, "\n");
 	return to_err ? out_flush(c, stderr) : MORE;
 }
@@ -759,7 +761,8 @@ static int on_data(struct client *c, const char *line, struct err *e)
 				"skiffd sent a malformed data line: %.*s",
 				(int)strcspn(why, "\n"), why);
 	}
-	if (is_verb(c->o, "run") && obj_int(obj, "exit_code", &c->exit_code)) {
+	if ((is_verb(c->o, "run") || is_verb(c->o, "exec")) &&
+	    obj_int(obj, "exit_code", &c->exit_code)) {
 		yajl_tree_free(obj); /* skiff run exits as its container did */
 		return MORE;
 	}

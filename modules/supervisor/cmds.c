@@ -18,6 +18,7 @@
 #include "../../core/module.h"
 #include "../../fs/specgen.h"
 #include "ctrlog.h"
+#include "exec.h"
 #include "supervisor.h"
 
 #define DEFAULT_PATH \
@@ -863,7 +864,9 @@ static const struct command cmd_wait = {
 
 const struct command *const supervisor_commands[] = {
 	&cmd_create, &cmd_run,	&cmd_start, &cmd_ps, &cmd_inspect,
-	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs, &ctr_cmd_pause, &ctr_cmd_unpause, &cmd_update, &ctr_cmd_stats,
+	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs,
+	&ctr_cmd_pause, &ctr_cmd_unpause, &cmd_update, &ctr_cmd_stats,
+	&exec_cmd,
 	NULL,
 };
 

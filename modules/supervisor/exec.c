@@ -1,0 +1,496 @@
+/* exec.c - `skiff exec`: run a process inside a running container.
+ *
+ *   created --spawn_release--> setup --exec'd--> running --exit+EOF--> done
+ *   setup --the child failed--> (the request gets the spawn error)
+ *
+ * The process joins every namespace of the container (fs/spawn's
+ * spawn_exec), its cgroup (cgroup_enter before the release) and runs
+ * with the container's capabilities, seccomp profile, no_new_privileges
+ * and rlimits, all taken from the container's config.json; -e, -u and -w
+ * override env, user and cwd.
+ *
+ * Owns every struct exec (one global list): the spawn handle until exec,
+ * the pidfd (registered with core/proc before the process is released,
+ * so even an instant exit is collected by its owner and not taken for an
+ * orphan's), and, when attached, the read ends of the process's stdout
+ * and stderr pipes. An exec holds no pointer to its container (it copies
+ * the id and name): the container may be removed while the exec is still
+ * draining. An attached client gets each read as
+ * a data line; while its output is over the high-water mark the pipes
+ * are not read (back-pressure on the process, nothing dropped), and the
+ * stream's produce() resumes them. A client that leaves does not stop
+ * the process (Docker's behaviour): its output is read and discarded so
+ * it never blocks. An exec is freed once its process is reaped, both
+ * pipes are at EOF and no request refers to it. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../../core/base/cleanup.h"
+#include "../../core/base/log.h"
+#include "../../core/bus.h"
+#include "../../core/daemon.h"
+#include "../../proto/ocispec.h"
+#include "exec.h"
+#include "supervisor.h"
+
+#define EXEC_READ_MAX (16 * 1024) /* bytes per pipe per wake-up */
+
+struct exec;
+
+struct exec_pipe {
+	int fd;
+	ev_io io;
+	const char *stream; /* "stdout" / "stderr" */
+	struct exec *x;
+};
+
+struct exec {
+	char id[CTR_ID_LEN + 1];
+	char ctr_id[CTR_ID_LEN + 1];
+	char *ctr_name;
+	/* The request: attached (a stream) until its client leaves; with
+	 * -d, answered once the process is exec'd. NULL when neither. */
+	struct ctl_req *req;
+	bool detach;
+	struct spawn *sp; /* until exec'd or failed */
+	ev_io sync_io;
+	struct proc *proc; /* from exec until reaped */
+	bool exited, died, paused;
+	int exit_code;
+	struct exec_pipe out, err;
+	struct exec *next;
+};
+
+static struct exec *execs;
+
+/* ---- the object ---- */
+
+static void gen_id(char *out)
+{
+	unsigned char raw[CTR_ID_LEN / 2];
+
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+		abort(); /* the kernel's CSPRNG does not fail once seeded */
+	for (size_t i = 0; i < sizeof(raw); i++)
+		sprintf(out + 2 * i, "%02x", raw[i]);
+}
+
+static struct exec *exec_new(const struct ctr *c, bool detach)
+{
+	struct exec *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		abort();
+	gen_id(x->id);
+	memcpy(x->ctr_id, c->id, sizeof(x->ctr_id));
+	x->ctr_name = strdup(c->name);
+	if (!x->ctr_name)
+		abort();
+	x->detach = detach;
+	x->out.fd = x->err.fd = -1;
+	x->next = execs;
+	execs = x;
+	return x;
+}
+
+/* Free x if nothing refers to it any more; callers make this their last
+ * use of x. */
+static void exec_maybe_free(struct exec *x)
+{
+	if (x->req || x->sp || x->proc || x->out.fd >= 0 || x->err.fd >= 0)
+		return;
+	for (struct exec **pp = &execs; *pp; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	free(x->ctr_name);
+	free(x);
+}
+
+static void publish(const struct exec *x, const char *action,
+		    const char *exit_code)
+{
+	const char *attrs[] = { "name", x->ctr_name, "execID", x->id,
+				exit_code ? "exitCode" : NULL, exit_code,
+				NULL };
+
+	bus_publish("container", action, x->ctr_id, attrs);
+}
+
+/* Exited and both pipes at EOF: the die event, then the attached client
+ * gets the exit code from produce(). May free x. */
+static void exec_check_done(struct exec *x)
+{
+	char code[16];
+
+	if (x->sp || !x->exited || x->died || x->out.fd >= 0 || x->err.fd >= 0)
+		return; /* (an exit before exec's outcome is known waits) */
+	x->died = true;
+	snprintf(code, sizeof(code), "%d", x->exit_code);
+	publish(x, "exec_die", code);
+	if (x->req && !x->detach)
+		ctl_req_wake(x->req);
+	else
+		exec_maybe_free(x);
+}
+
+/* ---- output ---- */
+
+static void pipes_pause(struct exec *x, bool pause)
+{
+	struct exec_pipe *p[2] = { &x->out, &x->err };
+
+	if (pause == x->paused)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (p[i]->fd < 0)
+			continue;
+		if (pause)
+			ev_io_stop(daemon_ctx.loop, &p[i]->io);
+		else
+			ev_io_start(daemon_ctx.loop, &p[i]->io);
+	}
+	x->paused = pause;
+}
+
+static void pipe_close(struct exec_pipe *p)
+{
+	ev_io_stop(daemon_ctx.loop, &p->io);
+	close(p->fd);
+	p->fd = -1;
+	exec_check_done(p->x); /* may free p->x */
+}
+
+/* One bounded read per wake-up; the pipe holds the rest. */
+static void on_pipe(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct exec_pipe *p = w->data;
+	struct exec *x = p->x;
+	static char buf[EXEC_READ_MAX];
+	ssize_t n = read(p->fd, buf, sizeof(buf));
+	struct jw jw;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		pipe_close(p); /* every writer is gone */
+		return;
+	}
+	if (!x->req)
+		return; /* the client left: discarded */
+	ctl_req_json(x->req, &jw);
+	jw_str(&jw, "stream", p->stream);
+	jw_strn(&jw, "log", buf, (size_t)n);
+	jw_close(&jw);
+	ctl_req_wake(x->req);
+	if (!ctl_req_room(x->req))
+		pipes_pause(x, true); /* resumed by produce() */
+}
+
+static void pipe_watch(struct exec *x, struct exec_pipe *p, int fd,
+		       const char *stream)
+{
+	p->fd = fd;
+	p->x = x;
+	p->stream = stream;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ev_io_init(&p->io, on_pipe, fd, EV_READ);
+	p->io.data = p;
+	ev_io_start(daemon_ctx.loop, &p->io);
+}
+
+/* The attached client's stream: output arrives from on_pipe(); this
+ * resumes paused pipes and, at the end, sends the exit code. */
+static enum ctl_produce exec_produce(struct ctl_req *r, void *ctx,
+				     struct err *e)
+{
+	struct exec *x = ctx;
+	struct jw w;
+
+	if (!x->died) {
+		if (x->paused && ctl_req_room(r))
+			pipes_pause(x, false);
+		return CTL_MORE;
+	}
+	ctl_req_json(r, &w);
+	jw_int(&w, "exit_code", x->exit_code);
+	jw_close(&w);
+	return CTL_DONE;
+}
+
+/* Done, cancel or disconnect: the process keeps running; its output is
+ * drained into nothing from now on. */
+static void exec_release(void *ctx)
+{
+	struct exec *x = ctx;
+
+	x->req = NULL;
+	pipes_pause(x, false);
+	exec_maybe_free(x);
+}
+
+static const struct ctl_stream_ops exec_ops = {
+	.produce = exec_produce,
+	.release = exec_release,
+};
+
+/* ---- the process ---- */
+
+static void exec_exited(struct proc *p, const siginfo_t *si, void *ctx)
+{
+	struct exec *x = ctx;
+
+	x->proc = NULL;
+	x->exited = true;
+	x->exit_code = si->si_code == CLD_EXITED ? si->si_status
+						 : 128 + si->si_status;
+	exec_check_done(x); /* may free x */
+}
+
+static void reply_id(struct exec *x)
+{
+	struct ctl_req *r = x->req;
+	struct jw w;
+
+	x->req = NULL;
+	ctl_req_json(r, &w);
+	jw_str(&w, "id", x->id);
+	jw_close(&w);
+	ctl_req_finish(r, NULL);
+}
+
+/* The child failed before exec (e.g. no such executable): it has been
+ * reaped; the request gets the error. */
+static void exec_failed(struct exec *x, struct err *e)
+{
+	struct ctl_req *r = x->req;
+	bool detach = x->detach;
+
+	if (x->proc) /* reaped silently */
+		proc_disown(x->proc);
+	x->proc = NULL;
+	ev_io_stop(daemon_ctx.loop, &x->sync_io);
+	spawn_free(x->sp);
+	x->sp = NULL;
+	if (x->out.fd >= 0)
+		ev_io_stop(daemon_ctx.loop, &x->out.io), close(x->out.fd);
+	if (x->err.fd >= 0)
+		ev_io_stop(daemon_ctx.loop, &x->err.io), close(x->err.fd);
+	x->out.fd = x->err.fd = -1;
+	if (!r) {
+		exec_maybe_free(x);
+		return;
+	}
+	if (detach)
+		x->req = NULL; /* a stream's release does it for us */
+	ctl_req_finish(r, e); /* a stream's release may free x */
+	if (detach)
+		exec_maybe_free(x);
+}
+
+static void execed(struct exec *x)
+{
+	ev_io_stop(daemon_ctx.loop, &x->sync_io);
+	spawn_free(x->sp);
+	x->sp = NULL;
+	publish(x, "exec_start", NULL);
+	if (x->detach && x->req)
+		reply_id(x);
+	exec_check_done(x); /* it may have exited already; may free x */
+}
+
+static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct exec *x = w->data;
+	struct err e = ERR_INIT;
+	int r = spawn_poll(x->sp, &e);
+
+	if (r == 1)
+		return; /* still setting up */
+	if (r == 0) {
+		execed(x);
+		return;
+	}
+	exec_failed(x, &e);
+}
+
+/* ---- the request ---- */
+
+struct exec_args {
+	bool detach;
+	struct strlist env;
+	const char *user, *workdir;
+};
+
+/* K=V replaces the container's K, or is added. */
+static void env_set(struct strv *env, const char *kv)
+{
+	size_t k = strcspn(kv, "=");
+
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], kv, k) &&
+		    (env->v[i][k] == '=' || env->v[i][k] == '\0')) {
+			free(env->v[i]);
+			env->v[i] = strdup(kv);
+			if (!env->v[i])
+				abort();
+			return;
+		}
+	if (strv_push(env, kv) < 0)
+		abort();
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		abort();
+	return d;
+}
+
+/* The container's process with this exec's command and overrides. */
+static int exec_process(struct oci_process *p, const struct exec_args *a,
+			int argc, char **argv, struct err *e)
+{
+	if (a->workdir && a->workdir[0] != '/')
+		return err_setc(e, ERR_INVALID,
+				"-w %s: the working directory must be an "
+				"absolute path", a->workdir);
+	strv_free(&p->args);
+	for (int i = 0; i < argc; i++)
+		if (strv_push(&p->args, argv[i]) < 0)
+			abort();
+	for (int i = 0; i < a->env.n; i++)
+		env_set(&p->env, a->env.v[i]);
+	if (a->workdir) {
+		free(p->cwd);
+		p->cwd = xstrdup(a->workdir);
+	}
+	if (a->user) {
+		free(p->user.username);
+		free(p->user.additional_gids);
+		p->user = (struct oci_user){ .username = xstrdup(a->user) };
+	}
+	p->terminal = false;
+	return 0;
+}
+
+static int open_pipes(struct exec *x, int stdio[3], struct err *e)
+{
+	int out[2], errp[2];
+
+	stdio[0] = stdio[1] = stdio[2] = -1;
+	if (x->detach)
+		return 0; /* Docker: a detached exec's output goes nowhere */
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return err_set(e, errno, "pipe");
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		close(out[0]), close(out[1]);
+		return err_set(e, errno, "pipe");
+	}
+	pipe_watch(x, &x->out, out[0], "stdout");
+	pipe_watch(x, &x->err, errp[0], "stderr");
+	stdio[1] = out[1];
+	stdio[2] = errp[1];
+	return 0;
+}
+
+/* Clone the process into the container's namespaces (it waits), put it
+ * in the container's cgroup, then let it go; on_sync() learns whether it
+ * reached exec. */
+static int exec_launch(struct exec *x, struct ctr *c,
+		       const struct oci_spec *spec, struct err *e)
+{
+	struct spawn_exec_opts o = { .pid = c->pid,
+				     .process = &spec->process,
+				     .seccomp = spec->seccomp };
+	int rc;
+
+	if (open_pipes(x, o.stdio, e) < 0)
+		return -1;
+	/* The init is ours and not yet reaped: its pid is not reused. */
+	o.pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	rc = spawn_exec(&o, &x->sp, e);
+	if (o.pidfd >= 0)
+		close(o.pidfd);
+	if (o.stdio[1] >= 0)
+		close(o.stdio[1]), close(o.stdio[2]);
+	/* Registered before it runs, so its exit is never taken for an
+	 * orphan's by the reaper's sweep. */
+	if (rc == 0)
+		x->proc = proc_watch(x->sp->pid,
+				     fcntl(x->sp->pidfd, F_DUPFD_CLOEXEC, 3),
+				     exec_exited, x, e);
+	if (rc < 0 || !x->proc || (c->cg && cgroup_enter(c->cg, x->sp->pid, e) < 0) ||
+	    spawn_release(x->sp, e) < 0)
+		return -1;
+	ev_io_init(&x->sync_io, on_sync, x->sp->sync_fd, EV_READ);
+	x->sync_io.data = x;
+	ev_io_start(daemon_ctx.loop, &x->sync_io);
+	return 0;
+}
+
+static int do_exec(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct exec_args *a = args;
+	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
+	struct oci_spec *spec = NULL;
+	struct exec *x;
+	int rc;
+
+	if (!c)
+		return -1;
+	if (!c->proc || (c->state != CTR_RUNNING && c->state != CTR_STOPPING))
+		return err_setc(e, ERR_CONFLICT, "container %s is not running",
+				c->name);
+	if (ocispec_parse(c->spec_json, strlen(c->spec_json), &spec, e) < 0)
+		return err_wrap(e, "container %s: config.json", c->name);
+	if (exec_process(&spec->process, a, ctl_req_argc(r) - 1,
+			 ctl_req_argv(r) + 1, e) < 0) {
+		ocispec_free(spec);
+		return -1;
+	}
+	x = exec_new(c, a->detach);
+	publish(x, "exec_create", NULL);
+	rc = exec_launch(x, c, spec, e);
+	ocispec_free(spec);
+	if (rc < 0) {
+		exec_failed(x, NULL); /* no request yet: frees x */
+		return err_wrap(e, "exec in %s", c->name);
+	}
+	x->req = r;
+	if (!a->detach)
+		ctl_req_stream(r, &exec_ops, x);
+	return CMD_PENDING;
+}
+
+#define XA(f) offsetof(struct exec_args, f)
+static const struct flag exec_flags[] = {
+	{ "detach", 'd', FLAG_BOOL, XA(detach), 0,
+	  "run in the background and print the exec's id" },
+	{ "env", 'e', FLAG_LIST, XA(env), "K=V",
+	  "environment variable (over the container's)" },
+	{ "user", 'u', FLAG_STR, XA(user), "USER[:GROUP]",
+	  "user, by name or id, looked up in the container (default: the "
+	  "container's)" },
+	{ "workdir", 'w', FLAG_STR, XA(workdir), "DIR",
+	  "working directory (default: the container's)" },
+	{ 0 },
+};
+
+const struct command exec_cmd = {
+	.name = "exec", .usage = "[OPTIONS] CONTAINER COMMAND [ARG...]",
+	.summary = "Run a command in a running container; without -d, "
+		   "stream its output and end with its exit code",
+	.flags = exec_flags, .args_size = sizeof(struct exec_args),
+	.min_pos = 2, .max_pos = -1, .handler = do_exec,
+	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
+};
