@@ -3,8 +3,10 @@
  * One registry of (pid, pidfd, owner callback). The pidfd is watched on the
  * loop; when readable, the exit status is collected with waitid(P_PIDFD)
  * and the owner's callback runs. The orphan reaper (subreaper or PID 1)
- * peeks with waitid(P_ALL, WNOHANG|WNOWAIT) and reaps only pids that are
- * not registered; an exit of a registered pid is left to its owner. */
+ * peeks with waitid(P_ALL, WNOHANG|WNOWAIT) and reaps every pid that is
+ * not registered, so a child must be registered before it can run (right
+ * after clone, before it is released): an unregistered child's exit would
+ * be taken as an orphan's. */
 #ifndef SKIFF_PROC_H
 #define SKIFF_PROC_H
 
