@@ -5,9 +5,16 @@
 #include "seccomp.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../core/base/cleanup.h"
 
@@ -215,4 +222,74 @@ int seccomp_spec_load(const struct oci_seccomp *s, struct err *e)
 	if (rc < 0)
 		return err_set(e, -rc, "load seccomp filter");
 	return 0;
+}
+
+int seccomp_spec_compile(const struct oci_seccomp *s, struct seccomp_bpf *out,
+			 struct err *e)
+{
+	_cleanup_scmp_ scmp_filter_ctx ctx = spec_build(s, e);
+	_cleanup_close_ int fd = -1;
+	struct buf b = { 0 };
+	ssize_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!ctx)
+		return -1;
+	fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, errno, "memfd_create");
+	rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		return err_set(e, -rc, "export seccomp filter");
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return err_set(e, errno, "lseek");
+	while ((n = read(fd, buf_reserve(&b, 65536), 65536)) > 0)
+		b.len += (size_t)n;
+	if (n < 0 || b.len % sizeof(struct sock_filter) ||
+	    b.len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		buf_free(&b);
+		return err_setc(e, ERR_INVALID, "seccomp filter: %zu bytes of "
+				"BPF", b.len);
+	}
+	out->insns = (struct sock_filter *)b.data;
+	out->len = (unsigned short)(b.len / sizeof(struct sock_filter));
+	return 0;
+}
+
+void seccomp_bpf_free(struct seccomp_bpf *b)
+{
+	free(b->insns);
+	memset(b, 0, sizeof(*b));
+}
+
+int seccomp_bpf_load(const struct seccomp_bpf *b, struct err *e)
+{
+	struct sock_fprog prog = { b->len, b->insns };
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 &&
+	    (errno != ENOSYS ||
+	     prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0))
+		return err_set(e, errno, "load seccomp filter");
+	return 0;
+}
+
+void seccomp_spec_key(const struct oci_seccomp *s, struct buf *out)
+{
+	buf_printf(out, "%d %d %u|", (int)s->default_action,
+		   s->has_default_errno_ret, s->default_errno_ret);
+	for (size_t i = 0; i < s->architectures.n; i++)
+		buf_printf(out, "%s,", s->architectures.v[i]);
+	for (size_t i = 0; i < s->n_syscalls; i++) {
+		const struct oci_scmp_rule *r = &s->syscalls[i];
+		buf_printf(out, "|%d %d %u:", (int)r->action, r->has_errno_ret,
+			   r->errno_ret);
+		for (size_t j = 0; j < r->names.n; j++)
+			buf_printf(out, "%s,", r->names.v[j]);
+		for (size_t j = 0; j < r->n_args; j++)
+			buf_printf(out, "(%u %llu %llu %d)", r->args[j].index,
+				   (unsigned long long)r->args[j].value,
+				   (unsigned long long)r->args[j].value_two,
+				   (int)r->args[j].op);
+	}
 }

@@ -9,6 +9,7 @@
 #ifndef SKIFF_SECCOMP_H
 #define SKIFF_SECCOMP_H
 
+#include <linux/filter.h>
 #include <stdint.h>
 
 #include "../core/base/err.h"
@@ -20,6 +21,24 @@ int seccomp_spec_check(const struct oci_seccomp *s, struct err *e);
 /* Build and load the filter into the calling thread. Does not set
  * no_new_privs: without it the caller needs CAP_SYS_ADMIN. */
 int seccomp_spec_load(const struct oci_seccomp *s, struct err *e);
+
+/* A filter compiled to classic BPF, ready for seccomp(2): compiling
+ * Docker's profile takes milliseconds, so a daemon compiles each distinct
+ * profile once and hands every container the program. */
+struct seccomp_bpf {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
+int seccomp_spec_compile(const struct oci_seccomp *s, struct seccomp_bpf *out,
+			 struct err *e);
+void seccomp_bpf_free(struct seccomp_bpf *b);
+/* Load a compiled filter into the calling thread (same rules as
+ * seccomp_spec_load for no_new_privs). */
+int seccomp_bpf_load(const struct seccomp_bpf *b, struct err *e);
+/* An exact text key of everything the filter depends on, for caching
+ * compiled programs by profile. */
+void seccomp_spec_key(const struct oci_seccomp *s, struct buf *out);
 
 /* skiff's default profile, equivalent to Docker's: an allow-list with
  * EPERM for everything else, argument filters for socket, personality and

@@ -166,6 +166,7 @@ int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 	struct spawn_child c = {
 	    .proc = &s->process,
 	    .seccomp = s->seccomp,
+	    .seccomp_bpf = o->seccomp_bpf,
 	    .spec = s,
 	    .rootfs = o->rootfs,
 	    .state_dir = o->state_dir,
@@ -177,7 +178,8 @@ int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 	*out = NULL;
 	if (!s->has_process)
 		return err_setc(e, ERR_INVALID, "process: required");
-	if (spawn_check_process(&s->process, s->seccomp, e) < 0 ||
+	if (spawn_check_process(&s->process,
+				o->seccomp_bpf ? NULL : s->seccomp, e) < 0 ||
 	    spawn_ns_flags(s, &flags, e) < 0 ||
 	    mounts_prepare(s, o->rootfs, o->state_dir, e) < 0)
 		return -1;

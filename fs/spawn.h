@@ -31,6 +31,7 @@
 
 #include "../core/base/err.h"
 #include "../proto/ocispec.h"
+#include "seccomp.h"
 
 enum spawn_state {
 	SPAWN_WAITING, /* cloned, blocked until spawn_release */
@@ -54,6 +55,9 @@ struct spawn_opts {
 	 * process.terminal, stdio[0] is the pty slave and becomes the
 	 * controlling terminal. The caller keeps its own copies. */
 	int stdio[3];
+	/* The spec's linux.seccomp compiled once by the caller (optional):
+	 * then neither parent nor child compiles the profile again. */
+	const struct seccomp_bpf *seccomp_bpf;
 };
 
 struct spawn_exec_opts {

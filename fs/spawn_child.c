@@ -221,6 +221,14 @@ static int child_user(const struct oci_process *p, struct oci_user *u,
 	return user_home(root, u->uid, home + 5, size - 5, e);
 }
 
+/* The container's filter: the caller's compiled program, or built here. */
+static int child_seccomp(const struct spawn_child *c, struct err *e)
+{
+	if (c->seccomp_bpf)
+		return seccomp_bpf_load(c->seccomp_bpf, e);
+	return c->seccomp ? seccomp_spec_load(c->seccomp, e) : 0;
+}
+
 /* The common tail of create and exec: who the process is and what it may
  * do, then execve. */
 static int child_process(const struct spawn_child *c, struct err *e)
@@ -237,7 +245,7 @@ static int child_process(const struct spawn_child *c, struct err *e)
 			return -1;
 	if (caps_keep(e) < 0 || caps_apply_bounding(p, e) < 0)
 		return -1;
-	if (c->seccomp && !nnp && seccomp_spec_load(c->seccomp, e) < 0)
+	if (!nnp && child_seccomp(c, e) < 0)
 		return -1;
 	if (user_apply(&u, e) < 0)
 		return -1;
@@ -247,7 +255,7 @@ static int child_process(const struct spawn_child *c, struct err *e)
 		return -1;
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_set(e, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-	if (c->seccomp && nnp && seccomp_spec_load(c->seccomp, e) < 0)
+	if (nnp && child_seccomp(c, e) < 0)
 		return -1;
 	return child_exec(p, *home ? home : NULL, e);
 }

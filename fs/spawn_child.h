@@ -26,6 +26,7 @@ struct spawn_child {
 	int stdio[3];
 	const struct oci_process *proc;
 	const struct oci_seccomp *seccomp;
+	const struct seccomp_bpf *seccomp_bpf; /* precompiled: wins */
 	/* create */
 	const struct oci_spec *spec;
 	const char *rootfs, *state_dir;

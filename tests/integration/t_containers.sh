@@ -34,6 +34,20 @@ out=$($S run --rm --rootfs "$R" cat /proc/self/status)
 echo "$out" | grep -q 'CapBnd:.*00000000a80425fb' && ok "Docker's default capability set" || notok "caps: $(echo "$out" | grep Cap)"
 out=$($S run --rm --rootfs "$R" --cap-drop ALL cat /proc/self/status)
 echo "$out" | grep -q 'CapEff:.*0000000000000000' && ok "--cap-drop ALL" || notok "drop all: $(echo "$out" | grep Cap)"
+# seccomp through the daemon's compiled-once programs: the default profile
+# refuses keyctl and AF_VSOCK; unconfined allows keyctl; the filter is on.
+if gcc -static -O2 -o "$R/bin/probe" "$TOP/tests/helpers/spawn_probe.c" 2>/dev/null; then
+	[ "$($S run --rm --rootfs "$R" probe keyctl)" = EPERM ] && ok "default seccomp refuses keyctl" || notok "keyctl: $($S run --rm --rootfs "$R" probe keyctl)"
+	[ "$($S run --rm --rootfs "$R" probe keyctl)" = EPERM ] && ok "the cached filter refuses it again" || notok "cached keyctl"
+	[ "$($S run --rm --rootfs "$R" probe vsock)" = EPERM ] && ok "default seccomp refuses AF_VSOCK" || notok "vsock"
+	[ "$($S run --rm --rootfs "$R" --security-opt seccomp=unconfined probe keyctl)" != EPERM ] && ok "seccomp=unconfined allows keyctl" || notok "unconfined"
+	[ "$($S run --rm --rootfs "$R" --cap-add SYS_ADMIN probe vsock)" = EPERM ] && ok "another capability set gets its own filter" || notok "cap filter"
+	rm -f "$R/bin/probe"
+else
+	notok "gcc -static for the seccomp probe"
+fi
+$S run --rm --rootfs "$R" cat /proc/self/status | grep -q '^Seccomp:.*2' && ok "containers run under a seccomp filter" || notok "no filter"
+rootfs_sum=$(find "$R" | sort | md5sum)
 $S run --rm --rootfs "$R" --read-only touch /x 2>/dev/null && notok "read-only rootfs writable" || ok "--read-only refuses writes"
 $S run --rm --rootfs "$R" touch /written >/dev/null
 [ ! -e "$R/written" ] && [ "$(find "$R" | sort | md5sum)" = "$rootfs_sum" ] && ok "the rootfs directory is never written" || notok "rootfs changed"
