@@ -671,12 +671,8 @@ static int do_rm(struct ctl_req *r, void *args, struct err *e)
 
 static void wait_done(struct ctl_req *r, struct ctr_waiter *w, int code)
 {
-	struct jw jw;
-
 	free(w);
-	ctl_req_json(r, &jw);
-	jw_int(&jw, "exit_code", code);
-	jw_close(&jw);
+	ctr_reply_exit_code(r, code);
 	ctl_req_finish(r, NULL);
 }
 
@@ -687,10 +683,7 @@ static int do_wait(struct ctl_req *r, void *args, struct err *e)
 	if (!c)
 		return -1;
 	if (!c->proc && !c->exit_pending && c->state != CTR_STARTING) {
-		struct jw w;
-		ctl_req_json(r, &w);
-		jw_int(&w, "exit_code", c->exit_code);
-		jw_close(&w);
+		ctr_reply_exit_code(r, c->exit_code);
 		return 0;
 	}
 	ctr_add_waiter(c, waiter_new(r, wait_done));
@@ -700,6 +693,21 @@ static int do_wait(struct ctl_req *r, void *args, struct err *e)
 /* ---- the table ---- */
 
 #define CA(f) offsetof(struct create_args, f)
+/* Resource limits, shared by run/create and update. */
+#define LIMIT_FLAGS \
+	{ "memory", 'm', FLAG_SIZE, CA(memory), "BYTES", "memory limit" }, \
+	{ "memory-swap", 0, FLAG_STR, CA(memory_swap), "BYTES", \
+	  "memory plus swap limit, -1 for unlimited" }, \
+	{ "memory-reservation", 0, FLAG_SIZE, CA(memory_reservation), \
+	  "BYTES", "memory soft limit" }, \
+	{ "cpus", 0, FLAG_STR, CA(cpus), "N", "CPU limit, e.g. 1.5" }, \
+	{ "cpu-shares", 'c', FLAG_INT, CA(cpu_shares), "N", \
+	  "relative CPU weight (2-262144)" }, \
+	{ "cpuset-cpus", 0, FLAG_STR, CA(cpuset), "LIST", \
+	  "CPUs allowed, e.g. 0-1,3" }, \
+	{ "pids-limit", 0, FLAG_INT, CA(pids_limit), "N", \
+	  "process limit (-1 for unlimited)" },
+
 static const struct flag create_flags[] = {
 	{ "rootfs", 0, FLAG_STR, CA(rootfs), "DIR",
 	  "root filesystem directory (used read-only, as an overlay's lower "
@@ -727,18 +735,7 @@ static const struct flag create_flags[] = {
 	  "bind mount a host path" },
 	{ "security-opt", 0, FLAG_LIST, CA(secopt), "OPT",
 	  "seccomp=unconfined|PATH, no-new-privileges" },
-	{ "memory", 'm', FLAG_SIZE, CA(memory), "BYTES", "memory limit" },
-	{ "memory-swap", 0, FLAG_STR, CA(memory_swap), "BYTES",
-	  "memory plus swap limit, -1 for unlimited" },
-	{ "memory-reservation", 0, FLAG_SIZE, CA(memory_reservation),
-	  "BYTES", "memory soft limit" },
-	{ "cpus", 0, FLAG_STR, CA(cpus), "N", "CPU limit, e.g. 1.5" },
-	{ "cpu-shares", 'c', FLAG_INT, CA(cpu_shares), "N",
-	  "relative CPU weight (2-262144)" },
-	{ "cpuset-cpus", 0, FLAG_STR, CA(cpuset), "LIST",
-	  "CPUs allowed, e.g. 0-1,3" },
-	{ "pids-limit", 0, FLAG_INT, CA(pids_limit), "N",
-	  "process limit (-1 for unlimited)" },
+	LIMIT_FLAGS
 	{ "stop-signal", 0, FLAG_STR, CA(stop_signal), "SIG",
 	  "signal that stops the container (default SIGTERM)" },
 	{ "stop-timeout", 0, FLAG_INT, CA(stop_timeout), "SECONDS",
@@ -772,18 +769,7 @@ static const struct command cmd_run = {
 	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
 };
 static const struct flag update_flags[] = {
-	{ "memory", 'm', FLAG_SIZE, CA(memory), "BYTES", "memory limit" },
-	{ "memory-swap", 0, FLAG_STR, CA(memory_swap), "BYTES",
-	  "memory plus swap limit, -1 for unlimited" },
-	{ "memory-reservation", 0, FLAG_SIZE, CA(memory_reservation),
-	  "BYTES", "memory soft limit" },
-	{ "cpus", 0, FLAG_STR, CA(cpus), "N", "CPU limit, e.g. 1.5" },
-	{ "cpu-shares", 'c', FLAG_INT, CA(cpu_shares), "N",
-	  "relative CPU weight (2-262144)" },
-	{ "cpuset-cpus", 0, FLAG_STR, CA(cpuset), "LIST",
-	  "CPUs allowed, e.g. 0-1,3" },
-	{ "pids-limit", 0, FLAG_INT, CA(pids_limit), "N",
-	  "process limit (-1 for unlimited)" },
+	LIMIT_FLAGS
 	{ 0 },
 };
 static const struct command cmd_update = {

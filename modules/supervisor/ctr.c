@@ -311,6 +311,15 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 
 /* A container stays allocated while a write of its state is in flight:
  * the acknowledgement may come after it was removed. */
+void ctr_reply_exit_code(struct ctl_req *r, int code)
+{
+	struct jw w;
+
+	ctl_req_json(r, &w);
+	jw_int(&w, "exit_code", code);
+	jw_close(&w);
+}
+
 struct save_ctx {
 	struct ctr *c;
 	void (*done)(int errnum, void *ctx);

@@ -79,7 +79,6 @@ static enum ctl_produce attach_produce(struct ctl_req *r, void *ctx,
 {
 	struct attach *a = ctx;
 	struct ctr *c = a->c;
-	struct jw w;
 	bool all_room = true;
 
 	if (!drained(c)) {
@@ -91,11 +90,8 @@ static enum ctl_produce attach_produce(struct ctl_req *r, void *ctx,
 	}
 	if (a->exit_code && c->auto_remove)
 		return CTL_MORE; /* run --rm ends once removed (ctrlog_remove) */
-	if (a->exit_code) {
-		ctl_req_json(r, &w);
-		jw_int(&w, "exit_code", c->exit_code);
-		jw_close(&w);
-	}
+	if (a->exit_code)
+		ctr_reply_exit_code(r, c->exit_code);
 	return CTL_DONE;
 }
 
@@ -152,14 +148,10 @@ static void end_followers(struct ctr *c);
 void ctrlog_remove(struct ctr *c)
 {
 	struct attach *a;
-	struct jw w;
 
 	while ((a = *attach_list(c))) {
-		if (a->exit_code) {
-			ctl_req_json(a->r, &w);
-			jw_int(&w, "exit_code", c->exit_code);
-			jw_close(&w);
-		}
+		if (a->exit_code)
+			ctr_reply_exit_code(a->r, c->exit_code);
 		ctl_req_finish(a->r, NULL); /* releases a */
 	}
 	end_followers(c);

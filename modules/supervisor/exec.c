@@ -212,16 +212,13 @@ static enum ctl_produce exec_produce(struct ctl_req *r, void *ctx,
 				     struct err *e)
 {
 	struct exec *x = ctx;
-	struct jw w;
 
 	if (!x->died) {
 		if (x->paused && ctl_req_room(r))
 			pipes_pause(x, false);
 		return CTL_MORE;
 	}
-	ctl_req_json(r, &w);
-	jw_int(&w, "exit_code", x->exit_code);
-	jw_close(&w);
+	ctr_reply_exit_code(r, x->exit_code);
 	return CTL_DONE;
 }
 

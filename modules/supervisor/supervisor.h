@@ -123,6 +123,8 @@ char *ctr_dir(const struct ctr *c, const char *sub); /* malloc'd path */
 /* Persist; done runs once durable (may be NULL). */
 void ctr_save(struct ctr *c, void (*done)(int errnum, void *ctx), void *ctx);
 void ctr_write_json(const struct ctr *c, struct jw *w, bool full);
+/* The data line {"exit_code":N} that ends run, exec and wait. */
+void ctr_reply_exit_code(struct ctl_req *r, int code);
 int ctr_load_all(struct err *e);
 
 /* lifecycle.c */

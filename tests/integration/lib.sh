@@ -80,3 +80,16 @@ for k in sys.argv[1].split("."):
     v = v[k]
 print(v if not isinstance(v, (dict, list)) else json.dumps(v))' "$1"
 }
+
+# make_rootfs DIR: a busybox root filesystem made here (busybox-static),
+# with root, nobody and the groups nogroup and staff (nobody a member).
+make_rootfs() {
+	local r=$1 a
+	mkdir -p "$r/bin" "$r/etc" "$r/tmp"
+	cp /bin/busybox "$r/bin/"
+	for a in sh echo cat sleep true false id hostname ls env pwd touch grep wc seq ps; do
+		ln -s busybox "$r/bin/$a"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\nstaff:x:50:nobody\n' >"$r/etc/group"
+}

@@ -6,13 +6,7 @@
 . "$TOP/tests/integration/lib.sh"
 S=$SKIFF
 R=$T/rootfs
-mkdir -p "$R/bin" "$R/etc" "$R/tmp"
-cp /bin/busybox "$R/bin/"
-for a in sh echo cat sleep true false id hostname ls env pwd grep wc seq ps; do
-	ln -s busybox "$R/bin/$a"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$R/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$R/etc/group"
+make_rootfs "$R"
 
 start_daemon || { notok "skiffd starts"; exit 1; }
 $S events --filter type=container >"$T/ev" 2>&1 &
