@@ -101,7 +101,7 @@ struct ctr *ctr_new(const char *name, struct err *e)
 		abort();
 	gen_id(c->id);
 	c->name = name ? strdup(name) : gen_name();
-	c->out.fd = c->err.fd = -1;
+	c->out.fd = c->err.fd = c->stdin_fd = -1;
 	c->next = ctrs;
 	ctrs = c;
 	nctrs++;
@@ -120,6 +120,8 @@ void ctr_unlink(struct ctr *c)
 
 void ctr_free(struct ctr *c)
 {
+	if (c->stdin_fd >= 0)
+		close(c->stdin_fd);
 	free(c->name);
 	free(c->rootfs);
 	free(c->command);
@@ -293,6 +295,8 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	jw_int(w, "exit_code", c->exit_code);
 	jw_bool(w, "oom_killed", c->oom_killed);
 	jw_bool(w, "auto_remove", c->auto_remove);
+	jw_bool(w, "tty", c->tty);
+	jw_bool(w, "open_stdin", c->open_stdin);
 	jw_int(w, "stop_signal", c->stop_signal);
 	jw_int(w, "stop_timeout_ms", c->stop_timeout_ms);
 	jw_str(w, "restart", ctr_restart_name(c->restart));
@@ -455,6 +459,8 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	c->exit_code = (int)get_int(t, "exit_code");
 	c->oom_killed = get_bool(t, "oom_killed");
 	c->auto_remove = get_bool(t, "auto_remove");
+	c->tty = get_bool(t, "tty");
+	c->open_stdin = get_bool(t, "open_stdin");
 	c->stop_signal = (int)get_int(t, "stop_signal");
 	c->stop_timeout_ms = get_int(t, "stop_timeout_ms");
 	if (get_str(t, "restart") &&
@@ -474,7 +480,7 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	c->state = !strcmp(state, "running") ? CTR_RUNNING
 		   : !strcmp(state, "created") ? CTR_CREATED
 					       : CTR_EXITED;
-	c->out.fd = c->err.fd = -1;
+	c->out.fd = c->err.fd = c->stdin_fd = -1;
 	c->next = ctrs;
 	ctrs = c;
 	nctrs++;

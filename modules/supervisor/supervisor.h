@@ -69,6 +69,9 @@ struct ctr {
 	bool oom_killed;
 	bool exit_pending; /* exited; output still draining */
 	bool auto_remove; /* --rm */
+	bool tty;	  /* -t: stdio is a pty; its master is `out` */
+	bool open_stdin;  /* -i: stdin stays open for clients to write */
+	bool stdin_once;  /* run -i attached: stdin closes with its client */
 	enum ctr_restart restart;
 	int restart_max;     /* on-failure:N, 0 = no limit */
 	int restart_count;   /* restarts since the last manual start */
@@ -88,6 +91,7 @@ struct ctr {
 	struct cgroup *cg;
 	uint64_t oom_base;
 	struct ctr_pipe out, err;
+	int stdin_fd; /* -i without -t: write end of stdin's pipe, or -1 */
 	struct logfile *log;
 	struct proc *compressor; /* a rotated log being compressed */
 	void *followers; /* ctrlog.c's `logs -f` streams */
@@ -131,6 +135,9 @@ int ctr_load_all(struct err *e);
 extern struct cgroup_sys ctr_cgroups;
 extern bool ctr_have_cgroups;
 int ctr_start(struct ctr *c, struct err *e);
+/* Close the daemon's end of stdin's pipe (the container sees EOF once no
+ * client holds one either). */
+void ctr_stdin_close(struct ctr *c);
 /* Send sig to the container's init (stop/kill). */
 int ctr_signal(struct ctr *c, int sig, struct err *e);
 /* Stop: stop signal, then SIGKILL after the timeout; w runs on exit. */
