@@ -284,9 +284,8 @@ static int make_spec(struct ctr *c, const struct create_args *a, int argc,
 	o.env = envv = nullterm(&env);
 	if (specgen_build(&o, &spec, e) < 0)
 		goto out;
-	ocispec_write(spec, &b);
-	buf_append(&b, "", 1);
-	c->spec_json = steal_ptr(&b.data);
+	ocispec_write_compact(spec, &b);
+	ctr_set_spec(c, buf_take_str(&b));
 	rc = 0;
 out:
 	ocispec_free(spec);

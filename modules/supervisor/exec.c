@@ -498,7 +498,9 @@ static int do_exec(struct ctl_req *r, void *args, struct err *e)
 	if (!c->proc || (c->state != CTR_RUNNING && c->state != CTR_STOPPING))
 		return err_setc(e, ERR_CONFLICT, "container %s is not running",
 				c->name);
-	if (ocispec_parse(c->spec_json, strlen(c->spec_json), &spec, e) < 0)
+	_cleanup_free_ char *text = ctr_spec(c);
+
+	if (ocispec_parse(text, strlen(text), &spec, e) < 0)
 		return err_wrap(e, "container %s: config.json", c->name);
 	if (exec_process(&spec->process, a, ctl_req_argc(r) - 1,
 			 ctl_req_argv(r) + 1, e) < 0) {

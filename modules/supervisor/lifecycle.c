@@ -535,7 +535,9 @@ int ctr_start(struct ctr *c, struct err *e)
 	if (c->state != CTR_CREATED && c->state != CTR_EXITED)
 		return err_setc(e, ERR_CONFLICT, "container %s is %s", c->name,
 				ctr_state_name(c));
-	if (ocispec_parse(c->spec_json, strlen(c->spec_json), &spec, e) < 0)
+	_cleanup_free_ char *text = ctr_spec(c);
+
+	if (ocispec_parse(text, strlen(text), &spec, e) < 0)
 		return err_wrap(e, "container %s: config.json", c->name);
 	c->state = CTR_STARTING;
 	rc = ctrlog_open(c, e);

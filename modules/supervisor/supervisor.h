@@ -61,7 +61,12 @@ struct ctr {
 	char *name;
 	char *rootfs;	   /* the read-only lower directory */
 	char *command;	   /* the process's args, joined, for ps */
-	char *spec_json;   /* config.json as written */
+	/* config.json as written, kept as the text around its seccomp
+	 * profile plus the profile, shared by every container with the same
+	 * one (ctr_spec() joins them; ctr_set_spec() cuts). */
+	char *spec_rest;
+	size_t spec_cut; /* where in spec_rest the profile goes */
+	struct ctr_profile *spec_profile; /* NULL: none */
 	char *labels_json; /* {"k":"v"} or NULL */
 	enum ctr_state state;
 	int64_t created_ns, started_ns, finished_ns;
@@ -127,6 +132,9 @@ char *ctr_dir(const struct ctr *c, const char *sub); /* malloc'd path */
 /* Persist; done runs once durable (may be NULL). */
 void ctr_save(struct ctr *c, void (*done)(int errnum, void *ctx), void *ctx);
 void ctr_write_json(const struct ctr *c, struct jw *w, bool full);
+/* Keep json (taken) as c's config.json; the whole text, malloc'd. */
+void ctr_set_spec(struct ctr *c, char *json);
+char *ctr_spec(const struct ctr *c);
 /* The data line {"exit_code":N} that ends run, exec and wait. */
 void ctr_reply_exit_code(struct ctl_req *r, int code);
 int ctr_load_all(struct err *e);
