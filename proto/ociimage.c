@@ -310,6 +310,37 @@ const char *ociimage_desc_annotation(const struct oci_desc *d,
 	return NULL;
 }
 
+int ociimage_desc_set_annotation(struct oci_desc *d, const char *key,
+				 const char *value)
+{
+	struct oci_kv *kv;
+	char *v = strdup(value), *k;
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < d->n_annotations; i++) {
+		if (strcmp(d->annotations[i].key, key) == 0) {
+			free(d->annotations[i].value);
+			d->annotations[i].value = v;
+			return 0;
+		}
+	}
+	k = strdup(key);
+	kv = realloc(d->annotations, (d->n_annotations + 1) * sizeof(*kv));
+	if (!k || !kv) {
+		free(k);
+		free(v);
+		if (kv)
+			d->annotations = kv;
+		return -1;
+	}
+	d->annotations = kv;
+	kv[d->n_annotations].key = k;
+	kv[d->n_annotations].value = v;
+	d->n_annotations++;
+	return 0;
+}
+
 static int dup_str(char **dst, const char *src)
 {
 	*dst = NULL;

@@ -176,5 +176,8 @@ int ociimage_desc_copy(struct oci_desc *dst, const struct oci_desc *src);
 /* Annotation lookup on a descriptor (NULL when absent). */
 const char *ociimage_desc_annotation(const struct oci_desc *d,
 				     const char *key);
+/* Set (replace or add) an annotation; -1 only on allocation failure. */
+int ociimage_desc_set_annotation(struct oci_desc *d, const char *key,
+				 const char *value);
 
 #endif
