@@ -356,7 +356,7 @@ static int walk_algo(struct blobstore *bs, enum digest_algo algo,
 	while (r == 0 && (de = readdir(d))) {
 		if (strlen(de->d_name) != digest_hex_len(algo))
 			continue;
-		snprintf(digest, sizeof(digest), "%s:%s",
+		snprintf(digest, sizeof(digest), "%s:%.128s",
 			 digest_algo_name(algo), de->d_name);
 		if (!digest_valid(digest) ||
 		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
