@@ -311,9 +311,14 @@ void ref_string(const struct ref *r, char *out, size_t n)
 
 void ref_familiar_name(const struct ref *r, char *out, size_t n)
 {
-	const char *p = r->path;
+	const char *p = r->path, *slash = strchr(p, '/');
+	size_t first = slash ? (size_t)(slash - p) : 0;
 
-	if (strcmp(r->domain, REF_DEFAULT_DOMAIN) != 0) {
+	/* Keep the domain when the short form would read as another
+	 * registry: "docker.io/foo.com/bar" is not "foo.com/bar". */
+	if (strcmp(r->domain, REF_DEFAULT_DOMAIN) != 0 ||
+	    (slash && (memchr(p, '.', first) || memchr(p, ':', first) ||
+		       (first == 9 && strncmp(p, "localhost", 9) == 0)))) {
 		ref_name(r, out, n);
 		return;
 	}

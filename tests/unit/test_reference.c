@@ -36,6 +36,13 @@ static const struct good goods[] = {
 	{"user/app/sub:v1", "docker.io/user/app/sub:v1", "user/app/sub:v1"},
 	{"docker.io/library/a/b", "docker.io/library/a/b:latest",
 	 "library/a/b:latest"},
+	/* Short forms that would name another registry keep docker.io. */
+	{"docker.io/foo.com/bar", "docker.io/foo.com/bar:latest",
+	 "docker.io/foo.com/bar:latest"},
+	{"docker.io/localhost/x", "docker.io/localhost/x:latest",
+	 "docker.io/localhost/x:latest"},
+	{"foo/foo_bar.com", "docker.io/foo/foo_bar.com:latest",
+	 "foo/foo_bar.com:latest"},
 	{"host:5000/a/b:tag", "host:5000/a/b:tag", "host:5000/a/b:tag"},
 	{"localhost/x", "localhost/x:latest", "localhost/x:latest"},
 	{"localhost:5000/x:1", "localhost:5000/x:1", "localhost:5000/x:1"},
