@@ -95,8 +95,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) -lcmocka $(LIBS_D)
 
+# Test helper programs that link the library layers (no daemon).
+HELPER_BIN := $(BUILD)/tests/helpers/oci_image
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(ALL_LDFLAGS) $(LIBS_D)
+
 unit: $(UNIT_BIN)
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(HELPER_BIN)
 	@BUILD=$(BUILD) tests/run
 
 asan:
@@ -139,7 +145,7 @@ install: all
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
 	libcap-dev libzstd-dev libssl-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
-	busybox-static clang libclang-rt-14-dev
+	busybox-static clang libclang-rt-14-dev skopeo
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \
 	binutils
 deps:
