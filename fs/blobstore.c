@@ -69,8 +69,8 @@ static int write_all(int fd, const void *p, size_t n, uint64_t off)
 
 /* Durable replace of dir/name (relative to root): temp with O_EXCL,
  * write, fsync, rename, fsync the directory; the temp goes on failure. */
-static int write_atomic(struct blobstore *bs, const char *name,
-			const void *p, size_t n, struct err *e)
+static int write_atomic(struct blobstore *bs, const char *name, const void *p,
+			size_t n, struct err *e)
 {
 	char tmp[128];
 	int fd;
@@ -150,7 +150,8 @@ static int blob_path(const char *digest, char *out, size_t n,
 		return err_setc(e, ERR_INVALID, "no digest");
 	if (digest_check(digest, &a, e) < 0)
 		return -1;
-	snprintf(out, n, "blobs/%s/%s", digest_algo_name(a), digest_hex(digest));
+	snprintf(out, n, "blobs/%s/%s", digest_algo_name(a),
+		 digest_hex(digest));
 	if (algo)
 		*algo = a;
 	return 0;
@@ -376,8 +377,8 @@ int blobstore_walk(struct blobstore *bs, blobstore_walk_fn fn, void *ctx,
 	return r ? r : walk_algo(bs, DIGEST_SHA512, fn, ctx, e);
 }
 
-int blobstore_ingest_prune(struct blobstore *bs, time_t before,
-			   size_t *removed, struct err *e)
+int blobstore_ingest_prune(struct blobstore *bs, time_t before, size_t *removed,
+			   struct err *e)
 {
 	struct dirent *de;
 	struct stat st;
@@ -419,9 +420,9 @@ static int partial_lock(struct blobstore *bs, const char *name, int flags,
 	struct stat a, b;
 
 	for (int tries = 0; tries < 8; tries++) {
-		int fd = openat(bs->root_fd, name,
-				O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | flags,
-				0644);
+		int fd = openat(
+		    bs->root_fd, name,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | flags, 0644);
 		if (fd < 0)
 			return err_set(e, errno, "open %s/%s", bs->root, name);
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -475,7 +476,8 @@ static int rehash(struct blobstore_writer *w, uint64_t have, struct err *e)
 	if (!chunk)
 		return err_set(e, ENOMEM, "resume %s", w->expect);
 	while (w->off < have) {
-		size_t want = have - w->off < CHUNK ? (size_t)(have - w->off) : CHUNK;
+		size_t want =
+		    have - w->off < CHUNK ? (size_t)(have - w->off) : CHUNK;
 		ssize_t r = pread(w->fd, chunk, want, (off_t)w->off);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -585,8 +587,8 @@ static const char *writer_name(const struct blobstore_writer *w)
 	return w->expect[0] ? w->expect : "(new)";
 }
 
-int blobstore_writer_write(struct blobstore_writer *w, const void *p,
-			   size_t n, struct err *e)
+int blobstore_writer_write(struct blobstore_writer *w, const void *p, size_t n,
+			   struct err *e)
 {
 	if (w->size != BLOBSTORE_SIZE_UNKNOWN && n > w->size - w->off) {
 		partial_unlink(w);
@@ -784,8 +786,8 @@ int blobstore_index_put(struct blobstore *bs, const char *name,
 		goto out;
 	at = index_lookup(x, name);
 	if (at < 0) {
-		struct oci_desc *v = realloc(x->manifests,
-					     (x->n_manifests + 1) * sizeof(*v));
+		struct oci_desc *v =
+		    realloc(x->manifests, (x->n_manifests + 1) * sizeof(*v));
 		if (!v) {
 			err_set(e, ENOMEM, "index.json");
 			goto out;

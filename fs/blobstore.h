@@ -62,14 +62,13 @@ int blobstore_put(struct blobstore *bs, const void *p, size_t n,
 int blobstore_delete(struct blobstore *bs, const char *digest, struct err *e);
 /* Call fn for every stored blob; a non-zero return stops the walk and is
  * returned. Names that are not digests (stray files) are skipped. */
-typedef int (*blobstore_walk_fn)(const char *digest, uint64_t size,
-				 void *ctx);
+typedef int (*blobstore_walk_fn)(const char *digest, uint64_t size, void *ctx);
 int blobstore_walk(struct blobstore *bs, blobstore_walk_fn fn, void *ctx,
 		   struct err *e);
 /* Remove partials untouched since before `before` that no writer holds;
  * *removed counts them. */
-int blobstore_ingest_prune(struct blobstore *bs, time_t before,
-			   size_t *removed, struct err *e);
+int blobstore_ingest_prune(struct blobstore *bs, time_t before, size_t *removed,
+			   struct err *e);
 
 /* Start writing the blob digest of size bytes (BLOBSTORE_SIZE_UNKNOWN when
  * not known). digest NULL: the digest is computed and known at commit (no
@@ -80,8 +79,8 @@ int blobstore_writer_open(struct blobstore *bs, const char *digest,
 			  uint64_t size, struct blobstore_writer **out,
 			  uint64_t *offset, struct err *e);
 /* Append; more bytes than the expected size deletes the partial and fails. */
-int blobstore_writer_write(struct blobstore_writer *w, const void *p,
-			   size_t n, struct err *e);
+int blobstore_writer_write(struct blobstore_writer *w, const void *p, size_t n,
+			   struct err *e);
 uint64_t blobstore_writer_offset(const struct blobstore_writer *w);
 /* Verify and move into place; frees w whatever happens. Fewer bytes than
  * expected keeps the partial for a later resume; a wrong digest deletes

@@ -10,8 +10,8 @@ static const struct {
 	const char *name;
 	size_t hex;
 } algos[] = {
-	[DIGEST_SHA256] = {"sha256", 64},
-	[DIGEST_SHA512] = {"sha512", 128},
+    [DIGEST_SHA256] = {"sha256", 64},
+    [DIGEST_SHA512] = {"sha512", 128},
 };
 
 const char *digest_algo_name(enum digest_algo algo)
@@ -35,7 +35,7 @@ static bool algo_grammar(const char *s, size_t len)
 		char c = s[i];
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
 			need_alnum = false;
-		} else if (strchr("+._-", c) && c && !need_alnum) {
+		} else if (c && strchr("+._-", c) && !need_alnum) {
 			need_alnum = true;
 		} else {
 			return false;
@@ -107,8 +107,7 @@ const char *digest_hex(const char *digest)
 	return c ? c + 1 : digest;
 }
 
-int digest_ctx_init(struct digest_ctx *c, enum digest_algo algo,
-		    struct err *e)
+int digest_ctx_init(struct digest_ctx *c, enum digest_algo algo, struct err *e)
 {
 	const EVP_MD *md = algo == DIGEST_SHA512 ? EVP_sha512() : EVP_sha256();
 
@@ -154,7 +153,8 @@ void digest_sha256(const void *p, size_t n, char out[DIGEST_STR_MAX])
 	struct err e = ERR_INIT;
 
 	if (digest_ctx_init(&c, DIGEST_SHA256, &e) < 0)
-		abort(); /* only ENOMEM: the daemon cannot go on without memory */
+		abort(); /* only ENOMEM: the daemon cannot go on without memory
+			  */
 	digest_ctx_update(&c, p, n);
 	digest_ctx_final(&c, out);
 	digest_ctx_free(&c);

@@ -37,8 +37,7 @@ struct digest_ctx {
 	enum digest_algo algo;
 };
 
-int digest_ctx_init(struct digest_ctx *c, enum digest_algo algo,
-		    struct err *e);
+int digest_ctx_init(struct digest_ctx *c, enum digest_algo algo, struct err *e);
 void digest_ctx_update(struct digest_ctx *c, const void *p, size_t n);
 /* Write "algo:hex" into out; the context can be reused after init. */
 void digest_ctx_final(struct digest_ctx *c, char out[DIGEST_STR_MAX]);

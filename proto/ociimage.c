@@ -18,31 +18,30 @@ static const struct {
 	enum oci_mt mt;
 	bool docker;
 } media_types[] = {
-	{MT_OCI_INDEX, OCI_MT_INDEX, false},
-	{MT_OCI_MANIFEST, OCI_MT_MANIFEST, false},
-	{MT_OCI_CONFIG, OCI_MT_CONFIG, false},
-	{MT_OCI_LAYER, OCI_MT_LAYER_TAR, false},
-	{MT_OCI_LAYER_GZIP, OCI_MT_LAYER_GZIP, false},
-	{MT_OCI_LAYER_ZSTD, OCI_MT_LAYER_ZSTD, false},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar",
-	 OCI_MT_LAYER_TAR, false},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-	 OCI_MT_LAYER_GZIP, false},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-	 OCI_MT_LAYER_ZSTD, false},
-	{MT_DOCKER_LIST, OCI_MT_INDEX, true},
-	{MT_DOCKER_MANIFEST, OCI_MT_MANIFEST, true},
-	{MT_DOCKER_CONFIG, OCI_MT_CONFIG, true},
-	{MT_DOCKER_LAYER_GZIP, OCI_MT_LAYER_GZIP, true},
-	{MT_DOCKER_FOREIGN_GZIP, OCI_MT_LAYER_GZIP, true},
-	{"application/vnd.docker.image.rootfs.diff.tar", OCI_MT_LAYER_TAR,
-	 true},
-	{"application/vnd.docker.image.rootfs.diff.tar.zstd",
-	 OCI_MT_LAYER_ZSTD, true},
-	{"application/vnd.docker.distribution.manifest.v1+json",
-	 OCI_MT_DOCKER_SCHEMA1, true},
-	{"application/vnd.docker.distribution.manifest.v1+prettyjws",
-	 OCI_MT_DOCKER_SCHEMA1, true},
+    {MT_OCI_INDEX, OCI_MT_INDEX, false},
+    {MT_OCI_MANIFEST, OCI_MT_MANIFEST, false},
+    {MT_OCI_CONFIG, OCI_MT_CONFIG, false},
+    {MT_OCI_LAYER, OCI_MT_LAYER_TAR, false},
+    {MT_OCI_LAYER_GZIP, OCI_MT_LAYER_GZIP, false},
+    {MT_OCI_LAYER_ZSTD, OCI_MT_LAYER_ZSTD, false},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar",
+     OCI_MT_LAYER_TAR, false},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+     OCI_MT_LAYER_GZIP, false},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+     OCI_MT_LAYER_ZSTD, false},
+    {MT_DOCKER_LIST, OCI_MT_INDEX, true},
+    {MT_DOCKER_MANIFEST, OCI_MT_MANIFEST, true},
+    {MT_DOCKER_CONFIG, OCI_MT_CONFIG, true},
+    {MT_DOCKER_LAYER_GZIP, OCI_MT_LAYER_GZIP, true},
+    {MT_DOCKER_FOREIGN_GZIP, OCI_MT_LAYER_GZIP, true},
+    {"application/vnd.docker.image.rootfs.diff.tar", OCI_MT_LAYER_TAR, true},
+    {"application/vnd.docker.image.rootfs.diff.tar.zstd", OCI_MT_LAYER_ZSTD,
+     true},
+    {"application/vnd.docker.distribution.manifest.v1+json",
+     OCI_MT_DOCKER_SCHEMA1, true},
+    {"application/vnd.docker.distribution.manifest.v1+prettyjws",
+     OCI_MT_DOCKER_SCHEMA1, true},
 };
 
 enum oci_mt ociimage_mt(const char *media_type, bool *docker)
@@ -102,7 +101,8 @@ static bool media_type_ok(const char *s)
 			continue;
 		}
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || (n > 0 && strchr(allowed, *s))))
+		      (*s >= '0' && *s <= '9') ||
+		      (n > 0 && strchr(allowed, *s))))
 			return false;
 		if (++n > 127)
 			return false;
@@ -245,7 +245,8 @@ static int desc_read(struct jt *t, yajl_val v, void *elem)
 		return -1;
 	if (!media_type_ok(d->media_type)) {
 		jt_key(t, "mediaType");
-		return jfail(t, "\"%.100s\" is not a media type", d->media_type);
+		return jfail(t, "\"%.100s\" is not a media type",
+			     d->media_type);
 	}
 	d->mt = ociimage_mt(d->media_type, NULL);
 	if (!jt_get(v, "digest"))
@@ -261,7 +262,8 @@ static int desc_read(struct jt *t, yajl_val v, void *elem)
 		return jt_fail(t, "number out of range");
 	}
 	if (jt_opt_strv(t, v, "urls", &d->urls) < 0 ||
-	    kv_read(t, v, "annotations", &d->annotations, &d->n_annotations) < 0)
+	    kv_read(t, v, "annotations", &d->annotations, &d->n_annotations) <
+		0)
 		return -1;
 	p = jt_get(v, "platform");
 	if (!p)
@@ -301,8 +303,7 @@ static void descs_free(struct oci_desc *d, size_t n)
 	free(d);
 }
 
-const char *ociimage_desc_annotation(const struct oci_desc *d,
-				     const char *key)
+const char *ociimage_desc_annotation(const struct oci_desc *d, const char *key)
 {
 	for (size_t i = 0; i < d->n_annotations; i++)
 		if (strcmp(d->annotations[i].key, key) == 0)
@@ -369,8 +370,8 @@ int ociimage_desc_copy(struct oci_desc *dst, const struct oci_desc *src)
 	    dup_strv(&dst->urls, &src->urls) < 0)
 		goto fail;
 	if (src->n_annotations) {
-		dst->annotations = calloc(src->n_annotations,
-					  sizeof(*dst->annotations));
+		dst->annotations =
+		    calloc(src->n_annotations, sizeof(*dst->annotations));
 		if (!dst->annotations)
 			goto fail;
 		for (size_t i = 0; i < src->n_annotations; i++) {
@@ -465,8 +466,8 @@ static int index_read(struct jt *t, yajl_val root, struct oci_index *x)
 {
 	if (jt_want_obj(t, root) < 0 ||
 	    schema_read(t, root, &x->schema_version) < 0 ||
-	    own_media_type(t, root, OCI_MT_INDEX, &x->media_type,
-			   &x->docker) < 0)
+	    own_media_type(t, root, OCI_MT_INDEX, &x->media_type, &x->docker) <
+		0)
 		return -1;
 	if (!jt_get(root, "manifests"))
 		return missing(t, "manifests");
@@ -556,7 +557,8 @@ static int history_read(struct jt *t, yajl_val v, void *elem)
 {
 	struct oci_history *h = elem;
 
-	if (jt_want_obj(t, v) < 0 || jt_opt_str(t, v, "created", &h->created) < 0 ||
+	if (jt_want_obj(t, v) < 0 ||
+	    jt_opt_str(t, v, "created", &h->created) < 0 ||
 	    jt_opt_str(t, v, "created_by", &h->created_by) < 0 ||
 	    jt_opt_str(t, v, "author", &h->author) < 0 ||
 	    jt_opt_str(t, v, "comment", &h->comment) < 0 ||
@@ -663,8 +665,8 @@ static void config_free_cb(void *x)
 int ociimage_parse_manifest(const char *json, size_t len,
 			    struct oci_manifest **out, struct err *e)
 {
-	return parse_doc(json, len, "manifest", sizeof(**out),
-			 manifest_read_cb, manifest_free_cb, (void **)out, e);
+	return parse_doc(json, len, "manifest", sizeof(**out), manifest_read_cb,
+			 manifest_free_cb, (void **)out, e);
 }
 
 int ociimage_parse_index(const char *json, size_t len, struct oci_index **out,
@@ -674,8 +676,8 @@ int ociimage_parse_index(const char *json, size_t len, struct oci_index **out,
 			 index_free_cb, (void **)out, e);
 }
 
-int ociimage_parse_config(const char *json, size_t len,
-			  struct oci_imgcfg **out, struct err *e)
+int ociimage_parse_config(const char *json, size_t len, struct oci_imgcfg **out,
+			  struct err *e)
 {
 	return parse_doc(json, len, "image", sizeof(**out), config_read_cb,
 			 config_free_cb, (void **)out, e);

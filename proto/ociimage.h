@@ -29,23 +29,25 @@
 #define MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
 #define MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 #define MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_DOCKER_LIST                                                         \
+	"application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_DOCKER_MANIFEST                                                     \
+	"application/vnd.docker.distribution.manifest.v2+json"
 #define MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 #define MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
-#define MT_DOCKER_FOREIGN_GZIP \
+#define MT_DOCKER_FOREIGN_GZIP                                                 \
 	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 #define ANNOT_REF_NAME "org.opencontainers.image.ref.name"
 
 /* Media types skiff tells apart. */
 enum oci_mt {
 	OCI_MT_UNKNOWN,
-	OCI_MT_INDEX,	     /* OCI index or Docker manifest list */
-	OCI_MT_MANIFEST,     /* OCI manifest or Docker schema 2 */
-	OCI_MT_CONFIG,	     /* OCI or Docker image config */
-	OCI_MT_LAYER_TAR,    /* uncompressed layer */
-	OCI_MT_LAYER_GZIP,   /* gzip layer (OCI, Docker, foreign) */
-	OCI_MT_LAYER_ZSTD,   /* zstd layer */
+	OCI_MT_INDEX,	       /* OCI index or Docker manifest list */
+	OCI_MT_MANIFEST,       /* OCI manifest or Docker schema 2 */
+	OCI_MT_CONFIG,	       /* OCI or Docker image config */
+	OCI_MT_LAYER_TAR,      /* uncompressed layer */
+	OCI_MT_LAYER_GZIP,     /* gzip layer (OCI, Docker, foreign) */
+	OCI_MT_LAYER_ZSTD,     /* zstd layer */
 	OCI_MT_DOCKER_SCHEMA1, /* refused: signed v1 manifests */
 };
 
@@ -126,12 +128,12 @@ struct oci_imgcfg {
 int ociimage_sniff(const char *json, size_t len, const char *content_type,
 		   enum oci_mt *kind, struct err *e);
 
-int ociimage_parse_index(const char *json, size_t len,
-			 struct oci_index **out, struct err *e);
+int ociimage_parse_index(const char *json, size_t len, struct oci_index **out,
+			 struct err *e);
 int ociimage_parse_manifest(const char *json, size_t len,
 			    struct oci_manifest **out, struct err *e);
-int ociimage_parse_config(const char *json, size_t len,
-			  struct oci_imgcfg **out, struct err *e);
+int ociimage_parse_config(const char *json, size_t len, struct oci_imgcfg **out,
+			  struct err *e);
 void ociimage_index_free(struct oci_index *x);
 void ociimage_manifest_free(struct oci_manifest *m);
 void ociimage_config_free(struct oci_imgcfg *c);
@@ -174,8 +176,7 @@ void ociimage_write_config(const struct oci_imgcfg *c, struct buf *out);
 /* Duplicate a descriptor (deep copy); -1 only on allocation failure. */
 int ociimage_desc_copy(struct oci_desc *dst, const struct oci_desc *src);
 /* Annotation lookup on a descriptor (NULL when absent). */
-const char *ociimage_desc_annotation(const struct oci_desc *d,
-				     const char *key);
+const char *ociimage_desc_annotation(const struct oci_desc *d, const char *key);
 /* Set (replace or add) an annotation; -1 only on allocation failure. */
 int ociimage_desc_set_annotation(struct oci_desc *d, const char *key,
 				 const char *value);

@@ -15,18 +15,18 @@
 static const struct {
 	const char *machine, *arch, *variant;
 } machines[] = {
-	{"x86_64", "amd64", NULL},     {"amd64", "amd64", NULL},
-	{"x86-64", "amd64", NULL},     {"i386", "386", NULL},
-	{"i486", "386", NULL},	       {"i586", "386", NULL},
-	{"i686", "386", NULL},	       {"aarch64", "arm64", "v8"},
-	{"arm64", "arm64", "v8"},      {"armv8l", "arm", "v7"},
-	{"armv7l", "arm", "v7"},       {"armv7", "arm", "v7"},
-	{"armhf", "arm", "v7"},	       {"armv6l", "arm", "v6"},
-	{"armel", "arm", "v6"},	       {"armv5tel", "arm", "v5"},
-	{"armv5l", "arm", "v5"},       {"ppc64le", "ppc64le", NULL},
-	{"ppc64", "ppc64", NULL},      {"s390x", "s390x", NULL},
-	{"riscv64", "riscv64", NULL},  {"mips64", "mips64", NULL},
-	{"mips64el", "mips64le", NULL}, {"loongarch64", "loong64", NULL},
+    {"x86_64", "amd64", NULL},	    {"amd64", "amd64", NULL},
+    {"x86-64", "amd64", NULL},	    {"i386", "386", NULL},
+    {"i486", "386", NULL},	    {"i586", "386", NULL},
+    {"i686", "386", NULL},	    {"aarch64", "arm64", "v8"},
+    {"arm64", "arm64", "v8"},	    {"armv8l", "arm", "v7"},
+    {"armv7l", "arm", "v7"},	    {"armv7", "arm", "v7"},
+    {"armhf", "arm", "v7"},	    {"armv6l", "arm", "v6"},
+    {"armel", "arm", "v6"},	    {"armv5tel", "arm", "v5"},
+    {"armv5l", "arm", "v5"},	    {"ppc64le", "ppc64le", NULL},
+    {"ppc64", "ppc64", NULL},	    {"s390x", "s390x", NULL},
+    {"riscv64", "riscv64", NULL},   {"mips64", "mips64", NULL},
+    {"mips64el", "mips64le", NULL}, {"loongarch64", "loong64", NULL},
 };
 
 int ociimage_arch_from_machine(const char *machine, const char **arch,
@@ -61,7 +61,8 @@ int ociimage_platform_host(struct oci_platform *p, struct err *e)
 		return err_set(e, errno, "uname");
 	if (ociimage_arch_from_machine(u.machine, &arch, &variant) < 0)
 		return err_setc(e, ERR_INVALID,
-				"unknown machine \"%s\": give --platform", u.machine);
+				"unknown machine \"%s\": give --platform",
+				u.machine);
 	if (set(&p->os, "linux", e) < 0 || set(&p->architecture, arch, e) < 0 ||
 	    set(&p->variant, variant, e) < 0) {
 		ociimage_platform_clear(p);
@@ -149,8 +150,7 @@ int ociimage_platform_parse(const char *s, struct oci_platform *p,
 	return 0;
 }
 
-void ociimage_platform_string(const struct oci_platform *p, char *out,
-			      size_t n)
+void ociimage_platform_string(const struct oci_platform *p, char *out, size_t n)
 {
 	snprintf(out, n, "%s/%s%s%s", p->os ? p->os : "?",
 		 p->architecture ? p->architecture : "?",
@@ -193,7 +193,8 @@ static int variant_level(const char *arch, const char *v)
 }
 
 /* Score of entry d for want: -1 no match, higher is better. */
-static int match_score(const struct oci_desc *d, const struct oci_platform *want)
+static int match_score(const struct oci_desc *d,
+		       const struct oci_platform *want)
 {
 	const char *alias_variant, *arch, *variant;
 	int have, need;
@@ -246,7 +247,8 @@ int ociimage_index_select(const struct oci_index *x,
 		*which = bare_at;
 		return 0;
 	}
-	for (size_t i = 0; i < x->n_manifests && used < sizeof(have) - 100; i++) {
+	for (size_t i = 0; i < x->n_manifests && used < sizeof(have) - 100;
+	     i++) {
 		if (!x->manifests[i].has_platform)
 			continue;
 		ociimage_platform_string(&x->manifests[i].platform, one,

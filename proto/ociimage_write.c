@@ -100,8 +100,9 @@ void ociimage_write_manifest(const struct oci_manifest *m, struct buf *out)
 	jw_open(&w, out);
 	jw_int(&w, "schemaVersion", 2);
 	jw_str(&w, "mediaType",
-	       m->media_type ? m->media_type
-			     : (m->docker ? MT_DOCKER_MANIFEST : MT_OCI_MANIFEST));
+	       m->media_type
+		   ? m->media_type
+		   : (m->docker ? MT_DOCKER_MANIFEST : MT_OCI_MANIFEST));
 	write_desc(&w, "config", &m->config);
 	jw_arr(&w, "layers");
 	for (size_t i = 0; i < m->n_layers; i++)

@@ -36,9 +36,10 @@ bad(struct err *e, const char *s, size_t off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return err_setc(e, ERR_INVALID,
-			"invalid reference format: %s at offset %zu of \"%.160s%s\"",
-			what, off, s, strlen(s) > 160 ? "..." : "");
+	return err_setc(
+	    e, ERR_INVALID,
+	    "invalid reference format: %s at offset %zu of \"%.160s%s\"", what,
+	    off, s, strlen(s) > 160 ? "..." : "");
 }
 
 static char printable(char c)
@@ -76,8 +77,9 @@ static int check_tag(const char *s, size_t off, size_t n, struct err *e)
 	bad_at = tag_scan(s + off, n);
 	if (bad_at < n)
 		return bad(e, s, off + bad_at,
-			   bad_at ? "invalid character '%c' in tag"
-				  : "tag must start with [A-Za-z0-9_], not '%c'",
+			   bad_at
+			       ? "invalid character '%c' in tag"
+			       : "tag must start with [A-Za-z0-9_], not '%c'",
 			   printable(s[off + bad_at]));
 	return 0;
 }
@@ -107,9 +109,11 @@ static int check_domain(const char *s, size_t off, size_t n, struct err *e)
 				return bad(e, s, off + i,
 					   "empty or invalid domain component");
 			if (d[start] == '-' || d[i - 1] == '-')
-				return bad(e, s, off + (d[start] == '-' ? start : i - 1),
-					   "domain component may not start or "
-					   "end with '-'");
+				return bad(
+				    e, s,
+				    off + (d[start] == '-' ? start : i - 1),
+				    "domain component may not start or "
+				    "end with '-'");
 			if (i < n && d[i] == '.') {
 				i++;
 				continue;
@@ -131,8 +135,7 @@ static int check_domain(const char *s, size_t off, size_t n, struct err *e)
 }
 
 /* One path component: [a-z0-9]+ ((. | _ | __ | -+) [a-z0-9]+)*. */
-static int check_component(const char *s, size_t off, size_t n,
-			   struct err *e)
+static int check_component(const char *s, size_t off, size_t n, struct err *e)
 {
 	const char *c = s + off;
 	size_t i = 0;
@@ -144,12 +147,13 @@ static int check_component(const char *s, size_t off, size_t n,
 		while (i < n && is_lower_alnum(c[i]))
 			i++;
 		if (i == start)
-			return bad(e, s, off + i,
-				   i ? "separator must be followed by [a-z0-9], "
-				       "not '%c'"
-				     : "path component must start with "
-				       "[a-z0-9], not '%c'",
-				   printable(i < n ? c[i] : '/'));
+			return bad(
+			    e, s, off + i,
+			    i ? "separator must be followed by [a-z0-9], "
+				"not '%c'"
+			      : "path component must start with "
+				"[a-z0-9], not '%c'",
+			    printable(i < n ? c[i] : '/'));
 		if (i == n)
 			return 0;
 		if (c[i] == '.') {
@@ -197,7 +201,8 @@ static bool hex64(const char *s)
 	if (n != 64)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return true;
 }

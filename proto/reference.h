@@ -3,7 +3,8 @@
  *   busybox                    -> docker.io/library/busybox:latest
  *   host:5000/a/b:tag          -> host:5000/a/b:tag
  *   name@sha256:<64 hex>       -> docker.io/library/name@sha256:...
- *   name:tag@sha256:...        -> tag and digest both kept (pull uses the digest)
+ *   name:tag@sha256:...        -> tag and digest both kept (pull uses the
+ * digest)
  *
  * Grammar (distribution/reference):
  *   reference := name [ ":" tag ] [ "@" digest ]

@@ -46,8 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ROUNDTRIP(struct oci_imgcfg, ociimage_parse_config,
 		  ociimage_write_config, ociimage_config_free);
 	if (ociimage_parse_index(json, size, &idx, &e) == 0) {
-		static const char *const want[] = {"linux/amd64", "linux/arm/v7",
-						   "linux/arm64"};
+		static const char *const want[] = {
+		    "linux/amd64", "linux/arm/v7", "linux/arm64"};
 		for (size_t i = 0; i < 3; i++) {
 			if (ociimage_platform_parse(want[i], &p, &e) < 0)
 				abort();

@@ -80,8 +80,8 @@ static int write_image(int argc, char **argv, struct err *e)
 		goto out;
 	m.n_layers = argc >= 7 ? 2 : 1;
 	m.layers = layers;
-	if (layer(bs, &layers[0], MT_OCI_LAYER, argv[4], &c.diff_ids, NULL,
-		  e) < 0 ||
+	if (layer(bs, &layers[0], MT_OCI_LAYER, argv[4], &c.diff_ids, NULL, e) <
+		0 ||
 	    (m.n_layers == 2 && layer(bs, &layers[1], MT_OCI_LAYER_GZIP,
 				      argv[5], &c.diff_ids, argv[6], e) < 0))
 		goto out;
@@ -138,8 +138,7 @@ static int check_layers(struct blobstore *bs, const struct oci_manifest *m,
 		if (r < 0)
 			return -1;
 		if (r == 0 || size != m->layers[i].size)
-			return err_setc(e, ERR_INVALID,
-					"layer %zu (%s): %s", i,
+			return err_setc(e, ERR_INVALID, "layer %zu (%s): %s", i,
 					m->layers[i].digest,
 					r ? "wrong size" : "missing");
 	}
@@ -171,7 +170,8 @@ static int check_image(char **argv, struct err *e)
 		    ociimage_platform_host(&host, e) < 0 ||
 		    ociimage_index_select(x, &host, &which, e) < 0)
 			goto out;
-		snprintf(digest, sizeof(digest), "%s", x->manifests[which].digest);
+		snprintf(digest, sizeof(digest), "%s",
+			 x->manifests[which].digest);
 		buf_reset(&b);
 		if (blobstore_read(bs, digest, 4 << 20, &b, e) < 0)
 			goto out;

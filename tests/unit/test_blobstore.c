@@ -110,7 +110,8 @@ static void test_layout(void **state)
 	/* Opening again keeps what is there. */
 	assert_int_equal(blobstore_open(f->dir, &again, &e), 0);
 	blobstore_free(again);
-	assert_int_equal(count(f->dir, ""), 4); /* oci-layout index blobs ingest */
+	assert_int_equal(count(f->dir, ""),
+			 4); /* oci-layout index blobs ingest */
 }
 
 static int walk_count(const char *digest, uint64_t size, void *ctx)
@@ -168,16 +169,16 @@ static void test_bad_digests(void **state)
 	uint64_t off;
 	int fd;
 
-	assert_int_equal(blobstore_has(f->bs, "sha256:../../../etc/passwd",
-				       NULL, &e),
-			 -1);
+	assert_int_equal(
+	    blobstore_has(f->bs, "sha256:../../../etc/passwd", NULL, &e), -1);
 	assert_int_equal(e.class, ERR_INVALID);
-	assert_int_equal(blobstore_writer_open(f->bs, "sha256:/etc/passwd", 1,
-					       &w, &off, &e),
-			 -1);
+	assert_int_equal(
+	    blobstore_writer_open(f->bs, "sha256:/etc/passwd", 1, &w, &off, &e),
+	    -1);
 	assert_null(w);
-	assert_int_equal(blobstore_open_blob(f->bs, "md5:d41d8cd98f00b204e980"
-						    "0998ecf8427e",
+	assert_int_equal(blobstore_open_blob(f->bs,
+					     "md5:d41d8cd98f00b204e980"
+					     "0998ecf8427e",
 					     &fd, &e),
 			 -1);
 	assert_non_null(strstr(e.msg, "unsupported digest algorithm"));
@@ -195,7 +196,8 @@ static void test_mismatch(void **state)
 
 	digest_sha256("abc", 3, want);
 	digest_sha256("abd", 3, got);
-	assert_int_equal(blobstore_writer_open(f->bs, want, 3, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, 3, &w, &off, &e),
+			 0);
 	assert_int_equal(off, 0);
 	assert_int_equal(blobstore_writer_write(w, "abd", 3, &e), 0);
 	assert_int_equal(count(f->dir, "ingest"), 1);
@@ -208,7 +210,8 @@ static void test_mismatch(void **state)
 	assert_int_equal(count(f->dir, "blobs/sha256"), 0);
 
 	/* Overflow: more bytes than the descriptor's size. */
-	assert_int_equal(blobstore_writer_open(f->bs, want, 3, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, 3, &w, &off, &e),
+			 0);
 	assert_int_equal(blobstore_writer_write(w, "ab", 2, &e), 0);
 	assert_int_equal(blobstore_writer_write(w, "cd", 2, &e), -1);
 	assert_non_null(strstr(e.msg, "more data than the 3 bytes"));
@@ -221,7 +224,8 @@ static void test_mismatch(void **state)
 	assert_int_equal(blobstore_writer_open(f->bs, want, 4, &w, &off, &e),
 			 -1);
 	assert_int_equal(e.class, ERR_CONFLICT);
-	assert_int_equal(blobstore_writer_open(f->bs, want, 3, &w, &off, &e), 1);
+	assert_int_equal(blobstore_writer_open(f->bs, want, 3, &w, &off, &e),
+			 1);
 	assert_null(w);
 }
 
@@ -238,7 +242,8 @@ static void test_resume_after_close(void **state)
 
 	data_of(data, BIG, 7);
 	digest_sha256(data, BIG, want);
-	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &w, &off, &e),
+			 0);
 	assert_int_equal(blobstore_writer_write(w, data, 1000000, &e), 0);
 	assert_int_equal(blobstore_writer_write(w, data + 1000000, 500000, &e),
 			 0);
@@ -246,17 +251,20 @@ static void test_resume_after_close(void **state)
 	assert_int_equal(count(f->dir, "ingest"), 1);
 
 	/* Commit of a short stream keeps the partial for later. */
-	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &w, &off, &e),
+			 0);
 	assert_int_equal(off, 1500000);
 	assert_int_equal(blobstore_writer_write(w, data + off, 100, &e), 0);
 	assert_int_equal(blobstore_writer_commit(w, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "incomplete: 1500100 of 3145728 bytes"));
 	assert_int_equal(count(f->dir, "ingest"), 1);
 
-	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &w, &off, &e),
+			 0);
 	assert_int_equal(off, 1500100);
 	assert_int_equal(blobstore_writer_offset(w), 1500100);
-	assert_int_equal(blobstore_writer_write(w, data + off, BIG - off, &e), 0);
+	assert_int_equal(blobstore_writer_write(w, data + off, BIG - off, &e),
+			 0);
 	assert_int_equal(blobstore_writer_commit(w, got, &e), 0);
 	assert_string_equal(got, want);
 	assert_int_equal(count(f->dir, "ingest"), 0);
@@ -283,7 +291,8 @@ static void test_resume_after_kill(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (blobstore_writer_open(f->bs, want, BIG, &w, &off, &e) != 0 ||
+		if (blobstore_writer_open(f->bs, want, BIG, &w, &off, &e) !=
+			0 ||
 		    blobstore_writer_write(w, data, 2000000, &e) < 0)
 			_exit(1);
 		if (write(sync[1], "x", 1) != 1)
@@ -301,9 +310,11 @@ static void test_resume_after_kill(void **state)
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 
-	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &w, &off, &e),
+			 0);
 	assert_int_equal(off, 2000000);
-	assert_int_equal(blobstore_writer_write(w, data + off, BIG - off, &e), 0);
+	assert_int_equal(blobstore_writer_write(w, data + off, BIG - off, &e),
+			 0);
 	assert_int_equal(blobstore_writer_commit(w, NULL, &e), 0);
 	assert_int_equal(blobstore_has(f->bs, want, NULL, &e), 1);
 }
@@ -326,13 +337,15 @@ static void test_corrupt_partial(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "XXXX", 4), 4);
 	close(fd);
-	assert_int_equal(blobstore_writer_open(f->bs, want, 10, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, 10, &w, &off, &e),
+			 0);
 	assert_int_equal(off, 4);
 	assert_int_equal(blobstore_writer_write(w, "456789", 6, &e), 0);
 	assert_int_equal(blobstore_writer_commit(w, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "digest mismatch"));
 	assert_int_equal(count(f->dir, "ingest"), 0);
-	assert_int_equal(blobstore_writer_open(f->bs, want, 10, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, 10, &w, &off, &e),
+			 0);
 	assert_int_equal(off, 0);
 	assert_int_equal(blobstore_writer_write(w, "0123456789", 10, &e), 0);
 	assert_int_equal(blobstore_writer_commit(w, NULL, &e), 0);
@@ -344,7 +357,8 @@ static void test_corrupt_partial(void **state)
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	assert_int_equal(write(fd, "abcdef", 6), 6);
 	close(fd);
-	assert_int_equal(blobstore_writer_open(f->bs, want, 2, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, 2, &w, &off, &e),
+			 0);
 	assert_int_equal(off, 0);
 	blobstore_writer_discard(w);
 	assert_int_equal(count(f->dir, "ingest"), 0);
@@ -363,7 +377,8 @@ static void test_concurrent_writers(void **state)
 
 	data_of(data, BIG, 11);
 	digest_sha256(data, BIG, want);
-	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &a, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &a, &off, &e),
+			 0);
 	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &b, &off, &e),
 			 -1);
 	assert_int_equal(e.class, ERR_BUSY);
@@ -371,7 +386,8 @@ static void test_concurrent_writers(void **state)
 	assert_null(b);
 	assert_int_equal(blobstore_writer_write(a, data, BIG, &e), 0);
 	assert_int_equal(blobstore_writer_commit(a, NULL, &e), 0);
-	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &b, &off, &e), 1);
+	assert_int_equal(blobstore_writer_open(f->bs, want, BIG, &b, &off, &e),
+			 1);
 	assert_int_equal(blobstore_delete(f->bs, want, &e), 0);
 
 	/* Four processes race for one blob, retrying while busy, writing in
@@ -383,8 +399,8 @@ static void test_concurrent_writers(void **state)
 			continue;
 		for (int tries = 0; tries < 2000; tries++) {
 			struct blobstore_writer *w = NULL;
-			int r = blobstore_writer_open(f->bs, want, BIG, &w, &off,
-						      &e);
+			int r = blobstore_writer_open(f->bs, want, BIG, &w,
+						      &off, &e);
 			if (r == 1)
 				_exit(0);
 			if (r < 0 && e.class == ERR_BUSY) {
@@ -426,8 +442,9 @@ static void test_index(void **state)
 	d.media_type = MT_OCI_MANIFEST;
 	d.digest = dg;
 	d.size = 2;
-	assert_int_equal(blobstore_index_put(f->bs, "docker.io/library/busybox:"
-						    "latest",
+	assert_int_equal(blobstore_index_put(f->bs,
+					     "docker.io/library/busybox:"
+					     "latest",
 					     &d, &e),
 			 0);
 	assert_int_equal(blobstore_index_put(f->bs, "v1", &d, &e), 0);
@@ -436,9 +453,8 @@ static void test_index(void **state)
 	assert_int_equal(blobstore_index_put(f->bs, "v1", &d, &e), 0);
 	assert_int_equal(blobstore_index_load(f->bs, &x, &e), 0);
 	assert_int_equal(x->n_manifests, 2);
-	assert_string_equal(ociimage_desc_annotation(&x->manifests[1],
-						     ANNOT_REF_NAME),
-			    "v1");
+	assert_string_equal(
+	    ociimage_desc_annotation(&x->manifests[1], ANNOT_REF_NAME), "v1");
 	ociimage_index_free(x);
 
 	assert_int_equal(blobstore_index_find(f->bs, "v1", &got, &e), 0);
@@ -448,12 +464,14 @@ static void test_index(void **state)
 	assert_int_equal(blobstore_index_find(f->bs, "v2", &got, &e), -1);
 	assert_int_equal(e.class, ERR_NOT_FOUND);
 
-	assert_int_equal(blobstore_index_remove(f->bs, "docker.io/library/"
-						       "busybox:latest",
+	assert_int_equal(blobstore_index_remove(f->bs,
+						"docker.io/library/"
+						"busybox:latest",
 						&e),
 			 0);
-	assert_int_equal(blobstore_index_remove(f->bs, "docker.io/library/"
-						       "busybox:latest",
+	assert_int_equal(blobstore_index_remove(f->bs,
+						"docker.io/library/"
+						"busybox:latest",
 						&e),
 			 -1);
 	assert_int_equal(e.class, ERR_NOT_FOUND);
@@ -488,12 +506,13 @@ static void test_prune_and_corrupt(void **state)
 	close(fd);
 	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
 	digest_sha256("held", 4, want);
-	assert_int_equal(blobstore_writer_open(f->bs, want, 4, &w, &off, &e), 0);
+	assert_int_equal(blobstore_writer_open(f->bs, want, 4, &w, &off, &e),
+			 0);
 	snprintf(path, sizeof(path), "%s/ingest/%s.partial", f->dir,
 		 digest_hex(want));
 	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
-	assert_int_equal(blobstore_ingest_prune(f->bs, time(NULL), &removed, &e),
-			 0);
+	assert_int_equal(
+	    blobstore_ingest_prune(f->bs, time(NULL), &removed, &e), 0);
 	assert_int_equal(removed, 1); /* the held one stays */
 	assert_int_equal(count(f->dir, "ingest"), 1);
 	blobstore_writer_discard(w);

@@ -117,9 +117,9 @@ static void test_docker_list(void **state)
 	struct err e = ERR_INIT;
 	enum oci_mt kind;
 
-	assert_int_equal(ociimage_sniff(docker_list, strlen(docker_list), NULL,
-					&kind, &e),
-			 0);
+	assert_int_equal(
+	    ociimage_sniff(docker_list, strlen(docker_list), NULL, &kind, &e),
+	    0);
 	assert_int_equal(kind, OCI_MT_INDEX);
 	if (ociimage_parse_index(docker_list, strlen(docker_list), &x, &e) < 0)
 		fail_msg("%s", e.msg);
@@ -141,8 +141,8 @@ static void test_oci_index(void **state)
 		fail_msg("%s", e.msg);
 	assert_false(x->docker);
 	assert_int_equal(x->n_manifests, 3);
-	assert_string_equal(ociimage_desc_annotation(&x->manifests[2],
-						     "vnd.docker.reference.type"),
+	assert_string_equal(ociimage_desc_annotation(
+				&x->manifests[2], "vnd.docker.reference.type"),
 			    "attestation-manifest");
 	assert_null(ociimage_desc_annotation(&x->manifests[0], "x"));
 	assert_int_equal(x->n_annotations, 1);
@@ -164,7 +164,8 @@ static void test_manifests(void **state)
 	assert_int_equal(m->layers[0].mt, OCI_MT_LAYER_GZIP);
 	assert_int_equal(m->layers[0].size, 2591575);
 	assert_int_equal(m->layers[1].mt, OCI_MT_LAYER_GZIP);
-	assert_string_equal(m->layers[1].urls.v[0], "https://example.com/layer");
+	assert_string_equal(m->layers[1].urls.v[0],
+			    "https://example.com/layer");
 	assert_int_equal(ociimage_manifest_runnable(m, &e), 0);
 	ociimage_manifest_free(m);
 
@@ -216,7 +217,8 @@ static void test_config(void **state)
 	assert_string_equal(c->config.cmd.v[2], "daemon off;");
 	assert_string_equal(c->config.volumes.v[0], "/var/cache/nginx");
 	assert_string_equal(c->config.working_dir, "/srv");
-	assert_string_equal(c->config.labels[0].value, "NGINX Docker Maintainers");
+	assert_string_equal(c->config.labels[0].value,
+			    "NGINX Docker Maintainers");
 	assert_string_equal(c->config.stop_signal, "SIGQUIT");
 	assert_true(c->config.has_healthcheck);
 	assert_int_equal(c->config.healthcheck.retries, 3);
@@ -243,108 +245,134 @@ struct bad {
 	const char *json, *msg;
 };
 
-#define CFG_OK "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\"," \
-	       "\"digest\":\"sha256:" H1 "\",\"size\":7}"
-#define LAYER(d, s) "{\"mediaType\":\"" MT_OCI_LAYER_GZIP "\",\"digest\":" d \
-		    ",\"size\":" s "}"
+#define CFG_OK                                                                 \
+	"{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","         \
+	"\"digest\":\"sha256:" H1 "\",\"size\":7}"
+#define LAYER(d, s)                                                            \
+	"{\"mediaType\":\"" MT_OCI_LAYER_GZIP "\",\"digest\":" d               \
+	",\"size\":" s "}"
 
 static const struct bad bads[] = {
-	{0, "", "manifest: invalid JSON"},
-	{0, "[]", "manifest: expected an object"},
-	{0, "{\"config\":" CFG_OK ",\"layers\":[]}",
-	 "manifest.schemaVersion: required"},
-	{0, "{\"schemaVersion\":1,\"fsLayers\":[]}",
-	 "manifest.schemaVersion: schema 1 manifests are not supported"},
-	{0, "{\"schemaVersion\":3}", "unsupported schema version 3"},
-	{0, "{\"schemaVersion\":2,\"layers\":[]}", "manifest.config: required"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK "}",
-	 "manifest.layers: required"},
-	{0, "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_INDEX "\"}",
-	 "manifest.mediaType: \"" MT_OCI_INDEX "\" is not a manifest"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":[],"
-	    "\"x\":0}",
-	 NULL},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    LAYER("\"sha256:" H2 "\"", "1") "," LAYER("\"sha256:" H2 "\"", "1")
-	    "," LAYER("\"sha256:abc\"", "1") "]}",
-	 "manifest.layers[2].digest: invalid digest length: sha256 needs 64"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    LAYER("\"md5:" H2 "\"", "1") "]}",
-	 "manifest.layers[0].digest: unsupported digest algorithm \"md5\""},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    LAYER("\"sha256:" H2 "\"", "-1") "]}",
-	 "manifest.layers[0].size: expected an unsigned integer"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    LAYER("\"sha256:" H2 "\"", "1.5") "]}",
-	 "manifest.layers[0].size: expected an unsigned integer"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    LAYER("\"sha256:" H2 "\"", "18446744073709551615") "]}",
-	 "manifest.layers[0].size: number out of range"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    LAYER("\"sha256:" H2 "\"", "\"1\"") "]}",
-	 "manifest.layers[0].size: expected a number"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    "{\"digest\":\"sha256:" H2 "\",\"size\":1}]}",
-	 "manifest.layers[0].mediaType: required"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    "{\"mediaType\":\"gzip\",\"digest\":\"sha256:" H2 "\",\"size\":1}]}",
-	 "manifest.layers[0].mediaType: \"gzip\" is not a media type"},
-	{0, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\","
-	    "\"size\":1},\"layers\":[]}",
-	 "manifest.config.digest: required"},
-	{0, "{\"schemaVersion\":2,\"mediaType\":\"" MT_DOCKER_MANIFEST "\","
-	    "\"config\":" CFG_OK ",\"layers\":{}}",
-	 "manifest.layers: expected an array"},
-	{0, "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":[],"
-	    "\"annotations\":{\"a\":1}}",
-	 "manifest.annotations.a: expected a string"},
-	{1, "{\"schemaVersion\":2}", "index.manifests: required"},
-	{1, "{\"schemaVersion\":2,\"mediaType\":\"" MT_DOCKER_MANIFEST "\","
-	    "\"manifests\":[]}",
-	 "is not an index media type"},
-	{1, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\""
-	    MT_OCI_MANIFEST "\",\"digest\":\"sha256:" H1 "\",\"size\":1,"
-	    "\"platform\":{\"os\":\"linux\"}}]}",
-	 "index.manifests[0].platform.architecture: required"},
-	{1, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\""
-	    MT_OCI_MANIFEST "\",\"digest\":\"sha256:../../etc/passwd\","
-	    "\"size\":1}]}",
-	 "index.manifests[0].digest: invalid digest length"},
-	{2, "{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-	    "\"diff_ids\":[]}}",
-	 "image.architecture: required"},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\"}",
-	 "image.rootfs: required"},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":"
-	    "{\"type\":\"zfs\",\"diff_ids\":[]}}",
-	 "image.rootfs.type: must be \"layers\""},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":"
-	    "{\"type\":\"layers\",\"diff_ids\":[\"sha256:" H1 "\",\"x\"]}}",
-	 "image.rootfs.diff_ids[1]: invalid digest format"},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
-	    "{\"Env\":\"A=1\"},\"rootfs\":{\"type\":\"layers\","
-	    "\"diff_ids\":[]}}",
-	 "image.config.Env: expected an array"},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
-	    "{\"ExposedPorts\":{\"80/tcp\":{},\"99999/tcp\":{}}},"
-	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-	 "image.config.ExposedPorts.99999/tcp: not a port number"},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
-	    "{\"ExposedPorts\":{\"80/icmp\":{}}},"
-	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-	 "protocol must be tcp, udp or sctp"},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
-	    "{\"Healthcheck\":{\"Test\":[\"RUN\"]}},"
-	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-	 "image.config.Healthcheck.Test[0]: unknown healthcheck kind"},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
-	    "{\"Labels\":{\"a\":[]}},"
-	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-	 "image.config.Labels.a: expected a string"},
-	{2, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"history\":"
-	    "[{\"empty_layer\":1}],"
-	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
-	 "image.history[0].empty_layer: expected a boolean"},
+    {0, "", "manifest: invalid JSON"},
+    {0, "[]", "manifest: expected an object"},
+    {0, "{\"config\":" CFG_OK ",\"layers\":[]}",
+     "manifest.schemaVersion: required"},
+    {0, "{\"schemaVersion\":1,\"fsLayers\":[]}",
+     "manifest.schemaVersion: schema 1 manifests are not supported"},
+    {0, "{\"schemaVersion\":3}", "unsupported schema version 3"},
+    {0, "{\"schemaVersion\":2,\"layers\":[]}", "manifest.config: required"},
+    {0, "{\"schemaVersion\":2,\"config\":" CFG_OK "}",
+     "manifest.layers: required"},
+    {0, "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_INDEX "\"}",
+     "manifest.mediaType: \"" MT_OCI_INDEX "\" is not a manifest"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":[],"
+     "\"x\":0}",
+     NULL},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK
+     ",\"layers\":[" LAYER("\"sha256:" H2 "\"", "1") "," LAYER(
+	 "\"sha256:" H2 "\"", "1") "," LAYER("\"sha256:abc\"", "1") "]}",
+     "manifest.layers[2].digest: invalid digest length: sha256 needs 64"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK
+     ",\"layers\":[" LAYER("\"md5:" H2 "\"", "1") "]}",
+     "manifest.layers[0].digest: unsupported digest algorithm \"md5\""},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK
+     ",\"layers\":[" LAYER("\"sha256:" H2 "\"", "-1") "]}",
+     "manifest.layers[0].size: expected an unsigned integer"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK
+     ",\"layers\":[" LAYER("\"sha256:" H2 "\"", "1.5") "]}",
+     "manifest.layers[0].size: expected an unsigned integer"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK
+     ",\"layers\":[" LAYER("\"sha256:" H2 "\"", "18446744073709551615") "]}",
+     "manifest.layers[0].size: number out of range"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK
+     ",\"layers\":[" LAYER("\"sha256:" H2 "\"", "\"1\"") "]}",
+     "manifest.layers[0].size: expected a number"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
+     "{\"digest\":\"sha256:" H2 "\",\"size\":1}]}",
+     "manifest.layers[0].mediaType: required"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
+     "{\"mediaType\":\"gzip\",\"digest\":\"sha256:" H2 "\",\"size\":1}]}",
+     "manifest.layers[0].mediaType: \"gzip\" is not a media type"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\","
+     "\"size\":1},\"layers\":[]}",
+     "manifest.config.digest: required"},
+    {0,
+     "{\"schemaVersion\":2,\"mediaType\":\"" MT_DOCKER_MANIFEST "\","
+     "\"config\":" CFG_OK ",\"layers\":{}}",
+     "manifest.layers: expected an array"},
+    {0,
+     "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":[],"
+     "\"annotations\":{\"a\":1}}",
+     "manifest.annotations.a: expected a string"},
+    {1, "{\"schemaVersion\":2}", "index.manifests: required"},
+    {1,
+     "{\"schemaVersion\":2,\"mediaType\":\"" MT_DOCKER_MANIFEST "\","
+     "\"manifests\":[]}",
+     "is not an index media type"},
+    {1,
+     "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" MT_OCI_MANIFEST
+     "\",\"digest\":\"sha256:" H1 "\",\"size\":1,"
+     "\"platform\":{\"os\":\"linux\"}}]}",
+     "index.manifests[0].platform.architecture: required"},
+    {1,
+     "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" MT_OCI_MANIFEST
+     "\",\"digest\":\"sha256:../../etc/passwd\","
+     "\"size\":1}]}",
+     "index.manifests[0].digest: invalid digest length"},
+    {2,
+     "{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+     "\"diff_ids\":[]}}",
+     "image.architecture: required"},
+    {2, "{\"os\":\"linux\",\"architecture\":\"amd64\"}",
+     "image.rootfs: required"},
+    {2,
+     "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":"
+     "{\"type\":\"zfs\",\"diff_ids\":[]}}",
+     "image.rootfs.type: must be \"layers\""},
+    {2,
+     "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":"
+     "{\"type\":\"layers\",\"diff_ids\":[\"sha256:" H1 "\",\"x\"]}}",
+     "image.rootfs.diff_ids[1]: invalid digest format"},
+    {2,
+     "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
+     "{\"Env\":\"A=1\"},\"rootfs\":{\"type\":\"layers\","
+     "\"diff_ids\":[]}}",
+     "image.config.Env: expected an array"},
+    {2,
+     "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
+     "{\"ExposedPorts\":{\"80/tcp\":{},\"99999/tcp\":{}}},"
+     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+     "image.config.ExposedPorts.99999/tcp: not a port number"},
+    {2,
+     "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
+     "{\"ExposedPorts\":{\"80/icmp\":{}}},"
+     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+     "protocol must be tcp, udp or sctp"},
+    {2,
+     "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
+     "{\"Healthcheck\":{\"Test\":[\"RUN\"]}},"
+     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+     "image.config.Healthcheck.Test[0]: unknown healthcheck kind"},
+    {2,
+     "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":"
+     "{\"Labels\":{\"a\":[]}},"
+     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+     "image.config.Labels.a: expected a string"},
+    {2,
+     "{\"os\":\"linux\",\"architecture\":\"amd64\",\"history\":"
+     "[{\"empty_layer\":1}],"
+     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+     "image.history[0].empty_layer: expected a boolean"},
 };
 
 static int parse_kind(int kind, const char *json, struct err *e)
@@ -397,9 +425,11 @@ static void test_runnable(void **state)
 	    "\"application/vnd.cncf.helm.config.v1+json\",\"digest\":"
 	    "\"sha256:" H1 "\",\"size\":1},\"layers\":[]}";
 	const char *odd_layer =
-	    "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":["
-	    LAYER("\"sha256:" H2 "\"", "1") ",{\"mediaType\":"
-	    "\"application/x-foo\",\"digest\":\"sha256:" H3 "\",\"size\":1}]}";
+	    "{\"schemaVersion\":2,\"config\":" CFG_OK ",\"layers\":[" LAYER(
+		"\"sha256:" H2 "\"",
+		"1") ",{\"mediaType\":"
+		     "\"application/x-foo\",\"digest\":\"sha256:" H3
+		     "\",\"size\":1}]}";
 	const char *cfg = "{\"architecture\":\"amd64\",\"os\":\"linux\","
 			  "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
 	struct oci_manifest *m = NULL;
@@ -516,25 +546,24 @@ static void test_roundtrip(void **state)
 	struct buf a = {0}, b = {0};
 	struct err e = ERR_INIT;
 
-	assert_int_equal(ociimage_parse_manifest(docker_manifest,
-						 strlen(docker_manifest), &m,
-						 &e),
+	assert_int_equal(ociimage_parse_manifest(
+			     docker_manifest, strlen(docker_manifest), &m, &e),
 			 0);
 	ociimage_write_manifest(m, &a);
 	assert_int_not_equal(a.data[a.len - 1], '\n');
 	assert_int_equal(ociimage_parse_manifest(a.data, a.len, &m2, &e), 0);
 	assert_true(m2->docker);
 	assert_int_equal(m2->n_layers, 2);
-	assert_string_equal(m2->layers[1].urls.v[0], "https://example.com/layer");
+	assert_string_equal(m2->layers[1].urls.v[0],
+			    "https://example.com/layer");
 	ociimage_write_manifest(m2, &b);
 	assert_int_equal(a.len, b.len);
 	assert_memory_equal(a.data, b.data, a.len);
 	buf_reset(&a);
 	buf_reset(&b);
 
-	assert_int_equal(ociimage_parse_index(docker_list, strlen(docker_list),
-					      &x, &e),
-			 0);
+	assert_int_equal(
+	    ociimage_parse_index(docker_list, strlen(docker_list), &x, &e), 0);
 	ociimage_write_index(x, &a);
 	assert_int_equal(ociimage_parse_index(a.data, a.len, &x2, &e), 0);
 	assert_int_equal(x2->n_manifests, 4);
@@ -542,9 +571,9 @@ static void test_roundtrip(void **state)
 	assert_non_null(strstr(a.data, MT_DOCKER_LIST));
 	buf_reset(&a);
 
-	assert_int_equal(ociimage_parse_config(image_config,
-					       strlen(image_config), &c, &e),
-			 0);
+	assert_int_equal(
+	    ociimage_parse_config(image_config, strlen(image_config), &c, &e),
+	    0);
 	ociimage_write_config(c, &a);
 	if (ociimage_parse_config(a.data, a.len, &c2, &e) < 0)
 		fail_msg("%s in %.*s", e.msg, (int)a.len, a.data);
@@ -571,10 +600,14 @@ static void test_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_docker_list), cmocka_unit_test(test_oci_index),
-	    cmocka_unit_test(test_manifests),	cmocka_unit_test(test_config),
-	    cmocka_unit_test(test_bad),		cmocka_unit_test(test_runnable),
-	    cmocka_unit_test(test_platform),	cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_docker_list),
+	    cmocka_unit_test(test_oci_index),
+	    cmocka_unit_test(test_manifests),
+	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_runnable),
+	    cmocka_unit_test(test_platform),
+	    cmocka_unit_test(test_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
