@@ -83,4 +83,20 @@ f=$S/blobs/sha256/${cfgd#sha256:}
 chmod u+w "$f" && echo '{}' >"$f"
 out=$("$H" check "$S" hello 2>&1) && notok "corrupt config accepted" ||
 	{ echo "$out" | grep -q "corrupt on disk" && ok "corrupt blob detected: ${out:0:90}..." || notok "corrupt: $out"; }
+
+# A full disk (a 1 MiB tmpfs in a private mount namespace): the write fails
+# with ENOSPC named, and neither blobs/ nor ingest/ keeps anything.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	head -c 3000000 /dev/urandom >"$T/big.bin"
+	tar -C "$T" -cf "$T/big.tar" big.bin
+	mkdir -p "$T/small"
+	out=$(unshare -m sh -c '
+		mount -t tmpfs -o size=1m tmpfs "$1" || exit 9
+		"$2" write "$1/store" big "$3"; echo "rc=$?"
+		echo "blobs=$(ls "$1/store/blobs/sha256" | wc -l) ingest=$(ls "$1/store/ingest" | wc -l)"
+	' sh "$T/small" "$H" "$T/big.tar" 2>&1)
+	echo "$out" | grep -q "No space left" && echo "$out" | grep -q "rc=1" &&
+		echo "$out" | grep -q "blobs=0 ingest=0" &&
+		ok "full disk: ENOSPC reported, nothing half-stored" || notok "full disk: $out"
+fi
 finish
