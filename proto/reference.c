@@ -42,9 +42,22 @@ bad(struct err *e, const char *s, size_t off, const char *fmt, ...)
 	    off, s, strlen(s) > 160 ? "..." : "");
 }
 
-static char printable(char c)
+/* A character for a message: 'x', or 0x0a for bytes that do not print.
+ * Returned by value: the text lives until the end of the caller's
+ * full expression. */
+struct chdesc {
+	char s[8];
+};
+
+static struct chdesc chdesc(char c)
 {
-	return c > 0x20 && c < 0x7f ? c : '?';
+	struct chdesc d;
+
+	if (c >= 0x20 && c < 0x7f)
+		snprintf(d.s, sizeof(d.s), "'%c'", c);
+	else
+		snprintf(d.s, sizeof(d.s), "0x%02x", (unsigned char)c);
+	return d;
 }
 
 /* Offset of the first byte of [p, p+n) that breaks the tag grammar, or n. */
@@ -77,10 +90,9 @@ static int check_tag(const char *s, size_t off, size_t n, struct err *e)
 	bad_at = tag_scan(s + off, n);
 	if (bad_at < n)
 		return bad(e, s, off + bad_at,
-			   bad_at
-			       ? "invalid character '%c' in tag"
-			       : "tag must start with [A-Za-z0-9_], not '%c'",
-			   printable(s[off + bad_at]));
+			   bad_at ? "invalid character %s in tag"
+				  : "tag must start with [A-Za-z0-9_], not %s",
+			   chdesc(s[off + bad_at]).s);
 	return 0;
 }
 
@@ -94,9 +106,9 @@ static int check_domain(const char *s, size_t off, size_t n, struct err *e)
 		for (i = 1; i < n && d[i] != ']'; i++)
 			if (!strchr("0123456789abcdefABCDEF:", d[i]))
 				return bad(e, s, off + i,
-					   "invalid character '%c' in IPv6 "
+					   "invalid character %s in IPv6 "
 					   "address",
-					   printable(d[i]));
+					   chdesc(d[i]).s);
 		if (i == n || i == 1)
 			return bad(e, s, off, "invalid IPv6 address in domain");
 		i++;
@@ -129,8 +141,8 @@ static int check_domain(const char *s, size_t off, size_t n, struct err *e)
 			return bad(e, s, off + i, "port must be digits");
 	}
 	if (i < n)
-		return bad(e, s, off + i, "invalid character '%c' in domain",
-			   printable(d[i]));
+		return bad(e, s, off + i, "invalid character %s in domain",
+			   chdesc(d[i]).s);
 	return 0;
 }
 
@@ -150,10 +162,10 @@ static int check_component(const char *s, size_t off, size_t n, struct err *e)
 			return bad(
 			    e, s, off + i,
 			    i ? "separator must be followed by [a-z0-9], "
-				"not '%c'"
+				"not %s"
 			      : "path component must start with "
-				"[a-z0-9], not '%c'",
-			    printable(i < n ? c[i] : '/'));
+				"[a-z0-9], not %s",
+			    chdesc(i < n ? c[i] : '/').s);
 		if (i == n)
 			return 0;
 		if (c[i] == '.') {
@@ -165,8 +177,8 @@ static int check_component(const char *s, size_t off, size_t n, struct err *e)
 				i++;
 		} else {
 			return bad(e, s, off + i,
-				   "invalid character '%c' in repository name",
-				   printable(c[i]));
+				   "invalid character %s in repository name",
+				   chdesc(c[i]).s);
 		}
 		if (i == n)
 			return bad(e, s, off + i - 1,
