@@ -33,8 +33,8 @@ ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
-PC_LIBS := yajl libseccomp libcap libzstd
-LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd)
+PC_LIBS := yajl libseccomp libcap libzstd libcrypto
+LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto)
 LIBS_C := -lyajl
 
 BASE_SRC := $(wildcard core/base/*.c)
@@ -95,8 +95,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) -lcmocka $(LIBS_D)
 
+# Test helper programs that link the library layers (no daemon).
+HELPER_BIN := $(BUILD)/tests/helpers/oci_image
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(ALL_LDFLAGS) $(LIBS_D)
+
 unit: $(UNIT_BIN)
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(HELPER_BIN)
 	@BUILD=$(BUILD) tests/run
 
 asan:
@@ -137,9 +143,9 @@ install: all
 
 # Debian packages for build, tests, fuzzing and benchmarks (idempotent).
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
-	libcap-dev libzstd-dev
+	libcap-dev libzstd-dev libssl-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
-	busybox-static clang libclang-rt-14-dev
+	busybox-static clang libclang-rt-14-dev skopeo
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \
 	binutils
 deps:
