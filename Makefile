@@ -16,7 +16,7 @@ BUILD ?= build
 CC ?= gcc
 FUZZ_SECONDS ?= 30
 # Every module under modules/ by default, in this start order when present.
-MODULE_ORDER := supervisor storage network
+MODULE_ORDER := supervisor images storage network
 MODULES ?= $(filter $(notdir $(wildcard modules/*)),$(MODULE_ORDER)) \
 	   $(filter-out $(MODULE_ORDER),$(notdir $(wildcard modules/*)))
 
@@ -145,7 +145,7 @@ install: all
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
 	libcap-dev libzstd-dev libssl-dev libcurl4-openssl-dev ca-certificates
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
-	busybox-static clang libclang-rt-14-dev skopeo
+	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \
 	binutils
 deps:

@@ -73,6 +73,7 @@ static const struct stream_verb {
 	{ "events", NULL, 0, NULL, 0 },
 	{ "wait", NULL, 0, NULL, 0 },
 	{ "attach", NULL, 0, NULL, 0 },
+	{ "pull", NULL, 0, NULL, 0 },
 	{ "stats", NULL, 0, "no-stream", 0 },
 	{ "logs", "follow", 'f', NULL, 0 },
 	{ "run", NULL, 0, "detach", 'd' },
@@ -688,6 +689,32 @@ static void pairs_line(struct client *c, yajl_val obj, struct buf *out)
 	buf_puts(out, "\n");
 }
 
+/* A pull's progress, as docker draws it: "ID: STATUS" lines; on a
+ * terminal a layer's download is one line redrawn in place. */
+static bool progress_line(struct client *c, yajl_val obj, struct buf *out)
+{
+	const char *status = obj_str(obj, "status"), *id = obj_str(obj, "id");
+	yajl_val cur = obj_get(obj, "current"), tot = obj_get(obj, "total");
+	static bool tty = false, known = false;
+
+	if (!status || !is_verb(c->o, "pull"))
+		return false;
+	if (!known) {
+		tty = isatty(STDOUT_FILENO);
+		known = true;
+	}
+	if (!strcmp(status, "Downloading")) {
+		if (tty && YAJL_IS_NUMBER(cur) && YAJL_IS_NUMBER(tot))
+			buf_printf(out, "\r\033[K%s: Downloading %.1f/%.1f MB", id,
+				   YAJL_GET_DOUBLE(cur) / 1e6,
+				   YAJL_GET_DOUBLE(tot) / 1e6);
+		return true;
+	}
+	buf_printf(out, "%s%s%s%s\n", tty ? "\r\033[K" : "", id ? id : "",
+		   id ? ": " : "", status);
+	return true;
+}
+
 /* ---- output ---- */
 
 /* Write c->out to f (stdout or stderr). Returns MORE, or an exit status
@@ -916,7 +943,7 @@ static int on_data(struct client *c, const char *line, struct err *e)
 	}
 	if (!done && c->events)
 		event_line(c, obj, &c->out);
-	else if (!done)
+	else if (!done && !progress_line(c, obj, &c->out))
 		pairs_line(c, obj, &c->out);
 	yajl_tree_free(obj);
 	return r;
