@@ -33,8 +33,8 @@ ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
-PC_LIBS := yajl libseccomp libcap libzstd
-LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd)
+PC_LIBS := yajl libseccomp libcap libzstd libarchive libcrypto
+LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -larchive -lcrypto)
 LIBS_C := -lyajl
 
 BASE_SRC := $(wildcard core/base/*.c)
@@ -137,7 +137,7 @@ install: all
 
 # Debian packages for build, tests, fuzzing and benchmarks (idempotent).
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
-	libcap-dev libzstd-dev
+	libcap-dev libzstd-dev libarchive-dev libssl-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
 	busybox-static clang libclang-rt-14-dev
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \
