@@ -869,6 +869,7 @@ static int open_outer(struct unpack_ctx *c, int in_fd, struct err *e)
 	archive_read_support_filter_gzip(c->outer);
 	archive_read_support_filter_zstd(c->outer);
 	archive_read_support_format_raw(c->outer);
+	archive_read_support_format_empty(c->outer);
 	rc = archive_read_open_fd(c->outer, in_fd, IN_BLOCK);
 	if (rc == ARCHIVE_OK)
 		rc = archive_read_next_header(c->outer, &raw);
