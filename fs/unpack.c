@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <linux/openat2.h>
 #include <openssl/evp.h>
@@ -25,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -33,6 +35,7 @@
 #define IN_BLOCK (128 * 1024) /* read size of the compressed input */
 #define CACHE_CHUNK (8u << 20) /* write back a big file every 8 MiB */
 #define CACHE_RING 32	       /* written files waiting for their drop */
+#define PIPE_SIZE (1 << 20)    /* decompressor pipe and read size */
 #define SHOW_MAX 160	       /* entry name bytes quoted in messages */
 #define OVERLAY_XATTR "trusted.overlay."
 #define WH_PREFIX ".wh."
@@ -55,7 +58,11 @@ struct unpack_ctx {
 	struct archive *outer; /* input fd -> uncompressed bytes */
 	struct archive *inner; /* uncompressed bytes -> tar entries */
 	EVP_MD_CTX *md;
-	bool outer_eof;
+	bool src_eof;
+	pid_t child; /* the decompressor, -1 if none */
+	int data_fd; /* its uncompressed bytes */
+	int err_fd;  /* its struct err, if it fails */
+	char *buf;   /* PIPE_SIZE bytes read from data_fd */
 	bool src_failed; /* src_err holds why the byte source failed */
 	struct err src_err;
 	char cache_path[PATH_MAX]; /* the parent fd cached in cache_fd */
@@ -816,47 +823,14 @@ static int fix_dir_times(struct unpack_ctx *c, struct err *e)
 	return 0;
 }
 
-/* ---- the byte pipeline ---- */
+/* ---- the byte source ---- */
 
-/* The inner reader's read callback: the next block of uncompressed bytes,
- * straight from the outer reader's buffer (valid until the next call),
- * hashed on the way. Returns 0 at the end, -1 with c->src_err set. */
-static la_ssize_t pull_block(struct archive *a, void *arg, const void **buf)
-{
-	struct unpack_ctx *c = arg;
-	size_t n = 0;
-	la_int64_t off;
-	int rc;
-
-	if (c->outer_eof)
-		return 0;
-	rc = archive_read_data_block(c->outer, buf, &n, &off);
-	if (rc == ARCHIVE_EOF) {
-		c->outer_eof = true;
-		return 0;
-	}
-	if (rc < ARCHIVE_WARN) {
-		c->src_failed = true;
-		err_setc(&c->src_err, ERR_INVALID, "decompress (%s): %s",
-			 unpack_compression_name(c->r->compression),
-			 archive_error_string(c->outer));
-	} else if (c->max_bytes && c->r->tar_bytes + n > c->max_bytes) {
-		c->src_failed = true;
-		err_setc(&c->src_err, ERR_TOO_LARGE,
-			 "layer is larger than %llu bytes uncompressed",
-			 (unsigned long long)c->max_bytes);
-	} else if (EVP_DigestUpdate(c->md, *buf, n) != 1) {
-		c->src_failed = true;
-		err_setc(&c->src_err, ERR_INTERNAL, "sha256 update failed");
-	}
-	if (c->src_failed) {
-		if (a)
-			archive_set_error(a, EIO, "%s", c->src_err.msg);
-		return -1;
-	}
-	c->r->tar_bytes += n;
-	return (la_ssize_t)n;
-}
+/* Where the uncompressed bytes come from: the outer reader in this process
+ * (UNPACK_ONE_PROCESS), or a decompressor child that runs it and writes
+ * the bytes into a pipe, so decompression and extraction overlap on two
+ * cores. The child's first byte on the pipe is the compression it found;
+ * its failure message comes on a second pipe, its exit status by waitpid.
+ * A parent that stops early closes the pipe and kills the child. */
 
 /* Open the input: the magic picks gzip, zstd or none; format raw. */
 static int open_outer(struct unpack_ctx *c, int in_fd, struct err *e)
@@ -890,6 +864,214 @@ static int open_outer(struct unpack_ctx *c, int in_fd, struct err *e)
 	}
 	return 0;
 }
+
+/* The next block from the outer reader: 1 with buf/n, 0 at the end, -1
+ * with e. */
+static int outer_block(struct unpack_ctx *c, const void **buf, size_t *n,
+		       struct err *e)
+{
+	la_int64_t off;
+	int rc = archive_read_data_block(c->outer, buf, n, &off);
+
+	if (rc == ARCHIVE_EOF)
+		return 0;
+	if (rc < ARCHIVE_WARN)
+		return err_setc(e, ERR_INVALID, "decompress (%s): %s",
+				unpack_compression_name(c->r->compression),
+				archive_error_string(c->outer));
+	return 1;
+}
+
+static int pipe_write(int fd, const void *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p = (const char *)p + w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The decompressor child's body; returns its exit status. */
+static int child_main(struct unpack_ctx *c, int in_fd, int out, int errfd)
+{
+	struct err e = ERR_INIT;
+	const void *buf;
+	size_t n;
+	unsigned char code;
+	int rc;
+
+	if (open_outer(c, in_fd, &e) < 0)
+		goto failed;
+	code = (unsigned char)c->r->compression;
+	if (pipe_write(out, &code, 1) < 0)
+		return 3;
+	while ((rc = outer_block(c, &buf, &n, &e)) > 0)
+		if (pipe_write(out, buf, n) < 0)
+			return 3; /* the parent stopped reading */
+	if (rc == 0)
+		return 0;
+failed:
+	(void)pipe_write(errfd, &e, sizeof(e));
+	return 1;
+}
+
+/* Wait for the child; -1 with src_err if it failed. */
+static int child_reap(struct unpack_ctx *c)
+{
+	struct err ce;
+	int status;
+	ssize_t n;
+
+	while (waitpid(c->child, &status, 0) < 0 && errno == EINTR)
+		;
+	c->child = -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	c->src_failed = true;
+	n = read(c->err_fd, &ce, sizeof(ce));
+	if (n == (ssize_t)sizeof(ce)) {
+		ce.msg[sizeof(ce.msg) - 1] = 0;
+		c->src_err = ce;
+	} else if (WIFSIGNALED(status)) {
+		err_setc(&c->src_err, ERR_INTERNAL,
+			 "decompressor killed by signal %d", WTERMSIG(status));
+	} else {
+		err_setc(&c->src_err, ERR_INTERNAL,
+			 "decompressor exited with status %d",
+			 WEXITSTATUS(status));
+	}
+	return -1;
+}
+
+static int child_start(struct unpack_ctx *c, int in_fd, struct err *e)
+{
+	int data[2], errp[2];
+	unsigned char code;
+	ssize_t n;
+
+	if (pipe2(data, O_CLOEXEC) < 0)
+		return err_set(e, errno, "pipe");
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		close(data[0]);
+		close(data[1]);
+		return err_set(e, errno, "pipe");
+	}
+	(void)fcntl(data[1], F_SETPIPE_SZ, PIPE_SIZE);
+	c->child = fork();
+	if (c->child == 0) {
+		close(data[0]);
+		close(errp[0]);
+		_exit(child_main(c, in_fd, data[1], errp[1]));
+	}
+	close(data[1]);
+	close(errp[1]);
+	c->data_fd = data[0];
+	c->err_fd = errp[0];
+	if (c->child < 0)
+		return err_set(e, errno, "fork decompressor");
+	if (!(c->buf = malloc(PIPE_SIZE)))
+		return err_set(e, ENOMEM, "decompressor buffer");
+	do
+		n = read(c->data_fd, &code, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 && code <= UNPACK_ZSTD) {
+		c->r->compression = code;
+		return 0;
+	}
+	if (child_reap(c) == 0)
+		err_setc(&c->src_err, ERR_INTERNAL, "decompressor said nothing");
+	*e = c->src_err;
+	return -1;
+}
+
+static void child_stop(struct unpack_ctx *c)
+{
+	if (c->data_fd >= 0)
+		close(c->data_fd);
+	if (c->child > 0) {
+		kill(c->child, SIGKILL);
+		while (waitpid(c->child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	free(c->buf);
+}
+
+static int open_source(struct unpack_ctx *c, int in_fd, struct err *e)
+{
+	if (c->flags & UNPACK_ONE_PROCESS)
+		return open_outer(c, in_fd, e);
+	return child_start(c, in_fd, e);
+}
+
+/* The next block of uncompressed bytes from either source. */
+static int source_block(struct unpack_ctx *c, const void **buf, size_t *n)
+{
+	ssize_t r;
+
+	if (c->flags & UNPACK_ONE_PROCESS) {
+		int rc = outer_block(c, buf, n, &c->src_err);
+		if (rc < 0)
+			c->src_failed = true;
+		return rc;
+	}
+	do
+		r = read(c->data_fd, c->buf, PIPE_SIZE);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		c->src_failed = true;
+		return err_set(&c->src_err, errno, "read decompressor");
+	}
+	if (r == 0)
+		return child_reap(c);
+	*buf = c->buf;
+	*n = (size_t)r;
+	return 1;
+}
+
+/* The inner reader's read callback: the next block of uncompressed bytes
+ * (valid until the next call), counted and hashed on the way. Returns 0
+ * at the end, -1 with c->src_err set. */
+static la_ssize_t pull_block(struct archive *a, void *arg, const void **buf)
+{
+	struct unpack_ctx *c = arg;
+	size_t n = 0;
+	int rc;
+
+	if (c->src_eof)
+		return 0;
+	rc = source_block(c, buf, &n);
+	if (rc == 0) {
+		c->src_eof = true;
+		return 0;
+	}
+	if (rc > 0 && c->max_bytes && c->r->tar_bytes + n > c->max_bytes) {
+		c->src_failed = true;
+		err_setc(&c->src_err, ERR_TOO_LARGE,
+			 "layer is larger than %llu bytes uncompressed",
+			 (unsigned long long)c->max_bytes);
+	} else if (rc > 0 && EVP_DigestUpdate(c->md, *buf, n) != 1) {
+		c->src_failed = true;
+		err_setc(&c->src_err, ERR_INTERNAL, "sha256 update failed");
+	}
+	if (c->src_failed) {
+		if (a)
+			archive_set_error(a, EIO, "%s", c->src_err.msg);
+		return -1;
+	}
+	c->r->tar_bytes += n;
+	return (la_ssize_t)n;
+}
+
+/* ---- the pass ---- */
 
 static int open_inner(struct unpack_ctx *c, struct err *e)
 {
@@ -967,6 +1149,7 @@ static void ctx_release(struct unpack_ctx *c, bool ok)
 	free(c->dirs);
 	if (c->inner)
 		archive_read_free(c->inner);
+	child_stop(c);
 	if (c->outer)
 		archive_read_free(c->outer);
 	EVP_MD_CTX_free(c->md);
@@ -976,7 +1159,8 @@ int unpack_fd(int in_fd, int root_fd, const struct unpack_opts *o,
 	      struct unpack_result *r, struct err *e)
 {
 	static const struct unpack_opts none;
-	struct unpack_ctx c = { .root = root_fd, .cache_fd = -1, .r = r };
+	struct unpack_ctx c = { .root = root_fd, .cache_fd = -1, .r = r,
+				.child = -1, .data_fd = -1, .err_fd = -1 };
 	int rc = -1;
 
 	o = o ? o : &none;
@@ -991,7 +1175,7 @@ int unpack_fd(int in_fd, int root_fd, const struct unpack_opts *o,
 		err_setc(e, ERR_INTERNAL, "sha256 init failed");
 		goto out;
 	}
-	if (open_outer(&c, in_fd, e) < 0 || open_inner(&c, e) < 0 ||
+	if (open_source(&c, in_fd, e) < 0 || open_inner(&c, e) < 0 ||
 	    read_entries(&c, e) < 0 || drain(&c, e) < 0 ||
 	    fix_dir_times(&c, e) < 0 || finish_digest(&c, e) < 0)
 		goto out;

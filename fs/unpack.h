@@ -5,13 +5,17 @@
  * stream, writes a tree, waits on writeback). Call it only in a short-lived
  * helper process (proc_fork), never on the daemon's loop.
  *
- * One pass, two digests' worth of work: an outer libarchive reader (format
- * "raw", filters gzip and zstd, chosen by the stream's magic) turns the
- * input fd into the uncompressed tar bytes; its blocks are hashed (SHA-256,
- * OpenSSL EVP) and handed by archive_read_open callbacks, without a copy, to
- * an inner libarchive reader (format tar only) that yields the entries. When
- * the tar's end marker is seen the rest of the stream is drained into the
- * hash, so diff_id is the SHA-256 of every uncompressed byte.
+ * One pass, digest and extraction together. The outer libarchive reader
+ * (format "raw", filters gzip and zstd, chosen by the stream's magic) turns
+ * the input fd into the uncompressed tar bytes; by default it runs in a
+ * decompressor child (forked here, reaped here) that writes them into a
+ * pipe, so decompression and extraction overlap on two cores
+ * (UNPACK_ONE_PROCESS keeps it in this process). This process reads the
+ * bytes, hashes them (SHA-256, OpenSSL EVP) and hands them through
+ * archive_read_open callbacks to the inner libarchive reader (format tar
+ * only) that yields the entries. When the tar's end marker is seen the
+ * rest of the stream is drained into the hash, so diff_id is the SHA-256
+ * of every uncompressed byte.
  *
  * Entries are never written by path string: each parent is opened with
  * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
@@ -34,8 +38,8 @@
  * the end, since their children change them), hardlinks (within the
  * layer), symlinks (stored as written, never followed), device nodes and
  * fifos are kept. Regular files are written out and dropped from the page
- * cache as the unpack goes (sync_file_range + POSIX_FADV_DONTNEED, a few
- * files or MiB behind), so a big layer does not evict the running
+ * cache as the unpack goes (sync_file_range + POSIX_FADV_DONTNEED, 32
+ * files or 8 MiB behind the writer), so a big layer does not evict the running
  * containers' cache. Needs root (chown, mknod, trusted xattrs) unless
  * UNPACK_NO_OWNERS is given, and then mknod and opaque dirs still do. */
 #ifndef SKIFF_UNPACK_H
@@ -54,6 +58,7 @@ enum unpack_compression {
 enum unpack_flags {
 	UNPACK_KEEP_CACHE = 1 << 0, /* do not write back and drop the cache */
 	UNPACK_NO_OWNERS = 1 << 1,  /* skip chown (rootless tests) */
+	UNPACK_ONE_PROCESS = 1 << 2, /* decompress here, not in a child */
 };
 
 struct unpack_opts {

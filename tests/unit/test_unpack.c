@@ -271,6 +271,21 @@ static void assert_contained(struct ctx *c, bool want_layer)
 	assert_true(access("/etc/skiff-unpack-x", F_OK) < 0);
 }
 
+/* No decompressor child left behind, not even a zombie. */
+static void assert_no_children(void)
+{
+	char p[64], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/self/task/%d/children", getpid());
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_int_equal(n, 0);
+}
+
 /* The layer must be refused with `name` in the message, and nothing left. */
 static void refused(struct ctx *c, const struct ent *es, size_t n,
 		    const char *name)
@@ -284,6 +299,7 @@ static void refused(struct ctx *c, const struct ent *es, size_t n,
 		fail_msg("message \"%s\" does not name %s", e.msg, name);
 	assert_int_equal(e.class, ERR_INVALID);
 	assert_contained(c, false);
+	assert_no_children();
 }
 
 static void need_root(void)
@@ -491,10 +507,11 @@ static const struct ent small[] = {
 	{ "a/l", AE_IFLNK, 0777, .link = "f" },
 };
 
-static void check_filter(struct ctx *c, int filter, const char *media_type,
-			 enum unpack_compression want)
+static void check_filter_mode(struct ctx *c, int filter,
+			      const char *media_type,
+			      enum unpack_compression want, unsigned flags)
 {
-	struct unpack_opts o = { .media_type = media_type };
+	struct unpack_opts o = { .media_type = media_type, .flags = flags };
 	struct unpack_result r;
 	struct err e = ERR_INIT;
 	struct err ignored = ERR_INIT;
@@ -512,6 +529,15 @@ static void check_filter(struct ctx *c, int filter, const char *media_type,
 	assert_int_equal(r.bytes, 13 + 300000);
 	assert_content(c, "a/f", "content of f\n");
 	assert_int_equal(unpack_remove_tree(AT_FDCWD, c->layer, &ignored), 0);
+	assert_no_children();
+}
+
+/* Both sources: the decompressor child and UNPACK_ONE_PROCESS. */
+static void check_filter(struct ctx *c, int filter, const char *media_type,
+			 enum unpack_compression want)
+{
+	check_filter_mode(c, filter, media_type, want, 0);
+	check_filter_mode(c, filter, media_type, want, UNPACK_ONE_PROCESS);
 }
 
 static void test_compression(void **state)
@@ -579,6 +605,9 @@ static void test_climb(void **state)
 
 	snprintf(abs_canary, sizeof(abs_canary), "%s/x", c->canary);
 	const struct ent up[] = { { "../x", 0, 0644, "x" } };
+	/* Refused while the decompressor still has 30 MiB to write. */
+	const struct ent early[] = { { "../x", 0, 0644, "x" },
+				     { "big", 0, 0644, .size = 30u << 20 } };
 	const struct ent up2[] = { { "ok", 0, 0644, "fine" },
 				   { "../canary/x", 0, 0644, "x" } };
 	const struct ent mid[] = { { "a/../../canary/x", 0, 0644, "x" } };
@@ -586,6 +615,7 @@ static void test_climb(void **state)
 	const struct ent abs2[] = { { "/etc/skiff-unpack-x", 0, 0644, "x" } };
 
 	refused(c, up, ARRAY_SIZE(up), "../x");
+	refused(c, early, ARRAY_SIZE(early), "../x");
 	refused(c, up2, ARRAY_SIZE(up2), "../canary/x");
 	refused(c, mid, ARRAY_SIZE(mid), "a/../../canary/x");
 	refused(c, abs1, ARRAY_SIZE(abs1), abs_canary);
@@ -707,20 +737,27 @@ static void test_bad_entries(void **state)
 
 /* ---- bad streams, limits, the directory ---- */
 
+/* Refused with both sources. */
 static void stream_refused(struct ctx *c, const char *bytes, size_t n,
 			   const struct unpack_opts *o, const char *want,
 			   enum err_class class)
 {
+	static const struct unpack_opts none;
+	struct unpack_opts mode = o ? *o : none;
 	struct unpack_result r;
 	struct err e = ERR_INIT;
 
 	memcpy(c->tar, bytes, n);
 	c->len = n;
-	assert_int_equal(run(c, o, &r, &e), -1);
-	if (!strstr(e.msg, want))
-		fail_msg("message \"%s\" lacks \"%s\"", e.msg, want);
-	assert_int_equal(e.class, class);
-	assert_contained(c, false);
+	for (int i = 0; i < 2; i++) {
+		mode.flags = i ? UNPACK_ONE_PROCESS : 0;
+		assert_int_equal(run(c, &mode, &r, &e), -1);
+		if (!strstr(e.msg, want))
+			fail_msg("message \"%s\" lacks \"%s\"", e.msg, want);
+		assert_int_equal(e.class, class);
+		assert_contained(c, false);
+		assert_no_children();
+	}
 }
 
 static void test_bad_stream(void **state)
