@@ -2,7 +2,9 @@
  * of the layer file LAYER into DIR, then print one line
  * "entries bytes tar_bytes compression diff_id seconds".
  *
- *   unpackbench [-k] [-t MEDIA_TYPE] LAYER DIR
+ *   unpackbench [-1] [-k] [-t MEDIA_TYPE] LAYER DIR
+ *     -1  decompress in this process (UNPACK_ONE_PROCESS), to measure what
+ *         the decompressor child gains
  *     -k  keep the page cache (UNPACK_KEEP_CACHE), to measure what the
  *         write-back-and-drop costs */
 #include <fcntl.h>
@@ -16,14 +18,16 @@
 
 int main(int argc, char **argv)
 {
-	struct unpack_opts o = { 0 };
+	struct unpack_opts o = {0};
 	struct unpack_result r;
 	struct err e = ERR_INIT;
 	struct timespec t0, t1;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "kt:")) != -1) {
-		if (opt == 'k')
+	while ((opt = getopt(argc, argv, "1kt:")) != -1) {
+		if (opt == '1')
+			o.flags |= UNPACK_ONE_PROCESS;
+		else if (opt == 'k')
 			o.flags |= UNPACK_KEEP_CACHE;
 		else if (opt == 't')
 			o.media_type = optarg;
@@ -31,7 +35,8 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: unpackbench [-k] [-t TYPE] LAYER DIR\n");
+		fprintf(stderr,
+			"usage: unpackbench [-1] [-k] [-t TYPE] LAYER DIR\n");
 		return 2;
 	}
 	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
@@ -49,7 +54,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)r.bytes, (unsigned long long)r.tar_bytes,
 	       unpack_compression_name(r.compression), r.diff_id,
 	       (double)(t1.tv_sec - t0.tv_sec) +
-		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	close(fd);
 	return 0;
 }

@@ -32,7 +32,7 @@
 
 #include "../core/base/cleanup.h"
 
-#define IN_BLOCK (128 * 1024) /* read size of the compressed input */
+#define IN_BLOCK (128 * 1024)  /* read size of the compressed input */
 #define CACHE_CHUNK (8u << 20) /* write back a big file every 8 MiB */
 #define CACHE_RING 32	       /* written files waiting for their drop */
 #define PIPE_SIZE (1 << 20)    /* decompressor pipe and read size */
@@ -41,8 +41,8 @@
 #define WH_PREFIX ".wh."
 #define WH_META ".wh..wh."
 #define WH_OPAQUE ".wh..wh..opq"
-#define RESOLVE_FLAGS                                                   \
-	(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | \
+#define RESOLVE_FLAGS                                                          \
+	(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |       \
 	 RESOLVE_NO_XDEV)
 
 struct dirtime {
@@ -59,10 +59,10 @@ struct unpack_ctx {
 	struct archive *inner; /* uncompressed bytes -> tar entries */
 	EVP_MD_CTX *md;
 	bool src_eof;
-	pid_t child; /* the decompressor, -1 if none */
-	int data_fd; /* its uncompressed bytes */
-	int err_fd;  /* its struct err, if it fails */
-	char *buf;   /* PIPE_SIZE bytes read from data_fd */
+	pid_t child;	 /* the decompressor, -1 if none */
+	int data_fd;	 /* its uncompressed bytes */
+	int err_fd;	 /* its struct err, if it fails */
+	char *buf;	 /* PIPE_SIZE bytes read from data_fd */
 	bool src_failed; /* src_err holds why the byte source failed */
 	struct err src_err;
 	char cache_path[PATH_MAX]; /* the parent fd cached in cache_fd */
@@ -79,20 +79,18 @@ static const struct {
 	const char *type;
 	enum unpack_compression c;
 } media_types[] = {
-	{ "application/vnd.oci.image.layer.v1.tar", UNPACK_PLAIN },
-	{ "application/vnd.oci.image.layer.v1.tar+gzip", UNPACK_GZIP },
-	{ "application/vnd.oci.image.layer.v1.tar+zstd", UNPACK_ZSTD },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar",
-	  UNPACK_PLAIN },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-	  UNPACK_GZIP },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-	  UNPACK_ZSTD },
-	{ "application/vnd.docker.image.rootfs.diff.tar", UNPACK_PLAIN },
-	{ "application/vnd.docker.image.rootfs.diff.tar.gzip", UNPACK_GZIP },
-	{ "application/vnd.docker.image.rootfs.diff.tar.zstd", UNPACK_ZSTD },
-	{ "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-	  UNPACK_GZIP },
+    {"application/vnd.oci.image.layer.v1.tar", UNPACK_PLAIN},
+    {"application/vnd.oci.image.layer.v1.tar+gzip", UNPACK_GZIP},
+    {"application/vnd.oci.image.layer.v1.tar+zstd", UNPACK_ZSTD},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar", UNPACK_PLAIN},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+     UNPACK_GZIP},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+     UNPACK_ZSTD},
+    {"application/vnd.docker.image.rootfs.diff.tar", UNPACK_PLAIN},
+    {"application/vnd.docker.image.rootfs.diff.tar.gzip", UNPACK_GZIP},
+    {"application/vnd.docker.image.rootfs.diff.tar.zstd", UNPACK_ZSTD},
+    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", UNPACK_GZIP},
 };
 
 int unpack_media_type(const char *media_type, enum unpack_compression *c,
@@ -157,8 +155,8 @@ static int fail(struct unpack_ctx *c, struct err *e, const char *what)
 static long openat2_fd(int dirfd, const char *path, int oflags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(oflags | O_CLOEXEC),
-		.resolve = RESOLVE_FLAGS,
+	    .flags = (uint64_t)(oflags | O_CLOEXEC),
+	    .resolve = RESOLVE_FLAGS,
 	};
 	long fd;
 
@@ -263,8 +261,7 @@ static int resolve_failed(struct unpack_ctx *c, const char *what,
 
 /* Create the missing directories of parent one component at a time, each
  * opened (or made, 0755) as a single name under the previous one. */
-static int make_parents(struct unpack_ctx *c, const char *parent,
-			struct err *e)
+static int make_parents(struct unpack_ctx *c, const char *parent, struct err *e)
 {
 	char buf[PATH_MAX], *p = buf, *s;
 	int cur = -1;
@@ -378,8 +375,8 @@ static void entry_times(struct archive_entry *ent, struct timespec ts[2])
 
 /* Set the entry's xattrs on fd, or (fd < 0) on pfd/name without following
  * it, through /proc/self/fd: symlinks and device nodes have no fd to use. */
-static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ent,
-		      int fd, int pfd, const char *name, struct err *e)
+static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ent, int fd,
+		      int pfd, const char *name, struct err *e)
 {
 	const char *key;
 	const void *val;
@@ -392,8 +389,8 @@ static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ent,
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", pfd, name);
 	while (archive_entry_xattr_next(ent, &key, &val, &size) == ARCHIVE_OK) {
 		if (strncmp(key, OVERLAY_XATTR, strlen(OVERLAY_XATTR)) == 0)
-			return refuse(c, e, "xattr %.60s is reserved for overlayfs",
-				      key);
+			return refuse(
+			    c, e, "xattr %.60s is reserved for overlayfs", key);
 		rc = fd >= 0 ? fsetxattr(fd, key, val, size, 0)
 			     : lsetxattr(proc, key, val, size, 0);
 		if (rc < 0)
@@ -423,8 +420,8 @@ static int meta_fd(struct unpack_ctx *c, struct archive_entry *ent, int fd,
 }
 
 /* The same for a node made by name (symlink, device, fifo), plus times. */
-static int meta_name(struct unpack_ctx *c, struct archive_entry *ent,
-		     int pfd, const char *name, bool is_link, struct err *e)
+static int meta_name(struct unpack_ctx *c, struct archive_entry *ent, int pfd,
+		     const char *name, bool is_link, struct err *e)
 {
 	struct timespec ts[2];
 	uid_t uid = 0;
@@ -456,7 +453,7 @@ static void cache_drop(int fd, off_t off, off_t len)
 {
 	sync_file_range(fd, off, len,
 			SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-				SYNC_FILE_RANGE_WAIT_AFTER);
+			    SYNC_FILE_RANGE_WAIT_AFTER);
 	posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
 }
 
@@ -571,15 +568,17 @@ static int file_data(struct unpack_ctx *c, int fd, struct archive_entry *ent,
 static int do_file(struct unpack_ctx *c, int pfd, const char *name,
 		   struct archive_entry *ent, struct err *e)
 {
-	const int oflags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	_cleanup_close_ int fd = -1;
 	struct timespec ts[2];
 
-	fd = openat(pfd, name, oflags, 0600);
-	if (fd < 0 && errno == EEXIST) {
+	for (int i = 0; i < 2; i++) {
+		fd = openat(
+		    pfd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST || i)
+			break;
 		if (make_room(c, pfd, name, false, e) < 0)
 			return -1;
-		fd = openat(pfd, name, oflags, 0600);
 	}
 	if (fd < 0)
 		return fail(c, e, "create");
@@ -718,8 +717,9 @@ static int do_hardlink(struct unpack_ctx *c, int pfd, const char *name,
 				return 0;
 		}
 		if (errno == ENOENT)
-			return refuse(c, e, "hardlink target %.100s is not in the layer",
-				      tbase);
+			return refuse(
+			    c, e, "hardlink target %.100s is not in the layer",
+			    tbase);
 		if (errno == EPERM)
 			return refuse(c, e, "hardlink to a directory");
 		return fail(c, e, "link");
@@ -739,8 +739,8 @@ static int do_whiteout(struct unpack_ctx *c, int pfd, const char *name,
 
 	if (strcmp(name, WH_OPAQUE) == 0) {
 		dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || fsetxattr(dfd, OVERLAY_XATTR "opaque", "y", 1,
-					 0) < 0)
+		if (dfd < 0 ||
+		    fsetxattr(dfd, OVERLAY_XATTR "opaque", "y", 1, 0) < 0)
 			return fail(c, e, "mark directory opaque");
 		return 0;
 	}
@@ -767,8 +767,7 @@ static int apply_entry(struct unpack_ctx *c, struct archive_entry *ent,
 	int pfd;
 
 	if (!raw)
-		return err_setc(e, ERR_INVALID,
-				"entry %llu: name not readable",
+		return err_setc(e, ERR_INVALID, "entry %llu: name not readable",
 				(unsigned long long)c->r->entries + 1);
 	show_name(c->show, raw);
 	if (norm_path(c, raw, c->path, "name", e) < 0)
@@ -986,7 +985,8 @@ static int child_start(struct unpack_ctx *c, int in_fd, struct err *e)
 		return 0;
 	}
 	if (child_reap(c) == 0)
-		err_setc(&c->src_err, ERR_INTERNAL, "decompressor said nothing");
+		err_setc(&c->src_err, ERR_INTERNAL,
+			 "decompressor said nothing");
 	*e = c->src_err;
 	return -1;
 }
@@ -1159,13 +1159,18 @@ int unpack_fd(int in_fd, int root_fd, const struct unpack_opts *o,
 	      struct unpack_result *r, struct err *e)
 {
 	static const struct unpack_opts none;
-	struct unpack_ctx c = { .root = root_fd, .cache_fd = -1, .r = r,
-				.child = -1, .data_fd = -1, .err_fd = -1 };
+	struct unpack_ctx c = {.root = root_fd,
+			       .cache_fd = -1,
+			       .r = r,
+			       .child = -1,
+			       .data_fd = -1,
+			       .err_fd = -1};
 	int rc = -1;
 
 	o = o ? o : &none;
 	memset(r, 0, sizeof(*r));
-	if (o->media_type && unpack_media_type(o->media_type, &r->hinted, e) < 0)
+	if (o->media_type &&
+	    unpack_media_type(o->media_type, &r->hinted, e) < 0)
 		return -1;
 	c.flags = o->flags;
 	c.max_bytes = o->max_bytes;
@@ -1327,16 +1332,16 @@ int unpack_remove_tree(int dirfd, const char *name, struct err *e)
 	size_t depth = 0, cap = 0;
 	int cur, up, rc;
 
-	cur = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					  O_CLOEXEC);
+	cur = openat(dirfd, name,
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (cur < 0) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno != ENOTDIR && errno != ELOOP)
 			return err_set(e, errno, "open %s", name);
 		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT
-			       ? err_set(e, errno, "unlink %s", name)
-			       : 0;
+			   ? err_set(e, errno, "unlink %s", name)
+			   : 0;
 	}
 	for (;;) {
 		rc = remove_pass(cur, sub, e);
@@ -1345,7 +1350,7 @@ int unpack_remove_tree(int dirfd, const char *name, struct err *e)
 		if (rc == 1) { /* go down into sub, remembering its name */
 			if (depth == cap) {
 				char **s = realloc(stack, (cap ? 2 * cap : 16) *
-								  sizeof(*s));
+							      sizeof(*s));
 				if (!s) {
 					rc = err_set(e, ENOMEM, "remove");
 					break;
@@ -1358,8 +1363,9 @@ int unpack_remove_tree(int dirfd, const char *name, struct err *e)
 				break;
 			}
 			depth++;
-			up = openat(cur, sub, O_RDONLY | O_DIRECTORY |
-						      O_NOFOLLOW | O_CLOEXEC);
+			up = openat(cur, sub,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					O_CLOEXEC);
 			if (up < 0) {
 				rc = err_set(e, errno, "open %s", sub);
 				break;
@@ -1370,8 +1376,8 @@ int unpack_remove_tree(int dirfd, const char *name, struct err *e)
 		}
 		if (depth == 0) { /* the top is empty now */
 			rc = unlinkat(dirfd, name, AT_REMOVEDIR) < 0
-				     ? err_set(e, errno, "rmdir %s", name)
-				     : 0;
+				 ? err_set(e, errno, "rmdir %s", name)
+				 : 0;
 			break;
 		}
 		/* cur is empty: back up (we came down by real directories,

@@ -56,8 +56,8 @@ enum unpack_compression {
 };
 
 enum unpack_flags {
-	UNPACK_KEEP_CACHE = 1 << 0, /* do not write back and drop the cache */
-	UNPACK_NO_OWNERS = 1 << 1,  /* skip chown (rootless tests) */
+	UNPACK_KEEP_CACHE = 1 << 0,  /* do not write back and drop the cache */
+	UNPACK_NO_OWNERS = 1 << 1,   /* skip chown (rootless tests) */
 	UNPACK_ONE_PROCESS = 1 << 2, /* decompress here, not in a child */
 };
 

@@ -61,7 +61,8 @@ static void expect_only(const char *path, const char *want)
 	if (!d)
 		abort();
 	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (strcmp(de->d_name, want) != 0)
 			abort();
@@ -92,9 +93,9 @@ static void check_contained(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct unpack_opts o = { .max_bytes = 16u << 20,
-				 .flags = UNPACK_KEEP_CACHE |
-					  UNPACK_ONE_PROCESS };
+	struct unpack_opts o = {.max_bytes = 16u << 20,
+				.flags =
+				    UNPACK_KEEP_CACHE | UNPACK_ONE_PROCESS};
 	struct unpack_result r;
 	struct err e = ERR_INIT;
 	int in, root;

@@ -125,9 +125,9 @@ static void add_entry(struct archive *a, const struct ent *x)
 			for (size_t i = 0; i < n; i++)
 				fill[i] = (char)(i * 7 + i / 4096);
 		}
-		assert_int_equal(archive_write_data(a, x->data ? x->data : fill,
-						    n),
-				 (la_ssize_t)n);
+		assert_int_equal(
+		    archive_write_data(a, x->data ? x->data : fill, n),
+		    (la_ssize_t)n);
 	}
 	free(fill);
 	archive_entry_free(ae);
@@ -247,7 +247,8 @@ static void assert_contained(struct ctx *c, bool want_layer)
 
 	assert_non_null(d);
 	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (strcmp(de->d_name, "canary") != 0 &&
 		    !(want_layer && strcmp(de->d_name, "layer") == 0))
@@ -310,34 +311,33 @@ static void need_root(void)
 
 /* ---- what a layer keeps ---- */
 
-static const uint32_t cap_bind[5] = { 0x02000001, 1u << 10, 0, 0, 0 };
+static const uint32_t cap_bind[5] = {0x02000001, 1u << 10, 0, 0, 0};
 
 static void test_kinds(void **state)
 {
 	struct ctx *c = *state;
 	const struct ent es[] = {
-		{ "./", AE_IFDIR, 0751, .mtime = 1400000000 },
-		{ "etc/", AE_IFDIR, 0755, .mtime = 1500000000 },
-		{ "etc/hosts", 0, 0644, "127.0.0.1 localhost\n", .uid = 0 },
-		{ "bin/", AE_IFDIR, 02775, .uid = 1000, .gid = 1001,
-		  .mtime = 1500000001 },
-		{ "bin/su", 0, 04755, "ELF", .uid = 1000, .gid = 1000,
-		  .mtime = 1234567890 },
-		{ "bin/ping", 0, 0755, "ping", .xname = "security.capability",
-		  .xval = cap_bind, .xlen = sizeof(cap_bind) },
-		{ "bin/note", 0, 0600, "n", .xname = "user.skiff",
-		  .xval = "hello", .xlen = 5 },
-		{ "bin/sh", AE_IFLNK, 0777, .link = "/bin/busybox",
-		  .uid = 7, .gid = 8, .mtime = 1300000000 },
-		{ "bin/rel", AE_IFLNK, 0777, .link = "../etc/hosts" },
-		{ "bin/hosts2", 0, 0, .link = "etc/hosts", .hard = true },
-		{ "dev/", AE_IFDIR, 0755 },
-		{ "dev/null", AE_IFCHR, 0666, .rdev = makedev(1, 3) },
-		{ "dev/loop0", AE_IFBLK, 0660, .rdev = makedev(7, 0),
-		  .gid = 6 },
-		{ "run/fifo", AE_IFIFO, 0620 },
-		{ "empty", 0, 0400, "" },
-		{ "deep/a/b/c/file", 0, 0644, "deep" },
+	    {"./", AE_IFDIR, 0751, .mtime = 1400000000},
+	    {"etc/", AE_IFDIR, 0755, .mtime = 1500000000},
+	    {"etc/hosts", 0, 0644, "127.0.0.1 localhost\n", .uid = 0},
+	    {"bin/", AE_IFDIR, 02775, .uid = 1000, .gid = 1001,
+	     .mtime = 1500000001},
+	    {"bin/su", 0, 04755, "ELF", .uid = 1000, .gid = 1000,
+	     .mtime = 1234567890},
+	    {"bin/ping", 0, 0755, "ping", .xname = "security.capability",
+	     .xval = cap_bind, .xlen = sizeof(cap_bind)},
+	    {"bin/note", 0, 0600, "n", .xname = "user.skiff", .xval = "hello",
+	     .xlen = 5},
+	    {"bin/sh", AE_IFLNK, 0777, .link = "/bin/busybox", .uid = 7,
+	     .gid = 8, .mtime = 1300000000},
+	    {"bin/rel", AE_IFLNK, 0777, .link = "../etc/hosts"},
+	    {"bin/hosts2", 0, 0, .link = "etc/hosts", .hard = true},
+	    {"dev/", AE_IFDIR, 0755},
+	    {"dev/null", AE_IFCHR, 0666, .rdev = makedev(1, 3)},
+	    {"dev/loop0", AE_IFBLK, 0660, .rdev = makedev(7, 0), .gid = 6},
+	    {"run/fifo", AE_IFIFO, 0620},
+	    {"empty", 0, 0400, ""},
+	    {"deep/a/b/c/file", 0, 0644, "deep"},
 	};
 	struct unpack_result r;
 	struct stat st, st2;
@@ -347,7 +347,8 @@ static void test_kinds(void **state)
 	need_root();
 	unpack_ok(c, es, ARRAY_SIZE(es), &r);
 	assert_int_equal(r.entries, ARRAY_SIZE(es));
-	assert_int_equal(r.bytes, strlen("127.0.0.1 localhost\n") + 3 + 4 + 1 + 4);
+	assert_int_equal(r.bytes,
+			 strlen("127.0.0.1 localhost\n") + 3 + 4 + 1 + 4);
 	assert_contained(c, true);
 
 	lstat_rel(c, ".", &st);
@@ -412,15 +413,15 @@ static void test_replace(void **state)
 {
 	struct ctx *c = *state;
 	const struct ent es[] = {
-		{ "f", 0, 0644, "one" },
-		{ "f", 0, 0600, "two" },
-		{ "l", AE_IFLNK, 0777, .link = "f" },
-		{ "l", 0, 0644, "file now" },
-		{ "x", 0, 0644, "file" },
-		{ "x/", AE_IFDIR, 0700 },
-		{ "d/", AE_IFDIR, 0755 },
-		{ "d/in", 0, 0644, "in" },
-		{ "d/", AE_IFDIR, 0711 },
+	    {"f", 0, 0644, "one"},
+	    {"f", 0, 0600, "two"},
+	    {"l", AE_IFLNK, 0777, .link = "f"},
+	    {"l", 0, 0644, "file now"},
+	    {"x", 0, 0644, "file"},
+	    {"x/", AE_IFDIR, 0700},
+	    {"d/", AE_IFDIR, 0755},
+	    {"d/in", 0, 0644, "in"},
+	    {"d/", AE_IFDIR, 0711},
 	};
 	struct unpack_result r;
 	struct stat st;
@@ -444,16 +445,16 @@ static void test_whiteouts(void **state)
 {
 	struct ctx *c = *state;
 	const struct ent es[] = {
-		{ "keep/", AE_IFDIR, 0755 },
-		{ "keep/.wh.gone", 0, 0644, "" },
-		{ ".wh.top", 0, 0644, "" },
-		{ "opq/", AE_IFDIR, 0755 },
-		{ "opq/.wh..wh..opq", 0, 0644, "" },
-		{ "opq/new", 0, 0644, "new" },
-		{ "implicit/.wh..wh..opq", 0, 0644, "" },
-		{ ".wh..wh.plnk", AE_IFDIR, 0700 },
+	    {"keep/", AE_IFDIR, 0755},
+	    {"keep/.wh.gone", 0, 0644, ""},
+	    {".wh.top", 0, 0644, ""},
+	    {"opq/", AE_IFDIR, 0755},
+	    {"opq/.wh..wh..opq", 0, 0644, ""},
+	    {"opq/new", 0, 0644, "new"},
+	    {"implicit/.wh..wh..opq", 0, 0644, ""},
+	    {".wh..wh.plnk", AE_IFDIR, 0700},
 	};
-	const char *const wh[] = { "keep/gone", "top" };
+	const char *const wh[] = {"keep/gone", "top"};
 	struct unpack_result r;
 	struct stat st;
 	char p[PATH_MAX], v[8];
@@ -474,10 +475,12 @@ static void test_whiteouts(void **state)
 	assert_true(lstat(p, &st) < 0);
 	assert_content(c, "opq/new", "new");
 	lpath(c, p, "opq");
-	assert_int_equal(getxattr(p, "trusted.overlay.opaque", v, sizeof(v)), 1);
+	assert_int_equal(getxattr(p, "trusted.overlay.opaque", v, sizeof(v)),
+			 1);
 	assert_int_equal(v[0], 'y');
 	lpath(c, p, "implicit");
-	assert_int_equal(getxattr(p, "trusted.overlay.opaque", v, sizeof(v)), 1);
+	assert_int_equal(getxattr(p, "trusted.overlay.opaque", v, sizeof(v)),
+			 1);
 	lpath(c, p, "keep");
 	assert_true(getxattr(p, "trusted.overlay.opaque", v, sizeof(v)) < 0);
 }
@@ -501,17 +504,16 @@ static void sha256_hex(const char *p, size_t n, char out[72])
 }
 
 static const struct ent small[] = {
-	{ "a/", AE_IFDIR, 0755 },
-	{ "a/f", 0, 0644, "content of f\n" },
-	{ "a/big", 0, 0644, .size = 300000 },
-	{ "a/l", AE_IFLNK, 0777, .link = "f" },
+    {"a/", AE_IFDIR, 0755},
+    {"a/f", 0, 0644, "content of f\n"},
+    {"a/big", 0, 0644, .size = 300000},
+    {"a/l", AE_IFLNK, 0777, .link = "f"},
 };
 
-static void check_filter_mode(struct ctx *c, int filter,
-			      const char *media_type,
+static void check_filter_mode(struct ctx *c, int filter, const char *media_type,
 			      enum unpack_compression want, unsigned flags)
 {
-	struct unpack_opts o = { .media_type = media_type, .flags = flags };
+	struct unpack_opts o = {.media_type = media_type, .flags = flags};
 	struct unpack_result r;
 	struct err e = ERR_INIT;
 	struct err ignored = ERR_INIT;
@@ -547,9 +549,11 @@ static void test_compression(void **state)
 	need_root();
 	check_filter(c, ARCHIVE_FILTER_NONE, NULL, UNPACK_PLAIN);
 	check_filter(c, ARCHIVE_FILTER_GZIP,
-		     "application/vnd.oci.image.layer.v1.tar+gzip", UNPACK_GZIP);
+		     "application/vnd.oci.image.layer.v1.tar+gzip",
+		     UNPACK_GZIP);
 	check_filter(c, ARCHIVE_FILTER_ZSTD,
-		     "application/vnd.oci.image.layer.v1.tar+zstd", UNPACK_ZSTD);
+		     "application/vnd.oci.image.layer.v1.tar+zstd",
+		     UNPACK_ZSTD);
 	check_filter(c, ARCHIVE_FILTER_GZIP,
 		     "application/vnd.docker.image.rootfs.diff.tar.gzip",
 		     UNPACK_GZIP);
@@ -565,7 +569,7 @@ static void test_compression(void **state)
 static void test_big_file(void **state)
 {
 	struct ctx *c = *state;
-	struct ent es[40] = { { "big", 0, 0644, .size = 20u << 20 } };
+	struct ent es[40] = {{"big", 0, 0644, .size = 20u << 20}};
 	char names[40][16], want[72], got[72], p[PATH_MAX];
 	struct unpack_result r;
 	size_t n = 1;
@@ -575,7 +579,7 @@ static void test_big_file(void **state)
 	need_root();
 	for (; n < ARRAY_SIZE(es); n++) { /* more files than the ring holds */
 		snprintf(names[n], sizeof(names[n]), "f%zu", n);
-		es[n] = (struct ent){ names[n], 0, 0644, names[n] };
+		es[n] = (struct ent){names[n], 0, 0644, names[n]};
 	}
 	build(c, es, 1, ARCHIVE_FILTER_NONE);
 	m = malloc(20u << 20);
@@ -604,15 +608,15 @@ static void test_climb(void **state)
 	char abs_canary[160];
 
 	snprintf(abs_canary, sizeof(abs_canary), "%s/x", c->canary);
-	const struct ent up[] = { { "../x", 0, 0644, "x" } };
+	const struct ent up[] = {{"../x", 0, 0644, "x"}};
 	/* Refused while the decompressor still has 30 MiB to write. */
-	const struct ent early[] = { { "../x", 0, 0644, "x" },
-				     { "big", 0, 0644, .size = 30u << 20 } };
-	const struct ent up2[] = { { "ok", 0, 0644, "fine" },
-				   { "../canary/x", 0, 0644, "x" } };
-	const struct ent mid[] = { { "a/../../canary/x", 0, 0644, "x" } };
-	const struct ent abs1[] = { { abs_canary, 0, 0644, "x" } };
-	const struct ent abs2[] = { { "/etc/skiff-unpack-x", 0, 0644, "x" } };
+	const struct ent early[] = {{"../x", 0, 0644, "x"},
+				    {"big", 0, 0644, .size = 30u << 20}};
+	const struct ent up2[] = {{"ok", 0, 0644, "fine"},
+				  {"../canary/x", 0, 0644, "x"}};
+	const struct ent mid[] = {{"a/../../canary/x", 0, 0644, "x"}};
+	const struct ent abs1[] = {{abs_canary, 0, 0644, "x"}};
+	const struct ent abs2[] = {{"/etc/skiff-unpack-x", 0, 0644, "x"}};
 
 	refused(c, up, ARRAY_SIZE(up), "../x");
 	refused(c, early, ARRAY_SIZE(early), "../x");
@@ -629,24 +633,23 @@ static void test_through_symlink(void **state)
 
 	need_root();
 	snprintf(via_root, sizeof(via_root), "a%s/x", c->canary);
-	const struct ent root_link[] = { { "a", AE_IFLNK, 0777, .link = "/" },
-					 { via_root, 0, 0644, "x" } };
-	const struct ent etc[] = { { "a", AE_IFLNK, 0777, .link = "/" },
-				   { "a/etc/skiff-unpack-x", 0, 0644, "x" } };
-	const struct ent upup[] = { { "a", AE_IFLNK, 0777, .link = "../.." },
-				    { "a/x", 0, 0644, "x" } };
-	const struct ent canary[] = { { "a", AE_IFLNK, 0777,
-					.link = "../canary" },
-				      { "a/x", 0, 0644, "x" } };
+	const struct ent root_link[] = {{"a", AE_IFLNK, 0777, .link = "/"},
+					{via_root, 0, 0644, "x"}};
+	const struct ent etc[] = {{"a", AE_IFLNK, 0777, .link = "/"},
+				  {"a/etc/skiff-unpack-x", 0, 0644, "x"}};
+	const struct ent upup[] = {{"a", AE_IFLNK, 0777, .link = "../.."},
+				   {"a/x", 0, 0644, "x"}};
+	const struct ent canary[] = {{"a", AE_IFLNK, 0777, .link = "../canary"},
+				     {"a/x", 0, 0644, "x"}};
 	/* Even a symlink that stays inside is not a path to write through. */
-	const struct ent inside[] = { { "d/", AE_IFDIR, 0755 },
-				      { "a", AE_IFLNK, 0777, .link = "d" },
-				      { "a/x", 0, 0644, "x" } };
-	const struct ent dir_via[] = { { "a", AE_IFLNK, 0777,
-					 .link = "../canary" },
-				       { "a/sub/", AE_IFDIR, 0755 } };
-	const struct ent file_parent[] = { { "f", 0, 0644, "f" },
-					   { "f/x", 0, 0644, "x" } };
+	const struct ent inside[] = {{"d/", AE_IFDIR, 0755},
+				     {"a", AE_IFLNK, 0777, .link = "d"},
+				     {"a/x", 0, 0644, "x"}};
+	const struct ent dir_via[] = {
+	    {"a", AE_IFLNK, 0777, .link = "../canary"},
+	    {"a/sub/", AE_IFDIR, 0755}};
+	const struct ent file_parent[] = {{"f", 0, 0644, "f"},
+					  {"f/x", 0, 0644, "x"}};
 
 	refused(c, root_link, ARRAY_SIZE(root_link), via_root);
 	refused(c, etc, ARRAY_SIZE(etc), "a/etc/skiff-unpack-x");
@@ -664,28 +667,29 @@ static void test_hardlinks(void **state)
 
 	need_root();
 	snprintf(abs_secret, sizeof(abs_secret), "%s/secret", c->canary);
-	const struct ent up[] = { { "h", 0, 0, .link = "../../etc/passwd",
-				    .hard = true } };
-	const struct ent abs1[] = { { "h", 0, 0, .link = "/etc/passwd",
-				      .hard = true } };
-	const struct ent abs2[] = { { "h", 0, 0, .link = abs_secret,
-				      .hard = true } };
-	const struct ent canary[] = { { "h", 0, 0, .link = "../canary/secret",
-					.hard = true } };
-	const struct ent via[] = { { "s", AE_IFLNK, 0777, .link = "../canary" },
-				   { "h", 0, 0, .link = "s/secret",
-				     .hard = true } };
-	const struct ent missing[] = { { "h", 0, 0, .link = "nothere",
-					 .hard = true } };
-	const struct ent dir[] = { { "d/", AE_IFDIR, 0755 },
-				   { "h", 0, 0, .link = "d", .hard = true } };
+	const struct ent up[] = {
+	    {"h", 0, 0, .link = "../../etc/passwd", .hard = true}};
+	const struct ent abs1[] = {
+	    {"h", 0, 0, .link = "/etc/passwd", .hard = true}};
+	const struct ent abs2[] = {
+	    {"h", 0, 0, .link = abs_secret, .hard = true}};
+	const struct ent canary[] = {
+	    {"h", 0, 0, .link = "../canary/secret", .hard = true}};
+	const struct ent via[] = {
+	    {"s", AE_IFLNK, 0777, .link = "../canary"},
+	    {"h", 0, 0, .link = "s/secret", .hard = true}};
+	const struct ent missing[] = {
+	    {"h", 0, 0, .link = "nothere", .hard = true}};
+	const struct ent dir[] = {{"d/", AE_IFDIR, 0755},
+				  {"h", 0, 0, .link = "d", .hard = true}};
 
 	refused(c, up, ARRAY_SIZE(up), "h");
 	refused(c, abs1, ARRAY_SIZE(abs1), "h: hardlink target is an absolute");
 	refused(c, abs2, ARRAY_SIZE(abs2), "h: hardlink target is an absolute");
 	refused(c, canary, ARRAY_SIZE(canary), "h: hardlink target climbs");
-	refused(c, via, ARRAY_SIZE(via), "h: hardlink target s/secret goes "
-					 "through a symlink");
+	refused(c, via, ARRAY_SIZE(via),
+		"h: hardlink target s/secret goes "
+		"through a symlink");
 	refused(c, missing, ARRAY_SIZE(missing), "h: hardlink target nothere");
 	refused(c, dir, ARRAY_SIZE(dir), "h: hardlink to a directory");
 }
@@ -703,22 +707,21 @@ static void test_bad_entries(void **state)
 		longpath[i * 250 + 249] = '/';
 	}
 	strcpy(longpath + 20 * 250, "end");
-	const struct ent file_over_dir[] = { { "d/", AE_IFDIR, 0755 },
-					     { "d/in", 0, 0644, "in" },
-					     { "d", 0, 0644, "file" } };
-	const struct ent link_over_dir[] = { { "d/", AE_IFDIR, 0755 },
-					     { "d", AE_IFLNK, 0777,
-					       .link = "/" } };
-	const struct ent wh_over_dir[] = { { "d/", AE_IFDIR, 0755 },
-					   { ".wh.d", 0, 0644, "" } };
-	const struct ent long_comp[] = { { comp, 0, 0644, "x" } };
-	const struct ent long_path[] = { { longpath, 0, 0644, "x" } };
-	const struct ent redirect[] = { { "d/", AE_IFDIR, 0755,
-					  .xname = "trusted.overlay.redirect",
-					  .xval = "/etc", .xlen = 4 } };
-	const struct ent root_file[] = { { ".", AE_IFLNK, 0777, .link = "/" } };
-	const struct ent wh_dots[] = { { "d/.wh..", 0, 0644, "" } };
-	const struct ent wh_empty[] = { { ".wh.", 0, 0644, "" } };
+	const struct ent file_over_dir[] = {{"d/", AE_IFDIR, 0755},
+					    {"d/in", 0, 0644, "in"},
+					    {"d", 0, 0644, "file"}};
+	const struct ent link_over_dir[] = {{"d/", AE_IFDIR, 0755},
+					    {"d", AE_IFLNK, 0777, .link = "/"}};
+	const struct ent wh_over_dir[] = {{"d/", AE_IFDIR, 0755},
+					  {".wh.d", 0, 0644, ""}};
+	const struct ent long_comp[] = {{comp, 0, 0644, "x"}};
+	const struct ent long_path[] = {{longpath, 0, 0644, "x"}};
+	const struct ent redirect[] = {{"d/", AE_IFDIR, 0755,
+					.xname = "trusted.overlay.redirect",
+					.xval = "/etc", .xlen = 4}};
+	const struct ent root_file[] = {{".", AE_IFLNK, 0777, .link = "/"}};
+	const struct ent wh_dots[] = {{"d/.wh..", 0, 0644, ""}};
+	const struct ent wh_empty[] = {{".wh.", 0, 0644, ""}};
 
 	refused(c, file_over_dir, ARRAY_SIZE(file_over_dir),
 		"entry d: would replace a directory");
@@ -763,10 +766,9 @@ static void stream_refused(struct ctx *c, const char *bytes, size_t n,
 static void test_bad_stream(void **state)
 {
 	struct ctx *c = *state;
-	struct unpack_opts cap = { .max_bytes = 100000 };
+	struct unpack_opts cap = {.max_bytes = 100000};
 	struct unpack_opts cfg = {
-		.media_type = "application/vnd.oci.image.config.v1+json"
-	};
+	    .media_type = "application/vnd.oci.image.config.v1+json"};
 	char *copy;
 	size_t n;
 
@@ -849,12 +851,10 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_kinds),	      T(test_replace),
-		T(test_whiteouts),    T(test_compression),
-		T(test_big_file),     T(test_climb),
-		T(test_through_symlink), T(test_hardlinks),
-		T(test_bad_entries),  T(test_bad_stream),
-		T(test_exists),	      T(test_remove_deep),
+	    T(test_kinds),	     T(test_replace),	T(test_whiteouts),
+	    T(test_compression),     T(test_big_file),	T(test_climb),
+	    T(test_through_symlink), T(test_hardlinks), T(test_bad_entries),
+	    T(test_bad_stream),	     T(test_exists),	T(test_remove_deep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
