@@ -386,7 +386,8 @@ static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ent, int fd,
 
 	if (archive_entry_xattr_reset(ent) == 0)
 		return 0;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", pfd, name);
+	if (fd < 0)
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", pfd, name);
 	while (archive_entry_xattr_next(ent, &key, &val, &size) == ARCHIVE_OK) {
 		if (strncmp(key, OVERLAY_XATTR, strlen(OVERLAY_XATTR)) == 0)
 			return refuse(
@@ -1278,8 +1279,11 @@ int unpack_layer(int in_fd, const char *dir, const struct unpack_opts *o,
 		err_set(e, errno, "rename %s", tmp);
 		goto fail;
 	}
-	if (fsync(pfd) < 0)
-		return err_set(e, errno, "unpack %s: sync parent", dir);
+	if (fsync(pfd) < 0) { /* not durable: not there */
+		err_set(e, errno, "sync parent");
+		unpack_remove_tree(pfd, base, &ignored);
+		return err_wrap(e, "unpack %s", dir);
+	}
 	return 0;
 fail:
 	unpack_remove_tree(pfd, tmp, &ignored);

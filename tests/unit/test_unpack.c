@@ -485,6 +485,51 @@ static void test_whiteouts(void **state)
 	assert_true(getxattr(p, "trusted.overlay.opaque", v, sizeof(v)) < 0);
 }
 
+/* Non-ASCII names as Go's archive/tar and Python write them: UTF-8 in pax
+ * records (libarchive's writer cannot make these in the C locale). Read
+ * in the C locale, as the daemon's helper does. */
+static void test_utf8_names(void **state)
+{
+	struct ctx *c = *state;
+	static const char script[] =
+	    "import io, sys, tarfile\n"
+	    "b = io.BytesIO()\n"
+	    "with tarfile.open(fileobj=b, mode='w', format=tarfile.PAX_FORMAT)"
+	    " as t:\n"
+	    "    i = tarfile.TarInfo('caf\\u00e9/\\u00fcn\\u00ef'); i.size = "
+	    "5\n"
+	    "    t.addfile(i, io.BytesIO(b'utf-8'))\n"
+	    "    i = tarfile.TarInfo('l'); i.type = tarfile.SYMTYPE\n"
+	    "    i.linkname = 'caf\\u00e9/\\u00fcn\\u00ef'; t.addfile(i)\n"
+	    "    i = tarfile.TarInfo('h'); i.type = tarfile.LNKTYPE\n"
+	    "    i.linkname = 'caf\\u00e9/\\u00fcn\\u00ef'; t.addfile(i)\n"
+	    "sys.stdout.buffer.write(b.getvalue())\n";
+	const char *name = "caf\xc3\xa9/\xc3\xbcn\xc3\xaf";
+	char cmd[sizeof(script) + 32], p[PATH_MAX], buf[64];
+	struct unpack_result r;
+	struct err e = ERR_INIT;
+	struct stat st, st2;
+	FILE *f;
+
+	need_root();
+	snprintf(cmd, sizeof(cmd), "python3 -c \"%s\"", script);
+	f = popen(cmd, "re");
+	if (!f)
+		skip();
+	c->len = fread(c->tar, 1, TAR_CAP, f);
+	if (pclose(f) != 0 || c->len == 0)
+		skip(); /* no python3 */
+	if (run(c, NULL, &r, &e) < 0)
+		fail_msg("unpack: %s", e.msg);
+	assert_content(c, name, "utf-8");
+	lpath(c, p, "l");
+	assert_int_equal(readlink(p, buf, sizeof(buf)), strlen(name));
+	assert_memory_equal(buf, name, strlen(name));
+	lstat_rel(c, "h", &st);
+	lstat_rel(c, name, &st2);
+	assert_int_equal(st.st_ino, st2.st_ino);
+}
+
 /* ---- compression and diff_id ---- */
 
 static void sha256_hex(const char *p, size_t n, char out[72])
@@ -851,10 +896,11 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_kinds),	     T(test_replace),	T(test_whiteouts),
-	    T(test_compression),     T(test_big_file),	T(test_climb),
-	    T(test_through_symlink), T(test_hardlinks), T(test_bad_entries),
-	    T(test_bad_stream),	     T(test_exists),	T(test_remove_deep),
+	    T(test_kinds),	 T(test_utf8_names),	  T(test_replace),
+	    T(test_whiteouts),	 T(test_compression),	  T(test_big_file),
+	    T(test_climb),	 T(test_through_symlink), T(test_hardlinks),
+	    T(test_bad_entries), T(test_bad_stream),	  T(test_exists),
+	    T(test_remove_deep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
