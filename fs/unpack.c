@@ -1233,7 +1233,10 @@ static int make_temp(int pfd, const char *base, char *tmp, struct err *e)
 	for (int i = 0; i < 32; i++) {
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 			return err_set(e, errno, "getrandom");
-		snprintf(tmp, NAME_MAX + 1, "%s.tmp-%08x", base, rnd);
+		/* open_parent() left room for the suffix */
+		if (snprintf(tmp, NAME_MAX + 1, "%s.tmp-%08x", base, rnd) >
+		    NAME_MAX)
+			return err_setc(e, ERR_INVALID, "name too long");
 		if (mkdirat(pfd, tmp, 0700) == 0)
 			return 0;
 		if (errno != EEXIST)
