@@ -18,9 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -838,6 +841,92 @@ static void test_bad_stream(void **state)
 	free(copy);
 }
 
+/* A full disk: a 1 MiB tmpfs in a private mount namespace (a child
+ * process, so the mount goes away with it) gets a 4 MiB file. The unpack
+ * must fail naming the entry and ENOSPC, and leave the tmpfs empty. */
+static int full_disk_child(struct ctx *c, char *msg, size_t cap)
+{
+	const struct ent es[] = {{"ok", 0, 0644, "fits"},
+				 {"big", 0, 0644, .size = 4u << 20}};
+	struct unpack_result r;
+	struct err e = ERR_INIT;
+	char tiny[128], layer[160];
+	DIR *d;
+	int n = 0;
+
+	snprintf(tiny, sizeof(tiny), "%s/tiny", c->dir);
+	snprintf(layer, sizeof(layer), "%s/layer", tiny);
+	if (mkdir(tiny, 0755) < 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", tiny, "tmpfs", 0, "size=1m") < 0)
+		return snprintf(msg, cap, "setup: %m"), 2;
+	build(c, es, ARRAY_SIZE(es), ARCHIVE_FILTER_NONE);
+	_cleanup_close_ int fd = tar_fd(c);
+	if (unpack_layer(fd, layer, NULL, &r, &e) == 0)
+		return snprintf(msg, cap, "unpacked onto a full disk"), 1;
+	snprintf(msg, cap, "%s", e.msg);
+	if (!strstr(e.msg, "entry big: write") ||
+	    !strstr(e.msg, strerror(ENOSPC)) || e.class != ERR_TOO_LARGE)
+		return 1;
+	d = opendir(tiny);
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n == 2 ? 0 : 3; /* only . and .. */
+}
+
+static void test_full_disk(void **state)
+{
+	struct ctx *c = *state;
+	char *msg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status;
+	pid_t pid;
+
+	need_root();
+	assert_true(msg != MAP_FAILED);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(full_disk_child(c, msg, 4096));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 2 && strstr(msg, "setup"))
+		skip(); /* no mount namespaces here */
+	if (WEXITSTATUS(status) != 0)
+		fail_msg("status %d: %s", WEXITSTATUS(status), msg);
+	assert_int_equal(rmdir(strcat(strcpy(msg, c->dir), "/tiny")), 0);
+	munmap(msg, 4096);
+}
+
+/* UNPACK_NO_OWNERS: the owners stay the unpacker's. */
+static void test_no_owners(void **state)
+{
+	struct ctx *c = *state;
+	const struct ent es[] = {
+	    {"d/", AE_IFDIR, 0750, .uid = 1000, .gid = 1000},
+	    {"d/f", 0, 04755, "f", .uid = 1000, .gid = 1000},
+	    {"d/l", AE_IFLNK, 0777, .link = "f", .uid = 1000, .gid = 1000},
+	};
+	struct unpack_opts o = {.flags = UNPACK_NO_OWNERS};
+	struct unpack_result r;
+	struct err e = ERR_INIT;
+	struct stat st;
+
+	build(c, es, ARRAY_SIZE(es), ARCHIVE_FILTER_NONE);
+	if (run(c, &o, &r, &e) < 0)
+		fail_msg("unpack: %s", e.msg);
+	lstat_rel(c, "d", &st);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_mode & 07777, 0750);
+	lstat_rel(c, "d/f", &st);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_mode & 07777, 04755);
+	lstat_rel(c, "d/l", &st);
+	assert_int_equal(st.st_uid, geteuid());
+}
+
 static void test_exists(void **state)
 {
 	struct ctx *c = *state;
@@ -896,11 +985,11 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_kinds),	 T(test_utf8_names),	  T(test_replace),
-	    T(test_whiteouts),	 T(test_compression),	  T(test_big_file),
-	    T(test_climb),	 T(test_through_symlink), T(test_hardlinks),
-	    T(test_bad_entries), T(test_bad_stream),	  T(test_exists),
-	    T(test_remove_deep),
+	    T(test_kinds),	     T(test_full_disk), T(test_no_owners),
+	    T(test_utf8_names),	     T(test_replace),	T(test_whiteouts),
+	    T(test_compression),     T(test_big_file),	T(test_climb),
+	    T(test_through_symlink), T(test_hardlinks), T(test_bad_entries),
+	    T(test_bad_stream),	     T(test_exists),	T(test_remove_deep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
