@@ -120,6 +120,14 @@ const char *unpack_compression_name(enum unpack_compression c)
 
 /* ---- small helpers ---- */
 
+/* libarchive's last message, never NULL. */
+static const char *aerr(struct archive *a)
+{
+	const char *m = archive_error_string(a);
+
+	return m ? m : "unknown error";
+}
+
 /* A printable copy of an entry name for messages: control bytes become
  * '?', and a long name is cut with "...". */
 static void show_name(char *out, const char *name)
@@ -536,7 +544,7 @@ static int read_failed(struct unpack_ctx *c, struct err *e)
 		return -1;
 	}
 	return err_setc(e, ERR_INVALID, "entry %s: read: %s", c->show,
-			archive_error_string(c->inner));
+			aerr(c->inner));
 }
 
 /* Copy the entry's data into fd (holes of sparse entries stay holes). */
@@ -553,7 +561,7 @@ static int file_data(struct unpack_ctx *c, int fd, struct archive_entry *ent,
 		rc = archive_read_data_block(c->inner, &buf, &n, &off);
 		if (rc == ARCHIVE_EOF)
 			break;
-		if (rc < ARCHIVE_WARN)
+		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 			return read_failed(c, e);
 		if (off < 0 || write_full(fd, buf, n, off) < 0)
 			return fail(c, e, "write");
@@ -849,9 +857,9 @@ static int open_outer(struct unpack_ctx *c, int in_fd, struct err *e)
 		rc = archive_read_next_header(c->outer, &raw);
 	if (rc == ARCHIVE_EOF)
 		return err_setc(e, ERR_INVALID, "empty layer stream");
-	if (rc < ARCHIVE_WARN)
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 		return err_setc(e, ERR_INVALID, "open layer stream: %s",
-				archive_error_string(c->outer));
+				aerr(c->outer));
 	switch (archive_filter_code(c->outer, 0)) {
 	case ARCHIVE_FILTER_GZIP:
 		c->r->compression = UNPACK_GZIP;
@@ -875,10 +883,10 @@ static int outer_block(struct unpack_ctx *c, const void **buf, size_t *n,
 
 	if (rc == ARCHIVE_EOF)
 		return 0;
-	if (rc < ARCHIVE_WARN)
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 		return err_setc(e, ERR_INVALID, "decompress (%s): %s",
 				unpack_compression_name(c->r->compression),
-				archive_error_string(c->outer));
+				aerr(c->outer));
 	return 1;
 }
 
@@ -1084,7 +1092,7 @@ static int open_inner(struct unpack_ctx *c, struct err *e)
 		if (c->src_failed)
 			return *e = c->src_err, -1;
 		return err_setc(e, ERR_INVALID, "not a tar stream: %s",
-				archive_error_string(c->inner));
+				aerr(c->inner));
 	}
 	return 0;
 }
@@ -1098,13 +1106,13 @@ static int read_entries(struct unpack_ctx *c, struct err *e)
 		rc = archive_read_next_header(c->inner, &ent);
 		if (rc == ARCHIVE_EOF)
 			return 0;
-		if (rc < ARCHIVE_WARN) {
+		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
 			if (c->src_failed)
 				return *e = c->src_err, -1;
 			return err_setc(e, ERR_INVALID,
 					"tar header after %llu entries: %s",
 					(unsigned long long)c->r->entries,
-					archive_error_string(c->inner));
+					aerr(c->inner));
 		}
 		if (apply_entry(c, ent, e) < 0)
 			return -1;
