@@ -1109,10 +1109,9 @@ static int read_entries(struct unpack_ctx *c, struct err *e)
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
 			if (c->src_failed)
 				return *e = c->src_err, -1;
-			return err_setc(e, ERR_INVALID,
-					"tar header after %llu entries: %s",
-					(unsigned long long)c->r->entries,
-					aerr(c->inner));
+			return err_setc(
+			    e, ERR_INVALID, "tar header after %llu entries: %s",
+			    (unsigned long long)c->r->entries, aerr(c->inner));
 		}
 		if (apply_entry(c, ent, e) < 0)
 			return -1;
