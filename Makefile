@@ -33,8 +33,8 @@ ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
-PC_LIBS := yajl libseccomp libcap libzstd libcrypto libcurl
-LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto -lcurl)
+PC_LIBS := yajl libseccomp libcap libzstd libarchive libcrypto libcurl
+LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -larchive -lcrypto -lcurl)
 LIBS_C := -lyajl
 
 BASE_SRC := $(wildcard core/base/*.c)
@@ -143,7 +143,8 @@ install: all
 
 # Debian packages for build, tests, fuzzing and benchmarks (idempotent).
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
-	libcap-dev libzstd-dev libssl-dev libcurl4-openssl-dev ca-certificates
+	libcap-dev libzstd-dev libarchive-dev libssl-dev libcurl4-openssl-dev \
+	ca-certificates
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
 	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \
