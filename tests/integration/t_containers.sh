@@ -73,7 +73,7 @@ out=$($S run --rm --rootfs "$R" --pids-limit 20 sh -c 'for i in $(seq 50); do sl
 [ $? -ne 0 ] || echo "$out" | grep -qv "^started" && ok "pids limit stops a fork storm" || notok "pids: $out"
 
 # Logs: json-file, streams apart, tail, timestamps, rotation, follow.
-$S run --name talker --rootfs "$R" sh -c 'echo one; echo two >&2; echo three' >/dev/null 2>&1
+$S run --name talker --rootfs "$R" sh -c 'echo one; echo two >&2; sleep 0.2; echo three' >/dev/null 2>&1
 [ "$($S logs talker 2>/dev/null)" = "one
 three" ] && [ "$($S logs talker 2>&1 >/dev/null)" = two ] && ok "logs: stdout and stderr apart" || notok "logs: $($S logs talker 2>&1)"
 [ "$($S logs --tail 1 talker 2>/dev/null)" = three ] && ok "logs --tail" || notok "tail"
