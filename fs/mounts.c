@@ -451,19 +451,43 @@ static int check_overlay_path(const char *p, struct err *e)
 	return 0;
 }
 
+/* rootfs is one directory or an image's layers, topmost first, joined
+ * by ':' (overlayfs's lowerdir list): each is checked; the merged root
+ * takes its mode and owner from the topmost. */
+static int check_lowers(const char *rootfs, struct stat *top, struct err *e)
+{
+	char one[4096];
+	const char *p = rootfs;
+
+	do {
+		size_t n = strcspn(p, ":");
+		struct stat st;
+		if (!n || n >= sizeof(one))
+			return err_setc(e, ERR_INVALID, "rootfs %s: empty or "
+					"too long layer path", rootfs);
+		snprintf(one, sizeof(one), "%.*s", (int)n, p);
+		if (check_overlay_path(one, e) < 0)
+			return -1;
+		if (stat(one, &st) < 0)
+			return err_set(e, errno, "rootfs %s", one);
+		if (!S_ISDIR(st.st_mode))
+			return err_set(e, ENOTDIR, "rootfs %s", one);
+		if (p == rootfs)
+			*top = st;
+		p += n;
+	} while (*p++ == ':');
+	return 0;
+}
+
 int mounts_prepare(const struct oci_spec *spec, const char *rootfs,
 		   const char *state_dir, struct err *e)
 {
 	char upper[4096];
-	struct stat st;
+	struct stat st = {0};
 
-	if (check_overlay_path(rootfs, e) < 0 ||
+	if (check_lowers(rootfs, &st, e) < 0 ||
 	    check_overlay_path(state_dir, e) < 0)
 		return -1;
-	if (stat(rootfs, &st) < 0)
-		return err_set(e, errno, "rootfs %s", rootfs);
-	if (!S_ISDIR(st.st_mode))
-		return err_set(e, ENOTDIR, "rootfs %s", rootfs);
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", state_dir);
 	if (mkdir_state(state_dir, "upper", e) < 0 ||

@@ -16,7 +16,8 @@
 #include "../core/base/err.h"
 #include "../proto/ocispec.h"
 
-/* Parent side, before clone: check rootfs, create state_dir's layers and
+/* Parent side, before clone: check rootfs (a directory, or layers
+ * joined by ':', topmost first), create state_dir's layers and
  * write its hostname, hosts and resolv.conf (the host's, minus loopback
  * nameservers). The network module may rewrite these files in place. */
 int mounts_prepare(const struct oci_spec *spec, const char *rootfs,

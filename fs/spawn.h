@@ -54,7 +54,9 @@ struct spawn {
 
 struct spawn_opts {
 	const struct oci_spec *spec;
-	const char *rootfs;    /* absolute image directory (root.path) */
+	/* absolute image directory (root.path), or an image's layer
+	 * directories, topmost first, joined by ':' (overlay lowerdirs) */
+	const char *rootfs;
 	const char *state_dir; /* absolute per-container directory */
 	/* fds to become the child's 0, 1, 2; -1 means /dev/null. With
 	 * process.terminal, either stdio[0] is a pty slave that becomes the

@@ -28,7 +28,11 @@
 
 struct images {
 	char *content;	       /* ROOT/content: the OCI layout */
+	char *layers;	       /* ROOT/layers/<chain id hex>: unpacked */
 	struct blobstore *bs;  /* opened at init, for reads on the loop */
+	/* Pulls in progress: their blobs and layers are in no reference
+	 * yet, so rmi collects garbage only when there are none. */
+	unsigned pulls;
 };
 extern struct images images;
 
@@ -94,6 +98,10 @@ int helper_start(struct helper *h, int (*fn)(void *), void *arg, int in_fd,
 /* SIGKILL it (if running) and forget it; on_end is not called. */
 void helper_kill(struct helper *h);
 void helper_close(struct helper *h);
+
+/* Layer i's chain id (OCI image spec): diff_ids[0], then
+ * sha256(chain[i-1] + " " + diff_ids[i]). out gets n digests. */
+void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX]);
 
 /* ---- pull.c ---- */
 extern const struct command img_cmd_pull;

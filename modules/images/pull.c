@@ -30,6 +30,7 @@
 #include "../../core/daemon.h"
 #include "../../core/proc.h"
 #include "../../proto/digest.h"
+#include "../../fs/unpack.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
 
@@ -77,6 +78,8 @@ struct pull {
 	char manifest_digest[DIGEST_STR_MAX], *manifest_mt;
 	struct buf manifest, config;
 	struct oci_manifest *m;
+	struct oci_imgcfg *cfg;
+	struct helper unpack;
 	struct layer *layers;
 	size_t n_layers, active, next, stored;
 	struct helper commit;
@@ -487,6 +490,113 @@ static void pull_commit(struct pull *p)
 		pull_fail(p, &e);
 }
 
+/* ---- unpack: each layer into ROOT/layers/<chain id> ---- */
+
+struct unpack_args {
+	const char *content, *layers;
+	size_t n;
+	const struct oci_desc *desc;
+	char (*chain)[DIGEST_STR_MAX];
+	const struct strv *diff_ids;
+};
+
+/* In the helper: layers already unpacked (by an earlier pull of an image
+ * sharing them) are kept; each new one must give its config's diff_id. */
+static int unpack_main(void *arg)
+{
+	const struct unpack_args *a = arg;
+	struct blobstore *bs = NULL;
+	struct err e = ERR_INIT;
+	char dir[4096];
+
+	if (blobstore_open(a->content, &bs, &e) < 0)
+		goto fail;
+	for (size_t i = 0; i < a->n; i++) {
+		struct unpack_opts o = { .media_type = a->desc[i].media_type };
+		struct unpack_result r;
+		int fd = -1;
+		snprintf(dir, sizeof(dir), "%s/%s", a->layers,
+			 digest_hex(a->chain[i]));
+		if (access(dir, F_OK) == 0)
+			continue;
+		if (blobstore_open_blob(bs, a->desc[i].digest, &fd, &e) < 0)
+			goto fail;
+		if (unpack_layer(fd, dir, &o, &r, &e) < 0) {
+			close(fd);
+			err_wrap(&e, "layer %s", a->desc[i].digest);
+			goto fail;
+		}
+		close(fd);
+		if (strcmp(r.diff_id, a->diff_ids->v[i])) {
+			unpack_remove_tree(AT_FDCWD, dir, &e);
+			err_setc(&e, ERR_INVALID,
+				 "layer %s: its content is %s, the config "
+				 "says %s", a->desc[i].digest, r.diff_id,
+				 a->diff_ids->v[i]);
+			goto fail;
+		}
+		dprintf(1, "unpacked %zu\n", i);
+	}
+	return 0;
+fail:
+	dprintf(1, "err %s\n", e.msg);
+	return 1;
+}
+
+static void unpack_line(struct helper *h, char *line)
+{
+	struct pull *p = h->owner;
+
+	if (!strncmp(line, "err ", 4))
+		err_setc(&p->err, ERR_INTERNAL, "%s", line + 4);
+	else if (!strncmp(line, "unpacked ", 9)) {
+		size_t i = strtoul(line + 9, NULL, 10);
+		if (i < p->n_layers)
+			say(p, p->layers[i].id, "Extracted");
+	}
+}
+
+static void unpack_end(struct helper *h)
+{
+	struct pull *p = h->owner;
+	struct err e = p->err;
+
+	helper_close(h);
+	if (h->status != 0) {
+		if (!e.msg[0])
+			err_setc(&e, ERR_INTERNAL, "unpack %s: helper exited %d",
+				 p->name, h->status);
+		pull_fail(p, &e);
+		return;
+	}
+	pull_commit(p);
+}
+
+static void pull_unpack(struct pull *p)
+{
+	struct err e = ERR_INIT;
+	char (*chain)[DIGEST_STR_MAX] = calloc(p->n_layers + 1, sizeof(*chain));
+	struct unpack_args a = {
+		.content = images.content,
+		.layers = images.layers,
+		.n = p->n_layers,
+		.desc = p->m->layers,
+		.diff_ids = &p->cfg->diff_ids,
+	};
+
+	if (!chain)
+		abort();
+	img_chain_ids(&p->cfg->diff_ids, chain);
+	a.chain = chain;
+	p->unpack.owner = p;
+	p->unpack.fd = -1;
+	p->unpack.on_line = unpack_line;
+	p->unpack.on_end = unpack_end;
+	if (helper_start(&p->unpack, unpack_main, &a, -1, &e) < 0)
+		pull_fail(p, &e);
+	free(chain); /* the helper has its own copy */
+}
+
 static void layers_next(struct pull *p)
 {
 	struct err e = ERR_INIT;
@@ -500,8 +610,8 @@ static void layers_next(struct pull *p)
 			return;
 		}
 	}
-	if (p->stored == p->n_layers && !p->commit.on_end && !p->commit.exited)
-		pull_commit(p);
+	if (p->stored == p->n_layers && !p->unpack.on_end && !p->unpack.exited)
+		pull_unpack(p);
 }
 
 /* ---- documents ---- */
@@ -545,7 +655,7 @@ static void got_config(struct pull *p)
 		pull_fail(p, &e);
 		return;
 	}
-	ociimage_config_free(cfg);
+	p->cfg = cfg;
 	buf_append(&p->config, buf_head(&p->doc), buf_used(&p->doc));
 	buf_reset(&p->doc);
 	p->n_layers = p->m->n_layers;
@@ -688,6 +798,7 @@ static void pull_stop(struct pull *p)
 	p->call = NULL;
 	for (size_t i = 0; i < p->n_layers; i++)
 		layer_stop(&p->layers[i]);
+	helper_kill(&p->unpack);
 	helper_kill(&p->commit);
 }
 
@@ -704,11 +815,13 @@ static void pull_fail(struct pull *p, const struct err *e)
 
 static void pull_free(struct pull *p)
 {
+	images.pulls--;
 	pull_stop(p);
 	for (size_t i = 0; i < p->n_layers; i++)
 		buf_free(&p->layers[i].pending);
 	free(p->layers);
 	ociimage_manifest_free(p->m);
+	ociimage_config_free(p->cfg);
 	ociimage_platform_clear(&p->want);
 	free(p->manifest_mt);
 	buf_free(&p->doc);
@@ -756,7 +869,9 @@ static int do_pull(struct ctl_req *r, void *args, struct err *e)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		abort();
+	images.pulls++;
 	p->commit.fd = -1;
+	p->unpack.fd = -1;
 	if (ref_parse(ctl_req_argv(r)[0], 0, &p->ref, e) < 0 ||
 	    reg_endpoint(&p->ref, &p->ep, e) < 0 ||
 	    (a->platform ? ociimage_platform_parse(a->platform, &p->want, e)

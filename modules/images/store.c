@@ -5,23 +5,42 @@
  * done on the loop; `rmi` drops the reference and collects the blobs no
  * reference needs any more in a helper process, because both write and
  * fsync. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../core/imagesvc.h"
 #include "../../core/module.h"
 #include "../../core/proc.h"
+#include "../../fs/unpack.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
 
 struct images images;
+
+void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX])
+{
+	for (size_t i = 0; i < diff_ids->n; i++) {
+		char *s = NULL;
+		if (!i) {
+			snprintf(out[0], DIGEST_STR_MAX, "%s", diff_ids->v[0]);
+			continue;
+		}
+		if (asprintf(&s, "%s %s", out[i - 1], diff_ids->v[i]) < 0)
+			abort();
+		digest_sha256(s, strlen(s), out[i]);
+		free(s);
+	}
+}
 
 /* ---- reading ---- */
 
@@ -109,6 +128,58 @@ int img_lookup(const char *what, struct img_entry *out, struct err *e)
 		return err_setc(e, ERR_CONFLICT,
 				"image id prefix %s names several images", what);
 	return err_setc(e, ERR_NOT_FOUND, "no such image: %s", what);
+}
+
+/* ---- the rootfs of an image, for the supervisor (core/imagesvc) ---- */
+
+static int img_resolve(const char *what, struct image_rootfs *out,
+		       struct err *e)
+{
+	struct img_entry en;
+	struct oci_manifest *m = NULL;
+	struct oci_imgcfg *cfg = NULL;
+	struct buf b = { 0 }, dirs = { 0 };
+	char (*chain)[DIGEST_STR_MAX] = NULL;
+	int rc = -1;
+
+	if (img_lookup(what, &en, e) < 0 || img_manifest(&en, &m, e) < 0 ||
+	    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &b, e) < 0 ||
+	    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, e) < 0)
+		goto out;
+	chain = calloc(cfg->diff_ids.n + 1, sizeof(*chain));
+	if (!chain)
+		abort();
+	img_chain_ids(&cfg->diff_ids, chain);
+	for (size_t i = cfg->diff_ids.n; i-- > 0;) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s/%s", images.layers,
+			 digest_hex(chain[i]));
+		if (access(dir, F_OK) < 0) {
+			err_setc(e, ERR_NOT_FOUND,
+				 "image %s: layer %zu is not unpacked (pull it "
+				 "again)", en.ref, i);
+			goto out;
+		}
+		buf_printf(&dirs, "%s%s", buf_used(&dirs) ? ":" : "", dir);
+	}
+	if (!cfg->diff_ids.n) {
+		err_setc(e, ERR_INVALID, "image %s has no layers", en.ref);
+		goto out;
+	}
+	out->ref = strdup(en.ref);
+	out->id = strdup(m->config.digest);
+	out->lowerdirs = buf_take_str(&dirs);
+	out->config_json = buf_take_str(&b);
+	if (!out->ref || !out->id)
+		abort();
+	rc = 0;
+out:
+	free(chain);
+	buf_free(&b);
+	buf_free(&dirs);
+	ociimage_manifest_free(m);
+	ociimage_config_free(cfg);
+	return rc;
 }
 
 /* ---- images ---- */
@@ -219,7 +290,8 @@ static int do_inspect(struct ctl_req *r, void *args, struct err *e)
 /* ---- rmi: drop references, then collect unreferenced blobs ---- */
 
 struct rmi_args_h {
-	const char *content;
+	const char *content, *layers;
+	bool gc;
 	char **names;
 	int n;
 };
@@ -259,10 +331,36 @@ static int keep_blob(const char *digest, uint64_t size, void *ctx)
 }
 
 /* In the helper: every blob that no index.json entry reaches goes. */
-static int gc_run(struct blobstore *bs, struct err *e)
+/* Unpacked layers no image needs, and temp dirs of unpacks that were
+ * killed midway. */
+static int gc_layers(struct gc *g, const char *layers, struct err *e)
+{
+	DIR *d = opendir(layers);
+	struct dirent *de;
+
+	if (!d)
+		return err_set(e, errno, "open %s", layers);
+	while ((de = readdir(d))) {
+		char digest[DIGEST_STR_MAX];
+		bool live = false;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(digest, sizeof(digest), "sha256:%.64s", de->d_name);
+		for (size_t i = 0; i < g->n && !strchr(de->d_name, '.'); i++)
+			live |= !strcmp(g->live[i], digest);
+		if (!live && unpack_remove_tree(dirfd(d), de->d_name, e) == 0)
+			g->removed++;
+		err_clear(e);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int gc_run(struct blobstore *bs, const char *layers, struct err *e)
 {
 	struct gc g = { .bs = bs };
 	struct oci_index *x = NULL;
+	struct oci_imgcfg *cfg = NULL;
 	int rc = -1;
 
 	if (blobstore_index_load(bs, &x, e) < 0)
@@ -281,10 +379,31 @@ static int gc_run(struct blobstore *bs, struct err *e)
 		gc_keep(&g, m->config.digest);
 		for (size_t k = 0; k < m->n_layers; k++)
 			gc_keep(&g, m->layers[k].digest);
+		buf_reset(&b);
+		if (blobstore_read(bs, m->config.digest, IMG_DOC_MAX, &b, e) == 0 &&
+		    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, e) ==
+			0) {
+			char (*chain)[DIGEST_STR_MAX] =
+			    calloc(cfg->diff_ids.n + 1, sizeof(*chain));
+			if (!chain)
+				abort();
+			img_chain_ids(&cfg->diff_ids, chain);
+			for (size_t k = 0; k < cfg->diff_ids.n; k++)
+				gc_keep(&g, chain[k]);
+			free(chain);
+			ociimage_config_free(cfg);
+			cfg = NULL;
+		} else {
+			ociimage_manifest_free(m);
+			buf_free(&b);
+			goto out; /* unsure what is live: delete nothing */
+		}
 		ociimage_manifest_free(m);
 		buf_free(&b);
 	}
 	rc = blobstore_walk(bs, keep_blob, &g, e);
+	if (rc == 0)
+		rc = gc_layers(&g, layers, e);
 	if (rc == 0)
 		dprintf(1, "removed %zu\n", g.removed);
 out:
@@ -306,7 +425,7 @@ static int rmi_main(void *arg)
 	for (int i = 0; i < a->n; i++)
 		if (blobstore_index_remove(bs, a->names[i], &e) < 0)
 			goto fail;
-	if (gc_run(bs, &e) < 0)
+	if (a->gc && gc_run(bs, a->layers, &e) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -369,14 +488,26 @@ static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 	m->h.fd = -1;
 	for (int i = 0; i < argc; i++) {
 		struct img_entry en;
-		if (img_lookup(argv[i], &en, e) < 0) {
+		struct oci_manifest *man = NULL;
+		bool used;
+		if (img_lookup(argv[i], &en, e) < 0 ||
+		    img_manifest(&en, &man, e) < 0) {
 			rmi_free(m);
 			return -1;
+		}
+		used = imagesvc_in_use(man->config.digest);
+		ociimage_manifest_free(man);
+		if (used) {
+			rmi_free(m);
+			return err_setc(e, ERR_CONFLICT,
+					"image %s is used by a container; "
+					"remove the container first", en.ref);
 		}
 		if (!(m->names[m->n++] = strdup(en.ref)))
 			abort();
 	}
-	h = (struct rmi_args_h){ images.content, m->names, m->n };
+	h = (struct rmi_args_h){ images.content, images.layers, !images.pulls,
+				 m->names, m->n };
 	m->r = r;
 	m->h.owner = m;
 	m->h.on_line = rmi_line;
@@ -392,8 +523,12 @@ static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 
 static int images_init(struct err *e)
 {
-	if (asprintf(&images.content, "%s/content", daemon_ctx.cfg.root) < 0)
+	if (asprintf(&images.content, "%s/content", daemon_ctx.cfg.root) < 0 ||
+	    asprintf(&images.layers, "%s/layers", daemon_ctx.cfg.root) < 0)
 		abort();
+	if (mkdir(images.layers, 0700) < 0 && errno != EEXIST)
+		return err_set(e, errno, "mkdir %s", images.layers);
+	imagesvc_set_resolver(img_resolve);
 	return blobstore_open(images.content, &images.bs, e);
 }
 

@@ -16,7 +16,9 @@
 #include "../../core/base/log.h"
 #include "../../core/daemon.h"
 #include "../../core/module.h"
+#include "../../core/imagesvc.h"
 #include "../../fs/specgen.h"
+#include "../../proto/ociimage.h"
 #include "ctrlog.h"
 #include "exec.h"
 #include "supervisor.h"
@@ -216,8 +218,11 @@ static char *join_args(const struct strv *a)
 	return b.data;
 }
 
-/* args of the process: [skiff-init --] --entrypoint then positionals. */
-static int build_argv(const struct create_args *a, int argc, char **argv,
+/* args of the process: [skiff-init --], the entrypoint (--entrypoint,
+ * else the image's), then the command (the positionals, else the
+ * image's Cmd unless --entrypoint replaced the image's), as Docker. */
+static int build_argv(const struct create_args *a,
+		      const struct oci_imgcfg *img, int argc, char **argv,
 		      struct strv *out, struct err *e)
 {
 	if (a->init) {
@@ -230,17 +235,39 @@ static int build_argv(const struct create_args *a, int argc, char **argv,
 	}
 	if (a->entrypoint && *a->entrypoint)
 		strv_push(out, a->entrypoint);
+	else if (img && !a->entrypoint)
+		for (size_t i = 0; i < img->config.entrypoint.n; i++)
+			strv_push(out, img->config.entrypoint.v[i]);
 	for (int i = 0; i < argc; i++)
 		strv_push(out, argv[i]);
+	if (!argc && img && !a->entrypoint)
+		for (size_t i = 0; i < img->config.cmd.n; i++)
+			strv_push(out, img->config.cmd.v[i]);
 	if (out->n == (a->init ? 2u : 0u))
 		return err_setc(e, ERR_INVALID,
-				"no command given (usage: skiff run --rootfs "
-				"DIR [OPTIONS] COMMAND [ARG...])");
+				"no command given (usage: skiff run [OPTIONS] "
+				"IMAGE|--rootfs DIR COMMAND [ARG...])");
 	return 0;
 }
 
-static int make_spec(struct ctr *c, const struct create_args *a, int argc,
-		     char **argv, struct err *e)
+/* K=V replaces an earlier K (the image's), else is added. */
+static void env_put(struct strv *env, const char *kv)
+{
+	size_t k = strcspn(kv, "=");
+
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], kv, k) && env->v[i][k] == '=') {
+			free(env->v[i]);
+			if (!(env->v[i] = strdup(kv)))
+				abort();
+			return;
+		}
+	strv_push(env, kv);
+}
+
+static int make_spec(struct ctr *c, const struct create_args *a,
+		     const struct oci_imgcfg *img, int argc, char **argv,
+		     struct err *e)
 {
 	struct specgen_opts o = { 0 };
 	struct strv args = { 0 }, env = { 0 }, capa = { 0 }, capd = { 0 },
@@ -256,7 +283,10 @@ static int make_spec(struct ctr *c, const struct create_args *a, int argc,
 	snprintf(host, sizeof(host), "%.12s", c->id);
 	snprintf(cgpath, sizeof(cgpath), "skiff/%s", c->id);
 	strv_push(&env, DEFAULT_PATH);
-	strv_from(&env, &a->env);
+	for (size_t i = 0; img && i < img->config.env.n; i++)
+		env_put(&env, img->config.env.v[i]);
+	for (int i = 0; i < a->env.n; i++)
+		env_put(&env, a->env.v[i]);
 	strv_from(&capa, &a->cap_add);
 	strv_from(&capd, &a->cap_drop);
 	strv_from(&tmpfs, &a->tmpfs);
@@ -269,14 +299,21 @@ static int make_spec(struct ctr *c, const struct create_args *a, int argc,
 	}
 	uname(&u);
 	o = (struct specgen_opts){
-		.rootfs = c->rootfs, .cwd = a->workdir, .user = a->user,
+		.rootfs = c->rootfs,
+		.cwd = a->workdir ? a->workdir
+		       : img && img->config.working_dir &&
+				 *img->config.working_dir
+			   ? img->config.working_dir : NULL,
+		.user = a->user ? a->user
+			: img && img->config.user && *img->config.user
+			    ? img->config.user : NULL,
 		.hostname = a->hostname ? a->hostname : host,
 		.cap_add = &capa, .cap_drop = &capd, .privileged = a->privileged,
 		.read_only = a->read_only, .tmpfs = &tmpfs, .binds = &binds,
 		.cgroups_path = cgpath, .terminal = a->tty,
 	};
 	sscanf(u.release, "%u.%u", &o.kernel_major, &o.kernel_minor);
-	if (build_argv(a, argc, argv, &args, e) < 0 ||
+	if (build_argv(a, img, argc, argv, &args, e) < 0 ||
 	    apply_secopts(a, &o, &profile, e) < 0)
 		goto out;
 	c->command = join_args(&args);
@@ -298,10 +335,6 @@ static int check_rootfs(const char *p, struct err *e)
 {
 	struct stat sb;
 
-	if (!p)
-		return err_setc(e, ERR_INVALID,
-				"--rootfs DIR is required (images come "
-				"later)");
 	if (p[0] != '/')
 		return err_setc(e, ERR_INVALID,
 				"--rootfs must be an absolute path: %s", p);
@@ -321,20 +354,43 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 			  struct err *e)
 {
 	struct cgroup_limits lim;
-	struct ctr *c;
+	struct image_rootfs img = { 0 };
+	struct oci_imgcfg *icfg = NULL;
+	int argc = ctl_req_argc(r);
+	char **argv = ctl_req_argv(r);
+	struct ctr *c = NULL;
 	int sig = 0;
-
 	char keys[16];
 
-	if (check_rootfs(a->rootfs, e) < 0 ||
-	    ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0 ||
-	    parse_limits(a, &lim, true, e) < 0 ||
-	    (a->stop_signal && (sig = parse_signal(a->stop_signal, e)) < 0))
+	if (a->rootfs) {
+		if (check_rootfs(a->rootfs, e) < 0)
+			return NULL;
+	} else if (!argc) {
+		return err_setc(e, ERR_INVALID,
+				"no image given (usage: skiff run [OPTIONS] "
+				"IMAGE [COMMAND...], or --rootfs DIR "
+				"COMMAND...)"), NULL;
+	} else if (imagesvc_resolve(argv[0], &img, e) < 0 ||
+		   ociimage_parse_config(img.config_json,
+					 strlen(img.config_json), &icfg, e) < 0) {
+		image_rootfs_free(&img);
 		return NULL;
+	} else {
+		argc--, argv++;
+	}
+	if (ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0 ||
+	    parse_limits(a, &lim, true, e) < 0 ||
+	    (a->stop_signal && (sig = parse_signal(a->stop_signal, e)) < 0) ||
+	    (!a->stop_signal && icfg && icfg->config.stop_signal &&
+	     *icfg->config.stop_signal &&
+	     (sig = parse_signal(icfg->config.stop_signal, e)) < 0))
+		goto fail;
 	c = ctr_new(a->name, e);
 	if (!c)
-		return NULL;
-	c->rootfs = strdup(a->rootfs);
+		goto fail;
+	c->rootfs = strdup(a->rootfs ? a->rootfs : img.lowerdirs);
+	c->image = img.ref ? strdup(img.ref) : NULL;
+	c->image_id = img.id ? strdup(img.id) : NULL;
 	c->limits = lim;
 	c->stop_signal = sig;
 	c->stop_timeout_ms = a->stop_timeout > 0 ? a->stop_timeout * 1000
@@ -349,17 +405,22 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 				     "--restart %s and --rm", a->restart)))) {
 		ctr_unlink(c);
 		ctr_free(c);
-		return NULL;
+		c = NULL;
+		goto fail;
 	}
 	c->labels_json = labels_json(&a->label, e);
 	if (!c->labels_json || parse_log_opts(&a->log_opt, c, e) < 0 ||
-	    make_spec(c, a, ctl_req_argc(r), ctl_req_argv(r), e) < 0) {
+	    make_spec(c, a, icfg, argc, argv, e) < 0) {
 		ctr_unlink(c);
 		ctr_free(c);
-		return NULL;
+		c = NULL;
+		goto fail;
 	}
 	bus_publish("container", "create", c->id,
 		    (const char *const[]){ "name", c->name, NULL });
+fail:
+	ociimage_config_free(icfg);
+	image_rootfs_free(&img);
 	return c;
 }
 
@@ -579,7 +640,7 @@ static void ps_row(struct ctl_req *r, const struct ctr *c,
 	jw_str(&w, "container_id", id);
 	if (!a->quiet) {
 		ctr_status_text(c, status, sizeof(status));
-		jw_str(&w, "rootfs", c->rootfs);
+		jw_str(&w, "image", c->image ? c->image : c->rootfs);
 		jw_strn(&w, "command", c->command,
 			a->no_trunc || strlen(c->command) <= 20
 				? strlen(c->command) : 20);
@@ -750,8 +811,8 @@ static int do_wait(struct ctl_req *r, void *args, struct err *e)
 
 static const struct flag create_flags[] = {
 	{ "rootfs", 0, FLAG_STR, CA(rootfs), "DIR",
-	  "root filesystem directory (used read-only, as an overlay's lower "
-	  "layer)" },
+	  "a root filesystem directory instead of an image (used read-only, "
+	  "as an overlay's lower layer)" },
 	{ "name", 0, FLAG_STR, CA(name), "NAME", "container name" },
 	{ "env", 'e', FLAG_LIST, CA(env), "K=V", "environment variable" },
 	{ "workdir", 'w', FLAG_STR, CA(workdir), "DIR", "working directory" },
@@ -801,13 +862,13 @@ static const struct flag create_flags[] = {
 };
 
 static const struct command cmd_create = {
-	.name = "create", .usage = "--rootfs DIR [OPTIONS] COMMAND [ARG...]",
+	.name = "create", .usage = "[OPTIONS] IMAGE [COMMAND [ARG...]] | --rootfs DIR [OPTIONS] COMMAND [ARG...]",
 	.summary = "Create a container", .flags = create_flags,
 	.args_size = sizeof(struct create_args), .max_pos = -1,
 	.handler = do_create, .cmd_flags = CMD_MUTATES | CMD_POSIX,
 };
 static const struct command cmd_run = {
-	.name = "run", .usage = "--rootfs DIR [OPTIONS] COMMAND [ARG...]",
+	.name = "run", .usage = "[OPTIONS] IMAGE [COMMAND [ARG...]] | --rootfs DIR [OPTIONS] COMMAND [ARG...]",
 	.summary = "Create and start a container; without -d, stream its "
 		   "output and end with its exit code",
 	.flags = create_flags, .args_size = sizeof(struct create_args),
@@ -932,6 +993,15 @@ static void find_init(void)
 	snprintf(init_path, sizeof(init_path), "%s/skiff-init", exe);
 }
 
+/* For rmi (core/imagesvc): does a container use image id? */
+static bool image_used(const char *id)
+{
+	for (struct ctr *c = ctr_first(); c; c = c->next)
+		if (c->image_id && !strcmp(c->image_id, id))
+			return true;
+	return false;
+}
+
 static int sup_init(struct err *e)
 {
 	struct err ce = ERR_INIT;
@@ -939,6 +1009,7 @@ static int sup_init(struct err *e)
 
 	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
 		abort();
+	imagesvc_set_in_use(image_used);
 	find_init();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);

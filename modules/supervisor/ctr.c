@@ -124,6 +124,8 @@ void ctr_free(struct ctr *c)
 		close(c->stdin_fd);
 	free(c->name);
 	free(c->rootfs);
+	free(c->image);
+	free(c->image_id);
 	free(c->command);
 	ctr_set_spec(c, NULL);
 	free(c->labels_json);
@@ -402,6 +404,10 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	jw_str(w, "id", c->id);
 	jw_str(w, "name", c->name);
 	jw_str(w, "rootfs", c->rootfs);
+	if (c->image) {
+		jw_str(w, "image", c->image);
+		jw_str(w, "image_id", c->image_id);
+	}
 	jw_str(w, "command", c->command);
 	jw_str(w, "state", ctr_state_name(c));
 	jw_int(w, "created", c->created_ns);
@@ -567,6 +573,9 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->name = strdup(name);
 	c->rootfs = strdup(get_str(t, "rootfs") ? get_str(t, "rootfs") : "");
+	c->image = get_str(t, "image") ? strdup(get_str(t, "image")) : NULL;
+	c->image_id = get_str(t, "image_id") ? strdup(get_str(t, "image_id"))
+					     : NULL;
 	c->command = strdup(get_str(t, "command") ? get_str(t, "command")
 						  : "");
 	ctr_set_spec(c, doc_text(t, "spec"));

@@ -59,7 +59,9 @@ struct ctr_pipe {
 struct ctr {
 	char id[CTR_ID_LEN + 1];
 	char *name;
-	char *rootfs;	   /* the read-only lower directory */
+	char *rootfs;	   /* the read-only lower directory (or layers, a:b) */
+	char *image;	   /* the image reference it was made from, or NULL */
+	char *image_id;	   /* that image's id (config digest), or NULL */
 	char *command;	   /* the process's args, joined, for ps */
 	/* config.json as written, kept as the text around its seccomp
 	 * profile plus the profile, shared by every container with the same

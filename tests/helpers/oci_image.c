@@ -4,7 +4,8 @@
  *
  *   oci_image write ROOT NAME LAYER.tar [LAYER.tar.gz DIFFID]
  *       store the layers, a config and an OCI manifest; point NAME at it
- *       in index.json; print the manifest digest
+ *       in index.json; print the manifest digest (OCI_IMAGE_CMD,
+ *       OCI_IMAGE_ENV, OCI_IMAGE_WORKDIR set the config's)
  *   oci_image check ROOT NAME
  *       find NAME, read and parse the manifest (or index, then pick the
  *       host's platform) and config, verify every blob; print
@@ -89,11 +90,24 @@ static int write_image(int argc, char **argv, struct err *e)
 	c.variant = host.variant;
 	c.os = "linux";
 	c.created = "2026-01-01T00:00:00Z";
-	strv_push(&c.config.cmd, "/bin/sh");
+	/* OCI_IMAGE_CMD (words split at '|'), OCI_IMAGE_ENV (one K=V) and
+	 * OCI_IMAGE_WORKDIR override the defaults, for t_pull. */
+	if (getenv("OCI_IMAGE_CMD")) {
+		char *words = strdup(getenv("OCI_IMAGE_CMD")), *save = NULL;
+		for (char *w = strtok_r(words, "|", &save); w;
+		     w = strtok_r(NULL, "|", &save))
+			strv_push(&c.config.cmd, w);
+		free(words);
+	} else {
+		strv_push(&c.config.cmd, "/bin/sh");
+	}
 	c.config.has_cmd = true;
 	strv_push(&c.config.env, "PATH=/usr/bin:/bin");
+	if (getenv("OCI_IMAGE_ENV"))
+		strv_push(&c.config.env, getenv("OCI_IMAGE_ENV"));
 	strv_push(&c.config.exposed_ports, "80/tcp");
-	c.config.working_dir = "/";
+	c.config.working_dir = getenv("OCI_IMAGE_WORKDIR")
+				   ? getenv("OCI_IMAGE_WORKDIR") : "/";
 	hist[0].created_by = "skiff test: layer 1";
 	hist[1].created_by = "skiff test: layer 2";
 	c.history = hist;

@@ -110,6 +110,42 @@ out=$($S pull "127.0.0.1:$PPORT/test/hello:v4" 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q 'Resuming download' && ok "after kill -9 mid-pull, the next pull resumes" || notok "after kill: rc=$rc $out"
 [ "$(sha256sum "$C/blobs/sha256/${big#sha256:}" | cut -d' ' -f1)" = "${big#sha256:}" ] && ok "and stores the right bytes" || notok "kill resume wrong"
 
+$S rmi "127.0.0.1:$PPORT/test/hello:v4" >/dev/null
+[ -z "$(ls "$T/root/layers")" ] && [ -z "$(ls "$T/root/content/blobs/sha256")" ] && ok "no image left: no blob, no layer" || notok "left: $(ls "$T/root/layers" "$T/root/content/blobs/sha256")"
+
+# run IMAGE: a busybox layer, then a gzip layer that whites out
+# /etc/hello and adds /srv/two; the config gives Cmd, Env and WorkingDir
+make_rootfs "$T/rfs"
+mkdir -p "$T/rfs/etc" "$T/rfs/srv"; echo hello >"$T/rfs/etc/hello"
+tar -C "$T/rfs" -cf "$T/r1.tar" .
+mkdir -p "$T/r2/etc" "$T/r2/srv"; : >"$T/r2/etc/.wh.hello"; echo two >"$T/r2/srv/two"
+tar -C "$T/r2" -cf "$T/r2.tar" . && gzip -nc "$T/r2.tar" >"$T/r2.tar.gz"
+OCI_IMAGE_CMD='sh|-c|echo from-image $GREETING; pwd; ls /etc; cat two' OCI_IMAGE_ENV=GREETING=hi OCI_IMAGE_WORKDIR=/srv \
+	"$H" write "$T/oci2" app "$T/r1.tar" "$T/r2.tar.gz" "sha256:$(sha256sum "$T/r2.tar" | cut -d' ' -f1)" >/dev/null
+skopeo --insecure-policy copy -q "oci:$T/oci2:app" "docker://127.0.0.1:$RPORT/test/app:1" --dest-tls-verify=false
+APP=127.0.0.1:$RPORT/test/app:1
+out=$($S pull "$APP" 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q Extracted && ok "pull unpacks the layers" || notok "pull app: $out"
+[ "$(ls "$T/root/layers" | wc -l)" -ge 2 ] && ok "layers unpacked under ROOT/layers ($(ls "$T/root/layers" | wc -l))" || notok "layers: $(ls "$T/root/layers")"
+out=$($S run --rm "$APP" 2>&1)
+echo "$out" | head -1 | grep -qx 'from-image hi' && ok "run IMAGE: the image's Cmd and Env" || notok "run app: $out"
+echo "$out" | sed -n 2p | grep -qx /srv && ok "the image's WorkingDir" || notok "workdir: $out"
+echo "$out" | grep -q '^two$' && ! echo "$out" | grep -qx hello && ok "layers stacked: the whiteout hides /etc/hello, /srv/two is there" || notok "layers: $out"
+out=$($S run --rm -e GREETING=yo "$APP" 2>&1 | head -1)
+[ "$out" = "from-image yo" ] && ok "-e overrides the image's Env" || notok "-e: $out"
+out=$($S run --rm "$APP" cat /etc/hostname 2>&1)
+[ ${#out} -eq 12 ] && ok "a command replaces the image's Cmd" || notok "cmd: $out"
+[ "$(sha256sum "$T/root/layers"/*/bin/busybox 2>/dev/null | head -1 | cut -d' ' -f1)" = "$(sha256sum /bin/busybox | cut -d' ' -f1)" ] &&
+	ok "the image's layer directory is not written by containers" || notok "layer changed"
+$S run -d --name fromimg "$APP" sleep 600 >/dev/null
+[ "$($S --json inspect fromimg | json_get image)" = "$APP" ] && ok "inspect names the image" || notok "inspect image: $($S --json inspect fromimg | json_get image)"
+out=$($S rmi "$APP" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'used by a container' && ok "rmi refuses an image a container uses ($out)" || notok "rmi in use: rc=$rc $out"
+$S rm -f fromimg >/dev/null
+out=$($S rmi "$APP" 2>&1) && [ -z "$(ls "$T/root/layers")" ] && ok "rmi removes its unpacked layers" || notok "rmi app: $out $(ls "$T/root/layers")"
+out=$($S run --rm nope/app:1 true 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'no such image' && ok "run of an image not pulled: $out" || notok "run nope: rc=$rc $out"
+
 # bad input
 for bad in "test/UPPER:v1" "a:b:c" "127.0.0.1:$RPORT/test/hello@sha256:1234"; do
 	out=$($S pull "$bad" 2>&1); rc=$?

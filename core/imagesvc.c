@@ -1,0 +1,43 @@
+/* imagesvc.c - the two hooks between the supervisor and the images
+ * module (see imagesvc.h). */
+#include "imagesvc.h"
+
+#include <stdlib.h>
+
+static image_resolve_fn resolver;
+static image_in_use_fn in_use;
+
+void imagesvc_set_resolver(image_resolve_fn fn)
+{
+	resolver = fn;
+}
+
+void imagesvc_set_in_use(image_in_use_fn fn)
+{
+	in_use = fn;
+}
+
+int imagesvc_resolve(const char *what, struct image_rootfs *out,
+		     struct err *e)
+{
+	*out = (struct image_rootfs){ 0 };
+	if (!resolver)
+		return err_setc(e, ERR_NOT_FOUND,
+				"no such image: %s (this skiffd has no images "
+				"module)", what);
+	return resolver(what, out, e);
+}
+
+bool imagesvc_in_use(const char *id)
+{
+	return in_use && in_use(id);
+}
+
+void image_rootfs_free(struct image_rootfs *r)
+{
+	free(r->ref);
+	free(r->id);
+	free(r->lowerdirs);
+	free(r->config_json);
+	*r = (struct image_rootfs){ 0 };
+}

@@ -1,0 +1,36 @@
+/* imagesvc.h - what the supervisor and the images module ask of each
+ * other, through core (modules never include each other's headers).
+ *
+ * The images module registers a resolver: an image reference (or id) to
+ * the directories of its unpacked layers, topmost first and joined by ':'
+ * (overlayfs's lowerdir), its image config (JSON text) and its id. The
+ * supervisor registers a question: does any container use this image id
+ * (rmi refuses then)? Either side may be absent (a build without the
+ * module): the calls then say so. */
+#ifndef SKIFF_IMAGESVC_H
+#define SKIFF_IMAGESVC_H
+
+#include <stdbool.h>
+
+#include "base/err.h"
+
+struct image_rootfs {
+	char *ref;	   /* the full reference it was found by, or NULL */
+	char *id;	   /* "sha256:<config digest>" */
+	char *lowerdirs;   /* "/var/lib/skiff/layers/<chain>:..." */
+	char *config_json; /* the image config */
+};
+
+typedef int (*image_resolve_fn)(const char *what, struct image_rootfs *out,
+				struct err *e);
+typedef bool (*image_in_use_fn)(const char *id);
+
+void imagesvc_set_resolver(image_resolve_fn fn);
+void imagesvc_set_in_use(image_in_use_fn fn);
+/* ERR_NOT_FOUND when there is no such image (or no images module). */
+int imagesvc_resolve(const char *what, struct image_rootfs *out,
+		     struct err *e);
+bool imagesvc_in_use(const char *id);
+void image_rootfs_free(struct image_rootfs *r);
+
+#endif
