@@ -6,6 +6,22 @@
 
 static image_resolve_fn resolver;
 static image_in_use_fn in_use;
+static image_pull_fn puller;
+
+void imagesvc_set_puller(image_pull_fn fn)
+{
+	puller = fn;
+}
+
+int imagesvc_pull(const char *ref, image_pull_done_fn done, void *ctx,
+		  struct err *e)
+{
+	if (!puller)
+		return err_setc(e, ERR_NOT_FOUND,
+				"no such image: %s (this skiffd has no images "
+				"module)", ref);
+	return puller(ref, done, ctx, e);
+}
 
 void imagesvc_set_resolver(image_resolve_fn fn)
 {

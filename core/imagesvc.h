@@ -24,8 +24,17 @@ struct image_rootfs {
 typedef int (*image_resolve_fn)(const char *what, struct image_rootfs *out,
 				struct err *e);
 typedef bool (*image_in_use_fn)(const char *id);
+/* Pull ref quietly; done runs once, from the loop, with NULL or why. */
+typedef void (*image_pull_done_fn)(void *ctx, const struct err *e);
+typedef int (*image_pull_fn)(const char *ref, image_pull_done_fn done,
+			     void *ctx, struct err *e);
 
 void imagesvc_set_resolver(image_resolve_fn fn);
+void imagesvc_set_puller(image_pull_fn fn);
+/* Start a pull (run/create of an image not here yet, as Docker does);
+ * -1 with e set when it cannot start (then done never runs). */
+int imagesvc_pull(const char *ref, image_pull_done_fn done, void *ctx,
+		  struct err *e);
 void imagesvc_set_in_use(image_in_use_fn fn);
 /* ERR_NOT_FOUND when there is no such image (or no images module). */
 int imagesvc_resolve(const char *what, struct image_rootfs *out,

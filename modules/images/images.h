@@ -19,6 +19,7 @@
 #include "../../core/cmd.h"
 #include "../../core/ctl.h"
 #include "../../core/http.h"
+#include "../../core/imagesvc.h"
 #include "../../core/proc.h"
 #include "../../fs/blobstore.h"
 #include "../../proto/reference.h"
@@ -105,6 +106,9 @@ void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX]);
 
 /* ---- pull.c ---- */
 extern const struct command img_cmd_pull;
+/* For core/imagesvc: a pull with no client (run/create IMAGE). */
+int img_pull_quiet(const char *ref, image_pull_done_fn done, void *ctx,
+		   struct err *e);
 
 /* ---- store.c: reading the layout on the loop ---- */
 struct img_entry {

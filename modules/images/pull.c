@@ -85,6 +85,10 @@ struct pull {
 	struct helper commit;
 	bool finished, quiet;
 	struct err err;
+	/* A pull for run/create (no request): done runs from a timer. */
+	image_pull_done_fn done;
+	void *done_ctx;
+	ev_timer end;
 };
 
 static void pull_fail(struct pull *p, const struct err *e);
@@ -437,11 +441,27 @@ static void commit_line(struct helper *h, char *line)
 			 line + 4);
 }
 
+static void pull_free(struct pull *p);
+
+static void on_end(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct pull *p = t->data;
+
+	p->done(p->done_ctx, p->err.msg[0] ? &p->err : NULL);
+	pull_free(p);
+}
+
 static void pull_done(struct pull *p)
 {
 	p->finished = true;
 	if (p->req)
 		ctl_req_wake(p->req);
+	else if (p->done && !ev_is_active(&p->end)) {
+		/* never free p inside the callback that got us here */
+		ev_timer_init(&p->end, on_end, 0., 0.);
+		p->end.data = p;
+		ev_timer_start(daemon_ctx.loop, &p->end);
+	}
 }
 
 static void commit_end(struct helper *h)
@@ -816,6 +836,7 @@ static void pull_fail(struct pull *p, const struct err *e)
 static void pull_free(struct pull *p)
 {
 	images.pulls--;
+	ev_timer_stop(daemon_ctx.loop, &p->end);
 	pull_stop(p);
 	for (size_t i = 0; i < p->n_layers; i++)
 		buf_free(&p->layers[i].pending);
@@ -859,39 +880,68 @@ struct pull_args {
 	bool quiet;
 };
 
-static int do_pull(struct ctl_req *r, void *args, struct err *e)
+static struct pull *pull_new(const char *ref, const char *platform,
+			     struct err *e)
 {
-	const struct pull_args *a = args;
-	struct pull *p;
-	char what[REF_TAG_MAX + DIGEST_STR_MAX + 16], line[2 * REF_STR_MAX + 32];
-	char fam[REF_STR_MAX];
+	struct pull *p = calloc(1, sizeof(*p));
 
-	p = calloc(1, sizeof(*p));
 	if (!p)
 		abort();
 	images.pulls++;
 	p->commit.fd = -1;
 	p->unpack.fd = -1;
-	if (ref_parse(ctl_req_argv(r)[0], 0, &p->ref, e) < 0 ||
+	if (ref_parse(ref, 0, &p->ref, e) < 0 ||
 	    reg_endpoint(&p->ref, &p->ep, e) < 0 ||
-	    (a->platform ? ociimage_platform_parse(a->platform, &p->want, e)
-			 : ociimage_platform_host(&p->want, e)) < 0) {
+	    (platform ? ociimage_platform_parse(platform, &p->want, e)
+		      : ociimage_platform_host(&p->want, e)) < 0) {
 		pull_free(p);
-		return -1;
+		return NULL;
 	}
 	ref_string(&p->ref, p->name, sizeof(p->name));
-	p->quiet = a->quiet;
-	p->req = r;
 	snprintf(p->manifest_digest, sizeof(p->manifest_digest), "%s",
 		 p->ref.digest);
+	return p;
+}
+
+static void pull_go(struct pull *p)
+{
+	char what[REF_TAG_MAX + DIGEST_STR_MAX + 16], line[2 * REF_STR_MAX + 32];
+	char fam[REF_STR_MAX];
+
 	snprintf(what, sizeof(what), "manifests/%s",
 		 *p->ref.digest ? p->ref.digest : p->ref.tag);
-	ctl_req_stream(r, &pull_ops, p);
 	ref_familiar_name(&p->ref, fam, sizeof(fam));
 	snprintf(line, sizeof(line), "%s: Pulling from %s",
 		 *p->ref.tag ? p->ref.tag : p->ref.digest, fam);
 	say(p, NULL, line);
 	fetch(p, what, "manifest");
+}
+
+int img_pull_quiet(const char *ref, image_pull_done_fn done, void *ctx,
+		   struct err *e)
+{
+	struct pull *p = pull_new(ref, NULL, e);
+
+	if (!p)
+		return -1;
+	p->quiet = true;
+	p->done = done;
+	p->done_ctx = ctx;
+	pull_go(p);
+	return 0;
+}
+
+static int do_pull(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct pull_args *a = args;
+	struct pull *p = pull_new(ctl_req_argv(r)[0], a->platform, e);
+
+	if (!p)
+		return -1;
+	p->quiet = a->quiet;
+	p->req = r;
+	ctl_req_stream(r, &pull_ops, p);
+	pull_go(p);
 	return CMD_PENDING;
 }
 

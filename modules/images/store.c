@@ -529,6 +529,7 @@ static int images_init(struct err *e)
 	if (mkdir(images.layers, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", images.layers);
 	imagesvc_set_resolver(img_resolve);
+	imagesvc_set_puller(img_pull_quiet);
 	return blobstore_open(images.content, &images.bs, e);
 }
 

@@ -443,7 +443,78 @@ static void after_create_saved(int errnum, void *ctx)
 	ctl_req_finish(r, errnum ? &e : NULL);
 }
 
+/* ---- an image that is not here yet: pull it, then go on ---- */
+
+struct pulling {
+	struct ctl_req *r;
+	void *args;
+	int (*handler)(struct ctl_req *r, void *args, struct err *e);
+};
+
+static void pulled(void *ctx, const struct err *pe)
+{
+	struct pulling *p = ctx;
+	struct err e = ERR_INIT;
+	int rc;
+
+	if (pe)
+		e = *pe;
+	else if (ctl_req_orphaned(p->r)) /* the client gave up: so do we */
+		err_setc(&e, ERR_CANCELED, "canceled");
+	if (e.msg[0]) {
+		ctl_req_finish(p->r, &e);
+		free(p);
+		return;
+	}
+	rc = p->handler(p->r, p->args, &e);
+	if (rc != CMD_PENDING)
+		ctl_req_finish(p->r, rc < 0 ? &e : NULL);
+	free(p);
+}
+
+/* Docker pulls an image `run`/`create` names when it has none by that
+ * name (not for an id). Returns CMD_PENDING when a pull started, 0 when
+ * none is needed. */
+static int pull_first(struct ctl_req *r, void *args,
+		      int (*handler)(struct ctl_req *, void *, struct err *),
+		      struct err *e)
+{
+	const struct create_args *a = args;
+	struct image_rootfs img;
+	struct pulling *p;
+	const char *what;
+
+	if (a->rootfs || ctl_req_argc(r) < 1)
+		return 0;
+	what = ctl_req_argv(r)[0];
+	if (imagesvc_resolve(what, &img, e) == 0 || e->class != ERR_NOT_FOUND) {
+		image_rootfs_free(&img);
+		err_clear(e);
+		return 0; /* here (or another error create will report) */
+	}
+	err_clear(e);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		abort();
+	*p = (struct pulling){ r, args, handler };
+	log_info("image %s not here: pulling it", what);
+	if (imagesvc_pull(what, pulled, p, e) < 0) {
+		free(p);
+		return -1;
+	}
+	return CMD_PENDING;
+}
+
+static int do_create_now(struct ctl_req *r, void *args, struct err *e);
+
 static int do_create(struct ctl_req *r, void *args, struct err *e)
+{
+	int pf = pull_first(r, args, do_create_now, e);
+
+	return pf ? pf : do_create_now(r, args, e);
+}
+
+static int do_create_now(struct ctl_req *r, void *args, struct err *e)
 {
 	struct ctr *c = create(r, args, e);
 
@@ -455,7 +526,16 @@ static int do_create(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING; /* ok once the state is durable */
 }
 
+static int do_run_now(struct ctl_req *r, void *args, struct err *e);
+
 static int do_run(struct ctl_req *r, void *args, struct err *e)
+{
+	int pf = pull_first(r, args, do_run_now, e);
+
+	return pf ? pf : do_run_now(r, args, e);
+}
+
+static int do_run_now(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct create_args *a = args;
 	struct ctr *c = create(r, a, e);

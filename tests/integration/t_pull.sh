@@ -143,8 +143,14 @@ out=$($S rmi "$APP" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'used by a container' && ok "rmi refuses an image a container uses ($out)" || notok "rmi in use: rc=$rc $out"
 $S rm -f fromimg >/dev/null
 out=$($S rmi "$APP" 2>&1) && [ -z "$(ls "$T/root/layers")" ] && ok "rmi removes its unpacked layers" || notok "rmi app: $out $(ls "$T/root/layers")"
-out=$($S run --rm nope/app:1 true 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q 'no such image' && ok "run of an image not pulled: $out" || notok "run nope: rc=$rc $out"
+out=$($S run --rm "$APP" 2>&1 | head -1)
+[ "$out" = "from-image hi" ] && ok "run of an image not here pulls it first, as docker does" || notok "run pulls: $out"
+$S rmi "$APP" >/dev/null
+id=$($S run -d "$APP" sleep 60 2>&1)
+[ ${#id} -eq 64 ] && ok "run -d of an image not here: pulled, then the id" || notok "run -d pulls: $id"
+$S rm -f "$id" >/dev/null
+out=$($S create "127.0.0.1:$RPORT/test/nope:1" true 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'not found' && [ "$($S ps -aq | wc -l)" = 0 ] && ok "create of an image the registry lacks: $out" || notok "create nope: rc=$rc $out"
 
 # bad input
 for bad in "test/UPPER:v1" "a:b:c" "127.0.0.1:$RPORT/test/hello@sha256:1234"; do
