@@ -115,11 +115,13 @@ struct img_entry {
 	char ref[REF_STR_MAX];	       /* full reference */
 	char manifest[DIGEST_STR_MAX]; /* its manifest's digest */
 	uint64_t manifest_size;
+	char media_type[128];
 };
 /* Every reference in index.json (entries malloc'd, *n set). */
 int img_list(struct img_entry **out, size_t *n, struct err *e);
 /* Resolve NAME[:TAG] / full ref / image id prefix to an entry. */
 int img_lookup(const char *what, struct img_entry *out, struct err *e);
-extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect;
+extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect,
+	img_cmd_tag;
 
 #endif

@@ -64,6 +64,8 @@ int img_list(struct img_entry **out, size_t *n, struct err *e)
 		snprintf((*out)[k].ref, sizeof((*out)[k].ref), "%s", name);
 		snprintf((*out)[k].manifest, sizeof((*out)[k].manifest), "%s",
 			 x->manifests[i].digest);
+		snprintf((*out)[k].media_type, sizeof((*out)[k].media_type),
+			 "%s", x->manifests[i].media_type);
 		(*out)[k++].manifest_size = x->manifests[i].size;
 	}
 	*n = k;
@@ -180,6 +182,23 @@ out:
 	ociimage_manifest_free(m);
 	ociimage_config_free(cfg);
 	return rc;
+}
+
+/* Does another reference name the same manifest (rmi then only
+ * untags, which Docker allows while a container uses the image)? */
+static bool img_other_name(const struct img_entry *en)
+{
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct err e = ERR_INIT;
+	size_t n;
+
+	if (img_list(&all, &n, &e) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i].ref, en->ref) &&
+		    !strcmp(all[i].manifest, en->manifest))
+			return true;
+	return false;
 }
 
 /* ---- images ---- */
@@ -495,7 +514,8 @@ static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 			rmi_free(m);
 			return -1;
 		}
-		used = imagesvc_in_use(man->config.digest);
+		used = imagesvc_in_use(man->config.digest) &&
+		       !img_other_name(&en);
 		ociimage_manifest_free(man);
 		if (used) {
 			rmi_free(m);
@@ -518,6 +538,97 @@ static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 	}
 	return CMD_PENDING;
 }
+
+/* ---- tag ---- */
+
+struct tag_args_h {
+	const char *content, *name;
+	struct oci_desc desc;
+};
+
+static int tag_main(void *arg)
+{
+	const struct tag_args_h *a = arg;
+	struct blobstore *bs = NULL;
+	struct err e = ERR_INIT;
+
+	if (blobstore_open(a->content, &bs, &e) < 0 ||
+	    blobstore_index_put(bs, a->name, &a->desc, &e) < 0) {
+		dprintf(1, "err %s\n", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+struct tag {
+	struct ctl_req *r;
+	struct helper h;
+	struct err err;
+	char name[REF_STR_MAX];
+};
+
+static void tag_line(struct helper *h, char *line)
+{
+	struct tag *t = h->owner;
+
+	if (!strncmp(line, "err ", 4))
+		err_setc(&t->err, ERR_INTERNAL, "tag: %s", line + 4);
+}
+
+static void tag_end(struct helper *h)
+{
+	struct tag *t = h->owner;
+
+	helper_close(h);
+	if (h->status != 0 && !t->err.msg[0])
+		err_setc(&t->err, ERR_INTERNAL, "tag: helper exited %d",
+			 h->status);
+	if (!t->err.msg[0])
+		bus_publish("image", "tag", t->name, NULL);
+	ctl_req_finish(t->r, t->err.msg[0] ? &t->err : NULL);
+	free(t);
+}
+
+static int do_tag(struct ctl_req *r, void *args, struct err *e)
+{
+	char **argv = ctl_req_argv(r);
+	struct img_entry en;
+	struct ref target;
+	struct tag *t;
+	struct tag_args_h a;
+
+	if (img_lookup(argv[0], &en, e) < 0)
+		return -1;
+	if (ref_parse(argv[1], 0, &target, e) < 0)
+		return -1;
+	if (*target.digest)
+		return err_setc(e, ERR_INVALID,
+				"tag %s: a tag cannot name a digest", argv[1]);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		abort();
+	ref_string(&target, t->name, sizeof(t->name));
+	t->r = r;
+	t->h.fd = -1;
+	t->h.owner = t;
+	t->h.on_line = tag_line;
+	t->h.on_end = tag_end;
+	a = (struct tag_args_h){ images.content, t->name,
+				 { .media_type = en.media_type,
+				   .digest = en.manifest,
+				   .size = en.manifest_size } };
+	if (helper_start(&t->h, tag_main, &a, -1, e) < 0) {
+		free(t);
+		return -1;
+	}
+	return CMD_PENDING;
+}
+
+const struct command img_cmd_tag = {
+	.name = "tag", .usage = "SOURCE_IMAGE TARGET_IMAGE[:TAG]",
+	.summary = "Give an image another name", .min_pos = 2, .max_pos = 2,
+	.handler = do_tag, .cmd_flags = CMD_MUTATES,
+};
 
 /* ---- the module ---- */
 
@@ -577,7 +688,8 @@ const struct command img_cmd_rmi = {
 };
 
 static const struct command *const images_commands[] = {
-	&img_cmd_pull, &img_cmd_images, &img_cmd_inspect, &img_cmd_rmi, NULL,
+	&img_cmd_pull, &img_cmd_images, &img_cmd_inspect, &img_cmd_rmi,
+	&img_cmd_tag, NULL,
 };
 
 const struct module module_images = {

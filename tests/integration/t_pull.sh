@@ -152,6 +152,18 @@ $S rm -f "$id" >/dev/null
 out=$($S create "127.0.0.1:$RPORT/test/nope:1" true 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'not found' && [ "$($S ps -aq | wc -l)" = 0 ] && ok "create of an image the registry lacks: $out" || notok "create nope: rc=$rc $out"
 
+# tag: another name for the same image
+out=$($S tag "$APP" local/app:two 2>&1) && $S images | grep -q '^local/app *two' && ok "tag gives the image another name" || notok "tag: $out $($S images)"
+[ "$($S run --rm local/app:two 2>&1 | head -1)" = "from-image hi" ] && ok "run by the new name" || notok "run tagged"
+$S run -d --name user local/app:two sleep 60 >/dev/null
+$S rmi "$APP" >/dev/null 2>&1 && $S images | grep -q '^local/app' && ok "rmi of one name of a used image only untags it" || notok "untag: $($S images)"
+out=$($S rmi local/app:two 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'used by a container' && ok "its last name stays while a container uses it" || notok "rmi last: rc=$rc $out"
+$S rm -f user >/dev/null
+$S rmi local/app:two >/dev/null && [ -z "$(ls "$T/root/layers")" ] && ok "then it goes, layers and all" || notok "final rmi: $(ls "$T/root/layers")"
+out=$($S tag nope:1 x:y 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'no such image' && ok "tag of an unknown image: $out" || notok "tag unknown: $out"
+
 # bad input
 for bad in "test/UPPER:v1" "a:b:c" "127.0.0.1:$RPORT/test/hello@sha256:1234"; do
 	out=$($S pull "$bad" 2>&1); rc=$?
