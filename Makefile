@@ -147,7 +147,7 @@ DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libsecco
 	ca-certificates
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
 	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl
-DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \
+DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \
 	binutils
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
