@@ -54,6 +54,7 @@ struct create_args {
 	int64_t memory, memory_reservation;
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
 	struct strlist log_opt;
+	struct health_opts health;
 };
 
 /* A NULL-terminated view of s (the strings stay s's). */
@@ -321,16 +322,26 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 			  struct err *e)
 {
 	struct cgroup_limits lim;
+	struct ctr_health hc;
 	struct ctr *c;
 	int sig = 0;
 
 	if (check_rootfs(a->rootfs, e) < 0 ||
 	    parse_limits(a, &lim, true, e) < 0 ||
-	    (a->stop_signal && (sig = parse_signal(a->stop_signal, e)) < 0))
+	    (a->stop_signal && (sig = parse_signal(a->stop_signal, e)) < 0) ||
+	    health_parse(&hc, &a->health, e) < 0)
 		return NULL;
+	if (a->rm && hc.on_failure == HEALTH_ACT_RESTART) {
+		free(hc.cmd);
+		return err_setc(e, ERR_INVALID, "conflicting options: "
+				"--health-on-failure restart and --rm"), NULL;
+	}
 	c = ctr_new(a->name, e);
-	if (!c)
+	if (!c) {
+		free(hc.cmd);
 		return NULL;
+	}
+	c->health = hc;
 	c->rootfs = strdup(a->rootfs);
 	c->limits = lim;
 	c->stop_signal = sig;
@@ -491,7 +502,8 @@ static bool label_match(const struct ctr *c, const char *want)
 	return strstr(c->labels_json, pat) != NULL;
 }
 
-/* Filters: status=, name= (substring), label=k[=v], id= (prefix). */
+/* Filters: status=, name= (substring), label=k[=v], id= (prefix),
+ * health=starting|healthy|unhealthy|none. */
 static bool ps_match(const struct ctr *c, const struct strlist *f)
 {
 	for (int i = 0; i < f->n; i++) {
@@ -503,6 +515,8 @@ static bool ps_match(const struct ctr *c, const struct strlist *f)
 			ok = strstr(c->name, v) != NULL;
 		else if (!strncmp(f->v[i], "label=", 6))
 			ok = label_match(c, v);
+		else if (!strncmp(f->v[i], "health=", 7))
+			ok = !strcmp(health_status_name(c), v);
 		else
 			ok = !strncmp(c->id, v, strlen(v));
 		if (!ok)
@@ -514,7 +528,9 @@ static bool ps_match(const struct ctr *c, const struct strlist *f)
 static int check_filters(const struct strlist *f, struct err *e)
 {
 	static const char *const keys[] = { "status=", "name=", "label=",
-					    "id=" };
+					    "id=", "health=" };
+	static const char *const health[] = { "starting", "healthy",
+					      "unhealthy", "none" };
 	for (int i = 0; i < f->n; i++) {
 		bool known = false;
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
@@ -522,7 +538,17 @@ static int check_filters(const struct strlist *f, struct err *e)
 		if (!known)
 			return err_setc(e, ERR_INVALID,
 					"invalid filter \"%s\" (use status=, "
-					"name=, label=, id=)", f->v[i]);
+					"name=, label=, id=, health=)", f->v[i]);
+		if (strncmp(f->v[i], "health=", 7))
+			continue;
+		known = false;
+		for (size_t k = 0; k < ARRAY_SIZE(health); k++)
+			known |= !strcmp(f->v[i] + 7, health[k]);
+		if (!known)
+			return err_setc(e, ERR_INVALID,
+					"invalid filter \"%s\" (use health="
+					"starting, healthy, unhealthy or none)",
+					f->v[i]);
 	}
 	return 0;
 }
@@ -751,6 +777,23 @@ static const struct flag create_flags[] = {
 	{ "restart", 0, FLAG_STR, CA(restart), "POLICY",
 	  "no, on-failure[:N], always, unless-stopped (back-off from 100 ms "
 	  "to 1 min)" },
+	{ "health-cmd", 0, FLAG_STR, CA(health.cmd), "CMD",
+	  "healthcheck: run /bin/sh -c CMD in the container; exit 0 is "
+	  "healthy" },
+	{ "health-interval", 0, FLAG_DURATION, CA(health.interval_ms), "DUR",
+	  "time between probes (default 30s)" },
+	{ "health-timeout", 0, FLAG_DURATION, CA(health.timeout_ms), "DUR",
+	  "a probe running longer is killed and fails (default 30s)" },
+	{ "health-retries", 0, FLAG_INT, CA(health.retries), "N",
+	  "failures in a row that make it unhealthy (default 3)" },
+	{ "health-start-period", 0, FLAG_DURATION, CA(health.start_period_ms),
+	  "DUR", "failures this soon after start do not count until the "
+	  "first success (default 0)" },
+	{ "health-on-failure", 0, FLAG_STR, CA(health.on_failure), "ACTION",
+	  "on turning unhealthy: none, kill (SIGKILL; the restart policy "
+	  "decides) or restart (default none)" },
+	{ "no-healthcheck", 0, FLAG_BOOL, CA(health.none), 0,
+	  "no healthcheck" },
 	{ 0 },
 };
 
@@ -793,7 +836,7 @@ static const struct flag ps_flags[] = {
 	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct ps_args, no_trunc), 0,
 	  "full ids" },
 	{ "filter", 'f', FLAG_LIST, offsetof(struct ps_args, filter),
-	  "K=V", "status=, name=, label=, id=" },
+	  "K=V", "status=, name=, label=, id=, health=" },
 	{ 0 },
 };
 static const struct command cmd_ps = {

@@ -125,6 +125,7 @@ void ctr_free(struct ctr *c)
 	free(c->command);
 	free(c->spec_json);
 	free(c->labels_json);
+	health_free(c);
 	free(c);
 }
 
@@ -193,7 +194,7 @@ void ctr_status_text(const struct ctr *c, char *out, size_t len)
 	case CTR_STOPPING:
 		ago(c->started_ns, t, sizeof(t));
 		snprintf(out, len, "Up %s%s", t,
-			 c->paused_state ? " (Paused)" : "");
+			 c->paused_state ? " (Paused)" : health_ps_suffix(c));
 		break;
 	case CTR_EXITED:
 		ago(c->finished_ns, t, sizeof(t));
@@ -305,6 +306,7 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 				 ? c->pid : 0);
 	write_limits(&c->limits, w);
 	write_doc(w, "labels", c->labels_json);
+	health_write_json(c, w);
 	if (full)
 		write_doc(w, "spec", c->spec_json);
 }
@@ -471,6 +473,7 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	}
 	c->pid = (int)get_int(t, "pid");
 	load_limits(t, &c->limits);
+	health_load(c, t);
 	c->state = !strcmp(state, "running") ? CTR_RUNNING
 		   : !strcmp(state, "created") ? CTR_CREATED
 					       : CTR_EXITED;
