@@ -31,6 +31,8 @@ status_of() { $S --json ps -a --filter name="$1" | json_get status; }
 start_daemon || { notok "skiffd starts"; exit 1; }
 $S events --filter type=container >"$T/ev" 2>&1 &
 epid=$!; track $epid
+$S events --filter event=health_status >"$T/hev" 2>&1 &
+hpid=$!; track $hpid
 
 # starting -> healthy, and the ps text for both.
 $S run -d --rootfs "$R" --name good --health-cmd 'echo fine' \
@@ -212,6 +214,9 @@ sleep 0.2
 for a in "health_status: healthy" "health_status: unhealthy"; do
 	grep -q "container $a .*(name=good\|container $a .*(name=flip" "$T/ev" && ok "event container $a" || notok "no '$a' event: $(grep health_status "$T/ev" | head -3)"
 done
+grep -q 'health_status: healthy' "$T/hev" && grep -q 'health_status: unhealthy' "$T/hev" &&
+	! grep -qv 'container health_status: ' "$T/hev" &&
+	ok "events --filter event=health_status: every health_status event, nothing else" || notok "family filter: $(head -3 "$T/hev")"
 [ "$(grep -c 'health_status: .*(name=flip' "$T/ev")" -ge 3 ] && ok "flip published unhealthy, healthy, unhealthy" ||
 	notok "flip events: $(grep 'name=flip' "$T/ev" | grep health)"
 
