@@ -36,7 +36,7 @@ hpid=$!; track $hpid
 
 # starting -> healthy, and the ps text for both.
 $S run -d --rootfs "$R" --name good --health-cmd 'echo fine' \
-	--health-interval 400ms sleep 600 >/dev/null
+	--health-interval 1s sleep 600 >/dev/null
 st=$(status_of good)
 case $st in *"(health: starting)") ok "ps before the first probe: $st" ;; *) notok "ps starting: $st" ;; esac
 is good starting && ok "inspect: health.status starting" || notok "status $(hs good)"
@@ -50,16 +50,16 @@ assert r["exit_code"] == 0 and r["output"] == "fine\n", r
 assert 0 < r["start"] <= r["end"] and r["end"] - r["start"] < 5e9, r' &&
 	ok "health.log records start, end, exit code 0 and the output" || notok "log: $out"
 [ "$(hv good healthcheck.test)" = '["CMD-SHELL", "echo fine"]' ] &&
-	[ "$(hv good healthcheck.interval_ms)" = 400 ] && [ "$(hv good healthcheck.timeout_ms)" = 30000 ] &&
+	[ "$(hv good healthcheck.interval_ms)" = 1000 ] && [ "$(hv good healthcheck.timeout_ms)" = 30000 ] &&
 	[ "$(hv good healthcheck.retries)" = 3 ] && [ "$(hv good healthcheck.start_period_ms)" = 0 ] &&
 	[ "$(hv good healthcheck.on_failure)" = none ] &&
 	ok "inspect shows the healthcheck config with Docker's defaults" || notok "config: $(hv good healthcheck)"
 
 # Retries: failures count only from the 3rd on; flipped both ways by exec.
 $S run -d --rootfs "$R" --name flip --health-cmd 'test -f /tmp/ok' \
-	--health-interval 300ms --health-retries 3 sleep 600 >/dev/null
+	--health-interval 600ms --health-retries 3 sleep 600 >/dev/null
 seen=
-for _ in $(seq 80); do
+for _ in $(seq 200); do
 	line=$($S --json inspect flip | python3 -c 'import json,sys
 h = json.load(sys.stdin)["health"]; print(h["failing_streak"], h["status"])')
 	seen="$seen|$line"
@@ -97,10 +97,12 @@ n=$($S exec slow ps | grep -c 'sleep 7')
 [ "$n" -le 1 ] && ok "timed-out probes are killed, not piling up ($n running)" || notok "$n probes left running"
 
 # The start period: failures before it ends do not count.
-$S run -d --rootfs "$R" --name sp --health-cmd 'test -f /tmp/ok' --health-start-period 2s \
+$S run -d --rootfs "$R" --name sp --health-cmd 'test -f /tmp/ok' --health-start-period 3s \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
-sleep 1.2
-fails=$(hv sp health.log | python3 -c 'import json,sys; print(sum(r["exit_code"] != 0 for r in json.load(sys.stdin)))')
+nfails() { hv "$1" health.log | python3 -c 'import json,sys; print(sum(r["exit_code"] != 0 for r in json.load(sys.stdin)))'; }
+fails_ge() { [ "$(nfails "$1")" -ge "$2" ]; }
+wait_for 2 fails_ge sp 2
+fails=$(nfails sp)
 is sp starting && [ "$fails" -ge 2 ] && [ "$(hv sp health.failing_streak)" = 0 ] &&
 	ok "inside the start period $fails failures leave it starting (streak 0)" || notok "start period: $(hv sp health)"
 wait_for 5 is sp unhealthy && ok "after the start period one failure (retries 1) makes it unhealthy" || notok "after: $(hv sp health)"
