@@ -658,13 +658,24 @@ static void on_probe_sync(struct ev_loop *loop, ev_io *w, int revents)
 	probe_check_done(p);
 }
 
+/* SIGKILL the probe and what it started: spawn_exec made it the leader of
+ * its own session and process group, so `sh -c 'a; b'` loses a too. Not
+ * yet reaped (p->proc is set), its pid, and so its group id, cannot have
+ * been reused; before its setsid() the group does not exist. */
+static void probe_kill(struct exec_probe *p)
+{
+	if (!p->proc)
+		return;
+	kill(-proc_pid(p->proc), SIGKILL);
+	proc_signal(p->proc, SIGKILL);
+}
+
 static void on_probe_deadline(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct exec_probe *p = t->data;
 	char msg[96];
 
-	if (p->proc)
-		proc_signal(p->proc, SIGKILL);
+	probe_kill(p);
 	snprintf(msg, sizeof(msg), "Health check exceeded timeout (%gs)",
 		 (double)p->timeout_ms / 1000);
 	probe_report(p, -1, msg, strlen(msg));
@@ -675,8 +686,7 @@ void exec_probe_cancel(struct exec_probe *p)
 {
 	p->done = NULL;
 	ev_timer_stop(daemon_ctx.loop, &p->deadline);
-	if (p->proc)
-		proc_signal(p->proc, SIGKILL);
+	probe_kill(p);
 	probe_maybe_free(p);
 }
 

@@ -84,7 +84,7 @@ n=$(hv flip health.log | python3 -c 'import json,sys; print(len(json.load(sys.st
 [ "$n" = 5 ] && ok "the log keeps the last 5 results" || notok "log length $n"
 
 # A probe past its timeout is killed and counts as a failure (-1).
-$S run -d --rootfs "$R" --name slow --health-cmd 'sleep 7' --health-timeout 300ms \
+$S run -d --rootfs "$R" --name slow --health-cmd 'sleep 7; echo late' --health-timeout 300ms \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
 wait_for 5 is slow unhealthy && ok "a probe past its timeout makes it unhealthy" || notok "timeout: $(hv slow health)"
 out=$(hv slow health.log)
@@ -94,7 +94,7 @@ assert r["exit_code"] == -1 and "exceeded timeout" in r["output"], r
 assert 0.25e9 < r["end"] - r["start"] < 2e9, r' && ok "timed-out probe logged as exit -1 after ~300ms: $(echo "$out" | jget 0.output)" || notok "timeout log: $out"
 sleep 1
 n=$($S exec slow ps | grep -c 'sleep 7')
-[ "$n" -le 1 ] && ok "timed-out probes are killed, not piling up ($n running)" || notok "$n probes left running"
+[ "$n" -le 1 ] && ok "timed-out probes are killed with what they started (sh and its sleep), not piling up ($n running)" || notok "$n probes left running: $($S exec slow ps)"
 
 # The start period: failures before it ends do not count.
 $S run -d --rootfs "$R" --name sp --health-cmd 'test -f /tmp/ok' --health-start-period 3s \
