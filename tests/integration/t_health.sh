@@ -93,7 +93,7 @@ r = json.load(sys.stdin)[0]
 assert r["exit_code"] == -1 and "exceeded timeout" in r["output"], r
 assert 0.25e9 < r["end"] - r["start"] < 2e9, r' && ok "timed-out probe logged as exit -1 after ~300ms: $(echo "$out" | jget 0.output)" || notok "timeout log: $out"
 sleep 1
-n=$($S exec slow ps | grep -c 'sleep 7')
+n=$($S exec slow ps | grep -cE 'root +sleep 7$') # the probes' children
 [ "$n" -le 1 ] && ok "timed-out probes are killed with what they started (sh and its sleep), not piling up ($n running)" || notok "$n probes left running: $($S exec slow ps)"
 
 # The start period: failures before it ends do not count.
