@@ -205,6 +205,16 @@ static int filter_field(const char *f, const char **val)
 	return -1;
 }
 
+/* An action with a detail after a colon is also matched by its name
+ * alone: event=health_status takes "health_status: healthy" (Docker). */
+static bool action_family(const char *action, const char *val)
+{
+	size_t n = strlen(val);
+
+	return n && !strchr(val, ':') && !strncmp(action, val, n) &&
+	       action[n] == ':';
+}
+
 /* Docker's rule: values of one key are OR'ed, different keys AND'ed; an
  * id matches by prefix. */
 static bool ev_match(const struct ev_stream *s, const struct bus_event *ev)
@@ -219,7 +229,9 @@ static bool ev_match(const struct ev_stream *s, const struct bus_event *ev)
 		named[k] = true;
 		hit[k] |= k == F_ID ? *val && !strncmp(fields[k], val,
 							 strlen(val))
-				    : !strcmp(fields[k], val);
+				    : !strcmp(fields[k], val) ||
+					      (k == F_ACTION &&
+					       action_family(fields[k], val));
 	}
 	for (int k = 0; k < F_COUNT; k++)
 		if (named[k] && !hit[k])

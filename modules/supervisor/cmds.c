@@ -57,6 +57,7 @@ struct create_args {
 	int64_t memory, memory_reservation;
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
 	struct strlist log_opt;
+	struct health_opts health;
 };
 
 /* A NULL-terminated view of s (the strings stay s's). */
@@ -354,6 +355,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 			  struct err *e)
 {
 	struct cgroup_limits lim;
+	struct ctr_health hc = { 0 };
 	struct image_rootfs img = { 0 };
 	struct oci_imgcfg *icfg = NULL;
 	int argc = ctl_req_argc(r);
@@ -383,11 +385,19 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	    (a->stop_signal && (sig = parse_signal(a->stop_signal, e)) < 0) ||
 	    (!a->stop_signal && icfg && icfg->config.stop_signal &&
 	     *icfg->config.stop_signal &&
-	     (sig = parse_signal(icfg->config.stop_signal, e)) < 0))
+	     (sig = parse_signal(icfg->config.stop_signal, e)) < 0) ||
+	    health_parse(&hc, &a->health, e) < 0)
 		goto fail;
+	if (a->rm && hc.on_failure == HEALTH_ACT_RESTART) {
+		err_setc(e, ERR_INVALID, "conflicting options: "
+			 "--health-on-failure restart and --rm");
+		goto fail;
+	}
 	c = ctr_new(a->name, e);
 	if (!c)
 		goto fail;
+	c->health = hc;
+	hc.cmd = NULL; /* c's now */
 	c->rootfs = strdup(a->rootfs ? a->rootfs : img.lowerdirs);
 	c->image = img.ref ? strdup(img.ref) : NULL;
 	c->image_id = img.id ? strdup(img.id) : NULL;
@@ -419,6 +429,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	bus_publish("container", "create", c->id,
 		    (const char *const[]){ "name", c->name, NULL });
 fail:
+	free(hc.cmd);
 	ociimage_config_free(icfg);
 	image_rootfs_free(&img);
 	return c;
@@ -672,7 +683,8 @@ static bool label_match(const struct ctr *c, const char *want)
 	return strstr(c->labels_json, pat) != NULL;
 }
 
-/* Filters: status=, name= (substring), label=k[=v], id= (prefix). */
+/* Filters: status=, name= (substring), label=k[=v], id= (prefix),
+ * health=starting|healthy|unhealthy|none. */
 static bool ps_match(const struct ctr *c, const struct strlist *f)
 {
 	for (int i = 0; i < f->n; i++) {
@@ -684,6 +696,8 @@ static bool ps_match(const struct ctr *c, const struct strlist *f)
 			ok = strstr(c->name, v) != NULL;
 		else if (!strncmp(f->v[i], "label=", 6))
 			ok = label_match(c, v);
+		else if (!strncmp(f->v[i], "health=", 7))
+			ok = !strcmp(health_status_name(c), v);
 		else
 			ok = !strncmp(c->id, v, strlen(v));
 		if (!ok)
@@ -695,7 +709,9 @@ static bool ps_match(const struct ctr *c, const struct strlist *f)
 static int check_filters(const struct strlist *f, struct err *e)
 {
 	static const char *const keys[] = { "status=", "name=", "label=",
-					    "id=" };
+					    "id=", "health=" };
+	static const char *const health[] = { "starting", "healthy",
+					      "unhealthy", "none" };
 	for (int i = 0; i < f->n; i++) {
 		bool known = false;
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
@@ -703,7 +719,17 @@ static int check_filters(const struct strlist *f, struct err *e)
 		if (!known)
 			return err_setc(e, ERR_INVALID,
 					"invalid filter \"%s\" (use status=, "
-					"name=, label=, id=)", f->v[i]);
+					"name=, label=, id=, health=)", f->v[i]);
+		if (strncmp(f->v[i], "health=", 7))
+			continue;
+		known = false;
+		for (size_t k = 0; k < ARRAY_SIZE(health); k++)
+			known |= !strcmp(f->v[i] + 7, health[k]);
+		if (!known)
+			return err_setc(e, ERR_INVALID,
+					"invalid filter \"%s\" (use health="
+					"starting, healthy, unhealthy or none)",
+					f->v[i]);
 	}
 	return 0;
 }
@@ -938,6 +964,23 @@ static const struct flag create_flags[] = {
 	{ "restart", 0, FLAG_STR, CA(restart), "POLICY",
 	  "no, on-failure[:N], always, unless-stopped (back-off from 100 ms "
 	  "to 1 min)" },
+	{ "health-cmd", 0, FLAG_STR, CA(health.cmd), "CMD",
+	  "healthcheck: run /bin/sh -c CMD in the container; exit 0 is "
+	  "healthy" },
+	{ "health-interval", 0, FLAG_DURATION, CA(health.interval_ms), "DUR",
+	  "time between probes (default 30s)" },
+	{ "health-timeout", 0, FLAG_DURATION, CA(health.timeout_ms), "DUR",
+	  "a probe running longer is killed and fails (default 30s)" },
+	{ "health-retries", 0, FLAG_INT, CA(health.retries), "N",
+	  "failures in a row that make it unhealthy (default 3)" },
+	{ "health-start-period", 0, FLAG_DURATION, CA(health.start_period_ms),
+	  "DUR", "failures this soon after start do not count until the "
+	  "first success (default 0)" },
+	{ "health-on-failure", 0, FLAG_STR, CA(health.on_failure), "ACTION",
+	  "on turning unhealthy: none, kill (SIGKILL; the restart policy "
+	  "decides) or restart (default none)" },
+	{ "no-healthcheck", 0, FLAG_BOOL, CA(health.none), 0,
+	  "no healthcheck" },
 	{ 0 },
 };
 
@@ -995,7 +1038,7 @@ static const struct flag ps_flags[] = {
 	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct ps_args, no_trunc), 0,
 	  "full ids" },
 	{ "filter", 'f', FLAG_LIST, offsetof(struct ps_args, filter),
-	  "K=V", "status=, name=, label=, id=" },
+	  "K=V", "status=, name=, label=, id=, health=" },
 	{ 0 },
 };
 static const struct command cmd_ps = {

@@ -42,6 +42,8 @@ static void pause_end(struct pause_op *op, const struct err *e)
 		op->c->paused_state = true;
 		bus_publish("container", "pause", op->c->id,
 			    (const char *const[]){ "name", op->c->name, NULL });
+	} else {
+		health_resume(op->c); /* not frozen after all */
 	}
 	op->c->pause_op = NULL;
 	ctl_req_finish(op->r, e);
@@ -84,6 +86,7 @@ static int do_pause(struct ctl_req *r, void *args, struct err *e)
 				"paused", c->name);
 	if (cgroup_freeze(c->cg, true, e) < 0)
 		return -1;
+	health_pause(c); /* no probe frozen halfway */
 	op = calloc(1, sizeof(*op));
 	if (!op)
 		abort();
@@ -105,6 +108,7 @@ int ctr_thaw(struct ctr *c, struct err *e)
 	if (c->cg && cgroup_freeze(c->cg, false, e) < 0)
 		return -1;
 	c->paused_state = false;
+	health_resume(c);
 	bus_publish("container", "unpause", c->id,
 		    (const char *const[]){ "name", c->name, NULL });
 	return 0;

@@ -129,6 +129,7 @@ void ctr_free(struct ctr *c)
 	free(c->command);
 	ctr_set_spec(c, NULL);
 	free(c->labels_json);
+	health_free(c);
 	free(c);
 }
 
@@ -312,7 +313,7 @@ void ctr_status_text(const struct ctr *c, char *out, size_t len)
 	case CTR_STOPPING:
 		ago(c->started_ns, t, sizeof(t));
 		snprintf(out, len, "Up %s%s", t,
-			 c->paused_state ? " (Paused)" : "");
+			 c->paused_state ? " (Paused)" : health_ps_suffix(c));
 		break;
 	case CTR_EXITED:
 		ago(c->finished_ns, t, sizeof(t));
@@ -430,6 +431,7 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 				 ? c->pid : 0);
 	write_limits(&c->limits, w);
 	write_doc(w, "labels", c->labels_json);
+	health_write_json(c, w);
 	if (full) {
 		char *spec = ctr_spec(c);
 		write_doc(w, "spec", spec);
@@ -604,6 +606,7 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	}
 	c->pid = (int)get_int(t, "pid");
 	load_limits(t, &c->limits);
+	health_load(c, t);
 	c->state = !strcmp(state, "running") ? CTR_RUNNING
 		   : !strcmp(state, "created") ? CTR_CREATED
 					       : CTR_EXITED;

@@ -561,3 +561,300 @@ const struct command exec_cmd = {
 	.min_pos = 2, .max_pos = -1, .handler = do_exec,
 	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
 };
+
+/* ---- probes (health.c) ----
+ *
+ * A probe is an exec without a client: `/bin/sh -c CMD`, stdin on
+ * /dev/null, stdout and stderr on one pipe of which the first
+ * EXEC_PROBE_OUT_MAX bytes are kept. It is reported once: when its
+ * process has exited (the pipe then drained of what it holds), when it
+ * could not be started, or at its deadline, when it is SIGKILLed. A
+ * probe that is reported or cancelled lives on in `probes` until its
+ * process is reaped and its setup and pipe are closed; its owner is
+ * never called again, so the owner may be freed at once. Nothing here
+ * waits: a cancelled probe still in setup is killed through its pidfd
+ * and collected when its sync socket and pidfd say so. */
+
+struct exec_probe {
+	exec_probe_fn done; /* NULL once reported or cancelled */
+	void *ctx;
+	struct spawn *sp; /* until exec'd or failed */
+	ev_io sync_io;
+	struct proc *proc; /* until reaped */
+	int fd;		   /* the output pipe's read end, or -1 */
+	ev_io io;
+	ev_timer deadline;
+	int64_t timeout_ms;
+	bool exited, truncated;
+	int exit_code;
+	size_t len;
+	char out[EXEC_PROBE_OUT_MAX + 4]; /* room for "..." */
+	struct exec_probe *next;
+};
+
+static struct exec_probe *probes;
+
+static void probe_maybe_free(struct exec_probe *p)
+{
+	if (p->done || p->sp || p->proc || p->fd >= 0)
+		return;
+	ev_timer_stop(daemon_ctx.loop, &p->deadline);
+	for (struct exec_probe **pp = &probes; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p);
+}
+
+/* The one report; the caller then lets go of p (maybe_free). */
+static void probe_report(struct exec_probe *p, int code, const char *out,
+			 size_t len)
+{
+	exec_probe_fn fn = p->done;
+
+	ev_timer_stop(daemon_ctx.loop, &p->deadline);
+	p->done = NULL;
+	if (fn)
+		fn(p->ctx, code, out, len);
+}
+
+static void probe_close_pipe(struct exec_probe *p)
+{
+	if (p->fd < 0)
+		return;
+	ev_io_stop(daemon_ctx.loop, &p->io);
+	close(p->fd);
+	p->fd = -1;
+}
+
+/* One read into the kept output; false at EOF or on an error. */
+static bool probe_read(struct exec_probe *p)
+{
+	char buf[EXEC_READ_MAX];
+	ssize_t n = read(p->fd, buf, sizeof(buf));
+	size_t keep;
+
+	if (n < 0 && errno == EINTR)
+		return true;
+	if (n <= 0)
+		return n < 0 && errno == EAGAIN;
+	keep = (size_t)n;
+	if (keep > EXEC_PROBE_OUT_MAX - p->len) {
+		keep = EXEC_PROBE_OUT_MAX - p->len;
+		p->truncated = true;
+	}
+	memcpy(p->out + p->len, buf, keep);
+	p->len += keep;
+	return true;
+}
+
+static void on_probe_pipe(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct exec_probe *p = w->data;
+
+	if (!probe_read(p)) {
+		probe_close_pipe(p); /* every writer is gone */
+		probe_maybe_free(p);
+	}
+}
+
+/* Exec'd and exited: take what the pipe holds (bounded: a process left
+ * behind that keeps writing is not waited for), close it, report. */
+static void probe_check_done(struct exec_probe *p)
+{
+	int reads = 0;
+
+	if (p->sp || !p->exited)
+		return;
+	while (p->fd >= 0 && reads++ < 16) {
+		size_t before = p->len;
+		bool more = probe_read(p);
+		if (!more) {
+			probe_close_pipe(p);
+			break;
+		}
+		if (p->len == before && !p->truncated)
+			break; /* EAGAIN: nothing left in the pipe */
+	}
+	probe_close_pipe(p);
+	if (p->truncated)
+		memcpy(p->out + p->len, "...", 3);
+	probe_report(p, p->exit_code, p->out, p->len + (p->truncated ? 3 : 0));
+	probe_maybe_free(p);
+}
+
+static void probe_exited(struct proc *pr, const siginfo_t *si, void *ctx)
+{
+	struct exec_probe *p = ctx;
+
+	p->proc = NULL;
+	p->exited = true;
+	p->exit_code = si->si_code == CLD_EXITED ? si->si_status
+						 : 128 + si->si_status;
+	probe_check_done(p);
+}
+
+/* The child failed before exec (no /bin/sh, an unknown user, ...); it
+ * has been reaped by spawn_poll. */
+static void probe_failed(struct exec_probe *p, const struct err *e)
+{
+	if (p->proc)
+		proc_disown(p->proc);
+	p->proc = NULL;
+	ev_io_stop(daemon_ctx.loop, &p->sync_io);
+	spawn_free(p->sp);
+	p->sp = NULL;
+	probe_close_pipe(p);
+	probe_report(p, -1, e->msg, strlen(e->msg));
+	probe_maybe_free(p);
+}
+
+static void on_probe_sync(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct exec_probe *p = w->data;
+	struct err e = ERR_INIT;
+	int r = spawn_poll(p->sp, &e);
+
+	if (r == 1)
+		return;
+	if (r < 0) {
+		probe_failed(p, &e);
+		return;
+	}
+	ev_io_stop(loop, &p->sync_io);
+	spawn_free(p->sp); /* exec'd (or killed in setup): nothing to reap */
+	p->sp = NULL;
+	probe_check_done(p);
+}
+
+/* SIGKILL the probe and what it started: spawn_exec made it the leader of
+ * its own session and process group, so `sh -c 'a; b'` loses a too. Not
+ * yet reaped (p->proc is set), its pid, and so its group id, cannot have
+ * been reused; before its setsid() the group does not exist. */
+static void probe_kill(struct exec_probe *p)
+{
+	if (!p->proc)
+		return;
+	kill(-proc_pid(p->proc), SIGKILL);
+	proc_signal(p->proc, SIGKILL);
+}
+
+static void on_probe_deadline(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct exec_probe *p = t->data;
+	char msg[96];
+
+	probe_kill(p);
+	snprintf(msg, sizeof(msg), "Health check exceeded timeout (%gs)",
+		 (double)p->timeout_ms / 1000);
+	probe_report(p, -1, msg, strlen(msg));
+	probe_maybe_free(p);
+}
+
+void exec_probe_cancel(struct exec_probe *p)
+{
+	p->done = NULL;
+	ev_timer_stop(daemon_ctx.loop, &p->deadline);
+	probe_kill(p);
+	probe_maybe_free(p);
+}
+
+/* Clone into the container (it waits), join its cgroup, release;
+ * on_probe_sync() learns whether it reached exec. */
+static int probe_launch(struct exec_probe *p, struct ctr *c,
+			const struct oci_spec *spec, int wfd, struct err *e)
+{
+	struct spawn_exec_opts o = { .pid = c->pid,
+				     .process = &spec->process,
+				     .seccomp = spec->seccomp,
+				     .stdio = { -1, wfd, wfd } };
+	int rc;
+
+	o.pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	rc = spawn_exec(&o, &p->sp, e);
+	if (o.pidfd >= 0)
+		close(o.pidfd);
+	if (rc == 0)
+		p->proc = proc_watch(p->sp->pid,
+				     fcntl(p->sp->pidfd, F_DUPFD_CLOEXEC, 3),
+				     probe_exited, p, e);
+	if (rc < 0 || !p->proc ||
+	    (c->cg && cgroup_enter(c->cg, p->sp->pid, e) < 0) ||
+	    spawn_release(p->sp, e) < 0)
+		return -1;
+	ev_io_init(&p->sync_io, on_probe_sync, p->sp->sync_fd, EV_READ);
+	p->sync_io.data = p;
+	ev_io_start(daemon_ctx.loop, &p->sync_io);
+	return 0;
+}
+
+static struct exec_probe *probe_new(int fd, exec_probe_fn done, void *ctx,
+				    int64_t timeout_ms)
+{
+	struct exec_probe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		abort();
+	p->done = done;
+	p->ctx = ctx;
+	p->timeout_ms = timeout_ms;
+	p->fd = fd;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ev_io_init(&p->io, on_probe_pipe, fd, EV_READ);
+	p->io.data = p;
+	ev_io_start(daemon_ctx.loop, &p->io);
+	ev_timer_init(&p->deadline, on_probe_deadline,
+		      (double)timeout_ms / 1000, 0);
+	p->deadline.data = p;
+	p->next = probes;
+	probes = p;
+	return p;
+}
+
+struct exec_probe *exec_probe_start(struct ctr *c, const char *cmd,
+				    int64_t timeout_ms, exec_probe_fn done,
+				    void *ctx, struct err *e)
+{
+	struct oci_spec *spec = NULL;
+	struct exec_probe *p;
+	int pfd[2], rc;
+
+	char *text;
+
+	if (!c->proc || c->state != CTR_RUNNING)
+		return err_setc(e, ERR_CONFLICT, "container %s is not running",
+				c->name), NULL;
+	text = ctr_spec(c);
+	rc = ocispec_parse(text, strlen(text), &spec, e);
+	free(text);
+	if (rc < 0)
+		return err_wrap(e, "container %s: config.json", c->name), NULL;
+	strv_free(&spec->process.args);
+	if (strv_push(&spec->process.args, "/bin/sh") < 0 ||
+	    strv_push(&spec->process.args, "-c") < 0 ||
+	    strv_push(&spec->process.args, cmd) < 0)
+		abort();
+	spec->process.terminal = false;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		ocispec_free(spec);
+		return err_set(e, errno, "pipe"), NULL;
+	}
+	p = probe_new(pfd[0], done, ctx, timeout_ms);
+	rc = probe_launch(p, c, spec, pfd[1], e);
+	close(pfd[1]);
+	ocispec_free(spec);
+	if (rc < 0) {
+		p->done = NULL; /* the caller learns from e */
+		if (p->proc) /* spawn_free reaps it; the watcher lets go */
+			proc_disown(p->proc);
+		p->proc = NULL;
+		spawn_free(p->sp);
+		p->sp = NULL;
+		probe_close_pipe(p);
+		probe_maybe_free(p);
+		return NULL;
+	}
+	ev_timer_start(daemon_ctx.loop, &p->deadline);
+	return p;
+}

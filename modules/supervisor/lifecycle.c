@@ -223,6 +223,8 @@ static bool should_restart(const struct ctr *c)
 {
 	if (c->manual_stop || c->auto_remove || daemon_ctx.shutting_down)
 		return false;
+	if (c->health.restart)
+		return true; /* --health-on-failure restart */
 	switch (c->restart) {
 	case RESTART_ON_FAILURE:
 		return c->exit_code != 0 &&
@@ -330,6 +332,7 @@ static void handle_exit(struct ctr *c, const siginfo_t *si)
 	struct err e = ERR_INIT;
 
 	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
+	health_stop(c);
 	c->exit_code = si->si_code == CLD_EXITED ? si->si_status
 						 : 128 + si->si_status;
 	if (c->cg && cgroup_oom_count(c->cg, &ooms, &e) == 0 &&
@@ -394,6 +397,7 @@ static void started(struct ctr *c)
 	c->oom_killed = false;
 	publish(c, "start", NULL, NULL);
 	ctrlog_started(c); /* attached clients get the tty or stdin */
+	health_start(c);
 	ctr_save(c, after_start_saved, c);
 	if (c->early_exit) {
 		c->early_exit = false;
@@ -644,6 +648,7 @@ static void remove_now(struct ctr *c)
 
 	c->state = CTR_REMOVING;
 	ctr_cancel_restart(c);
+	health_stop(c);
 	ctrlog_remove(c);
 	if (!proc_fork(remove_tree, dir, remover_done, dir, &e)) {
 		log_err("container %.12s: %s", c->id, e.msg);

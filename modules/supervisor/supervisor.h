@@ -48,6 +48,59 @@ struct ctr_waiter {
 };
 
 struct logfile;
+struct exec_probe;
+
+/* ---- healthchecks (health.c) ---- */
+
+enum health_status {
+	HEALTH_NONE, /* no healthcheck */
+	HEALTH_STARTING,
+	HEALTH_HEALTHY,
+	HEALTH_UNHEALTHY,
+};
+
+/* --health-on-failure: what becoming unhealthy does. */
+enum health_action {
+	HEALTH_ACT_NONE,
+	HEALTH_ACT_KILL,    /* SIGKILL; the restart policy decides */
+	HEALTH_ACT_RESTART, /* stop, then start again (counted a restart) */
+};
+
+#define HEALTH_LOG_MAX 5
+
+struct health_result {
+	int64_t start_ns, end_ns; /* CLOCK_REALTIME */
+	int exit_code;		  /* -1: timed out or not started */
+	char *output;		  /* NUL-terminated copy of output_len bytes */
+	size_t output_len;
+};
+
+/* The run/create flags, as parsed (0 / NULL = not given). */
+struct health_opts {
+	const char *cmd, *on_failure;
+	int64_t interval_ms, timeout_ms, start_period_ms;
+	long long retries;
+	bool none; /* --no-healthcheck */
+};
+
+/* A container's healthcheck: the config (persisted in its state file)
+ * and the running state (reset to starting at every start). */
+struct ctr_health {
+	char *cmd; /* run as /bin/sh -c CMD; NULL: no healthcheck */
+	bool disabled; /* --no-healthcheck: shown as test ["NONE"] */
+	int64_t interval_ms, timeout_ms, start_period_ms;
+	int retries;
+	enum health_action on_failure;
+	enum health_status status;
+	int failing_streak;
+	struct health_result log[HEALTH_LOG_MAX]; /* oldest first */
+	int nlog;
+	bool restart;	 /* an on-failure restart is under way */
+	ev_timer timer;	 /* the next probe */
+	struct exec_probe *probe; /* the one in flight */
+	int64_t probe_start_ns;	  /* CLOCK_REALTIME, for the log */
+	int64_t run_mono, probe_mono; /* CLOCK_MONOTONIC: start, probe */
+};
 
 struct ctr_pipe {
 	int fd;
@@ -89,6 +142,7 @@ struct ctr {
 	int64_t stop_timeout_ms;
 	int pid;
 	struct cgroup_limits limits;
+	struct ctr_health health;
 	/* Running state (not persisted; rebuilt by re-adoption). */
 	struct proc *proc;
 	struct spawn *sp;
@@ -171,6 +225,26 @@ unsigned ctr_cgroups_pending(void);
 int ctr_thaw(struct ctr *c, struct err *e);
 void ctr_pause_abort(struct ctr *c);
 extern const struct command ctr_cmd_pause, ctr_cmd_unpause, ctr_cmd_stats;
+
+/* health.c */
+/* Check the flags and fill h (config only); nothing is changed on error. */
+int health_parse(struct ctr_health *h, const struct health_opts *o,
+		 struct err *e);
+/* Running now: status starting, first probe one interval from now. */
+void health_start(struct ctr *c);
+/* Exited (or about to be removed): no probe in flight, no timer. */
+void health_stop(struct ctr *c);
+/* Frozen by pause / thawed: probes stop and resume. */
+void health_pause(struct ctr *c);
+void health_resume(struct ctr *c);
+void health_free(struct ctr *c);
+/* "starting", "healthy", "unhealthy" or "none". */
+const char *health_status_name(const struct ctr *c);
+/* For ps: " (healthy)", " (health: starting)", " (unhealthy)" or "". */
+const char *health_ps_suffix(const struct ctr *c);
+/* State file and inspect: "healthcheck" (config) and "health" (state). */
+void health_write_json(const struct ctr *c, struct jw *w);
+void health_load(struct ctr *c, yajl_val t);
 
 /* cmds.c */
 extern const struct command *const supervisor_commands[];
