@@ -349,6 +349,46 @@ static int check_rootfs(const char *p, struct err *e)
 
 static void after_create_saved(int errnum, void *ctx);
 
+/* The image's Healthcheck, when no --health-cmd / --no-healthcheck is
+ * given (Docker's rule; the --health-* tuning flags still apply). CMD's
+ * words are quoted for the probe's /bin/sh -c. */
+static void image_health(const struct oci_imgcfg *img, struct health_opts *o,
+			 struct buf *cmd)
+{
+	const struct oci_healthcheck *h = &img->config.healthcheck;
+
+	if (o->cmd || o->none || !img->config.has_healthcheck || !h->test.n)
+		return;
+	if (!strcmp(h->test.v[0], "NONE")) {
+		o->none = !(o->interval_ms || o->timeout_ms ||
+			    o->start_period_ms || o->retries || o->on_failure);
+		return;
+	}
+	if (!strcmp(h->test.v[0], "CMD-SHELL") && h->test.n > 1) {
+		buf_puts(cmd, h->test.v[1]);
+	} else if (!strcmp(h->test.v[0], "CMD")) {
+		for (size_t i = 1; i < h->test.n; i++) {
+			buf_puts(cmd, i > 1 ? " '" : "'");
+			for (const char *p = h->test.v[i]; *p; p++)
+				*p == '\'' ? buf_puts(cmd, "'\\''")
+					   : buf_append(cmd, p, 1);
+			buf_puts(cmd, "'");
+		}
+	}
+	if (!buf_used(cmd))
+		return;
+	buf_append(cmd, "", 1);
+	o->cmd = buf_head(cmd);
+	if (!o->interval_ms)
+		o->interval_ms = (int64_t)(h->interval / 1000000);
+	if (!o->timeout_ms)
+		o->timeout_ms = (int64_t)(h->timeout / 1000000);
+	if (!o->start_period_ms)
+		o->start_period_ms = (int64_t)(h->start_period / 1000000);
+	if (!o->retries)
+		o->retries = h->retries;
+}
+
 /* create: everything is checked before the container exists, so a bad
  * flag leaves nothing behind. */
 static struct ctr *create(struct ctl_req *r, const struct create_args *a,
@@ -356,6 +396,8 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 {
 	struct cgroup_limits lim;
 	struct ctr_health hc = { 0 };
+	struct health_opts ho = a->health;
+	struct buf hcmd = { 0 };
 	struct image_rootfs img = { 0 };
 	struct oci_imgcfg *icfg = NULL;
 	int argc = ctl_req_argc(r);
@@ -379,6 +421,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 		return NULL;
 	} else {
 		argc--, argv++;
+		image_health(icfg, &ho, &hcmd);
 	}
 	if (ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0 ||
 	    parse_limits(a, &lim, true, e) < 0 ||
@@ -386,7 +429,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	    (!a->stop_signal && icfg && icfg->config.stop_signal &&
 	     *icfg->config.stop_signal &&
 	     (sig = parse_signal(icfg->config.stop_signal, e)) < 0) ||
-	    health_parse(&hc, &a->health, e) < 0)
+	    health_parse(&hc, &ho, e) < 0)
 		goto fail;
 	if (a->rm && hc.on_failure == HEALTH_ACT_RESTART) {
 		err_setc(e, ERR_INVALID, "conflicting options: "
@@ -430,6 +473,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 		    (const char *const[]){ "name", c->name, NULL });
 fail:
 	free(hc.cmd);
+	buf_free(&hcmd);
 	ociimage_config_free(icfg);
 	image_rootfs_free(&img);
 	return c;

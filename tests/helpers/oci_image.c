@@ -5,7 +5,8 @@
  *   oci_image write ROOT NAME LAYER.tar [LAYER.tar.gz DIFFID]
  *       store the layers, a config and an OCI manifest; point NAME at it
  *       in index.json; print the manifest digest (OCI_IMAGE_CMD,
- *       OCI_IMAGE_ENV, OCI_IMAGE_WORKDIR set the config's)
+ *       OCI_IMAGE_ENV, OCI_IMAGE_WORKDIR, OCI_IMAGE_HEALTH set the
+ *       config's)
  *   oci_image check ROOT NAME
  *       find NAME, read and parse the manifest (or index, then pick the
  *       host's platform) and config, verify every blob; print
@@ -105,6 +106,14 @@ static int write_image(int argc, char **argv, struct err *e)
 	strv_push(&c.config.env, "PATH=/usr/bin:/bin");
 	if (getenv("OCI_IMAGE_ENV"))
 		strv_push(&c.config.env, getenv("OCI_IMAGE_ENV"));
+	if (getenv("OCI_IMAGE_HEALTH")) { /* CMD-SHELL, every 200 ms */
+		c.config.has_healthcheck = true;
+		strv_push(&c.config.healthcheck.test, "CMD-SHELL");
+		strv_push(&c.config.healthcheck.test, getenv("OCI_IMAGE_HEALTH"));
+		c.config.healthcheck.interval = 200000000;
+		c.config.healthcheck.timeout = 2000000000;
+		c.config.healthcheck.retries = 2;
+	}
 	strv_push(&c.config.exposed_ports, "80/tcp");
 	c.config.working_dir = getenv("OCI_IMAGE_WORKDIR")
 				   ? getenv("OCI_IMAGE_WORKDIR") : "/";
@@ -136,6 +145,7 @@ out:
 	strv_free(&c.config.cmd);
 	strv_free(&c.config.env);
 	strv_free(&c.config.exposed_ports);
+	strv_free(&c.config.healthcheck.test);
 	ociimage_platform_clear(&host);
 	buf_free(&b);
 	blobstore_free(bs);

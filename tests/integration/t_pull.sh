@@ -121,6 +121,7 @@ tar -C "$T/rfs" -cf "$T/r1.tar" .
 mkdir -p "$T/r2/etc" "$T/r2/srv"; : >"$T/r2/etc/.wh.hello"; echo two >"$T/r2/srv/two"
 tar -C "$T/r2" -cf "$T/r2.tar" . && gzip -nc "$T/r2.tar" >"$T/r2.tar.gz"
 OCI_IMAGE_CMD='sh|-c|echo from-image $GREETING; pwd; ls /etc; cat two' OCI_IMAGE_ENV=GREETING=hi OCI_IMAGE_WORKDIR=/srv \
+	OCI_IMAGE_HEALTH='! test -f /tmp/sick' \
 	"$H" write "$T/oci2" app "$T/r1.tar" "$T/r2.tar.gz" "sha256:$(sha256sum "$T/r2.tar" | cut -d' ' -f1)" >/dev/null
 skopeo --insecure-policy copy -q "oci:$T/oci2:app" "docker://127.0.0.1:$RPORT/test/app:1" --dest-tls-verify=false
 APP=127.0.0.1:$RPORT/test/app:1
@@ -139,6 +140,13 @@ out=$($S run --rm "$APP" cat /etc/hostname 2>&1)
 	ok "the image's layer directory is not written by containers" || notok "layer changed"
 $S run -d --name fromimg "$APP" sleep 600 >/dev/null
 [ "$($S --json inspect fromimg | json_get image)" = "$APP" ] && ok "inspect names the image" || notok "inspect image: $($S --json inspect fromimg | json_get image)"
+wait_for 10 sh -c "$S ps --filter health=healthy -q | grep -q ." && ok "the image's Healthcheck runs (healthy)" || notok "image health: $($S ps)"
+$S exec fromimg touch /tmp/sick
+wait_for 10 sh -c "$S ps --filter health=unhealthy -q | grep -q ." && ok "and turns unhealthy when its test fails" || notok "image unhealthy: $($S ps)"
+$S run -d --name nohc --no-healthcheck "$APP" sleep 600 >/dev/null
+sleep 0.5
+[ "$($S ps --filter name=nohc --filter health=none -q | wc -l)" = 1 ] && ok "--no-healthcheck turns the image's off" || notok "no-hc: $($S ps)"
+$S rm -f nohc >/dev/null
 out=$($S rmi "$APP" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'used by a container' && ok "rmi refuses an image a container uses ($out)" || notok "rmi in use: rc=$rc $out"
 $S rm -f fromimg >/dev/null
