@@ -96,6 +96,7 @@ struct client {
 	bool canceled;	/* `cancel` sent after a ctrl-c */
 	int exit_code;	/* `run`: the container's, from {"exit_code":N} */
 	bool interrupted; /* a second ctrl-c: give up at once */
+	bool item_errors; /* a per-container error line was printed */
 	struct buf in;
 	size_t scanned; /* bytes at the head of in known to hold no LF */
 	yajl_val *objs; /* a non-streaming reply, until its status line */
@@ -744,6 +745,22 @@ static bool depth_ok(const char *s)
 	return true;
 }
 
+/* {"container":..,"error":..}: one container of a multi-container
+ * request failed (stop a b c); say so on stderr at once, as docker does,
+ * and let the final `err` line go unsaid. */
+static bool item_error(struct client *c, yajl_val obj)
+{
+	const char *msg = obj_str(obj, "error");
+
+	if (!msg || !obj_str(obj, "container"))
+		return false;
+	fflush(stdout);
+	fprintf(stderr, "skiff: %s\n", msg);
+	c->item_errors = true;
+	yajl_tree_free(obj);
+	return true;
+}
+
 static int on_data(struct client *c, const char *line, struct err *e)
 {
 	char why[128] = "nested too deep";
@@ -761,6 +778,8 @@ static int on_data(struct client *c, const char *line, struct err *e)
 				"skiffd sent a malformed data line: %.*s",
 				(int)strcspn(why, "\n"), why);
 	}
+	if (item_error(c, obj))
+		return MORE;
 	if ((is_verb(c->o, "run") || is_verb(c->o, "exec")) &&
 	    obj_int(obj, "exit_code", &c->exit_code)) {
 		yajl_tree_free(obj); /* skiff run exits as its container did */
@@ -817,6 +836,8 @@ static int on_err(struct client *c, const char *rest)
 
 	if (c->canceled && n == 8 && !strncmp(code, "canceled", 8))
 		return EXIT_OK;
+	if (c->item_errors)
+		return EXIT_ERR; /* each failure was said on its own */
 	fprintf(stderr, "skiff: %s\n", *msg ? msg : "error (no message)");
 	return EXIT_ERR;
 }

