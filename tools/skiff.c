@@ -13,6 +13,7 @@
  * one compact yajl generator for re-serialising nested values.
  * Exit status: 0 on `ok`, 1 on `err`, 125 when skiffd cannot be reached or
  * breaks the protocol (docker's convention). */
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include "../core/base/buf.h"
 #include "../core/base/cleanup.h"
 #include "../core/base/err.h"
+#include "../proto/envfile.h"
 #include "../proto/line.h"
 
 #ifndef SKIFF_VERSION
@@ -86,6 +88,7 @@ struct opts {
 	int argc;     /* the request's words */
 	char **argv;  /* allocated array of pointers into main's argv */
 	int verb;     /* index of the verb in argv (after a group noun) */
+	struct envfile env; /* --env-file variables, owned (argv points in) */
 };
 
 struct client {
@@ -232,6 +235,124 @@ static bool streams(const struct opts *o)
 static bool is_verb(const struct opts *o, const char *verb)
 {
 	return !strcmp(o->argv[o->verb], verb);
+}
+
+/* ---- --env-file ---- */
+
+/* Flags of run, create and exec that take no value; every other flag
+ * takes one (as --flag=V or as the next word). Used only to find where
+ * the flags end, so --env-file in the container's command is left be. */
+static bool bool_flag(const char *name, size_t n)
+{
+	static const char *const names[] = {
+		"detach", "rm", "privileged", "read-only", "init",
+		"interactive", "tty", "no-healthcheck", "help",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i]) == n && !strncmp(names[i], name, n))
+			return true;
+	return false;
+}
+
+static const char *env_lookup(const char *name, void *ctx)
+{
+	return getenv(name);
+}
+
+/* Read FILE (ours to read: the client's rights, as docker does) and
+ * append its variables to o->env. */
+static int read_env_file(struct opts *o, const char *path, struct err *e)
+{
+	_cleanup_buf_ struct buf b = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 1;
+
+	if (fd < 0)
+		return err_set(e, errno, "--env-file %s", path);
+	while (n > 0 && buf_used(&b) <= ENVFILE_MAX) {
+		n = read(fd, buf_reserve(&b, 65536), 65536);
+		if (n < 0 && errno == EINTR)
+			n = 1;
+		else if (n > 0)
+			b.len += (size_t)n;
+	}
+	close(fd);
+	if (n < 0)
+		return err_set(e, errno, "--env-file %s", path);
+	return envfile_parse(path, buf_head(&b), buf_used(&b), env_lookup,
+			     NULL, &o->env, e);
+}
+
+/* How many words the flag at argv[i] spans (1 or 2). */
+static int flag_words(char **argv, int i, int argc)
+{
+	const char *a = argv[i];
+
+	if (i + 1 >= argc)
+		return 1;
+	if (a[1] == '-')
+		return strchr(a, '=') || bool_flag(a + 2, strlen(a + 2)) ? 1
+									 : 2;
+	for (const char *p = a + 1; *p; p++)
+		if (!strchr("dit", *p))
+			return p[1] ? 1 : 2; /* the value is the rest or next */
+	return 1;
+}
+
+/* run, create and exec: replace each --env-file FILE among the flags by
+ * -e K=V words read here, on the client's side. */
+static int expand_env_files(struct opts *o, struct err *e)
+{
+	const char *v = o->argv[o->verb];
+	char **nv;
+	int n = 0, i;
+	size_t first;
+
+	if (strcmp(v, "run") && strcmp(v, "create") && strcmp(v, "exec"))
+		return 0;
+	for (i = o->verb + 1; i < o->argc; i++) {
+		const char *a = o->argv[i];
+		if (a[0] != '-' || !a[1] || !strcmp(a, "--"))
+			break;
+		if (!strcmp(a, "--env-file") && i + 1 == o->argc)
+			return err_setc(e, ERR_INVALID,
+					"--env-file needs a FILE");
+		if (!strcmp(a, "--env-file") || !strncmp(a, "--env-file=", 11)) {
+			if (read_env_file(o, a[10] ? a + 11 : o->argv[i + 1],
+					  e) < 0)
+				return -1;
+			i += !a[10];
+			continue;
+		}
+		i += flag_words(o->argv, i, o->argc) - 1;
+	}
+	if (!o->env.n)
+		return 0;
+	/* rebuild: the words with --env-file dropped, -e K=V in their place */
+	nv = calloc((size_t)o->argc + 2 * o->env.n + 1, sizeof(*nv));
+	if (!nv)
+		abort();
+	first = 0;
+	for (int j = 0; j < o->argc; j++) {
+		const char *a = o->argv[j];
+		if (j > o->verb && j < i && (!strcmp(a, "--env-file") ||
+					     !strncmp(a, "--env-file=", 11))) {
+			j += !a[10];
+			for (; first < o->env.n; first++) {
+				nv[n++] = "-e";
+				nv[n++] = o->env.v[first];
+			}
+			continue;
+		}
+		if (j > o->verb && j < i && a[0] == '-')
+			for (int k = flag_words(o->argv, j, o->argc); k > 1; k--)
+				nv[n++] = o->argv[j++];
+		nv[n++] = o->argv[j];
+	}
+	free(o->argv);
+	o->argv = nv;
+	o->argc = n;
+	return 0;
 }
 
 /* ---- the socket ---- */
@@ -1049,8 +1170,8 @@ int main(int argc, char **argv)
 	int r = -1;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_opts(argc, argv, &o, &e) == 0) {
-		find_verb(&o);
+	if (parse_opts(argc, argv, &o, &e) == 0 &&
+	    (find_verb(&o), expand_env_files(&o, &e) == 0)) {
 		if (o.version)
 			print_version(&o);
 		r = client_run(&c, &e);
@@ -1064,5 +1185,6 @@ int main(int argc, char **argv)
 	}
 	client_free(&c);
 	free(o.argv);
+	envfile_free(&o.env);
 	return r;
 }

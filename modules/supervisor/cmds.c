@@ -53,7 +53,7 @@ struct create_args {
 	long long stop_timeout, cpu_shares, pids_limit;
 	int64_t memory, memory_reservation;
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
-	struct strlist log_opt;
+	struct strlist log_opt, env_file;
 };
 
 /* A NULL-terminated view of s (the strings stay s's). */
@@ -324,6 +324,10 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	struct ctr *c;
 	int sig = 0;
 
+	if (a->env_file.n) /* the CLI reads the file and sends -e words */
+		return err_setc(e, ERR_INVALID, "--env-file is read by the "
+				"skiff CLI; send its variables as -e K=V"),
+		       NULL;
 	if (check_rootfs(a->rootfs, e) < 0 ||
 	    parse_limits(a, &lim, true, e) < 0 ||
 	    (a->stop_signal && (sig = ctr_parse_signal(a->stop_signal, e)) < 0))
@@ -587,6 +591,8 @@ static const struct flag create_flags[] = {
 	  "layer)" },
 	{ "name", 0, FLAG_STR, CA(name), "NAME", "container name" },
 	{ "env", 'e', FLAG_LIST, CA(env), "K=V", "environment variable" },
+	{ "env-file", 0, FLAG_LIST, CA(env_file), "FILE",
+	  "read variables from FILE (K=V lines; the skiff CLI reads it)" },
 	{ "workdir", 'w', FLAG_STR, CA(workdir), "DIR", "working directory" },
 	{ "user", 'u', FLAG_STR, CA(user), "USER[:GROUP]",
 	  "user, by name or id, looked up in the container" },

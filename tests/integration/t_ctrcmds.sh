@@ -80,6 +80,22 @@ $S stop nosuch 2>"$T/e"; rc=$?
 [ $rc -eq 1 ] && [ "$(cat "$T/e")" = "skiff: no such container: nosuch" ] && ok "one container: the error alone, once" || notok "stop nosuch: $(cat "$T/e")"
 [ "$(raw 'wait nosuch')" = "err not_found no such container: nosuch" ] && ok "protocol: one container's error is the status line" || notok "raw: $(raw 'wait nosuch')"
 
+# ---- --env-file (read by the CLI) ----
+printf '# a comment\n\n  A=1\nB=two words = x\nFROM_CLIENT\nUNSET_HERE\nC=\n' >"$T/vars.env"
+out=$(FROM_CLIENT=yes $S run --rm --rootfs "$R" --env-file "$T/vars.env" -e D=4 env | grep -E '^(A|B|C|D|FROM_CLIENT|UNSET_HERE)=' | tr '\n' ';')
+[ "$out" = "A=1;B=two words = x;FROM_CLIENT=yes;C=;D=4;" ] && ok "run --env-file: K=V verbatim, comments skipped, bare KEY from the client's env" || notok "env-file: $out"
+$S run -d --rootfs "$R" --name envc sleep 600 >/dev/null
+[ "$($S exec --env-file="$T/vars.env" envc sh -c 'echo $B')" = "two words = x" ] && ok "exec --env-file=FILE" || notok "exec env-file"
+$S create --rootfs "$R" --name envcr --env-file "$T/vars.env" env >/dev/null && $S start envcr >/dev/null && [ "$($S wait envcr)" = 0 ] && $S logs envcr | grep -qx A=1 && ok "create --env-file" || notok "create env-file"
+[ "$($S run --rm --rootfs "$R" sh -c 'echo "$@"' x --env-file /nonexistent)" = "--env-file /nonexistent" ] && ok "--env-file in the command's own args is left alone" || notok "env-file after the command"
+printf 'A=1\nbad name=2\n' >"$T/bad.env"
+$S run --rm --rootfs "$R" --env-file "$T/bad.env" true 2>"$T/e"; rc=$?
+[ $rc -eq 125 ] && grep -q "$T/bad.env:2: variable \"bad name\" contains blanks" "$T/e" && ok "a bad line is named FILE:LINE (exit 125)" || notok "bad line: $rc $(cat "$T/e")"
+$S run --rm --rootfs "$R" --env-file "$T/none.env" true 2>"$T/e"; rc=$?
+[ $rc -eq 125 ] && grep -q "none.env: No such file" "$T/e" && ok "an unreadable file is named" || notok "missing file: $rc $(cat "$T/e")"
+[ "$(raw "run --rootfs $R --env-file x true" | tail -n1)" = "err invalid --env-file is read by the skiff CLI; send its variables as -e K=V" ] && ok "the daemon refuses --env-file on the socket, saying why" || notok "raw env-file: $(raw "run --rootfs $R --env-file x true")"
+$S rm -f envc envcr >/dev/null
+
 # ---- durable across a daemon restart ----
 stop_daemon
 start_daemon || notok "skiffd restarts"
