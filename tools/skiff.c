@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -866,6 +867,61 @@ static bool depth_ok(const char *s)
 	return true;
 }
 
+/* Bytes as docker prints them: 3 significant digits, 1000-based. */
+static void human_bytes(const char *num, struct buf *out)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = strtod(num, NULL);
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < ARRAY_SIZE(unit))
+		v /= 1000, u++;
+	buf_printf(out, "%.3g%s", v, unit[u]);
+}
+
+/* stats: the net_rx and net_tx counters become one "net_i/o" column
+ * ("NET I/O": "1.2kB / 648B"), in net_rx's place, as docker shows it.
+ * The tree is yajl's: its strings and nodes are malloc'd. */
+static void stats_net_column(yajl_val obj)
+{
+	size_t rx = SIZE_MAX, tx = SIZE_MAX, n = obj->u.object.len;
+	struct buf text = { 0 };
+	yajl_val v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(obj->u.object.keys[i], "net_rx"))
+			rx = i;
+		else if (!strcmp(obj->u.object.keys[i], "net_tx"))
+			tx = i;
+	}
+	if (rx == SIZE_MAX || tx == SIZE_MAX ||
+	    !YAJL_IS_NUMBER(obj->u.object.values[rx]) ||
+	    !YAJL_IS_NUMBER(obj->u.object.values[tx]))
+		return;
+	human_bytes(obj->u.object.values[rx]->u.number.r, &text);
+	buf_puts(&text, " / ");
+	human_bytes(obj->u.object.values[tx]->u.number.r, &text);
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		abort();
+	v->type = yajl_t_string;
+	v->u.string = strndup(buf_head(&text), buf_used(&text));
+	buf_free(&text);
+	free((char *)obj->u.object.keys[rx]);
+	obj->u.object.keys[rx] = strdup("net_i/o");
+	yajl_tree_free(obj->u.object.values[rx]);
+	obj->u.object.values[rx] = v;
+	free((char *)obj->u.object.keys[tx]);
+	yajl_tree_free(obj->u.object.values[tx]);
+	memmove(&obj->u.object.keys[tx], &obj->u.object.keys[tx + 1],
+		(n - tx - 1) * sizeof(obj->u.object.keys[0]));
+	memmove(&obj->u.object.values[tx], &obj->u.object.values[tx + 1],
+		(n - tx - 1) * sizeof(obj->u.object.values[0]));
+	obj->u.object.len--;
+	if (!v->u.string || !obj->u.object.keys[rx])
+		abort();
+}
+
 /* {"container":..,"error":..}: one container of a multi-container
  * request failed (stop a b c); say so on stderr at once, as docker does,
  * and let the final `err` line go unsaid. */
@@ -906,6 +962,8 @@ static int on_data(struct client *c, const char *line, struct err *e)
 		yajl_tree_free(obj); /* skiff run exits as its container did */
 		return MORE;
 	}
+	if (is_verb(c->o, "stats"))
+		stats_net_column(obj);
 	r = raw_text(c, obj, &done);
 	if (!done && !c->streaming) {
 		keep_obj(c, obj); /* laid out at the status line */

@@ -4,13 +4,16 @@
  * Freezing is asked of the kernel and then polled from a timer until the
  * cgroup reports frozen (never waited for); the request is answered then.
  * Owns the per-container freeze timer state (struct pause_op). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../proto/netdev.h"
 #include "supervisor.h"
 
 #define FREEZE_POLL 0.01 /* seconds between freezer state reads */
@@ -168,14 +171,37 @@ static struct sample *sample_of(struct stats_stream *st, const char *id)
 	return &st->s[st->n++];
 }
 
+/* Bytes through the container's network namespace (all interfaces but
+ * lo, as Docker counts), from its init's /proc/PID/net/dev: a small
+ * kernel file, read on the loop. The init is our unreaped child while
+ * c->proc is set, so its pid names it. Zero when it cannot be read. */
+static void net_totals(const struct ctr *c, struct netdev_totals *t)
+{
+	char path[64], buf[8192];
+	struct err e = ERR_INIT;
+	ssize_t n = -1;
+	int fd;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", c->pid);
+	if (c->proc && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	if (n > 0 && netdev_parse(buf, (size_t)n, t, &e) < 0)
+		log_warn("container %.12s: %s", c->id, e.msg);
+}
+
 static void emit_stats(struct ctl_req *r, struct ctr *c,
 		       const struct cgroup_stats *cs, double cpu_pct)
 {
 	uint64_t mem = cs->mem_usage > cs->mem_inactive_file
 			       ? cs->mem_usage - cs->mem_inactive_file
 			       : cs->mem_usage;
+	struct netdev_totals net;
 	struct jw w;
 
+	net_totals(c, &net);
 	ctl_req_json(r, &w);
 	jw_strn(&w, "container_id", c->id, 12);
 	jw_str(&w, "name", c->name);
@@ -186,6 +212,8 @@ static void emit_stats(struct ctl_req *r, struct ctr *c,
 		  cs->mem_limit ? (double)(long)(mem * 10000.0 /
 						 cs->mem_limit) / 100
 				: 0);
+	jw_uint(&w, "net_rx", net.rx_bytes);
+	jw_uint(&w, "net_tx", net.tx_bytes);
 	jw_uint(&w, "pids", cs->pids_current);
 	jw_uint(&w, "block_read", cs->io_read_bytes);
 	jw_uint(&w, "block_write", cs->io_write_bytes);

@@ -96,6 +96,48 @@ $S run --rm --rootfs "$R" --env-file "$T/none.env" true 2>"$T/e"; rc=$?
 [ "$(raw "run --rootfs $R --env-file x true" | tail -n1)" = "err invalid --env-file is read by the skiff CLI; send its variables as -e K=V" ] && ok "the daemon refuses --env-file on the socket, saying why" || notok "raw env-file: $(raw "run --rootfs $R --env-file x true")"
 $S rm -f envc envcr >/dev/null
 
+# ---- stats: network I/O of the container's namespace ----
+$S run -d --rootfs "$R" --name net1 sleep 600 >/dev/null
+npid=$(field net1 pid)
+veth=skct$$
+if ip link add "$veth" type veth peer name eth0 netns "$npid" 2>/dev/null; then
+	ip addr add 10.213.$(( $$ % 200 )).1/24 dev "$veth" && ip link set "$veth" up
+	nsenter -t "$npid" -n sh -c "ip addr add 10.213.$(( $$ % 200 )).2/24 dev eth0 && ip link set eth0 up"
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(100):
+    s.sendto(b"x" * 1000, (sys.argv[1], 9)); time.sleep(0.002)' "10.213.$(( $$ % 200 )).2"
+	rx=$($S --json stats --no-stream net1 | json_get net_rx)
+	[ "$rx" -ge 100000 ] && ok "stats: net_rx counts the container's interfaces ($rx bytes)" || notok "net_rx $rx"
+	$S stats --no-stream net1 >"$T/o"
+	head -n1 "$T/o" | grep -q 'NET I/O' && sed -n 2p "$T/o" | grep -Eq '[0-9.]+kB / [0-9.]+k?B' && ok "stats table: a NET I/O column (rx / tx)" || notok "stats table: $(cat "$T/o")"
+	ip link del "$veth" 2>/dev/null
+else
+	notok "veth into the container's netns"
+fi
+$S run -d --rootfs "$R" --name net2 --cap-add NET_ADMIN sh -c 'busybox ip link set lo up; busybox ping -c 5 -i 0.2 127.0.0.1; sleep 600' >/dev/null
+sleep 1.5
+lo=$(awk '$1 == "lo:" { print $2 }' /proc/"$(field net2 pid)"/net/dev)
+rx=$($S --json stats --no-stream net2 | json_get net_rx)
+[ "${lo:-0}" -gt 0 ] && [ "$rx" = 0 ] && ok "stats: loopback traffic ($lo bytes) is not counted (Docker's rule)" || notok "lo=$lo net_rx=$rx $($S logs net2 2>&1)"
+$S rm -f net1 net2 >/dev/null
+
+# ---- top ----
+$S run -d --rootfs "$R" --name topc sh -c 'sleep 600 & exec sleep 601' >/dev/null
+ipid=$(field topc pid)
+wait_for 3 sh -c "[ \$($S --json top topc | wc -l) -ge 2 ]"
+$S top topc >"$T/o"
+head -n1 "$T/o" | grep -Eq '^UID +USER +PID +PPID +STAT +TIME +CMD$' && ok "top: a table with UID USER PID PPID STAT TIME CMD" || notok "top header: $(head -n1 "$T/o")"
+grep -Eq "^0 +root +$ipid +[0-9]+ +S +00:00:00 +sleep 601$" "$T/o" && ok "top: the init by its host pid, user, time and command" || notok "top rows: $(cat "$T/o")"
+grep -Eq "^0 +root +[0-9]+ +$ipid +S +[0-9:]+ +sleep 600$" "$T/o" && ok "top: its child, whose parent is the init" || notok "top child: $(cat "$T/o")"
+$S exec -d -u nobody topc sleep 602 >/dev/null
+wait_for 3 sh -c "$S top topc | grep -q 'sleep 602'"
+$S --json top topc | grep '"cmd":"sleep 602"' | grep -q '"uid":65534' && ok "top --json: data lines; an exec'd process and its uid are there" || notok "top json: $($S --json top topc)"
+$S stop -t 1 topc >/dev/null
+$S top topc 2>"$T/e" && notok "top of a stopped container" || { grep -q "topc is not running" "$T/e" && ok "top of a stopped container is refused" || notok "top stopped: $(cat "$T/e")"; }
+$S top topc -ef 2>"$T/e" && notok "top with ps options" || ok "top refuses ps options it does not take"
+$S rm topc >/dev/null
+
 # ---- durable across a daemon restart ----
 stop_daemon
 start_daemon || notok "skiffd restarts"
