@@ -33,8 +33,8 @@ ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
-PC_LIBS := yajl libseccomp libcap libzstd
-LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd)
+PC_LIBS := yajl libseccomp libcap libzstd libarchive
+LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -larchive)
 LIBS_C := -lyajl
 
 BASE_SRC := $(wildcard core/base/*.c)
@@ -48,8 +48,10 @@ GEN_MODULES := $(BUILD)/gen/modules_gen.c
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB_OBJ := $(call obj,$(BASE_SRC) $(PROTO_SRC) $(FS_SRC) $(NET_SRC))
 DAEMON_OBJ := $(call obj,$(CORE_SRC) $(MOD_SRC)) $(BUILD)/gen/modules_gen.o
-# The CLI needs only the line grammar from proto/ (it parses replies with yajl).
-CLI_OBJ := $(call obj,tools/skiff.c $(BASE_SRC) proto/line.c proto/envfile.c)
+# The CLI needs only proto/ word-level code (line grammar, env files, cp
+# words, fd passing); it parses replies with yajl.
+CLI_OBJ := $(call obj,tools/skiff.c $(BASE_SRC) proto/line.c proto/envfile.c \
+	proto/cppath.c proto/fdpass.c)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -137,7 +139,7 @@ install: all
 
 # Debian packages for build, tests, fuzzing and benchmarks (idempotent).
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
-	libcap-dev libzstd-dev
+	libcap-dev libzstd-dev libarchive-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
 	busybox-static clang libclang-rt-14-dev
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \

@@ -32,7 +32,9 @@
 #include "../core/base/buf.h"
 #include "../core/base/cleanup.h"
 #include "../core/base/err.h"
+#include "../proto/cppath.h"
 #include "../proto/envfile.h"
+#include "../proto/fdpass.h"
 #include "../proto/line.h"
 
 #ifndef SKIFF_VERSION
@@ -356,6 +358,38 @@ static int expand_env_files(struct opts *o, struct err *e)
 	return 0;
 }
 
+/* ---- cp ---- */
+
+/* `cp SRC DEST`: the fd skiffd copies through, opened here with our own
+ * rights: stdin (SRC "-") or stdout (DEST "-"), else the directory that
+ * holds the host side's entry (proto/cppath.h). skiffd never looks up
+ * our paths. Returns the fd (ours to close unless 0 or 1), -1 with e
+ * set, or -2 when the request is not a cp skiffd would take. */
+static int cp_fd(const struct opts *o, struct err *e)
+{
+	struct cppath a = { 0 }, b = { 0 };
+	const struct cppath *host;
+	int fd = -2;
+
+	if (!is_verb(o, "cp") || o->argc != o->verb + 3)
+		return -2; /* skiffd says what is wrong */
+	if (cppath_parse(o->argv[o->verb + 1], &a, e) == 0 &&
+	    cppath_parse(o->argv[o->verb + 2], &b, e) == 0 &&
+	    !a.container != !b.container) {
+		host = a.container ? &b : &a;
+		if (host->stream)
+			fd = host == &a ? 0 : 1;
+		else if ((fd = open(host->parent, O_RDONLY | O_DIRECTORY |
+						  O_CLOEXEC)) < 0)
+			err_set(e, errno, "cp: %s", host->parent);
+	} else if (e->class != ERR_OK) {
+		fd = -1;
+	}
+	cppath_free(&a);
+	cppath_free(&b);
+	return fd;
+}
+
 /* ---- the socket ---- */
 
 static int connect_error(const char *path, int errnum, struct err *e)
@@ -411,6 +445,19 @@ static int send_all(int fd, const char *p, size_t n, struct err *e)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* Send the request line, with fd attached when fd >= 0. */
+static int send_request(int sock, const struct buf *line, int fd,
+			struct err *e)
+{
+	const char *p = buf_head(line);
+	size_t n = buf_used(line);
+	int sent = 0;
+
+	if (fd >= 0 && (sent = fdpass_send(sock, p, n, &fd, 1, e)) < 0)
+		return -1;
+	return send_all(sock, p + sent, n - (size_t)sent, e);
 }
 
 /* Block SIGINT and take it from a signalfd, so ctrl-c during a stream
@@ -1188,9 +1235,12 @@ static int client_run(struct client *c, struct err *e)
 {
 	_cleanup_buf_ struct buf line = { 0 };
 	struct err late = ERR_INIT;
-	int r;
+	int r, hfd;
 
 	if (line_quote(&line, c->o->argc, c->o->argv, e) < 0)
+		return -1;
+	hfd = cp_fd(c->o, e);
+	if (hfd == -1)
 		return -1;
 	c->gen = yajl_gen_alloc(NULL);
 	if (!c->gen)
@@ -1201,9 +1251,15 @@ static int client_run(struct client *c, struct err *e)
 	if (c->streaming && (c->sigfd = sigint_fd(e)) < 0)
 		return -1;
 	c->fd = sock_connect(c->o->sock, e);
-	if (c->fd < 0)
+	if (c->fd < 0) {
+		if (hfd > 1)
+			close(hfd);
 		return -1;
-	if (!send_all(c->fd, buf_head(&line), buf_used(&line), e))
+	}
+	r = send_request(c->fd, &line, hfd, e);
+	if (hfd > 1)
+		close(hfd); /* skiffd has its own copy now */
+	if (!r)
 		return read_reply(c, e);
 	/* skiffd may have refused the request and closed: show its answer
 	 * if it left one, else the write error. */

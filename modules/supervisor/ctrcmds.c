@@ -173,11 +173,21 @@ static int multi_run(struct ctl_req *r, void *args, one_fn fn, bool codes,
 
 /* ---- start, stop, kill, rm, wait ---- */
 
+/* A copy into a stopped container mounts its layers: no start or rm
+ * until it is done. */
+static int busy(const struct ctr *c, struct err *e)
+{
+	return err_setc(e, ERR_BUSY, "container %s: a cp is in progress",
+			c->name);
+}
+
 static int start_one(struct item *it, struct ctr *c, void *args,
 		     struct err *e)
 {
 	if (c->state == CTR_RUNNING)
 		return 0; /* Docker: starting a running container is fine */
+	if (c->cp_busy)
+		return busy(c, e);
 	ctr_cancel_restart(c);
 	c->manual_stop = false;
 	c->restart_count = 0; /* a manual start resets the policy's count */
@@ -238,6 +248,8 @@ static int rm_one(struct item *it, struct ctr *c, void *args,
 	if (c->rm_hook.fn || c->state == CTR_REMOVING)
 		return err_setc(e, ERR_CONFLICT, "removal of %s is already "
 				"in progress", c->name);
+	if (c->cp_busy)
+		return busy(c, e);
 	if (c->proc && !a->force)
 		return err_setc(e, ERR_CONFLICT, "container %s is %s: stop it "
 				"first or use -f", c->name, ctr_state_name(c));
@@ -303,6 +315,8 @@ static int restart_one(struct item *it, struct ctr *c, void *args,
 		return err_setc(e, ERR_CONFLICT, "container %s is %s",
 				c->name, c->rm_hook.fn ? "being removed"
 						       : ctr_state_name(c));
+	if (c->cp_busy)
+		return busy(c, e);
 	c->manual_stop = true;
 	ctr_cancel_restart(c);
 	it->w.fn = restart_stopped;

@@ -109,6 +109,7 @@ struct ctr {
 	struct ctl_req *start_req; /* answered once running and saved */
 	struct ctr_hook start_hook; /* runs once running and saved, or failed */
 	struct ctr_hook rm_hook;    /* runs once the removal is durable */
+	unsigned cp_busy; /* ctrcp.c: copies in progress (no start, no rm) */
 	unsigned pins; /* state writes in flight */
 	bool removed;  /* unlinked; freed when pins reaches 0 */
 	struct ctr *next;
@@ -175,10 +176,12 @@ void ctr_hook_fire(struct ctr_hook *h, const struct err *e);
 extern const struct command ctr_cmd_start, ctr_cmd_stop, ctr_cmd_kill,
 	ctr_cmd_rm, ctr_cmd_restart, ctr_cmd_pause, ctr_cmd_unpause,
 	ctr_cmd_wait, ctr_cmd_rename, ctr_cmd_top;
+/* ctrcp.c */
+extern const struct command ctr_cmd_cp;
 #define CTRCMDS_COMMANDS                                                  \
 	&ctr_cmd_start, &ctr_cmd_stop, &ctr_cmd_kill, &ctr_cmd_rm,        \
 		&ctr_cmd_restart, &ctr_cmd_pause, &ctr_cmd_unpause,       \
-		&ctr_cmd_wait, &ctr_cmd_rename, &ctr_cmd_top,
+		&ctr_cmd_wait, &ctr_cmd_rename, &ctr_cmd_top, &ctr_cmd_cp,
 
 /* cmds.c */
 extern const struct command *const supervisor_commands[];

@@ -8,6 +8,8 @@
 S=$SKIFF
 R=$T/rootfs
 make_rootfs "$R"
+rootfs_sum() { find "$R" -exec stat -c '%n %s %Y %a' {} + | sort | md5sum; }
+rootfs_before=$(rootfs_sum)
 
 start_daemon || { notok "skiffd starts"; exit 1; }
 $S events --filter type=container >"$T/ev" 2>&1 &
@@ -137,6 +139,41 @@ $S stop -t 1 topc >/dev/null
 $S top topc 2>"$T/e" && notok "top of a stopped container" || { grep -q "topc is not running" "$T/e" && ok "top of a stopped container is refused" || notok "top stopped: $(cat "$T/e")"; }
 $S top topc -ef 2>"$T/e" && notok "top with ps options" || ok "top refuses ps options it does not take"
 $S rm topc >/dev/null
+
+# ---- cp ----
+W=$T/cp; mkdir -p "$W/src/d" "$W/out"
+echo one >"$W/src/f"; echo two >"$W/src/d/g"; ln -s f "$W/src/lnk"
+chmod 640 "$W/src/f"; touch -d 2001-02-03 "$W/src/f"; chown 123:456 "$W/src/d/g"
+$S run -d --rootfs "$R" --name cp1 sh -c 'mkdir -p /data/sub; echo hello >/data/a.txt; chown 65534:65534 /data/a.txt; touch -d 2002-03-04 /data/a.txt; ln -s /etc/passwd /data/link; echo deep >/data/sub/b; ln -s /../../../../.. /up; ln -s ../../../.. /rel; sleep 600' >/dev/null
+wait_for 3 $S exec cp1 busybox test -L /rel
+$S cp cp1:/data "$W/out/" && [ "$(cat "$W/out/data/sub/b")" = deep ] && ok "cp CONTAINER:DIR HOSTDIR/ (running)" || notok "cp out: $(ls -R "$W/out")"
+[ "$(stat -c '%u:%g %a %y' "$W/out/data/a.txt" | cut -d' ' -f1-3)" = "65534:65534 644 2002-03-04" ] && [ "$(readlink "$W/out/data/link")" = /etc/passwd ] && ok "cp keeps owner, mode, mtime and symlinks (not followed)" || notok "meta: $(stat -c '%u:%g %a %y' "$W/out/data/a.txt") $(readlink "$W/out/data/link")"
+$S cp cp1:/data/a.txt "$W/out/renamed" && [ "$(cat "$W/out/renamed")" = hello ] && ok "cp CONTAINER:FILE NEWNAME" || notok "cp rename"
+[ "$($S cp cp1:/data - | tar -tf - | sort | tr '\n' ' ')" = "data/ data/a.txt data/link data/sub/ data/sub/b " ] && ok "cp CONTAINER:DIR - writes a tar stream" || notok "cp to -: $($S cp cp1:/data - | tar -tf -)"
+$S cp "$W/src" cp1:/in && [ "$($S exec cp1 busybox stat -c '%u:%g %a %Y' /in/f /in/d/g | tr '\n' ' ')" = "0:0 640 $(date -d 2001-02-03 +%s) 123:456 644 $(stat -c %Y "$W/src/d/g") " ] && [ "$($S exec cp1 busybox readlink /in/lnk)" = f ] && ok "cp HOSTDIR CONTAINER:NEW (owners, modes, mtimes, symlink)" || notok "cp in: $($S exec cp1 ls -lnR /in)"
+$S cp "$W/src/." cp1:/data && [ "$($S exec cp1 cat /data/f /data/d/g | tr '\n' ' ')" = "one two " ] && ok "cp HOSTDIR/. CONTAINER:DIR copies what is inside" || notok "cp contents"
+tar -C "$W/src" -cf - f d | $S cp - cp1:/tmp && [ "$($S exec cp1 cat /tmp/d/g)" = two ] && ok "cp - CONTAINER:DIR extracts a tar from stdin" || notok "cp from -"
+$S cp cp1:/nope "$W/out" 2>"$T/e"; rc=$?
+[ $rc -eq 1 ] && grep -q "no such file or directory: cp1:/nope" "$T/e" && ok "cp: a missing container path is named" || notok "cp missing: $rc $(cat "$T/e")"
+$S cp "$W/src/d" cp1:/data/a.txt 2>"$T/e" && notok "dir onto a file" || { grep -q "cannot copy a directory to a file" "$T/e" && ok "cp refuses a directory onto a file" || notok "dir->file: $(cat "$T/e")"; }
+$S cp "$W/src/f" cp1:/nodir/ 2>"$T/e" && notok "cp to a missing dir/" || { grep -q "cp1:/nodir/: no such directory" "$T/e" && ok "cp to a missing DIR/ is refused" || notok "missing dir: $(cat "$T/e")"; }
+$S cp "$W/nothere" cp1:/x 2>"$T/e" && notok "cp of a missing host file" || { grep -q "no such file or directory: $W/nothere" "$T/e" && ok "cp: a missing host file is named" || notok "missing host: $(cat "$T/e")"; }
+# a symlink in the container never leads the copy out of it
+mkdir -p "$T/host-target"
+$S exec cp1 busybox mkdir -p "$T/host-target"
+$S exec cp1 busybox ln -s "/../../../../../$T/host-target" /esc
+$S cp "$W/src/f" cp1:/esc/planted && [ ! -e "$T/host-target/planted" ] && $S exec cp1 busybox test -f "$T/host-target/planted" && ok "cp into a container symlink pointing at a host path stays in the container" || notok "escape in: $(ls "$T/host-target")"
+$S cp cp1:/up/etc/passwd "$W/out/pw" && cmp -s "$W/out/pw" "$R/etc/passwd" && ! cmp -s "$W/out/pw" /etc/passwd && ok "cp out through /.. symlinks reads the container's file" || notok "escape out"
+$S cp cp1:/rel/etc/passwd - | tar -xOf - | grep -q '^nobody:x:65534' && ok "relative ../.. symlinks resolve inside the root too" || notok "escape rel"
+# stopped containers: created (never started) and exited
+$S create --rootfs "$R" --name st1 cat /hello.txt /etc/added >/dev/null
+echo hi-created >"$W/hello.txt"
+$S cp "$W/hello.txt" st1:/ && $S cp "$W/src/f" st1:/etc/added && $S start st1 >/dev/null && [ "$($S wait st1)" = 0 ] && [ "$($S logs st1 | tr '\n' ' ')" = "hi-created one " ] && ok "cp into a created container (its overlay, mounted for the copy)" || notok "cp created: $($S logs st1 2>&1)"
+$S run --rootfs "$R" --name ex1 sh -c 'echo made-in-run >/out.txt' >/dev/null
+$S cp ex1:/out.txt "$W/out/" && [ "$(cat "$W/out/out.txt")" = made-in-run ] && ok "cp out of an exited container" || notok "cp exited"
+[ "$(rootfs_sum)" = "$rootfs_before" ] && [ ! -e "$R/hello.txt" ] && [ ! -e "$R/out.txt" ] && ok "the rootfs directory is never written by cp" || notok "rootfs written"
+grep -q "$T/root" /proc/mounts && notok "an overlay left mounted: $(grep "$T/root" /proc/mounts)" || ok "no overlay left mounted on the host"
+$S rm -f cp1 st1 ex1 >/dev/null
 
 # ---- durable across a daemon restart ----
 stop_daemon
