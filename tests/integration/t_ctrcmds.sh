@@ -176,9 +176,22 @@ grep -q "$T/root" /proc/mounts && notok "an overlay left mounted: $(grep "$T/roo
 $S rm -f cp1 st1 ex1 >/dev/null
 
 # ---- durable across a daemon restart ----
+# our_cgroups: cgroup directories of this daemon's containers still there
+our_cgroups() {
+	local id n=0
+	for id in $($S ps -a -q --no-trunc); do
+		ls -d /sys/fs/cgroup/*/skiff/"$id" >/dev/null 2>&1 && n=$((n + 1))
+	done
+	[ "$n" -eq 0 ]
+}
+running=$($S ps -q)
+[ -z "$running" ] || $S stop -t 1 $running >/dev/null
+wait_for 10 our_cgroups || notok "cgroups of stopped containers left"
 stop_daemon
 start_daemon || notok "skiffd restarts"
 [ "$(field renamed name)" = renamed ] && ok "the new name survives a daemon restart" || notok "rename not durable"
 $S inspect r3 >/dev/null 2>&1 && notok "old name back after restart" || ok "the old name stays gone"
+all=$($S ps -a -q)
+[ -z "$all" ] || $S rm -f $all >/dev/null
 
 finish
