@@ -15,9 +15,7 @@
  * hold container ids, not pointers, across the waits that may outlive a
  * container. top reads small /proc files of the pids in the container's
  * cgroup on the loop (no helper: a few hundred bytes per process). */
-#include <ctype.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -497,28 +495,26 @@ static int top_read(pid_t pid, struct top_proc *p)
 	return 0;
 }
 
-/* The user's name from the host's passwd, as docker top shows it; the
- * number when it has none. getpwuid reads a local file: the host's
- * /etc/passwd is small, and nss modules are not loaded by skiffd. */
-static void top_user(uid_t uid, char *out, size_t len)
+/* The user's name from the host's passwd text (read once per request),
+ * as docker top shows it; the number when it has none. */
+static void top_user(const char *passwd, uid_t uid, char *out, size_t len)
 {
-	char buf[16384], *line, *save = NULL;
-
 	snprintf(out, len, "%u", (unsigned)uid);
-	if (read_small("/etc/passwd", buf, sizeof(buf)) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : 0;
-		if (c2 && strtoul(c2 + 1, NULL, 10) == uid &&
-		    isdigit((unsigned char)c2[1])) {
-			snprintf(out, len, "%.*s", (int)(c1 - line), line);
+	for (const char *l = passwd; l && *l;) {
+		const char *nl = strchr(l, '\n'), *c1 = strchr(l, ':'), *c2;
+		char *end;
+		if (c1 && (!nl || c1 < nl) && (c2 = strchr(c1 + 1, ':')) &&
+		    (!nl || c2 < nl) && strtoul(c2 + 1, &end, 10) == uid &&
+		    end != c2 + 1 && *end == ':') {
+			snprintf(out, len, "%.*s", (int)(c1 - l), l);
 			return;
 		}
+		l = nl ? nl + 1 : NULL;
 	}
 }
 
-static void top_row(struct ctl_req *r, const struct top_proc *p)
+static void top_row(struct ctl_req *r, const struct top_proc *p,
+		    const char *passwd)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 	unsigned long long s = p->ticks / (unsigned long long)(hz > 0 ? hz
@@ -526,7 +522,7 @@ static void top_row(struct ctl_req *r, const struct top_proc *p)
 	char user[64], tm[32];
 	struct jw w;
 
-	top_user(p->uid, user, sizeof(user));
+	top_user(passwd, p->uid, user, sizeof(user));
 	snprintf(tm, sizeof(tm), "%02llu:%02llu:%02llu", s / 3600,
 		 s / 60 % 60, s % 60);
 	ctl_req_json(r, &w);
@@ -552,6 +548,7 @@ static int do_top(struct ctl_req *r, void *args, struct err *e)
 {
 	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
 	_cleanup_free_ pid_t *pids = NULL;
+	char passwd[16384];
 	size_t n = 0;
 
 	if (!c)
@@ -572,10 +569,14 @@ static int do_top(struct ctl_req *r, void *args, struct err *e)
 		return err_wrap(e, "top %s", c->name);
 	}
 	qsort(pids, n, sizeof(*pids), pid_cmp);
+	/* One bounded read of a small local file per request (names only;
+	 * a longer passwd leaves later users as numbers). */
+	if (read_small("/etc/passwd", passwd, sizeof(passwd)) < 0)
+		passwd[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct top_proc p;
 		if (top_read(pids[i], &p) == 0) /* gone meanwhile: skipped */
-			top_row(r, &p);
+			top_row(r, &p, passwd);
 	}
 	return 0;
 }
