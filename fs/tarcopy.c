@@ -27,13 +27,21 @@ static void blocking(int fd)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 }
 
+/* "WHAT: libarchive's message: strerror" (the errno only when the
+ * message does not already end with it). */
 static int arc_err(struct err *e, struct archive *a, const char *what)
 {
 	const char *msg = archive_error_string(a);
 	int no = archive_errno(a);
+	const char *why = no > 0 ? strerror(no) : "";
 
+	if (!msg)
+		msg = "failed";
+	if (no > 0 && strlen(msg) >= strlen(why) &&
+	    !strcmp(msg + strlen(msg) - strlen(why), why))
+		why = "";
 	return err_setc(e, no > 0 ? err_class_of_errno(no) : ERR_INVALID,
-			"%s: %s", what, msg ? msg : "failed");
+			"%s: %s%s%s", what, msg, *why ? ": " : "", why);
 }
 
 /* Copy the current entry's data from rd to wr. */
@@ -51,19 +59,21 @@ static int copy_data(struct archive *rd, struct archive *wr, const char *path,
 
 /* ---- create ---- */
 
-static int walk(struct archive *rd, struct archive *wr, struct err *e)
+/* Errors name the source as the user wrote it (label). */
+static int walk(struct archive *rd, struct archive *wr, const char *label,
+		struct err *e)
 {
 	for (;;) {
 		struct archive_entry *ent = archive_entry_new();
 		int r = archive_read_next_header2(rd, ent);
-		const char *p = archive_entry_pathname(ent);
+		const char *p = label;
 		if (r == ARCHIVE_EOF) {
 			archive_entry_free(ent);
 			return 0;
 		}
 		if (r < ARCHIVE_WARN) {
 			archive_entry_free(ent);
-			return arc_err(e, rd, p ? p : "read");
+			return arc_err(e, rd, label);
 		}
 		archive_read_disk_descend(rd);
 		r = archive_write_header(wr, ent);
@@ -108,7 +118,8 @@ int tarcopy_create(int out_fd, const struct tarcopy_src *s, struct err *e)
 		arc_err(e, wr, "tar stream");
 	else if (archive_read_disk_open(rd, s->name) != ARCHIVE_OK)
 		arc_err(e, rd, s->label);
-	else if (walk(rd, wr, e) == 0 && archive_write_close(wr) != ARCHIVE_OK)
+	else if (walk(rd, wr, s->label, e) == 0 &&
+		 archive_write_close(wr) != ARCHIVE_OK)
 		arc_err(e, wr, "tar stream");
 	else if (e->class == ERR_OK)
 		rc = 0;
@@ -248,12 +259,12 @@ static int unpack(struct archive *rd, struct archive *wr,
 		if (r > 0)
 			continue; /* the top itself, over an existing dir */
 		if (archive_write_header(wr, ent) < ARCHIVE_WARN)
-			return arc_err(e, wr, archive_entry_pathname(ent));
+			return arc_err(e, wr, d->label);
 		if (archive_entry_size(ent) > 0 &&
-		    copy_data(rd, wr, archive_entry_pathname(ent), e) < 0)
+		    copy_data(rd, wr, d->label, e) < 0)
 			return -1;
 		if (archive_write_finish_entry(wr) < ARCHIVE_WARN)
-			return arc_err(e, wr, archive_entry_pathname(ent));
+			return arc_err(e, wr, d->label);
 	}
 }
 

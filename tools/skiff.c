@@ -362,7 +362,8 @@ static int expand_env_files(struct opts *o, struct err *e)
 
 /* `cp SRC DEST`: the fd skiffd copies through, opened here with our own
  * rights: stdin (SRC "-") or stdout (DEST "-"), else the directory that
- * holds the host side's entry (proto/cppath.h). skiffd never looks up
+ * holds the host side's entry (proto/cppath.h), as an O_PATH fd: like a
+ * path, it needs only search permission to reach. skiffd never looks up
  * our paths. Returns the fd (ours to close unless 0 or 1), -1 with e
  * set, or -2 when the request is not a cp skiffd would take. */
 static int cp_fd(const struct opts *o, struct err *e)
@@ -379,7 +380,7 @@ static int cp_fd(const struct opts *o, struct err *e)
 		host = a.container ? &b : &a;
 		if (host->stream)
 			fd = host == &a ? 0 : 1;
-		else if ((fd = open(host->parent, O_RDONLY | O_DIRECTORY |
+		else if ((fd = open(host->parent, O_PATH | O_DIRECTORY |
 						  O_CLOEXEC)) < 0)
 			err_set(e, errno, "cp: %s", host->parent);
 	} else if (e->class != ERR_OK) {

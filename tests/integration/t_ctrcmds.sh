@@ -188,9 +188,27 @@ running=$($S ps -q)
 [ -z "$running" ] || $S stop -t 1 $running >/dev/null
 wait_for 10 our_cgroups || notok "cgroups of stopped containers left"
 stop_daemon
-start_daemon || notok "skiffd restarts"
+# back with the socket open to the group nogroup, for a client that is
+# not root (below)
+chmod 711 "$T"
+printf '{ "socket-group": "nogroup" }\n' >"$T/grp.json"
+start_daemon --config "$T/grp.json" || notok "skiffd restarts"
 [ "$(field renamed name)" = renamed ] && ok "the new name survives a daemon restart" || notok "rename not durable"
 $S inspect r3 >/dev/null 2>&1 && notok "old name back after restart" || ok "the old name stays gone"
+
+# ---- cp with the rights of a client that is not root ----
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+$S run -d --rootfs "$R" --name cpu sh -c 'echo pub >/p; sleep 600' >/dev/null
+wait_for 3 $S exec cpu busybox test -f /p
+mkdir -p "$T/nob" "$T/rootonly" && chown 65534:65534 "$T/nob" && chmod 755 "$T/rootonly"
+echo secret >"$T/rootonly/secret" && chmod 600 "$T/rootonly/secret"
+if as_nobody "$S" ps >/dev/null 2>&1; then
+	as_nobody "$S" cp cpu:/p "$T/nob/" && [ "$(stat -c %u:%g "$T/nob/p")" = 65534:65534 ] && [ "$(cat "$T/nob/p")" = pub ] && ok "cp out as a non-root client: files are the client's (its uid does the writing)" || notok "nobody cp out: $(ls -ln "$T/nob")"
+	as_nobody "$S" cp cpu:/p "$T/rootonly/" 2>"$T/e" && notok "nobody wrote into a root-only directory" || { grep -qi "permission denied" "$T/e" && [ ! -e "$T/rootonly/p" ] && ok "cp out refuses a directory the client may not write" || notok "nobody rootonly: $(cat "$T/e")"; }
+	as_nobody "$S" cp "$T/rootonly/secret" cpu:/stolen 2>"$T/e" && notok "nobody read a root-only file" || { grep -qi "permission denied" "$T/e" && ! $S exec cpu busybox test -e /stolen && ok "cp in refuses a file the client may not read" || notok "nobody secret: $(cat "$T/e")"; }
+else
+	notok "a nobody client reaches the group socket"
+fi
 all=$($S ps -a -q)
 [ -z "$all" ] || $S rm -f $all >/dev/null
 
