@@ -16,7 +16,7 @@ BUILD ?= build
 CC ?= gcc
 FUZZ_SECONDS ?= 30
 # Every module under modules/ by default, in this start order when present.
-MODULE_ORDER := supervisor storage network
+MODULE_ORDER := supervisor images storage network
 MODULES ?= $(filter $(notdir $(wildcard modules/*)),$(MODULE_ORDER)) \
 	   $(filter-out $(MODULE_ORDER),$(notdir $(wildcard modules/*)))
 
@@ -33,8 +33,8 @@ ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
-PC_LIBS := yajl libseccomp libcap libzstd libarchive
-LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -larchive)
+PC_LIBS := yajl libseccomp libcap libzstd libarchive libcrypto libcurl
+LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -larchive -lcrypto -lcurl)
 LIBS_C := -lyajl
 
 BASE_SRC := $(wildcard core/base/*.c)
@@ -97,8 +97,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) -lcmocka $(LIBS_D)
 
+# Test helper programs that link the library layers (no daemon).
+HELPER_BIN := $(BUILD)/tests/helpers/oci_image
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(ALL_LDFLAGS) $(LIBS_D)
+
 unit: $(UNIT_BIN)
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(HELPER_BIN)
 	@BUILD=$(BUILD) tests/run
 
 asan:
@@ -139,9 +145,10 @@ install: all
 
 # Debian packages for build, tests, fuzzing and benchmarks (idempotent).
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
-	libcap-dev libzstd-dev libarchive-dev
+	libcap-dev libzstd-dev libarchive-dev libssl-dev libcurl4-openssl-dev \
+	ca-certificates
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
-	busybox-static clang libclang-rt-14-dev
+	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file \
 	binutils
 deps:

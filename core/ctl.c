@@ -42,6 +42,14 @@ struct ctl_client {
 	struct ctl_req *spare; /* a finished request, reused by dispatch */
 	int fds[CTL_MAX_FDS];
 	int nfds;
+	/* fds we pass (SCM_RIGHTS), each sent with the output byte at
+	 * offset `at` of everything this client was ever sent. */
+	struct {
+		uint64_t at;
+		int fd;
+	} ofds[CTL_MAX_FDS];
+	int nofds;
+	uint64_t out_sent; /* bytes of output the kernel took so far */
 	struct ctl_client *next, *prev; /* all clients */
 	struct ctl_client *next_dirty;	/* output to flush */
 	bool dirty;
@@ -123,6 +131,23 @@ int ctl_req_take_fd(struct ctl_req *r)
 	fd = c->fds[0];
 	memmove(c->fds, c->fds + 1, sizeof(int) * (size_t)--c->nfds);
 	return fd;
+}
+
+int ctl_req_pass_fd(struct ctl_req *r, int fd, struct err *e)
+{
+	struct ctl_client *c = r->c;
+	int dup;
+
+	if (!c)
+		return err_setc(e, ERR_CANCELED, "client left");
+	if (c->nofds == CTL_MAX_FDS)
+		return err_setc(e, ERR_BUSY, "too many fds queued for client");
+	dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup < 0)
+		return err_set(e, errno, "dup");
+	c->ofds[c->nofds].at = c->out_sent + buf_used(&c->out);
+	c->ofds[c->nofds++].fd = dup;
+	return 0;
 }
 
 unsigned ctl_client_count(void)
@@ -236,6 +261,9 @@ static void client_close(struct ctl_client *c)
 	for (int i = 0; i < c->nfds; i++)
 		close(c->fds[i]);
 	c->nfds = 0;
+	for (int i = 0; i < c->nofds; i++)
+		close(c->ofds[i].fd);
+	c->nofds = 0;
 	c->cur = NULL;
 	if (r) {
 		r->c = NULL; /* an async request now finishes into nothing */
@@ -480,14 +508,49 @@ static void client_read(struct ctl_client *c)
 	mark_dirty(c);
 }
 
+/* One send: up to the byte a queued fd goes with, or from that byte
+ * with the fd attached (it is ours to close once the kernel has it). */
+static ssize_t client_send(struct ctl_client *c)
+{
+	size_t len = buf_used(&c->out);
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = buf_head(&c->out) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+	ssize_t n;
+
+	if (c->nofds && c->ofds[0].at > c->out_sent) {
+		uint64_t upto = c->ofds[0].at - c->out_sent;
+		if (upto < len)
+			len = (size_t)upto;
+	} else if (c->nofds) {
+		if (c->nofds > 1 && c->ofds[1].at - c->out_sent < len)
+			len = (size_t)(c->ofds[1].at - c->out_sent);
+		m.msg_control = cbuf;
+		m.msg_controllen = sizeof(cbuf);
+		h = CMSG_FIRSTHDR(&m);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &c->ofds[0].fd, sizeof(int));
+	}
+	iov.iov_len = len;
+	n = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0 && m.msg_control) {
+		close(c->ofds[0].fd);
+		memmove(c->ofds, c->ofds + 1,
+			sizeof(c->ofds[0]) * (size_t)--c->nofds);
+	}
+	return n;
+}
+
 /* Write what the kernel takes; arm EV_WRITE only when it takes less. */
 static void client_flush(struct ctl_client *c)
 {
 	bool was_high = buf_used(&c->out) >= CTL_OUT_HIGH;
 
 	while (buf_used(&c->out)) {
-		ssize_t n = send(c->fd, buf_head(&c->out), buf_used(&c->out),
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = client_send(c);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -497,6 +560,7 @@ static void client_flush(struct ctl_client *c)
 			return;
 		}
 		buf_consume(&c->out, (size_t)n);
+		c->out_sent += (uint64_t)n;
 	}
 	if (buf_used(&c->out) > CTL_OUT_HARD) {
 		log_warn("ctl: dropping client pid %d: %zu bytes unread",

@@ -52,6 +52,11 @@ char **ctl_req_argv(const struct ctl_req *r);
 bool ctl_req_room(const struct ctl_req *r);
 /* Take the oldest fd the client passed with SCM_RIGHTS (-1 if none). */
 int ctl_req_take_fd(struct ctl_req *r);
+/* Pass a copy of fd to the client (SCM_RIGHTS), attached to the first
+ * byte of the next output appended, i.e. the next data line (DESIGN.md
+ * section 3: `{"fd":"tty"}`); the caller keeps fd. At most CTL_MAX_FDS
+ * may wait to be sent. */
+int ctl_req_pass_fd(struct ctl_req *r, int fd, struct err *e);
 
 /* Make req a stream; call from a handler that then returns CMD_PENDING. */
 void ctl_req_stream(struct ctl_req *r, const struct ctl_stream_ops *ops,

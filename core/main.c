@@ -20,6 +20,7 @@
 #include "bus.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "http.h"
 #include "host.h"
 #include "module.h"
 #include "pid1.h"
@@ -137,6 +138,7 @@ static int run(struct err *e)
 	bus_publish("daemon", "start", "", NULL);
 	ev_run(daemon_ctx.loop, 0);
 	ctl_close();
+	http_shutdown(); /* modules have ended their requests */
 	store_close();
 	return 0;
 }

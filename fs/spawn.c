@@ -49,6 +49,7 @@ static struct spawn *spawn_new(void)
 	sp->pid = -1;
 	sp->pidfd = -1;
 	sp->sync_fd = -1;
+	sp->console_fd = -1;
 	return sp;
 }
 
@@ -75,6 +76,8 @@ void spawn_free(struct spawn *sp)
 		close(sp->pidfd);
 	if (sp->sync_fd >= 0)
 		close(sp->sync_fd);
+	if (sp->console_fd >= 0)
+		close(sp->console_fd);
 	free(sp);
 }
 
@@ -281,14 +284,41 @@ int spawn_release(struct spawn *sp, struct err *e)
 	return 0;
 }
 
+/* The master of a pty the child made: keep it and go on waiting. */
+static int spawn_take_console(struct spawn *sp, struct msghdr *mh,
+			      struct err *e)
+{
+	struct cmsghdr *h = CMSG_FIRSTHDR(mh);
+	int fd;
+
+	if (!h || h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS ||
+	    h->cmsg_len != CMSG_LEN(sizeof(int)) || sp->console_fd >= 0) {
+		if (h && h->cmsg_type == SCM_RIGHTS) /* don't leak it */
+			for (size_t i = 0;
+			     i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+				close(((int *)CMSG_DATA(h))[i]);
+		return err_setc(e, ERR_INTERNAL, "child %d: bad pty message",
+				sp->pid);
+	}
+	memcpy(&fd, CMSG_DATA(h), sizeof(fd));
+	sp->console_fd = fd;
+	return 1;
+}
+
 int spawn_poll(struct spawn *sp, struct err *e)
 {
 	struct spawn_msg m;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 
 	if (sp->state != SPAWN_SETUP)
 		return sp->state == SPAWN_EXECED ? 0 : -1;
-	n = recv(sp->sync_fd, &m, sizeof(m), MSG_DONTWAIT);
+	n = recvmsg(sp->sync_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 1;
 	if (n == 0) {
@@ -299,9 +329,12 @@ int spawn_poll(struct spawn *sp, struct err *e)
 	}
 	if (n < 0)
 		err_set(e, errno, "read from child %d", sp->pid);
-	else if ((size_t)n != sizeof(m))
+	else if ((size_t)n != sizeof(m) || (mh.msg_flags & MSG_CTRUNC))
 		err_setc(e, ERR_INTERNAL, "child %d: short message", sp->pid);
-	else {
+	else if (m.kind == SPAWN_MSG_CONSOLE) {
+		if (spawn_take_console(sp, &mh, e) == 1)
+			return 1;
+	} else {
 		m.msg[sizeof(m.msg) - 1] = '\0';
 		e->code = m.code;
 		e->class = (enum err_class)m.class;

@@ -11,7 +11,8 @@
  *                   groups, rlimits, capabilities, no_new_privs, seccomp,
  *                   and execs.
  *   spawn_poll()    call when sp->sync_fd is readable (or in a loop):
- *                   1 = still setting up, 0 = the program was exec'd,
+ *                   1 = still setting up (sp->console_fd may have come),
+ *                   0 = the program was exec'd,
  *                   -1 = the child failed; e holds its error (such as
  *                   `exec "nonexistent": No such file or directory`) and
  *                   the child has been killed and reaped.
@@ -44,6 +45,10 @@ struct spawn {
 	pid_t pid;
 	int pidfd;   /* CLONE_PIDFD; the caller may steal it */
 	int sync_fd; /* SOCK_SEQPACKET, non-blocking; closed at exec */
+	/* With process.terminal and no stdio[0]: the pty master the child
+	 * opened in the container's /dev/pts, once spawn_poll has seen it
+	 * (before exec); the caller may steal it. -1 until then. */
+	int console_fd;
 	enum spawn_state state;
 };
 
@@ -52,8 +57,12 @@ struct spawn_opts {
 	const char *rootfs;    /* absolute image directory (root.path) */
 	const char *state_dir; /* absolute per-container directory */
 	/* fds to become the child's 0, 1, 2; -1 means /dev/null. With
-	 * process.terminal, stdio[0] is the pty slave and becomes the
-	 * controlling terminal. The caller keeps its own copies. */
+	 * process.terminal, either stdio[0] is a pty slave that becomes the
+	 * controlling terminal (and /dev/console), or stdio[0] is -1 and the
+	 * child opens a pty in the container's own /dev/pts (as runc does),
+	 * makes its slave 0, 1, 2, /dev/console and its controlling terminal,
+	 * and sends the master back: sp->console_fd. The caller keeps its
+	 * own copies. */
 	int stdio[3];
 	/* The spec's linux.seccomp compiled once by the caller (optional):
 	 * then neither parent nor child compiles the profile again. */
@@ -67,7 +76,8 @@ struct spawn_exec_opts {
 	pid_t pid;
 	const struct oci_process *process;
 	const struct oci_seccomp *seccomp; /* the container's; NULL for none */
-	int stdio[3];
+	int stdio[3]; /* as in spawn_opts; a pty is made in the container's
+		       * /dev/pts (no /dev/console) */
 };
 
 int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e);

@@ -18,7 +18,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
@@ -33,7 +36,9 @@
 _Noreturn static void child_fail(const struct spawn_child *c,
 				 const struct err *e)
 {
-	struct spawn_msg m = {.code = e->code, .class = (int32_t)e->class};
+	struct spawn_msg m = {.kind = SPAWN_MSG_ERROR,
+			      .code = e->code,
+			      .class = (int32_t)e->class};
 	ssize_t r;
 
 	snprintf(m.msg, sizeof(m.msg), "%s", e->msg);
@@ -91,6 +96,60 @@ static int child_stdio(const struct spawn_child *c, bool tty, struct err *e)
 	if (close_range(3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return err_set(e, errno, "close_range");
 	return 0;
+}
+
+/* A pty of the container's own devpts instance (we are in its mount
+ * namespace, past pivot_root or setns): the slave becomes 0, 1, 2 and
+ * the controlling terminal, /dev/console too for a new container, and
+ * the master goes to the parent over the sync socket. */
+static int child_console(const struct spawn_child *c, bool console,
+			 struct err *e)
+{
+	_cleanup_close_ int master = -1, slave = -1;
+	struct spawn_msg m = {.kind = SPAWN_MSG_CONSOLE};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0}, path[64];
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+	unsigned n;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return err_set(e, errno, "open /dev/ptmx");
+	if (unlockpt(master) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+		return err_set(e, errno, "unlock pty");
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return err_set(e, errno, "open pty slave");
+	snprintf(path, sizeof(path), "/dev/pts/%u", n);
+	if (console) {
+		_cleanup_close_ int f = open("/dev/console",
+					     O_WRONLY | O_CREAT | O_CLOEXEC |
+						 O_NOFOLLOW, 0600);
+		if (f < 0 || mount(path, "/dev/console", NULL, MS_BIND, NULL))
+			return err_set(e, errno, "bind %s on /dev/console",
+				       path);
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return err_set(e, errno, "dup2 pty %d", i);
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		return err_set(e, errno, "set controlling terminal");
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &master, sizeof(int));
+	if (sendmsg(c->sync_fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+		return err_set(e, errno, "send pty master");
+	return 0;
+}
+
+static bool child_makes_pty(const struct spawn_child *c)
+{
+	return c->proc->terminal && c->stdio[0] < 0;
 }
 
 static const struct {
@@ -292,9 +351,12 @@ static int child_create(const struct spawn_child *c, struct err *e)
 	const struct oci_spec *s = c->spec;
 	const struct oci_namespace *uts = ocispec_namespace(s, "uts");
 
+	bool pty = child_makes_pty(c);
+
 	if (child_namespaces(s, e) < 0 ||
-	    child_stdio(c, c->proc->terminal, e) < 0 ||
-	    mounts_setup(s, c->rootfs, c->state_dir, e) < 0)
+	    child_stdio(c, c->proc->terminal && !pty, e) < 0 ||
+	    mounts_setup(s, c->rootfs, c->state_dir, e) < 0 ||
+	    (pty && child_console(c, true, e) < 0))
 		return -1;
 	if (s->hostname && uts && !uts->path &&
 	    sethostname(s->hostname, strlen(s->hostname)) < 0)
@@ -339,7 +401,11 @@ static int child_join(const struct spawn_child *c, struct err *e)
 
 static int child_exec_into(const struct spawn_child *c, struct err *e)
 {
-	if (child_join(c, e) < 0 || child_stdio(c, c->proc->terminal, e) < 0)
+	bool pty = child_makes_pty(c);
+
+	if (child_join(c, e) < 0 ||
+	    child_stdio(c, c->proc->terminal && !pty, e) < 0 ||
+	    (pty && child_console(c, false, e) < 0))
 		return -1;
 	return child_process(c, e);
 }

@@ -11,8 +11,12 @@
 
 #include "spawn.h"
 
-/* What the child sends when it fails (SOCK_SEQPACKET: one message). */
+/* What the child sends (SOCK_SEQPACKET: one message each): the pty
+ * master it made (SCM_RIGHTS, kind CONSOLE), or why it failed (kind
+ * ERROR, its last message). */
+enum { SPAWN_MSG_ERROR, SPAWN_MSG_CONSOLE };
 struct spawn_msg {
+	int32_t kind;  /* SPAWN_MSG_* */
 	int32_t code;  /* errno, or 0 */
 	int32_t class; /* enum err_class */
 	char msg[512];

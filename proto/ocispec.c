@@ -627,11 +627,14 @@ static void write_linux(struct jw *w, const struct oci_spec *s)
 	jw_end_obj(w);
 }
 
-void ocispec_write(const struct oci_spec *s, struct buf *out)
+static void write_spec(const struct oci_spec *s, struct buf *out, bool pretty)
 {
 	struct jw w;
 
-	jw_open_pretty(&w, out);
+	if (pretty)
+		jw_open_pretty(&w, out);
+	else
+		jw_open(&w, out);
 	jw_str(&w, "ociVersion", s->oci_version ? s->oci_version : "1.0.2");
 	if (s->has_process)
 		write_process(&w, &s->process);
@@ -700,4 +703,14 @@ const char *ocispec_annotation(const struct oci_spec *spec, const char *key)
 		if (strcmp(spec->annotations[i].key, key) == 0)
 			return spec->annotations[i].value;
 	return NULL;
+}
+
+void ocispec_write(const struct oci_spec *s, struct buf *out)
+{
+	write_spec(s, out, true);
+}
+
+void ocispec_write_compact(const struct oci_spec *s, struct buf *out)
+{
+	write_spec(s, out, false);
 }

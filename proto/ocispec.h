@@ -134,6 +134,8 @@ int ocispec_parse(const char *json, size_t len, struct oci_spec **out,
 		  struct err *e);
 /* Append the spec as pretty-printed config.json to out. */
 void ocispec_write(const struct oci_spec *spec, struct buf *out);
+/* The same on one line (no indentation), as kept in memory. */
+void ocispec_write_compact(const struct oci_spec *s, struct buf *out);
 void ocispec_free(struct oci_spec *spec);
 /* Allocate an empty spec (ociVersion set) for builders; NULL on ENOMEM. */
 struct oci_spec *ocispec_new(void);

@@ -10,7 +10,12 @@
  * is blocked then, and becomes a `cancel` line); the input buffer, holding
  * at most one reply line of up to REPLY_LINE_MAX bytes plus a read chunk;
  * the parsed objects of a non-streaming reply, kept until its status line;
- * one compact yajl generator for re-serialising nested values.
+ * one compact yajl generator for re-serialising nested values; fds skiffd
+ * passed (SCM_RIGHTS) and, for run -i/-t, exec -i/-t and attach, the
+ * relay: our stdin goes to the container's pty master or stdin pipe
+ * (DESIGN.md section 3), output still comes as data lines; with a pty
+ * our terminal is raw meanwhile, its size follows ours (SIGWINCH), and
+ * the detach keys (ctrl-p ctrl-q) end the attachment, not the container.
  * Exit status: 0 on `ok`, 1 on `err`, 125 when skiffd cannot be reached or
  * breaks the protocol (docker's convention). */
 #include <fcntl.h>
@@ -21,9 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -70,6 +78,7 @@ static const struct stream_verb {
 	{ "events", NULL, 0, NULL, 0 },
 	{ "wait", NULL, 0, NULL, 0 },
 	{ "attach", NULL, 0, NULL, 0 },
+	{ "pull", NULL, 0, NULL, 0 },
 	{ "stats", NULL, 0, "no-stream", 0 },
 	{ "logs", "follow", 'f', NULL, 0 },
 	{ "run", NULL, 0, "detach", 'd' },
@@ -109,6 +118,19 @@ struct client {
 	size_t nobjs, capobjs;
 	yajl_gen gen; /* compact JSON of nested values */
 	struct buf out; /* text being laid out before it goes to stdout */
+	int rfds[8];	/* passed by skiffd, not yet claimed by a line */
+	int nrfds;
+	struct relay {
+		int fd;	     /* pty master or stdin pipe; -1 when none */
+		bool tty;    /* a pty: raw terminal, window size */
+		bool input;  /* our stdin goes there (until EOF) */
+		bool raw;    /* our terminal is raw; `saved` restores it */
+		struct termios saved;
+		struct buf pend; /* read from stdin, not yet written */
+		char keys[16];	 /* detach sequence (tty only) */
+		size_t matched;	 /* bytes of it seen and held back */
+		bool detached;
+	} relay;
 };
 
 static void buf_freep(struct buf *b)
@@ -470,6 +492,7 @@ static int sigint_fd(struct err *e)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGWINCH); /* a relayed pty follows our size */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return err_set(e, errno, "sigprocmask");
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -837,6 +860,32 @@ static void pairs_line(struct client *c, yajl_val obj, struct buf *out)
 	buf_puts(out, "\n");
 }
 
+/* A pull's progress, as docker draws it: "ID: STATUS" lines; on a
+ * terminal a layer's download is one line redrawn in place. */
+static bool progress_line(struct client *c, yajl_val obj, struct buf *out)
+{
+	const char *status = obj_str(obj, "status"), *id = obj_str(obj, "id");
+	yajl_val cur = obj_get(obj, "current"), tot = obj_get(obj, "total");
+	static bool tty = false, known = false;
+
+	if (!status || !is_verb(c->o, "pull"))
+		return false;
+	if (!known) {
+		tty = isatty(STDOUT_FILENO);
+		known = true;
+	}
+	if (!strcmp(status, "Downloading")) {
+		if (tty && YAJL_IS_NUMBER(cur) && YAJL_IS_NUMBER(tot))
+			buf_printf(out, "\r\033[K%s: Downloading %.1f/%.1f MB", id,
+				   YAJL_GET_DOUBLE(cur) / 1e6,
+				   YAJL_GET_DOUBLE(tot) / 1e6);
+		return true;
+	}
+	buf_printf(out, "%s%s%s%s\n", tty ? "\r\033[K" : "", id ? id : "",
+		   id ? ": " : "", status);
+	return true;
+}
+
 /* ---- output ---- */
 
 /* Write c->out to f (stdout or stderr). Returns MORE, or an exit status
@@ -986,6 +1035,121 @@ static bool item_error(struct client *c, yajl_val obj)
 	return true;
 }
 
+/* ---- the relay (run -i/-t, exec -i/-t, attach) ---- */
+
+static void relay_winsize(struct client *c)
+{
+	struct winsize ws;
+
+	if (c->relay.fd >= 0 && c->relay.tty &&
+	    (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
+	     ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0))
+		ioctl(c->relay.fd, TIOCSWINSZ, &ws);
+}
+
+static void relay_restore(struct client *c)
+{
+	if (c->relay.raw)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &c->relay.saved);
+	c->relay.raw = false;
+}
+
+static void relay_stop(struct client *c)
+{
+	relay_restore(c);
+	if (c->relay.fd >= 0)
+		close(c->relay.fd);
+	c->relay.fd = -1;
+	c->relay.input = false;
+	buf_free(&c->relay.pend);
+}
+
+/* {"fd":"tty"|"stdin","stdin":BOOL,"detach_keys":"..."} came with an fd. */
+static int relay_start(struct client *c, yajl_val obj, struct err *e)
+{
+	const char *kind = obj_str(obj, "fd"), *keys;
+	yajl_val in = obj_get(obj, "stdin");
+	struct termios raw;
+
+	if (!c->nrfds)
+		return err_setc(e, ERR_INTERNAL,
+				"skiffd announced an fd it did not pass");
+	relay_stop(c);
+	c->relay.fd = c->rfds[0];
+	memmove(c->rfds, c->rfds + 1, sizeof(int) * (size_t)--c->nrfds);
+	c->relay.tty = !strcmp(kind, "tty");
+	c->relay.input = YAJL_IS_TRUE(in);
+	keys = obj_str(obj, "detach_keys");
+	snprintf(c->relay.keys, sizeof(c->relay.keys), "%s",
+		 keys && c->relay.tty ? keys : "");
+	/* Never wait on the container: its input waits in c->relay.pend. */
+	fcntl(c->relay.fd, F_SETFL, fcntl(c->relay.fd, F_GETFL) | O_NONBLOCK);
+	relay_winsize(c);
+	if (c->relay.tty && c->relay.input && isatty(STDIN_FILENO) &&
+	    tcgetattr(STDIN_FILENO, &c->relay.saved) == 0) {
+		raw = c->relay.saved;
+		cfmakeraw(&raw);
+		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
+			c->relay.raw = true;
+	}
+	return MORE;
+}
+
+/* Our stdin has bytes: queue them for the container, holding back what
+ * may be the start of the detach keys; all of them detach. */
+static void relay_input(struct client *c)
+{
+	struct relay *r = &c->relay;
+	struct err ignored = ERR_INIT;
+	char in[4096];
+	size_t klen = strlen(r->keys);
+	ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) { /* EOF: a pipe is closed so the container sees it */
+		r->input = false;
+		if (!r->tty && !buf_used(&r->pend))
+			relay_stop(c);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (klen && in[i] == r->keys[r->matched]) {
+			if (++r->matched < klen)
+				continue;
+			r->detached = true;
+			relay_stop(c);
+			fputs("read escape sequence\n", stderr);
+			c->canceled = true;
+			send_all(c->fd, "cancel\n", 7, &ignored);
+			return;
+		}
+		if (r->matched) /* not the keys after all: send what we held */
+			buf_append(&r->pend, r->keys, r->matched);
+		r->matched = 0;
+		if (klen && in[i] == r->keys[0])
+			r->matched = 1;
+		else
+			buf_append(&r->pend, &in[i], 1);
+	}
+}
+
+/* Write what the container takes now; the rest waits for POLLOUT. */
+static void relay_output(struct client *c)
+{
+	struct relay *r = &c->relay;
+	ssize_t n = write(r->fd, buf_head(&r->pend), buf_used(&r->pend));
+
+	if (n > 0)
+		buf_consume(&r->pend, (size_t)n);
+	else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		relay_stop(c); /* the container's end is gone (EPIPE, EIO) */
+		return;
+	}
+	if (!buf_used(&r->pend) && !r->input && !r->tty)
+		relay_stop(c); /* our stdin ended: so does the container's */
+}
+
 static int on_data(struct client *c, const char *line, struct err *e)
 {
 	char why[128] = "nested too deep";
@@ -1005,7 +1169,13 @@ static int on_data(struct client *c, const char *line, struct err *e)
 	}
 	if (item_error(c, obj))
 		return MORE;
-	if ((is_verb(c->o, "run") || is_verb(c->o, "exec")) &&
+	if (obj_str(obj, "fd")) {
+		r = relay_start(c, obj, e);
+		yajl_tree_free(obj);
+		return r;
+	}
+	if ((is_verb(c->o, "run") || is_verb(c->o, "exec") ||
+	     is_verb(c->o, "attach")) &&
 	    obj_int(obj, "exit_code", &c->exit_code)) {
 		yajl_tree_free(obj); /* skiff run exits as its container did */
 		return MORE;
@@ -1019,7 +1189,7 @@ static int on_data(struct client *c, const char *line, struct err *e)
 	}
 	if (!done && c->events)
 		event_line(c, obj, &c->out);
-	else if (!done)
+	else if (!done && !progress_line(c, obj, &c->out))
 		pairs_line(c, obj, &c->out);
 	yajl_tree_free(obj);
 	return r;
@@ -1135,6 +1305,10 @@ static void on_sigint(struct client *c)
 	struct err ignored = ERR_INIT;
 
 	while (read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH) {
+			relay_winsize(c);
+			continue;
+		}
 		if (c->canceled) {
 			c->interrupted = true;
 			return;
@@ -1145,30 +1319,72 @@ static void on_sigint(struct client *c)
 	}
 }
 
-/* Wait until the socket is readable, minding ctrl-c. */
+/* Wait until the socket is readable, minding ctrl-c, and relay our
+ * stdin to the container meanwhile. */
 static int wait_input(struct client *c, struct err *e)
 {
-	struct pollfd p[2] = { { c->fd, POLLIN, 0 }, { c->sigfd, POLLIN, 0 } };
+	struct relay *r = &c->relay;
+	struct pollfd p[4];
 
 	while (c->sigfd >= 0 && !c->interrupted) {
-		if (poll(p, 2, -1) < 0) {
+		bool pend = r->fd >= 0 && buf_used(&r->pend);
+		p[0] = (struct pollfd){ c->fd, POLLIN, 0 };
+		p[1] = (struct pollfd){ c->sigfd, POLLIN, 0 };
+		/* Read stdin only while what we read before has gone. */
+		p[2] = (struct pollfd){ r->fd >= 0 && r->input && !pend
+						? STDIN_FILENO : -1,
+					POLLIN, 0 };
+		p[3] = (struct pollfd){ pend ? r->fd : -1, POLLOUT, 0 };
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return err_set(e, errno, "poll");
 		}
 		if (p[1].revents & POLLIN)
 			on_sigint(c);
+		if (p[2].revents)
+			relay_input(c);
+		if (p[3].revents && r->fd >= 0)
+			relay_output(c);
+		else if (r->fd >= 0 && buf_used(&r->pend))
+			relay_output(c); /* try at once: most often it fits */
 		if (p[0].revents)
 			break;
 	}
 	return 0;
 }
 
+/* Keep the fds skiffd passes (SCM_RIGHTS) until a line claims them. */
+static void keep_rfds(struct client *c, struct msghdr *m)
+{
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(m); h; h = CMSG_NXTHDR(m, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+			if (c->nrfds < (int)ARRAY_SIZE(c->rfds))
+				c->rfds[c->nrfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
 /* Read what the socket has. Returns 1 on data, 0 at end of stream. */
 static int read_some(struct client *c, struct err *e)
 {
-	char *p = buf_reserve(&c->in, READ_CHUNK);
-	ssize_t n = read(c->fd, p, READ_CHUNK);
+	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { .iov_base = buf_reserve(&c->in, READ_CHUNK),
+			     .iov_len = READ_CHUNK };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+
+	if (n >= 0)
+		keep_rfds(c, &m);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 1;
@@ -1216,6 +1432,9 @@ static int read_reply(struct client *c, struct err *e)
 
 static void client_free(struct client *c)
 {
+	relay_stop(c);
+	for (int i = 0; i < c->nrfds; i++)
+		close(c->rfds[i]);
 	for (size_t i = 0; i < c->nobjs; i++)
 		yajl_tree_free(c->objs[i]);
 	free(c->objs);
@@ -1281,7 +1500,7 @@ int main(int argc, char **argv)
 {
 	struct err e = ERR_INIT;
 	struct opts o = { 0 };
-	struct client c = { .o = &o, .fd = -1, .sigfd = -1 };
+	struct client c = { .o = &o, .fd = -1, .sigfd = -1, .relay.fd = -1 };
 	int r = -1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1292,6 +1511,7 @@ int main(int argc, char **argv)
 		r = client_run(&c, &e);
 	}
 	if (r < 0) {
+		relay_restore(&c);
 		fflush(stdout);
 		fprintf(stderr, "skiff: %s\n", e.msg);
 		if (o.help)

@@ -95,3 +95,17 @@ void buf_shrink(struct buf *b, size_t keep)
 	b->data = NULL;
 	b->off = b->len = b->cap = 0;
 }
+
+char *buf_take_str(struct buf *b)
+{
+	size_t n = buf_used(b);
+	char *s = malloc(n + 1);
+
+	if (!s)
+		abort();
+	if (n)
+		memcpy(s, buf_head(b), n);
+	s[n] = '\0';
+	buf_free(b);
+	return s;
+}

@@ -25,6 +25,9 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_consume(struct buf *b, size_t n);
 void buf_reset(struct buf *b);
+/* The unread bytes as a NUL-terminated string of exactly their size (for
+ * text kept long, so no growth slack stays with it); b is left empty. */
+char *buf_take_str(struct buf *b);
 /* Release memory beyond `keep` bytes of capacity when the buffer is empty. */
 void buf_shrink(struct buf *b, size_t keep);
 static inline size_t buf_used(const struct buf *b)

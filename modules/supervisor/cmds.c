@@ -47,8 +47,9 @@ int ctr_parse_signal(const char *s, struct err *e)
 static char init_path[4096];
 
 struct create_args {
-	bool detach, rm, privileged, read_only, init;
+	bool detach, rm, privileged, read_only, init, interactive, tty;
 	const char *name, *rootfs, *workdir, *user, *hostname, *entrypoint;
+	const char *detach_keys;
 	const char *stop_signal, *cpus, *cpuset, *memory_swap, *restart;
 	long long stop_timeout, cpu_shares, pids_limit;
 	int64_t memory, memory_reservation;
@@ -272,7 +273,7 @@ static int make_spec(struct ctr *c, const struct create_args *a, int argc,
 		.hostname = a->hostname ? a->hostname : host,
 		.cap_add = &capa, .cap_drop = &capd, .privileged = a->privileged,
 		.read_only = a->read_only, .tmpfs = &tmpfs, .binds = &binds,
-		.cgroups_path = cgpath,
+		.cgroups_path = cgpath, .terminal = a->tty,
 	};
 	sscanf(u.release, "%u.%u", &o.kernel_major, &o.kernel_minor);
 	if (build_argv(a, argc, argv, &args, e) < 0 ||
@@ -283,9 +284,8 @@ static int make_spec(struct ctr *c, const struct create_args *a, int argc,
 	o.env = envv = nullterm(&env);
 	if (specgen_build(&o, &spec, e) < 0)
 		goto out;
-	ocispec_write(spec, &b);
-	buf_append(&b, "", 1);
-	c->spec_json = steal_ptr(&b.data);
+	ocispec_write_compact(spec, &b);
+	ctr_set_spec(c, buf_take_str(&b));
 	rc = 0;
 out:
 	ocispec_free(spec);
@@ -323,12 +323,14 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	struct cgroup_limits lim;
 	struct ctr *c;
 	int sig = 0;
+	char keys[16];
 
 	if (a->env_file.n) /* the CLI reads the file and sends -e words */
 		return err_setc(e, ERR_INVALID, "--env-file is read by the "
 				"skiff CLI; send its variables as -e K=V"),
 		       NULL;
 	if (check_rootfs(a->rootfs, e) < 0 ||
+	    ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0 ||
 	    parse_limits(a, &lim, true, e) < 0 ||
 	    (a->stop_signal && (sig = ctr_parse_signal(a->stop_signal, e)) < 0))
 		return NULL;
@@ -341,6 +343,8 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	c->stop_timeout_ms = a->stop_timeout > 0 ? a->stop_timeout * 1000
 						 : 10000;
 	c->auto_remove = a->rm;
+	c->tty = a->tty;
+	c->open_stdin = a->interactive;
 	c->created_ns = now_ns();
 	if (a->restart && (ctr_restart_parse(a->restart, c, e) < 0 ||
 			   (a->rm && c->restart != RESTART_NO &&
@@ -397,17 +401,52 @@ static int do_run(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct create_args *a = args;
 	struct ctr *c = create(r, a, e);
+	char keys[16];
 
 	if (!c)
 		return -1;
 	c->state = CTR_CREATED;
+	/* Docker's StdinOnce: run -i's stdin ends with its client's. */
+	c->stdin_once = a->interactive && !a->detach;
 	if (ctr_start(c, e) < 0)
 		return -1; /* saved, or removed with --rm, by the failure */
-	if (!a->detach)
-		return ctrlog_attach(r, c, true);
+	if (!a->detach) {
+		ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e);
+		return ctrlog_attach(r, c, &(struct ctrlog_attach_opts){
+			.exit_code = true, .want_stdin = a->interactive,
+			.detach_keys = keys });
+	}
 	reply_id(r, c);
 	c->start_req = r;
 	return CMD_PENDING; /* ok once running and saved */
+}
+
+/* ---- attach ---- */
+
+struct attach_args {
+	bool no_stdin;
+	const char *detach_keys;
+};
+
+static int do_attach(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct attach_args *a = args;
+	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
+	char keys[16];
+
+	if (!c || ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0)
+		return -1;
+	if (c->state != CTR_RUNNING)
+		return err_setc(e, ERR_CONFLICT,
+				"cannot attach to container %s: it is %s",
+				c->name, ctr_state_name(c));
+	if (c->paused_state)
+		return err_setc(e, ERR_CONFLICT,
+				"cannot attach to container %s: it is paused; "
+				"unpause it first", c->name);
+	return ctrlog_attach(r, c, &(struct ctrlog_attach_opts){
+		.exit_code = true, .want_stdin = !a->no_stdin && c->open_stdin,
+		.detach_keys = keys });
 }
 
 /* ---- update ---- */
@@ -624,6 +663,12 @@ static const struct flag create_flags[] = {
 	  "daemon config, 10m x 3)" },
 	{ "detach", 'd', FLAG_BOOL, CA(detach), 0,
 	  "run in the background and print the id" },
+	{ "interactive", 'i', FLAG_BOOL, CA(interactive), 0,
+	  "keep stdin open; run passes it to the client" },
+	{ "tty", 't', FLAG_BOOL, CA(tty), 0,
+	  "give the container a pty (its master goes to the client)" },
+	{ "detach-keys", 0, FLAG_STR, CA(detach_keys), "KEYS",
+	  "keys that detach the client (default ctrl-p,ctrl-q)" },
 	{ "rm", 0, FLAG_BOOL, CA(rm), 0, "remove the container when it exits" },
 	{ "init", 0, FLAG_BOOL, CA(init), 0,
 	  "run skiff-init as PID 1: it forwards signals and reaps zombies" },
@@ -658,6 +703,21 @@ static const struct command cmd_update = {
 	.min_pos = 1, .max_pos = 1, .handler = do_update,
 	.cmd_flags = CMD_MUTATES,
 };
+static const struct flag attach_flags[] = {
+	{ "no-stdin", 0, FLAG_BOOL, offsetof(struct attach_args, no_stdin), 0,
+	  "do not write the container's stdin" },
+	{ "detach-keys", 0, FLAG_STR, offsetof(struct attach_args, detach_keys),
+	  "KEYS", "keys that detach (default ctrl-p,ctrl-q)" },
+	{ 0 },
+};
+static const struct command cmd_attach = {
+	.name = "attach", .usage = "[OPTIONS] CONTAINER",
+	.summary = "Attach to a running container: its output, and its pty or "
+		   "stdin (passed by SCM_RIGHTS); ends with its exit code",
+	.flags = attach_flags, .args_size = sizeof(struct attach_args),
+	.min_pos = 1, .max_pos = 1, .handler = do_attach,
+	.cmd_flags = CMD_STREAMS,
+};
 
 static const struct flag ps_flags[] = {
 	{ "all", 'a', FLAG_BOOL, offsetof(struct ps_args, all), 0,
@@ -682,8 +742,8 @@ static const struct command cmd_inspect = {
 };
 
 const struct command *const supervisor_commands[] = {
-	&cmd_create, &cmd_run, &cmd_ps, &cmd_inspect, &ctrlog_cmd_logs,
-	&cmd_update, &ctr_cmd_stats, &exec_cmd,
+	&cmd_create, &cmd_run, &cmd_attach, &cmd_ps, &cmd_inspect,
+	&ctrlog_cmd_logs, &cmd_update, &ctr_cmd_stats, &exec_cmd,
 	CTRCMDS_COMMANDS
 	NULL,
 };

@@ -24,6 +24,8 @@ struct attach {
 	struct ctl_req *r;
 	struct ctr *c;
 	bool exit_code; /* end with {"exit_code":N} */
+	bool want_stdin, stdio_sent;
+	char detach_keys[16]; /* the byte sequence the client detaches on */
 	struct attach *next;
 };
 
@@ -114,7 +116,94 @@ static const struct ctl_stream_ops attach_ops = {
 	.release = attach_release,
 };
 
-int ctrlog_attach(struct ctl_req *r, struct ctr *c, bool exit_code)
+/* The byte ctrl-X sends: ^A..^Z, ^@, ^[, ^\\, ^], ^^, ^_. */
+static int ctrl_key(char x)
+{
+	char l = (char)(x | 0x20);
+
+	if (l >= 'a' && l <= 'z')
+		return l - 'a' + 1;
+	if (x && strchr("@[\\]^_", x))
+		return x - '@';
+	return -1;
+}
+
+int ctrlog_detach_keys(const char *spec, char *out, size_t size,
+		       struct err *e)
+{
+	size_t n = 0;
+	const char *p = spec;
+
+	if (!spec)
+		spec = p = "ctrl-p,ctrl-q";
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char k;
+		if (len == 1)
+			k = *p;
+		else if (len == 6 && !strncasecmp(p, "ctrl-", 5) &&
+			 ctrl_key(p[5]) >= 0)
+			k = (char)ctrl_key(p[5]);
+		else
+			return err_setc(e, ERR_INVALID,
+					"invalid detach keys \"%s\": \"%.*s\" "
+					"is not a character or ctrl-<a-z@[\\]^_>",
+					spec, (int)len, p);
+		if (n + 1 >= size)
+			return err_setc(e, ERR_INVALID,
+					"invalid detach keys \"%s\": too long",
+					spec);
+		out[n++] = k;
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return err_setc(e, ERR_INVALID,
+					"invalid detach keys \"%s\": ends in a "
+					"comma", spec);
+	}
+	if (!n)
+		return err_setc(e, ERR_INVALID, "invalid detach keys: empty");
+	out[n] = '\0';
+	return 0;
+}
+
+/* Hand the client what it writes to: the pty master (input, and the
+ * window size), or stdin's pipe. The fd rides with the data line
+ * {"fd":"tty"|"stdin","stdin":BOOL,"detach_keys":"..."}. */
+static void pass_stdio(struct attach *a)
+{
+	struct ctr *c = a->c;
+	bool tty = c->tty && c->out.fd >= 0;
+	int fd = tty ? c->out.fd : c->stdin_fd;
+	struct err e = ERR_INIT;
+	struct jw w;
+
+	if (a->stdio_sent || c->state != CTR_RUNNING)
+		return;
+	a->stdio_sent = true;
+	if (fd < 0 || (!tty && !a->want_stdin))
+		return;
+	if (ctl_req_pass_fd(a->r, fd, &e) < 0) {
+		log_warn("container %.12s: attach: %s", c->id, e.msg);
+		return;
+	}
+	ctl_req_json(a->r, &w);
+	jw_str(&w, "fd", tty ? "tty" : "stdin");
+	jw_bool(&w, "stdin", a->want_stdin && c->open_stdin);
+	jw_str(&w, "detach_keys", a->detach_keys);
+	jw_close(&w);
+	ctl_req_wake(a->r);
+	if (!tty && c->stdin_once)
+		ctr_stdin_close(c); /* EOF once this client closes its copy */
+}
+
+void ctrlog_started(struct ctr *c)
+{
+	for (struct attach *a = *attach_list(c); a; a = a->next)
+		pass_stdio(a);
+}
+
+int ctrlog_attach(struct ctl_req *r, struct ctr *c,
+		  const struct ctrlog_attach_opts *o)
 {
 	struct attach *a = calloc(1, sizeof(*a));
 
@@ -122,10 +211,14 @@ int ctrlog_attach(struct ctl_req *r, struct ctr *c, bool exit_code)
 		abort();
 	a->r = r;
 	a->c = c;
-	a->exit_code = exit_code;
+	a->exit_code = o->exit_code;
+	a->want_stdin = o->want_stdin;
+	snprintf(a->detach_keys, sizeof(a->detach_keys), "%s",
+		 o->detach_keys ? o->detach_keys : "\x10\x11");
 	a->next = *attach_list(c);
 	*attach_list(c) = a;
 	ctl_req_stream(r, &attach_ops, a);
+	pass_stdio(a); /* attach to a running container: at once */
 	return CMD_PENDING;
 }
 

@@ -36,6 +36,7 @@
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
 #include "../../proto/ocispec.h"
+#include "ctrlog.h"
 #include "exec.h"
 #include "supervisor.h"
 
@@ -63,7 +64,10 @@ struct exec {
 	struct proc *proc; /* from exec until reaped */
 	bool exited, died, paused;
 	int exit_code;
-	struct exec_pipe out, err;
+	struct exec_pipe out, err; /* with -t, out is the pty master */
+	bool tty, interactive;
+	int stdin_fd; /* -i without -t: stdin's write end until passed */
+	char detach_keys[16];
 	struct exec *next;
 };
 
@@ -93,7 +97,7 @@ static struct exec *exec_new(const struct ctr *c, bool detach)
 	if (!x->ctr_name)
 		abort();
 	x->detach = detach;
-	x->out.fd = x->err.fd = -1;
+	x->out.fd = x->err.fd = x->stdin_fd = -1;
 	x->next = execs;
 	execs = x;
 	return x;
@@ -110,6 +114,8 @@ static void exec_maybe_free(struct exec *x)
 			*pp = x->next;
 			break;
 		}
+	if (x->stdin_fd >= 0)
+		close(x->stdin_fd);
 	free(x->ctr_name);
 	free(x);
 }
@@ -303,12 +309,39 @@ static void execed(struct exec *x)
 	exec_check_done(x); /* it may have exited already; may free x */
 }
 
+/* Give the attached client what it writes to, with a data line
+ * {"fd":"tty"|"stdin","stdin":BOOL,"detach_keys":"..."}: the pty master
+ * (input and window size), or stdin's pipe, which is then the client's
+ * alone so the process sees EOF when the client closes it. */
+static void pass_stdio(struct exec *x, int fd, bool tty)
+{
+	struct err e = ERR_INIT;
+	struct jw w;
+
+	if (!x->req || x->detach)
+		return;
+	if (ctl_req_pass_fd(x->req, fd, &e) < 0) {
+		log_warn("exec %.12s: %s", x->id, e.msg);
+		return;
+	}
+	ctl_req_json(x->req, &w);
+	jw_str(&w, "fd", tty ? "tty" : "stdin");
+	jw_bool(&w, "stdin", x->interactive);
+	jw_str(&w, "detach_keys", x->detach_keys);
+	jw_close(&w);
+	ctl_req_wake(x->req);
+}
+
 static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct exec *x = w->data;
 	struct err e = ERR_INIT;
 	int r = spawn_poll(x->sp, &e);
 
+	if (x->sp->console_fd >= 0 && x->out.fd < 0) { /* -t */
+		pipe_watch(x, &x->out, steal_fd(&x->sp->console_fd), "stdout");
+		pass_stdio(x, x->out.fd, true);
+	}
 	if (r == 1)
 		return; /* still setting up */
 	if (r == 0) {
@@ -321,9 +354,9 @@ static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
 /* ---- the request ---- */
 
 struct exec_args {
-	bool detach;
+	bool detach, interactive, tty;
 	struct strlist env;
-	const char *user, *workdir;
+	const char *user, *workdir, *detach_keys;
 };
 
 /* K=V replaces the container's K, or is added. */
@@ -376,7 +409,14 @@ static int exec_process(struct oci_process *p, const struct exec_args *a,
 		free(p->user.additional_gids);
 		p->user = (struct oci_user){ .username = xstrdup(a->user) };
 	}
-	p->terminal = false;
+	p->terminal = a->tty;
+	if (a->tty) {
+		bool have = false;
+		for (size_t i = 0; i < p->env.n; i++)
+			have |= !strncmp(p->env.v[i], "TERM=", 5);
+		if (!have)
+			env_set(&p->env, "TERM=xterm");
+	}
 	return 0;
 }
 
@@ -385,8 +425,16 @@ static int open_pipes(struct exec *x, int stdio[3], struct err *e)
 	int out[2], errp[2];
 
 	stdio[0] = stdio[1] = stdio[2] = -1;
-	if (x->detach)
-		return 0; /* Docker: a detached exec's output goes nowhere */
+	if (x->detach || x->tty)
+		return 0; /* Docker: a detached exec's output goes nowhere;
+			   * a pty is made by the child (on_sync) */
+	if (x->interactive) {
+		if (pipe2(out, O_CLOEXEC) < 0)
+			return err_set(e, errno, "pipe");
+		fcntl(out[1], F_SETFL, O_NONBLOCK);
+		stdio[0] = out[0];
+		x->stdin_fd = out[1];
+	}
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return err_set(e, errno, "pipe");
 	if (pipe2(errp, O_CLOEXEC) < 0) {
@@ -420,6 +468,8 @@ static int exec_launch(struct exec *x, struct ctr *c,
 		close(o.pidfd);
 	if (o.stdio[1] >= 0)
 		close(o.stdio[1]), close(o.stdio[2]);
+	if (o.stdio[0] >= 0)
+		close(o.stdio[0]);
 	/* Registered before it runs, so its exit is never taken for an
 	 * orphan's by the reaper's sweep. */
 	if (rc == 0)
@@ -448,7 +498,9 @@ static int do_exec(struct ctl_req *r, void *args, struct err *e)
 	if (!c->proc || (c->state != CTR_RUNNING && c->state != CTR_STOPPING))
 		return err_setc(e, ERR_CONFLICT, "container %s is not running",
 				c->name);
-	if (ocispec_parse(c->spec_json, strlen(c->spec_json), &spec, e) < 0)
+	_cleanup_free_ char *text = ctr_spec(c);
+
+	if (ocispec_parse(text, strlen(text), &spec, e) < 0)
 		return err_wrap(e, "container %s: config.json", c->name);
 	if (exec_process(&spec->process, a, ctl_req_argc(r) - 1,
 			 ctl_req_argv(r) + 1, e) < 0) {
@@ -456,6 +508,14 @@ static int do_exec(struct ctl_req *r, void *args, struct err *e)
 		return -1;
 	}
 	x = exec_new(c, a->detach);
+	x->tty = a->tty;
+	x->interactive = a->interactive;
+	if (ctrlog_detach_keys(a->detach_keys, x->detach_keys,
+			       sizeof(x->detach_keys), e) < 0) {
+		exec_maybe_free(x);
+		ocispec_free(spec);
+		return -1;
+	}
 	publish(x, "exec_create", NULL);
 	rc = exec_launch(x, c, spec, e);
 	ocispec_free(spec);
@@ -466,6 +526,10 @@ static int do_exec(struct ctl_req *r, void *args, struct err *e)
 	x->req = r;
 	if (!a->detach)
 		ctl_req_stream(r, &exec_ops, x);
+	if (x->stdin_fd >= 0) {
+		pass_stdio(x, x->stdin_fd, false);
+		close(steal_fd(&x->stdin_fd));
+	}
 	return CMD_PENDING;
 }
 
@@ -480,6 +544,12 @@ static const struct flag exec_flags[] = {
 	  "container's)" },
 	{ "workdir", 'w', FLAG_STR, XA(workdir), "DIR",
 	  "working directory (default: the container's)" },
+	{ "interactive", 'i', FLAG_BOOL, XA(interactive), 0,
+	  "keep stdin open: the client writes it" },
+	{ "tty", 't', FLAG_BOOL, XA(tty), 0,
+	  "give the process a pty (its master goes to the client)" },
+	{ "detach-keys", 0, FLAG_STR, XA(detach_keys), "KEYS",
+	  "keys that detach the client (default ctrl-p,ctrl-q)" },
 	{ 0 },
 };
 

@@ -75,6 +75,13 @@ static void on_pipe(struct ev_loop *loop, ev_io *w, int revents)
 	pipe_close(p); /* EOF: every writer in the container is gone */
 }
 
+void ctr_stdin_close(struct ctr *c)
+{
+	if (c->stdin_fd >= 0)
+		close(c->stdin_fd);
+	c->stdin_fd = -1;
+}
+
 static void pipe_watch(struct ctr *c, struct ctr_pipe *p, int fd,
 		       const char *stream)
 {
@@ -333,6 +340,7 @@ static void handle_exit(struct ctr *c, const siginfo_t *si)
 	c->exit_pending = true;
 	c->paused_state = false;
 	ctr_pause_abort(c);
+	ctr_stdin_close(c);
 	cgroup_release(c); /* kills what is left, so the pipes reach EOF */
 	exit_finish(c);
 }
@@ -350,6 +358,7 @@ static void start_failed(struct ctr *c, const struct err *why)
 	c->sp = NULL;
 	pipe_close(&c->out);
 	pipe_close(&c->err);
+	ctr_stdin_close(c);
 	cgroup_release(c);
 	c->state = c->auto_remove ? CTR_EXITED : CTR_CREATED;
 	c->exit_code = 127;
@@ -386,6 +395,7 @@ static void started(struct ctr *c)
 	c->started_ns = now_ns();
 	c->oom_killed = false;
 	publish(c, "start", NULL, NULL);
+	ctrlog_started(c); /* attached clients get the tty or stdin */
 	ctr_save(c, after_start_saved, c);
 	if (c->early_exit) {
 		c->early_exit = false;
@@ -399,6 +409,8 @@ static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
 	struct err e = ERR_INIT;
 	int r = spawn_poll(c->sp, &e);
 
+	if (c->sp->console_fd >= 0 && c->out.fd < 0) /* -t: the pty master */
+		pipe_watch(c, &c->out, steal_fd(&c->sp->console_fd), "stdout");
 	if (r == 1)
 		return; /* still setting up */
 	if (r == 0) {
@@ -474,30 +486,35 @@ static int launch(struct ctr *c, const struct oci_spec *spec, struct err *e)
 {
 	_cleanup_free_ char *dir = ctr_dir(c, NULL);
 	struct spawn_opts o = { .spec = spec, .rootfs = c->rootfs,
-				.state_dir = dir };
-	int out[2], errp[2];
+				.state_dir = dir, .stdio = { -1, -1, -1 } };
+	_cleanup_close_ int in_r = -1, out_w = -1, err_w = -1;
+	int p[2];
 
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return err_set(e, errno, "pipe");
-	if (pipe2(errp, O_CLOEXEC) < 0) {
-		close(out[0]), close(out[1]);
-		return err_set(e, errno, "pipe");
-	}
-	o.stdio[0] = -1;
-	o.stdio[1] = out[1];
-	o.stdio[2] = errp[1];
-	if (spec->seccomp && !(o.seccomp_bpf = compiled(spec->seccomp, e))) {
-		close(out[0]), close(out[1]), close(errp[0]), close(errp[1]);
+	if (spec->seccomp && !(o.seccomp_bpf = compiled(spec->seccomp, e)))
 		return err_wrap(e, "linux.seccomp");
+	/* With -t the child makes a pty and sends its master (on_sync). */
+	if (!c->tty) {
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return err_set(e, errno, "pipe");
+		pipe_watch(c, &c->out, p[0], "stdout");
+		o.stdio[1] = out_w = p[1];
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return err_set(e, errno, "pipe");
+		pipe_watch(c, &c->err, p[0], "stderr");
+		o.stdio[2] = err_w = p[1];
 	}
-	pipe_watch(c, &c->out, out[0], "stdout");
-	pipe_watch(c, &c->err, errp[0], "stderr");
-	if (spawn_create(&o, &c->sp, e) < 0) {
-		close(out[1]), close(errp[1]);
+	if (!c->tty && c->open_stdin) {
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return err_set(e, errno, "pipe");
+		/* Clients write without blocking; the container reads as
+		 * it likes. */
+		fcntl(p[1], F_SETFL, O_NONBLOCK);
+		ctr_stdin_close(c);
+		c->stdin_fd = p[1];
+		o.stdio[0] = in_r = p[0];
+	}
+	if (spawn_create(&o, &c->sp, e) < 0)
 		return -1;
-	}
-	close(out[1]);
-	close(errp[1]);
 	/* Registered before it may run, so the orphan sweep never takes its
 	 * exit: a quick `true` is reported as itself, not as killed. */
 	c->pid = c->sp->pid;
@@ -520,7 +537,9 @@ int ctr_start(struct ctr *c, struct err *e)
 	if (c->state != CTR_CREATED && c->state != CTR_EXITED)
 		return err_setc(e, ERR_CONFLICT, "container %s is %s", c->name,
 				ctr_state_name(c));
-	if (ocispec_parse(c->spec_json, strlen(c->spec_json), &spec, e) < 0)
+	_cleanup_free_ char *text = ctr_spec(c);
+
+	if (ocispec_parse(text, strlen(text), &spec, e) < 0)
 		return err_wrap(e, "container %s: config.json", c->name);
 	c->state = CTR_STARTING;
 	rc = ctrlog_open(c, e);

@@ -68,7 +68,12 @@ struct ctr {
 	char *name;
 	char *rootfs;	   /* the read-only lower directory */
 	char *command;	   /* the process's args, joined, for ps */
-	char *spec_json;   /* config.json as written */
+	/* config.json as written, kept as the text around its seccomp
+	 * profile plus the profile, shared by every container with the same
+	 * one (ctr_spec() joins them; ctr_set_spec() cuts). */
+	char *spec_rest;
+	size_t spec_cut; /* where in spec_rest the profile goes */
+	struct ctr_profile *spec_profile; /* NULL: none */
 	char *labels_json; /* {"k":"v"} or NULL */
 	enum ctr_state state;
 	int64_t created_ns, started_ns, finished_ns;
@@ -76,6 +81,9 @@ struct ctr {
 	bool oom_killed;
 	bool exit_pending; /* exited; output still draining */
 	bool auto_remove; /* --rm */
+	bool tty;	  /* -t: stdio is a pty; its master is `out` */
+	bool open_stdin;  /* -i: stdin stays open for clients to write */
+	bool stdin_once;  /* run -i attached: stdin closes with its client */
 	enum ctr_restart restart;
 	int restart_max;     /* on-failure:N, 0 = no limit */
 	int restart_count;   /* restarts since the last manual start */
@@ -95,6 +103,7 @@ struct ctr {
 	struct cgroup *cg;
 	uint64_t oom_base;
 	struct ctr_pipe out, err;
+	int stdin_fd; /* -i without -t: write end of stdin's pipe, or -1 */
 	struct logfile *log;
 	struct proc *compressor; /* a rotated log being compressed */
 	void *followers; /* ctrlog.c's `logs -f` streams */
@@ -134,6 +143,9 @@ char *ctr_dir(const struct ctr *c, const char *sub); /* malloc'd path */
 /* Persist; done runs once durable (may be NULL). */
 void ctr_save(struct ctr *c, void (*done)(int errnum, void *ctx), void *ctx);
 void ctr_write_json(const struct ctr *c, struct jw *w, bool full);
+/* Keep json (taken) as c's config.json; the whole text, malloc'd. */
+void ctr_set_spec(struct ctr *c, char *json);
+char *ctr_spec(const struct ctr *c);
 /* The data line {"exit_code":N} that ends run, exec and wait. */
 void ctr_reply_exit_code(struct ctl_req *r, int code);
 int ctr_load_all(struct err *e);
@@ -142,6 +154,9 @@ int ctr_load_all(struct err *e);
 extern struct cgroup_sys ctr_cgroups;
 extern bool ctr_have_cgroups;
 int ctr_start(struct ctr *c, struct err *e);
+/* Close the daemon's end of stdin's pipe (the container sees EOF once no
+ * client holds one either). */
+void ctr_stdin_close(struct ctr *c);
 /* Send sig to the container's init (stop/kill). */
 int ctr_signal(struct ctr *c, int sig, struct err *e);
 /* Stop: stop signal, then SIGKILL after the timeout; w runs on exit. */

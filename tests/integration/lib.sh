@@ -87,7 +87,7 @@ make_rootfs() {
 	local r=$1 a
 	mkdir -p "$r/bin" "$r/etc" "$r/tmp"
 	cp /bin/busybox "$r/bin/"
-	for a in sh echo cat sleep true false id hostname ls env pwd touch grep wc seq ps; do
+	for a in sh echo cat sleep true false id hostname ls env pwd touch grep wc seq ps tty stty head; do
 		ln -s busybox "$r/bin/$a"
 	done
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"

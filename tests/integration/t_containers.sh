@@ -73,7 +73,7 @@ out=$($S run --rm --rootfs "$R" --pids-limit 20 sh -c 'for i in $(seq 50); do sl
 [ $? -ne 0 ] || echo "$out" | grep -qv "^started" && ok "pids limit stops a fork storm" || notok "pids: $out"
 
 # Logs: json-file, streams apart, tail, timestamps, rotation, follow.
-$S run --name talker --rootfs "$R" sh -c 'echo one; echo two >&2; echo three' >/dev/null 2>&1
+$S run --name talker --rootfs "$R" sh -c 'echo one; echo two >&2; sleep 0.2; echo three' >/dev/null 2>&1
 [ "$($S logs talker 2>/dev/null)" = "one
 three" ] && [ "$($S logs talker 2>&1 >/dev/null)" = two ] && ok "logs: stdout and stderr apart" || notok "logs: $($S logs talker 2>&1)"
 [ "$($S logs --tail 1 talker 2>/dev/null)" = three ] && ok "logs --tail" || notok "tail"
@@ -191,14 +191,15 @@ out=$($S start oomer 2>&1) && ok "start an exited container again" || notok "sta
 $S wait oomer >/dev/null
 
 # 200 containers: created, started, stopped and removed; nothing left.
-cg_before=$(find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort)
-for i in $(seq 200); do $S run -d --rootfs "$R" --name "c$i" sleep 600 >/dev/null || break; done
+: >"$T/ids"
+for i in $(seq 200); do $S run -d --rootfs "$R" --name "c$i" sleep 600 >>"$T/ids" || break; done
 [ "$($S ps -q | wc -l)" -eq 200 ] && ok "200 containers running" || notok "running: $($S ps -q | wc -l)"
 for i in $(seq 200); do $S rm -f "c$i" >/dev/null || break; done
-# cgroups this scenario made that are still there (others' are not ours)
+# cgroups of these 200 still there (other daemons on the host may have
+# their own under skiff/ meanwhile: they are not ours to count)
 cg_left() {
-	find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort |
-		comm -13 <(echo "$cg_before") - | wc -l
+	find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null |
+		grep -c -F -f "$T/ids"
 }
 wait_for 10 sh -c "[ \$(cg_left) -eq 0 ]" 2>/dev/null
 for _ in $(seq 100); do [ "$(cg_left)" -eq 0 ] && break; sleep 0.1; done

@@ -552,6 +552,46 @@ static void test_terminal(void **state)
 	ocispec_free(s);
 }
 
+/* No slave given: the child opens a pty in the container's own devpts
+ * and hands the master back before exec (sp->console_fd). */
+static void test_terminal_own_pty(void **state)
+{
+	struct tc *t = *state;
+	const char *argv[] = {"sh", "-c",
+			      "[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo tty; "
+			      "ls /dev/pts; [ -c /dev/console ] && echo console",
+			      NULL};
+	struct oci_spec *s = spec_for(t, argv);
+	struct spawn_opts o = {
+	    .spec = s, .rootfs = t->rootfs, .state_dir = t->state,
+	    .stdio = {-1, -1, -1}};
+	struct spawn *sp = NULL;
+	struct err e = ERR_INIT;
+	char out[1024];
+	size_t len = 0;
+	ssize_t n;
+	int master;
+
+	s->process.terminal = true;
+	if (spawn_run(&o, NULL, NULL, NULL, &sp, &e) < 0)
+		fail_msg("spawn: %s", e.msg);
+	master = sp->console_fd;
+	sp->console_fd = -1;
+	assert_true(master >= 0);
+	assert_true(isatty(master));
+	fcntl(master, F_SETFL, 0); /* it may come non-blocking */
+	while (len < sizeof(out) - 1 &&
+	       (n = read(master, out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(master);
+	assert_int_equal(wait_pidfd(sp->pidfd), 0);
+	/* The container's devpts holds just its one pty. */
+	assert_string_equal(out, "tty\r\n0     ptmx\r\nconsole\r\n");
+	spawn_free(sp);
+	ocispec_free(s);
+}
+
 static void test_privileged_and_options(void **state)
 {
 	struct tc *t = *state;
@@ -775,6 +815,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bind_and_tmpfs_mounts, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_terminal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_terminal_own_pty, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_privileged_and_options, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup,

@@ -1,0 +1,113 @@
+/* images.h - the images module's own types (module-internal).
+ *
+ * The content store is an OCI image layout under ROOT/content (blobs and
+ * index.json, fs/blobstore), so skopeo and umoci read what skiff pulled;
+ * an image reference (name:tag) is an index.json entry annotated with
+ * org.opencontainers.image.ref.name = the full reference, pointing at
+ * the manifest that was pulled for this host's platform. Everything that
+ * writes the store (fsync, rename) runs in a short-lived helper process;
+ * the loop only reads small files (index.json, manifests, configs). */
+#ifndef SKIFF_IMAGES_H
+#define SKIFF_IMAGES_H
+
+#include <stdbool.h>
+#include <ev.h>
+#include <stdint.h>
+
+#include "../../core/base/buf.h"
+#include "../../core/base/err.h"
+#include "../../core/cmd.h"
+#include "../../core/ctl.h"
+#include "../../core/http.h"
+#include "../../core/proc.h"
+#include "../../fs/blobstore.h"
+#include "../../proto/reference.h"
+
+/* Largest manifest, index or config we take (Docker's limit is 4 MiB). */
+#define IMG_DOC_MAX (4u << 20)
+
+struct images {
+	char *content;	       /* ROOT/content: the OCI layout */
+	struct blobstore *bs;  /* opened at init, for reads on the loop */
+};
+extern struct images images;
+
+/* ---- registry.c: the distribution API, with token auth ---- */
+
+/* Where a reference's repository lives: https://host/v2/ (Docker Hub is
+ * registry-1.docker.io), or plain http for insecure registries
+ * (loopback ones and the daemon config's insecure-registries). */
+struct reg_endpoint {
+	char base[REF_NAME_MAX + 16]; /* "https://registry-1.docker.io" */
+	char repo[REF_NAME_MAX + 1];  /* "library/busybox" */
+	bool insecure;
+};
+int reg_endpoint(const struct ref *r, struct reg_endpoint *ep, struct err *e);
+
+struct reg_call;
+struct reg_call_opts {
+	const struct reg_endpoint *ep;
+	const char *method; /* NULL: GET */
+	const char *what;   /* "manifests/latest", "blobs/sha256:..." */
+	const char *const *headers;
+	int64_t range_from;
+	/* As core/http's, called for the answer that is not a 401 that
+	 * auth will retry. */
+	int (*on_response)(struct reg_call *c, struct http_req *r, long status,
+			   void *ctx);
+	int (*on_data)(struct reg_call *c, const char *p, size_t n, void *ctx);
+	void (*on_done)(struct reg_call *c, long status, const struct err *e,
+			void *ctx);
+	void *ctx;
+};
+/* GET (or HEAD) ep->base/v2/REPO/WHAT. A 401 with a Bearer challenge
+ * gets a token (cached for the repository until it expires) and one
+ * retry; Basic gets one retry with credentials when skiff has them. */
+struct reg_call *reg_call(const struct reg_call_opts *o, struct err *e);
+void reg_call_cancel(struct reg_call *c);
+void reg_call_resume(struct reg_call *c);
+/* Turn a registry's error answer into an err naming what failed:
+ * 401/403 denied, 404 not found, 429 busy, else the status; the body's
+ * {"errors":[{"code","message"}]} when it has one. */
+void reg_status_error(long status, const char *body, size_t len,
+		      const char *what, struct err *e);
+void reg_forget_tokens(void);
+
+/* ---- helper.c: a helper process and the lines it writes on stdout ---- */
+struct helper {
+	struct proc *proc;
+	int fd;
+	ev_io io;
+	struct buf out;
+	bool exited, eof;
+	int status;
+	void (*on_line)(struct helper *h, char *line);
+	void (*on_end)(struct helper *h); /* exited and EOF */
+	void *owner;
+};
+
+/* Fork fn(arg) with in_fd (or nothing) as stdin and a pipe to h as
+ * stdout; every other fd of skiffd is closed in it. h->on_line gets each
+ * line, h->on_end runs once it has exited and its output ended. */
+int helper_start(struct helper *h, int (*fn)(void *), void *arg, int in_fd,
+		 struct err *e);
+/* SIGKILL it (if running) and forget it; on_end is not called. */
+void helper_kill(struct helper *h);
+void helper_close(struct helper *h);
+
+/* ---- pull.c ---- */
+extern const struct command img_cmd_pull;
+
+/* ---- store.c: reading the layout on the loop ---- */
+struct img_entry {
+	char ref[REF_STR_MAX];	       /* full reference */
+	char manifest[DIGEST_STR_MAX]; /* its manifest's digest */
+	uint64_t manifest_size;
+};
+/* Every reference in index.json (entries malloc'd, *n set). */
+int img_list(struct img_entry **out, size_t *n, struct err *e);
+/* Resolve NAME[:TAG] / full ref / image id prefix to an entry. */
+int img_lookup(const char *what, struct img_entry *out, struct err *e);
+extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect;
+
+#endif

@@ -1,0 +1,453 @@
+/* store.c - the images module: its state, `images`, `image inspect`,
+ * `rmi` and the module table entry.
+ *
+ * Reads of the layout (index.json, a manifest, a config: small files) are
+ * done on the loop; `rmi` drops the reference and collects the blobs no
+ * reference needs any more in a helper process, because both write and
+ * fsync. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../core/base/cleanup.h"
+#include "../../core/base/log.h"
+#include "../../core/bus.h"
+#include "../../core/daemon.h"
+#include "../../core/module.h"
+#include "../../core/proc.h"
+#include "../../proto/ociimage.h"
+#include "images.h"
+
+struct images images;
+
+/* ---- reading ---- */
+
+int img_list(struct img_entry **out, size_t *n, struct err *e)
+{
+	struct oci_index *x = NULL;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (blobstore_index_load(images.bs, &x, e) < 0)
+		return -1;
+	*out = calloc(x->n_manifests ? x->n_manifests : 1, sizeof(**out));
+	if (!*out)
+		abort();
+	for (size_t i = 0; i < x->n_manifests; i++) {
+		const char *name = ociimage_desc_annotation(&x->manifests[i],
+							    ANNOT_REF_NAME);
+		if (!name || x->manifests[i].mt != OCI_MT_MANIFEST)
+			continue; /* not one of ours to run */
+		snprintf((*out)[k].ref, sizeof((*out)[k].ref), "%s", name);
+		snprintf((*out)[k].manifest, sizeof((*out)[k].manifest), "%s",
+			 x->manifests[i].digest);
+		(*out)[k++].manifest_size = x->manifests[i].size;
+	}
+	*n = k;
+	ociimage_index_free(x);
+	return 0;
+}
+
+/* The image's config digest (its id) and parsed manifest. */
+static int img_manifest(const struct img_entry *en, struct oci_manifest **m,
+			struct err *e)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	*m = NULL;
+	if (blobstore_read(images.bs, en->manifest, IMG_DOC_MAX, &b, e) < 0)
+		return -1;
+	rc = ociimage_parse_manifest(buf_head(&b), buf_used(&b), m, e);
+	buf_free(&b);
+	return rc;
+}
+
+int img_lookup(const char *what, struct img_entry *out, struct err *e)
+{
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct ref r;
+	char full[REF_STR_MAX];
+	size_t n, hits = 0;
+
+	if (img_list(&all, &n, e) < 0)
+		return -1;
+	if (ref_parse(what, 0, &r, e) == 0) {
+		ref_string(&r, full, sizeof(full));
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(all[i].ref, full)) {
+				*out = all[i];
+				return 0;
+			}
+	}
+	/* an image id (config digest), full or a unique hex prefix */
+	err_clear(e);
+	if (!strncmp(what, "sha256:", 7))
+		what += 7;
+	if (strlen(what) >= 4 && strspn(what, "0123456789abcdef") == strlen(what))
+		for (size_t i = 0; i < n; i++) {
+			struct oci_manifest *m = NULL;
+			if (img_manifest(&all[i], &m, e) < 0) {
+				err_clear(e);
+				continue;
+			}
+			if (!strncmp(digest_hex(m->config.digest), what,
+				     strlen(what))) {
+				if (!hits || strcmp(out->manifest, all[i].manifest))
+					hits++;
+				*out = all[i];
+			}
+			ociimage_manifest_free(m);
+		}
+	if (hits == 1)
+		return 0;
+	if (hits > 1)
+		return err_setc(e, ERR_CONFLICT,
+				"image id prefix %s names several images", what);
+	return err_setc(e, ERR_NOT_FOUND, "no such image: %s", what);
+}
+
+/* ---- images ---- */
+
+struct images_args {
+	bool quiet, digests, no_trunc;
+};
+
+static int do_images(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct images_args *a = args;
+	_cleanup_free_ struct img_entry *all = NULL;
+	size_t n;
+
+	if (img_list(&all, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct oci_manifest *m = NULL;
+		struct oci_imgcfg *cfg = NULL;
+		struct buf b = { 0 };
+		char fam[REF_STR_MAX], name[REF_STR_MAX], id[80];
+		uint64_t size = 0;
+		struct ref ref;
+		struct jw w;
+
+		if (img_manifest(&all[i], &m, e) < 0 ||
+		    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &b,
+				   e) < 0 ||
+		    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, e) <
+			0) {
+			log_warn("images: %s: %s", all[i].ref, e->msg);
+			err_clear(e);
+			ociimage_manifest_free(m);
+			buf_free(&b);
+			continue;
+		}
+		for (size_t k = 0; k < m->n_layers; k++)
+			size += m->layers[k].size;
+		snprintf(id, sizeof(id), "%.*s", a->no_trunc ? 71 : 12,
+			 a->no_trunc ? m->config.digest
+				     : digest_hex(m->config.digest));
+		ctl_req_json(r, &w);
+		if (a->quiet) {
+			jw_str(&w, "id", id);
+		} else if (ref_parse(all[i].ref, 0, &ref, e) == 0) {
+			ref_familiar_name(&ref, name, sizeof(name));
+			ref_familiar(&ref, fam, sizeof(fam));
+			jw_str(&w, "repository", name);
+			jw_str(&w, "tag", *ref.tag ? ref.tag : "<none>");
+			if (a->digests)
+				jw_str(&w, "digest", all[i].manifest);
+			jw_str(&w, "image_id", id);
+			jw_str(&w, "created", cfg->created ? cfg->created : "");
+			jw_uint(&w, "size", size);
+		}
+		err_clear(e);
+		jw_close(&w);
+		ociimage_manifest_free(m);
+		ociimage_config_free(cfg);
+		buf_free(&b);
+	}
+	return 0;
+}
+
+/* ---- image inspect ---- */
+
+static int do_inspect(struct ctl_req *r, void *args, struct err *e)
+{
+	char **argv = ctl_req_argv(r);
+
+	for (int i = 0; i < ctl_req_argc(r); i++) {
+		struct img_entry en;
+		struct oci_manifest *m = NULL;
+		struct buf man = { 0 }, cfg = { 0 }, out = { 0 };
+		char ebuf[128];
+		yajl_val mv = NULL, cv = NULL;
+		struct jw w;
+
+		if (img_lookup(argv[i], &en, e) < 0 || img_manifest(&en, &m, e) < 0 ||
+		    blobstore_read(images.bs, en.manifest, IMG_DOC_MAX, &man, e) < 0 ||
+		    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &cfg,
+				   e) < 0) {
+			ociimage_manifest_free(m);
+			buf_free(&man);
+			return -1;
+		}
+		buf_append(&man, "", 1);
+		buf_append(&cfg, "", 1);
+		mv = yajl_tree_parse(buf_head(&man), ebuf, sizeof(ebuf));
+		cv = yajl_tree_parse(buf_head(&cfg), ebuf, sizeof(ebuf));
+		ctl_req_json(r, &w);
+		jw_str(&w, "id", m->config.digest);
+		jw_str(&w, "name", en.ref);
+		jw_str(&w, "digest", en.manifest);
+		jw_tree(&w, "manifest", mv);
+		jw_tree(&w, "config", cv);
+		jw_close(&w);
+		yajl_tree_free(mv);
+		yajl_tree_free(cv);
+		ociimage_manifest_free(m);
+		buf_free(&man);
+		buf_free(&cfg);
+		buf_free(&out);
+	}
+	return 0;
+}
+
+/* ---- rmi: drop references, then collect unreferenced blobs ---- */
+
+struct rmi_args_h {
+	const char *content;
+	char **names;
+	int n;
+};
+
+static int keep_blob(const char *digest, uint64_t size, void *ctx);
+
+struct gc {
+	struct blobstore *bs;
+	char **live;
+	size_t n, cap;
+	size_t removed;
+};
+
+static void gc_keep(struct gc *g, const char *d)
+{
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 64;
+		g->live = realloc(g->live, g->cap * sizeof(*g->live));
+		if (!g->live)
+			abort();
+	}
+	if (!(g->live[g->n++] = strdup(d)))
+		abort();
+}
+
+static int keep_blob(const char *digest, uint64_t size, void *ctx)
+{
+	struct gc *g = ctx;
+	struct err e = ERR_INIT;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (!strcmp(g->live[i], digest))
+			return 0;
+	if (blobstore_delete(g->bs, digest, &e) == 0)
+		g->removed++;
+	return 0;
+}
+
+/* In the helper: every blob that no index.json entry reaches goes. */
+static int gc_run(struct blobstore *bs, struct err *e)
+{
+	struct gc g = { .bs = bs };
+	struct oci_index *x = NULL;
+	int rc = -1;
+
+	if (blobstore_index_load(bs, &x, e) < 0)
+		return -1;
+	for (size_t i = 0; i < x->n_manifests; i++) {
+		struct buf b = { 0 };
+		struct oci_manifest *m = NULL;
+		gc_keep(&g, x->manifests[i].digest);
+		if (blobstore_read(bs, x->manifests[i].digest, IMG_DOC_MAX, &b,
+				   e) < 0 ||
+		    ociimage_parse_manifest(buf_head(&b), buf_used(&b), &m, e) <
+			0) {
+			buf_free(&b);
+			goto out; /* unsure what is live: delete nothing */
+		}
+		gc_keep(&g, m->config.digest);
+		for (size_t k = 0; k < m->n_layers; k++)
+			gc_keep(&g, m->layers[k].digest);
+		ociimage_manifest_free(m);
+		buf_free(&b);
+	}
+	rc = blobstore_walk(bs, keep_blob, &g, e);
+	if (rc == 0)
+		dprintf(1, "removed %zu\n", g.removed);
+out:
+	for (size_t i = 0; i < g.n; i++)
+		free(g.live[i]);
+	free(g.live);
+	ociimage_index_free(x);
+	return rc;
+}
+
+static int rmi_main(void *arg)
+{
+	const struct rmi_args_h *a = arg;
+	struct blobstore *bs = NULL;
+	struct err e = ERR_INIT;
+
+	if (blobstore_open(a->content, &bs, &e) < 0)
+		goto fail;
+	for (int i = 0; i < a->n; i++)
+		if (blobstore_index_remove(bs, a->names[i], &e) < 0)
+			goto fail;
+	if (gc_run(bs, &e) < 0)
+		goto fail;
+	return 0;
+fail:
+	dprintf(1, "err %s\n", e.msg);
+	return 1;
+}
+
+struct rmi {
+	struct ctl_req *r;
+	struct helper h;
+	struct err err;
+	char **names;
+	int n;
+};
+
+static void rmi_free(struct rmi *m)
+{
+	helper_kill(&m->h);
+	for (int i = 0; i < m->n; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m);
+}
+
+static void rmi_line(struct helper *h, char *line)
+{
+	struct rmi *m = h->owner;
+
+	if (!strncmp(line, "err ", 4))
+		err_setc(&m->err, ERR_INTERNAL, "rmi: %s", line + 4);
+}
+
+static void rmi_end(struct helper *h)
+{
+	struct rmi *m = h->owner;
+
+	if (h->status != 0 && !m->err.msg[0])
+		err_setc(&m->err, ERR_INTERNAL, "rmi: helper exited %d",
+			 h->status);
+	for (int i = 0; !m->err.msg[0] && i < m->n; i++) {
+		struct jw w;
+		ctl_req_json(m->r, &w);
+		jw_str(&w, "untagged", m->names[i]);
+		jw_close(&w);
+		bus_publish("image", "untag", m->names[i], NULL);
+	}
+	ctl_req_finish(m->r, m->err.msg[0] ? &m->err : NULL);
+	rmi_free(m);
+}
+
+static int do_rmi(struct ctl_req *r, void *args, struct err *e)
+{
+	int argc = ctl_req_argc(r);
+	char **argv = ctl_req_argv(r);
+	struct rmi *m = calloc(1, sizeof(*m));
+	struct rmi_args_h h;
+
+	if (!m || !(m->names = calloc((size_t)argc, sizeof(char *))))
+		abort();
+	m->h.fd = -1;
+	for (int i = 0; i < argc; i++) {
+		struct img_entry en;
+		if (img_lookup(argv[i], &en, e) < 0) {
+			rmi_free(m);
+			return -1;
+		}
+		if (!(m->names[m->n++] = strdup(en.ref)))
+			abort();
+	}
+	h = (struct rmi_args_h){ images.content, m->names, m->n };
+	m->r = r;
+	m->h.owner = m;
+	m->h.on_line = rmi_line;
+	m->h.on_end = rmi_end;
+	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
+		rmi_free(m);
+		return -1;
+	}
+	return CMD_PENDING;
+}
+
+/* ---- the module ---- */
+
+static int images_init(struct err *e)
+{
+	if (asprintf(&images.content, "%s/content", daemon_ctx.cfg.root) < 0)
+		abort();
+	return blobstore_open(images.content, &images.bs, e);
+}
+
+static void images_stop(void (*done)(void))
+{
+	reg_forget_tokens();
+	done();
+}
+
+static void images_info(struct jw *w)
+{
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct err e = ERR_INIT;
+	size_t n = 0;
+
+	img_list(&all, &n, &e);
+	jw_uint(w, "images", n);
+}
+
+static const struct flag images_flags[] = {
+	{ "quiet", 'q', FLAG_BOOL, offsetof(struct images_args, quiet), 0,
+	  "only image ids" },
+	{ "digests", 0, FLAG_BOOL, offsetof(struct images_args, digests), 0,
+	  "show manifest digests" },
+	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct images_args, no_trunc), 0,
+	  "full image ids" },
+	{ 0 },
+};
+
+const struct command img_cmd_images = {
+	.name = "images", .usage = "[OPTIONS]",
+	.summary = "List images in the content store", .flags = images_flags,
+	.args_size = sizeof(struct images_args), .handler = do_images,
+};
+const struct command img_cmd_inspect = {
+	.name = "image-inspect", .usage = "IMAGE [IMAGE...]",
+	.summary = "An image's manifest and config", .min_pos = 1,
+	.max_pos = -1, .handler = do_inspect,
+};
+const struct command img_cmd_rmi = {
+	.name = "rmi", .usage = "IMAGE [IMAGE...]",
+	.summary = "Remove image references, then the blobs no image needs",
+	.min_pos = 1, .max_pos = -1, .handler = do_rmi,
+	.cmd_flags = CMD_MUTATES,
+};
+
+static const struct command *const images_commands[] = {
+	&img_cmd_pull, &img_cmd_images, &img_cmd_inspect, &img_cmd_rmi, NULL,
+};
+
+const struct module module_images = {
+	.name = "images",
+	.init = images_init,
+	.stop = images_stop,
+	.commands = images_commands,
+	.info = images_info,
+};

@@ -1,0 +1,382 @@
+/* test_http.c - core/http against a real HTTP server on loopback
+ * (tests/helpers/httpd.py): bodies, statuses, headers, redirects, basic
+ * auth, PUT bodies, Range resume after a cut connection, pause/resume
+ * back-pressure, abort, a stalled server, many requests at once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../core/base/buf.h"
+#include "../../core/daemon.h"
+#include "../../core/http.h"
+
+static int port;
+static pid_t server;
+static int server_stdin = -1;
+
+/* One request's outcome. */
+struct got {
+	struct buf body;
+	long status, response_status;
+	struct err e;
+	bool done, failed;
+	int pause_every; /* pause after every Nth chunk, resumed by a timer */
+	int chunks;
+	bool abort_on_data;
+	char header[64];
+	struct http_req *r;
+	ev_timer resume;
+};
+
+/* tests/helpers/httpd.py, from this file's own path. */
+static void httpd_path(char *buf, size_t size)
+{
+	const char *slash = strrchr(__FILE__, '/');
+	int n = slash ? (int)(slash - __FILE__) : 0;
+
+	snprintf(buf, size, "%.*s%s../helpers/httpd.py", n, __FILE__,
+		 n ? "/" : "");
+}
+
+static int group_setup(void **s)
+{
+	char script[4096];
+	int in[2], out[2];
+	char line[32] = { 0 };
+	ssize_t n;
+
+	httpd_path(script, sizeof(script));
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	server = fork();
+	assert_true(server >= 0);
+	if (server == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execlp("python3", "python3", script, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	server_stdin = in[1];
+	n = read(out[0], line, sizeof(line) - 1);
+	close(out[0]);
+	assert_true(n > 0);
+	port = atoi(line);
+	assert_true(port > 0);
+	daemon_ctx.loop = ev_loop_new(EVFLAG_NOSIGMASK);
+	return 0;
+}
+
+static int group_teardown(void **s)
+{
+	http_shutdown();
+	close(server_stdin); /* the server stops when its stdin closes */
+	waitpid(server, NULL, 0);
+	ev_loop_destroy(daemon_ctx.loop);
+	return 0;
+}
+
+static int on_response(struct http_req *r, long status, void *ctx)
+{
+	struct got *g = ctx;
+	const char *h = http_header(r, "x-test");
+
+	g->response_status = status;
+	snprintf(g->header, sizeof(g->header), "%s", h ? h : "");
+	return HTTP_CONTINUE;
+}
+
+static void on_resume(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct got *g = t->data;
+
+	http_resume(g->r);
+}
+
+static int on_data(struct http_req *r, const char *p, size_t n, void *ctx)
+{
+	struct got *g = ctx;
+
+	if (g->abort_on_data)
+		return HTTP_ABORT;
+	if (g->pause_every && ++g->chunks % g->pause_every == 0 &&
+	    !ev_is_active(&g->resume)) {
+		ev_timer_init(&g->resume, on_resume, 0.01, 0.);
+		g->resume.data = g;
+		ev_timer_start(daemon_ctx.loop, &g->resume);
+		return HTTP_PAUSE; /* these bytes come again */
+	}
+	buf_append(&g->body, p, n);
+	return HTTP_CONTINUE;
+}
+
+static void on_done(struct http_req *r, long status, const struct err *e,
+		    void *ctx)
+{
+	struct got *g = ctx;
+
+	g->done = true;
+	g->status = status;
+	g->failed = e != NULL;
+	if (e)
+		g->e = *e;
+}
+
+static void run_until(bool *flag)
+{
+	for (int i = 0; i < 20000 && !*flag; i++)
+		ev_run(daemon_ctx.loop, EVRUN_ONCE);
+	assert_true(*flag);
+}
+
+static struct http_req *start(struct got *g, struct http_opts o,
+			      const char *path)
+{
+	char url[256];
+	struct err e = ERR_INIT;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	o.url = url;
+	o.on_response = on_response;
+	o.on_data = on_data;
+	o.on_done = on_done;
+	o.ctx = g;
+	g->r = http_start(&o, &e);
+	if (!g->r)
+		fail_msg("http_start: %s", e.msg);
+	return g->r;
+}
+
+static void get(struct got *g, struct http_opts o, const char *path)
+{
+	start(g, o, path);
+	assert_false(g->done); /* never from inside http_start */
+	run_until(&g->done);
+}
+
+static bool is_pattern(const char *p, size_t from, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = from + i;
+		if ((unsigned char)p[i] != ((k * 7 + k / 251) & 0xff))
+			return false;
+	}
+	return true;
+}
+
+static void test_get(void **s)
+{
+	struct got g = { 0 };
+
+	get(&g, (struct http_opts){ 0 }, "/hello");
+	assert_false(g.failed);
+	assert_int_equal(g.status, 200);
+	assert_int_equal(g.response_status, 200);
+	assert_int_equal(buf_used(&g.body), 11);
+	assert_memory_equal(buf_head(&g.body), "hello world", 11);
+	assert_string_equal(g.header, "yes");
+	buf_free(&g.body);
+}
+
+static void test_status_and_redirect(void **s)
+{
+	struct got a = { 0 }, b = { 0 }, c = { 0 };
+
+	get(&a, (struct http_opts){ 0 }, "/status/404");
+	assert_false(a.failed); /* an HTTP status is not a transport error */
+	assert_int_equal(a.status, 404);
+	get(&b, (struct http_opts){ 0 }, "/redirect");
+	assert_int_equal(b.status, 200);
+	assert_memory_equal(buf_head(&b.body), "hello world", 11);
+	get(&c, (struct http_opts){ .no_redirect = true }, "/redirect");
+	assert_int_equal(c.status, 302);
+	buf_free(&a.body), buf_free(&b.body), buf_free(&c.body);
+}
+
+static void test_auth(void **s)
+{
+	struct got a = { 0 }, b = { 0 };
+	struct got h = { 0 };
+
+	get(&a, (struct http_opts){ 0 }, "/auth");
+	assert_int_equal(a.status, 401);
+	get(&b, (struct http_opts){ .user = "user", .password = "pw" }, "/auth");
+	assert_int_equal(b.status, 200);
+	assert_memory_equal(buf_head(&b.body), "welcome", 7);
+	/* the challenge is readable as a header */
+	start(&h, (struct http_opts){ 0 }, "/auth");
+	run_until(&h.done);
+	buf_free(&a.body), buf_free(&b.body), buf_free(&h.body);
+}
+
+static int keep_challenge(struct http_req *r, long status, void *ctx)
+{
+	const char *w = http_header(r, "WWW-Authenticate");
+
+	snprintf(ctx, 128, "%s", w ? w : "");
+	return HTTP_ABORT; /* seen enough */
+}
+
+static void test_header_and_abort(void **s)
+{
+	char url[128], challenge[128] = "";
+	struct err e = ERR_INIT;
+	struct got g = { 0 };
+	struct http_opts o = { .url = url, .on_response = keep_challenge,
+			       .on_done = on_done, .ctx = challenge };
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/auth", port);
+	/* ctx is the challenge buffer here; on_done writes into a struct
+	 * got, so give it one through a second request below. */
+	o.ctx = challenge;
+	o.on_done = NULL;
+	assert_null(http_start(&o, &e)); /* on_done is required */
+	assert_int_equal(e.class, ERR_INVALID);
+
+	g.abort_on_data = true;
+	get(&g, (struct http_opts){ 0 }, "/big?n=100000");
+	assert_true(g.failed);
+	assert_int_equal(g.e.class, ERR_CANCELED);
+	buf_free(&g.body);
+}
+
+static void test_put(void **s)
+{
+	struct got g = { 0 };
+	static const char body[] = "{\"k\":\"v\"}";
+
+	get(&g, (struct http_opts){ .method = "PUT", .body = body,
+				    .body_len = sizeof(body) - 1 },
+	    "/echo");
+	assert_int_equal(g.status, 201);
+	assert_int_equal(buf_used(&g.body), sizeof(body) - 1);
+	assert_memory_equal(buf_head(&g.body), body, sizeof(body) - 1);
+	buf_free(&g.body);
+}
+
+static void test_big_paused(void **s)
+{
+	struct got g = { .pause_every = 3 };
+	size_t n = 8 << 20;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/big?n=%zu", n);
+	get(&g, (struct http_opts){ 0 }, path);
+	assert_false(g.failed);
+	assert_int_equal(buf_used(&g.body), n);
+	assert_true(is_pattern(buf_head(&g.body), 0, n));
+	assert_true(g.chunks > 3); /* it did pause and resume */
+	buf_free(&g.body);
+}
+
+static void test_cut_then_resume(void **s)
+{
+	struct got a = { 0 }, b = { 0 };
+	size_t n = 1 << 20, cut = 300000;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/drop?n=%zu&cut=%zu", n, cut);
+	get(&a, (struct http_opts){ 0 }, path);
+	assert_true(a.failed); /* a cut connection is an error */
+	assert_true(strstr(a.e.msg, "127.0.0.1") != NULL);
+	assert_int_equal(buf_used(&a.body), cut);
+	get(&b, (struct http_opts){ .range_from = (int64_t)cut }, path);
+	assert_false(b.failed);
+	assert_int_equal(b.status, 206);
+	assert_int_equal(buf_used(&b.body), n - cut);
+	assert_true(is_pattern(buf_head(&a.body), 0, cut));
+	assert_true(is_pattern(buf_head(&b.body), cut, n - cut));
+	buf_free(&a.body), buf_free(&b.body);
+}
+
+static void test_stall_times_out(void **s)
+{
+	struct got g = { 0 };
+
+	get(&g, (struct http_opts){ .timeout_ms = 500 }, "/stall");
+	assert_true(g.failed);
+	assert_int_equal(g.e.class, ERR_BUSY);
+	assert_int_equal(buf_used(&g.body), 3);
+	buf_free(&g.body);
+}
+
+static void test_many_and_cancel(void **s)
+{
+	enum { N = 40 };
+	struct got g[N] = { 0 };
+	struct got c = { 0 };
+	char path[64];
+	int done;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "/big?n=%d", 1000 + i);
+		start(&g[i], (struct http_opts){ 0 }, path);
+	}
+	start(&c, (struct http_opts){ 0 }, "/stall");
+	assert_int_equal(http_active(), N + 1);
+	for (int k = 0; k < 20000; k++) {
+		done = 0;
+		for (int i = 0; i < N; i++)
+			done += g[i].done;
+		if (done == N)
+			break;
+		ev_run(daemon_ctx.loop, EVRUN_ONCE);
+	}
+	assert_int_equal(done, N);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(g[i].status, 200);
+		assert_int_equal(buf_used(&g[i].body), 1000 + i);
+		assert_true(is_pattern(buf_head(&g[i].body), 0, 1000 + i));
+		buf_free(&g[i].body);
+	}
+	http_cancel(c.r); /* no on_done after this */
+	assert_int_equal(http_active(), 0);
+	for (int k = 0; k < 20; k++)
+		ev_run(daemon_ctx.loop, EVRUN_NOWAIT);
+	assert_false(c.done);
+	buf_free(&c.body);
+}
+
+static void test_bad_url(void **s)
+{
+	struct err e = ERR_INIT;
+	struct got g = { 0 };
+	struct http_opts o = { .url = "ftp://127.0.0.1/x", .on_done = on_done,
+			       .ctx = &g };
+
+	assert_null(http_start(&o, &e));
+	assert_true(strstr(e.msg, "only http") != NULL);
+	/* nothing listens on port 1: the error names the URL */
+	o.url = "http://127.0.0.1:1/x";
+	assert_non_null(http_start(&o, &e));
+	run_until(&g.done);
+	assert_true(g.failed);
+	assert_true(strstr(g.e.msg, "127.0.0.1:1") != NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_get),
+	    cmocka_unit_test(test_status_and_redirect),
+	    cmocka_unit_test(test_auth),
+	    cmocka_unit_test(test_header_and_abort),
+	    cmocka_unit_test(test_put),
+	    cmocka_unit_test(test_big_paused),
+	    cmocka_unit_test(test_cut_then_resume),
+	    cmocka_unit_test(test_stall_times_out),
+	    cmocka_unit_test(test_many_and_cancel),
+	    cmocka_unit_test(test_bad_url),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
