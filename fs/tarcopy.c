@@ -100,10 +100,9 @@ int tarcopy_create(int out_fd, const struct tarcopy_src *s, struct err *e)
 		return err_set(e, errno, "%s", s->label);
 	if (fstatat(AT_FDCWD, s->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT
-			       ? err_setc(e, ERR_NOT_FOUND,
-					  "no such file or directory: %s",
-					  s->label)
-			       : err_set(e, errno, "%s", s->label);
+			   ? err_setc(e, ERR_NOT_FOUND,
+				      "no such file or directory: %s", s->label)
+			   : err_set(e, errno, "%s", s->label);
 	if (s->contents && !S_ISDIR(st.st_mode))
 		return err_setc(e, ERR_INVALID, "%s: not a directory",
 				s->label);
@@ -159,12 +158,13 @@ static int map_first(const struct tarcopy_dest *d, const char *first,
 	snprintf(m->top, sizeof(m->top), "%s", first);
 	strip_slashes(m->top);
 	if (strchr(m->top, '/'))
-		return err_setc(e, ERR_INVALID, "tar stream: the first entry "
-				"\"%s\" is not the top of the copy", first);
+		return err_setc(e, ERR_INVALID,
+				"tar stream: the first entry "
+				"\"%s\" is not the top of the copy",
+				first);
 	if (fstatat(AT_FDCWD, d->name, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
-		_cleanup_close_ int fd = openat(AT_FDCWD, d->name,
-						O_RDONLY | O_DIRECTORY |
-							O_CLOEXEC);
+		_cleanup_close_ int fd = openat(
+		    AT_FDCWD, d->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || fchdir(fd) < 0)
 			return err_set(e, errno, "%s", d->label);
 		m->skip_top = d->contents || !strcmp(m->top, ".");
@@ -174,8 +174,10 @@ static int map_first(const struct tarcopy_dest *d, const char *first,
 	}
 	if (errno == 0) { /* exists, not a directory */
 		if (first_is_dir)
-			return err_setc(e, ERR_INVALID, "cannot copy a "
-					"directory to a file: %s", d->label);
+			return err_setc(e, ERR_INVALID,
+					"cannot copy a "
+					"directory to a file: %s",
+					d->label);
 		if (d->must_be_dir)
 			return err_setc(e, ERR_INVALID, "%s: not a directory",
 					d->label);
@@ -203,8 +205,10 @@ static int map_path(const struct mapping *m, const char *path, char *out,
 		return m->skip_top ? 1 : 0;
 	}
 	if (strncmp(p, m->top, t) || p[t] != '/')
-		return err_setc(e, ERR_INVALID, "tar stream: entry \"%s\" is "
-				"outside the copy's top \"%s\"", path, m->top);
+		return err_setc(e, ERR_INVALID,
+				"tar stream: entry \"%s\" is "
+				"outside the copy's top \"%s\"",
+				path, m->top);
 	if ((size_t)snprintf(out, len, "%s%s", m->newtop, p + t) >= len)
 		return err_setc(e, ERR_INVALID, "%s: path too long", path);
 	return 0;
@@ -218,7 +222,8 @@ static int place(struct archive_entry *ent, struct mapping *m, bool *first,
 	int r;
 
 	if (!p)
-		return err_setc(e, ERR_INVALID, "tar stream: an entry without "
+		return err_setc(e, ERR_INVALID,
+				"tar stream: an entry without "
 				"a name");
 	if (*first) {
 		*first = false;
@@ -243,7 +248,7 @@ static int place(struct archive_entry *ent, struct mapping *m, bool *first,
 static int unpack(struct archive *rd, struct archive *wr,
 		  const struct tarcopy_dest *d, struct err *e)
 {
-	struct mapping m = { .plain = d->name == NULL };
+	struct mapping m = {.plain = d->name == NULL};
 	struct archive_entry *ent;
 	bool first = true;
 

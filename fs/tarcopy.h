@@ -48,7 +48,6 @@ struct tarcopy_dest {
 	const char *label; /* the destination as the user wrote it */
 };
 
-int tarcopy_extract(int in_fd, const struct tarcopy_dest *dst,
-		    struct err *e);
+int tarcopy_extract(int in_fd, const struct tarcopy_dest *dst, struct err *e);
 
 #endif

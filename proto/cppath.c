@@ -24,8 +24,10 @@ static int split(const char *word, const char *path, bool in_ctr,
 	const char *slash;
 
 	if (n > CPPATH_MAX)
-		return err_setc(e, ERR_INVALID, "cp: path longer than %d "
-				"bytes: %.64s...", CPPATH_MAX, path);
+		return err_setc(e, ERR_INVALID,
+				"cp: path longer than %d "
+				"bytes: %.64s...",
+				CPPATH_MAX, path);
 	if ((n >= 2 && !strcmp(path + n - 2, "/.")) || !strcmp(path, "."))
 		p->contents = true;
 	while (n > 1 && path[n - 1] == '/') {
@@ -41,8 +43,10 @@ static int split(const char *word, const char *path, bool in_ctr,
 	p->name = slash ? dup_n(slash + 1, n - (size_t)(slash + 1 - path))
 			: dup_n(path, n);
 	if (!strcmp(p->name, ".."))
-		return err_setc(e, ERR_INVALID, "cp: %s: a path may not end "
-				"in \"..\"", word);
+		return err_setc(e, ERR_INVALID,
+				"cp: %s: a path may not end "
+				"in \"..\"",
+				word);
 	if (slash)
 		p->parent = slash == path ? dup_n("/", 1)
 					  : dup_n(path, (size_t)(slash - path));
@@ -63,8 +67,10 @@ int cppath_parse(const char *word, struct cppath *p, struct err *e)
 	if (word[0] != '/' && word[0] != '.' && colon &&
 	    !memchr(word, '/', (size_t)(colon - word))) {
 		if (colon == word)
-			return err_setc(e, ERR_INVALID, "cp: %s: no container "
-					"name before ':'", word);
+			return err_setc(e, ERR_INVALID,
+					"cp: %s: no container "
+					"name before ':'",
+					word);
 		p->container = dup_n(word, (size_t)(colon - word));
 		path = colon + 1;
 	}

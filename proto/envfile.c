@@ -37,21 +37,26 @@ static int one_line(const char *file, const char *s, size_t n, unsigned no,
 	eq = memchr(s, '=', n);
 	name_len = eq ? (size_t)(eq - s) : n;
 	if (!name_len)
-		return err_setc(e, ERR_INVALID, "%s:%u: no variable name "
-				"before '='", file, no);
+		return err_setc(e, ERR_INVALID,
+				"%s:%u: no variable name "
+				"before '='",
+				file, no);
 	for (size_t i = 0; i < name_len; i++)
 		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')
-			return err_setc(e, ERR_INVALID, "%s:%u: variable "
-					"\"%.*s\" contains blanks", file, no,
-					(int)(name_len > 64 ? 64 : name_len),
-					s);
+			return err_setc(
+			    e, ERR_INVALID,
+			    "%s:%u: variable "
+			    "\"%.*s\" contains blanks",
+			    file, no, (int)(name_len > 64 ? 64 : name_len), s);
 	if (eq) {
 		push(out, s, n);
 		return 0;
 	}
 	if (name_len >= sizeof(name))
-		return err_setc(e, ERR_INVALID, "%s:%u: variable name "
-				"longer than %zu bytes", file, no, sizeof(name) - 1);
+		return err_setc(e, ERR_INVALID,
+				"%s:%u: variable name "
+				"longer than %zu bytes",
+				file, no, sizeof(name) - 1);
 	memcpy(name, s, name_len);
 	name[name_len] = '\0';
 	val = lookup ? lookup(name, ctx) : NULL;
@@ -81,8 +86,7 @@ int envfile_parse(const char *file, const char *text, size_t len,
 	if ((nul = memchr(text, '\0', len)) != NULL) {
 		for (const char *p = text; p < nul; p++)
 			no += *p == '\n';
-		return err_setc(e, ERR_INVALID, "%s:%u: a NUL byte", file,
-				no);
+		return err_setc(e, ERR_INVALID, "%s:%u: a NUL byte", file, no);
 	}
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		i = 3; /* byte order mark */
@@ -90,8 +94,10 @@ int envfile_parse(const char *file, const char *text, size_t len,
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
 		if (!utf8_valid(text + i, n, &bad))
-			return err_setc(e, ERR_INVALID, "%s:%u: invalid "
-					"UTF-8 at byte %zu", file, no, bad + 1);
+			return err_setc(e, ERR_INVALID,
+					"%s:%u: invalid "
+					"UTF-8 at byte %zu",
+					file, no, bad + 1);
 		if (one_line(file, text + i, n, no, lookup, ctx, out, e) < 0)
 			return -1;
 		i += n + 1;

@@ -22,9 +22,10 @@ struct envfile {
 	size_t n;
 };
 
-/* Parse text[0..len), the contents of `file` (for messages). lookup(name, ctx) gives a bare KEY's value or
- * NULL (getenv-like; may be NULL for "never set"). Appends to out, which
- * the caller frees with envfile_free() whether or not this failed. */
+/* Parse text[0..len), the contents of `file` (for messages). lookup(name, ctx)
+ * gives a bare KEY's value or NULL (getenv-like; may be NULL for "never set").
+ * Appends to out, which the caller frees with envfile_free() whether or not
+ * this failed. */
 int envfile_parse(const char *file, const char *text, size_t len,
 		  const char *(*lookup)(const char *name, void *ctx), void *ctx,
 		  struct envfile *out, struct err *e);

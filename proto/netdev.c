@@ -18,9 +18,12 @@ static int one_iface(const char *line, unsigned no, struct netdev_totals *t,
 	if (!colon || colon == name ||
 	    sscanf(colon + 1,
 		   "%" SCNu64 " %" SCNu64 " %*u %*u %*u %*u %*u %*u %" SCNu64
-		   " %" SCNu64, &v[0], &v[1], &v[8], &v[9]) != 4)
-		return err_setc(e, ERR_INVALID, "net/dev line %u: expected "
-				"\"NAME: counters\"", no);
+		   " %" SCNu64,
+		   &v[0], &v[1], &v[8], &v[9]) != 4)
+		return err_setc(e, ERR_INVALID,
+				"net/dev line %u: expected "
+				"\"NAME: counters\"",
+				no);
 	if (colon - name == 2 && !strncmp(name, "lo", 2))
 		return 0; /* loopback: Docker leaves it out */
 	t->rx_bytes += v[0];
@@ -34,7 +37,7 @@ static int one_iface(const char *line, unsigned no, struct netdev_totals *t,
 int netdev_parse(const char *text, size_t len, struct netdev_totals *out,
 		 struct err *e)
 {
-	struct netdev_totals t = { 0 };
+	struct netdev_totals t = {0};
 	char line[512];
 	unsigned no = 0;
 	size_t i = 0;
@@ -45,8 +48,10 @@ int netdev_parse(const char *text, size_t len, struct netdev_totals *out,
 		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
 		no++;
 		if (n >= sizeof(line) || memchr(text + i, '\0', n))
-			return err_setc(e, ERR_INVALID, "net/dev line %u: too "
-					"long or holds a NUL", no);
+			return err_setc(e, ERR_INVALID,
+					"net/dev line %u: too "
+					"long or holds a NUL",
+					no);
 		memcpy(line, text + i, n);
 		line[n] = '\0';
 		i += n + 1;

@@ -28,8 +28,7 @@
 #include "supervisor.h"
 
 #define MULTI_MAX 256 /* containers named in one request */
-#define item_of(wp) \
-	((struct item *)((char *)(wp) - offsetof(struct item, w)))
+#define item_of(wp) ((struct item *)((char *)(wp)-offsetof(struct item, w)))
 
 struct multi;
 
@@ -118,8 +117,7 @@ static void item_hook_done(void *ctx, const struct err *e)
 	item_done(ctx, e);
 }
 
-static void item_waiter_done(struct ctl_req *r, struct ctr_waiter *w,
-			     int code)
+static void item_waiter_done(struct ctl_req *r, struct ctr_waiter *w, int code)
 {
 	struct item *it = item_of(w);
 
@@ -179,8 +177,7 @@ static int busy(const struct ctr *c, struct err *e)
 			c->name);
 }
 
-static int start_one(struct item *it, struct ctr *c, void *args,
-		     struct err *e)
+static int start_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
 	if (c->state == CTR_RUNNING)
 		return 0; /* Docker: starting a running container is fine */
@@ -192,7 +189,7 @@ static int start_one(struct item *it, struct ctr *c, void *args,
 	c->backoff_ms = 0;    /* and its back-off, as Docker's does */
 	if (ctr_start(c, e) < 0)
 		return -1;
-	c->start_hook = (struct ctr_hook){ item_hook_done, it };
+	c->start_hook = (struct ctr_hook){item_hook_done, it};
 	return CMD_PENDING;
 }
 
@@ -207,8 +204,7 @@ static int64_t stop_ms(const struct ctr *c, const struct stop_args *a)
 	return c->stop_timeout_ms ? c->stop_timeout_ms : 10000;
 }
 
-static int stop_one(struct item *it, struct ctr *c, void *args,
-		    struct err *e)
+static int stop_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
 	int rc;
 
@@ -223,8 +219,7 @@ struct kill_args {
 	const char *signal;
 };
 
-static int kill_one(struct item *it, struct ctr *c, void *args,
-		    struct err *e)
+static int kill_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
 	struct kill_args *a = args;
 	int sig = a->signal ? ctr_parse_signal(a->signal, e) : SIGKILL;
@@ -238,19 +233,22 @@ struct rm_args {
 	bool force;
 };
 
-static int rm_one(struct item *it, struct ctr *c, void *args,
-		  struct err *e)
+static int rm_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
 	struct rm_args *a = args;
 
 	if (c->rm_hook.fn || c->state == CTR_REMOVING)
-		return err_setc(e, ERR_CONFLICT, "removal of %s is already "
-				"in progress", c->name);
+		return err_setc(e, ERR_CONFLICT,
+				"removal of %s is already "
+				"in progress",
+				c->name);
 	if (c->cp_busy)
 		return busy(c, e);
 	if (c->proc && !a->force)
-		return err_setc(e, ERR_CONFLICT, "container %s is %s: stop it "
-				"first or use -f", c->name, ctr_state_name(c));
+		return err_setc(e, ERR_CONFLICT,
+				"container %s is %s: stop it "
+				"first or use -f",
+				c->name, ctr_state_name(c));
 	c->manual_stop = true;
 	ctr_cancel_restart(c);
 	if (c->proc) {
@@ -260,12 +258,11 @@ static int rm_one(struct item *it, struct ctr *c, void *args,
 	} else if (ctr_remove(c, e) < 0) {
 		return -1;
 	}
-	c->rm_hook = (struct ctr_hook){ item_hook_done, it };
+	c->rm_hook = (struct ctr_hook){item_hook_done, it};
 	return CMD_PENDING; /* answered once it is gone, durably */
 }
 
-static int wait_one(struct item *it, struct ctr *c, void *args,
-		    struct err *e)
+static int wait_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
 	if (!c->proc && !c->exit_pending && c->state != CTR_STARTING) {
 		it->code = c->exit_code;
@@ -290,8 +287,7 @@ static void on_restart_start(struct ev_loop *loop, ev_timer *t, int revents)
 		item_done(it, e.class != ERR_OK ? &e : NULL);
 }
 
-static void restart_stopped(struct ctl_req *r, struct ctr_waiter *w,
-			    int code)
+static void restart_stopped(struct ctl_req *r, struct ctr_waiter *w, int code)
 {
 	struct item *it = item_of(w);
 
@@ -310,9 +306,9 @@ static int restart_one(struct item *it, struct ctr *c, void *args,
 
 	if (c->state == CTR_STARTING || c->state == CTR_REMOVING ||
 	    c->rm_hook.fn)
-		return err_setc(e, ERR_CONFLICT, "container %s is %s",
-				c->name, c->rm_hook.fn ? "being removed"
-						       : ctr_state_name(c));
+		return err_setc(e, ERR_CONFLICT, "container %s is %s", c->name,
+				c->rm_hook.fn ? "being removed"
+					      : ctr_state_name(c));
 	if (c->cp_busy)
 		return busy(c, e);
 	c->manual_stop = true;
@@ -328,8 +324,7 @@ static int restart_one(struct item *it, struct ctr *c, void *args,
 
 /* ---- pause, unpause ---- */
 
-static int pause_one(struct item *it, struct ctr *c, void *args,
-		     struct err *e)
+static int pause_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
 	return ctr_pause(c, item_hook_done, it, e) < 0 ? -1 : CMD_PENDING;
 }
@@ -402,9 +397,9 @@ static int do_rename(struct ctl_req *r, void *args, struct err *e)
 		abort();
 	if (ctr_rename(c, ctl_req_argv(r)[1], e) < 0)
 		return -1;
-	bus_publish("container", "rename", c->id,
-		    (const char *const[]){ "name", c->name, "oldName", old,
-					   NULL });
+	bus_publish(
+	    "container", "rename", c->id,
+	    (const char *const[]){"name", c->name, "oldName", old, NULL});
 	ctr_save(c, rename_saved, r);
 	return CMD_PENDING; /* ok once the new name is durable */
 }
@@ -442,15 +437,15 @@ static int top_stat(pid_t pid, struct top_proc *p)
 	unsigned long long ut, st;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf)) < 0 ||
-	    !(s = strrchr(buf, ')')))
+	if (read_small(path, buf, sizeof(buf)) < 0 || !(s = strrchr(buf, ')')))
 		return -1;
 	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt
 	 * cmajflt utime stime cutime cstime priority nice threads
 	 * itrealvalue starttime */
-	if (sscanf(s + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
-		   "%llu %*d %*d %*d %*d %*d %*d %llu", &p->state, &p->ppid,
-		   &ut, &st, &p->start) != 5)
+	if (sscanf(s + 2,
+		   "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+		   "%llu %*d %*d %*d %*d %*d %*d %llu",
+		   &p->state, &p->ppid, &ut, &st, &p->start) != 5)
 		return -1;
 	p->ticks = ut + st;
 	return 0;
@@ -517,14 +512,14 @@ static void top_row(struct ctl_req *r, const struct top_proc *p,
 		    const char *passwd)
 {
 	long hz = sysconf(_SC_CLK_TCK);
-	unsigned long long s = p->ticks / (unsigned long long)(hz > 0 ? hz
-								     : 100);
+	unsigned long long s =
+	    p->ticks / (unsigned long long)(hz > 0 ? hz : 100);
 	char user[64], tm[32];
 	struct jw w;
 
 	top_user(passwd, p->uid, user, sizeof(user));
-	snprintf(tm, sizeof(tm), "%02llu:%02llu:%02llu", s / 3600,
-		 s / 60 % 60, s % 60);
+	snprintf(tm, sizeof(tm), "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60,
+		 s % 60);
 	ctl_req_json(r, &w);
 	jw_int(&w, "uid", p->uid);
 	jw_str(&w, "user", user);
@@ -554,7 +549,8 @@ static int do_top(struct ctl_req *r, void *args, struct err *e)
 	if (!c)
 		return -1;
 	if (ctl_req_argc(r) > 1)
-		return err_setc(e, ERR_INVALID, "top takes no ps options "
+		return err_setc(e, ERR_INVALID,
+				"top takes no ps options "
 				"(the columns are UID, USER, PID, PPID, STAT, "
 				"TIME, CMD)");
 	if (!c->proc || c->state == CTR_STARTING)
@@ -584,79 +580,117 @@ static int do_top(struct ctl_req *r, void *args, struct err *e)
 /* ---- the table ---- */
 
 static const struct flag stop_flags[] = {
-	{ "time", 't', FLAG_INT, offsetof(struct stop_args, time), "SECONDS",
-	  "seconds to wait before SIGKILL (default: the container's "
-	  "--stop-timeout, else 10)" },
-	{ 0 },
+    {"time", 't', FLAG_INT, offsetof(struct stop_args, time), "SECONDS",
+     "seconds to wait before SIGKILL (default: the container's "
+     "--stop-timeout, else 10)"},
+    {0},
 };
 static const struct flag kill_flags[] = {
-	{ "signal", 's', FLAG_STR, offsetof(struct kill_args, signal), "SIG",
-	  "signal to send (default SIGKILL)" },
-	{ 0 },
+    {"signal", 's', FLAG_STR, offsetof(struct kill_args, signal), "SIG",
+     "signal to send (default SIGKILL)"},
+    {0},
 };
 static const struct flag rm_flags[] = {
-	{ "force", 'f', FLAG_BOOL, offsetof(struct rm_args, force), 0,
-	  "kill a running container first" },
-	{ 0 },
+    {"force", 'f', FLAG_BOOL, offsetof(struct rm_args, force), 0,
+     "kill a running container first"},
+    {0},
 };
 
 const struct command ctr_cmd_start = {
-	.name = "start", .usage = "CONTAINER [CONTAINER...]",
-	.summary = "Start containers", .min_pos = 1, .max_pos = -1,
-	.handler = do_start, .cmd_flags = CMD_MUTATES,
+    .name = "start",
+    .usage = "CONTAINER [CONTAINER...]",
+    .summary = "Start containers",
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_start,
+    .cmd_flags = CMD_MUTATES,
 };
 const struct command ctr_cmd_stop = {
-	.name = "stop", .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-	.summary = "Stop containers: their stop signal, then SIGKILL",
-	.flags = stop_flags, .args_size = sizeof(struct stop_args),
-	.min_pos = 1, .max_pos = -1, .handler = do_stop,
-	.cmd_flags = CMD_MUTATES,
+    .name = "stop",
+    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+    .summary = "Stop containers: their stop signal, then SIGKILL",
+    .flags = stop_flags,
+    .args_size = sizeof(struct stop_args),
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_stop,
+    .cmd_flags = CMD_MUTATES,
 };
 const struct command ctr_cmd_restart = {
-	.name = "restart", .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-	.summary = "Stop (stop signal, SIGKILL after the timeout) and start "
-		   "containers; exited ones are just started",
-	.flags = stop_flags, .args_size = sizeof(struct stop_args),
-	.min_pos = 1, .max_pos = -1, .handler = do_restart,
-	.cmd_flags = CMD_MUTATES,
+    .name = "restart",
+    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+    .summary = "Stop (stop signal, SIGKILL after the timeout) and start "
+	       "containers; exited ones are just started",
+    .flags = stop_flags,
+    .args_size = sizeof(struct stop_args),
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_restart,
+    .cmd_flags = CMD_MUTATES,
 };
 const struct command ctr_cmd_kill = {
-	.name = "kill", .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-	.summary = "Send a signal to containers' main processes",
-	.flags = kill_flags, .args_size = sizeof(struct kill_args),
-	.min_pos = 1, .max_pos = -1, .handler = do_kill,
-	.cmd_flags = CMD_MUTATES,
+    .name = "kill",
+    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+    .summary = "Send a signal to containers' main processes",
+    .flags = kill_flags,
+    .args_size = sizeof(struct kill_args),
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_kill,
+    .cmd_flags = CMD_MUTATES,
 };
 const struct command ctr_cmd_rm = {
-	.name = "rm", .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-	.summary = "Remove containers", .flags = rm_flags,
-	.args_size = sizeof(struct rm_args), .min_pos = 1, .max_pos = -1,
-	.handler = do_rm, .cmd_flags = CMD_MUTATES,
+    .name = "rm",
+    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+    .summary = "Remove containers",
+    .flags = rm_flags,
+    .args_size = sizeof(struct rm_args),
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_rm,
+    .cmd_flags = CMD_MUTATES,
 };
 const struct command ctr_cmd_pause = {
-	.name = "pause", .usage = "CONTAINER [CONTAINER...]",
-	.summary = "Freeze every process of containers (cgroup freezer)",
-	.min_pos = 1, .max_pos = -1, .handler = do_pause,
-	.cmd_flags = CMD_MUTATES,
+    .name = "pause",
+    .usage = "CONTAINER [CONTAINER...]",
+    .summary = "Freeze every process of containers (cgroup freezer)",
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_pause,
+    .cmd_flags = CMD_MUTATES,
 };
 const struct command ctr_cmd_unpause = {
-	.name = "unpause", .usage = "CONTAINER [CONTAINER...]",
-	.summary = "Thaw paused containers", .min_pos = 1, .max_pos = -1,
-	.handler = do_unpause, .cmd_flags = CMD_MUTATES,
+    .name = "unpause",
+    .usage = "CONTAINER [CONTAINER...]",
+    .summary = "Thaw paused containers",
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_unpause,
+    .cmd_flags = CMD_MUTATES,
 };
 const struct command ctr_cmd_wait = {
-	.name = "wait", .usage = "CONTAINER [CONTAINER...]",
-	.summary = "Wait for containers to exit and print their exit codes",
-	.min_pos = 1, .max_pos = -1, .handler = do_wait,
-	.cmd_flags = CMD_STREAMS,
+    .name = "wait",
+    .usage = "CONTAINER [CONTAINER...]",
+    .summary = "Wait for containers to exit and print their exit codes",
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_wait,
+    .cmd_flags = CMD_STREAMS,
 };
 const struct command ctr_cmd_rename = {
-	.name = "rename", .usage = "CONTAINER NEW_NAME",
-	.summary = "Rename a container", .min_pos = 2, .max_pos = 2,
-	.handler = do_rename, .cmd_flags = CMD_MUTATES,
+    .name = "rename",
+    .usage = "CONTAINER NEW_NAME",
+    .summary = "Rename a container",
+    .min_pos = 2,
+    .max_pos = 2,
+    .handler = do_rename,
+    .cmd_flags = CMD_MUTATES,
 };
 const struct command ctr_cmd_top = {
-	.name = "top", .usage = "CONTAINER",
-	.summary = "List a running container's processes (host pids)",
-	.min_pos = 1, .max_pos = -1, .handler = do_top,
+    .name = "top",
+    .usage = "CONTAINER",
+    .summary = "List a running container's processes (host pids)",
+    .min_pos = 1,
+    .max_pos = -1,
+    .handler = do_top,
 };

@@ -45,15 +45,15 @@
 struct cp_job {
 	struct ctl_req *r;
 	char id[CTR_ID_LEN + 1];
-	bool to_ctr;		/* host -> container */
+	bool to_ctr;		 /* host -> container */
 	struct cppath ctr, host; /* the two words, parsed */
 	const char *ctr_word, *host_word;
 	const char *ctr_path; /* the container path as given */
 	int host_fd;	      /* client's directory, or stdin/stdout */
 	int err_r, err_w;     /* helpers' failure line */
 	bool running;
-	pid_t pid;   /* running: the container's init (our child) */
-	int pidfd;   /* running: a pidfd of it */
+	pid_t pid; /* running: the container's init (our child) */
+	int pidfd; /* running: a pidfd of it */
 	char *rootfs, *state_dir;
 	uid_t uid;
 	gid_t gid;
@@ -82,8 +82,7 @@ static void job_free(struct cp_job *j)
 static int report(const struct cp_job *j, const struct err *e)
 {
 	char line[640];
-	int n = snprintf(line, sizeof(line), "%d %s\n", (int)e->class,
-			 e->msg);
+	int n = snprintf(line, sizeof(line), "%d %s\n", (int)e->class, e->msg);
 
 	ssize_t w = write(j->err_w, line, (size_t)n); /* nothing to do if
 							 skiffd is gone */
@@ -98,34 +97,35 @@ static int host_side(const struct cp_job *j, int fd)
 	struct err e = ERR_INIT;
 	int rc;
 
-	if (j->uid != 0 &&
-	    (setgroups(0, NULL) < 0 || setgid(j->gid) < 0 ||
-	     setuid(j->uid) < 0)) {
+	if (j->uid != 0 && (setgroups(0, NULL) < 0 || setgid(j->gid) < 0 ||
+			    setuid(j->uid) < 0)) {
 		err_set(&e, errno, "cp: take the client's uid %u",
 			(unsigned)j->uid);
 		return report(j, &e);
 	}
 	if (j->to_ctr)
-		rc = tarcopy_create(fd,
-				    &(struct tarcopy_src){
-					    j->host_fd, j->host.name,
-					    j->host.contents, j->host_word },
-				    &e);
+		rc = tarcopy_create(
+		    fd,
+		    &(struct tarcopy_src){j->host_fd, j->host.name,
+					  j->host.contents, j->host_word},
+		    &e);
 	else
-		rc = tarcopy_extract(fd,
-				     &(struct tarcopy_dest){
-					     j->host_fd, j->host.name,
-					     j->host.trailing_slash,
-					     j->ctr.contents, j->host_word },
-				     &e);
+		rc = tarcopy_extract(
+		    fd,
+		    &(struct tarcopy_dest){j->host_fd, j->host.name,
+					   j->host.trailing_slash,
+					   j->ctr.contents, j->host_word},
+		    &e);
 	return rc < 0 ? report(j, &e) : 0;
 }
 
 static int check_overlay_path(const char *p, struct err *e)
 {
 	if (p[0] != '/' || strpbrk(p, ",:\\"))
-		return err_setc(e, ERR_INVALID, "%s: must be absolute, without "
-				", : or \\", p);
+		return err_setc(e, ERR_INVALID,
+				"%s: must be absolute, without "
+				", : or \\",
+				p);
 	return 0;
 }
 
@@ -167,8 +167,10 @@ static int mount_stopped(const struct cp_job *j, struct err *e)
 	if (mkdir_state(j->state_dir, "work", e) < 0 ||
 	    mkdir_state(j->state_dir, "merged", e) < 0)
 		return -1;
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,"
-		 "workdir=%s/work", j->rootfs, j->state_dir, j->state_dir);
+	snprintf(opts, sizeof(opts),
+		 "lowerdir=%s,upperdir=%s/upper,"
+		 "workdir=%s/work",
+		 j->rootfs, j->state_dir, j->state_dir);
 	snprintf(merged, sizeof(merged), "%s/merged", j->state_dir);
 	if (mount("overlay", merged, "overlay", 0, opts) < 0)
 		return err_set(e, errno, "mount overlay on %s", merged);
@@ -184,7 +186,8 @@ static int enter_running(const struct cp_job *j, struct err *e)
 
 	snprintf(p, sizeof(p), "/proc/%d/root", (int)j->pid);
 	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || syscall(SYS_pidfd_send_signal, j->pidfd, 0, NULL, 0) < 0) {
+	if (fd < 0 ||
+	    syscall(SYS_pidfd_send_signal, j->pidfd, 0, NULL, 0) < 0) {
 		if (fd >= 0)
 			close(fd);
 		return err_setc(e, ERR_CONFLICT, "container %.12s exited",
@@ -192,7 +195,8 @@ static int enter_running(const struct cp_job *j, struct err *e)
 	}
 	if (setns(j->pidfd, CLONE_NEWNS) < 0) {
 		close(fd);
-		return err_set(e, errno, "enter the container's mount "
+		return err_set(e, errno,
+			       "enter the container's mount "
 			       "namespace");
 	}
 	return fd;
@@ -217,16 +221,18 @@ static int open_in_root(int rootfd, const char *path, int flags,
 			const struct cp_job *j, struct err *e)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOENT)
-		return err_setc(e, ERR_NOT_FOUND, "no such file or "
-				"directory: %s", j->ctr_word);
+		return err_setc(e, ERR_NOT_FOUND,
+				"no such file or "
+				"directory: %s",
+				j->ctr_word);
 	if (errno == ENOTDIR)
 		return err_setc(e, ERR_INVALID, "not a directory: %s",
 				j->ctr_word);
@@ -243,29 +249,29 @@ static int ctr_side(const struct cp_job *j, int fd, struct err *e)
 		return -1;
 	if (j->to_ctr && j->host.stream) { /* a tar of the client's: DEST
 					      is a directory, as it is */
-		dir = open_in_root(root, j->ctr_path, O_RDONLY | O_DIRECTORY,
-				   j, e);
+		dir = open_in_root(root, j->ctr_path, O_RDONLY | O_DIRECTORY, j,
+				   e);
 		return dir < 0 ? -1
-			       : tarcopy_extract(fd,
-						 &(struct tarcopy_dest){
-							 dir, NULL, true, false,
-							 j->ctr_word },
-						 e);
+			       : tarcopy_extract(
+				     fd,
+				     &(struct tarcopy_dest){dir, NULL, true,
+							    false, j->ctr_word},
+				     e);
 	}
 	dir = open_in_root(root, j->ctr.parent, O_PATH | O_DIRECTORY, j, e);
 	if (dir < 0)
 		return -1;
 	if (!j->to_ctr)
 		return tarcopy_create(fd,
-				      &(struct tarcopy_src){ dir, j->ctr.name,
-							     j->ctr.contents,
-							     j->ctr_word },
+				      &(struct tarcopy_src){dir, j->ctr.name,
+							    j->ctr.contents,
+							    j->ctr_word},
 				      e);
-	return tarcopy_extract(fd,
-			       &(struct tarcopy_dest){
-				       dir, j->ctr.name, j->ctr.trailing_slash,
-				       j->host.contents, j->ctr_word },
-			       e);
+	return tarcopy_extract(
+	    fd,
+	    &(struct tarcopy_dest){dir, j->ctr.name, j->ctr.trailing_slash,
+				   j->host.contents, j->ctr_word},
+	    e);
 }
 
 /* The helper: the host half in a child of ours (unless the client's fd
@@ -295,8 +301,8 @@ static int cp_main(void *arg)
 	if (rc < 0)
 		report(j, &e);
 	close(fd); /* the host half sees the end of the stream */
-	if (host > 0 && (waitpid(host, &st, 0) < 0 || !WIFEXITED(st) ||
-			 WEXITSTATUS(st)))
+	if (host > 0 &&
+	    (waitpid(host, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)))
 		rc = -1;
 	return rc < 0 ? 1 : 0;
 }
@@ -332,14 +338,16 @@ static int parse_words(struct cp_job *j, char **argv, struct err *e)
 {
 	struct cppath a, b;
 
-	if (cppath_parse(argv[0], &a, e) < 0 || cppath_parse(argv[1], &b, e) < 0) {
+	if (cppath_parse(argv[0], &a, e) < 0 ||
+	    cppath_parse(argv[1], &b, e) < 0) {
 		cppath_free(&a);
 		return -1;
 	}
 	if (!a.container == !b.container || (a.stream && b.stream)) {
 		cppath_free(&a);
 		cppath_free(&b);
-		return err_setc(e, ERR_INVALID, "cp: exactly one of SRC and "
+		return err_setc(e, ERR_INVALID,
+				"cp: exactly one of SRC and "
 				"DEST must be CONTAINER:PATH");
 	}
 	j->to_ctr = b.container != NULL;
@@ -356,9 +364,9 @@ static int job_bind(struct cp_job *j, struct ctr *c, struct err *e)
 {
 	if (c->state == CTR_STARTING || c->state == CTR_REMOVING ||
 	    c->rm_hook.fn)
-		return err_setc(e, ERR_CONFLICT, "container %s is %s",
-				c->name, c->rm_hook.fn ? "being removed"
-						       : ctr_state_name(c));
+		return err_setc(e, ERR_CONFLICT, "container %s is %s", c->name,
+				c->rm_hook.fn ? "being removed"
+					      : ctr_state_name(c));
 	snprintf(j->id, sizeof(j->id), "%s", c->id);
 	j->running = c->proc != NULL;
 	j->rootfs = strdup(c->rootfs);
@@ -384,8 +392,8 @@ static int do_cp(struct ctl_req *r, void *args, struct err *e)
 
 	if (!j)
 		abort();
-	*j = (struct cp_job){ .r = r, .host_fd = -1, .err_r = -1,
-			      .err_w = -1, .pidfd = -1 };
+	*j = (struct cp_job){
+	    .r = r, .host_fd = -1, .err_r = -1, .err_w = -1, .pidfd = -1};
 	if (parse_words(j, ctl_req_argv(r), e) < 0) {
 		free(j);
 		return -1;
@@ -394,12 +402,14 @@ static int do_cp(struct ctl_req *r, void *args, struct err *e)
 	j->gid = cred->gid;
 	j->host_fd = ctl_req_take_fd(r);
 	if (j->host_fd < 0)
-		err_setc(e, ERR_INVALID, "cp needs the client's %s passed "
+		err_setc(e, ERR_INVALID,
+			 "cp needs the client's %s passed "
 			 "with the request (SCM_RIGHTS; the skiff CLI does "
-			 "this)", j->host.stream ? (j->to_ctr ? "stdin"
-							       : "stdout")
-						: "directory");
-	else if ((c = ctr_find(j->ctr.container, e)) && job_bind(j, c, e) == 0 &&
+			 "this)",
+			 j->host.stream ? (j->to_ctr ? "stdin" : "stdout")
+					: "directory");
+	else if ((c = ctr_find(j->ctr.container, e)) &&
+		 job_bind(j, c, e) == 0 &&
 		 pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
 		j->err_r = p[0];
 		j->err_w = p[1];
@@ -419,9 +429,12 @@ static int do_cp(struct ctl_req *r, void *args, struct err *e)
 }
 
 const struct command ctr_cmd_cp = {
-	.name = "cp", .usage = "CONTAINER:SRC DEST|-  or  SRC|- CONTAINER:DEST",
-	.summary = "Copy files between a container (running or stopped) and "
-		   "the client; - is a tar stream on stdin or stdout",
-	.min_pos = 2, .max_pos = 2, .handler = do_cp,
-	.cmd_flags = CMD_MUTATES,
+    .name = "cp",
+    .usage = "CONTAINER:SRC DEST|-  or  SRC|- CONTAINER:DEST",
+    .summary = "Copy files between a container (running or stopped) and "
+	       "the client; - is a tar stream on stdin or stdout",
+    .min_pos = 2,
+    .max_pos = 2,
+    .handler = do_cp,
+    .cmd_flags = CMD_MUTATES,
 };

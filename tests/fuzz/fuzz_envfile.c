@@ -18,11 +18,11 @@ static const char *lookup(const char *name, void *ctx)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct envfile f = { 0 };
+	struct envfile f = {0};
 	struct err e = ERR_INIT;
 
-	if (envfile_parse("f", (const char *)data, size, lookup, NULL, &f,
-			  &e) < 0) {
+	if (envfile_parse("f", (const char *)data, size, lookup, NULL, &f, &e) <
+	    0) {
 		if (strncmp(e.msg, "f:", 2))
 			abort();
 	} else {

@@ -73,9 +73,9 @@ static void test_stream_and_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_container_words),
-		cmocka_unit_test(test_host_words),
-		cmocka_unit_test(test_stream_and_errors),
+	    cmocka_unit_test(test_container_words),
+	    cmocka_unit_test(test_host_words),
+	    cmocka_unit_test(test_stream_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@
 
 #include "../../proto/netdev.h"
 
-#define HEAD                                                                  \
+#define HEAD                                                                   \
 	"Inter-|   Receive                                                |  " \
 	"Transmit\n face |bytes    packets errs drop fifo frame compressed "   \
 	"multicast|bytes    packets errs drop fifo colls carrier compressed\n"
@@ -17,12 +17,12 @@
 static void test_sums_all_but_lo(void **state)
 {
 	const char *t = HEAD
-		"    lo:    6534      58    0    0    0     0          0         "
-		"0     6534      58    0    0    0     0       0          0\n"
-		"  eth0:  1000  10 0 0 0 0 0 0  2000 20 0 0 0 0 0 0\n"
-		"lo0:  5 1 0 0 0 0 0 0 7 1 0 0 0 0 0 0\n"
-		"veth-long-name: 18446744073709551615 1 0 0 0 0 0 0 0 0 0 0 0 0 "
-		"0 0\n";
+	    "    lo:    6534      58    0    0    0     0          0         "
+	    "0     6534      58    0    0    0     0       0          0\n"
+	    "  eth0:  1000  10 0 0 0 0 0 0  2000 20 0 0 0 0 0 0\n"
+	    "lo0:  5 1 0 0 0 0 0 0 7 1 0 0 0 0 0 0\n"
+	    "veth-long-name: 18446744073709551615 1 0 0 0 0 0 0 0 0 0 0 0 0 "
+	    "0 0\n";
 	struct netdev_totals n;
 	struct err e = ERR_INIT;
 
@@ -60,9 +60,9 @@ static void test_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sums_all_but_lo),
-		cmocka_unit_test(test_only_headers),
-		cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_sums_all_but_lo),
+	    cmocka_unit_test(test_only_headers),
+	    cmocka_unit_test(test_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

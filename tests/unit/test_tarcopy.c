@@ -29,7 +29,8 @@ static int setup(void **state)
 	snprintf(top, sizeof(top), "/tmp/tarcopy.XXXXXX");
 	if (!mkdtemp(top))
 		return -1;
-	snprintf(p, sizeof(p), "mkdir -p %s/src/d %s/out && echo one >%s/src/f"
+	snprintf(p, sizeof(p),
+		 "mkdir -p %s/src/d %s/out && echo one >%s/src/f"
 		 " && echo two >%s/src/d/g && ln -s /etc/passwd %s/src/lnk"
 		 " && chmod 640 %s/src/f && touch -d 2001-02-03 %s/src/f",
 		 top, top, top, top, top, top, top);
@@ -67,20 +68,22 @@ static int tar_of(const char *name, bool contents)
 	snprintf(p, sizeof(p), "%s/t.tar", top);
 	fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
-	if (tarcopy_create(fd, &(struct tarcopy_src){ src, name, contents,
-						       name }, &e) < 0)
+	if (tarcopy_create(fd, &(struct tarcopy_src){src, name, contents, name},
+			   &e) < 0)
 		fail_msg("create: %s", e.msg);
 	close(src);
 	lseek(fd, 0, SEEK_SET);
 	return fd;
 }
 
-static int extract(int tar, const char *name, bool must_be_dir,
-		   bool contents, struct err *e)
+static int extract(int tar, const char *name, bool must_be_dir, bool contents,
+		   struct err *e)
 {
 	int out = dirfd_of("out");
-	int rc = tarcopy_extract(tar, &(struct tarcopy_dest){
-		out, name, must_be_dir, contents, "DEST" }, e);
+	int rc = tarcopy_extract(
+	    tar,
+	    &(struct tarcopy_dest){out, name, must_be_dir, contents, "DEST"},
+	    e);
 
 	close(out);
 	close(tar);
@@ -109,9 +112,11 @@ static void test_dir_as_new_name(void **state)
 	char p[300], link[64] = "";
 	struct stat st;
 
-	assert_int_equal(extract(tar_of("d", false), "newd", false, false, &e), 0);
+	assert_int_equal(extract(tar_of("d", false), "newd", false, false, &e),
+			 0);
 	has("newd/g", "two");
-	assert_int_equal(extract(tar_of(".", false), "all", false, false, &e), 0);
+	assert_int_equal(extract(tar_of(".", false), "all", false, false, &e),
+			 0);
 	has("all/f", "one");
 	snprintf(p, sizeof(p), "%s/out/all/f", top);
 	assert_int_equal(stat(p, &st), 0);
@@ -129,9 +134,11 @@ static void test_into_existing_dir(void **state)
 
 	snprintf(p, sizeof(p), "%s/out/exists", top);
 	assert_int_equal(mkdir(p, 0755), 0);
-	assert_int_equal(extract(tar_of("d", false), "exists", false, false, &e), 0);
+	assert_int_equal(
+	    extract(tar_of("d", false), "exists", false, false, &e), 0);
 	has("exists/d/g", "two");
-	assert_int_equal(extract(tar_of("d", true), "exists", false, true, &e), 0);
+	assert_int_equal(extract(tar_of("d", true), "exists", false, true, &e),
+			 0);
 	has("exists/g", "two"); /* "d/." : what is inside */
 	assert_int_equal(extract(tar_of("f", false), ".", false, false, &e), 0);
 	has("f", "one");
@@ -141,16 +148,22 @@ static void test_file_rules(void **state)
 {
 	struct err e = ERR_INIT;
 
-	assert_int_equal(extract(tar_of("f", false), "copy", false, false, &e), 0);
+	assert_int_equal(extract(tar_of("f", false), "copy", false, false, &e),
+			 0);
 	has("copy", "one");
-	assert_int_equal(extract(tar_of("f", false), "copy", false, false, &e), 0);
-	assert_int_equal(extract(tar_of("d", false), "copy", false, false, &e), -1);
-	assert_non_null(strstr(e.msg, "cannot copy a directory to a file: DEST"));
+	assert_int_equal(extract(tar_of("f", false), "copy", false, false, &e),
+			 0);
+	assert_int_equal(extract(tar_of("d", false), "copy", false, false, &e),
+			 -1);
+	assert_non_null(
+	    strstr(e.msg, "cannot copy a directory to a file: DEST"));
 	err_clear(&e);
-	assert_int_equal(extract(tar_of("f", false), "nodir", true, false, &e), -1);
+	assert_int_equal(extract(tar_of("f", false), "nodir", true, false, &e),
+			 -1);
 	assert_non_null(strstr(e.msg, "DEST: no such directory"));
 	err_clear(&e);
-	assert_int_equal(extract(tar_of("f", false), "copy", true, false, &e), -1);
+	assert_int_equal(extract(tar_of("f", false), "copy", true, false, &e),
+			 -1);
 	assert_non_null(strstr(e.msg, "not a directory"));
 }
 
@@ -159,8 +172,10 @@ static void test_missing_source(void **state)
 	struct err e = ERR_INIT;
 	int src = dirfd_of("src");
 
-	assert_int_equal(tarcopy_create(1, &(struct tarcopy_src){
-		src, "nope", false, "c1:/nope" }, &e), -1);
+	assert_int_equal(
+	    tarcopy_create(
+		1, &(struct tarcopy_src){src, "nope", false, "c1:/nope"}, &e),
+	    -1);
 	assert_int_equal(e.class, ERR_NOT_FOUND);
 	assert_string_equal(e.msg, "no such file or directory: c1:/nope");
 	close(src);
@@ -205,40 +220,48 @@ static void test_hostile_streams(void **state)
 	struct err e = ERR_INIT;
 	char p[200];
 
-	assert_int_equal(extract(hostile_tar((const char *[]){ "../evil", 0 },
-					     (const char *[]){ 0 }),
-				 NULL, true, false, &e), -1);
+	assert_int_equal(extract(hostile_tar((const char *[]){"../evil", 0},
+					     (const char *[]){0}),
+				 NULL, true, false, &e),
+			 -1);
 	snprintf(p, sizeof(p), "%s/evil", top);
 	assert_int_equal(access(p, F_OK), -1);
 	err_clear(&e);
-	assert_int_equal(extract(hostile_tar((const char *[]){ "esc", "esc/x",
-							       0 },
-					     (const char *[]){ top, NULL, 0 }),
-				 NULL, true, false, &e), -1);
+	assert_int_equal(
+	    extract(hostile_tar((const char *[]){"esc", "esc/x", 0},
+				(const char *[]){top, NULL, 0}),
+		    NULL, true, false, &e),
+	    -1);
 	snprintf(p, sizeof(p), "%s/x", top);
 	assert_int_equal(access(p, F_OK), -1);
 	err_clear(&e);
-	assert_int_equal(extract(hostile_tar((const char *[]){ "t", "t/../../o",
-							       0 },
-					     (const char *[]){ NULL, NULL, 0 }),
-				 "t2", false, false, &e), -1);
+	assert_int_equal(
+	    extract(hostile_tar((const char *[]){"t", "t/../../o", 0},
+				(const char *[]){NULL, NULL, 0}),
+		    "t2", false, false, &e),
+	    -1);
 	snprintf(p, sizeof(p), "%s/o", top);
 	assert_int_equal(access(p, F_OK), -1);
 	err_clear(&e);
-	assert_int_equal(extract(hostile_tar((const char *[]){ "t", "u/x", 0 },
-					     (const char *[]){ NULL, NULL, 0 }),
-				 "t3", false, false, &e), -1);
+	assert_int_equal(extract(hostile_tar((const char *[]){"t", "u/x", 0},
+					     (const char *[]){NULL, NULL, 0}),
+				 "t3", false, false, &e),
+			 -1);
 	assert_non_null(strstr(e.msg, "outside the copy's top"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dir_as_new_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_into_existing_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_source, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_streams, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dir_as_new_name, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_into_existing_dir, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_file_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_source, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_streams, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
