@@ -48,8 +48,10 @@ GEN_MODULES := $(BUILD)/gen/modules_gen.c
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB_OBJ := $(call obj,$(BASE_SRC) $(PROTO_SRC) $(FS_SRC) $(NET_SRC))
 DAEMON_OBJ := $(call obj,$(CORE_SRC) $(MOD_SRC)) $(BUILD)/gen/modules_gen.o
-# The CLI needs only the line grammar from proto/ (it parses replies with yajl).
-CLI_OBJ := $(call obj,tools/skiff.c $(BASE_SRC) proto/line.c)
+# The CLI needs only proto/ word-level code (line grammar, env files, cp
+# words, fd passing); it parses replies with yajl.
+CLI_OBJ := $(call obj,tools/skiff.c $(BASE_SRC) proto/line.c proto/envfile.c \
+	proto/cppath.c proto/fdpass.c)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))

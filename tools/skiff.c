@@ -18,9 +18,11 @@
  * the detach keys (ctrl-p ctrl-q) end the attachment, not the container.
  * Exit status: 0 on `ok`, 1 on `err`, 125 when skiffd cannot be reached or
  * breaks the protocol (docker's convention). */
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,9 @@
 #include "../core/base/buf.h"
 #include "../core/base/cleanup.h"
 #include "../core/base/err.h"
+#include "../proto/cppath.h"
+#include "../proto/envfile.h"
+#include "../proto/fdpass.h"
 #include "../proto/line.h"
 
 #ifndef SKIFF_VERSION
@@ -95,6 +100,7 @@ struct opts {
 	int argc;     /* the request's words */
 	char **argv;  /* allocated array of pointers into main's argv */
 	int verb;     /* index of the verb in argv (after a group noun) */
+	struct envfile env; /* --env-file variables, owned (argv points in) */
 };
 
 struct client {
@@ -105,6 +111,7 @@ struct client {
 	bool canceled;	/* `cancel` sent after a ctrl-c */
 	int exit_code;	/* `run`: the container's, from {"exit_code":N} */
 	bool interrupted; /* a second ctrl-c: give up at once */
+	bool item_errors; /* a per-container error line was printed */
 	struct buf in;
 	size_t scanned; /* bytes at the head of in known to hold no LF */
 	yajl_val *objs; /* a non-streaming reply, until its status line */
@@ -255,6 +262,157 @@ static bool is_verb(const struct opts *o, const char *verb)
 	return !strcmp(o->argv[o->verb], verb);
 }
 
+/* ---- --env-file ---- */
+
+/* Flags of run, create and exec that take no value; every other flag
+ * takes one (as --flag=V or as the next word). Used only to find where
+ * the flags end, so --env-file in the container's command is left be. */
+static bool bool_flag(const char *name, size_t n)
+{
+	static const char *const names[] = {
+		"detach", "rm", "privileged", "read-only", "init",
+		"interactive", "tty", "no-healthcheck", "help",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i]) == n && !strncmp(names[i], name, n))
+			return true;
+	return false;
+}
+
+static const char *env_lookup(const char *name, void *ctx)
+{
+	return getenv(name);
+}
+
+/* Read FILE (ours to read: the client's rights, as docker does) and
+ * append its variables to o->env. */
+static int read_env_file(struct opts *o, const char *path, struct err *e)
+{
+	_cleanup_buf_ struct buf b = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 1;
+
+	if (fd < 0)
+		return err_set(e, errno, "--env-file %s", path);
+	while (n > 0 && buf_used(&b) <= ENVFILE_MAX) {
+		n = read(fd, buf_reserve(&b, 65536), 65536);
+		if (n < 0 && errno == EINTR)
+			n = 1;
+		else if (n > 0)
+			b.len += (size_t)n;
+	}
+	close(fd);
+	if (n < 0)
+		return err_set(e, errno, "--env-file %s", path);
+	return envfile_parse(path, buf_head(&b), buf_used(&b), env_lookup,
+			     NULL, &o->env, e);
+}
+
+/* How many words the flag at argv[i] spans (1 or 2). */
+static int flag_words(char **argv, int i, int argc)
+{
+	const char *a = argv[i];
+
+	if (i + 1 >= argc)
+		return 1;
+	if (a[1] == '-')
+		return strchr(a, '=') || bool_flag(a + 2, strlen(a + 2)) ? 1
+									 : 2;
+	for (const char *p = a + 1; *p; p++)
+		if (!strchr("dit", *p))
+			return p[1] ? 1 : 2; /* the value is the rest or next */
+	return 1;
+}
+
+/* run, create and exec: replace each --env-file FILE among the flags by
+ * -e K=V words read here, on the client's side. */
+static int expand_env_files(struct opts *o, struct err *e)
+{
+	const char *v = o->argv[o->verb];
+	char **nv;
+	int n = 0, i;
+	size_t first;
+
+	if (strcmp(v, "run") && strcmp(v, "create") && strcmp(v, "exec"))
+		return 0;
+	for (i = o->verb + 1; i < o->argc; i++) {
+		const char *a = o->argv[i];
+		if (a[0] != '-' || !a[1] || !strcmp(a, "--"))
+			break;
+		if (!strcmp(a, "--env-file") && i + 1 == o->argc)
+			return err_setc(e, ERR_INVALID,
+					"--env-file needs a FILE");
+		if (!strcmp(a, "--env-file") || !strncmp(a, "--env-file=", 11)) {
+			if (read_env_file(o, a[10] ? a + 11 : o->argv[i + 1],
+					  e) < 0)
+				return -1;
+			i += !a[10];
+			continue;
+		}
+		i += flag_words(o->argv, i, o->argc) - 1;
+	}
+	if (!o->env.n)
+		return 0;
+	/* rebuild: the words with --env-file dropped, -e K=V in their place */
+	nv = calloc((size_t)o->argc + 2 * o->env.n + 1, sizeof(*nv));
+	if (!nv)
+		abort();
+	first = 0;
+	for (int j = 0; j < o->argc; j++) {
+		const char *a = o->argv[j];
+		if (j > o->verb && j < i && (!strcmp(a, "--env-file") ||
+					     !strncmp(a, "--env-file=", 11))) {
+			j += !a[10];
+			for (; first < o->env.n; first++) {
+				nv[n++] = "-e";
+				nv[n++] = o->env.v[first];
+			}
+			continue;
+		}
+		if (j > o->verb && j < i && a[0] == '-')
+			for (int k = flag_words(o->argv, j, o->argc); k > 1; k--)
+				nv[n++] = o->argv[j++];
+		nv[n++] = o->argv[j];
+	}
+	free(o->argv);
+	o->argv = nv;
+	o->argc = n;
+	return 0;
+}
+
+/* ---- cp ---- */
+
+/* `cp SRC DEST`: the fd skiffd copies through, opened here with our own
+ * rights: stdin (SRC "-") or stdout (DEST "-"), else the directory that
+ * holds the host side's entry (proto/cppath.h), as an O_PATH fd: like a
+ * path, it needs only search permission to reach. skiffd never looks up
+ * our paths. Returns the fd (ours to close unless 0 or 1), -1 with e
+ * set, or -2 when the request is not a cp skiffd would take. */
+static int cp_fd(const struct opts *o, struct err *e)
+{
+	struct cppath a = { 0 }, b = { 0 };
+	const struct cppath *host;
+	int fd = -2;
+
+	if (!is_verb(o, "cp") || o->argc != o->verb + 3)
+		return -2; /* skiffd says what is wrong */
+	if (cppath_parse(o->argv[o->verb + 1], &a, e) == 0 &&
+	    cppath_parse(o->argv[o->verb + 2], &b, e) == 0 &&
+	    !a.container != !b.container) {
+		host = a.container ? &b : &a;
+		if (host->stream)
+			fd = host == &a ? 0 : 1;
+		else if ((fd = open(host->parent, O_PATH | O_DIRECTORY |
+						  O_CLOEXEC)) < 0)
+			err_set(e, errno, "cp: %s", host->parent);
+	} else if (e->class != ERR_OK) {
+		fd = -1;
+	}
+	cppath_free(&a);
+	cppath_free(&b);
+	return fd;
+}
+
 /* ---- the socket ---- */
 
 static int connect_error(const char *path, int errnum, struct err *e)
@@ -310,6 +468,19 @@ static int send_all(int fd, const char *p, size_t n, struct err *e)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* Send the request line, with fd attached when fd >= 0. */
+static int send_request(int sock, const struct buf *line, int fd,
+			struct err *e)
+{
+	const char *p = buf_head(line);
+	size_t n = buf_used(line);
+	int sent = 0;
+
+	if (fd >= 0 && (sent = fdpass_send(sock, p, n, &fd, 1, e)) < 0)
+		return -1;
+	return send_all(sock, p + sent, n - (size_t)sent, e);
 }
 
 /* Block SIGINT and take it from a signalfd, so ctrl-c during a stream
@@ -793,6 +964,77 @@ static bool depth_ok(const char *s)
 	return true;
 }
 
+/* Bytes as docker prints them: 3 significant digits, 1000-based. */
+static void human_bytes(const char *num, struct buf *out)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = strtod(num, NULL);
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < ARRAY_SIZE(unit))
+		v /= 1000, u++;
+	buf_printf(out, "%.3g%s", v, unit[u]);
+}
+
+/* stats: the net_rx and net_tx counters become one "net_i/o" column
+ * ("NET I/O": "1.2kB / 648B"), in net_rx's place, as docker shows it.
+ * The tree is yajl's: its strings and nodes are malloc'd. */
+static void stats_net_column(yajl_val obj)
+{
+	size_t rx = SIZE_MAX, tx = SIZE_MAX, n = obj->u.object.len;
+	struct buf text = { 0 };
+	yajl_val v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(obj->u.object.keys[i], "net_rx"))
+			rx = i;
+		else if (!strcmp(obj->u.object.keys[i], "net_tx"))
+			tx = i;
+	}
+	if (rx == SIZE_MAX || tx == SIZE_MAX ||
+	    !YAJL_IS_NUMBER(obj->u.object.values[rx]) ||
+	    !YAJL_IS_NUMBER(obj->u.object.values[tx]))
+		return;
+	human_bytes(obj->u.object.values[rx]->u.number.r, &text);
+	buf_puts(&text, " / ");
+	human_bytes(obj->u.object.values[tx]->u.number.r, &text);
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		abort();
+	v->type = yajl_t_string;
+	v->u.string = strndup(buf_head(&text), buf_used(&text));
+	buf_free(&text);
+	free((char *)obj->u.object.keys[rx]);
+	obj->u.object.keys[rx] = strdup("net_i/o");
+	yajl_tree_free(obj->u.object.values[rx]);
+	obj->u.object.values[rx] = v;
+	free((char *)obj->u.object.keys[tx]);
+	yajl_tree_free(obj->u.object.values[tx]);
+	memmove(&obj->u.object.keys[tx], &obj->u.object.keys[tx + 1],
+		(n - tx - 1) * sizeof(obj->u.object.keys[0]));
+	memmove(&obj->u.object.values[tx], &obj->u.object.values[tx + 1],
+		(n - tx - 1) * sizeof(obj->u.object.values[0]));
+	obj->u.object.len--;
+	if (!v->u.string || !obj->u.object.keys[rx])
+		abort();
+}
+
+/* {"container":..,"error":..}: one container of a multi-container
+ * request failed (stop a b c); say so on stderr at once, as docker does,
+ * and let the final `err` line go unsaid. */
+static bool item_error(struct client *c, yajl_val obj)
+{
+	const char *msg = obj_str(obj, "error");
+
+	if (!msg || !obj_str(obj, "container"))
+		return false;
+	fflush(stdout);
+	fprintf(stderr, "skiff: %s\n", msg);
+	c->item_errors = true;
+	yajl_tree_free(obj);
+	return true;
+}
+
 /* ---- the relay (run -i/-t, exec -i/-t, attach) ---- */
 
 static void relay_winsize(struct client *c)
@@ -925,6 +1167,8 @@ static int on_data(struct client *c, const char *line, struct err *e)
 				"skiffd sent a malformed data line: %.*s",
 				(int)strcspn(why, "\n"), why);
 	}
+	if (item_error(c, obj))
+		return MORE;
 	if (obj_str(obj, "fd")) {
 		r = relay_start(c, obj, e);
 		yajl_tree_free(obj);
@@ -936,6 +1180,8 @@ static int on_data(struct client *c, const char *line, struct err *e)
 		yajl_tree_free(obj); /* skiff run exits as its container did */
 		return MORE;
 	}
+	if (is_verb(c->o, "stats"))
+		stats_net_column(obj);
 	r = raw_text(c, obj, &done);
 	if (!done && !c->streaming) {
 		keep_obj(c, obj); /* laid out at the status line */
@@ -987,6 +1233,8 @@ static int on_err(struct client *c, const char *rest)
 
 	if (c->canceled && n == 8 && !strncmp(code, "canceled", 8))
 		return EXIT_OK;
+	if (c->item_errors)
+		return EXIT_ERR; /* each failure was said on its own */
 	fprintf(stderr, "skiff: %s\n", *msg ? msg : "error (no message)");
 	return EXIT_ERR;
 }
@@ -1207,9 +1455,12 @@ static int client_run(struct client *c, struct err *e)
 {
 	_cleanup_buf_ struct buf line = { 0 };
 	struct err late = ERR_INIT;
-	int r;
+	int r, hfd;
 
 	if (line_quote(&line, c->o->argc, c->o->argv, e) < 0)
+		return -1;
+	hfd = cp_fd(c->o, e);
+	if (hfd == -1)
 		return -1;
 	c->gen = yajl_gen_alloc(NULL);
 	if (!c->gen)
@@ -1220,9 +1471,15 @@ static int client_run(struct client *c, struct err *e)
 	if (c->streaming && (c->sigfd = sigint_fd(e)) < 0)
 		return -1;
 	c->fd = sock_connect(c->o->sock, e);
-	if (c->fd < 0)
+	if (c->fd < 0) {
+		if (hfd > 1)
+			close(hfd);
 		return -1;
-	if (!send_all(c->fd, buf_head(&line), buf_used(&line), e))
+	}
+	r = send_request(c->fd, &line, hfd, e);
+	if (hfd > 1)
+		close(hfd); /* skiffd has its own copy now */
+	if (!r)
 		return read_reply(c, e);
 	/* skiffd may have refused the request and closed: show its answer
 	 * if it left one, else the write error. */
@@ -1247,8 +1504,8 @@ int main(int argc, char **argv)
 	int r = -1;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_opts(argc, argv, &o, &e) == 0) {
-		find_verb(&o);
+	if (parse_opts(argc, argv, &o, &e) == 0 &&
+	    (find_verb(&o), expand_env_files(&o, &e) == 0)) {
 		if (o.version)
 			print_version(&o);
 		r = client_run(&c, &e);
@@ -1263,5 +1520,6 @@ int main(int argc, char **argv)
 	}
 	client_free(&c);
 	free(o.argv);
+	envfile_free(&o.env);
 	return r;
 }

@@ -28,7 +28,7 @@
 
 /* ---- signals by name ---- */
 
-static int parse_signal(const char *s, struct err *e)
+int ctr_parse_signal(const char *s, struct err *e)
 {
 	char *end;
 	long n = strtol(s, &end, 10);
@@ -56,7 +56,7 @@ struct create_args {
 	long long stop_timeout, cpu_shares, pids_limit;
 	int64_t memory, memory_reservation;
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
-	struct strlist log_opt;
+	struct strlist log_opt, env_file;
 	struct health_opts health;
 };
 
@@ -406,6 +406,10 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	int sig = 0;
 	char keys[16];
 
+	if (a->env_file.n) /* the CLI reads the file and sends -e words */
+		return err_setc(e, ERR_INVALID, "--env-file is read by the "
+				"skiff CLI; send its variables as -e K=V"),
+		       NULL;
 	if (a->rootfs) {
 		if (check_rootfs(a->rootfs, e) < 0)
 			return NULL;
@@ -425,10 +429,10 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	}
 	if (ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0 ||
 	    parse_limits(a, &lim, true, e) < 0 ||
-	    (a->stop_signal && (sig = parse_signal(a->stop_signal, e)) < 0) ||
+	    (a->stop_signal && (sig = ctr_parse_signal(a->stop_signal, e)) < 0) ||
 	    (!a->stop_signal && icfg && icfg->config.stop_signal &&
 	     *icfg->config.stop_signal &&
-	     (sig = parse_signal(icfg->config.stop_signal, e)) < 0) ||
+	     (sig = ctr_parse_signal(icfg->config.stop_signal, e)) < 0) ||
 	    health_parse(&hc, &ho, e) < 0)
 		goto fail;
 	if (a->rm && hc.on_failure == HEALTH_ACT_RESTART) {
@@ -612,23 +616,6 @@ static int do_run_now(struct ctl_req *r, void *args, struct err *e)
 	reply_id(r, c);
 	c->start_req = r;
 	return CMD_PENDING; /* ok once running and saved */
-}
-
-static int do_start(struct ctl_req *r, void *args, struct err *e)
-{
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
-
-	if (!c)
-		return -1;
-	if (c->state == CTR_RUNNING)
-		return 0; /* Docker: starting a running container is fine */
-	ctr_cancel_restart(c);
-	c->manual_stop = false;
-	c->restart_count = 0;
-	if (ctr_start(c, e) < 0)
-		return -1;
-	c->start_req = r;
-	return CMD_PENDING;
 }
 
 /* ---- attach ---- */
@@ -831,116 +818,6 @@ static int do_inspect(struct ctl_req *r, void *args, struct err *e)
 	return 0;
 }
 
-/* ---- stop / kill / rm / wait ---- */
-
-static struct ctr_waiter *waiter_new(struct ctl_req *r,
-				     void (*fn)(struct ctl_req *,
-						struct ctr_waiter *, int))
-{
-	struct ctr_waiter *w = calloc(1, sizeof(*w));
-
-	if (!w)
-		abort();
-	w->req = r;
-	w->fn = fn;
-	return w;
-}
-
-static void finish_ok(struct ctl_req *r, struct ctr_waiter *w, int code)
-{
-	free(w);
-	ctl_req_finish(r, NULL);
-}
-
-struct stop_args {
-	long long time;
-	bool time_set;
-};
-
-static int do_stop(struct ctl_req *r, void *args, struct err *e)
-{
-	struct stop_args *a = args;
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
-	struct ctr_waiter *w;
-	int rc;
-
-	if (!c)
-		return -1;
-	c->manual_stop = true;
-	ctr_cancel_restart(c);
-	w = waiter_new(r, finish_ok);
-	rc = ctr_stop(c, a->time > 0 ? a->time * 1000 : c->stop_timeout_ms,
-		      w, e);
-	if (rc != 0)
-		free(w);
-	return rc == 0 ? CMD_PENDING : rc > 0 ? 0 : -1;
-}
-
-struct kill_args {
-	const char *signal;
-};
-
-static int do_kill(struct ctl_req *r, void *args, struct err *e)
-{
-	struct kill_args *a = args;
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
-	int sig = a->signal ? parse_signal(a->signal, e) : SIGKILL;
-
-	if (!c || sig < 0)
-		return -1;
-	return ctr_signal(c, sig, e);
-}
-
-struct rm_args {
-	bool force;
-};
-
-static int do_rm(struct ctl_req *r, void *args, struct err *e)
-{
-	struct rm_args *a = args;
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
-
-	if (!c)
-		return -1;
-	if (c->rm_req)
-		return err_setc(e, ERR_CONFLICT, "removal of %s is already "
-				"in progress", c->name);
-	c->manual_stop = true;
-	ctr_cancel_restart(c);
-	if (c->proc && a->force) {
-		if (ctr_signal(c, SIGKILL, e) < 0)
-			return -1;
-		c->auto_remove = true; /* removed as soon as it has exited */
-		c->rm_req = r;
-		return CMD_PENDING;
-	}
-	if (ctr_remove(c, e) < 0)
-		return -1;
-	c->rm_req = r; /* answered once it is gone */
-	return CMD_PENDING;
-}
-
-static void wait_done(struct ctl_req *r, struct ctr_waiter *w, int code)
-{
-	free(w);
-	ctr_reply_exit_code(r, code);
-	ctl_req_finish(r, NULL);
-}
-
-static int do_wait(struct ctl_req *r, void *args, struct err *e)
-{
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
-
-	if (!c)
-		return -1;
-	if (!c->proc && !c->exit_pending && c->state != CTR_STARTING) {
-		ctr_reply_exit_code(r, c->exit_code);
-		return 0;
-	}
-	ctr_add_waiter(c, waiter_new(r, wait_done));
-	return CMD_PENDING;
-}
-
 /* ---- the table ---- */
 
 #define CA(f) offsetof(struct create_args, f)
@@ -965,6 +842,8 @@ static const struct flag create_flags[] = {
 	  "as an overlay's lower layer)" },
 	{ "name", 0, FLAG_STR, CA(name), "NAME", "container name" },
 	{ "env", 'e', FLAG_LIST, CA(env), "K=V", "environment variable" },
+	{ "env-file", 0, FLAG_LIST, CA(env_file), "FILE",
+	  "read variables from FILE (K=V lines; the skiff CLI reads it)" },
 	{ "workdir", 'w', FLAG_STR, CA(workdir), "DIR", "working directory" },
 	{ "user", 'u', FLAG_STR, CA(user), "USER[:GROUP]",
 	  "user, by name or id, looked up in the container" },
@@ -1068,11 +947,6 @@ static const struct command cmd_attach = {
 	.min_pos = 1, .max_pos = 1, .handler = do_attach,
 	.cmd_flags = CMD_STREAMS,
 };
-static const struct command cmd_start = {
-	.name = "start", .usage = "CONTAINER", .summary = "Start a container",
-	.min_pos = 1, .max_pos = 1, .handler = do_start,
-	.cmd_flags = CMD_MUTATES,
-};
 
 static const struct flag ps_flags[] = {
 	{ "all", 'a', FLAG_BOOL, offsetof(struct ps_args, all), 0,
@@ -1095,53 +969,11 @@ static const struct command cmd_inspect = {
 	.summary = "Show containers' state and OCI spec as JSON",
 	.min_pos = 1, .max_pos = -1, .handler = do_inspect,
 };
-static const struct flag stop_flags[] = {
-	{ "time", 't', FLAG_INT, offsetof(struct stop_args, time), "SECONDS",
-	  "seconds to wait before SIGKILL" },
-	{ 0 },
-};
-static const struct command cmd_stop = {
-	.name = "stop", .usage = "[OPTIONS] CONTAINER",
-	.summary = "Stop a container: its stop signal, then SIGKILL",
-	.flags = stop_flags, .args_size = sizeof(struct stop_args),
-	.min_pos = 1, .max_pos = 1, .handler = do_stop,
-	.cmd_flags = CMD_MUTATES,
-};
-static const struct flag kill_flags[] = {
-	{ "signal", 's', FLAG_STR, offsetof(struct kill_args, signal), "SIG",
-	  "signal to send (default SIGKILL)" },
-	{ 0 },
-};
-static const struct command cmd_kill = {
-	.name = "kill", .usage = "[OPTIONS] CONTAINER",
-	.summary = "Send a signal to a container's main process",
-	.flags = kill_flags, .args_size = sizeof(struct kill_args),
-	.min_pos = 1, .max_pos = 1, .handler = do_kill,
-	.cmd_flags = CMD_MUTATES,
-};
-static const struct flag rm_flags[] = {
-	{ "force", 'f', FLAG_BOOL, offsetof(struct rm_args, force), 0,
-	  "kill a running container first" },
-	{ 0 },
-};
-static const struct command cmd_rm = {
-	.name = "rm", .usage = "[OPTIONS] CONTAINER",
-	.summary = "Remove a container", .flags = rm_flags,
-	.args_size = sizeof(struct rm_args), .min_pos = 1, .max_pos = 1,
-	.handler = do_rm, .cmd_flags = CMD_MUTATES,
-};
-static const struct command cmd_wait = {
-	.name = "wait", .usage = "CONTAINER",
-	.summary = "Wait for a container to exit and print its exit code",
-	.min_pos = 1, .max_pos = 1, .handler = do_wait,
-	.cmd_flags = CMD_STREAMS,
-};
 
 const struct command *const supervisor_commands[] = {
-	&cmd_create, &cmd_run,	&cmd_start, &cmd_attach, &cmd_ps, &cmd_inspect,
-	&cmd_stop,   &cmd_kill, &cmd_rm,    &cmd_wait, &ctrlog_cmd_logs,
-	&ctr_cmd_pause, &ctr_cmd_unpause, &cmd_update, &ctr_cmd_stats,
-	&exec_cmd,
+	&cmd_create, &cmd_run, &cmd_attach, &cmd_ps, &cmd_inspect,
+	&ctrlog_cmd_logs, &cmd_update, &ctr_cmd_stats, &exec_cmd,
+	CTRCMDS_COMMANDS
 	NULL,
 };
 

@@ -1,16 +1,19 @@
-/* control.c - pause, unpause and update: changes to a running container's
+/* control.c - pause, unpause and stats: changes to a running container's
  * cgroup (fs/cgroup) that need no new process.
  *
  * Freezing is asked of the kernel and then polled from a timer until the
  * cgroup reports frozen (never waited for); the request is answered then.
  * Owns the per-container freeze timer state (struct pause_op). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../proto/netdev.h"
 #include "supervisor.h"
 
 #define FREEZE_POLL 0.01 /* seconds between freezer state reads */
@@ -19,7 +22,8 @@
 struct pause_op {
 	ev_timer t;
 	struct ctr *c;
-	struct ctl_req *r;
+	void (*done)(void *ctx, const struct err *e);
+	void *ctx;
 	int tries;
 };
 
@@ -46,7 +50,7 @@ static void pause_end(struct pause_op *op, const struct err *e)
 		health_resume(op->c); /* not frozen after all */
 	}
 	op->c->pause_op = NULL;
-	ctl_req_finish(op->r, e);
+	op->done(op->ctx, e);
 	free(op);
 }
 
@@ -74,12 +78,12 @@ static void on_freeze_poll(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 }
 
-static int do_pause(struct ctl_req *r, void *args, struct err *e)
+int ctr_pause(struct ctr *c, void (*done)(void *ctx, const struct err *e),
+	      void *ctx, struct err *e)
 {
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
 	struct pause_op *op;
 
-	if (!c || need_running_cgroup(c, e) < 0)
+	if (need_running_cgroup(c, e) < 0)
 		return -1;
 	if (c->paused_state || c->pause_op)
 		return err_setc(e, ERR_CONFLICT, "container %s is already "
@@ -91,12 +95,13 @@ static int do_pause(struct ctl_req *r, void *args, struct err *e)
 	if (!op)
 		abort();
 	op->c = c;
-	op->r = r;
+	op->done = done;
+	op->ctx = ctx;
 	c->pause_op = op;
 	ev_timer_init(&op->t, on_freeze_poll, 0, FREEZE_POLL);
 	op->t.data = op;
 	ev_timer_start(daemon_ctx.loop, &op->t);
-	return CMD_PENDING;
+	return 0;
 }
 
 /* Thaw; the kernel does it at once for our purposes (the next signal or
@@ -114,29 +119,15 @@ int ctr_thaw(struct ctr *c, struct err *e)
 	return 0;
 }
 
-static int do_unpause(struct ctl_req *r, void *args, struct err *e)
+int ctr_unpause(struct ctr *c, struct err *e)
 {
-	struct ctr *c = ctr_find(ctl_req_argv(r)[0], e);
-
-	if (!c || need_running_cgroup(c, e) < 0)
+	if (need_running_cgroup(c, e) < 0)
 		return -1;
 	if (!c->paused_state)
 		return err_setc(e, ERR_CONFLICT, "container %s is not paused",
 				c->name);
 	return ctr_thaw(c, e);
 }
-
-const struct command ctr_cmd_pause = {
-	.name = "pause", .usage = "CONTAINER",
-	.summary = "Freeze every process of a container (cgroup freezer)",
-	.min_pos = 1, .max_pos = 1, .handler = do_pause,
-	.cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_unpause = {
-	.name = "unpause", .usage = "CONTAINER",
-	.summary = "Thaw a paused container", .min_pos = 1, .max_pos = 1,
-	.handler = do_unpause, .cmd_flags = CMD_MUTATES,
-};
 
 /* The container exited while a pause was in progress. */
 void ctr_pause_abort(struct ctr *c)
@@ -184,14 +175,37 @@ static struct sample *sample_of(struct stats_stream *st, const char *id)
 	return &st->s[st->n++];
 }
 
+/* Bytes through the container's network namespace (all interfaces but
+ * lo, as Docker counts), from its init's /proc/PID/net/dev: a small
+ * kernel file, read on the loop. The init is our unreaped child while
+ * c->proc is set, so its pid names it. Zero when it cannot be read. */
+static void net_totals(const struct ctr *c, struct netdev_totals *t)
+{
+	char path[64], buf[8192];
+	struct err e = ERR_INIT;
+	ssize_t n = -1;
+	int fd;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", c->pid);
+	if (c->proc && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	if (n > 0 && netdev_parse(buf, (size_t)n, t, &e) < 0)
+		log_warn("container %.12s: %s", c->id, e.msg);
+}
+
 static void emit_stats(struct ctl_req *r, struct ctr *c,
 		       const struct cgroup_stats *cs, double cpu_pct)
 {
 	uint64_t mem = cs->mem_usage > cs->mem_inactive_file
 			       ? cs->mem_usage - cs->mem_inactive_file
 			       : cs->mem_usage;
+	struct netdev_totals net;
 	struct jw w;
 
+	net_totals(c, &net);
 	ctl_req_json(r, &w);
 	jw_strn(&w, "container_id", c->id, 12);
 	jw_str(&w, "name", c->name);
@@ -202,6 +216,8 @@ static void emit_stats(struct ctl_req *r, struct ctr *c,
 		  cs->mem_limit ? (double)(long)(mem * 10000.0 /
 						 cs->mem_limit) / 100
 				: 0);
+	jw_uint(&w, "net_rx", net.rx_bytes);
+	jw_uint(&w, "net_tx", net.tx_bytes);
 	jw_uint(&w, "pids", cs->pids_current);
 	jw_uint(&w, "block_read", cs->io_read_bytes);
 	jw_uint(&w, "block_write", cs->io_write_bytes);

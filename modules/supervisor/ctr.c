@@ -108,6 +108,31 @@ struct ctr *ctr_new(const char *name, struct err *e)
 	return c;
 }
 
+int ctr_rename(struct ctr *c, const char *name, struct err *e)
+{
+	struct ctr *other = by_name(name);
+	char *copy;
+
+	if (!name_valid(name))
+		return err_setc(e, ERR_INVALID,
+				"invalid container name \"%s\": use letters, "
+				"digits and _.- (starting with a letter or "
+				"digit)", name);
+	if (other == c)
+		return err_setc(e, ERR_INVALID, "container %s already has "
+				"that name", name);
+	if (other)
+		return err_setc(e, ERR_CONFLICT,
+				"the container name \"%s\" is already in use "
+				"by container %.12s", name, other->id);
+	copy = strdup(name);
+	if (!copy)
+		abort();
+	free(c->name);
+	c->name = copy;
+	return 0;
+}
+
 void ctr_unlink(struct ctr *c)
 {
 	for (struct ctr **pp = &ctrs; *pp; pp = &(*pp)->next)

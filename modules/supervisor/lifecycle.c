@@ -372,6 +372,7 @@ static void start_failed(struct ctr *c, const struct err *why)
 	if (c->start_req)
 		ctl_req_finish(c->start_req, why);
 	c->start_req = NULL;
+	ctr_hook_fire(&c->start_hook, why);
 	ctrlog_start_failed(c, why);
 }
 
@@ -385,6 +386,7 @@ static void after_start_saved(int errnum, void *ctx)
 	if (c->start_req)
 		ctl_req_finish(c->start_req, errnum ? &e : NULL);
 	c->start_req = NULL;
+	ctr_hook_fire(&c->start_hook, errnum ? &e : NULL);
 }
 
 static void started(struct ctr *c)
@@ -631,20 +633,23 @@ static void remover_done(struct proc *p, const siginfo_t *si, void *ctx)
 	free(ctx);
 }
 
-/* `rm` is answered once the removal is durable. */
+/* `rm` is answered once the removal is durable (ctx: a copy of the
+ * container's rm_hook, which outlives the container). */
 static void rm_saved(int errnum, void *ctx)
 {
 	struct err e = ERR_INIT;
 
 	if (errnum)
 		err_set(&e, errnum, "remove container state");
-	ctl_req_finish(ctx, errnum ? &e : NULL);
+	ctr_hook_fire(ctx, errnum ? &e : NULL);
+	free(ctx);
 }
 
 static void remove_now(struct ctr *c)
 {
 	struct err e = ERR_INIT;
 	char *dir = ctr_dir(c, NULL);
+	struct ctr_hook *h = NULL;
 
 	c->state = CTR_REMOVING;
 	ctr_cancel_restart(c);
@@ -654,8 +659,14 @@ static void remove_now(struct ctr *c)
 		log_err("container %.12s: %s", c->id, e.msg);
 		free(dir);
 	}
-	store_del("containers", c->id, c->rm_req ? rm_saved : NULL,
-		  c->rm_req);
+	if (c->rm_hook.fn) {
+		h = malloc(sizeof(*h));
+		if (!h)
+			abort();
+		*h = c->rm_hook;
+		c->rm_hook.fn = NULL;
+	}
+	store_del("containers", c->id, h ? rm_saved : NULL, h);
 	publish(c, "destroy", NULL, NULL);
 	ctr_release(c);
 }

@@ -47,6 +47,13 @@ struct ctr_waiter {
 	struct ctr_waiter *next;
 };
 
+/* An internal operation waiting for a start or a removal to settle
+ * (ctrcmds.c's per-container results); fn runs once, then is cleared. */
+struct ctr_hook {
+	void (*fn)(void *ctx, const struct err *e);
+	void *ctx;
+};
+
 struct logfile;
 struct exec_probe;
 
@@ -165,7 +172,9 @@ struct ctr {
 	ev_timer kill_timer, rm_timer;
 	struct ctr_waiter *waiters;
 	struct ctl_req *start_req; /* answered once running and saved */
-	struct ctl_req *rm_req;    /* answered once removed */
+	struct ctr_hook start_hook; /* runs once running and saved, or failed */
+	struct ctr_hook rm_hook;    /* runs once the removal is durable */
+	unsigned cp_busy; /* ctrcp.c: copies in progress (no start, no rm) */
 	unsigned pins; /* state writes in flight */
 	bool removed;  /* unlinked; freed when pins reaches 0 */
 	struct ctr *next;
@@ -173,6 +182,8 @@ struct ctr {
 
 /* ctr.c: the registry */
 struct ctr *ctr_new(const char *name, struct err *e);
+/* Give c a new name: valid like create's and unique (not saved here). */
+int ctr_rename(struct ctr *c, const char *name, struct err *e);
 void ctr_free(struct ctr *c);
 void ctr_unlink(struct ctr *c);
 /* Unlink and free c once no state write of it is in flight. */
@@ -223,8 +234,25 @@ unsigned ctr_cgroups_pending(void);
 
 /* control.c */
 int ctr_thaw(struct ctr *c, struct err *e);
+/* Freeze a running container; done runs once frozen or failed. */
+int ctr_pause(struct ctr *c, void (*done)(void *ctx, const struct err *e),
+	      void *ctx, struct err *e);
+int ctr_unpause(struct ctr *c, struct err *e);
 void ctr_pause_abort(struct ctr *c);
-extern const struct command ctr_cmd_pause, ctr_cmd_unpause, ctr_cmd_stats;
+extern const struct command ctr_cmd_stats;
+
+/* ctrcmds.c: start, stop, kill, rm, restart, pause, unpause and wait of
+ * one or more containers; rename and top */
+void ctr_hook_fire(struct ctr_hook *h, const struct err *e);
+extern const struct command ctr_cmd_start, ctr_cmd_stop, ctr_cmd_kill,
+	ctr_cmd_rm, ctr_cmd_restart, ctr_cmd_pause, ctr_cmd_unpause,
+	ctr_cmd_wait, ctr_cmd_rename, ctr_cmd_top;
+/* ctrcp.c */
+extern const struct command ctr_cmd_cp;
+#define CTRCMDS_COMMANDS                                                  \
+	&ctr_cmd_start, &ctr_cmd_stop, &ctr_cmd_kill, &ctr_cmd_rm,        \
+		&ctr_cmd_restart, &ctr_cmd_pause, &ctr_cmd_unpause,       \
+		&ctr_cmd_wait, &ctr_cmd_rename, &ctr_cmd_top, &ctr_cmd_cp,
 
 /* health.c */
 /* Check the flags and fill h (config only); nothing is changed on error. */
@@ -248,5 +276,6 @@ void health_load(struct ctr *c, yajl_val t);
 
 /* cmds.c */
 extern const struct command *const supervisor_commands[];
+int ctr_parse_signal(const char *s, struct err *e);
 
 #endif
