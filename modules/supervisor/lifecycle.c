@@ -333,8 +333,7 @@ static void handle_exit(struct ctr *c, const siginfo_t *si)
 
 	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
 	health_stop(c);
-	c->exit_code = si->si_code == CLD_EXITED ? si->si_status
-						 : 128 + si->si_status;
+	c->exit_code = proc_exit_code(si);
 	if (c->cg && cgroup_oom_count(c->cg, &ooms, &e) == 0 &&
 	    ooms > c->oom_base)
 		c->oom_killed = true;
