@@ -79,6 +79,7 @@ static const struct stream_verb {
 	{ "wait", NULL, 0, NULL, 0 },
 	{ "attach", NULL, 0, NULL, 0 },
 	{ "pull", NULL, 0, NULL, 0 },
+	{ "push", NULL, 0, NULL, 0 },
 	{ "stats", NULL, 0, "no-stream", 0 },
 	{ "logs", "follow", 'f', NULL, 0 },
 	{ "run", NULL, 0, "detach", 'd' },
@@ -868,7 +869,7 @@ static bool progress_line(struct client *c, yajl_val obj, struct buf *out)
 	yajl_val cur = obj_get(obj, "current"), tot = obj_get(obj, "total");
 	static bool tty = false, known = false;
 
-	if (!status || !is_verb(c->o, "pull"))
+	if (!status || !(is_verb(c->o, "pull") || is_verb(c->o, "push")))
 		return false;
 	if (!known) {
 		tty = isatty(STDOUT_FILENO);

@@ -54,8 +54,16 @@ struct reg_call_opts {
 	const struct reg_endpoint *ep;
 	const char *method; /* NULL: GET */
 	const char *what;   /* "manifests/latest", "blobs/sha256:..." */
+	const char *url;    /* or an absolute URL (an upload's Location) */
 	const char *const *headers;
 	int64_t range_from;
+	bool push;	    /* token scope pull,push (else pull) */
+	/* a body: bytes (copied), or a pipe to upload (see core/http) */
+	const void *body;
+	size_t body_len;
+	bool upload;
+	int upload_fd;
+	int64_t upload_size;
 	/* As core/http's, called for the answer that is not a 401 that
 	 * auth will retry. */
 	int (*on_response)(struct reg_call *c, struct http_req *r, long status,
@@ -105,7 +113,7 @@ void helper_close(struct helper *h);
 void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX]);
 
 /* ---- pull.c ---- */
-extern const struct command img_cmd_pull;
+extern const struct command img_cmd_pull, img_cmd_push;
 /* For core/imagesvc: a pull with no client (run/create IMAGE). */
 int img_pull_quiet(const char *ref, image_pull_done_fn done, void *ctx,
 		   struct err *e);

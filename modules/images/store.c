@@ -688,7 +688,8 @@ const struct command img_cmd_rmi = {
 };
 
 static const struct command *const images_commands[] = {
-	&img_cmd_pull, &img_cmd_images, &img_cmd_inspect, &img_cmd_rmi,
+	&img_cmd_pull, &img_cmd_push, &img_cmd_images, &img_cmd_inspect,
+	&img_cmd_rmi,
 	&img_cmd_tag, NULL,
 };
 
