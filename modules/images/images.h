@@ -130,6 +130,6 @@ int img_list(struct img_entry **out, size_t *n, struct err *e);
 /* Resolve NAME[:TAG] / full ref / image id prefix to an entry. */
 int img_lookup(const char *what, struct img_entry *out, struct err *e);
 extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect,
-	img_cmd_tag;
+	img_cmd_tag, img_cmd_prune, img_cmd_history;
 
 #endif

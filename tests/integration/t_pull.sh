@@ -169,6 +169,20 @@ out=$($S rmi local/app:two 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'used by a container' && ok "its last name stays while a container uses it" || notok "rmi last: rc=$rc $out"
 $S rm -f user >/dev/null
 $S rmi local/app:two >/dev/null && [ -z "$(ls "$T/root/layers")" ] && ok "then it goes, layers and all" || notok "final rmi: $(ls "$T/root/layers")"
+$S pull -q "$APP" >/dev/null && $S tag "$APP" local/app:two
+[ "$($S images --filter 'reference=local/*' -q | wc -l)" = 1 ] && [ "$($S images --filter 'reference=nothing*' -q | wc -l)" = 0 ] &&
+	ok "images --filter reference=GLOB" || notok "filter: $($S images --filter 'reference=local/*')"
+out=$($S images --filter dangling=true 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'invalid filter' && ok "an unknown images filter is refused: $out" || notok "bad filter: $out"
+$S history local/app:two >"$T/hist"
+[ "$(wc -l <"$T/hist")" = 3 ] && grep -q 'layer 2' "$T/hist" && ok "history lists the layers newest first" || notok "history: $(cat "$T/hist")"
+$S run -d --name keeper local/app:two sleep 60 >/dev/null
+$S pull -q "127.0.0.1:$RPORT/test/hello:v1" >/dev/null
+out=$($S image-prune -a 2>&1)
+imgs=$($S images)
+echo "$out" | grep -q 'test/hello:v1' && ! echo "$out" | grep -q /app && echo "$imgs" | grep -q '^local/app' &&
+	ok "image-prune -a removes what no container uses, keeps the rest" || notok "prune: $out / $imgs"
+$S rm -f keeper >/dev/null
 out=$($S tag nope:1 x:y 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'no such image' && ok "tag of an unknown image: $out" || notok "tag unknown: $out"
 
