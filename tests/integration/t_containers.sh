@@ -213,5 +213,10 @@ left=$(cg_left)
 for c in $($S ps -a -q); do $S rm -f "$c" >/dev/null; done
 wait_for 10 sh -c "[ \$(ls '$T/root/containers' | wc -l) -eq 0 ]" && ok "no state file or directory left" || notok "left: $(ls "$T/root/containers" | head)"
 [ "$(grep -c "$T" /proc/self/mountinfo)" -eq 0 ] && ok "no mount left on the host" || notok "mounts left: $(grep "$T" /proc/self/mountinfo | head -3)"
+# stopping skiffd with containers running stops them and leaves no cgroup
+: >"$T/ids2"
+for i in 1 2 3; do $S run -d --rootfs "$R" sh -c 'sleep 600 & sleep 600 & wait' >>"$T/ids2"; done
 stop_daemon && ok "skiffd stops cleanly" || notok "stop exit"
+n=$(find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | grep -c -F -f "$T/ids2")
+[ "$n" -eq 0 ] && ok "containers running at shutdown leave no cgroup behind" || notok "$n cgroups left after shutdown"
 finish
