@@ -129,6 +129,16 @@ struct img_entry {
 int img_list(struct img_entry **out, size_t *n, struct err *e);
 /* Resolve NAME[:TAG] / full ref / image id prefix to an entry. */
 int img_lookup(const char *what, struct img_entry *out, struct err *e);
+/* Remove one name and collect what no image needs (no request). */
+int img_remove(const char *name, void (*done)(void *ctx, const struct err *e),
+	       void *ctx, struct err *e);
+
+/* ---- gc.c: collection by free space, least recently used first ---- */
+void img_touch(const char *ref); /* pulled or used by a container now */
+void img_gc_start(void);	 /* arm the check (daemon config) */
+void img_gc_stop(void);
+void img_gc_check(void);	 /* check now (after a pull) */
+
 extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect,
 	img_cmd_tag, img_cmd_prune, img_cmd_history;
 

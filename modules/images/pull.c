@@ -504,6 +504,8 @@ static void commit_end(struct helper *h)
 	say(p, NULL, line);
 	bus_publish("image", "pull", p->manifest_digest,
 		    (const char *const[]){ "name", p->name, NULL });
+	img_touch(p->name);
+	img_gc_check();
 	pull_done(p);
 }
 

@@ -170,6 +170,7 @@ static int img_resolve(const char *what, struct image_rootfs *out,
 		err_setc(e, ERR_INVALID, "image %s has no layers", en.ref);
 		goto out;
 	}
+	img_touch(en.ref);
 	out->ref = strdup(en.ref);
 	out->id = strdup(m->config.digest);
 	out->lowerdirs = buf_take_str(&dirs);
@@ -489,7 +490,9 @@ fail:
 }
 
 struct rmi {
-	struct ctl_req *r;
+	struct ctl_req *r; /* or NULL: then done is called */
+	void (*done)(void *ctx, const struct err *e);
+	void *ctx;
 	struct helper h;
 	struct err err;
 	char **names;
@@ -522,12 +525,17 @@ static void rmi_end(struct helper *h)
 			 h->status);
 	for (int i = 0; !m->err.msg[0] && i < m->n; i++) {
 		struct jw w;
-		ctl_req_json(m->r, &w);
-		jw_str(&w, "untagged", m->names[i]);
-		jw_close(&w);
+		if (m->r) {
+			ctl_req_json(m->r, &w);
+			jw_str(&w, "untagged", m->names[i]);
+			jw_close(&w);
+		}
 		bus_publish("image", "untag", m->names[i], NULL);
 	}
-	ctl_req_finish(m->r, m->err.msg[0] ? &m->err : NULL);
+	if (m->r)
+		ctl_req_finish(m->r, m->err.msg[0] ? &m->err : NULL);
+	else if (m->done)
+		m->done(m->ctx, m->err.msg[0] ? &m->err : NULL);
 	rmi_free(m);
 }
 
@@ -576,6 +584,36 @@ static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 		return -1;
 	}
 	return CMD_PENDING;
+}
+
+/* Remove one name and collect what no image needs, with no request (the
+ * automatic collection in gc.c); done runs once, from the loop. */
+int img_remove(const char *name, void (*done)(void *ctx, const struct err *e),
+	       void *ctx, struct err *e)
+{
+	struct rmi *m = calloc(1, sizeof(*m));
+	struct rmi_args_h h;
+
+	if (!m || !(m->names = calloc(1, sizeof(char *))) ||
+	    !(m->names[0] = strdup(name)))
+		abort();
+	m->n = 1;
+	m->h.fd = -1;
+	m->done = done;
+	m->ctx = ctx;
+	h = (struct rmi_args_h){ .content = images.content,
+				 .layers = images.layers,
+				 .gc = !images.pulls,
+				 .names = m->names,
+				 .n = m->n };
+	m->h.owner = m;
+	m->h.on_line = rmi_line;
+	m->h.on_end = rmi_end;
+	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
+		rmi_free(m);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- image prune ---- */
@@ -801,11 +839,13 @@ static int images_init(struct err *e)
 		return err_set(e, errno, "mkdir %s", images.layers);
 	imagesvc_set_resolver(img_resolve);
 	imagesvc_set_puller(img_pull_quiet);
+	img_gc_start();
 	return blobstore_open(images.content, &images.bs, e);
 }
 
 static void images_stop(void (*done)(void))
 {
+	img_gc_stop();
 	reg_forget_tokens();
 	done();
 }

@@ -186,6 +186,21 @@ $S rm -f keeper >/dev/null
 out=$($S tag nope:1 x:y 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'no such image' && ok "tag of an unknown image: $out" || notok "tag unknown: $out"
 
+# image gc: with free space "under" an absurd threshold, the least
+# recently used image no container uses goes, one that is used stays
+stop_daemon
+printf '{"image-gc-free": "1000000t", "image-gc-min-age": "1s"}\n' >"$T/gc.json"
+start_daemon --config "$T/gc.json" || notok "skiffd with image gc"
+$S pull -q "$APP" >/dev/null; $S pull -q "127.0.0.1:$RPORT/test/hello:v1" >/dev/null
+$S run -d --name gcuser "$APP" sleep 600 >/dev/null
+wait_for 20 sh -c "! $S images | grep -q test/hello" && $S images | grep -q test/app &&
+	ok "image gc removes the unused image when space is short, keeps the used one" || notok "gc: $($S images)"
+grep -q 'image gc: removed' "$T/daemon.log" && ok "image gc says what it removed" || notok "gc log: $(tail -3 "$T/daemon.log")"
+$S rm -f gcuser >/dev/null
+printf '{"image-gc-free": "lots"}\n' >"$T/bad.json"
+out=$("$SKIFFD" --config "$T/bad.json" --root "$T/r2" --run-dir "$T/r2run" --sock "$T/s2" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'bad.json:1: "image-gc-free"' && ok "a bad image-gc-free is refused with FILE:LINE ($out)" || notok "bad gc config: rc=$rc $out"
+
 # bad input
 for bad in "test/UPPER:v1" "a:b:c" "127.0.0.1:$RPORT/test/hello@sha256:1234"; do
 	out=$($S pull "$bad" 2>&1); rc=$?
