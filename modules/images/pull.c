@@ -151,12 +151,22 @@ static int sink_main(void *arg)
 
 	if (blobstore_open(a->content, &bs, &e) < 0)
 		goto fail;
-	if (blobstore_has(bs, a->digest, NULL, &e) == 1) {
-		dprintf(1, "present\n");
-		return 0;
+	/* Another pull (of this image, or of one sharing the layer) may be
+	 * writing it: wait for that one (we may block: we are a helper)
+	 * rather than fetch it twice or fail. */
+	for (int waited = 0;; waited++) {
+		if (blobstore_has(bs, a->digest, NULL, &e) == 1) {
+			dprintf(1, "present\n");
+			return 0;
+		}
+		if (blobstore_writer_open(bs, a->digest, a->size, &w, &offset,
+					  &e) == 0)
+			break;
+		if (e.class != ERR_BUSY || waited >= 36000) /* an hour */
+			goto fail;
+		err_clear(&e);
+		usleep(100000);
 	}
-	if (blobstore_writer_open(bs, a->digest, a->size, &w, &offset, &e) < 0)
-		goto fail;
 	dprintf(1, "offset %llu\n", (unsigned long long)offset);
 	while ((n = read(0, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -564,6 +574,11 @@ static int unpack_main(void *arg)
 			goto fail;
 		if (unpack_layer(fd, dir, &o, &r, &e) < 0) {
 			close(fd);
+			if (e.class == ERR_CONFLICT && access(dir, F_OK) == 0) {
+				/* another pull unpacked (and checked) it */
+				err_clear(&e);
+				continue;
+			}
 			err_wrap(&e, "layer %s", a->desc[i].digest);
 			goto fail;
 		}

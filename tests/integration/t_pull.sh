@@ -78,6 +78,15 @@ id=$($S --json images -q | json_get id)
 got=$($S --json image-inspect "$id" 2>&1 | json_get digest 2>&1)
 [ "$got" = "$md" ] && ok "image-inspect by id prefix" || notok "inspect $id: $got"
 
+# two pulls of one image at once (as two `run`s of a missing image):
+# one fetches each layer, the other waits for it; both succeed
+$S rmi "$IMG:v1" >/dev/null
+$S pull "$IMG:v1" >"$T/p1" 2>&1 & a=$!
+$S pull "$IMG:v1" >"$T/p2" 2>&1 & b=$!
+wait $a; ra=$?; wait $b; rb=$?
+[ $ra -eq 0 ] && [ $rb -eq 0 ] && ok "two concurrent pulls of one image both succeed" || notok "concurrent: $ra $rb $(cat "$T/p1" "$T/p2")"
+[ -z "$(ls -A "$C/ingest")" ] && [ "$(sha256sum "$C/blobs/sha256/${big#sha256:}" | cut -d' ' -f1)" = "${big#sha256:}" ] && ok "and store each layer once, right" || notok "concurrent store"
+
 # faults (the layers must come through the proxy again)
 $S rmi "$IMG:v1" >/dev/null
 echo "cut 3000000" >"$T/ctl"
