@@ -82,8 +82,11 @@ static const struct stream_verb {
 	{ "push", NULL, 0, NULL, 0 },
 	{ "stats", NULL, 0, "no-stream", 0 },
 	{ "logs", "follow", 'f', NULL, 0 },
-	{ "run", NULL, 0, "detach", 'd' },
-	{ "exec", NULL, 0, "detach", 'd' },
+	/* run and exec stream unless -d, but the command after the image or
+	 * container may hold "-d" too: treat them as streams always (with
+	 * -d the one id line reads the same either way). */
+	{ "run", NULL, 0, NULL, 0 },
+	{ "exec", NULL, 0, NULL, 0 },
 };
 
 /* Object nouns that may come before a verb, as in docker's `container
