@@ -81,6 +81,11 @@ $S run --name talker --rootfs "$R" sh -c 'echo one; echo two >&2; sleep 0.2; ech
 [ "$($S logs talker 2>/dev/null)" = "one
 three" ] && [ "$($S logs talker 2>&1 >/dev/null)" = two ] && ok "logs: stdout and stderr apart" || notok "logs: $($S logs talker 2>&1)"
 [ "$($S logs --tail 1 talker 2>/dev/null)" = three ] && ok "logs --tail" || notok "tail"
+out=$($S run --name nul --rootfs "$R" sh -c "printf 'a\\000b\\n'" | od -An -c | tr -s ' ')
+[ "$out" = " a \0 b \n" ] && ok "output with NUL bytes comes through whole (run)" || notok "NUL run: '$out'"
+out=$($S logs nul | od -An -c | tr -s ' ')
+[ "$out" = " a \0 b \n" ] && ok "and through logs" || notok "NUL logs: '$out'"
+$S rm nul >/dev/null
 $S logs -t talker 2>/dev/null | grep -Eq '^20[0-9-]+T[0-9:.]+Z one$' && ok "logs --timestamps" || notok "timestamps"
 grep -q '"log":"one\\n","stream":"stdout","time":"' "$T"/root/containers/*/json.log && ok "Docker json-file lines on disk" || notok "json-file format"
 [ -z "$($S logs --since 1s --until 1s talker 2>&1 | grep -v '^skiff')" ] || true
