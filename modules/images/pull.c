@@ -438,6 +438,22 @@ struct commit_args {
 	struct oci_desc desc;
 };
 
+/* blobstore_put, waiting while a concurrent pull writes the same blob
+ * (we are a helper: we may block). */
+static int put_wait(struct blobstore *bs, const struct buf *b,
+		    const char *digest, struct err *e)
+{
+	for (int waited = 0;; waited++) {
+		if (blobstore_put(bs, buf_head(b), buf_used(b), digest, NULL,
+				  e) == 0)
+			return 0;
+		if (e->class != ERR_BUSY || waited >= 600)
+			return -1;
+		err_clear(e);
+		usleep(100000);
+	}
+}
+
 static int commit_main(void *arg)
 {
 	const struct commit_args *a = arg;
@@ -445,10 +461,8 @@ static int commit_main(void *arg)
 	struct err e = ERR_INIT;
 
 	if (blobstore_open(a->content, &bs, &e) < 0 ||
-	    blobstore_put(bs, buf_head(a->config), buf_used(a->config),
-			  a->config_digest, NULL, &e) < 0 ||
-	    blobstore_put(bs, buf_head(a->manifest), buf_used(a->manifest),
-			  a->desc.digest, NULL, &e) < 0 ||
+	    put_wait(bs, a->config, a->config_digest, &e) < 0 ||
+	    put_wait(bs, a->manifest, a->desc.digest, &e) < 0 ||
 	    blobstore_index_put(bs, a->name, &a->desc, &e) < 0) {
 		dprintf(1, "err %s\n", e.msg);
 		return 1;

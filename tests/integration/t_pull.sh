@@ -169,6 +169,19 @@ $S rm -f "$id" >/dev/null
 out=$($S create "127.0.0.1:$RPORT/test/nope:1" true 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'not found' && [ "$($S ps -aq | wc -l)" = 0 ] && ok "create of an image the registry lacks: $out" || notok "create nope: rc=$rc $out"
 
+# an image with zstd layers (content new to skopeo's blob cache, which
+# would otherwise send the gzip copies it pushed before)
+echo zstd >"$T/rfs/etc/marker"
+tar -C "$T/rfs" -cf "$T/r3.tar" .
+OCI_IMAGE_CMD='cat|/etc/marker' "$H" write "$T/oci3" appz "$T/r3.tar" >/dev/null
+skopeo --insecure-policy copy -q --dest-tls-verify=false --dest-compress --dest-compress-format zstd \
+	"oci:$T/oci3:appz" "docker://127.0.0.1:$RPORT/test/appz:1"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$RPORT/test/appz:1" 2>&1)
+case $raw in *tar+zstd*) ;; *) notok "the registry has no zstd layer: $raw" ;; esac
+out=$($S run --rm "127.0.0.1:$RPORT/test/appz:1" 2>&1 | head -1)
+[ "$out" = zstd ] && ok "an image with a zstd layer pulls, unpacks and runs" || notok "zstd: $out"
+$S rmi "127.0.0.1:$RPORT/test/appz:1" >/dev/null
+
 # tag: another name for the same image
 out=$($S tag "$APP" local/app:two 2>&1) && $S images | grep -q '^local/app *two' && ok "tag gives the image another name" || notok "tag: $out $($S images)"
 [ "$($S run --rm local/app:two 2>&1 | head -1)" = "from-image hi" ] && ok "run by the new name" || notok "run tagged"
@@ -204,7 +217,7 @@ $S pull -q "$APP" >/dev/null; $S pull -q "127.0.0.1:$RPORT/test/hello:v1" >/dev/
 $S run -d --name gcuser "$APP" sleep 600 >/dev/null
 wait_for 20 sh -c "! $S images | grep -q test/hello" && $S images | grep -q test/app &&
 	ok "image gc removes the unused image when space is short, keeps the used one" || notok "gc: $($S images)"
-grep -q 'image gc: removed' "$T/daemon.log" && ok "image gc says what it removed" || notok "gc log: $(tail -3 "$T/daemon.log")"
+wait_for 5 grep -q 'image gc: removed' "$T/daemon.log" && ok "image gc says what it removed" || notok "gc log: $(tail -3 "$T/daemon.log")"
 $S rm -f gcuser >/dev/null
 printf '{"image-gc-free": "lots"}\n' >"$T/bad.json"
 out=$("$SKIFFD" --config "$T/bad.json" --root "$T/r2" --run-dir "$T/r2run" --sock "$T/s2" 2>&1); rc=$?
