@@ -854,3 +854,15 @@ int blobstore_index_find(struct blobstore *bs, const char *name,
 	ociimage_index_free(x);
 	return r;
 }
+
+bool blobstore_busy_wait(unsigned *tries, unsigned max, struct err *e)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	if (e->class != ERR_BUSY || ++*tries >= max)
+		return false;
+	err_clear(e);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return true;
+}

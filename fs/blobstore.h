@@ -75,6 +75,10 @@ int blobstore_ingest_prune(struct blobstore *bs, time_t before, size_t *removed,
  * resume). Returns 1 when the blob is already stored (*out NULL), 0 with a
  * writer whose *offset bytes are already there (resume from there), -1 on
  * error (ERR_BUSY: another writer holds this digest). */
+/* After a call failed with e: when it was ERR_BUSY (another writer holds
+ * the digest) and fewer than max tries were made, wait 100 ms, clear e
+ * and return true (try again); else false. Blocks: helpers only. */
+bool blobstore_busy_wait(unsigned *tries, unsigned max, struct err *e);
 int blobstore_writer_open(struct blobstore *bs, const char *digest,
 			  uint64_t size, struct blobstore_writer **out,
 			  uint64_t *offset, struct err *e);

@@ -154,7 +154,7 @@ static int sink_main(void *arg)
 	/* Another pull (of this image, or of one sharing the layer) may be
 	 * writing it: wait for that one (we may block: we are a helper)
 	 * rather than fetch it twice or fail. */
-	for (int waited = 0;; waited++) {
+	for (unsigned tries = 0;;) {
 		if (blobstore_has(bs, a->digest, NULL, &e) == 1) {
 			dprintf(1, "present\n");
 			return 0;
@@ -162,10 +162,8 @@ static int sink_main(void *arg)
 		if (blobstore_writer_open(bs, a->digest, a->size, &w, &offset,
 					  &e) == 0)
 			break;
-		if (e.class != ERR_BUSY || waited >= 36000) /* an hour */
+		if (!blobstore_busy_wait(&tries, 36000, &e)) /* an hour */
 			goto fail;
-		err_clear(&e);
-		usleep(100000);
 	}
 	dprintf(1, "offset %llu\n", (unsigned long long)offset);
 	while ((n = read(0, buf, sizeof(buf))) != 0) {
@@ -443,14 +441,12 @@ struct commit_args {
 static int put_wait(struct blobstore *bs, const struct buf *b,
 		    const char *digest, struct err *e)
 {
-	for (int waited = 0;; waited++) {
+	for (unsigned tries = 0;;) {
 		if (blobstore_put(bs, buf_head(b), buf_used(b), digest, NULL,
 				  e) == 0)
 			return 0;
-		if (e->class != ERR_BUSY || waited >= 600)
+		if (!blobstore_busy_wait(&tries, 600, e))
 			return -1;
-		err_clear(e);
-		usleep(100000);
 	}
 }
 
