@@ -100,6 +100,10 @@ int helper_start(struct helper *h, int (*fn)(void *), void *arg, int in_fd,
 void helper_kill(struct helper *h);
 void helper_close(struct helper *h);
 
+int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
+		     const struct oci_desc *desc, char (*chain)[DIGEST_STR_MAX],
+		     const struct strv *diff_ids, struct err *e);
+
 /* Layer i's chain id (OCI image spec): diff_ids[0], then
  * sha256(chain[i-1] + " " + diff_ids[i]). out gets n digests. */
 void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX]);
@@ -123,5 +127,8 @@ int img_list(struct img_entry **out, size_t *n, struct err *e);
 int img_lookup(const char *what, struct img_entry *out, struct err *e);
 extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect,
 	img_cmd_tag;
+
+/* ---- archive.c: save, load, import ---- */
+extern const struct command img_cmd_save, img_cmd_load, img_cmd_import;
 
 #endif

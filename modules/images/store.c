@@ -689,7 +689,7 @@ const struct command img_cmd_rmi = {
 
 static const struct command *const images_commands[] = {
 	&img_cmd_pull, &img_cmd_images, &img_cmd_inspect, &img_cmd_rmi,
-	&img_cmd_tag, NULL,
+	&img_cmd_tag, &img_cmd_save, &img_cmd_load, &img_cmd_import, NULL,
 };
 
 const struct module module_images = {
