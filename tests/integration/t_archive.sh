@@ -82,3 +82,87 @@ out=$($S run --rm other/arc:dk 2>&1)
 gzip -c "$T/sk.tar" >"$T/sk.tar.gz"
 out=$($S load -i "$T/sk.tar.gz" 2>&1)
 [ "$out" = "Loaded image: other/arc:dk" ] && ok "load a gzip-compressed archive" || notok "load gz: $out"
+
+# malicious and broken archives: refused by name, no image named
+python3 - "$T" "$T/l2.tar" <<'EOP'
+import hashlib, io, json, sys, tarfile
+T, layer = sys.argv[1], open(sys.argv[2], "rb").read()
+def sha(b): return hashlib.sha256(b).hexdigest()
+cfg = json.dumps({"architecture": "amd64", "os": "linux",
+                  "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(layer)]}}).encode()
+def make(name, members):
+    with tarfile.open(f"{T}/{name}.tar", "w") as t:
+        for n, b in members:
+            i = tarfile.TarInfo(n); i.size = len(b); t.addfile(i, io.BytesIO(b))
+def man(layers, cfgpath="blobs/sha256/" + sha(cfg)):
+    return json.dumps([{"Config": cfgpath, "RepoTags": ["evil:x"], "Layers": layers}]).encode()
+good = [("blobs/sha256/" + sha(cfg), cfg), ("blobs/sha256/" + sha(layer), layer)]
+make("bad-dotdot", good + [("../escaped", b"x"), ("manifest.json", man(["blobs/sha256/" + sha(layer)]))])
+make("bad-missing", good[:1] + [("manifest.json", man(["blobs/sha256/" + "0" * 64]))])
+make("bad-missing-legacy", [(sha(cfg) + ".json", cfg), ("manifest.json", man(["abc/layer.tar"], sha(cfg) + ".json"))])
+make("bad-digest", [("blobs/sha256/" + sha(cfg), cfg), ("blobs/sha256/" + sha(b"other"), layer),
+                    ("manifest.json", man(["blobs/sha256/" + sha(b"other")]))])
+make("bad-json", good + [("manifest.json", b'[{"Config": "blobs/sha256/' + sha(cfg).encode() + b'", "Layers": [')])
+make("bad-config", [("blobs/sha256/" + sha(b"{nope"), b"{nope"), good[1],
+                    ("manifest.json", man(["blobs/sha256/" + sha(layer)], "blobs/sha256/" + sha(b"{nope")))])
+bad_cfg = cfg.replace(sha(layer).encode(), sha(b"x").encode())
+make("bad-diffid", [("blobs/sha256/" + sha(bad_cfg), bad_cfg), good[1],
+                    ("manifest.json", man(["blobs/sha256/" + sha(layer)], "blobs/sha256/" + sha(bad_cfg)))])
+make("bad-empty", [("README", b"hello")])
+EOP
+refuse() { # NAME PATTERN WHAT
+	local out
+	out=$($S load -i "$T/$1.tar" 2>&1)
+	if [ $? -ne 0 ] && echo "$out" | grep -q -- "$2" && ! $S images | grep -q evil; then
+		ok "load refuses $3"
+	else
+		notok "load $1: $out"
+	fi
+}
+refuse bad-dotdot 'archive member "../escaped": climbs out with ..' "a ../ member"
+[ ! -e "$T/root/escaped" ] && [ ! -e "$T/escaped" ] || notok "a ../ member was written"
+refuse bad-missing "layer blobs/sha256/0000000000000000000000000000000000000000000000000000000000000000 is not in the archive" \
+	"a manifest.json naming a missing layer"
+refuse bad-missing-legacy "layer abc/layer.tar is not in the archive" "a missing legacy layer path"
+refuse bad-digest "sha256:" "a blob whose bytes do not match its name"
+$S load -i "$T/bad-digest.tar" 2>&1 | grep -q "blobs/sha256/" && ok "the digest error names the member" || notok "digest error: $($S load -i "$T/bad-digest.tar" 2>&1)"
+refuse bad-json "manifest.json" "malformed manifest.json"
+refuse bad-config "config sha256:" "a config that is not JSON"
+refuse bad-diffid "the config says" "a layer that is not what the config's diff_ids say"
+refuse bad-empty "neither manifest.json nor index.json" "a tarball that is no image archive"
+out=$(printf 'not a tar at all' | $S load 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "not an image archive" && ok "load refuses bytes that are no tar" || notok "garbage: $out"
+out=$($S load -i "$T/s1.tar" 2>&1)
+[ "$out" = "Loaded image: localhost/arc:v1" ] && ok "a good load works after the refusals" || notok "load after: $out"
+
+# import: a rootfs tarball (plain, gzip, zstd) becomes a one-layer image
+out=$($S import "$T/l1.tar" busy:plain 2>&1)
+case $out in sha256:*) ok "import a plain rootfs tar ($out)" ;; *) notok "import: $out" ;; esac
+ins=$($S --json image-inspect busy:plain)
+echo "$ins" | python3 -c '
+import json, sys
+v = json.loads(sys.stdin.readline())
+m, c = v["manifest"], v["config"]
+assert len(m["layers"]) == 1 and m["layers"][0]["mediaType"].endswith("tar+gzip"), m
+assert len(c["rootfs"]["diff_ids"]) == 1 and c["history"][0]["created_by"].startswith("skiff import"), c
+assert c["rootfs"]["diff_ids"][0] == "sha256:" + sys.argv[1], c' "$(sha256sum "$T/l1.tar" | cut -d' ' -f1)" &&
+	ok "one gzip layer, diff_id of the tar, history" || notok "import inspect: $ins"
+out=$($S run --rm busy:plain echo imported 2>&1)
+[ "$out" = imported ] && ok "the imported image runs" || notok "run imported: $out"
+zstd -q -c "$T/l1.tar" >"$T/l1.tar.zst"
+out=$($S import -m "from zstd" - busy:zstd <"$T/l1.tar.zst" 2>&1)
+ins=$($S --json image-inspect busy:zstd 2>&1)
+echo "$ins" | grep -q 'tar+zstd' && echo "$ins" | grep -q 'from zstd' && ok "import - from stdin keeps zstd as given, -m in history" || notok "import zstd: $out $ins"
+out=$($S run --rm busy:zstd echo z 2>&1)
+[ "$out" = z ] && ok "it runs" || notok "run zstd import: $out"
+out=$($S import "$T/nosuch.tar" 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "nosuch.tar" && ok "import of a missing file fails" || notok "import missing: $out"
+printf '../../etc/passwd' >"$T/evil-name"
+python3 -c '
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo("../../evil"); i.size = 1; t.addfile(i, io.BytesIO(b"x"))' "$T/evil-import.tar"
+out=$($S import "$T/evil-import.tar" evil:imp 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "evil" && ! $S images | grep -q evil && ok "import refuses a traversal entry" || notok "import evil: $out"
+
+finish
