@@ -165,4 +165,29 @@ with tarfile.open(sys.argv[1], "w") as t:
 out=$($S import "$T/evil-import.tar" evil:imp 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q "evil" && ! $S images | grep -q evil && ok "import refuses a traversal entry" || notok "import evil: $out"
 
+# export: the container's merged filesystem, running and stopped
+$S run -d --name exp busy:plain sh -c 'echo hi >/tmp/new; rm /bin/wc; touch /tmp/ready; sleep 60' >/dev/null
+wait_for 5 $S exec exp test -e /tmp/ready
+$S export exp >"$T/exp.tar" 2>"$T/err" && ok "export a running container to stdout" || notok "export: $(cat "$T/err")"
+tar -tf "$T/exp.tar" | sed 's|^\./||; s|/$||' | grep . | sort >"$T/exp.list"
+tar -tf "$T/l1.tar" | sed 's|^\./||; s|/$||' | grep . | grep -vx bin/wc | sort >"$T/want.list"
+missing=$(comm -23 "$T/want.list" "$T/exp.list")
+[ -z "$missing" ] && grep -qx tmp/new "$T/exp.list" && ! grep -qx bin/wc "$T/exp.list" &&
+	[ "$(tar -xOf "$T/exp.tar" ./tmp/new)" = hi ] &&
+	ok "the export has the image's files, the new one, not the removed one" || notok "export list: missing [$missing]"
+! grep -q '^proc/.' "$T/exp.list" && ok "export leaves out /proc and other mounts' content" || notok "export has /proc content"
+$S stop -t 0 exp >/dev/null
+$S export -o "$T/exp2.tar" exp 2>"$T/err"
+tar -tf "$T/exp2.tar" | sed 's|^\./||; s|/$||' | grep . | sort >"$T/exp2.list"
+[ -z "$(comm -23 "$T/want.list" "$T/exp2.list")" ] && grep -qx tmp/new "$T/exp2.list" &&
+	ok "export -o FILE of a stopped container" || notok "export stopped: $(cat "$T/err")"
+$S import "$T/exp2.tar" busy:exported >/dev/null 2>"$T/err"
+out=$($S run --rm busy:exported cat /tmp/new 2>&1)
+[ "$out" = hi ] && ok "import of an export runs" || notok "import export: $out $(cat "$T/err")"
+out=$($S export nosuch 2>&1 >/dev/null)
+[ $? -ne 0 ] && echo "$out" | grep -q "no such container" && ok "export of an unknown container fails" || notok "export nosuch: $out"
+script -qc "$S export exp" /dev/null >"$T/tty" 2>&1
+grep -q "cowardly refusing" "$T/tty" && ok "export refuses a terminal" || notok "export to tty: $(cat "$T/tty")"
+$S rm -f exp >/dev/null
+
 finish
