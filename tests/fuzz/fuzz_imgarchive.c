@@ -2,8 +2,10 @@
  *
  * Any bytes either parse as manifest.json or fail with a message; what
  * parses has a config and member paths that pass the member check, and
- * writing it out and parsing that again gives the same images. The
+ * writing it out and parsing that again gives the same images (ASCII
+ * names byte for byte). The
  * bytes, cut at the first NUL, are also tried as a member name. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The writer replaces bytes that are not UTF-8 (as every data line),
+ * so only ASCII names must come back byte for byte. */
+static bool differ(const char *a, const char *b)
+{
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return false;
+	return strcmp(a, b) != 0;
+}
+
 static void check_same(const struct imgarchive *a, const struct imgarchive *b)
 {
 	if (a->n != b->n)
@@ -19,12 +31,12 @@ static void check_same(const struct imgarchive *a, const struct imgarchive *b)
 	for (size_t i = 0; i < a->n; i++) {
 		const struct imgarchive_image *x = &a->images[i],
 					      *y = &b->images[i];
-		if (strcmp(x->config, y->config) ||
+		if (differ(x->config, y->config) ||
 		    x->layers.n != y->layers.n ||
 		    x->repo_tags.n != y->repo_tags.n)
 			abort();
 		for (size_t k = 0; k < x->layers.n; k++)
-			if (strcmp(x->layers.v[k], y->layers.v[k]))
+			if (differ(x->layers.v[k], y->layers.v[k]))
 				abort();
 	}
 }
