@@ -71,13 +71,15 @@ static void arc_end(struct helper *h)
 		err_setc(&a->err, ERR_INTERNAL, "%s: helper exited %d",
 			 a->verb, h->status);
 	for (size_t i = 0; !a->err.msg[0] && i < a->said.n; i++) {
+		const char *what = strrchr(a->said.v[i], ' ');
 		struct jw w;
 		ctl_req_json(a->r, &w);
 		jw_str(&w, "text", a->said.v[i]);
 		jw_close(&w);
+		/* an event per image: its name, or its id */
+		bus_publish("image", a->verb,
+			    what ? what + 1 : a->said.v[i], NULL);
 	}
-	if (!a->err.msg[0] && strcmp(a->verb, "save"))
-		bus_publish("image", a->verb, "", NULL);
 	if (a->counted)
 		images.pulls--;
 	ctl_req_finish(a->r, a->err.msg[0] ? &a->err : NULL);
