@@ -130,5 +130,7 @@ extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect,
 
 /* ---- archive.c: save, load, import ---- */
 extern const struct command img_cmd_save, img_cmd_load, img_cmd_import;
+/* ---- commit.c ---- */
+extern const struct command img_cmd_commit;
 
 #endif

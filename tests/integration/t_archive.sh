@@ -3,8 +3,9 @@
 # oci_image) goes in by `load` of an oci-archive skopeo made; `save` writes
 # a tarball skopeo reads as docker-archive and as OCI layout; rmi + load
 # gives back the same image id and manifest digest and it runs; skiff
-# loads skopeo's docker-archive; `import` of a rootfs tar (plain and gzip)
-# runs; `export` gives the container's files. Malicious archives (a ../
+# loads skopeo's docker-archive; `import` of a rootfs tar (plain and zstd)
+# runs; `export` gives the container's files; `commit` makes a layer with
+# OCI whiteouts from a container's changes. Malicious archives (a ../
 # member, manifest.json naming a missing layer, a blob whose bytes do not
 # match its name, malformed JSON) are refused by name and name no image.
 . "$TOP/tests/integration/lib.sh"
@@ -189,5 +190,33 @@ out=$($S export nosuch 2>&1 >/dev/null)
 script -qc "$S export exp" /dev/null >"$T/tty" 2>&1
 grep -q "cowardly refusing" "$T/tty" && ok "export refuses a terminal" || notok "export to tty: $(cat "$T/tty")"
 $S rm -f exp >/dev/null
+
+# commit: the container's changes (whiteouts, an opaque dir) as a layer
+mkdir -p "$T/opq" && cp "$T/l1.tar" "$T/l1o.tar" && touch "$T/opq/old" && tar -C "$T" -rf "$T/l1o.tar" opq
+$S import "$T/l1o.tar" busy:opq >/dev/null
+$S run --name cm busy:opq sh -c 'echo hi >/tmp/new; rm /bin/wc; rm -rf /opq; mkdir /opq; echo n >/opq/new' >/dev/null
+out=$($S commit -m "my change" -a me cm busy:committed 2>&1)
+case $out in sha256:*) ok "commit a stopped container ($out)" ;; *) notok "commit: $out" ;; esac
+out=$($S run --rm busy:committed sh -c 'cat /tmp/new; ls /bin/wc 2>/dev/null; ls /opq' 2>&1)
+[ "$out" = "$(printf 'hi\nnew')" ] && ok "the committed image has the new file, not the removed one, only the new dir's content" ||
+	notok "run committed: $out"
+$S --json image-inspect busy:committed | python3 -c '
+import json, sys
+v = json.loads(sys.stdin.readline())
+c, m = v["config"], v["manifest"]
+assert len(c["rootfs"]["diff_ids"]) == 2 and len(m["layers"]) == 2, v
+h = c["history"][-1]
+assert h["created_by"] == "skiff commit cm" and h["comment"] == "my change" and h["author"] == "me", h' &&
+	ok "two layers, a history entry with -m and -a" || notok "commit inspect: $($S --json image-inspect busy:committed)"
+ld=$($S --json image-inspect busy:committed |
+	python3 -c 'import json,sys;print("blobs/sha256/"+json.loads(sys.stdin.readline())["manifest"]["layers"][1]["digest"][7:])')
+$S save busy:committed | tar -xOf - "$ld" | tar -tzf - | sort >"$T/cl.list"
+grep -qx 'bin/.wh.wc' "$T/cl.list" && grep -qx 'opq/.wh..wh..opq' "$T/cl.list" && grep -qx 'tmp/new' "$T/cl.list" &&
+	ok "the new layer carries OCI whiteouts (.wh.wc, .wh..wh..opq)" || notok "layer list: $(cat "$T/cl.list")"
+out=$($S commit cm 2>&1)
+$S images | grep -q "^<none> *<none> *${out:7:12}" && ok "an untagged commit lists as <none> <none>" || notok "untagged: $out $($S images)"
+out=$($S commit nosuch 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "no such container" && ok "commit of an unknown container fails" || notok "commit nosuch: $out"
+$S rm -f cm >/dev/null
 
 finish
