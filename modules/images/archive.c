@@ -9,7 +9,7 @@
  * The client passes its file (or stdout/stdin) by SCM_RIGHTS; skiffd never
  * opens a client path. Each request runs one helper process (helper.c)
  * with that fd as its stdin: it does every read, write and fsync, and
- * reports by lines on stdout ("err MSG", "loaded NAME", "id DIGEST"). The
+ * reports by lines on stdout ("err MSG", or "say TEXT" for the reply). The
  * loop only looks references up before the helper starts and turns its
  * lines into the reply. A load or import counts in images.pulls while it
  * runs, so `rmi` collects no blob it has stored but not yet named.
@@ -247,21 +247,29 @@ static int save_image(struct archive *ar, struct blobstore *bs,
 		if (strv_push(&out->layers, path) < 0)
 			abort();
 	}
-	for (size_t i = 0; i < im->refs.n; i++) {
+	for (size_t i = 0, named = 0; i < im->refs.n || !named; i++) {
+		/* one entry per name; an untagged image (kept under its
+		 * id) gets one without names */
+		const char *full = i < im->refs.n ? im->refs.v[i] : NULL;
+		const char *tag = full ? strrchr(full, ':') : NULL;
 		char fam[REF_STR_MAX];
-		const char *tag = strrchr(im->refs.v[i], ':');
-		familiar(im->refs.v[i], fam, sizeof(fam));
-		if (strv_push(&out->repo_tags, fam) < 0)
-			abort();
+		if (full && !strncmp(full, "sha256:", 7))
+			continue;
 		jw_obj(idx, NULL);
 		jw_str(idx, "mediaType", im->media_type);
 		jw_str(idx, "digest", im->manifest);
 		jw_uint(idx, "size", im->size);
-		jw_obj(idx, "annotations");
-		jw_str(idx, ANNOT_CONTAINERD_NAME, im->refs.v[i]);
-		jw_str(idx, ANNOT_REF_NAME, tag ? tag + 1 : "latest");
+		if (full) {
+			familiar(full, fam, sizeof(fam));
+			if (strv_push(&out->repo_tags, fam) < 0)
+				abort();
+			jw_obj(idx, "annotations");
+			jw_str(idx, ANNOT_CONTAINERD_NAME, full);
+			jw_str(idx, ANNOT_REF_NAME, tag ? tag + 1 : "latest");
+			jw_end_obj(idx);
+		}
 		jw_end_obj(idx);
-		jw_end_obj(idx);
+		named++;
 	}
 	rc = 0;
 out:
@@ -932,7 +940,8 @@ static int load_name(struct load *l, struct ld_list *L, struct err *e)
 		for (size_t k = 0; k < L->v[i].names.n; k++) {
 			struct ref r;
 			char fam[REF_STR_MAX];
-			if (ref_parse(L->v[i].names.v[k], 0, &r, e) < 0) {
+			if (!strncmp(L->v[i].names.v[k], "sha256:", 7) ||
+			    ref_parse(L->v[i].names.v[k], 0, &r, e) < 0) {
 				dprintf(1, "say Loaded image ID: %s\n",
 					L->v[i].config);
 				continue;
@@ -971,7 +980,7 @@ struct load_flags {
 
 static int do_load(struct ctl_req *r, void *args, struct err *e)
 {
-	static struct load_args a;
+	struct load_args a = { images.content, images.layers };
 	int fd = client_fd(r, "load", "input file or stdin", e);
 
 	if (fd < 0)
@@ -982,7 +991,6 @@ static int do_load(struct ctl_req *r, void *args, struct err *e)
 				"requested load from stdin, but stdin is a "
 				"terminal. Use the -i flag or redirect");
 	}
-	a = (struct load_args){ images.content, images.layers };
 	return arc_start(r, "load", fd, load_main, &a, true, e);
 }
 
@@ -1205,12 +1213,11 @@ static int do_import(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct import_flags *f = args;
 	char **argv = ctl_req_argv(r);
-	static char name[REF_STR_MAX];
-	static struct import_args a;
+	char name[REF_STR_MAX] = "";
+	struct import_args a;
 	struct ref ref;
 	int fd;
 
-	name[0] = '\0';
 	if (ctl_req_argc(r) > 1) {
 		if (ref_parse(argv[1], 0, &ref, e) < 0)
 			return err_wrap(e, "import");

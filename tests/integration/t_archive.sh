@@ -215,6 +215,14 @@ grep -qx 'bin/.wh.wc' "$T/cl.list" && grep -qx 'opq/.wh..wh..opq' "$T/cl.list" &
 	ok "the new layer carries OCI whiteouts (.wh.wc, .wh..wh..opq)" || notok "layer list: $(cat "$T/cl.list")"
 out=$($S commit cm 2>&1)
 $S images | grep -q "^<none> *<none> *${out:7:12}" && ok "an untagged commit lists as <none> <none>" || notok "untagged: $out $($S images)"
+uid=$out
+$S save "${uid:7:12}" >"$T/untagged.tar" 2>"$T/err" || notok "save untagged: $(cat "$T/err")"
+tar -xOf "$T/untagged.tar" manifest.json | grep -q '"RepoTags":null' && ok "an untagged image saves with RepoTags null" ||
+	notok "untagged manifest.json: $(tar -xOf "$T/untagged.tar" manifest.json)"
+$S rmi "${uid:7:12}" >/dev/null 2>&1
+out=$($S load -i "$T/untagged.tar" 2>&1)
+[ "$out" = "Loaded image ID: $uid" ] && $S images | grep -q "^<none> *<none> *${uid:7:12}" &&
+	ok "load of an untagged image says its id and keeps it" || notok "load untagged: $out"
 out=$($S commit nosuch 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q "no such container" && ok "commit of an unknown container fails" || notok "commit nosuch: $out"
 $S rm -f cm >/dev/null
