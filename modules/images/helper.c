@@ -64,7 +64,7 @@ static void on_helper_exit(struct proc *pr, const siginfo_t *si, void *ctx)
 
 	h->proc = NULL;
 	h->exited = true;
-	h->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+	h->status = proc_exit_code(si);
 	helper_check(h);
 }
 
@@ -147,6 +147,12 @@ int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
 			return -1;
 		if (unpack_layer(fd, dir, &o, &r, e) < 0) {
 			close(fd);
+			if (e->class == ERR_CONFLICT && access(dir, F_OK) == 0) {
+				/* another pull or load unpacked (and
+				 * checked) it */
+				err_clear(e);
+				continue;
+			}
 			return err_wrap(e, "layer %s", desc[i].digest);
 		}
 		close(fd);
