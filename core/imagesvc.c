@@ -7,6 +7,31 @@
 static image_resolve_fn resolver;
 static image_in_use_fn in_use;
 static image_pull_fn puller;
+static image_ctr_fn ctr_lookup;
+
+void imagesvc_set_ctr_lookup(image_ctr_fn fn)
+{
+	ctr_lookup = fn;
+}
+
+int imagesvc_ctr(const char *name, struct image_ctr *out, struct err *e)
+{
+	*out = (struct image_ctr){ 0 };
+	if (!ctr_lookup)
+		return err_setc(e, ERR_NOT_FOUND,
+				"no such container: %s (this skiffd has no "
+				"supervisor module)", name);
+	return ctr_lookup(name, out, e);
+}
+
+void image_ctr_free(struct image_ctr *c)
+{
+	free(c->id);
+	free(c->name);
+	free(c->image_id);
+	free(c->upper);
+	*c = (struct image_ctr){ 0 };
+}
 
 void imagesvc_set_puller(image_pull_fn fn)
 {

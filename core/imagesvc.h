@@ -42,4 +42,20 @@ int imagesvc_resolve(const char *what, struct image_rootfs *out,
 bool imagesvc_in_use(const char *id);
 void image_rootfs_free(struct image_rootfs *r);
 
+/* For `commit` (images module): a container's image and its overlay
+ * upper dir (its changes), answered by the supervisor. */
+struct image_ctr {
+	char *id;	/* container id */
+	char *name;	/* container name */
+	char *image_id; /* "sha256:..." of the image it was made from */
+	char *upper;	/* STATE/upper (may not exist: never started) */
+};
+typedef int (*image_ctr_fn)(const char *name, struct image_ctr *out,
+			    struct err *e);
+void imagesvc_set_ctr_lookup(image_ctr_fn fn);
+/* ERR_NOT_FOUND: no such container (or no supervisor); ERR_INVALID: it
+ * was made from --rootfs, not an image. */
+int imagesvc_ctr(const char *name, struct image_ctr *out, struct err *e);
+void image_ctr_free(struct image_ctr *c);
+
 #endif

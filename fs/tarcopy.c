@@ -113,6 +113,9 @@ int tarcopy_create(int out_fd, const struct tarcopy_src *s, struct err *e)
 		abort();
 	archive_write_set_format_pax_restricted(wr);
 	archive_read_disk_set_symlink_physical(rd);
+	if (s->one_fs)
+		archive_read_disk_set_behavior(rd,
+					       ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
 	if (archive_write_open_fd(wr, out_fd) != ARCHIVE_OK)
 		arc_err(e, wr, "tar stream");
 	else if (archive_read_disk_open(rd, s->name) != ARCHIVE_OK)

@@ -25,6 +25,7 @@ struct tarcopy_src {
 	const char *name;  /* its name there ("." = dirfd itself) */
 	bool contents;	   /* the caller asked for what is inside */
 	const char *label; /* the source as the user wrote it (messages) */
+	bool one_fs;	   /* do not descend into other mounts (export) */
 };
 
 /* Write src as a tar stream to out_fd. A missing source is ERR_NOT_FOUND

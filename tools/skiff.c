@@ -385,6 +385,83 @@ static int expand_env_files(struct opts *o, struct err *e)
 	return 0;
 }
 
+/* ---- save, load, import, export ---- */
+
+/* The value of -X/--long among the words after the verb ("-o F", "-oF",
+ * "--output F", "--output=F"), or NULL. */
+static const char *flag_value(const struct opts *o, char shortname,
+			      const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = o->verb + 1; i < o->argc; i++) {
+		const char *w = o->argv[i];
+		if (!strcmp(w, "--"))
+			break;
+		if (w[0] == '-' && w[1] == shortname && shortname)
+			return w[2] ? w + 2 : i + 1 < o->argc ? o->argv[i + 1]
+							      : NULL;
+		if (!strncmp(w, "--", 2) && !strncmp(w + 2, name, n)) {
+			if (w[2 + n] == '=')
+				return w + 3 + n;
+			if (!w[2 + n])
+				return i + 1 < o->argc ? o->argv[i + 1] : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* import's FILE: the first word that is no flag (-m takes a value). */
+static const char *import_file(const struct opts *o)
+{
+	for (int i = o->verb + 1; i < o->argc; i++) {
+		const char *w = o->argv[i];
+		if (!strcmp(w, "-m") || !strcmp(w, "--message"))
+			i++;
+		else if (!strcmp(w, "-") || w[0] != '-')
+			return w;
+	}
+	return NULL;
+}
+
+/* The file an archive verb reads or writes, opened here with the
+ * client's rights and passed to skiffd: save/export write -o FILE or
+ * stdout, load reads -i FILE or stdin, import reads FILE or stdin ("-").
+ * Returns the fd (ours to close unless 0 or 1), -1 with e set, or -2
+ * when the verb is none of these. */
+static int archive_fd(const struct opts *o, struct err *e)
+{
+	bool out = is_verb(o, "save") || is_verb(o, "export");
+	const char *path;
+	int fd;
+
+	if (o->help)
+		return -2;
+	if (out)
+		path = flag_value(o, 'o', "output");
+	else if (is_verb(o, "load"))
+		path = flag_value(o, 'i', "input");
+	else if (is_verb(o, "import"))
+		path = import_file(o);
+	else
+		return -2;
+	if (path && !strcmp(path, "-") && is_verb(o, "import"))
+		path = NULL;
+	if (!path) {
+		if (out && isatty(STDOUT_FILENO))
+			return err_setc(e, ERR_INVALID,
+					"cowardly refusing to save to a "
+					"terminal. Use the -o flag or "
+					"redirect");
+		return out ? STDOUT_FILENO : STDIN_FILENO;
+	}
+	fd = out ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)
+		 : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, errno, "%s", path);
+	return fd;
+}
+
 /* ---- cp ---- */
 
 /* `cp SRC DEST`: the fd skiffd copies through, opened here with our own
@@ -1551,6 +1628,8 @@ static int client_run(struct client *c, struct err *e)
 	if (line_quote(&line, c->o->argc, c->o->argv, e) < 0)
 		return -1;
 	hfd = cp_fd(c->o, e);
+	if (hfd == -2)
+		hfd = archive_fd(c->o, e);
 	if (hfd == -1)
 		return -1;
 	c->gen = yajl_gen_alloc(NULL);

@@ -108,6 +108,10 @@ int helper_start(struct helper *h, int (*fn)(void *), void *arg, int in_fd,
 void helper_kill(struct helper *h);
 void helper_close(struct helper *h);
 
+int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
+		     const struct oci_desc *desc, char (*chain)[DIGEST_STR_MAX],
+		     const struct strv *diff_ids, struct err *e);
+
 /* Layer i's chain id (OCI image spec): diff_ids[0], then
  * sha256(chain[i-1] + " " + diff_ids[i]). out gets n digests. */
 void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX]);
@@ -141,5 +145,10 @@ void img_gc_check(void);	 /* check now (after a pull) */
 
 extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect,
 	img_cmd_tag, img_cmd_prune, img_cmd_history;
+
+/* ---- archive.c: save, load, import ---- */
+extern const struct command img_cmd_save, img_cmd_load, img_cmd_import;
+/* ---- commit.c ---- */
+extern const struct command img_cmd_commit;
 
 #endif

@@ -561,52 +561,20 @@ struct unpack_args {
 	const struct strv *diff_ids;
 };
 
-/* In the helper: layers already unpacked (by an earlier pull of an image
- * sharing them) are kept; each new one must give its config's diff_id. */
+/* In the helper: the layers not yet unpacked (img_unpack_chain). */
 static int unpack_main(void *arg)
 {
 	const struct unpack_args *a = arg;
 	struct blobstore *bs = NULL;
 	struct err e = ERR_INIT;
-	char dir[4096];
 
-	if (blobstore_open(a->content, &bs, &e) < 0)
-		goto fail;
-	for (size_t i = 0; i < a->n; i++) {
-		struct unpack_opts o = { .media_type = a->desc[i].media_type };
-		struct unpack_result r;
-		int fd = -1;
-		snprintf(dir, sizeof(dir), "%s/%s", a->layers,
-			 digest_hex(a->chain[i]));
-		if (access(dir, F_OK) == 0)
-			continue;
-		if (blobstore_open_blob(bs, a->desc[i].digest, &fd, &e) < 0)
-			goto fail;
-		if (unpack_layer(fd, dir, &o, &r, &e) < 0) {
-			close(fd);
-			if (e.class == ERR_CONFLICT && access(dir, F_OK) == 0) {
-				/* another pull unpacked (and checked) it */
-				err_clear(&e);
-				continue;
-			}
-			err_wrap(&e, "layer %s", a->desc[i].digest);
-			goto fail;
-		}
-		close(fd);
-		if (strcmp(r.diff_id, a->diff_ids->v[i])) {
-			unpack_remove_tree(AT_FDCWD, dir, &e);
-			err_setc(&e, ERR_INVALID,
-				 "layer %s: its content is %s, the config "
-				 "says %s", a->desc[i].digest, r.diff_id,
-				 a->diff_ids->v[i]);
-			goto fail;
-		}
-		dprintf(1, "unpacked %zu\n", i);
+	if (blobstore_open(a->content, &bs, &e) < 0 ||
+	    img_unpack_chain(bs, a->layers, a->n, a->desc, a->chain,
+			     a->diff_ids, &e) < 0) {
+		dprintf(1, "err %s\n", e.msg);
+		return 1;
 	}
 	return 0;
-fail:
-	dprintf(1, "err %s\n", e.msg);
-	return 1;
 }
 
 static void unpack_line(struct helper *h, char *line)

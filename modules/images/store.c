@@ -275,6 +275,15 @@ static int do_images(struct ctl_req *r, void *args, struct err *e)
 		ctl_req_json(r, &w);
 		if (a->quiet) {
 			jw_str(&w, "id", id);
+		} else if (!strncmp(all[i].ref, "sha256:", 7)) {
+			/* untagged (load, import, commit): kept by its id */
+			jw_str(&w, "repository", "<none>");
+			jw_str(&w, "tag", "<none>");
+			if (a->digests)
+				jw_str(&w, "digest", all[i].manifest);
+			jw_str(&w, "image_id", id);
+			jw_str(&w, "created", cfg->created ? cfg->created : "");
+			jw_uint(&w, "size", size);
 		} else if (ref_parse(all[i].ref, 0, &ref, e) == 0) {
 			ref_familiar_name(&ref, name, sizeof(name));
 			ref_familiar(&ref, fam, sizeof(fam));
@@ -892,7 +901,8 @@ const struct command img_cmd_rmi = {
 static const struct command *const images_commands[] = {
 	&img_cmd_pull, &img_cmd_push, &img_cmd_images, &img_cmd_inspect,
 	&img_cmd_rmi, &img_cmd_prune, &img_cmd_history,
-	&img_cmd_tag, NULL,
+	&img_cmd_tag, &img_cmd_save, &img_cmd_load, &img_cmd_import,
+	&img_cmd_commit, NULL,
 };
 
 const struct module module_images = {

@@ -1009,6 +1009,27 @@ static bool image_used(const char *id)
 	return false;
 }
 
+/* For commit (core/imagesvc): the container's image and upper dir. */
+static int ctr_for_commit(const char *name, struct image_ctr *out,
+			  struct err *e)
+{
+	struct ctr *c = ctr_find(name, e);
+
+	if (!c)
+		return -1;
+	if (!c->image_id)
+		return err_setc(e, ERR_INVALID,
+				"container %s was made from a --rootfs, not an "
+				"image", c->name);
+	out->id = strdup(c->id);
+	out->name = strdup(c->name);
+	out->image_id = strdup(c->image_id);
+	out->upper = ctr_dir(c, "upper");
+	if (!out->id || !out->name || !out->image_id || !out->upper)
+		abort();
+	return 0;
+}
+
 static int sup_init(struct err *e)
 {
 	struct err ce = ERR_INIT;
@@ -1017,6 +1038,7 @@ static int sup_init(struct err *e)
 	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
 		abort();
 	imagesvc_set_in_use(image_used);
+	imagesvc_set_ctr_lookup(ctr_for_commit);
 	find_init();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);

@@ -49,6 +49,8 @@ struct cp_job {
 	struct cppath ctr, host; /* the two words, parsed */
 	const char *ctr_word, *host_word;
 	const char *ctr_path; /* the container path as given */
+	char *words[2];	      /* SRC and DEST, owned (ctr_word points in) */
+	bool export;	      /* export: the root, without other mounts */
 	int host_fd;	      /* client's directory, or stdin/stdout */
 	int err_r, err_w;     /* helpers' failure line */
 	bool running;
@@ -73,6 +75,8 @@ static void job_free(struct cp_job *j)
 		close(j->pidfd);
 	free(j->rootfs);
 	free(j->state_dir);
+	free(j->words[0]);
+	free(j->words[1]);
 	free(j);
 }
 
@@ -107,7 +111,7 @@ static int host_side(const struct cp_job *j, int fd)
 		rc = tarcopy_create(
 		    fd,
 		    &(struct tarcopy_src){j->host_fd, j->host.name,
-					  j->host.contents, j->host_word},
+					  j->host.contents, j->host_word, false},
 		    &e);
 	else
 		rc = tarcopy_extract(
@@ -265,7 +269,8 @@ static int ctr_side(const struct cp_job *j, int fd, struct err *e)
 		return tarcopy_create(fd,
 				      &(struct tarcopy_src){dir, j->ctr.name,
 							    j->ctr.contents,
-							    j->ctr_word},
+							    j->ctr_word,
+							    j->export},
 				      e);
 	return tarcopy_extract(
 	    fd,
@@ -333,10 +338,15 @@ static void cp_done(struct proc *p, const siginfo_t *si, void *ctx)
 	job_free(j);
 }
 
-/* Which word is the container's; both parsed into j. */
-static int parse_words(struct cp_job *j, char **argv, struct err *e)
+/* Which word is the container's; both parsed into j, which keeps a
+ * copy of each. */
+static int parse_words(struct cp_job *j, char *const *words, struct err *e)
 {
 	struct cppath a, b;
+	char **argv = j->words;
+
+	if (!(argv[0] = strdup(words[0])) || !(argv[1] = strdup(words[1])))
+		abort();
 
 	if (cppath_parse(argv[0], &a, e) < 0 ||
 	    cppath_parse(argv[1], &b, e) < 0) {
@@ -383,7 +393,9 @@ static int job_bind(struct cp_job *j, struct ctr *c, struct err *e)
 	return 0;
 }
 
-static int do_cp(struct ctl_req *r, void *args, struct err *e)
+/* cp (and export, which is `cp CONTAINER:/ -`) with these two words. */
+static int cp_begin(struct ctl_req *r, char *const *words, bool export,
+		    struct err *e)
 {
 	struct cp_job *j = calloc(1, sizeof(*j));
 	const struct ucred *cred = ctl_req_cred(r);
@@ -394,8 +406,9 @@ static int do_cp(struct ctl_req *r, void *args, struct err *e)
 		abort();
 	*j = (struct cp_job){
 	    .r = r, .host_fd = -1, .err_r = -1, .err_w = -1, .pidfd = -1};
-	if (parse_words(j, ctl_req_argv(r), e) < 0) {
-		free(j);
+	j->export = export;
+	if (parse_words(j, words, e) < 0) {
+		job_free(j);
 		return -1;
 	}
 	j->uid = cred->uid;
@@ -427,6 +440,48 @@ static int do_cp(struct ctl_req *r, void *args, struct err *e)
 	job_free(j);
 	return -1;
 }
+
+static int do_cp(struct ctl_req *r, void *args, struct err *e)
+{
+	return cp_begin(r, ctl_req_argv(r), false, e);
+}
+
+/* export: the container's whole filesystem (its merged root, running or
+ * stopped) as a tar stream to the client's stdout or -o FILE. */
+static int do_export(struct ctl_req *r, void *args, struct err *e)
+{
+	char word[512];
+	const char *name = ctl_req_argv(r)[0];
+
+	if (strchr(name, ':') || strchr(name, '/') ||
+	    strlen(name) + 3 > sizeof(word))
+		return err_setc(e, ERR_NOT_FOUND, "no such container: %s",
+				name);
+	snprintf(word, sizeof(word), "%s:/", name);
+	return cp_begin(r, (char *[]){ word, "-" }, true, e);
+}
+
+struct export_flags {
+	const char *output;
+};
+
+static const struct flag export_flags[] = {
+    {"output", 'o', FLAG_STR, offsetof(struct export_flags, output), "FILE",
+     "write to FILE (opened by the client) instead of stdout"},
+    {0},
+};
+
+const struct command ctr_cmd_export = {
+    .name = "export",
+    .usage = "[-o FILE] CONTAINER",
+    .summary = "Write a container's filesystem as a tar archive to stdout "
+	       "or FILE",
+    .flags = export_flags,
+    .args_size = sizeof(struct export_flags),
+    .min_pos = 1,
+    .max_pos = 1,
+    .handler = do_export,
+};
 
 const struct command ctr_cmd_cp = {
     .name = "cp",

@@ -248,11 +248,11 @@ extern const struct command ctr_cmd_start, ctr_cmd_stop, ctr_cmd_kill,
 	ctr_cmd_rm, ctr_cmd_restart, ctr_cmd_pause, ctr_cmd_unpause,
 	ctr_cmd_wait, ctr_cmd_rename, ctr_cmd_top;
 /* ctrcp.c */
-extern const struct command ctr_cmd_cp;
+extern const struct command ctr_cmd_cp, ctr_cmd_export;
 #define CTRCMDS_COMMANDS                                                  \
 	&ctr_cmd_start, &ctr_cmd_stop, &ctr_cmd_kill, &ctr_cmd_rm,        \
 		&ctr_cmd_restart, &ctr_cmd_pause, &ctr_cmd_unpause,       \
-		&ctr_cmd_wait, &ctr_cmd_rename, &ctr_cmd_top, &ctr_cmd_cp,
+		&ctr_cmd_wait, &ctr_cmd_rename, &ctr_cmd_top, &ctr_cmd_cp, &ctr_cmd_export,
 
 /* health.c */
 /* Check the flags and fill h (config only); nothing is changed on error. */

@@ -68,7 +68,7 @@ static int tar_of(const char *name, bool contents)
 	snprintf(p, sizeof(p), "%s/t.tar", top);
 	fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
-	if (tarcopy_create(fd, &(struct tarcopy_src){src, name, contents, name},
+	if (tarcopy_create(fd, &(struct tarcopy_src){src, name, contents, name, false},
 			   &e) < 0)
 		fail_msg("create: %s", e.msg);
 	close(src);
@@ -174,7 +174,7 @@ static void test_missing_source(void **state)
 
 	assert_int_equal(
 	    tarcopy_create(
-		1, &(struct tarcopy_src){src, "nope", false, "c1:/nope"}, &e),
+		1, &(struct tarcopy_src){src, "nope", false, "c1:/nope", false}, &e),
 	    -1);
 	assert_int_equal(e.class, ERR_NOT_FOUND);
 	assert_string_equal(e.msg, "no such file or directory: c1:/nope");
