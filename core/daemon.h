@@ -23,6 +23,10 @@ struct config {
 	/* Defaults for container logs (used by the supervisor). */
 	int64_t log_max_size;
 	int log_max_file;
+	/* Registries (used by the images module); NULL-terminated lists. */
+	char **insecure_registries; /* "host[:port]" or "CIDR": plain http */
+	char **registry_mirrors;    /* "https://host[:port]" for docker.io */
+	char *certs_dir;	    /* HOST:PORT/ca.crt; /etc/skiff/certs.d */
 };
 
 struct daemon {

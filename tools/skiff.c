@@ -380,6 +380,70 @@ static int expand_env_files(struct opts *o, struct err *e)
 	return 0;
 }
 
+/* ---- login ---- */
+
+/* `login --password-stdin`: read the password here, from our stdin (so
+ * it never shows in ps), and send it to skiffd as `-p PASSWORD` inside
+ * the request line. Like docker, the trailing newline is dropped. The
+ * buffer stays allocated until exit (o->argv points into it). */
+static int login_stdin(struct opts *o, struct err *e)
+{
+	static char pw[4097];
+	size_t n = 0;
+	ssize_t r;
+	int at = -1;
+	bool given = false;
+
+	if (strcmp(o->argv[o->verb], "login"))
+		return 0;
+	for (int i = o->verb + 1; i < o->argc; i++) {
+		const char *a = o->argv[i];
+		if (a[0] != '-' || !strcmp(a, "--"))
+			break; /* SERVER */
+		if (!strcmp(a, "--password-stdin"))
+			at = i;
+		else if (!strcmp(a, "-p") || !strcmp(a, "--password") ||
+			 !strncmp(a, "--password=", 11))
+			given = true;
+		if (!strcmp(a, "-p") || !strcmp(a, "--password") ||
+		    !strcmp(a, "-u") || !strcmp(a, "--username"))
+			i++; /* its value */
+	}
+	if (at >= 0 && given)
+		return err_setc(e, ERR_INVALID,
+				"login: --password and --password-stdin are "
+				"mutually exclusive");
+	if (at < 0)
+		return 0;
+	while (n < sizeof(pw) - 1 &&
+	       (r = read(0, pw + n, sizeof(pw) - 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set(e, errno, "login: reading the password "
+						 "from stdin");
+		n += (size_t)r;
+	}
+	if (n == sizeof(pw) - 1)
+		return err_setc(e, ERR_INVALID,
+				"login: the password on stdin is over 4 KiB");
+	while (n && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
+		n--;
+	pw[n] = '\0';
+	if (!n)
+		return err_setc(e, ERR_INVALID,
+				"login: no password on stdin");
+	o->argv = realloc(o->argv, ((size_t)o->argc + 2) * sizeof(*o->argv));
+	if (!o->argv)
+		abort();
+	memmove(o->argv + at + 2, o->argv + at + 1,
+		((size_t)o->argc - (size_t)at) * sizeof(*o->argv));
+	o->argv[at] = "-p";
+	o->argv[at + 1] = pw;
+	o->argc++;
+	return 0;
+}
+
 /* ---- cp ---- */
 
 /* `cp SRC DEST`: the fd skiffd copies through, opened here with our own
@@ -1505,7 +1569,8 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_opts(argc, argv, &o, &e) == 0 &&
-	    (find_verb(&o), expand_env_files(&o, &e) == 0)) {
+	    (find_verb(&o), expand_env_files(&o, &e) == 0) &&
+	    login_stdin(&o, &e) == 0) {
 		if (o.version)
 			print_version(&o);
 		r = client_run(&c, &e);

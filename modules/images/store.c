@@ -641,12 +641,15 @@ static int images_init(struct err *e)
 		return err_set(e, errno, "mkdir %s", images.layers);
 	imagesvc_set_resolver(img_resolve);
 	imagesvc_set_puller(img_pull_quiet);
+	if (auth_load(e) < 0)
+		return -1;
 	return blobstore_open(images.content, &images.bs, e);
 }
 
 static void images_stop(void (*done)(void))
 {
 	reg_forget_tokens();
+	auth_free_all();
 	done();
 }
 
@@ -689,7 +692,7 @@ const struct command img_cmd_rmi = {
 
 static const struct command *const images_commands[] = {
 	&img_cmd_pull, &img_cmd_images, &img_cmd_inspect, &img_cmd_rmi,
-	&img_cmd_tag, NULL,
+	&img_cmd_tag, &img_cmd_login, &img_cmd_logout, NULL,
 };
 
 const struct module module_images = {
