@@ -3,9 +3,9 @@
  *
  * The credentials live in ROOT/auth/config.json, mode 0600, in Docker's
  * config.json format ({"auths":{"host:port":{"auth":"base64(user:pass)"}}},
- * Docker Hub under "https://index.docker.io/v1/"), so a file Docker wrote
- * can be copied in. skiffd reads it once at init and keeps the list in
- * memory (owned here: struct cred, strings malloc'd); `login` and `logout`
+ * Docker Hub under "https://index.docker.io/v1/"; proto/authcfg), so a
+ * file Docker wrote can be copied in. skiffd reads it once at init and
+ * keeps the list in memory (owned here); `login` and `logout`
  * write the whole file in a helper process (temp O_EXCL, fsync, rename,
  * fsync the directory) and change the list only once it is durable.
  * A password is never logged and never put in an error message. */
@@ -16,196 +16,66 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_tree.h>
 
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../proto/authcfg.h"
 #include "../../proto/json.h"
 #include "images.h"
 
 #define AUTH_FILE_MAX (1024 * 1024)
-#define AUTH_WORD_MAX 1024 /* a user name or password */
 
-struct cred {
-	char *key, *user, *pass;
-	struct cred *next;
-};
-static struct cred *creds;
+static struct authcfg creds;
 static char *auth_dir, *auth_path;
 
-/* ---- keys ---- */
-
-/* Docker's key for a server as `docker login` takes it: Docker Hub's
- * names (or none) are "https://index.docker.io/v1/"; else the host[:port]
- * with any scheme and path dropped. */
 void auth_key(const char *server, char *out, size_t n)
 {
-	const char *h = server ? server : "";
-	size_t len;
+	char k[AUTHCFG_KEY_MAX];
 
-	if (!strncmp(h, "https://", 8))
-		h += 8;
-	else if (!strncmp(h, "http://", 7))
-		h += 7;
-	len = strcspn(h, "/");
-	if (!len || (len == 9 && !strncmp(h, "docker.io", 9)) ||
-	    (len == 15 && !strncmp(h, "index.docker.io", 15)) ||
-	    (len == 20 && !strncmp(h, "registry-1.docker.io", 20))) {
-		snprintf(out, n, "%s", AUTH_HUB_KEY);
-		return;
-	}
-	snprintf(out, n, "%.*s", (int)len, h);
+	authcfg_key(server, k);
+	snprintf(out, n, "%s", k);
 }
 
 int auth_find(const char *key, const char **user, const char **pass)
 {
-	for (struct cred *c = creds; c; c = c->next)
-		if (!strcmp(c->key, key)) {
-			*user = c->user;
-			*pass = c->pass;
-			return 0;
-		}
-	return -1;
-}
+	const struct authcfg_entry *x = authcfg_find(&creds, key);
 
-static void cred_free(struct cred *c)
-{
-	if (!c)
-		return;
-	free(c->key);
-	free(c->user);
-	if (c->pass)
-		OPENSSL_cleanse(c->pass, strlen(c->pass));
-	free(c->pass);
-	free(c);
-}
-
-static void cred_set(const char *key, const char *user, const char *pass)
-{
-	struct cred *c;
-
-	for (c = creds; c; c = c->next)
-		if (!strcmp(c->key, key))
-			break;
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c || !(c->key = strdup(key)))
-			abort();
-		c->next = creds;
-		creds = c;
-	}
-	free(c->user);
-	if (c->pass)
-		OPENSSL_cleanse(c->pass, strlen(c->pass));
-	free(c->pass);
-	c->user = strdup(user);
-	c->pass = strdup(pass);
-	if (!c->user || !c->pass)
-		abort();
-}
-
-static bool cred_drop(const char *key)
-{
-	for (struct cred **pp = &creds; *pp; pp = &(*pp)->next)
-		if (!strcmp((*pp)->key, key)) {
-			struct cred *c = *pp;
-			*pp = c->next;
-			cred_free(c);
-			return true;
-		}
-	return false;
+	if (!x)
+		return -1;
+	*user = x->user;
+	*pass = x->password;
+	return 0;
 }
 
 void auth_free_all(void)
 {
-	while (creds) {
-		struct cred *c = creds;
-		creds = c->next;
-		cred_free(c);
-	}
+	authcfg_free(&creds);
 	free(auth_dir);
 	free(auth_path);
 	auth_dir = auth_path = NULL;
 }
 
-/* "Basic base64(user:pass)" into out (malloc'd). */
 char *auth_basic(const char *user, const char *pass)
 {
-	size_t n = strlen(user) + 1 + strlen(pass);
-	_cleanup_free_ char *plain = malloc(n + 1);
-	char *out = malloc(6 + 4 * ((n + 2) / 3) + 1);
+	char *b = authcfg_basic(user, pass), *out = NULL;
 
-	if (!plain || !out)
+	if (asprintf(&out, "Basic %s", b) < 0)
 		abort();
-	snprintf(plain, n + 1, "%s:%s", user, pass);
-	memcpy(out, "Basic ", 6);
-	EVP_EncodeBlock((unsigned char *)out + 6, (unsigned char *)plain,
-			(int)n);
-	OPENSSL_cleanse(plain, n);
+	OPENSSL_cleanse(b, strlen(b));
+	free(b);
 	return out;
-}
-
-/* ---- the file ---- */
-
-/* One auths entry: "auth" (base64 of user:pass), else Docker's older
- * "username"/"password" pair. Entries we cannot read are skipped with a
- * warning naming the key, never fatal. */
-static void load_entry(const char *key, yajl_val v)
-{
-	const char *ap[] = { "auth", NULL }, *up[] = { "username", NULL },
-		   *pp[] = { "password", NULL };
-	yajl_val a = yajl_tree_get(v, ap, yajl_t_string);
-	const char *as = a ? YAJL_GET_STRING(a) : NULL;
-	yajl_val u = yajl_tree_get(v, up, yajl_t_string);
-	yajl_val p = yajl_tree_get(v, pp, yajl_t_string);
-	char k[REF_NAME_MAX + 1];
-	unsigned char *dec;
-	size_t n;
-	char *colon;
-	int len;
-
-	auth_key(key, k, sizeof(k));
-	if (u && p) {
-		cred_set(k, YAJL_GET_STRING(u), YAJL_GET_STRING(p));
-		return;
-	}
-	n = as ? strlen(as) : 0;
-	if (!n || n % 4 || n > 4 * AUTH_WORD_MAX) {
-		log_warn("%s: auths.%s: no readable \"auth\"", auth_path, key);
-		return;
-	}
-	dec = calloc(1, n);
-	if (!dec)
-		abort();
-	len = EVP_DecodeBlock(dec, (const unsigned char *)as, (int)n);
-	/* EVP_DecodeBlock counts the padding's zero bytes */
-	while (len > 0 && as[--n] == '=')
-		len--;
-	if (len > 0)
-		dec[len] = '\0';
-	colon = len > 0 ? strchr((char *)dec, ':') : NULL;
-	if (!colon || strlen((char *)dec) != (size_t)len) {
-		log_warn("%s: auths.%s: \"auth\" is not base64 of user:password",
-			 auth_path, key);
-	} else {
-		*colon = '\0';
-		cred_set(k, (char *)dec, colon + 1);
-	}
-	OPENSSL_cleanse(dec, (size_t)(len > 0 ? len : 0));
-	free(dec);
 }
 
 /* At init: read ROOT/auth/config.json if it exists (small; before the
  * loop serves anyone). A file that does not parse is reported and the
- * daemon starts with no credentials. */
+ * daemon starts with no credentials (a login rewrites it). */
 int auth_load(struct err *e)
 {
-	const char *path[] = { "auths", NULL };
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *text = NULL;
-	yajl_val root, auths;
+	struct err pe = ERR_INIT;
 	size_t len;
 
 	if (asprintf(&auth_dir, "%s/auth", daemon_ctx.cfg.root) < 0 ||
@@ -216,46 +86,10 @@ int auth_load(struct err *e)
 	if (!(text = malloc(AUTH_FILE_MAX + 1)))
 		abort();
 	len = fread(text, 1, AUTH_FILE_MAX, f);
-	text[len] = '\0';
-	root = yajl_tree_parse(text, NULL, 0);
-	auths = root ? yajl_tree_get(root, path, yajl_t_object) : NULL;
-	if (!root || (!auths && yajl_tree_get(root, path, yajl_t_any)))
-		log_warn("%s: not a Docker config.json; no credentials loaded",
-			 auth_path);
-	for (size_t i = 0; auths && i < auths->u.object.len; i++)
-		if (YAJL_IS_OBJECT(auths->u.object.values[i]))
-			load_entry(auths->u.object.keys[i],
-				   auths->u.object.values[i]);
+	if (authcfg_parse(text, len, &creds, &pe) < 0)
+		log_warn("%s: %s; no credentials loaded", auth_path, pe.msg);
 	OPENSSL_cleanse(text, len);
-	yajl_tree_free(root);
 	return 0;
-}
-
-/* The file's text for the list as it will be (creds, with key set to
- * user/pass, or dropped when user is NULL). */
-static void auth_render(const char *key, const char *user, const char *pass,
-			struct buf *out)
-{
-	struct jw w;
-
-	jw_open_pretty(&w, out);
-	jw_obj(&w, "auths");
-	for (struct cred *c = creds; c; c = c->next) {
-		if (!strcmp(c->key, key))
-			continue;
-		_cleanup_free_ char *b = auth_basic(c->user, c->pass);
-		jw_obj(&w, c->key);
-		jw_str(&w, "auth", b + 6);
-		jw_end_obj(&w);
-	}
-	if (user) {
-		_cleanup_free_ char *b = auth_basic(user, pass);
-		jw_obj(&w, key);
-		jw_str(&w, "auth", b + 6);
-		jw_end_obj(&w);
-	}
-	jw_end_obj(&w);
-	jw_close(&w);
 }
 
 struct write_args {
@@ -337,9 +171,9 @@ static void login_end(struct helper *h)
 			 "credentials: helper exited %d", h->status);
 	if (!l->err.msg[0]) {
 		if (l->logout)
-			cred_drop(l->key);
+			authcfg_drop(&creds, l->key);
 		else
-			cred_set(l->key, l->user, l->pass);
+			authcfg_set(&creds, l->key, l->user, l->pass);
 		reg_forget_tokens(); /* tokens got with the old ones */
 		ctl_req_json(l->r, &w);
 		jw_str(&w, "status", l->logout ? "Removing login credentials"
@@ -357,10 +191,19 @@ static void login_end(struct helper *h)
 static int login_save(struct login *l, struct err *e)
 {
 	struct buf text = { 0 };
+	struct authcfg next = { 0 };
 	struct write_args a;
 	int rc;
 
-	auth_render(l->key, l->logout ? NULL : l->user, l->pass, &text);
+	/* the list as it will be */
+	for (size_t i = 0; i < creds.n; i++)
+		if (strcmp(creds.v[i].key, l->key))
+			authcfg_set(&next, creds.v[i].key, creds.v[i].user,
+				    creds.v[i].password);
+	if (!l->logout)
+		authcfg_set(&next, l->key, l->user, l->pass);
+	authcfg_write(&next, &text);
+	authcfg_free(&next);
 	a = (struct write_args){ auth_dir, auth_path, buf_head(&text),
 				 buf_used(&text) };
 	l->h.fd = -1;
@@ -405,7 +248,7 @@ static int login_endpoint(struct login *l, struct err *e)
 
 static bool word_ok(const char *s)
 {
-	if (strlen(s) > AUTH_WORD_MAX)
+	if (strlen(s) > AUTHCFG_WORD_MAX)
 		return false;
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -432,7 +275,7 @@ static int do_login(struct ctl_req *r, void *args, struct err *e)
 		return err_setc(e, ERR_INVALID,
 				"login: the user name (no ':') and password "
 				"must be printable and at most %d bytes",
-				AUTH_WORD_MAX);
+				AUTHCFG_WORD_MAX);
 	l = calloc(1, sizeof(*l));
 	if (!l || !(l->user = strdup(a->username)) ||
 	    !(l->pass = strdup(a->password)))

@@ -22,6 +22,7 @@
 #include "../../core/imagesvc.h"
 #include "../../core/proc.h"
 #include "../../fs/blobstore.h"
+#include "../../proto/authcfg.h"
 #include "../../proto/reference.h"
 
 /* Largest manifest, index or config we take (Docker's limit is 4 MiB). */
@@ -88,7 +89,7 @@ void reg_status_error(long status, const char *body, size_t len,
 void reg_forget_tokens(void);
 
 /* ---- auth.c: credentials (login/logout), ROOT/auth/config.json ---- */
-#define AUTH_HUB_KEY "https://index.docker.io/v1/"
+#define AUTH_HUB_KEY AUTHCFG_HUB_KEY
 /* Docker's config.json key for a server ("https://index.docker.io/v1/"
  * for Docker Hub and NULL, else host[:port]). */
 void auth_key(const char *server, char *out, size_t n);

@@ -129,15 +129,24 @@ kill -HUP "$DPID"
 sleep 1 # the signal is read on the loop
 out=$($S pull "192.0.2.1:$IPORT/team/hello:v1" 2>&1) && ok "insecure-registries 192.0.2.0/24 (SIGHUP): plain http" || notok "insecure: $out"
 stop_daemon
-for bad in '["http://x"]' '["10.0.0.0/33"]' '"x"' '["a b"]'; do
+# refused FILE KEY: skiffd --config FILE exits at start naming FILE:LINE "KEY"
+refused() {
+	local out rc
+	out=$(timeout 5 "$SKIFFD" --config "$1" --root "$T/nroot" --run-dir "$T/nrun" --sock "$T/never.sock" 2>&1 >/dev/null)
+	rc=$?
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] && echo "$out" | grep -qF "$1:$2" && { echo "$out" | head -1; return 0; }
+	echo "rc=$rc $out"; return 1
+}
+for bad in '["http://x"]' '["10.0.0.0/33"]' '"x"' '["a b"]' '[5]'; do
 	printf '{\n  "log-level": "info",\n  "insecure-registries": %s\n}\n' "$bad" >"$T/bad.json"
-	out=$("$SKIFFD" --config "$T/bad.json" --root "$T/root" --sock "$T/x.sock" 2>&1 </dev/null & p=$!; sleep 2; kill $p 2>/dev/null)
-	echo "$out" | grep -q "bad.json:3: \"insecure-registries\"" && ok "insecure-registries $bad refused: $(echo "$out" | head -1 | cut -c1-100)" ||
-		notok "bad insecure $bad: $out"
+	out=$(refused "$T/bad.json" '3: "insecure-registries"') && ok "insecure-registries $bad refused: ${out#*: }" || notok "bad insecure $bad: $out"
 done
-printf '{\n "registry-mirrors": ["https://m.example/v2"]\n}\n' >"$T/bad.json"
-out=$("$SKIFFD" --config "$T/bad.json" --root "$T/root" --sock "$T/x.sock" 2>&1 </dev/null & p=$!; sleep 2; kill $p 2>/dev/null)
-echo "$out" | grep -q 'bad.json:2: "registry-mirrors"' && ok "a mirror with a path refused" || notok "bad mirror: $out"
+for bad in '["https://m.example/v2"]' '["m.example"]' '["ftp://m.example"]' '["https://u:p@m"]'; do
+	printf '{\n "registry-mirrors": %s\n}\n' "$bad" >"$T/bad.json"
+	out=$(refused "$T/bad.json" '2: "registry-mirrors"') && ok "registry-mirrors $bad refused" || notok "bad mirror $bad: $out"
+done
+printf '{\n "certs-dir": "relative"\n}\n' >"$T/bad.json"
+out=$(refused "$T/bad.json" '2: "certs-dir"') && ok "a relative certs-dir refused" || notok "bad certs-dir: $out"
 
 # (d) registry-mirrors for docker.io: the plain registry plays the mirror
 skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$T/oci:hello" \
