@@ -10,7 +10,9 @@
 # CERTS_DIR/HOST:PORT/ca.crt; (c) insecure-registries (a CIDR, applied
 # by SIGHUP) and bad values refused with FILE:LINE; (d) registry-mirrors
 # for docker.io with a dead mirror skipped, and the fall-back to Docker
-# Hub named when no mirror has the image.
+# Hub named when no mirror has the image; (e) Bearer tokens from a token
+# server in the test (tests/helpers/tokenserver.py) got with the login's
+# credentials. No password ever reaches skiffd's log (at debug level).
 if [ -z "${REGAUTH_NETNS:-}" ]; then
 	command -v unshare >/dev/null || { echo "not ok - unshare is missing"; exit 1; }
 	REGAUTH_NETNS=1 exec unshare -n "$0" "$@"
@@ -56,7 +58,7 @@ skopeo --insecure-policy copy -q --dest-creds 'alice:s3cret:pa ss' --dest-tls-ve
 	"oci:$T/oci:hello" "docker://127.0.0.1:$APORT/team/hello:v1" || notok "skopeo push with credentials"
 A=127.0.0.1:$APORT/team/hello:v1
 
-start_daemon || { notok "skiffd starts"; finish; }
+start_daemon --log-level debug || { notok "skiffd starts"; finish; }
 CFG=$T/root/auth/config.json
 out=$($S pull "$A" 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "unauthorized: authentication required" && echo "$out" | grep -q "skiff login" &&
@@ -159,5 +161,28 @@ out=$($S pull hello:v1 2>&1); rc=$?
 grep -q "mirror http://127.0.0.1:$DEAD" "$T/daemon.log" && ok "the dead mirror is logged and skipped" || notok "mirror log: $(tail -3 "$T/daemon.log")"
 out=$($S pull hello:nope 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "registry-1.docker.io" && ok "no mirror has it: falls back to Docker Hub ($(echo "$out" | tail -1 | cut -c1-90))" || notok "fallback: rc=$rc $out"
+stop_daemon
+# (e) Bearer tokens: docker-registry with `auth: token` and the test's
+# token server (RS256 JWTs with an x5c the registry's rootcertbundle holds)
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=skiff-test-token \
+	-keyout "$T/tok.key" -out "$T/tok.crt" >/dev/null 2>&1 || notok "openssl makes the token key"
+exec 8< <(python3 "$TOP/tests/helpers/tokenserver.py" "$T/tok.key" "$T/tok.crt" bob 'Secret Bob' skiff-issuer "$T/tok.log")
+track $!
+read -r -t 10 KPORT <&8 || { notok "token server starts"; finish; }
+BPORT=$(free_port)
+registry bearer "127.0.0.1:$BPORT" "" "auth: {token: {realm: \"http://127.0.0.1:$KPORT/token\", service: skiff-reg, issuer: skiff-issuer, rootcertbundle: $T/tok.crt}}"
+skopeo --insecure-policy copy -q --dest-creds 'bob:Secret Bob' --dest-tls-verify=false \
+	"oci:$T/oci:hello" "docker://127.0.0.1:$BPORT/team/hello:v1" || notok "skopeo push through the token server"
+BI=127.0.0.1:$BPORT/team/hello:v1
+start_daemon --log-level debug || notok "skiffd starts"
+out=$($S pull "$BI" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "unauthorized" && ok "bearer: an anonymous token is not enough: $(echo "$out" | tail -1 | cut -c1-100)" || notok "anonymous bearer: rc=$rc $out"
+out=$($S login -u bob -p wrong "127.0.0.1:$BPORT" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "incorrect username or password" && ok "bearer: login with a wrong password refused by the token server" || notok "bearer wrong: rc=$rc $out"
+out=$(printf 'Secret Bob' | $S login -u bob --password-stdin "127.0.0.1:$BPORT" 2>&1) && echo "$out" | grep -q "Login Succeeded" &&
+	ok "bearer: login (a token for bob)" || notok "bearer login: $out"
+out=$($S pull "$BI" 2>&1) && ok "bearer: pull with a token got with the credentials" || notok "bearer pull: $out"
+grep -q "^user=bob scope=repository:team/hello:pull$" "$T/tok.log" && ok "the token request carried the credentials and the pull scope" || notok "token log: $(cat "$T/tok.log")"
+! grep -q 'Secret Bob' "$T/tok.log" "$T/daemon.log" && ok "no password in the logs" || notok "password logged: $(grep 'Secret Bob' "$T/tok.log" "$T/daemon.log")"
 stop_daemon
 finish
