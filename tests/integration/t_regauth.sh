@@ -185,4 +185,9 @@ out=$($S pull "$BI" 2>&1) && ok "bearer: pull with a token got with the credenti
 grep -q "^user=bob scope=repository:team/hello:pull$" "$T/tok.log" && ok "the token request carried the credentials and the pull scope" || notok "token log: $(cat "$T/tok.log")"
 ! grep -q 'Secret Bob' "$T/tok.log" "$T/daemon.log" && ok "no password in the logs" || notok "password logged: $(grep 'Secret Bob' "$T/tok.log" "$T/daemon.log")"
 stop_daemon
+if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$T/daemon.log"; then
+	notok "sanitizer report in the daemon log: $(grep -m3 -E 'Sanitizer|runtime error' "$T/daemon.log")"
+else
+	ok "no sanitizer report in the daemon log"
+fi
 finish
