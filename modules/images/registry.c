@@ -48,6 +48,7 @@ struct reg_call {
 	int at;		   /* mirror index; ep.n_mirrors: the registry */
 	bool skip;	   /* a mirror's error answer: try the next */
 	bool delivered;	   /* the caller has seen an answer */
+	char *own_auth;	   /* login: its Authorization value, uncached */
 };
 
 /* ---- endpoints ---- */
@@ -281,8 +282,26 @@ static const char *call_ca(const struct reg_call *c, char *out, size_t n)
 	return stat(out, &st) == 0 && S_ISREG(st.st_mode) ? out : NULL;
 }
 
+/* A login's call keeps its Authorization to itself: it must prove its
+ * own credentials, never ride on a token another request cached. */
+static void call_token_put(struct reg_call *c, const char *value, long ttl)
+{
+	if (!c->o.user) {
+		token_put(call_base(c), c->ep.repo, value, ttl);
+		return;
+	}
+	if (c->own_auth)
+		OPENSSL_cleanse(c->own_auth, strlen(c->own_auth));
+	free(c->own_auth);
+	if (!(c->own_auth = strdup(value)))
+		abort();
+}
+
 static void call_free(struct reg_call *c)
 {
+	if (c->own_auth)
+		OPENSSL_cleanse(c->own_auth, strlen(c->own_auth));
+	free(c->own_auth);
 	for (size_t i = 0; i < c->nheaders; i++)
 		free(c->headers[i]);
 	free(c->headers);
@@ -401,7 +420,7 @@ static void token_done(struct http_req *r, long status, const struct err *he,
 	}
 	if (asprintf(&hv, "Bearer %s", YAJL_GET_STRING(tok)) < 0)
 		abort();
-	token_put(call_base(c), c->ep.repo, hv,
+	call_token_put(c, hv,
 		  exp && YAJL_IS_INTEGER(exp) && YAJL_GET_INTEGER(exp) > 0
 		      ? (long)YAJL_GET_INTEGER(exp)
 		      : TOKEN_TTL_DEFAULT);
@@ -427,7 +446,7 @@ static int call_basic(struct reg_call *c, const char *scheme, struct err *e)
 				"credentials: skiff login)",
 				call_base(c), c->ep.repo, scheme);
 	hv = auth_basic(user, pass);
-	token_put(call_base(c), c->ep.repo, hv, 3600);
+	call_token_put(c, hv, 3600);
 	OPENSSL_cleanse(hv, strlen(hv));
 	free(hv);
 	return call_send(c, e);
@@ -509,7 +528,8 @@ static void on_done(struct http_req *r, long status, const struct err *he,
 
 static int call_send(struct reg_call *c, struct err *e)
 {
-	const char *tok = token_get(call_base(c), c->ep.repo);
+	const char *tok = c->o.user ? c->own_auth
+				    : token_get(call_base(c), c->ep.repo);
 	char url[sizeof(c->ep.base) + sizeof(c->ep.repo) + 300], ca[PATH_MAX];
 	const char **h = calloc(c->nheaders + 2, sizeof(*h));
 	char *auth = NULL;

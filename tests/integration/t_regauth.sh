@@ -182,6 +182,8 @@ out=$($S login -u bob -p wrong "127.0.0.1:$BPORT" 2>&1); rc=$?
 out=$(printf 'Secret Bob' | $S login -u bob --password-stdin "127.0.0.1:$BPORT" 2>&1) && echo "$out" | grep -q "Login Succeeded" &&
 	ok "bearer: login (a token for bob)" || notok "bearer login: $out"
 out=$($S pull "$BI" 2>&1) && ok "bearer: pull with a token got with the credentials" || notok "bearer pull: $out"
+out=$($S login -u bob -p wrong "127.0.0.1:$BPORT" 2>&1); rc=$?
+[ $rc -ne 0 ] && $S pull -q "$BI" >/dev/null 2>&1 && ok "bearer: a wrong login after a good one fails (no cached token) and keeps the good one" || notok "second wrong login: rc=$rc $out"
 grep -q "^user=bob scope=repository:team/hello:pull$" "$T/tok.log" && ok "the token request carried the credentials and the pull scope" || notok "token log: $(cat "$T/tok.log")"
 ! grep -q 'Secret Bob' "$T/tok.log" "$T/daemon.log" && ok "no password in the logs" || notok "password logged: $(grep 'Secret Bob' "$T/tok.log" "$T/daemon.log")"
 stop_daemon
