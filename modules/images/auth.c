@@ -127,6 +127,14 @@ static int write_main(void *arg)
 
 /* ---- login and logout ---- */
 
+/* Saves run one at a time, in the order asked: each writes the list as
+ * it is when it starts, so none loses another's change, and only one
+ * helper ever owns config.json.tmp. */
+static struct login *save_head, **save_tail = &save_head;
+static bool saving;
+
+static void save_next(void);
+
 struct login_args {
 	const char *username, *password;
 	bool password_stdin;
@@ -135,12 +143,12 @@ struct login_args {
 struct login {
 	struct ctl_req *r;
 	struct reg_endpoint ep;
-	struct reg_call *call;
 	struct helper h;
 	struct err err;
 	char key[REF_NAME_MAX + 1];
-	char *user, *pass; /* NULL user: logout */
-	bool logout, existed;
+	char *user, *pass;
+	bool logout;
+	struct login *next; /* waiting to save */
 };
 
 static void login_free(struct login *l)
@@ -165,6 +173,7 @@ static void login_end(struct helper *h)
 	struct login *l = h->owner;
 	struct jw w;
 
+	saving = false;
 	helper_close(h);
 	if (h->status != 0 && !l->err.msg[0])
 		err_setc(&l->err, ERR_INTERNAL,
@@ -175,20 +184,24 @@ static void login_end(struct helper *h)
 		else
 			authcfg_set(&creds, l->key, l->user, l->pass);
 		reg_forget_tokens(); /* tokens got with the old ones */
-		ctl_req_json(l->r, &w);
-		jw_str(&w, "status", l->logout ? "Removing login credentials"
-					       : "Login Succeeded");
-		jw_str(&w, "server", l->key);
-		jw_close(&w);
+		if (!ctl_req_orphaned(l->r)) {
+			ctl_req_json(l->r, &w);
+			jw_str(&w, "status",
+			       l->logout ? "Removing login credentials"
+					 : "Login Succeeded");
+			jw_str(&w, "server", l->key);
+			jw_close(&w);
+		}
 		bus_publish("image", l->logout ? "logout" : "login", l->key,
 			    NULL);
 	}
 	ctl_req_finish(l->r, l->err.msg[0] ? &l->err : NULL);
 	login_free(l);
+	save_next();
 }
 
 /* Write the file as it will be, in a helper. */
-static int login_save(struct login *l, struct err *e)
+static int save_start(struct login *l, struct err *e)
 {
 	struct buf text = { 0 };
 	struct authcfg next = { 0 };
@@ -216,13 +229,39 @@ static int login_save(struct login *l, struct err *e)
 	return rc;
 }
 
+static void save_next(void)
+{
+	struct err e = ERR_INIT;
+
+	while (!saving && save_head) {
+		struct login *l = save_head;
+		save_head = l->next;
+		if (!save_head)
+			save_tail = &save_head;
+		if (save_start(l, &e) == 0) {
+			saving = true;
+			return;
+		}
+		ctl_req_finish(l->r, &e);
+		login_free(l);
+	}
+}
+
+/* Queue l's save; its request ends when the file is durable. */
+static void login_save(struct login *l)
+{
+	l->next = NULL;
+	*save_tail = l;
+	save_tail = &l->next;
+	save_next();
+}
+
 static void login_checked(struct reg_call *c, long status,
 			  const struct err *he, void *ctx)
 {
 	struct login *l = ctx;
 	struct err e = ERR_INIT;
 
-	l->call = NULL;
 	if (status == 401)
 		err_setc(&e, ERR_DENIED,
 			 "login %s: unauthorized: incorrect username or "
@@ -231,8 +270,10 @@ static void login_checked(struct reg_call *c, long status,
 		err_setc(&e, he->class, "login %s: %s", l->key, he->msg);
 	else if (status != 200)
 		reg_status_error(status, NULL, 0, "login", &e);
-	if (e.class == ERR_OK && login_save(l, &e) == 0)
+	if (e.class == ERR_OK) {
+		login_save(l);
 		return;
+	}
 	ctl_req_finish(l->r, &e);
 	login_free(l);
 }
@@ -284,15 +325,14 @@ static int do_login(struct ctl_req *r, void *args, struct err *e)
 	auth_key(argv[0], l->key, sizeof(l->key));
 	if (login_endpoint(l, e) < 0)
 		goto fail;
-	l->call = reg_call(&(struct reg_call_opts){
+	if (!reg_call(&(struct reg_call_opts){
 		.ep = &l->ep,
 		.what = "",
 		.user = l->user,
 		.password = l->pass,
 		.on_done = login_checked,
 		.ctx = l,
-	}, e);
-	if (!l->call)
+	}, e))
 		goto fail;
 	/* a client that leaves meanwhile gets nothing: the login still
 	 * completes (ctl_req_finish is safe then) */
@@ -320,10 +360,7 @@ static int do_logout(struct ctl_req *r, void *args, struct err *e)
 		login_free(l);
 		return -1;
 	}
-	if (login_save(l, e) < 0) {
-		login_free(l);
-		return -1;
-	}
+	login_save(l);
 	return CMD_PENDING;
 }
 

@@ -79,6 +79,15 @@ assert base64.b64decode(x["auths"][sys.argv[2]]["auth"]) == b"alice:s3cret:pa ss
 EOP
 ! grep -q 's3cret' "$T/daemon.log" && ok "the password is not in skiffd's log" || notok "password logged"
 out=$($S pull "$A" 2>&1) && ok "pull with the stored credentials" || notok "pull after login: $out"
+pids=
+for h in localhost 127.0.0.1 localhost 127.0.0.1; do
+	$S login -u alice -p 's3cret:pa ss' "$h:$APORT" >"$T/l.$h.out" 2>&1 & pids="$pids $!"
+done
+rcs=0; for p in $pids; do wait "$p" || rcs=1; done
+python3 -c 'import json,sys; k=sorted(json.load(open(sys.argv[1]))["auths"]); assert k == sorted(sys.argv[2:]), k' \
+	"$CFG" "127.0.0.1:$APORT" "localhost:$APORT" && [ $rcs = 0 ] &&
+	ok "four logins at once: both servers saved, none lost" || notok "concurrent logins: rc=$rcs $(cat "$CFG" "$T"/l.*.out)"
+$S logout "localhost:$APORT" >/dev/null || notok "logout localhost"
 $S rmi "$A" >/dev/null
 stop_daemon
 start_daemon || notok "skiffd restarts"
