@@ -100,8 +100,13 @@ out=$($S pull "$A" 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q unauthorized && ok "pull fails again after logout" || notok "pull after logout: rc=$rc $out"
 out=$($S logout "127.0.0.1:$APORT" 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "not logged in" && ok "logout twice: $out" || notok "logout twice: rc=$rc $out"
-out=$($S login -u alice "127.0.0.1:$APORT" 2>&1); rc=$?
-[ $rc -ne 0 ] && echo "$out" | grep -q "password" && ok "login without a password: $out" || notok "no password: rc=$rc $out"
+out=$($S login -u alice "127.0.0.1:$APORT" 2>&1 </dev/null); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "password" && ok "login without a password (no terminal): $out" || notok "no password: rc=$rc $out"
+out=$(python3 "$TOP/tests/integration/ptyrun.py" 'expect Username: ;;send alice\r;;expect Password: ;;send s3cret:pa ss\r;;expect Login Succeeded' \
+	-- "$S" login "127.0.0.1:$APORT" 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "exit 0" && ! echo "$out" | grep -q s3cret && $S pull -q "$A" >/dev/null 2>&1 &&
+	ok "login on a terminal asks Username: and Password: (not echoed)" || notok "login prompt: rc=$rc $out"
+$S rmi "$A" >/dev/null 2>&1; $S logout "127.0.0.1:$APORT" >/dev/null
 stop_daemon
 
 # (b) TLS: a CA, a cert for 192.0.2.1, a registry with tls on it
