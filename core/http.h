@@ -41,6 +41,8 @@ struct http_opts {
 	size_t body_len;
 	int64_t range_from;	     /* > 0: ask for bytes from here on */
 	const char *ca_file;	     /* extra CA bundle for this host */
+	const char *cert_file;	     /* client certificate (PEM), and */
+	const char *key_file;	     /* its key, for TLS client auth */
 	const char *user, *password; /* basic auth, when user is set */
 	bool no_redirect;	     /* default: follow up to 10 */
 	/* Give up when fewer than 1 byte/s arrive for this long (0: 30 s),

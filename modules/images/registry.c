@@ -269,17 +269,36 @@ static bool call_creds(const struct reg_call *c, const char **user,
 	return auth_find(key, user, pass) == 0;
 }
 
-/* The per-registry CA, Docker's layout: CERTS_DIR/HOST:PORT/ca.crt. */
-static const char *call_ca(const struct reg_call *c, char *out, size_t n)
+/* The per-registry TLS files, Docker's certs.d layout:
+ * CERTS_DIR/HOST:PORT/ca.crt (trusted besides the system CAs) and
+ * client.cert with client.key (a client certificate). A stat each, on
+ * the loop: small local lookups, like reading the config. */
+struct call_tls {
+	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+	bool has_ca, has_cert;
+};
+
+static bool tls_file(const char *dir, int n, const char *host,
+		     const char *name, char *out)
 {
-	const char *b = call_base(c), *h = strstr(b, "://");
 	struct stat st;
 
-	if (strncmp(b, "https://", 8) || !daemon_ctx.cfg.certs_dir)
-		return NULL;
-	snprintf(out, n, "%s/%.*s/ca.crt", daemon_ctx.cfg.certs_dir,
-		 (int)strcspn(h + 3, "/"), h + 3);
-	return stat(out, &st) == 0 && S_ISREG(st.st_mode) ? out : NULL;
+	snprintf(out, PATH_MAX, "%s/%.*s/%s", dir, n, host, name);
+	return stat(out, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void call_tls(const struct reg_call *c, struct call_tls *t)
+{
+	const char *b = call_base(c), *dir = daemon_ctx.cfg.certs_dir;
+	const char *h = b + 8;
+	int n = (int)strcspn(h, "/");
+
+	memset(t, 0, sizeof(*t));
+	if (strncmp(b, "https://", 8) || !dir)
+		return;
+	t->has_ca = tls_file(dir, n, h, "ca.crt", t->ca);
+	t->has_cert = tls_file(dir, n, h, "client.cert", t->cert) &&
+		      tls_file(dir, n, h, "client.key", t->key);
 }
 
 /* A login's call keeps its Authorization to itself: it must prove its
@@ -459,9 +478,10 @@ static int call_auth(struct reg_call *c, struct err *e)
 {
 	struct wwwauth w;
 	const struct wwwauth_challenge *b;
-	char scope[REF_NAME_MAX + 32], ca[PATH_MAX];
+	char scope[REF_NAME_MAX + 32];
 	const char *user = NULL, *pass = NULL;
 	struct buf url = { 0 };
+	struct call_tls t;
 	int rc = -1;
 
 	c->retried = true;
@@ -485,11 +505,12 @@ static int call_auth(struct reg_call *c, struct err *e)
 		goto out;
 	buf_append(&url, "", 1);
 	call_creds(c, &user, &pass);
+	call_tls(c, &t);
 	c->token_req = http_start(&(struct http_opts){
 		.url = buf_head(&url),
 		.user = user,
 		.password = pass,
-		.ca_file = call_ca(c, ca, sizeof(ca)),
+		.ca_file = t.has_ca ? t.ca : NULL,
 		.on_data = token_data,
 		.on_done = token_done,
 		.ctx = c,
@@ -530,7 +551,8 @@ static int call_send(struct reg_call *c, struct err *e)
 {
 	const char *tok = c->o.user ? c->own_auth
 				    : token_get(call_base(c), c->ep.repo);
-	char url[sizeof(c->ep.base) + sizeof(c->ep.repo) + 300], ca[PATH_MAX];
+	char url[sizeof(c->ep.base) + sizeof(c->ep.repo) + 300];
+	struct call_tls t;
 	const char **h = calloc(c->nheaders + 2, sizeof(*h));
 	char *auth = NULL;
 	size_t n = 0;
@@ -550,12 +572,15 @@ static int call_send(struct reg_call *c, struct err *e)
 	else
 		snprintf(url, sizeof(url), "%s/v2/%s", call_base(c), c->what);
 	c->unauthorized = c->skip = false;
+	call_tls(c, &t);
 	c->req = http_start(&(struct http_opts){
 		.method = c->method,
 		.url = url,
 		.headers = h,
 		.range_from = c->o.range_from,
-		.ca_file = call_ca(c, ca, sizeof(ca)),
+		.ca_file = t.has_ca ? t.ca : NULL,
+		.cert_file = t.has_cert ? t.cert : NULL,
+		.key_file = t.has_cert ? t.key : NULL,
 		.on_response = on_response,
 		.on_data = on_data,
 		.on_done = on_done,

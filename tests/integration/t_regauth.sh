@@ -30,8 +30,7 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 
 # registry NAME ADDR [EXTRA YAML]: start one, wait until it answers
 registry() {
-	local name=$1 addr=$2 extra=$3 scheme=http
-	case "$extra" in *tls:*) scheme=https ;; esac
+	local name=$1 addr=$2 extra=$3
 	cat >"$T/$name.yml" <<EOC
 version: 0.1
 log: {level: error, accesslog: {disabled: true}}
@@ -41,7 +40,9 @@ EOC
 	[ -n "${4:-}" ] && echo "$4" >>"$T/$name.yml"
 	docker-registry serve "$T/$name.yml" >"$T/$name.log" 2>&1 &
 	track $!
-	wait_for 10 curl -s -k -o /dev/null "$scheme://$addr/v2/" || { notok "registry $name starts: $(cat "$T/$name.log")"; finish; }
+	# listening is enough (one that wants client certificates answers
+	# nothing else)
+	wait_for 10 bash -c "exec 3<>/dev/tcp/${addr%:*}/${addr##*:}" || { notok "registry $name starts: $(cat "$T/$name.log")"; finish; }
 }
 
 # the image
@@ -129,6 +130,26 @@ out=$($S pull "192.0.2.1:$TPORT/team/hello:v1" 2>&1); rc=$?
 mkdir -p "$T/certs/192.0.2.1:$TPORT"
 cp "$T/ca.crt" "$T/certs/192.0.2.1:$TPORT/ca.crt"
 out=$($S pull "192.0.2.1:$TPORT/team/hello:v1" 2>&1) && ok "https with CERTS_DIR/HOST:PORT/ca.crt" || notok "with CA: $out"
+
+# a registry that wants a client certificate (tls.clientcas)
+MPORT=$(free_port)
+openssl req -newkey rsa:2048 -nodes -subj /CN=skiff-client -keyout "$T/cl.key" -out "$T/cl.csr" >/dev/null 2>&1
+printf 'extendedKeyUsage=clientAuth\n' >"$T/cl.ext"
+openssl x509 -req -in "$T/cl.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+	-extfile "$T/cl.ext" -out "$T/cl.crt" >/dev/null 2>&1 || notok "openssl makes the client certificate"
+registry mtls "192.0.2.1:$MPORT" ", tls: {certificate: $T/srv.crt, key: $T/srv.key, clientcas: [$T/ca.crt]}"
+M=$T/certs/192.0.2.1:$MPORT
+mkdir -p "$M"
+cp "$T/ca.crt" "$M/ca.crt"
+cp "$T/cl.crt" "$M/client.cert"
+cp "$T/cl.key" "$M/client.key"
+skopeo --insecure-policy copy -q --dest-cert-dir "$M" "oci:$T/oci:hello" \
+	"docker://192.0.2.1:$MPORT/team/hello:v1" || notok "skopeo push with a client certificate"
+mv "$M/client.cert" "$M/client.cert.off"
+out=$($S pull "192.0.2.1:$MPORT/team/hello:v1" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "https://192.0.2.1:$MPORT" && ok "without a client certificate: $(echo "$out" | tail -1 | cut -c1-100)" || notok "no client cert: rc=$rc $out"
+mv "$M/client.cert.off" "$M/client.cert"
+out=$($S pull "192.0.2.1:$MPORT/team/hello:v1" 2>&1) && ok "with CERTS_DIR/HOST:PORT/client.cert and client.key" || notok "client cert: $out"
 stop_daemon
 
 # (c) insecure-registries: plain http on a non-loopback address
