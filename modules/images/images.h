@@ -48,7 +48,9 @@ struct reg_endpoint {
 	char base[REF_NAME_MAX + 16]; /* "https://registry-1.docker.io" */
 	char repo[REF_NAME_MAX + 1];  /* "library/busybox"; "": /v2/ */
 	bool insecure;
-	/* docker.io: the daemon config's registry-mirrors, tried first */
+	/* docker.io: the daemon config's registry-mirrors (the first
+	 * REG_MIRRORS_MAX), tried first; for pulls only (a push sets
+	 * n_mirrors to 0) */
 	char mirrors[REG_MIRRORS_MAX][REF_NAME_MAX + 16];
 	int n_mirrors;
 };
