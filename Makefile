@@ -148,7 +148,7 @@ DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libsecco
 	libcap-dev libzstd-dev libarchive-dev libssl-dev libcurl4-openssl-dev \
 	ca-certificates
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
-	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl
+	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \
 	binutils
 deps:

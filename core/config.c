@@ -4,6 +4,7 @@
  * with the file, the line of the key and the reason, so a typo never
  * silently falls back to a default. Owns the strings in struct config. */
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,14 @@ void config_defaults(struct config *c)
 	c->log_max_size = 10 * 1024 * 1024;
 	c->log_max_file = 3;
 	c->image_gc_min_age_ms = 10 * 60 * 1000;
+	c->certs_dir = strdup("/etc/skiff/certs.d");
+}
+
+static void strs_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
 }
 
 void config_free(struct config *c)
@@ -34,6 +43,9 @@ void config_free(struct config *c)
 	free(c->run_dir);
 	free(c->sock);
 	free(c->path);
+	free(c->certs_dir);
+	strs_free(c->insecure_registries);
+	strs_free(c->registry_mirrors);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -150,6 +162,85 @@ static int set_log_opts(struct config *c, yajl_val v, const char **badkey)
 	return 0;
 }
 
+/* host[:port], [v6][:port] or an IPv4/IPv6 CIDR (Docker's forms). */
+static bool insecure_ok(const char *s)
+{
+	unsigned char a[16];
+	char ip[64];
+	const char *slash = strchr(s, '/');
+	char *end;
+	long bits;
+
+	if (slash) {
+		if ((size_t)(slash - s) >= sizeof(ip))
+			return false;
+		memcpy(ip, s, (size_t)(slash - s));
+		ip[slash - s] = '\0';
+		bits = strtol(slash + 1, &end, 10);
+		if (!slash[1] || *end || bits < 0)
+			return false;
+		if (inet_pton(AF_INET, ip, a) == 1)
+			return bits <= 32;
+		return inet_pton(AF_INET6, ip, a) == 1 && bits <= 128;
+	}
+	if (!*s || strlen(s) > 255)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-:[]_", *p))
+			return false;
+	return true;
+}
+
+/* http(s)://host[:port][/]: no path, query or credentials. */
+static bool mirror_ok(const char *s)
+{
+	const char *h = !strncmp(s, "https://", 8)  ? s + 8
+			: !strncmp(s, "http://", 7) ? s + 7
+						    : NULL;
+	size_t n;
+
+	if (!h || !*h || *h == '/')
+		return false;
+	n = strcspn(h, "/");
+	if (h[n] && strcmp(h + n, "/"))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)h[i]) && !strchr(".-:[]_", h[i]))
+			return false;
+	return true;
+}
+
+/* A JSON array of strings each passing ok(), into a NULL-terminated
+ * list (trailing "/" of a URL dropped). */
+static int set_strs(char ***dst, yajl_val v, bool (*ok)(const char *))
+{
+	char **out;
+	size_t n;
+
+	if (!YAJL_IS_ARRAY(v))
+		return -1;
+	n = v->u.array.len;
+	out = calloc(n + 1, sizeof(*out));
+	if (!out)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const char *s = YAJL_IS_STRING(v->u.array.values[i])
+					? YAJL_GET_STRING(v->u.array.values[i])
+					: NULL;
+		if (!s || !ok(s)) {
+			strs_free(out);
+			return -1;
+		}
+		if (!(out[i] = strdup(s)))
+			abort();
+		if (strlen(out[i]) > 8 && out[i][strlen(out[i]) - 1] == '/')
+			out[i][strlen(out[i]) - 1] = '\0';
+	}
+	strs_free(*dst);
+	*dst = out;
+	return 0;
+}
+
 static int apply(struct config *c, yajl_val root, const char *path,
 		 const char *text, struct err *e)
 {
@@ -199,6 +290,21 @@ static int apply(struct config *c, yajl_val root, const char *path,
 					   "expected max-size (>= 4k, as "
 					   "\"10m\") or max-file (\"1\" to "
 					   "\"100\")");
+		} else if (!strcmp(k, "insecure-registries")) {
+			if (set_strs(&c->insecure_registries, v, insecure_ok))
+				return bad(e, path, text, k,
+					   "expected a list of HOST[:PORT] "
+					   "or CIDR (as \"10.0.0.0/8\")");
+		} else if (!strcmp(k, "registry-mirrors")) {
+			if (set_strs(&c->registry_mirrors, v, mirror_ok))
+				return bad(e, path, text, k,
+					   "expected a list of URLs "
+					   "http(s)://HOST[:PORT] without a "
+					   "path");
+		} else if (!strcmp(k, "certs-dir")) {
+			if (set_str(&c->certs_dir, v) < 0 || v->u.string[0] != '/')
+				return bad(e, path, text, k,
+					   "expected an absolute path");
 		} else {
 			return bad(e, path, text, k, "unknown option");
 		}

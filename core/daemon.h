@@ -28,6 +28,10 @@ struct config {
 	 * image_gc_free bytes (0: never), none used in image_gc_min_age. */
 	int64_t image_gc_free;
 	int64_t image_gc_min_age_ms;
+	/* Registries (used by the images module); NULL-terminated lists. */
+	char **insecure_registries; /* "host[:port]" or "CIDR": plain http */
+	char **registry_mirrors;    /* "https://host[:port]" for docker.io */
+	char *certs_dir;	    /* HOST:PORT/ca.crt; /etc/skiff/certs.d */
 };
 
 struct daemon {

@@ -329,6 +329,10 @@ struct http_req *http_start(const struct http_opts *o, struct err *e)
 		SET(CURLOPT_CAINFO, o->ca_file);
 		SET(CURLOPT_CAPATH, "/etc/ssl/certs");
 	}
+	if (o->cert_file) {
+		SET(CURLOPT_SSLCERT, o->cert_file);
+		SET(CURLOPT_SSLKEY, o->key_file ? o->key_file : o->cert_file);
+	}
 	if (o->user) {
 		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		SET(CURLOPT_USERNAME, o->user);

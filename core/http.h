@@ -47,6 +47,8 @@ struct http_opts {
 	int upload_fd;
 	int64_t upload_size;
 	const char *ca_file;	     /* extra CA bundle for this host */
+	const char *cert_file;	     /* client certificate (PEM), and */
+	const char *key_file;	     /* its key, for TLS client auth */
 	const char *user, *password; /* basic auth, when user is set */
 	bool no_redirect;	     /* default: follow up to 10 */
 	bool upload;		     /* the body comes from upload_fd */

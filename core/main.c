@@ -50,6 +50,17 @@ static void reload(void)
 	}
 	log_threshold = c.log_level;
 	daemon_ctx.cfg.log_level = c.log_level;
+#define SWAP(f)                                                                \
+	do {                                                                   \
+		__typeof__(c.f) t_ = c.f;                                      \
+		c.f = daemon_ctx.cfg.f;                                        \
+		daemon_ctx.cfg.f = t_;                                         \
+	} while (0)
+	/* registry options apply to the next request */
+	SWAP(insecure_registries);
+	SWAP(registry_mirrors);
+	SWAP(certs_dir);
+#undef SWAP
 	config_free(&c);
 	for (size_t i = 0; i < modules_count; i++)
 		if (modules[i]->reload && modules[i]->reload(&e) < 0)

@@ -462,6 +462,132 @@ static int archive_fd(const struct opts *o, struct err *e)
 	return fd;
 }
 
+/* ---- login ---- */
+
+/* Read one line from the terminal on fd 0 into out (LF dropped), with
+ * echo off when secret. */
+static int tty_line(const char *prompt, bool secret, char *out, size_t n,
+		    struct err *e)
+{
+	struct termios t, saved;
+	size_t k = 0;
+	ssize_t r;
+	char ch;
+
+	fputs(prompt, stderr);
+	fflush(stderr);
+	if (secret && tcgetattr(0, &saved) == 0) {
+		t = saved;
+		t.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSAFLUSH, &t);
+	}
+	while ((r = read(0, &ch, 1)) == 1 && ch != '\n' && ch != '\r')
+		if (k < n - 1)
+			out[k++] = ch;
+	out[k] = '\0';
+	if (secret) {
+		tcsetattr(0, TCSAFLUSH, &saved);
+		fputc('\n', stderr);
+	}
+	if (r < 0 || (r == 0 && !k))
+		return err_setc(e, ERR_INVALID, "login: no answer on the terminal");
+	return 0;
+}
+
+/* `login` with no password and a terminal on stdin: ask, as docker does
+ * (Username: when -u is missing too; Password: without echo). The
+ * answers go in as -u/-p words after the verb. */
+static int login_prompt(struct opts *o, bool have_user, struct err *e)
+{
+	static char user[1025], pw[4097];
+	int at = o->verb + 1, add = have_user ? 2 : 4;
+
+	if (!have_user && tty_line("Username: ", false, user, sizeof(user), e) < 0)
+		return -1;
+	if (tty_line("Password: ", true, pw, sizeof(pw), e) < 0)
+		return -1;
+	o->argv = realloc(o->argv, ((size_t)o->argc + (size_t)add + 1) *
+				       sizeof(*o->argv));
+	if (!o->argv)
+		abort();
+	memmove(o->argv + at + add, o->argv + at,
+		((size_t)o->argc - (size_t)at + 1) * sizeof(*o->argv));
+	if (!have_user) {
+		o->argv[at++] = "-u";
+		o->argv[at++] = user;
+	}
+	o->argv[at++] = "-p";
+	o->argv[at] = pw;
+	o->argc += add;
+	return 0;
+}
+
+/* `login --password-stdin`: read the password here, from our stdin (so
+ * it never shows in ps), and send it to skiffd as `-p PASSWORD` inside
+ * the request line. Like docker, the trailing newline is dropped. The
+ * buffer stays allocated until exit (o->argv points into it). */
+static int login_stdin(struct opts *o, struct err *e)
+{
+	static char pw[4097];
+	size_t n = 0;
+	ssize_t r;
+	int at = -1;
+	bool given = false, user = false;
+
+	if (strcmp(o->argv[o->verb], "login"))
+		return 0;
+	for (int i = o->verb + 1; i < o->argc; i++) {
+		const char *a = o->argv[i];
+		if (a[0] != '-' || !strcmp(a, "--"))
+			break; /* SERVER */
+		if (!strcmp(a, "--password-stdin"))
+			at = i;
+		else if (!strcmp(a, "-p") || !strcmp(a, "--password") ||
+			 !strncmp(a, "--password=", 11))
+			given = true;
+		else if (!strcmp(a, "-u") || !strncmp(a, "--username", 10))
+			user = true;
+		if (!strcmp(a, "-p") || !strcmp(a, "--password") ||
+		    !strcmp(a, "-u") || !strcmp(a, "--username"))
+			i++; /* its value */
+	}
+	if (at >= 0 && given)
+		return err_setc(e, ERR_INVALID,
+				"login: --password and --password-stdin are "
+				"mutually exclusive");
+	if (at < 0 && !given && isatty(0))
+		return login_prompt(o, user, e);
+	if (at < 0)
+		return 0;
+	while (n < sizeof(pw) - 1 &&
+	       (r = read(0, pw + n, sizeof(pw) - 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set(e, errno, "login: reading the password "
+						 "from stdin");
+		n += (size_t)r;
+	}
+	if (n == sizeof(pw) - 1)
+		return err_setc(e, ERR_INVALID,
+				"login: the password on stdin is over 4 KiB");
+	while (n && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
+		n--;
+	pw[n] = '\0';
+	if (!n)
+		return err_setc(e, ERR_INVALID,
+				"login: no password on stdin");
+	o->argv = realloc(o->argv, ((size_t)o->argc + 2) * sizeof(*o->argv));
+	if (!o->argv)
+		abort();
+	memmove(o->argv + at + 2, o->argv + at + 1,
+		((size_t)o->argc - (size_t)at) * sizeof(*o->argv));
+	o->argv[at] = "-p";
+	o->argv[at + 1] = pw;
+	o->argc++;
+	return 0;
+}
+
 /* ---- cp ---- */
 
 /* `cp SRC DEST`: the fd skiffd copies through, opened here with our own
@@ -1675,7 +1801,8 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_opts(argc, argv, &o, &e) == 0 &&
-	    (find_verb(&o), expand_env_files(&o, &e) == 0)) {
+	    (find_verb(&o), expand_env_files(&o, &e) == 0) &&
+	    login_stdin(&o, &e) == 0) {
 		if (o.version)
 			print_version(&o);
 		r = client_run(&c, &e);

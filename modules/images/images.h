@@ -22,6 +22,7 @@
 #include "../../core/imagesvc.h"
 #include "../../core/proc.h"
 #include "../../fs/blobstore.h"
+#include "../../proto/authcfg.h"
 #include "../../proto/reference.h"
 
 /* Largest manifest, index or config we take (Docker's limit is 4 MiB). */
@@ -42,12 +43,21 @@ extern struct images images;
 /* Where a reference's repository lives: https://host/v2/ (Docker Hub is
  * registry-1.docker.io), or plain http for insecure registries
  * (loopback ones and the daemon config's insecure-registries). */
+#define REG_MIRRORS_MAX 4
 struct reg_endpoint {
 	char base[REF_NAME_MAX + 16]; /* "https://registry-1.docker.io" */
-	char repo[REF_NAME_MAX + 1];  /* "library/busybox" */
+	char repo[REF_NAME_MAX + 1];  /* "library/busybox"; "": /v2/ */
 	bool insecure;
+	/* docker.io: the daemon config's registry-mirrors (the first
+	 * REG_MIRRORS_MAX), tried first; for pulls only (a push sets
+	 * n_mirrors to 0) */
+	char mirrors[REG_MIRRORS_MAX][REF_NAME_MAX + 16];
+	int n_mirrors;
 };
 int reg_endpoint(const struct ref *r, struct reg_endpoint *ep, struct err *e);
+/* The same for a registry host[:port] ("docker.io" is Docker Hub). */
+int reg_endpoint_host(const char *host, const char *repo,
+		      struct reg_endpoint *ep, struct err *e);
 
 struct reg_call;
 struct reg_call_opts {
@@ -64,6 +74,8 @@ struct reg_call_opts {
 	bool upload;
 	int upload_fd;
 	int64_t upload_size;
+	/* login: these credentials instead of the stored ones */
+	const char *user, *password;
 	/* As core/http's, called for the answer that is not a 401 that
 	 * auth will retry. */
 	int (*on_response)(struct reg_call *c, struct http_req *r, long status,
@@ -85,6 +97,19 @@ void reg_call_resume(struct reg_call *c);
 void reg_status_error(long status, const char *body, size_t len,
 		      const char *what, struct err *e);
 void reg_forget_tokens(void);
+
+/* ---- auth.c: credentials (login/logout), ROOT/auth/config.json ---- */
+#define AUTH_HUB_KEY AUTHCFG_HUB_KEY
+/* Docker's config.json key for a server ("https://index.docker.io/v1/"
+ * for Docker Hub and NULL, else host[:port]). */
+void auth_key(const char *server, char *out, size_t n);
+/* The stored user and password for a key (owned here), or -1. */
+int auth_find(const char *key, const char **user, const char **pass);
+/* "Basic base64(user:pass)", malloc'd. */
+char *auth_basic(const char *user, const char *pass);
+int auth_load(struct err *e);
+void auth_free_all(void);
+extern const struct command img_cmd_login, img_cmd_logout;
 
 /* ---- helper.c: a helper process and the lines it writes on stdout ---- */
 struct helper {

@@ -1,14 +1,21 @@
 /* registry.c - requests to a registry's distribution API (see images.h).
  *
  * Owns every struct reg_call (one logical request: the call, plus a token
- * request and one retry when the registry answers 401) and the token
- * cache (one bearer token per registry and repository, until it
- * expires). The 401's body is dropped; the caller sees only the answer
- * it asked for. */
+ * request and one retry when the registry answers 401, and for Docker
+ * Hub the registry-mirrors tried first) and the token cache (one
+ * Authorization value per registry and repository, until it expires).
+ * The 401's body and a failing mirror's answer are dropped; the caller
+ * sees only the answer it asked for. Credentials come from auth.c and
+ * are never logged; https uses the system CAs plus
+ * CERTS_DIR/HOST:PORT/ca.crt when it exists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <limits.h>
+#include <openssl/crypto.h>
 #include <yajl/yajl_tree.h>
 
 #include "../../core/base/log.h"
@@ -39,6 +46,10 @@ struct reg_call {
 	char *challenge; /* WWW-Authenticate of a 401 to retry */
 	bool retried;
 	bool unauthorized; /* this answer is a 401 we handle */
+	int at;		   /* mirror index; ep.n_mirrors: the registry */
+	bool skip;	   /* a mirror's error answer: try the next */
+	bool delivered;	   /* the caller has seen an answer */
+	char *own_auth;	   /* login: its Authorization value, uncached */
 };
 
 /* ---- endpoints ---- */
@@ -50,47 +61,116 @@ static bool loopback(const char *domain)
 	return !strncmp(domain, "127.", 4) || !strncmp(domain, "[::1]", 5);
 }
 
-int reg_endpoint(const struct ref *r, struct reg_endpoint *ep, struct err *e)
+/* host[:port] with the port and IPv6 brackets taken off. */
+static void host_only(const char *host, char *out, size_t n)
 {
-	const char *host = r->domain;
+	const char *end;
+
+	if (*host == '[' && (end = strchr(host, ']'))) {
+		snprintf(out, n, "%.*s", (int)(end - host - 1), host + 1);
+		return;
+	}
+	end = strchr(host, ':');
+	snprintf(out, n, "%.*s", end ? (int)(end - host) : (int)strlen(host),
+		 host);
+}
+
+/* Does an IP literal fall in "addr/bits"? */
+static bool in_cidr(const char *ip, const char *cidr)
+{
+	unsigned char a[16], net[16];
+	char base[64];
+	const char *slash = strchr(cidr, '/');
+	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	int bits = atoi(slash + 1);
+
+	snprintf(base, sizeof(base), "%.*s", (int)(slash - cidr), cidr);
+	if (inet_pton(fam, ip, a) != 1 || inet_pton(fam, base, net) != 1)
+		return false;
+	for (int i = 0; bits > 0; i++, bits -= 8) {
+		unsigned char m = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+		if ((a[i] & m) != (net[i] & m))
+			return false;
+	}
+	return true;
+}
+
+/* The daemon config's insecure-registries: host[:port] as written, the
+ * host alone, or a CIDR holding an IP literal host (names are not
+ * resolved: that would block the loop). */
+static bool insecure(const char *host)
+{
+	char h[REF_NAME_MAX + 1];
+	char **v = daemon_ctx.cfg.insecure_registries;
+
+	if (loopback(host))
+		return true; /* Docker's default */
+	host_only(host, h, sizeof(h));
+	for (size_t i = 0; v && v[i]; i++) {
+		if (!strcmp(v[i], host) || !strcmp(v[i], h))
+			return true;
+		if (strchr(v[i], '/') && in_cidr(h, v[i]))
+			return true;
+	}
+	return false;
+}
+
+int reg_endpoint_host(const char *host, const char *repo,
+		      struct reg_endpoint *ep, struct err *e)
+{
+	char **m = daemon_ctx.cfg.registry_mirrors;
+	bool hub = !strcmp(host, REF_DEFAULT_DOMAIN);
 
 	memset(ep, 0, sizeof(*ep));
-	if (!strcmp(host, REF_DEFAULT_DOMAIN))
+	if (hub)
 		host = "registry-1.docker.io";
-	/* Docker's default: registries on loopback speak plain HTTP. */
-	ep->insecure = loopback(host);
+	ep->insecure = insecure(host);
 	snprintf(ep->base, sizeof(ep->base), "%s://%s",
 		 ep->insecure ? "http" : "https", host);
-	snprintf(ep->repo, sizeof(ep->repo), "%s", r->path);
+	snprintf(ep->repo, sizeof(ep->repo), "%s", repo);
+	for (size_t i = 0; hub && *repo && m && m[i] &&
+			   ep->n_mirrors < REG_MIRRORS_MAX; i++)
+		snprintf(ep->mirrors[ep->n_mirrors++], sizeof(ep->mirrors[0]),
+			 "%s", m[i]);
+	(void)e;
 	return 0;
+}
+
+int reg_endpoint(const struct ref *r, struct reg_endpoint *ep, struct err *e)
+{
+	return reg_endpoint_host(r->domain, r->path, ep, e);
 }
 
 /* ---- tokens ---- */
 
-static void token_key(const struct reg_endpoint *ep, bool push, char *out,
-		      size_t n)
+/* Tokens are the Authorization header's value ("Bearer T", or "Basic
+ * B" once a Basic challenge was answered), per registry base (a mirror
+ * has its own) and repository. */
+#define TOKEN_KEY_MAX (2 * REF_NAME_MAX + 32)
+static void token_key(const char *base, const char *repo, bool push,
+		      char *out, size_t n)
 {
-	snprintf(out, n, "%s %s%s", ep->base, ep->repo, push ? " push" : "");
+	snprintf(out, n, "%s %s%s", base, repo, push ? " push" : "");
 }
 
-static const char *token_get(const struct reg_endpoint *ep, bool push)
+static const char *token_get(const char *base, const char *repo, bool push)
 {
-	char key[sizeof(ep->base) + sizeof(ep->repo) + 8];
+	char key[TOKEN_KEY_MAX];
 
-	token_key(ep, push, key, sizeof(key));
+	token_key(base, repo, push, key, sizeof(key));
 	for (struct token *t = tokens; t; t = t->next)
 		if (!strcmp(t->key, key))
 			return t->expires_mono_ns > mono_ns() ? t->value : NULL;
 	return NULL;
 }
 
-static void token_put(const struct reg_endpoint *ep, bool push,
+static void token_put(const char *base, const char *repo, bool push,
 		      const char *value, long ttl)
 {
-	char key[sizeof(ep->base) + sizeof(ep->repo) + 8];
+	char key[TOKEN_KEY_MAX];
 	struct token *t;
 
-	token_key(ep, push, key, sizeof(key));
+	token_key(base, repo, push, key, sizeof(key));
 	for (t = tokens; t; t = t->next)
 		if (!strcmp(t->key, key))
 			break;
@@ -167,8 +247,82 @@ void reg_status_error(long status, const char *body, size_t len,
 
 static int call_send(struct reg_call *c, struct err *e);
 
+/* The base this attempt talks to: each mirror in turn, then the
+ * registry itself. */
+static const char *call_base(const struct reg_call *c)
+{
+	return c->at < c->ep.n_mirrors ? c->ep.mirrors[c->at] : c->ep.base;
+}
+
+/* The credentials for this attempt: login's own, else the stored ones
+ * for the host of the base (Docker Hub's key for registry-1). */
+static bool call_creds(const struct reg_call *c, const char **user,
+		       const char **pass)
+{
+	const char *b = call_base(c);
+	char key[REF_NAME_MAX + 1];
+
+	if (c->o.user && c->at >= c->ep.n_mirrors) {
+		*user = c->o.user;
+		*pass = c->o.password ? c->o.password : "";
+		return true;
+	}
+	auth_key(b, key, sizeof(key));
+	return auth_find(key, user, pass) == 0;
+}
+
+/* The per-registry TLS files, Docker's certs.d layout:
+ * CERTS_DIR/HOST:PORT/ca.crt (trusted besides the system CAs) and
+ * client.cert with client.key (a client certificate). A stat each, on
+ * the loop: small local lookups, like reading the config. */
+struct call_tls {
+	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+	bool has_ca, has_cert;
+};
+
+static bool tls_file(const char *dir, int n, const char *host,
+		     const char *name, char *out)
+{
+	struct stat st;
+
+	snprintf(out, PATH_MAX, "%s/%.*s/%s", dir, n, host, name);
+	return stat(out, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void call_tls(const struct reg_call *c, struct call_tls *t)
+{
+	const char *b = call_base(c), *dir = daemon_ctx.cfg.certs_dir;
+	const char *h = b + 8;
+	int n = (int)strcspn(h, "/");
+
+	memset(t, 0, sizeof(*t));
+	if (strncmp(b, "https://", 8) || !dir)
+		return;
+	t->has_ca = tls_file(dir, n, h, "ca.crt", t->ca);
+	t->has_cert = tls_file(dir, n, h, "client.cert", t->cert) &&
+		      tls_file(dir, n, h, "client.key", t->key);
+}
+
+/* A login's call keeps its Authorization to itself: it must prove its
+ * own credentials, never ride on a token another request cached. */
+static void call_token_put(struct reg_call *c, const char *value, long ttl)
+{
+	if (!c->o.user) {
+		token_put(call_base(c), c->ep.repo, c->o.push, value, ttl);
+		return;
+	}
+	if (c->own_auth)
+		OPENSSL_cleanse(c->own_auth, strlen(c->own_auth));
+	free(c->own_auth);
+	if (!(c->own_auth = strdup(value)))
+		abort();
+}
+
 static void call_free(struct reg_call *c)
 {
+	if (c->own_auth)
+		OPENSSL_cleanse(c->own_auth, strlen(c->own_auth));
+	free(c->own_auth);
 	for (size_t i = 0; i < c->nheaders; i++)
 		free(c->headers[i]);
 	free(c->headers);
@@ -188,6 +342,29 @@ static void call_end(struct reg_call *c, long status, const struct err *e)
 	call_free(c);
 }
 
+/* A failure: on a mirror, before the caller saw anything, try the next
+ * mirror or the registry itself (Docker's fallback); else the end. */
+static void call_fail(struct reg_call *c, long status, const struct err *e)
+{
+	struct err e2 = ERR_INIT;
+
+	c->req = c->token_req = NULL;
+	if (c->at < c->ep.n_mirrors && !c->delivered) {
+		log_info("mirror %s: %s; trying %s", c->ep.mirrors[c->at],
+			 e ? e->msg : "failed",
+			 c->at + 1 < c->ep.n_mirrors ? c->ep.mirrors[c->at + 1]
+						     : c->ep.base);
+		c->at++;
+		c->retried = c->skip = false;
+		buf_reset(&c->token_body);
+		if (call_send(c, &e2) == 0)
+			return;
+		e = &e2;
+		status = 0;
+	}
+	call_end(c, status, e);
+}
+
 static int on_response(struct http_req *r, long status, void *ctx)
 {
 	struct reg_call *c = ctx;
@@ -200,6 +377,11 @@ static int on_response(struct http_req *r, long status, void *ctx)
 		c->challenge = strdup(w);
 		return HTTP_CONTINUE; /* its body is dropped */
 	}
+	/* a mirror that fails is skipped, its answer unseen */
+	c->skip = c->at < c->ep.n_mirrors && status >= 400;
+	if (c->skip)
+		return HTTP_CONTINUE;
+	c->delivered = true;
 	return c->o.on_response ? c->o.on_response(c, r, status, c->o.ctx)
 				: HTTP_CONTINUE;
 }
@@ -208,7 +390,7 @@ static int on_data(struct http_req *r, const char *p, size_t n, void *ctx)
 {
 	struct reg_call *c = ctx;
 
-	if (c->unauthorized || !c->o.on_data)
+	if (c->unauthorized || c->skip || !c->o.on_data)
 		return HTTP_CONTINUE;
 	return c->o.on_data(c, p, n, c->o.ctx);
 }
@@ -231,18 +413,19 @@ static void token_done(struct http_req *r, long status, const struct err *he,
 		   *xp[] = { "expires_in", NULL };
 	struct err e = ERR_INIT;
 	yajl_val v = NULL, tok, exp;
-	char what[64];
+	char what[64], *hv = NULL;
 
 	c->token_req = NULL;
-	snprintf(what, sizeof(what), "token for %.40s", c->ep.repo);
+	snprintf(what, sizeof(what), "token for %.40s",
+		 *c->ep.repo ? c->ep.repo : "login");
 	if (he) {
-		call_end(c, 0, he);
+		call_fail(c, 0, he);
 		return;
 	}
 	if (status != 200) {
 		reg_status_error(status, buf_head(&c->token_body),
 				 buf_used(&c->token_body), what, &e);
-		call_end(c, status, &e);
+		call_fail(c, status, &e);
 		return;
 	}
 	buf_append(&c->token_body, "", 1);
@@ -255,26 +438,54 @@ static void token_done(struct http_req *r, long status, const struct err *he,
 		yajl_tree_free(v);
 		err_setc(&e, ERR_INTERNAL,
 			 "%s: the token server's answer has no token", what);
-		call_end(c, status, &e);
+		call_fail(c, status, &e);
 		return;
 	}
-	token_put(&c->ep, c->o.push, YAJL_GET_STRING(tok),
+	if (asprintf(&hv, "Bearer %s", YAJL_GET_STRING(tok)) < 0)
+		abort();
+	call_token_put(c, hv,
 		  exp && YAJL_IS_INTEGER(exp) && YAJL_GET_INTEGER(exp) > 0
 		      ? (long)YAJL_GET_INTEGER(exp)
 		      : TOKEN_TTL_DEFAULT);
+	free(hv);
 	yajl_tree_free(v);
 	buf_reset(&c->token_body);
 	if (call_send(c, &e) < 0)
-		call_end(c, 0, &e);
+		call_fail(c, 0, &e);
 }
 
-/* A 401: get a token the challenge points at, then send again. */
+/* A Basic challenge: answer it with the credentials skiff has (and keep
+ * the answer as this repository's "token" for an hour, so later
+ * requests skip the 401). */
+static int call_basic(struct reg_call *c, const char *scheme, struct err *e)
+{
+	const char *user, *pass;
+	char *hv;
+
+	if (!call_creds(c, &user, &pass))
+		return err_setc(e, ERR_DENIED,
+				"%s/v2/%s: unauthorized: authentication "
+				"required (the registry asks for %s "
+				"credentials: skiff login)",
+				call_base(c), c->ep.repo, scheme);
+	hv = auth_basic(user, pass);
+	call_token_put(c, hv, 3600);
+	OPENSSL_cleanse(hv, strlen(hv));
+	free(hv);
+	return call_send(c, e);
+}
+
+/* A 401: get a token the challenge points at (with our credentials as
+ * basic auth, the token spec's way, when we have some), then send
+ * again; or answer a Basic challenge. */
 static int call_auth(struct reg_call *c, struct err *e)
 {
 	struct wwwauth w;
 	const struct wwwauth_challenge *b;
 	char scope[REF_NAME_MAX + 32];
+	const char *user = NULL, *pass = NULL;
 	struct buf url = { 0 };
+	struct call_tls t;
 	int rc = -1;
 
 	c->retried = true;
@@ -282,20 +493,29 @@ static int call_auth(struct reg_call *c, struct err *e)
 		goto out;
 	b = wwwauth_find(&w, "Bearer");
 	if (!b) {
-		err_setc(e, ERR_DENIED,
-			 "%s/v2/%s: unauthorized: authentication required "
-			 "(the registry asks for %s credentials)",
-			 c->ep.base, c->ep.repo, w.v[0].scheme);
+		rc = wwwauth_find(&w, "Basic")
+			     ? call_basic(c, "Basic", e)
+			     : err_setc(e, ERR_DENIED,
+					"%s/v2/%s: unauthorized: the registry "
+					"asks for %s credentials",
+					call_base(c), c->ep.repo,
+					w.v[0].scheme);
 		goto out;
 	}
 	snprintf(scope, sizeof(scope), "repository:%s:%s", c->ep.repo,
 		 c->o.push ? "pull,push" : "pull");
-	if (wwwauth_token_url(b, (const char *const[]){ scope, NULL }, &url,
-			      e) < 0)
+	if (wwwauth_token_url(b, *c->ep.repo ? (const char *const[]){ scope, NULL }
+					     : NULL,
+			      &url, e) < 0)
 		goto out;
 	buf_append(&url, "", 1);
+	call_creds(c, &user, &pass);
+	call_tls(c, &t);
 	c->token_req = http_start(&(struct http_opts){
 		.url = buf_head(&url),
+		.user = user,
+		.password = pass,
+		.ca_file = t.has_ca ? t.ca : NULL,
 		.on_data = token_data,
 		.on_done = token_done,
 		.ctx = c,
@@ -318,16 +538,27 @@ static void on_done(struct http_req *r, long status, const struct err *he,
 	if (!he && c->unauthorized) {
 		c->unauthorized = false;
 		if (call_auth(c, &e) < 0)
-			call_end(c, 401, &e);
+			call_fail(c, 401, &e);
 		return;
 	}
-	call_end(c, status, he);
+	if (!he && c->skip) {
+		err_setc(&e, ERR_INTERNAL, "HTTP %ld", status);
+		call_fail(c, status, &e);
+		return;
+	}
+	if (he)
+		call_fail(c, status, he);
+	else
+		call_end(c, status, NULL);
 }
 
 static int call_send(struct reg_call *c, struct err *e)
 {
-	const char *tok = token_get(&c->ep, c->o.push);
+	const char *tok = c->o.user ? c->own_auth
+				    : token_get(call_base(c), c->ep.repo,
+						c->o.push);
 	char url[sizeof(c->ep.base) + sizeof(c->ep.repo) + 2048];
+	struct call_tls t;
 	const char **h = calloc(c->nheaders + 2, sizeof(*h));
 	char *auth = NULL;
 	size_t n = 0;
@@ -337,16 +568,19 @@ static int call_send(struct reg_call *c, struct err *e)
 	for (size_t i = 0; i < c->nheaders; i++)
 		h[n++] = c->headers[i];
 	if (tok) {
-		if (asprintf(&auth, "Authorization: Bearer %s", tok) < 0)
+		if (asprintf(&auth, "Authorization: %s", tok) < 0)
 			abort();
 		h[n++] = auth;
 	}
 	if (c->url)
 		snprintf(url, sizeof(url), "%s", c->url);
-	else
-		snprintf(url, sizeof(url), "%s/v2/%s/%s", c->ep.base,
+	else if (*c->ep.repo)
+		snprintf(url, sizeof(url), "%s/v2/%s/%s", call_base(c),
 			 c->ep.repo, c->what);
-	c->unauthorized = false;
+	else
+		snprintf(url, sizeof(url), "%s/v2/%s", call_base(c), c->what);
+	c->unauthorized = c->skip = false;
+	call_tls(c, &t);
 	c->req = http_start(&(struct http_opts){
 		.method = c->method,
 		.url = url,
@@ -357,11 +591,16 @@ static int call_send(struct reg_call *c, struct err *e)
 		.upload = c->o.upload,
 		.upload_fd = c->o.upload_fd,
 		.upload_size = c->o.upload_size,
+		.ca_file = t.has_ca ? t.ca : NULL,
+		.cert_file = t.has_cert ? t.cert : NULL,
+		.key_file = t.has_cert ? t.key : NULL,
 		.on_response = on_response,
 		.on_data = on_data,
 		.on_done = on_done,
 		.ctx = c,
 	}, e);
+	if (auth)
+		OPENSSL_cleanse(auth, strlen(auth));
 	free(auth);
 	free(h);
 	return c->req ? 0 : -1;

@@ -849,6 +849,8 @@ static int images_init(struct err *e)
 	imagesvc_set_resolver(img_resolve);
 	imagesvc_set_puller(img_pull_quiet);
 	img_gc_start();
+	if (auth_load(e) < 0)
+		return -1;
 	return blobstore_open(images.content, &images.bs, e);
 }
 
@@ -856,6 +858,7 @@ static void images_stop(void (*done)(void))
 {
 	img_gc_stop();
 	reg_forget_tokens();
+	auth_free_all();
 	done();
 }
 
@@ -902,7 +905,7 @@ static const struct command *const images_commands[] = {
 	&img_cmd_pull, &img_cmd_push, &img_cmd_images, &img_cmd_inspect,
 	&img_cmd_rmi, &img_cmd_prune, &img_cmd_history,
 	&img_cmd_tag, &img_cmd_save, &img_cmd_load, &img_cmd_import,
-	&img_cmd_commit, NULL,
+	&img_cmd_commit, &img_cmd_login, &img_cmd_logout, NULL,
 };
 
 const struct module module_images = {
