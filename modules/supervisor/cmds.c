@@ -19,6 +19,7 @@
 #include "../../core/imagesvc.h"
 #include "../../fs/specgen.h"
 #include "../../proto/ociimage.h"
+#include "../../proto/reference.h"
 #include "ctrlog.h"
 #include "exec.h"
 #include "supervisor.h"
@@ -771,9 +772,26 @@ static int check_filters(const struct strlist *f, struct err *e)
 	return 0;
 }
 
+/* ps's IMAGE: the familiar name (busybox:1, not
+ * docker.io/library/busybox:1), or the rootfs directory. */
+static const char *image_short(const struct ctr *c, char *out, size_t n)
+{
+	struct ref r;
+	struct err e = ERR_INIT;
+
+	if (!c->image)
+		return c->rootfs;
+	if (ref_parse(c->image, 0, &r, &e) < 0)
+		return c->image;
+	ref_familiar(&r, out, n);
+	return out;
+}
+
 static void ps_row(struct ctl_req *r, const struct ctr *c,
 		   const struct ps_args *a)
 {
+	char img[REF_STR_MAX];
+
 	char status[96], id[CTR_ID_LEN + 1];
 	struct jw w;
 
@@ -783,7 +801,7 @@ static void ps_row(struct ctl_req *r, const struct ctr *c,
 	jw_str(&w, "container_id", id);
 	if (!a->quiet) {
 		ctr_status_text(c, status, sizeof(status));
-		jw_str(&w, "image", c->image ? c->image : c->rootfs);
+		jw_str(&w, "image", image_short(c, img, sizeof(img)));
 		jw_strn(&w, "command", c->command,
 			a->no_trunc || strlen(c->command) <= 20
 				? strlen(c->command) : 20);
