@@ -657,7 +657,8 @@ bool vol_ctr_uses(const struct ctr *c, const char *name)
 
 struct copyup {
 	char *lower;   /* the container's lowerdirs, topmost first */
-	char *mnt;     /* where the helper mounts their overlay */
+	char *dir;     /* the container's directory */
+	char *mnt;     /* where the helper mounts their overlay (in dir) */
 	int n;
 	char **dest, **data;
 	struct ctr *c;
@@ -756,6 +757,11 @@ static int copyup_child(void *arg)
 	if (strchr(j->lower, ':')) {
 		if (asprintf(&opts, "lowerdir=%s", j->lower) < 0)
 			abort();
+		if (mkdir(j->dir, 0700) < 0 && errno != EEXIST) {
+			err_set(&e, errno, "mkdir %s", j->dir);
+			rc = 1;
+			goto out;
+		}
 		if (unshare(CLONE_NEWNS) < 0 ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    (mkdir(j->mnt, 0700) < 0 && errno != EEXIST) ||
@@ -784,7 +790,7 @@ static void copyup_free(struct copyup *j)
 {
 	for (int i = 0; i < j->n; i++)
 		free(j->dest[i]), free(j->data[i]);
-	free(j->dest), free(j->data), free(j->lower);
+	free(j->dest), free(j->data), free(j->lower), free(j->dir);
 	if (j->mnt) {
 		rmdir(j->mnt);
 		free(j->mnt);
@@ -842,6 +848,7 @@ int vol_copyup(struct ctr *c,
 		return 0;
 	}
 	j->lower = xstrdup(c->rootfs);
+	j->dir = ctr_dir(c, NULL);
 	j->mnt = ctr_dir(c, "copyup");
 	j->c = c;
 	j->done = done;
@@ -867,6 +874,15 @@ struct vcreate_args {
 	struct strlist label;
 };
 
+static void vcreate_saved(int errnum, void *ctx)
+{
+	struct err e = ERR_INIT;
+
+	if (errnum)
+		err_set(&e, errnum, "save volume state");
+	ctl_req_finish(ctx, errnum ? &e : NULL);
+}
+
 static int do_vcreate(struct ctl_req *r, void *args, struct err *e)
 {
 	struct vcreate_args *a = args;
@@ -885,13 +901,12 @@ static int do_vcreate(struct ctl_req *r, void *args, struct err *e)
 		jw_close(&w);
 		return 0;
 	}
-	if (!(v = vol_make(name, false, labels,
-			   (store_done_fn)NULL, NULL, e)))
+	if (!(v = vol_make(name, false, labels, vcreate_saved, r, e)))
 		return -1;
 	ctl_req_json(r, &w);
 	jw_str(&w, "name", v->name);
 	jw_close(&w);
-	return 0;
+	return CMD_PENDING; /* ok once its state is durable */
 }
 
 struct vls_args {
