@@ -294,13 +294,10 @@ extern const struct command *const supervisor_commands[];
 char *ctr_labels_json(const struct strlist *l, struct err *e);
 
 /* volumes.c: named and anonymous volumes, a container's mounts */
-#define VOL_NAME_FIRST \
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 struct vol_plan {
 	struct ctr_mount *m;
 	int n;
 };
-int vol_name_valid(const char *s, struct err *e);
 /* Parse -v, --mount, --volumes-from and add the image's Volumes paths
  * not mounted otherwise (anonymous volumes); nothing is created. */
 int vol_plan_parse(struct vol_plan *p, const struct strlist *v,

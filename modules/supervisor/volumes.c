@@ -32,6 +32,7 @@
 #include "../../core/daemon.h"
 #include "../../core/store.h"
 #include "../../fs/tarcopy.h"
+#include "../../proto/mountspec.h"
 #include "supervisor.h"
 
 struct vol {
@@ -67,20 +68,6 @@ static char *vol_path(const char *name, const char *sub)
 		     sub ? "/" : "", sub ? sub : "") < 0)
 		abort();
 	return p;
-}
-
-/* Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+, so no '/' and no "..". */
-int vol_name_valid(const char *s, struct err *e)
-{
-	size_t n = strlen(s);
-
-	if (n < 2 || n > 255 || !strchr(VOL_NAME_FIRST, s[0]) ||
-	    strspn(s, VOL_NAME_FIRST "_.-") != n)
-		return err_setc(e, ERR_INVALID,
-				"invalid volume name \"%s\": use 2 to 255 of "
-				"[a-zA-Z0-9_.-], starting with a letter or "
-				"digit", s);
-	return 0;
 }
 
 /* The first container that mounts volume name, or NULL. */
@@ -296,180 +283,30 @@ void vol_plan_free(struct vol_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static bool has_word(const char *list, const char *w)
+/* A -v or --mount word (proto/mountspec) onto the plan. */
+static int parse_word(struct vol_plan *p, const char *arg, bool mount,
+		      struct err *e)
 {
-	size_t n = strlen(w);
-
-	for (const char *s = list; s && *s; s += strcspn(s, ","),
-			s += *s == ',') {
-		if (strcspn(s, ",") == n && !strncmp(s, w, n))
-			return true;
-	}
-	return false;
-}
-
-/* -v /path | -v NAME:/path[:OPTS] | -v /host:/path[:OPTS] */
-static int parse_v(struct vol_plan *p, const char *arg, struct err *e)
-{
-	_cleanup_free_ char *s = xstrdup(arg);
-	char *dst = strchr(s, ':'), *opts = NULL;
+	struct mountspec ms = { 0 };
 	struct ctr_mount *m;
+	int rc = -1;
 
-	if (!dst) {
-		if (s[0] != '/')
-			return err_setc(e, ERR_INVALID, "invalid volume \"%s\":"
-					" want NAME:/PATH, /HOST:/PATH or "
-					"/PATH", arg);
-		return plan_add(p, "volume", NULL, s, e) ? 0 : -1;
+	if ((mount ? mountspec_parse_mount(arg, &ms, e)
+		   : mountspec_parse_v(arg, &ms, e)) < 0)
+		goto out;
+	m = plan_add(p, ms.type, ms.source, ms.dest, e);
+	if (!m) {
+		err_wrap(e, "%s %s", mount ? "--mount" : "-v", arg);
+		goto out;
 	}
-	*dst++ = '\0';
-	if ((opts = strchr(dst, ':')))
-		*opts++ = '\0';
-	if (!*s)
-		return err_setc(e, ERR_INVALID, "invalid volume \"%s\": empty "
-				"source", arg);
-	if (s[0] != '/' && vol_name_valid(s, e) < 0)
-		return err_wrap(e, "-v %s", arg);
-	m = plan_add(p, s[0] == '/' ? "bind" : "volume", s, dst, e);
-	if (!m)
-		return err_wrap(e, "-v %s", arg);
-	if (opts && *opts) {
-		for (const char *o = opts; *o; o += strcspn(o, ","),
-				o += *o == ',') {
-			size_t n = strcspn(o, ",");
-			bool volopt = (n == 2 && (!strncmp(o, "ro", 2) ||
-						  !strncmp(o, "rw", 2))) ||
-				      (n == 6 && !strncmp(o, "nocopy", 6));
-			if (!volopt && s[0] != '/')
-				return err_setc(e, ERR_INVALID,
-						"-v %s: invalid option \"%.*s\" "
-						"for a volume (use ro, rw or "
-						"nocopy)", arg, (int)n, o);
-		}
-		m->rw = !has_word(opts, "ro");
-		m->nocopy = has_word(opts, "nocopy");
-		if (s[0] == '/')
-			m->opts = xstrdup(opts);
-	}
-	return 0;
-}
-
-static bool bool_val(const char *v, bool *out)
-{
-	if (!v || !strcmp(v, "true") || !strcmp(v, "1")) {
-		*out = true;
-		return true;
-	}
-	if (!strcmp(v, "false") || !strcmp(v, "0")) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
-/* --mount type=bind|volume|tmpfs,source=,target=,readonly,... */
-static int parse_mount(struct vol_plan *p, const char *arg, struct err *e)
-{
-	_cleanup_free_ char *s = xstrdup(arg);
-	const char *type = "volume", *src = NULL, *dst = NULL;
-	const char *size = NULL, *mode = NULL, *prop = NULL;
-	bool ro = false, nocopy = false;
-	char *save = NULL, opts[160] = "";
-	struct ctr_mount *m;
-
-	for (char *kv = strtok_r(s, ",", &save); kv;
-	     kv = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(kv, '=');
-		if (v)
-			*v++ = '\0';
-		if (!strcmp(kv, "type") && v)
-			type = v;
-		else if ((!strcmp(kv, "source") || !strcmp(kv, "src")) && v)
-			src = v;
-		else if ((!strcmp(kv, "target") || !strcmp(kv, "destination")
-			  || !strcmp(kv, "dst")) && v)
-			dst = v;
-		else if (!strcmp(kv, "readonly") || !strcmp(kv, "ro")) {
-			if (!bool_val(v, &ro))
-				return err_setc(e, ERR_INVALID, "--mount %s: "
-						"invalid value for %s: %s",
-						arg, kv, v);
-		} else if (!strcmp(kv, "volume-nocopy")) {
-			if (!bool_val(v, &nocopy))
-				return err_setc(e, ERR_INVALID, "--mount %s: "
-						"invalid value for %s: %s",
-						arg, kv, v);
-		} else if (!strcmp(kv, "tmpfs-size") && v)
-			size = v;
-		else if (!strcmp(kv, "tmpfs-mode") && v)
-			mode = v;
-		else if (!strcmp(kv, "bind-propagation") && v)
-			prop = v;
-		else
-			return err_setc(e, ERR_INVALID, "--mount %s: unexpected "
-					"key '%s'%s", arg, kv,
-					v ? "" : " (or it needs a value)");
-	}
-	if (strcmp(type, "bind") && strcmp(type, "volume") &&
-	    strcmp(type, "tmpfs"))
-		return err_setc(e, ERR_INVALID, "--mount %s: unknown type "
-				"\"%s\" (use bind, volume or tmpfs)", arg,
-				type);
-	if (!dst)
-		return err_setc(e, ERR_INVALID, "--mount %s: target is "
-				"required", arg);
-	if (!strcmp(type, "bind") && (!src || src[0] != '/'))
-		return err_setc(e, ERR_INVALID, "--mount %s: a bind needs an "
-				"absolute source", arg);
-	if (!strcmp(type, "tmpfs") && src)
-		return err_setc(e, ERR_INVALID, "--mount %s: a tmpfs takes no "
-				"source", arg);
-	if ((size || mode) && strcmp(type, "tmpfs"))
-		return err_setc(e, ERR_INVALID, "--mount %s: tmpfs-size and "
-				"tmpfs-mode are for type=tmpfs", arg);
-	if (prop && strcmp(type, "bind"))
-		return err_setc(e, ERR_INVALID, "--mount %s: bind-propagation "
-				"is for type=bind", arg);
-	if (nocopy && strcmp(type, "volume"))
-		return err_setc(e, ERR_INVALID, "--mount %s: volume-nocopy is "
-				"for type=volume", arg);
-	if (!strcmp(type, "volume") && src && vol_name_valid(src, e) < 0)
-		return err_wrap(e, "--mount %s", arg);
-	if (size) {
-		int64_t n;
-		if (cmd_parse_size(size, &n) < 0 || n <= 0)
-			return err_setc(e, ERR_INVALID, "--mount %s: invalid "
-					"tmpfs-size \"%s\"", arg, size);
-		snprintf(opts, sizeof(opts), "size=%lld", (long long)n);
-	}
-	if (mode) {
-		char *end;
-		long n = strtol(mode, &end, 8);
-		if (!*mode || *end || n < 0 || n > 07777)
-			return err_setc(e, ERR_INVALID, "--mount %s: invalid "
-					"tmpfs-mode \"%s\" (octal)", arg, mode);
-		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
-			 "%smode=%lo", *opts ? "," : "", n);
-	}
-	if (prop) {
-		static const char *const ok[] = { "private", "rprivate",
-			"shared", "rshared", "slave", "rslave" };
-		bool known = false;
-		for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
-			known |= !strcmp(prop, ok[i]);
-		if (!known)
-			return err_setc(e, ERR_INVALID, "--mount %s: invalid "
-					"bind-propagation \"%s\"", arg, prop);
-		snprintf(opts, sizeof(opts), "%s", prop);
-	}
-	m = plan_add(p, type, src, dst, e);
-	if (!m)
-		return err_wrap(e, "--mount %s", arg);
-	m->rw = !ro;
-	m->nocopy = nocopy;
-	if (*opts)
-		m->opts = xstrdup(opts);
-	return 0;
+	m->rw = ms.rw;
+	m->nocopy = ms.nocopy;
+	m->opts = ms.opts;
+	ms.opts = NULL;
+	rc = 0;
+out:
+	mountspec_free(&ms);
+	return rc;
 }
 
 /* --volumes-from CONTAINER[:ro|:rw]: its volumes and binds. */
@@ -510,10 +347,10 @@ int vol_plan_parse(struct vol_plan *p, const struct strlist *v,
 		   const struct strv *image_volumes, struct err *e)
 {
 	for (int i = 0; i < v->n; i++)
-		if (parse_v(p, v->v[i], e) < 0)
+		if (parse_word(p, v->v[i], false, e) < 0)
 			return -1;
 	for (int i = 0; i < mount->n; i++)
-		if (parse_mount(p, mount->v[i], e) < 0)
+		if (parse_word(p, mount->v[i], true, e) < 0)
 			return -1;
 	for (int i = 0; i < from->n; i++)
 		if (parse_from(p, from->v[i], e) < 0)
@@ -557,6 +394,17 @@ int vol_attach(struct ctr *c, struct vol_plan *p, struct err *e)
 	p->m = NULL;
 	p->n = 0;
 	return 0;
+}
+
+static bool has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *s = list; s && *s; s += strcspn(s, ","),
+			s += *s == ',')
+		if (strcspn(s, ",") == n && !strncmp(s, w, n))
+			return true;
+	return false;
 }
 
 /* The spec's binds ("SRC:DST[:OPTS]") and tmpfs ("DST[:OPTS]"). */
@@ -891,7 +739,7 @@ static int do_vcreate(struct ctl_req *r, void *args, struct err *e)
 	struct vol *v;
 	struct jw w;
 
-	if (name && vol_name_valid(name, e) < 0)
+	if (name && mountspec_name_valid(name, e) < 0)
 		return -1;
 	if (!(labels = ctr_labels_json(&a->label, e)))
 		return -1;
@@ -1177,7 +1025,7 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	struct buf b = { 0 };
 	struct jw w;
 
-	if (vol_name_valid(id, &(struct err)ERR_INIT) < 0) {
+	if (mountspec_name_valid(id, &(struct err)ERR_INIT) < 0) {
 		log_err("volumes/%s.json: not a volume name; skipped", id);
 		return;
 	}
