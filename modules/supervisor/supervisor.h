@@ -320,7 +320,6 @@ void vol_mounts_free(struct ctr_mount *m, int n);
 void vol_write_json(const struct ctr *c, struct jw *w);
 void vol_load(struct ctr *c, yajl_val t);
 int vol_init(struct err *e);
-void vol_fini(void);
 extern const struct command vol_cmd_vcreate, vol_cmd_vls, vol_cmd_vinspect,
 	vol_cmd_vrm, vol_cmd_vprune;
 #define VOL_COMMANDS                                                      \

@@ -215,7 +215,7 @@ void vol_detach(struct ctr *c)
 {
 	for (int i = 0; c->rm_anon && i < c->n_mounts; i++) {
 		struct vol *v;
-		if (strcmp(c->mounts[i].type, "volume") ||
+		if (strcmp(c->mounts[i].type, "volume") || !c->mounts[i].name ||
 		    !(v = vol_find(c->mounts[i].name)) || !v->anon ||
 		    vol_user(v->name, c))
 			continue;
@@ -370,12 +370,17 @@ int vol_plan_parse(struct vol_plan *p, const struct strlist *v,
 	return 0;
 }
 
-/* Give the plan's volumes names and directories (named ones are created
- * on first use), and move the mounts to c. */
+/* Move the plan's mounts to c and give its volumes names and directories
+ * (named ones are created on first use). On failure the volumes made so
+ * far are c's, for vol_detach(). */
 int vol_attach(struct ctr *c, struct vol_plan *p, struct err *e)
 {
-	for (int i = 0; i < p->n; i++) {
-		struct ctr_mount *m = &p->m[i];
+	c->mounts = p->m;
+	c->n_mounts = p->n;
+	p->m = NULL;
+	p->n = 0;
+	for (int i = 0; i < c->n_mounts; i++) {
+		struct ctr_mount *m = &c->mounts[i];
 		struct vol *v = NULL;
 		if (strcmp(m->type, "volume"))
 			continue;
@@ -389,10 +394,6 @@ int vol_attach(struct ctr *c, struct vol_plan *p, struct err *e)
 		free(m->source);
 		m->source = vol_path(v->name, "_data");
 	}
-	c->mounts = p->m;
-	c->n_mounts = p->n;
-	p->m = NULL;
-	p->n = 0;
 	return 0;
 }
 
@@ -1058,13 +1059,4 @@ int vol_init(struct err *e)
 	if (mkdir(dir, 0701) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);
 	return store_load("volumes", load_one, NULL, e);
-}
-
-void vol_fini(void)
-{
-	while (vols) {
-		struct vol *v = vols;
-		vols = v->next;
-		vol_free(v);
-	}
 }
