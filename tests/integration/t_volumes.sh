@@ -121,6 +121,12 @@ done
 [ $bad = 0 ] && ok "--mount errors name the bad key or value" || notok "--mount errors"
 $S run --rm --rootfs "$R" -v data:/d -v /x:/d true 2>"$T/e"; grep -q "duplicate mount point: /d" "$T/e" && ok "duplicate mount point refused" || notok "dup: $(cat "$T/e")"
 
+# ---- the target stays inside the container's root ----
+mkdir -p "$T/outside" "$R/$T/outside"; ln -s "$T/outside" "$R/link"
+out=$($S run --rm --rootfs "$R" -v data:/link/m cat /link/m/f 2>&1)
+[ "$out" = kept ] && [ -z "$(ls "$T/outside")" ] && ok "a target through a symlink to a host path is resolved inside the root" || notok "escape: $out / $(ls "$T/outside")"
+rm -r "$R/link" "${R:?}/${T#/}"
+
 # ---- --volumes-from ----
 $S create --rootfs "$R" --name src -v data:/data -v /anon4 -v "$T/host:/h" true >/dev/null
 out=$($S run --rm --rootfs "$R" --volumes-from src sh -c 'cat /data/f /h/h; echo z >/anon4/z' 2>&1)
