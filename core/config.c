@@ -25,6 +25,7 @@ void config_defaults(struct config *c)
 	c->sock_gid = -1;
 	c->log_max_size = 10 * 1024 * 1024;
 	c->log_max_file = 3;
+	c->image_gc_min_age_ms = 10 * 60 * 1000;
 }
 
 void config_free(struct config *c)
@@ -178,6 +179,20 @@ static int apply(struct config *c, yajl_val root, const char *path,
 				return bad(e, path, text, k,
 					   "expected a group name or gid "
 					   "that exists");
+		} else if (!strcmp(k, "image-gc-free")) {
+			if (!YAJL_IS_STRING(v) ||
+			    cmd_parse_size(YAJL_GET_STRING(v),
+					   &c->image_gc_free) < 0)
+				return bad(e, path, text, k,
+					   "expected a size such as \"2g\" "
+					   "(\"0\": off)");
+		} else if (!strcmp(k, "image-gc-min-age")) {
+			if (!YAJL_IS_STRING(v) ||
+			    cmd_parse_duration(YAJL_GET_STRING(v),
+					       &c->image_gc_min_age_ms) < 0)
+				return bad(e, path, text, k,
+					   "expected a duration such as "
+					   "\"10m\"");
 		} else if (!strcmp(k, "log-opts")) {
 			if (set_log_opts(c, v, &badkey) < 0)
 				return bad(e, path, text, badkey,

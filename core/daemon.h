@@ -23,6 +23,11 @@ struct config {
 	/* Defaults for container logs (used by the supervisor). */
 	int64_t log_max_size;
 	int log_max_file;
+	/* Images (the images module): collect least recently used images
+	 * no container uses while the root's filesystem has less free than
+	 * image_gc_free bytes (0: never), none used in image_gc_min_age. */
+	int64_t image_gc_free;
+	int64_t image_gc_min_age_ms;
 };
 
 struct daemon {

@@ -12,7 +12,10 @@
 #include <curl/curl.h>
 #include <ev.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "daemon.h"
@@ -27,6 +30,7 @@ struct http_req {
 	char *url;
 	char errbuf[CURL_ERROR_SIZE];
 	bool responded, aborted;
+	ev_io upload_io; /* upload_fd was empty: resume when readable */
 	long status;
 	struct http_req *prev, *next;
 };
@@ -155,6 +159,35 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+static void on_upload_ready(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct http_req *r = w->data;
+
+	ev_io_stop(loop, w);
+	curl_easy_pause(r->easy, CURLPAUSE_CONT);
+}
+
+/* The body from upload_fd; an empty pipe pauses the upload until it is
+ * readable again. */
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+	struct http_req *r = ud;
+	ssize_t k = read(r->o.upload_fd, p, size * n);
+
+	if (k >= 0)
+		return (size_t)k;
+	if (errno == EAGAIN || errno == EINTR) {
+		ev_io_init(&r->upload_io, on_upload_ready, r->o.upload_fd,
+			   EV_READ);
+		r->upload_io.data = r;
+		ev_io_start(daemon_ctx.loop, &r->upload_io);
+		return CURL_READFUNC_PAUSE;
+	}
+	snprintf(r->errbuf, sizeof(r->errbuf), "read upload: %s",
+		 strerror(errno));
+	return CURL_READFUNC_ABORT;
+}
+
 static void req_unlink(struct http_req *r)
 {
 	if (r->prev)
@@ -168,6 +201,7 @@ static void req_unlink(struct http_req *r)
 
 static void req_free(struct http_req *r)
 {
+	ev_io_stop(daemon_ctx.loop, &r->upload_io);
 	curl_multi_remove_handle(http.multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
@@ -221,6 +255,13 @@ static int set_body(struct http_req *r, const struct http_opts *o)
 		return curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (o->method && strcmp(o->method, "GET"))
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
+	if (o->upload) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, r);
+		return curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+					(curl_off_t)o->upload_size);
+	}
 	if (!o->body && !(o->method && (!strcmp(o->method, "PUT") ||
 					!strcmp(o->method, "POST"))))
 		return CURLE_OK;

@@ -40,9 +40,16 @@ struct http_opts {
 	const void *body;	     /* request body (PUT/POST), copied */
 	size_t body_len;
 	int64_t range_from;	     /* > 0: ask for bytes from here on */
+	/* Upload the body from this non-blocking fd (a pipe) instead of
+	 * body: read as curl sends, the transfer waits while it is empty;
+	 * upload_size is its length, or -1 for chunked transfer encoding.
+	 * The caller keeps the fd open until on_done. */
+	int upload_fd;
+	int64_t upload_size;
 	const char *ca_file;	     /* extra CA bundle for this host */
 	const char *user, *password; /* basic auth, when user is set */
 	bool no_redirect;	     /* default: follow up to 10 */
+	bool upload;		     /* the body comes from upload_fd */
 	/* Give up when fewer than 1 byte/s arrive for this long (0: 30 s),
 	 * or when the whole request takes longer than timeout_ms (0: no
 	 * limit, a layer may be large). */
@@ -56,6 +63,7 @@ struct http_opts {
 	void *ctx;
 };
 
+/* o->upload_fd is used only when o->upload is set (0 is a valid fd). */
 struct http_req *http_start(const struct http_opts *o, struct err *e);
 /* End a request now (not from inside its own callbacks: return
  * HTTP_ABORT there); its on_done is not called. */

@@ -199,3 +199,8 @@ const char *proc_status_str(const siginfo_t *si, char *buf, size_t len)
 			 si->si_code == CLD_DUMPED ? " (core dumped)" : "");
 	return buf;
 }
+
+int proc_exit_code(const siginfo_t *si)
+{
+	return si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+}

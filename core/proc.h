@@ -39,6 +39,8 @@ unsigned proc_reap_orphans(void);
 unsigned proc_count(void);
 /* Restore default signal handling in a fresh child before exec. */
 void proc_child_signals(void);
+/* The shell's exit status of a siginfo: the code, or 128 + signal. */
+int proc_exit_code(const siginfo_t *si);
 /* Human form of a siginfo: "exited 3", "killed by SIGKILL". */
 const char *proc_status_str(const siginfo_t *si, char *buf, size_t len);
 

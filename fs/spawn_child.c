@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/mount.h>
@@ -346,6 +347,28 @@ static int child_namespaces(const struct oci_spec *spec, struct err *e)
 	return 0;
 }
 
+/* A new network namespace has only lo, and it is down: bring it up, so
+ * 127.0.0.1 works as in Docker's --network none. */
+static int child_loopback(const struct oci_spec *spec, struct err *e)
+{
+	const struct oci_namespace *n = ocispec_namespace(spec, "network");
+	_cleanup_close_ int fd = -1;
+	struct ifreq ifr = {0};
+
+	if (!n || n->path)
+		return 0; /* the host's, or one joined: not ours to change */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(e, errno, "socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return err_set(e, errno, "lo: get flags");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return err_set(e, errno, "lo: bring up");
+	return 0;
+}
+
 static int child_create(const struct spawn_child *c, struct err *e)
 {
 	const struct oci_spec *s = c->spec;
@@ -353,7 +376,7 @@ static int child_create(const struct spawn_child *c, struct err *e)
 
 	bool pty = child_makes_pty(c);
 
-	if (child_namespaces(s, e) < 0 ||
+	if (child_namespaces(s, e) < 0 || child_loopback(s, e) < 0 ||
 	    child_stdio(c, c->proc->terminal && !pty, e) < 0 ||
 	    mounts_setup(s, c->rootfs, c->state_dir, e) < 0 ||
 	    (pty && child_console(c, true, e) < 0))

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "../core/base/buf.h"
@@ -79,10 +80,14 @@ static const struct stream_verb {
 	{ "wait", NULL, 0, NULL, 0 },
 	{ "attach", NULL, 0, NULL, 0 },
 	{ "pull", NULL, 0, NULL, 0 },
+	{ "push", NULL, 0, NULL, 0 },
 	{ "stats", NULL, 0, "no-stream", 0 },
 	{ "logs", "follow", 'f', NULL, 0 },
-	{ "run", NULL, 0, "detach", 'd' },
-	{ "exec", NULL, 0, "detach", 'd' },
+	/* run and exec stream unless -d, but the command after the image or
+	 * container may hold "-d" too: treat them as streams always (with
+	 * -d the one id line reads the same either way). */
+	{ "run", NULL, 0, NULL, 0 },
+	{ "exec", NULL, 0, NULL, 0 },
 };
 
 /* Object nouns that may come before a verb, as in docker's `container
@@ -868,7 +873,7 @@ static bool progress_line(struct client *c, yajl_val obj, struct buf *out)
 	yajl_val cur = obj_get(obj, "current"), tot = obj_get(obj, "total");
 	static bool tty = false, known = false;
 
-	if (!status || !is_verb(c->o, "pull"))
+	if (!status || !(is_verb(c->o, "pull") || is_verb(c->o, "push")))
 		return false;
 	if (!known) {
 		tty = isatty(STDOUT_FILENO);
@@ -905,9 +910,88 @@ static int out_flush(struct client *c, FILE *f)
 	return MORE;
 }
 
+/* The top-level "log" string of a line with its length: yajl_tree ends
+ * strings at a NUL, and a container's output may hold NULs (\u0000). */
+struct logscan {
+	int depth;
+	bool want;
+	struct buf *out;
+};
+
+static int ls_key(void *ctx, const unsigned char *k, size_t n)
+{
+	struct logscan *l = ctx;
+
+	l->want = l->depth == 1 && n == 3 && !memcmp(k, "log", 3);
+	return 1;
+}
+
+static int ls_open(void *ctx)
+{
+	((struct logscan *)ctx)->depth++;
+	((struct logscan *)ctx)->want = false;
+	return 1;
+}
+
+static int ls_close(void *ctx)
+{
+	((struct logscan *)ctx)->depth--;
+	return 1;
+}
+
+static int ls_string(void *ctx, const unsigned char *s, size_t n)
+{
+	struct logscan *l = ctx;
+
+	if (l->want)
+		buf_append(l->out, s, n);
+	l->want = false;
+	return 1;
+}
+
+static int ls_other(void *ctx)
+{
+	((struct logscan *)ctx)->want = false;
+	return 1;
+}
+
+static int ls_bool(void *ctx, int b)
+{
+	return ls_other(ctx);
+}
+
+static int ls_number(void *ctx, const char *s, size_t n)
+{
+	return ls_other(ctx);
+}
+
+static void log_bytes(const char *line, struct buf *out)
+{
+	static const yajl_callbacks cb = {
+		.yajl_null = ls_other,
+		.yajl_boolean = ls_bool,
+		.yajl_number = ls_number,
+		.yajl_string = ls_string,
+		.yajl_start_map = ls_open,
+		.yajl_map_key = ls_key,
+		.yajl_end_map = ls_close,
+		.yajl_start_array = ls_open,
+		.yajl_end_array = ls_close,
+	};
+	struct logscan l = { .out = out };
+	yajl_handle h = yajl_alloc(&cb, NULL, &l);
+
+	if (!h)
+		abort();
+	yajl_parse(h, (const unsigned char *)line, strlen(line));
+	yajl_complete_parse(h);
+	yajl_free(h);
+}
+
 /* A "log" or "text" string goes out raw at once (logs, help); stream
  * "stderr" log lines go to stderr, as docker logs does. */
-static int raw_text(struct client *c, yajl_val obj, bool *done)
+static int raw_text(struct client *c, const char *line, yajl_val obj,
+		    bool *done)
 {
 	const char *s = obj_str(obj, "log"), *stream;
 	bool to_err;
@@ -923,7 +1007,14 @@ static int raw_text(struct client *c, yajl_val obj, bool *done)
 	if (to_err && out_flush(c, stdout) != MORE)
 		return EXIT_ERR;
 	n = strlen(s);
-	buf_append(&c->out, s, n);
+	if (s == obj_str(obj, "log") && strstr(line, "\\u0000")) {
+		size_t before = buf_used(&c->out);
+		log_bytes(line, &c->out); /* every byte, NULs too */
+		n = buf_used(&c->out) - before;
+		s = buf_head(&c->out) + before;
+	} else {
+		buf_append(&c->out, s, n);
+	}
 	/* A stream's output is raw bytes, cut anywhere; a message is a line. */
 	if (!stream && (!n || s[n - 1] != '\n'))
 		buf_puts(&c->out, "\n");
@@ -1182,7 +1273,7 @@ static int on_data(struct client *c, const char *line, struct err *e)
 	}
 	if (is_verb(c->o, "stats"))
 		stats_net_column(obj);
-	r = raw_text(c, obj, &done);
+	r = raw_text(c, line, obj, &done);
 	if (!done && !c->streaming) {
 		keep_obj(c, obj); /* laid out at the status line */
 		return MORE;

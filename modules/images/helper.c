@@ -63,7 +63,7 @@ static void on_helper_exit(struct proc *pr, const siginfo_t *si, void *ctx)
 
 	h->proc = NULL;
 	h->exited = true;
-	h->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+	h->status = proc_exit_code(si);
 	helper_check(h);
 }
 

@@ -54,8 +54,16 @@ struct reg_call_opts {
 	const struct reg_endpoint *ep;
 	const char *method; /* NULL: GET */
 	const char *what;   /* "manifests/latest", "blobs/sha256:..." */
+	const char *url;    /* or an absolute URL (an upload's Location) */
 	const char *const *headers;
 	int64_t range_from;
+	bool push;	    /* token scope pull,push (else pull) */
+	/* a body: bytes (copied), or a pipe to upload (see core/http) */
+	const void *body;
+	size_t body_len;
+	bool upload;
+	int upload_fd;
+	int64_t upload_size;
 	/* As core/http's, called for the answer that is not a 401 that
 	 * auth will retry. */
 	int (*on_response)(struct reg_call *c, struct http_req *r, long status,
@@ -105,7 +113,7 @@ void helper_close(struct helper *h);
 void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX]);
 
 /* ---- pull.c ---- */
-extern const struct command img_cmd_pull;
+extern const struct command img_cmd_pull, img_cmd_push;
 /* For core/imagesvc: a pull with no client (run/create IMAGE). */
 int img_pull_quiet(const char *ref, image_pull_done_fn done, void *ctx,
 		   struct err *e);
@@ -121,7 +129,17 @@ struct img_entry {
 int img_list(struct img_entry **out, size_t *n, struct err *e);
 /* Resolve NAME[:TAG] / full ref / image id prefix to an entry. */
 int img_lookup(const char *what, struct img_entry *out, struct err *e);
+/* Remove one name and collect what no image needs (no request). */
+int img_remove(const char *name, void (*done)(void *ctx, const struct err *e),
+	       void *ctx, struct err *e);
+
+/* ---- gc.c: collection by free space, least recently used first ---- */
+void img_touch(const char *ref); /* pulled or used by a container now */
+void img_gc_start(void);	 /* arm the check (daemon config) */
+void img_gc_stop(void);
+void img_gc_check(void);	 /* check now (after a pull) */
+
 extern const struct command img_cmd_images, img_cmd_rmi, img_cmd_inspect,
-	img_cmd_tag;
+	img_cmd_tag, img_cmd_prune, img_cmd_history;
 
 #endif

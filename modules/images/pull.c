@@ -84,6 +84,7 @@ struct pull {
 	size_t n_layers, active, next, stored;
 	struct helper commit;
 	bool finished, quiet;
+	bool failed; /* winding down: the request ends once helpers exit */
 	struct err err;
 	/* A pull for run/create (no request): done runs from a timer. */
 	image_pull_done_fn done;
@@ -92,6 +93,8 @@ struct pull {
 };
 
 static void pull_fail(struct pull *p, const struct err *e);
+static void pull_settle(struct pull *p);
+static void data_close(struct layer *l);
 static void layers_next(struct pull *p);
 
 /* ---- progress ---- */
@@ -148,12 +151,22 @@ static int sink_main(void *arg)
 
 	if (blobstore_open(a->content, &bs, &e) < 0)
 		goto fail;
-	if (blobstore_has(bs, a->digest, NULL, &e) == 1) {
-		dprintf(1, "present\n");
-		return 0;
+	/* Another pull (of this image, or of one sharing the layer) may be
+	 * writing it: wait for that one (we may block: we are a helper)
+	 * rather than fetch it twice or fail. */
+	for (int waited = 0;; waited++) {
+		if (blobstore_has(bs, a->digest, NULL, &e) == 1) {
+			dprintf(1, "present\n");
+			return 0;
+		}
+		if (blobstore_writer_open(bs, a->digest, a->size, &w, &offset,
+					  &e) == 0)
+			break;
+		if (e.class != ERR_BUSY || waited >= 36000) /* an hour */
+			goto fail;
+		err_clear(&e);
+		usleep(100000);
 	}
-	if (blobstore_writer_open(bs, a->digest, a->size, &w, &offset, &e) < 0)
-		goto fail;
 	dprintf(1, "offset %llu\n", (unsigned long long)offset);
 	while ((n = read(0, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -198,9 +211,16 @@ static void layer_failed(struct layer *l, const struct err *e)
 	struct pull *p = l->p;
 	struct err why = *e;
 
-	layer_stop(l);
+	/* The sink is not killed: at EOF it keeps its partial and exits,
+	 * and the request ends only then, so the next pull finds the
+	 * partial free to resume. */
+	reg_call_cancel(l->call);
+	l->call = NULL;
+	if (l->data_fd >= 0)
+		data_close(l);
+	if (l->state != L_DONE)
+		p->active--;
 	l->state = L_DONE;
-	p->active--;
 	pull_fail(p, &why);
 }
 
@@ -320,7 +340,7 @@ static void sink_line(struct helper *h, char *line)
 	struct err e = ERR_INIT;
 	char what[200];
 
-	if (l->state != L_OPEN)
+	if (l->state != L_OPEN || l->p->failed)
 		return;
 	if (!strcmp(line, "present")) {
 		l->state = L_SAVE; /* ends with the sink's exit */
@@ -353,6 +373,11 @@ static void sink_end(struct helper *h)
 	struct layer *l = h->owner;
 	struct err e = ERR_INIT;
 
+	if (l->p->failed) {
+		helper_close(h);
+		pull_settle(l->p);
+		return;
+	}
 	if (h->status == 0) {
 		layer_stored(l, !l->call_ok);
 		return;
@@ -413,6 +438,22 @@ struct commit_args {
 	struct oci_desc desc;
 };
 
+/* blobstore_put, waiting while a concurrent pull writes the same blob
+ * (we are a helper: we may block). */
+static int put_wait(struct blobstore *bs, const struct buf *b,
+		    const char *digest, struct err *e)
+{
+	for (int waited = 0;; waited++) {
+		if (blobstore_put(bs, buf_head(b), buf_used(b), digest, NULL,
+				  e) == 0)
+			return 0;
+		if (e->class != ERR_BUSY || waited >= 600)
+			return -1;
+		err_clear(e);
+		usleep(100000);
+	}
+}
+
 static int commit_main(void *arg)
 {
 	const struct commit_args *a = arg;
@@ -420,10 +461,8 @@ static int commit_main(void *arg)
 	struct err e = ERR_INIT;
 
 	if (blobstore_open(a->content, &bs, &e) < 0 ||
-	    blobstore_put(bs, buf_head(a->config), buf_used(a->config),
-			  a->config_digest, NULL, &e) < 0 ||
-	    blobstore_put(bs, buf_head(a->manifest), buf_used(a->manifest),
-			  a->desc.digest, NULL, &e) < 0 ||
+	    put_wait(bs, a->config, a->config_digest, &e) < 0 ||
+	    put_wait(bs, a->manifest, a->desc.digest, &e) < 0 ||
 	    blobstore_index_put(bs, a->name, &a->desc, &e) < 0) {
 		dprintf(1, "err %s\n", e.msg);
 		return 1;
@@ -470,6 +509,10 @@ static void commit_end(struct helper *h)
 	char line[REF_STR_MAX + 64];
 
 	helper_close(h);
+	if (p->failed) {
+		pull_settle(p);
+		return;
+	}
 	if (h->status != 0) {
 		struct err e = p->err;
 		if (!e.msg[0])
@@ -485,6 +528,8 @@ static void commit_end(struct helper *h)
 	say(p, NULL, line);
 	bus_publish("image", "pull", p->manifest_digest,
 		    (const char *const[]){ "name", p->name, NULL });
+	img_touch(p->name);
+	img_gc_check();
 	pull_done(p);
 }
 
@@ -543,6 +588,11 @@ static int unpack_main(void *arg)
 			goto fail;
 		if (unpack_layer(fd, dir, &o, &r, &e) < 0) {
 			close(fd);
+			if (e.class == ERR_CONFLICT && access(dir, F_OK) == 0) {
+				/* another pull unpacked (and checked) it */
+				err_clear(&e);
+				continue;
+			}
 			err_wrap(&e, "layer %s", a->desc[i].digest);
 			goto fail;
 		}
@@ -582,6 +632,10 @@ static void unpack_end(struct helper *h)
 	struct err e = p->err;
 
 	helper_close(h);
+	if (p->failed) {
+		pull_settle(p);
+		return;
+	}
 	if (h->status != 0) {
 		if (!e.msg[0])
 			err_setc(&e, ERR_INTERNAL, "unpack %s: helper exited %d",
@@ -621,7 +675,7 @@ static void layers_next(struct pull *p)
 {
 	struct err e = ERR_INIT;
 
-	if (p->finished)
+	if (p->finished || p->failed)
 		return;
 	while (p->active < PULL_PARALLEL && p->next < p->n_layers) {
 		struct layer *l = &p->layers[p->next++];
@@ -822,15 +876,39 @@ static void pull_stop(struct pull *p)
 	helper_kill(&p->commit);
 }
 
+/* The request ends once no helper of this pull runs any more. */
+static void pull_settle(struct pull *p)
+{
+	if (!p->failed || p->finished || p->unpack.proc || p->commit.proc)
+		return;
+	for (size_t i = 0; i < p->n_layers; i++)
+		if (p->layers[i].sink.proc)
+			return;
+	pull_done(p);
+}
+
 static void pull_fail(struct pull *p, const struct err *e)
 {
-	if (p->finished)
+	if (p->finished || p->failed)
 		return;
+	p->failed = true;
 	p->err = *e;
 	if (!p->err.class)
 		p->err.class = ERR_INTERNAL;
-	pull_stop(p);
-	pull_done(p);
+	reg_call_cancel(p->call);
+	p->call = NULL;
+	for (size_t i = 0; i < p->n_layers; i++) {
+		struct layer *l = &p->layers[i];
+		reg_call_cancel(l->call);
+		l->call = NULL;
+		if (l->data_fd >= 0)
+			data_close(l); /* EOF: the sink keeps its partial */
+	}
+	if (p->unpack.proc) /* reaped by its on_end, which settles */
+		proc_signal(p->unpack.proc, SIGKILL);
+	if (p->commit.proc)
+		proc_signal(p->commit.proc, SIGKILL);
+	pull_settle(p);
 }
 
 static void pull_free(struct pull *p)

@@ -30,7 +30,8 @@ static struct token *tokens;
 struct reg_call {
 	struct reg_call_opts o;
 	struct reg_endpoint ep;
-	char *what, *method;
+	char *what, *method, *url;
+	void *body; /* a copy of o->body, for the retry */
 	char **headers; /* the caller's, kept for the retry */
 	size_t nheaders;
 	struct http_req *req, *token_req;
@@ -66,29 +67,30 @@ int reg_endpoint(const struct ref *r, struct reg_endpoint *ep, struct err *e)
 
 /* ---- tokens ---- */
 
-static void token_key(const struct reg_endpoint *ep, char *out, size_t n)
+static void token_key(const struct reg_endpoint *ep, bool push, char *out,
+		      size_t n)
 {
-	snprintf(out, n, "%s %s", ep->base, ep->repo);
+	snprintf(out, n, "%s %s%s", ep->base, ep->repo, push ? " push" : "");
 }
 
-static const char *token_get(const struct reg_endpoint *ep)
+static const char *token_get(const struct reg_endpoint *ep, bool push)
 {
-	char key[sizeof(ep->base) + sizeof(ep->repo) + 2];
+	char key[sizeof(ep->base) + sizeof(ep->repo) + 8];
 
-	token_key(ep, key, sizeof(key));
+	token_key(ep, push, key, sizeof(key));
 	for (struct token *t = tokens; t; t = t->next)
 		if (!strcmp(t->key, key))
 			return t->expires_mono_ns > mono_ns() ? t->value : NULL;
 	return NULL;
 }
 
-static void token_put(const struct reg_endpoint *ep, const char *value,
-		      long ttl)
+static void token_put(const struct reg_endpoint *ep, bool push,
+		      const char *value, long ttl)
 {
-	char key[sizeof(ep->base) + sizeof(ep->repo) + 2];
+	char key[sizeof(ep->base) + sizeof(ep->repo) + 8];
 	struct token *t;
 
-	token_key(ep, key, sizeof(key));
+	token_key(ep, push, key, sizeof(key));
 	for (t = tokens; t; t = t->next)
 		if (!strcmp(t->key, key))
 			break;
@@ -172,6 +174,8 @@ static void call_free(struct reg_call *c)
 	free(c->headers);
 	free(c->what);
 	free(c->method);
+	free(c->url);
+	free(c->body);
 	free(c->challenge);
 	buf_free(&c->token_body);
 	free(c);
@@ -254,7 +258,7 @@ static void token_done(struct http_req *r, long status, const struct err *he,
 		call_end(c, status, &e);
 		return;
 	}
-	token_put(&c->ep, YAJL_GET_STRING(tok),
+	token_put(&c->ep, c->o.push, YAJL_GET_STRING(tok),
 		  exp && YAJL_IS_INTEGER(exp) && YAJL_GET_INTEGER(exp) > 0
 		      ? (long)YAJL_GET_INTEGER(exp)
 		      : TOKEN_TTL_DEFAULT);
@@ -284,7 +288,8 @@ static int call_auth(struct reg_call *c, struct err *e)
 			 c->ep.base, c->ep.repo, w.v[0].scheme);
 		goto out;
 	}
-	snprintf(scope, sizeof(scope), "repository:%s:pull", c->ep.repo);
+	snprintf(scope, sizeof(scope), "repository:%s:%s", c->ep.repo,
+		 c->o.push ? "pull,push" : "pull");
 	if (wwwauth_token_url(b, (const char *const[]){ scope, NULL }, &url,
 			      e) < 0)
 		goto out;
@@ -321,8 +326,8 @@ static void on_done(struct http_req *r, long status, const struct err *he,
 
 static int call_send(struct reg_call *c, struct err *e)
 {
-	const char *tok = token_get(&c->ep);
-	char url[sizeof(c->ep.base) + sizeof(c->ep.repo) + 300];
+	const char *tok = token_get(&c->ep, c->o.push);
+	char url[sizeof(c->ep.base) + sizeof(c->ep.repo) + 2048];
 	const char **h = calloc(c->nheaders + 2, sizeof(*h));
 	char *auth = NULL;
 	size_t n = 0;
@@ -336,14 +341,22 @@ static int call_send(struct reg_call *c, struct err *e)
 			abort();
 		h[n++] = auth;
 	}
-	snprintf(url, sizeof(url), "%s/v2/%s/%s", c->ep.base, c->ep.repo,
-		 c->what);
+	if (c->url)
+		snprintf(url, sizeof(url), "%s", c->url);
+	else
+		snprintf(url, sizeof(url), "%s/v2/%s/%s", c->ep.base,
+			 c->ep.repo, c->what);
 	c->unauthorized = false;
 	c->req = http_start(&(struct http_opts){
 		.method = c->method,
 		.url = url,
 		.headers = h,
 		.range_from = c->o.range_from,
+		.body = c->body,
+		.body_len = c->o.body_len,
+		.upload = c->o.upload,
+		.upload_fd = c->o.upload_fd,
+		.upload_size = c->o.upload_size,
 		.on_response = on_response,
 		.on_data = on_data,
 		.on_done = on_done,
@@ -362,10 +375,16 @@ struct reg_call *reg_call(const struct reg_call_opts *o, struct err *e)
 		abort();
 	c->o = *o;
 	c->ep = *o->ep;
-	c->what = strdup(o->what);
+	c->what = strdup(o->what ? o->what : "");
 	c->method = o->method ? strdup(o->method) : NULL;
-	if (!c->what || (o->method && !c->method))
+	c->url = o->url ? strdup(o->url) : NULL;
+	if (!c->what || (o->method && !c->method) || (o->url && !c->url))
 		abort();
+	if (o->body_len) {
+		if (!(c->body = malloc(o->body_len)))
+			abort();
+		memcpy(c->body, o->body, o->body_len);
+	}
 	for (const char *const *h = o->headers; h && *h; h++)
 		c->nheaders++;
 	c->headers = calloc(c->nheaders + 1, sizeof(*c->headers));

@@ -7,11 +7,13 @@
  * fsync. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../core/base/cleanup.h"
@@ -168,6 +170,7 @@ static int img_resolve(const char *what, struct image_rootfs *out,
 		err_setc(e, ERR_INVALID, "image %s has no layers", en.ref);
 		goto out;
 	}
+	img_touch(en.ref);
 	out->ref = strdup(en.ref);
 	out->id = strdup(m->config.digest);
 	out->lowerdirs = buf_take_str(&dirs);
@@ -205,7 +208,29 @@ static bool img_other_name(const struct img_entry *en)
 
 struct images_args {
 	bool quiet, digests, no_trunc;
+	struct strlist filter;
 };
+
+/* --filter reference=PATTERN: a glob on the familiar name[:tag], as
+ * Docker matches it (name alone, or name:tag). */
+static bool reference_match(const char *ref, const struct strlist *f)
+{
+	struct ref r;
+	struct err e = ERR_INIT;
+	char name[REF_STR_MAX], full[REF_STR_MAX];
+
+	if (ref_parse(ref, 0, &r, &e) < 0)
+		return false;
+	ref_familiar_name(&r, name, sizeof(name));
+	ref_familiar(&r, full, sizeof(full));
+	for (int i = 0; i < f->n; i++) {
+		const char *pat = f->v[i] + strlen("reference=");
+		if (!strncmp(f->v[i], "reference=", 10) &&
+		    fnmatch(pat, name, 0) && fnmatch(pat, full, 0))
+			return false;
+	}
+	return true;
+}
 
 static int do_images(struct ctl_req *r, void *args, struct err *e)
 {
@@ -213,9 +238,16 @@ static int do_images(struct ctl_req *r, void *args, struct err *e)
 	_cleanup_free_ struct img_entry *all = NULL;
 	size_t n;
 
+	for (int i = 0; i < a->filter.n; i++)
+		if (strncmp(a->filter.v[i], "reference=", 10))
+			return err_setc(e, ERR_INVALID,
+					"invalid filter \"%s\" (images takes "
+					"reference=PATTERN)", a->filter.v[i]);
 	if (img_list(&all, &n, e) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
+		if (!reference_match(all[i].ref, &a->filter))
+			continue;
 		struct oci_manifest *m = NULL;
 		struct oci_imgcfg *cfg = NULL;
 		struct buf b = { 0 };
@@ -310,7 +342,7 @@ static int do_inspect(struct ctl_req *r, void *args, struct err *e)
 
 struct rmi_args_h {
 	const char *content, *layers;
-	bool gc;
+	bool gc, prune_ingest;
 	char **names;
 	int n;
 };
@@ -438,6 +470,7 @@ static int rmi_main(void *arg)
 	const struct rmi_args_h *a = arg;
 	struct blobstore *bs = NULL;
 	struct err e = ERR_INIT;
+	size_t pruned = 0;
 
 	if (blobstore_open(a->content, &bs, &e) < 0)
 		goto fail;
@@ -446,6 +479,10 @@ static int rmi_main(void *arg)
 			goto fail;
 	if (a->gc && gc_run(bs, a->layers, &e) < 0)
 		goto fail;
+	/* partial downloads nobody resumed for a day */
+	if (a->gc && a->prune_ingest &&
+	    blobstore_ingest_prune(bs, time(NULL) - 86400, &pruned, &e) < 0)
+		goto fail;
 	return 0;
 fail:
 	dprintf(1, "err %s\n", e.msg);
@@ -453,7 +490,9 @@ fail:
 }
 
 struct rmi {
-	struct ctl_req *r;
+	struct ctl_req *r; /* or NULL: then done is called */
+	void (*done)(void *ctx, const struct err *e);
+	void *ctx;
 	struct helper h;
 	struct err err;
 	char **names;
@@ -486,12 +525,17 @@ static void rmi_end(struct helper *h)
 			 h->status);
 	for (int i = 0; !m->err.msg[0] && i < m->n; i++) {
 		struct jw w;
-		ctl_req_json(m->r, &w);
-		jw_str(&w, "untagged", m->names[i]);
-		jw_close(&w);
+		if (m->r) {
+			ctl_req_json(m->r, &w);
+			jw_str(&w, "untagged", m->names[i]);
+			jw_close(&w);
+		}
 		bus_publish("image", "untag", m->names[i], NULL);
 	}
-	ctl_req_finish(m->r, m->err.msg[0] ? &m->err : NULL);
+	if (m->r)
+		ctl_req_finish(m->r, m->err.msg[0] ? &m->err : NULL);
+	else if (m->done)
+		m->done(m->ctx, m->err.msg[0] ? &m->err : NULL);
 	rmi_free(m);
 }
 
@@ -526,8 +570,11 @@ static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 		if (!(m->names[m->n++] = strdup(en.ref)))
 			abort();
 	}
-	h = (struct rmi_args_h){ images.content, images.layers, !images.pulls,
-				 m->names, m->n };
+	h = (struct rmi_args_h){ .content = images.content,
+				 .layers = images.layers,
+				 .gc = !images.pulls,
+				 .names = m->names,
+				 .n = m->n };
 	m->r = r;
 	m->h.owner = m;
 	m->h.on_line = rmi_line;
@@ -538,6 +585,157 @@ static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 	}
 	return CMD_PENDING;
 }
+
+/* Remove one name and collect what no image needs, with no request (the
+ * automatic collection in gc.c); done runs once, from the loop. */
+int img_remove(const char *name, void (*done)(void *ctx, const struct err *e),
+	       void *ctx, struct err *e)
+{
+	struct rmi *m = calloc(1, sizeof(*m));
+	struct rmi_args_h h;
+
+	if (!m || !(m->names = calloc(1, sizeof(char *))) ||
+	    !(m->names[0] = strdup(name)))
+		abort();
+	m->n = 1;
+	m->h.fd = -1;
+	m->done = done;
+	m->ctx = ctx;
+	h = (struct rmi_args_h){ .content = images.content,
+				 .layers = images.layers,
+				 .gc = !images.pulls,
+				 .names = m->names,
+				 .n = m->n };
+	m->h.owner = m;
+	m->h.on_line = rmi_line;
+	m->h.on_end = rmi_end;
+	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
+		rmi_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- image prune ---- */
+
+struct prune_args {
+	bool all, force;
+};
+
+/* Every image no container uses goes with -a (without it only blobs and
+ * layers no image needs, and day-old partial downloads: skiff keeps no
+ * nameless images). */
+static int do_prune(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct prune_args *a = args;
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct rmi *m = calloc(1, sizeof(*m));
+	struct rmi_args_h h;
+	size_t n = 0;
+
+	if (!m)
+		abort();
+	m->h.fd = -1;
+	if (img_list(&all, &n, e) < 0) {
+		free(m);
+		return -1;
+	}
+	if (!(m->names = calloc(n + 1, sizeof(char *))))
+		abort();
+	for (size_t i = 0; a->all && i < n; i++) {
+		struct oci_manifest *man = NULL;
+		bool used;
+		if (img_manifest(&all[i], &man, e) < 0) {
+			err_clear(e);
+			continue;
+		}
+		used = imagesvc_in_use(man->config.digest);
+		ociimage_manifest_free(man);
+		if (!used && !(m->names[m->n++] = strdup(all[i].ref)))
+			abort();
+	}
+	h = (struct rmi_args_h){ .content = images.content,
+				 .layers = images.layers,
+				 .gc = !images.pulls,
+				 .prune_ingest = true,
+				 .names = m->names,
+				 .n = m->n };
+	m->r = r;
+	m->h.owner = m;
+	m->h.on_line = rmi_line;
+	m->h.on_end = rmi_end;
+	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
+		rmi_free(m);
+		return -1;
+	}
+	return CMD_PENDING;
+}
+
+static const struct flag prune_flags[] = {
+	{ "all", 'a', FLAG_BOOL, offsetof(struct prune_args, all), 0,
+	  "remove every image no container uses" },
+	{ "force", 'f', FLAG_BOOL, offsetof(struct prune_args, force), 0,
+	  "do not ask (skiff never asks: accepted for docker's scripts)" },
+	{ 0 },
+};
+
+const struct command img_cmd_prune = {
+	.name = "image-prune", .usage = "[-a]",
+	.summary = "Remove unused images (-a) and blobs, layers and stale "
+		   "partial downloads no image needs",
+	.flags = prune_flags, .args_size = sizeof(struct prune_args),
+	.handler = do_prune, .cmd_flags = CMD_MUTATES,
+};
+
+/* ---- history ---- */
+
+static int do_history(struct ctl_req *r, void *args, struct err *e)
+{
+	struct img_entry en;
+	struct oci_manifest *m = NULL;
+	struct oci_imgcfg *cfg = NULL;
+	struct buf b = { 0 };
+	size_t layer;
+
+	if (img_lookup(ctl_req_argv(r)[0], &en, e) < 0 ||
+	    img_manifest(&en, &m, e) < 0 ||
+	    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &b, e) < 0 ||
+	    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, e) < 0) {
+		ociimage_manifest_free(m);
+		buf_free(&b);
+		return -1;
+	}
+	/* newest first; each entry that made a layer takes the next one */
+	layer = m->n_layers;
+	for (size_t i = cfg->n_history; i-- > 0;) {
+		const struct oci_history *h = &cfg->history[i];
+		uint64_t size = 0;
+		char id[16];
+		struct jw w;
+		if (!h->empty_layer && layer > 0)
+			size = m->layers[--layer].size;
+		snprintf(id, sizeof(id), "%.12s",
+			 i + 1 == cfg->n_history ? digest_hex(m->config.digest)
+						 : "<missing>");
+		ctl_req_json(r, &w);
+		jw_str(&w, "image", id);
+		jw_str(&w, "created", h->created ? h->created : "");
+		jw_str(&w, "created_by", h->created_by ? h->created_by : "");
+		jw_uint(&w, "size", size);
+		jw_str(&w, "comment", h->comment ? h->comment : "");
+		jw_close(&w);
+	}
+	ociimage_manifest_free(m);
+	ociimage_config_free(cfg);
+	buf_free(&b);
+	return 0;
+}
+
+const struct command img_cmd_history = {
+	.name = "history", .usage = "IMAGE",
+	.summary = "The history of an image's layers, newest first",
+	.min_pos = 1, .max_pos = 1, .handler = do_history,
+};
 
 /* ---- tag ---- */
 
@@ -641,11 +839,13 @@ static int images_init(struct err *e)
 		return err_set(e, errno, "mkdir %s", images.layers);
 	imagesvc_set_resolver(img_resolve);
 	imagesvc_set_puller(img_pull_quiet);
+	img_gc_start();
 	return blobstore_open(images.content, &images.bs, e);
 }
 
 static void images_stop(void (*done)(void))
 {
+	img_gc_stop();
 	reg_forget_tokens();
 	done();
 }
@@ -667,6 +867,8 @@ static const struct flag images_flags[] = {
 	  "show manifest digests" },
 	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct images_args, no_trunc), 0,
 	  "full image ids" },
+	{ "filter", 'f', FLAG_LIST, offsetof(struct images_args, filter),
+	  "reference=PATTERN", "only names matching the glob" },
 	{ 0 },
 };
 
@@ -688,7 +890,8 @@ const struct command img_cmd_rmi = {
 };
 
 static const struct command *const images_commands[] = {
-	&img_cmd_pull, &img_cmd_images, &img_cmd_inspect, &img_cmd_rmi,
+	&img_cmd_pull, &img_cmd_push, &img_cmd_images, &img_cmd_inspect,
+	&img_cmd_rmi, &img_cmd_prune, &img_cmd_history,
 	&img_cmd_tag, NULL,
 };
 

@@ -51,7 +51,7 @@ static char init_path[4096];
 struct create_args {
 	bool detach, rm, privileged, read_only, init, interactive, tty;
 	const char *name, *rootfs, *workdir, *user, *hostname, *entrypoint;
-	const char *detach_keys;
+	const char *detach_keys, *network;
 	const char *stop_signal, *cpus, *cpuset, *memory_swap, *restart;
 	long long stop_timeout, cpu_shares, pids_limit;
 	int64_t memory, memory_reservation;
@@ -427,6 +427,12 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	} else {
 		argc--, argv++;
 		image_health(icfg, &ho, &hcmd);
+	}
+	if (a->network && strcmp(a->network, "none")) {
+		err_setc(e, ERR_INVALID,
+			 "--network %s: unknown network mode (this skiffd has "
+			 "none: a network namespace with only lo)", a->network);
+		goto fail;
 	}
 	if (ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0 ||
 	    parse_limits(a, &lim, true, e) < 0 ||
@@ -933,6 +939,8 @@ static const struct flag create_flags[] = {
 	{ "env-file", 0, FLAG_LIST, CA(env_file), "FILE",
 	  "read variables from FILE (K=V lines; the skiff CLI reads it)" },
 	{ "workdir", 'w', FLAG_STR, CA(workdir), "DIR", "working directory" },
+	{ "network", 0, FLAG_STR, CA(network), "none",
+	  "none (the default): its own network namespace with only lo, up" },
 	{ "user", 'u', FLAG_STR, CA(user), "USER[:GROUP]",
 	  "user, by name or id, looked up in the container" },
 	{ "hostname", 'h', FLAG_STR, CA(hostname), "NAME",

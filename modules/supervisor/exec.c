@@ -252,8 +252,7 @@ static void exec_exited(struct proc *p, const siginfo_t *si, void *ctx)
 
 	x->proc = NULL;
 	x->exited = true;
-	x->exit_code = si->si_code == CLD_EXITED ? si->si_status
-						 : 128 + si->si_status;
+	x->exit_code = proc_exit_code(si);
 	exec_check_done(x); /* may free x */
 }
 
@@ -690,8 +689,7 @@ static void probe_exited(struct proc *pr, const siginfo_t *si, void *ctx)
 
 	p->proc = NULL;
 	p->exited = true;
-	p->exit_code = si->si_code == CLD_EXITED ? si->si_status
-						 : 128 + si->si_status;
+	p->exit_code = proc_exit_code(si);
 	probe_check_done(p);
 }
 

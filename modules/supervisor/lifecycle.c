@@ -155,6 +155,8 @@ struct cg_retry {
 };
 static struct cg_retry *cg_pending;
 static ev_timer cg_timer;
+/* Shutdown: the module's stop is done once the cgroups are gone too. */
+static void (*cg_then)(void);
 
 static void on_cg_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -162,8 +164,10 @@ static void on_cg_timer(struct ev_loop *loop, ev_timer *t, int revents)
 
 	for (struct cg_retry **pp = &cg_pending, *r; (r = *pp);) {
 		err_clear(&e);
+		/* 30 s for a container's last processes to go; 5 s when
+		 * skiffd is shutting down */
 		if (cgroup_destroy(r->cg, &e) < 0 && e.class == ERR_BUSY &&
-		    ++r->tries < 600) {
+		    ++r->tries < (daemon_ctx.shutting_down ? 100 : 600)) {
 			pp = &r->next;
 			continue;
 		}
@@ -173,8 +177,14 @@ static void on_cg_timer(struct ev_loop *loop, ev_timer *t, int revents)
 		cgroup_free(r->cg);
 		free(r);
 	}
-	if (!cg_pending)
+	if (!cg_pending) {
 		ev_timer_stop(loop, t);
+		if (cg_then) {
+			void (*then)(void) = cg_then;
+			cg_then = NULL;
+			then();
+		}
+	}
 }
 
 static void cgroup_release(struct ctr *c)
@@ -333,8 +343,7 @@ static void handle_exit(struct ctr *c, const siginfo_t *si)
 
 	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
 	health_stop(c);
-	c->exit_code = si->si_code == CLD_EXITED ? si->si_status
-						 : 128 + si->si_status;
+	c->exit_code = proc_exit_code(si);
 	if (c->cg && cgroup_oom_count(c->cg, &ooms, &e) == 0 &&
 	    ooms > c->oom_base)
 		c->oom_killed = true;
@@ -722,7 +731,11 @@ static void one_stopped(struct ctl_req *req, struct ctr_waiter *w,
 			int exit_code)
 {
 	free(w);
-	if (--stopping.left == 0 && stopping.done)
+	if (--stopping.left || !stopping.done)
+		return;
+	if (cg_pending)
+		cg_then = stopping.done; /* no cgroup left behind */
+	else
 		stopping.done();
 }
 

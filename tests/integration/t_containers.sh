@@ -22,6 +22,10 @@ out=$($S run --rm --rootfs "$R" -e FOO=bar -u nobody -w /tmp -h box sh -c 'echo 
 uid=65534(nobody) gid=65534(nogroup) groups=50(staff)
 /tmp
 box" ] && ok "env, user and groups, workdir, hostname" || notok "identity: $out"
+out=$($S run --rm --network none --rootfs "$R" sh -c 'cat /proc/net/dev | grep -c ":"; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags')
+[ "$(echo "$out" | head -1)" = 1 ] && echo "$out" | sed -n 3p | grep -q '0x9' && ok "--network none: only lo, and it is up ($(echo $out))" || notok "network none: $out"
+out=$($S run --rm --network host --rootfs "$R" true 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'unknown network mode' && ok "an unknown network mode is refused ($out)" || notok "network host: rc=$rc $out"
 n=$($S ps -a -q | wc -l)
 [ "$n" -eq 2 ] && ok "--rm removed its container (2 others remain)" || notok "ps -a shows $n"
 out=$($S run --rm --rootfs "$R" cat /proc/self/status)
@@ -77,6 +81,11 @@ $S run --name talker --rootfs "$R" sh -c 'echo one; echo two >&2; sleep 0.2; ech
 [ "$($S logs talker 2>/dev/null)" = "one
 three" ] && [ "$($S logs talker 2>&1 >/dev/null)" = two ] && ok "logs: stdout and stderr apart" || notok "logs: $($S logs talker 2>&1)"
 [ "$($S logs --tail 1 talker 2>/dev/null)" = three ] && ok "logs --tail" || notok "tail"
+out=$($S run --name nul --rootfs "$R" sh -c "printf 'a\\000b\\n'" | od -An -c | tr -s ' ')
+[ "$out" = " a \0 b \n" ] && ok "output with NUL bytes comes through whole (run)" || notok "NUL run: '$out'"
+out=$($S logs nul | od -An -c | tr -s ' ')
+[ "$out" = " a \0 b \n" ] && ok "and through logs" || notok "NUL logs: '$out'"
+$S rm nul >/dev/null
 $S logs -t talker 2>/dev/null | grep -Eq '^20[0-9-]+T[0-9:.]+Z one$' && ok "logs --timestamps" || notok "timestamps"
 grep -q '"log":"one\\n","stream":"stdout","time":"' "$T"/root/containers/*/json.log && ok "Docker json-file lines on disk" || notok "json-file format"
 [ -z "$($S logs --since 1s --until 1s talker 2>&1 | grep -v '^skiff')" ] || true
@@ -209,5 +218,10 @@ left=$(cg_left)
 for c in $($S ps -a -q); do $S rm -f "$c" >/dev/null; done
 wait_for 10 sh -c "[ \$(ls '$T/root/containers' | wc -l) -eq 0 ]" && ok "no state file or directory left" || notok "left: $(ls "$T/root/containers" | head)"
 [ "$(grep -c "$T" /proc/self/mountinfo)" -eq 0 ] && ok "no mount left on the host" || notok "mounts left: $(grep "$T" /proc/self/mountinfo | head -3)"
+# stopping skiffd with containers running stops them and leaves no cgroup
+: >"$T/ids2"
+for i in 1 2 3; do $S run -d --rootfs "$R" sh -c 'sleep 600 & sleep 600 & wait' >>"$T/ids2"; done
 stop_daemon && ok "skiffd stops cleanly" || notok "stop exit"
+n=$(find /sys/fs/cgroup/*/skiff -mindepth 1 -maxdepth 1 -type d 2>/dev/null | grep -c -F -f "$T/ids2")
+[ "$n" -eq 0 ] && ok "containers running at shutdown leave no cgroup behind" || notok "$n cgroups left after shutdown"
 finish

@@ -78,6 +78,15 @@ id=$($S --json images -q | json_get id)
 got=$($S --json image-inspect "$id" 2>&1 | json_get digest 2>&1)
 [ "$got" = "$md" ] && ok "image-inspect by id prefix" || notok "inspect $id: $got"
 
+# two pulls of one image at once (as two `run`s of a missing image):
+# one fetches each layer, the other waits for it; both succeed
+$S rmi "$IMG:v1" >/dev/null
+$S pull "$IMG:v1" >"$T/p1" 2>&1 & a=$!
+$S pull "$IMG:v1" >"$T/p2" 2>&1 & b=$!
+wait $a; ra=$?; wait $b; rb=$?
+[ $ra -eq 0 ] && [ $rb -eq 0 ] && ok "two concurrent pulls of one image both succeed" || notok "concurrent: $ra $rb $(cat "$T/p1" "$T/p2")"
+[ -z "$(ls -A "$C/ingest")" ] && [ "$(sha256sum "$C/blobs/sha256/${big#sha256:}" | cut -d' ' -f1)" = "${big#sha256:}" ] && ok "and store each layer once, right" || notok "concurrent store"
+
 # faults (the layers must come through the proxy again)
 $S rmi "$IMG:v1" >/dev/null
 echo "cut 3000000" >"$T/ctl"
@@ -160,6 +169,19 @@ $S rm -f "$id" >/dev/null
 out=$($S create "127.0.0.1:$RPORT/test/nope:1" true 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'not found' && [ "$($S ps -aq | wc -l)" = 0 ] && ok "create of an image the registry lacks: $out" || notok "create nope: rc=$rc $out"
 
+# an image with zstd layers (content new to skopeo's blob cache, which
+# would otherwise send the gzip copies it pushed before)
+echo zstd >"$T/rfs/etc/marker"
+tar -C "$T/rfs" -cf "$T/r3.tar" .
+OCI_IMAGE_CMD='cat|/etc/marker' "$H" write "$T/oci3" appz "$T/r3.tar" >/dev/null
+skopeo --insecure-policy copy -q --dest-tls-verify=false --dest-compress --dest-compress-format zstd \
+	"oci:$T/oci3:appz" "docker://127.0.0.1:$RPORT/test/appz:1"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$RPORT/test/appz:1" 2>&1)
+case $raw in *tar+zstd*) ;; *) notok "the registry has no zstd layer: $raw" ;; esac
+out=$($S run --rm "127.0.0.1:$RPORT/test/appz:1" 2>&1 | head -1)
+[ "$out" = zstd ] && ok "an image with a zstd layer pulls, unpacks and runs" || notok "zstd: $out"
+$S rmi "127.0.0.1:$RPORT/test/appz:1" >/dev/null
+
 # tag: another name for the same image
 out=$($S tag "$APP" local/app:two 2>&1) && $S images | grep -q '^local/app *two' && ok "tag gives the image another name" || notok "tag: $out $($S images)"
 [ "$($S run --rm local/app:two 2>&1 | head -1)" = "from-image hi" ] && ok "run by the new name" || notok "run tagged"
@@ -169,8 +191,37 @@ out=$($S rmi local/app:two 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'used by a container' && ok "its last name stays while a container uses it" || notok "rmi last: rc=$rc $out"
 $S rm -f user >/dev/null
 $S rmi local/app:two >/dev/null && [ -z "$(ls "$T/root/layers")" ] && ok "then it goes, layers and all" || notok "final rmi: $(ls "$T/root/layers")"
+$S pull -q "$APP" >/dev/null && $S tag "$APP" local/app:two
+[ "$($S images --filter 'reference=local/*' -q | wc -l)" = 1 ] && [ "$($S images --filter 'reference=nothing*' -q | wc -l)" = 0 ] &&
+	ok "images --filter reference=GLOB" || notok "filter: $($S images --filter 'reference=local/*')"
+out=$($S images --filter dangling=true 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'invalid filter' && ok "an unknown images filter is refused: $out" || notok "bad filter: $out"
+$S history local/app:two >"$T/hist"
+[ "$(wc -l <"$T/hist")" = 3 ] && grep -q 'layer 2' "$T/hist" && ok "history lists the layers newest first" || notok "history: $(cat "$T/hist")"
+$S run -d --name keeper local/app:two sleep 60 >/dev/null
+$S pull -q "127.0.0.1:$RPORT/test/hello:v1" >/dev/null
+out=$($S image-prune -a 2>&1)
+imgs=$($S images)
+echo "$out" | grep -q 'test/hello:v1' && ! echo "$out" | grep -q /app && echo "$imgs" | grep -q '^local/app' &&
+	ok "image-prune -a removes what no container uses, keeps the rest" || notok "prune: $out / $imgs"
+$S rm -f keeper >/dev/null
 out=$($S tag nope:1 x:y 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'no such image' && ok "tag of an unknown image: $out" || notok "tag unknown: $out"
+
+# image gc: with free space "under" an absurd threshold, the least
+# recently used image no container uses goes, one that is used stays
+stop_daemon
+printf '{"image-gc-free": "1000000t", "image-gc-min-age": "1s"}\n' >"$T/gc.json"
+start_daemon --config "$T/gc.json" || notok "skiffd with image gc"
+$S pull -q "$APP" >/dev/null; $S pull -q "127.0.0.1:$RPORT/test/hello:v1" >/dev/null
+$S run -d --name gcuser "$APP" sleep 600 >/dev/null
+wait_for 20 sh -c "! $S images | grep -q test/hello" && $S images | grep -q test/app &&
+	ok "image gc removes the unused image when space is short, keeps the used one" || notok "gc: $($S images)"
+wait_for 5 grep -q 'image gc: removed' "$T/daemon.log" && ok "image gc says what it removed" || notok "gc log: $(tail -3 "$T/daemon.log")"
+$S rm -f gcuser >/dev/null
+printf '{"image-gc-free": "lots"}\n' >"$T/bad.json"
+out=$("$SKIFFD" --config "$T/bad.json" --root "$T/r2" --run-dir "$T/r2run" --sock "$T/s2" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'bad.json:1: "image-gc-free"' && ok "a bad image-gc-free is refused with FILE:LINE ($out)" || notok "bad gc config: rc=$rc $out"
 
 # bad input
 for bad in "test/UPPER:v1" "a:b:c" "127.0.0.1:$RPORT/test/hello@sha256:1234"; do

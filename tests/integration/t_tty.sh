@@ -42,6 +42,11 @@ pty "run -it: ctrl-c goes to the container's foreground process, not the client"
 	'expect # ;;send sleep 50\r;;sleep 0.5;;send \x03;;send echo status=$?\r;;expect status=1;;send exit\r' \
 	-- "$S" run -it --rm --rootfs "$R" sh
 
+pty "run -it: a '-d' among the command's own words does not detach the client" \
+	'got hi' \
+	"expect / ;;send hi\\r;;expect got hi" \
+	-- "$S" run -it --rm --rootfs "$R" sh -c 'ls -d /; read x; echo got $x'
+
 # detach and attach
 pty "ctrl-p ctrl-q detaches: the client ends 0, the container runs on" \
 	'read escape sequence;;^exit 0$' \

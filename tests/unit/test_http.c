@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -264,6 +265,57 @@ static void test_put(void **s)
 	buf_free(&g.body);
 }
 
+/* The body from a pipe that fills slowly: the upload waits on it. */
+struct feeder {
+	ev_timer t;
+	int fd;
+	size_t sent, total;
+};
+
+static void on_feed(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct feeder *f = (struct feeder *)t;
+	char chunk[70000];
+
+	for (size_t i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (char)(((f->sent + i) * 7 + (f->sent + i) / 251) & 0xff);
+	size_t n = f->total - f->sent < sizeof(chunk) ? f->total - f->sent
+						      : sizeof(chunk);
+	ssize_t k = write(f->fd, chunk, n);
+	if (k > 0)
+		f->sent += (size_t)k;
+	if (f->sent == f->total) {
+		close(f->fd);
+		ev_timer_stop(loop, t);
+	}
+}
+
+static void test_upload_from_pipe(void **s)
+{
+	struct got g = { 0 };
+	struct feeder f = { .total = 1000000 };
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	f.fd = p[1];
+	ev_timer_init(&f.t, on_feed, 0.005, 0.005);
+	ev_timer_start(daemon_ctx.loop, &f.t);
+	get(&g, (struct http_opts){ .method = "PUT", .upload = true,
+				    .upload_fd = p[0],
+				    .upload_size = (int64_t)f.total,
+				    .headers = (const char *const[]){ "Expect:",
+								      NULL } },
+	    "/echo");
+	close(p[0]);
+	assert_false(g.failed);
+	assert_int_equal(g.status, 201);
+	assert_int_equal(buf_used(&g.body), f.total);
+	assert_true(is_pattern(buf_head(&g.body), 0, f.total));
+	buf_free(&g.body);
+}
+
 static void test_big_paused(void **s)
 {
 	struct got g = { .pause_every = 3 };
@@ -372,6 +424,7 @@ int main(void)
 	    cmocka_unit_test(test_auth),
 	    cmocka_unit_test(test_header_and_abort),
 	    cmocka_unit_test(test_put),
+	    cmocka_unit_test(test_upload_from_pipe),
 	    cmocka_unit_test(test_big_paused),
 	    cmocka_unit_test(test_cut_then_resume),
 	    cmocka_unit_test(test_stall_times_out),
