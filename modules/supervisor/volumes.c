@@ -508,6 +508,7 @@ struct copyup {
 	char *lower;   /* the container's lowerdirs, topmost first */
 	char *dir;     /* the container's directory */
 	char *mnt;     /* where the helper mounts their overlay (in dir) */
+	char *empty;   /* an empty bottom layer (overlay wants two lowers) */
 	int n;
 	char **dest, **data;
 	struct ctr *c;
@@ -592,38 +593,36 @@ static int copy_one(int rootfd, const char *dest, const char *data,
 	return 0;
 }
 
-/* In the helper: a private mount namespace, the image's layers as a
- * read-only overlay (one layer is used as it is), then each volume. */
+/* In the helper: a private mount namespace, the image's layers (over an
+ * empty one, so even a single layer's whiteouts are read as whiteouts)
+ * as a read-only overlay, then each volume. */
 static int copyup_child(void *arg)
 {
 	struct copyup *j = arg;
 	struct err e = ERR_INIT;
-	const char *root = j->lower;
 	_cleanup_free_ char *opts = NULL;
 	int rootfd, rc = 0;
 
 	close(j->errpipe[0]);
-	if (strchr(j->lower, ':')) {
-		if (asprintf(&opts, "lowerdir=%s", j->lower) < 0)
-			abort();
-		if (mkdir(j->dir, 0700) < 0 && errno != EEXIST) {
-			err_set(&e, errno, "mkdir %s", j->dir);
-			rc = 1;
-			goto out;
-		}
-		if (unshare(CLONE_NEWNS) < 0 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    (mkdir(j->mnt, 0700) < 0 && errno != EEXIST) ||
-		    mount("overlay", j->mnt, "overlay", MS_RDONLY, opts) < 0) {
-			err_set(&e, errno, "mount the image's layers");
-			rc = 1;
-			goto out;
-		}
-		root = j->mnt;
+	if (asprintf(&opts, "lowerdir=%s:%s", j->lower, j->empty) < 0)
+		abort();
+	if ((mkdir(j->dir, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(j->mnt, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(j->empty, 0700) < 0 && errno != EEXIST)) {
+		err_set(&e, errno, "mkdir in %s", j->dir);
+		rc = 1;
+		goto out;
 	}
-	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("overlay", j->mnt, "overlay", MS_RDONLY, opts) < 0) {
+		err_set(&e, errno, "mount the image's layers");
+		rc = 1;
+		goto out;
+	}
+	rootfd = open(j->mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
-		err_set(&e, errno, "open %s", root);
+		err_set(&e, errno, "open %s", j->mnt);
 		rc = 1;
 		goto out;
 	}
@@ -642,7 +641,9 @@ static void copyup_free(struct copyup *j)
 	free(j->dest), free(j->data), free(j->lower), free(j->dir);
 	if (j->mnt) {
 		rmdir(j->mnt);
+		rmdir(j->empty);
 		free(j->mnt);
+		free(j->empty);
 	}
 	if (j->errpipe[0] >= 0)
 		close(j->errpipe[0]);
@@ -699,6 +700,7 @@ int vol_copyup(struct ctr *c,
 	j->lower = xstrdup(c->rootfs);
 	j->dir = ctr_dir(c, NULL);
 	j->mnt = ctr_dir(c, "copyup");
+	j->empty = ctr_dir(c, "copyup-empty");
 	j->c = c;
 	j->done = done;
 	j->ctx = ctx;

@@ -15,6 +15,7 @@ make_rootfs "$R"
 mkdir -p "$R/etc/app" "$R/seed"
 echo conf >"$R/etc/app/conf"
 echo seeded >"$R/seed/s1"; chmod 0751 "$R/seed"; chown 12:34 "$R/seed/s1"
+mknod "$R/seed/wh" c 0 0 # an overlay whiteout: not content
 start_daemon || { notok "skiffd starts"; exit 1; }
 field() { $S --json inspect "$1" | json_get "$2"; }
 vols() { $S volume ls -q | sort | tr '\n' ' '; }
@@ -96,7 +97,7 @@ $S volume prune -a >/dev/null
 # ---- copy-up ----
 out=$($S run --rm --rootfs "$R" -v cu:/seed sh -c 'cat /seed/s1' 2>&1)
 [ "$out" = seeded ] && [ "$(stat -c '%u:%g' "$T/root/volumes/cu/_data/s1")" = 12:34 ] &&
-	[ "$(stat -c %a "$T/root/volumes/cu/_data")" = 751 ] && ok "a new volume starts with the root's content (owners, modes)" || notok "copy-up: $out $(ls -la "$T/root/volumes/cu/_data")"
+	[ "$(stat -c %a "$T/root/volumes/cu/_data")" = 751 ] && [ ! -e "$T/root/volumes/cu/_data/wh" ] && ok "a new volume starts with the root's content (owners, modes; a whiteout is not copied)" || notok "copy-up: $out $(ls -la "$T/root/volumes/cu/_data")"
 $S run --rm --rootfs "$R" -v ne:/fresh sh -c 'echo mine >/fresh/m' >/dev/null
 out=$($S run --rm --rootfs "$R" -v ne:/seed ls /seed 2>&1)
 [ "$out" = m ] && ok "no copy-up into a non-empty volume" || notok "non-empty: $out"
