@@ -57,7 +57,7 @@ struct create_args {
 	long long stop_timeout, cpu_shares, pids_limit;
 	int64_t memory, memory_reservation;
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
-	struct strlist log_opt, env_file;
+	struct strlist log_opt, env_file, mount, volumes_from;
 	struct health_opts health;
 };
 
@@ -180,7 +180,7 @@ static int parse_log_opts(const struct strlist *l, struct ctr *c,
 	return 0;
 }
 
-static char *labels_json(const struct strlist *l, struct err *e)
+char *ctr_labels_json(const struct strlist *l, struct err *e)
 {
 	struct buf b = { 0 };
 	struct jw w;
@@ -292,7 +292,7 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 	strv_from(&capa, &a->cap_add);
 	strv_from(&capd, &a->cap_drop);
 	strv_from(&tmpfs, &a->tmpfs);
-	strv_from(&binds, &a->volume);
+	vol_spec(c, &binds, &tmpfs);
 	if (a->init) {
 		char bind[4200];
 		snprintf(bind, sizeof(bind), "%s:/sbin/skiff-init:ro",
@@ -401,6 +401,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	struct buf hcmd = { 0 };
 	struct image_rootfs img = { 0 };
 	struct oci_imgcfg *icfg = NULL;
+	struct vol_plan vp = { 0 };
 	int argc = ctl_req_argc(r);
 	char **argv = ctl_req_argv(r);
 	struct ctr *c = NULL;
@@ -440,7 +441,9 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	    (!a->stop_signal && icfg && icfg->config.stop_signal &&
 	     *icfg->config.stop_signal &&
 	     (sig = ctr_parse_signal(icfg->config.stop_signal, e)) < 0) ||
-	    health_parse(&hc, &ho, e) < 0)
+	    health_parse(&hc, &ho, e) < 0 ||
+	    vol_plan_parse(&vp, &a->volume, &a->mount, &a->volumes_from,
+			   icfg ? &icfg->config.volumes : NULL, e) < 0)
 		goto fail;
 	if (a->rm && hc.on_failure == HEALTH_ACT_RESTART) {
 		err_setc(e, ERR_INVALID, "conflicting options: "
@@ -460,6 +463,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	c->stop_timeout_ms = a->stop_timeout > 0 ? a->stop_timeout * 1000
 						 : 10000;
 	c->auto_remove = a->rm;
+	c->rm_anon = a->rm; /* Docker: --rm takes the anonymous volumes */
 	c->tty = a->tty;
 	c->open_stdin = a->interactive;
 	c->created_ns = now_ns();
@@ -472,9 +476,12 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 		c = NULL;
 		goto fail;
 	}
-	c->labels_json = labels_json(&a->label, e);
+	c->labels_json = ctr_labels_json(&a->label, e);
 	if (!c->labels_json || parse_log_opts(&a->log_opt, c, e) < 0 ||
+	    vol_attach(c, &vp, e) < 0 ||
 	    make_spec(c, a, icfg, argc, argv, e) < 0) {
+		c->rm_anon = true;
+		vol_detach(c);
 		ctr_unlink(c);
 		ctr_free(c);
 		c = NULL;
@@ -484,6 +491,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 		    (const char *const[]){ "name", c->name, NULL });
 fail:
 	free(hc.cmd);
+	vol_plan_free(&vp);
 	buf_free(&hcmd);
 	ociimage_config_free(icfg);
 	image_rootfs_free(&img);
@@ -580,6 +588,75 @@ static int do_create(struct ctl_req *r, void *args, struct err *e)
 	return pf ? pf : do_create_now(r, args, e);
 }
 
+static int create_done(struct ctl_req *r, struct ctr *c)
+{
+	reply_id(r, c);
+	ctr_save(c, after_create_saved, r);
+	return CMD_PENDING; /* ok once the state is durable */
+}
+
+/* After the copy-up of new volumes (volumes.c): go on, or remove the
+ * container again and fail, as Docker does. */
+struct copied {
+	struct ctl_req *r;
+	void *args;
+	int (*next)(struct ctl_req *r, struct ctr *c, void *args,
+		    struct err *e);
+};
+
+static void copied_up(struct ctr *c, const struct err *ce, void *ctx)
+{
+	struct copied *k = ctx;
+	struct err e = ERR_INIT;
+	int rc;
+
+	if (ce || ctl_req_orphaned(k->r)) {
+		e = ce ? *ce : (struct err)ERR_INIT;
+		if (!ce)
+			err_setc(&e, ERR_CANCELED, "canceled");
+		c->rm_anon = true;
+		c->state = CTR_CREATED;
+		if (ctr_remove(c, &(struct err)ERR_INIT) < 0)
+			ctr_save(c, NULL, NULL);
+		ctl_req_finish(k->r, &e);
+	} else if ((rc = k->next(k->r, c, k->args, &e)) != CMD_PENDING) {
+		ctl_req_finish(k->r, rc < 0 ? &e : NULL);
+	}
+	free(k);
+}
+
+static int copy_then(struct ctl_req *r, struct ctr *c, void *args,
+		     int (*next)(struct ctl_req *, struct ctr *, void *,
+				 struct err *),
+		     struct err *e)
+{
+	struct copied *k = calloc(1, sizeof(*k));
+	int rc;
+
+	if (!k)
+		abort();
+	*k = (struct copied){ r, args, next };
+	rc = vol_copyup(c, copied_up, k, e);
+	if (rc == 1)
+		return CMD_PENDING;
+	free(k);
+	if (rc < 0) {
+		struct err why = *e;
+		c->rm_anon = true;
+		if (ctr_remove(c, e) < 0)
+			ctr_save(c, NULL, NULL);
+		*e = why;
+		return -1;
+	}
+	return next(r, c, args, e);
+}
+
+static int create_next(struct ctl_req *r, struct ctr *c, void *args,
+		       struct err *e)
+{
+	return create_done(r, c);
+}
+
 static int do_create_now(struct ctl_req *r, void *args, struct err *e)
 {
 	struct ctr *c = create(r, args, e);
@@ -587,9 +664,7 @@ static int do_create_now(struct ctl_req *r, void *args, struct err *e)
 	if (!c)
 		return -1;
 	c->state = CTR_CREATED;
-	reply_id(r, c);
-	ctr_save(c, after_create_saved, r);
-	return CMD_PENDING; /* ok once the state is durable */
+	return copy_then(r, c, args, create_next, e);
 }
 
 static int do_run_now(struct ctl_req *r, void *args, struct err *e);
@@ -601,15 +676,25 @@ static int do_run(struct ctl_req *r, void *args, struct err *e)
 	return pf ? pf : do_run_now(r, args, e);
 }
 
+static int run_next(struct ctl_req *r, struct ctr *c, void *args,
+		    struct err *e);
+
 static int do_run_now(struct ctl_req *r, void *args, struct err *e)
 {
-	const struct create_args *a = args;
-	struct ctr *c = create(r, a, e);
-	char keys[16];
+	struct ctr *c = create(r, args, e);
 
 	if (!c)
 		return -1;
 	c->state = CTR_CREATED;
+	return copy_then(r, c, args, run_next, e);
+}
+
+static int run_next(struct ctl_req *r, struct ctr *c, void *args,
+		    struct err *e)
+{
+	const struct create_args *a = args;
+	char keys[16];
+
 	/* Docker's StdinOnce: run -i's stdin ends with its client's. */
 	c->stdin_once = a->interactive && !a->detach;
 	if (ctr_start(c, e) < 0)
@@ -736,6 +821,8 @@ static bool ps_match(const struct ctr *c, const struct strlist *f)
 			ok = label_match(c, v);
 		else if (!strncmp(f->v[i], "health=", 7))
 			ok = !strcmp(health_status_name(c), v);
+		else if (!strncmp(f->v[i], "volume=", 7))
+			ok = vol_ctr_uses(c, v);
 		else
 			ok = !strncmp(c->id, v, strlen(v));
 		if (!ok)
@@ -747,7 +834,7 @@ static bool ps_match(const struct ctr *c, const struct strlist *f)
 static int check_filters(const struct strlist *f, struct err *e)
 {
 	static const char *const keys[] = { "status=", "name=", "label=",
-					    "id=", "health=" };
+					    "id=", "health=", "volume=" };
 	static const char *const health[] = { "starting", "healthy",
 					      "unhealthy", "none" };
 	for (int i = 0; i < f->n; i++) {
@@ -757,7 +844,8 @@ static int check_filters(const struct strlist *f, struct err *e)
 		if (!known)
 			return err_setc(e, ERR_INVALID,
 					"invalid filter \"%s\" (use status=, "
-					"name=, label=, id=, health=)", f->v[i]);
+					"name=, label=, id=, health=, volume=)",
+					f->v[i]);
 		if (strncmp(f->v[i], "health=", 7))
 			continue;
 		known = false;
@@ -888,7 +976,13 @@ static const struct flag create_flags[] = {
 	  "mount the root filesystem read-only" },
 	{ "tmpfs", 0, FLAG_LIST, CA(tmpfs), "PATH[:OPTS]", "mount a tmpfs" },
 	{ "volume", 'v', FLAG_LIST, CA(volume), "SRC:DST[:OPTS]",
-	  "bind mount a host path" },
+	  "a volume: NAME:/PATH (named, made on first use), /HOST:/PATH "
+	  "(bind) or /PATH (anonymous); OPTS ro, rw, nocopy" },
+	{ "mount", 0, FLAG_LIST, CA(mount), "K=V,...",
+	  "type=bind|volume|tmpfs,source=,target=,readonly,volume-nocopy,"
+	  "tmpfs-size=,tmpfs-mode=,bind-propagation=" },
+	{ "volumes-from", 0, FLAG_LIST, CA(volumes_from), "CTR[:ro|rw]",
+	  "mount another container's volumes and binds" },
 	{ "security-opt", 0, FLAG_LIST, CA(secopt), "OPT",
 	  "seccomp=unconfined|PATH, no-new-privileges" },
 	LIMIT_FLAGS
@@ -982,7 +1076,7 @@ static const struct flag ps_flags[] = {
 	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct ps_args, no_trunc), 0,
 	  "full ids" },
 	{ "filter", 'f', FLAG_LIST, offsetof(struct ps_args, filter),
-	  "K=V", "status=, name=, label=, id=, health=" },
+	  "K=V", "status=, name=, label=, id=, health=, volume=" },
 	{ 0 },
 };
 static const struct command cmd_ps = {
@@ -999,7 +1093,7 @@ static const struct command cmd_inspect = {
 const struct command *const supervisor_commands[] = {
 	&cmd_create, &cmd_run, &cmd_attach, &cmd_ps, &cmd_inspect,
 	&ctrlog_cmd_logs, &cmd_update, &ctr_cmd_stats, &exec_cmd,
-	CTRCMDS_COMMANDS
+	CTRCMDS_COMMANDS VOL_COMMANDS
 	NULL,
 };
 
@@ -1060,6 +1154,8 @@ static int sup_init(struct err *e)
 	find_init();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);
+	if (vol_init(e) < 0)
+		return -1;
 
 	ctr_have_cgroups = cgroup_detect(&ctr_cgroups, &ce) == 0;
 	if (!ctr_have_cgroups)

@@ -154,6 +154,7 @@ void ctr_free(struct ctr *c)
 	free(c->command);
 	ctr_set_spec(c, NULL);
 	free(c->labels_json);
+	vol_mounts_free(c->mounts, c->n_mounts);
 	health_free(c);
 	free(c);
 }
@@ -457,6 +458,8 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	write_limits(&c->limits, w);
 	write_doc(w, "labels", c->labels_json);
 	health_write_json(c, w);
+	vol_write_json(c, w);
+	jw_bool(w, "rm_anon", c->rm_anon);
 	if (full) {
 		char *spec = ctr_spec(c);
 		write_doc(w, "spec", spec);
@@ -632,6 +635,8 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	c->pid = (int)get_int(t, "pid");
 	load_limits(t, &c->limits);
 	health_load(c, t);
+	vol_load(c, t);
+	c->rm_anon = get_bool(t, "rm_anon");
 	c->state = !strcmp(state, "running") ? CTR_RUNNING
 		   : !strcmp(state, "created") ? CTR_CREATED
 					       : CTR_EXITED;

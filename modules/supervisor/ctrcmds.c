@@ -230,7 +230,7 @@ static int kill_one(struct item *it, struct ctr *c, void *args, struct err *e)
 }
 
 struct rm_args {
-	bool force;
+	bool force, volumes;
 };
 
 static int rm_one(struct item *it, struct ctr *c, void *args, struct err *e)
@@ -251,6 +251,7 @@ static int rm_one(struct item *it, struct ctr *c, void *args, struct err *e)
 				c->name, ctr_state_name(c));
 	c->manual_stop = true;
 	ctr_cancel_restart(c);
+	c->rm_anon |= a->volumes;
 	if (c->proc) {
 		if (ctr_signal(c, SIGKILL, e) < 0)
 			return -1;
@@ -593,6 +594,9 @@ static const struct flag kill_flags[] = {
 static const struct flag rm_flags[] = {
     {"force", 'f', FLAG_BOOL, offsetof(struct rm_args, force), 0,
      "kill a running container first"},
+    {"volumes", 'v', FLAG_BOOL, offsetof(struct rm_args, volumes), 0,
+     "remove its anonymous volumes too (unless another container uses "
+     "them)"},
     {0},
 };
 

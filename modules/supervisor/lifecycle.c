@@ -664,6 +664,7 @@ static void remove_now(struct ctr *c)
 	ctr_cancel_restart(c);
 	health_stop(c);
 	ctrlog_remove(c);
+	vol_detach(c);
 	if (!proc_fork(remove_tree, dir, remover_done, dir, &e)) {
 		log_err("container %.12s: %s", c->id, e.msg);
 		free(dir);

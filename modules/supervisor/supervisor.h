@@ -16,10 +16,12 @@
 
 #include "../../core/base/buf.h"
 #include "../../core/base/err.h"
+#include "../../core/cmd.h"
 #include "../../core/ctl.h"
 #include "../../core/proc.h"
 #include "../../fs/cgroup.h"
 #include "../../fs/spawn.h"
+#include "../../proto/jtree.h"
 #include "../../proto/json.h"
 
 #define CTR_ID_LEN 64
@@ -56,6 +58,15 @@ struct ctr_hook {
 
 struct logfile;
 struct exec_probe;
+
+/* volumes.c: one mount of a container (-v, --mount, --volumes-from, the
+ * image's Volumes). type "volume": name, source = its _data directory;
+ * "bind": source; "tmpfs": neither. opts: extra mount options or NULL. */
+struct ctr_mount {
+	char *type, *name, *source, *dest, *opts;
+	bool rw;
+	bool nocopy; /* no copy-up (volume-nocopy, --volumes-from) */
+};
 
 /* ---- healthchecks (health.c) ---- */
 
@@ -150,6 +161,9 @@ struct ctr {
 	int pid;
 	struct cgroup_limits limits;
 	struct ctr_health health;
+	struct ctr_mount *mounts; /* volumes.c */
+	int n_mounts;
+	bool rm_anon; /* removal takes its anonymous volumes (rm -v, --rm) */
 	/* Running state (not persisted; rebuilt by re-adoption). */
 	struct proc *proc;
 	struct spawn *sp;
@@ -276,6 +290,41 @@ void health_load(struct ctr *c, yajl_val t);
 
 /* cmds.c */
 extern const struct command *const supervisor_commands[];
+/* -l K=V words as {"K":"V"} (malloc'd), or NULL and e set. */
+char *ctr_labels_json(const struct strlist *l, struct err *e);
+
+/* volumes.c: named and anonymous volumes, a container's mounts */
+struct vol_plan {
+	struct ctr_mount *m;
+	int n;
+};
+/* Parse -v, --mount, --volumes-from and add the image's Volumes paths
+ * not mounted otherwise (anonymous volumes); nothing is created. */
+int vol_plan_parse(struct vol_plan *p, const struct strlist *v,
+		   const struct strlist *mount, const struct strlist *from,
+		   const struct strv *image_volumes, struct err *e);
+void vol_plan_free(struct vol_plan *p);
+/* Create the plan's missing volumes; its mounts become c's. */
+int vol_attach(struct ctr *c, struct vol_plan *p, struct err *e);
+/* c's mounts as specgen binds and tmpfs words. */
+void vol_spec(const struct ctr *c, struct strv *binds, struct strv *tmpfs);
+/* Copy the image's content into c's empty volumes in a helper; 1 when
+ * started (done runs later), 0 when there is nothing to do. */
+int vol_copyup(struct ctr *c,
+	       void (*done)(struct ctr *c, const struct err *e, void *ctx),
+	       void *ctx, struct err *e);
+/* c is being removed: with c->rm_anon its unshared anonymous volumes go. */
+void vol_detach(struct ctr *c);
+bool vol_ctr_uses(const struct ctr *c, const char *name);
+void vol_mounts_free(struct ctr_mount *m, int n);
+void vol_write_json(const struct ctr *c, struct jw *w);
+void vol_load(struct ctr *c, yajl_val t);
+int vol_init(struct err *e);
+extern const struct command vol_cmd_vcreate, vol_cmd_vls, vol_cmd_vinspect,
+	vol_cmd_vrm, vol_cmd_vprune;
+#define VOL_COMMANDS                                                      \
+	&vol_cmd_vcreate, &vol_cmd_vls, &vol_cmd_vinspect, &vol_cmd_vrm,  \
+		&vol_cmd_vprune,
 int ctr_parse_signal(const char *s, struct err *e);
 
 #endif

@@ -6,7 +6,7 @@
  *       store the layers, a config and an OCI manifest; point NAME at it
  *       in index.json; print the manifest digest (OCI_IMAGE_CMD,
  *       OCI_IMAGE_ENV, OCI_IMAGE_WORKDIR, OCI_IMAGE_HEALTH set the
- *       config's)
+ *       config's; OCI_IMAGE_VOLUME adds a Volumes path)
  *   oci_image check ROOT NAME
  *       find NAME, read and parse the manifest (or index, then pick the
  *       host's platform) and config, verify every blob; print
@@ -115,6 +115,8 @@ static int write_image(int argc, char **argv, struct err *e)
 		c.config.healthcheck.retries = 2;
 	}
 	strv_push(&c.config.exposed_ports, "80/tcp");
+	if (getenv("OCI_IMAGE_VOLUME")) /* one VOLUME path, for t_volumes */
+		strv_push(&c.config.volumes, getenv("OCI_IMAGE_VOLUME"));
 	c.config.working_dir = getenv("OCI_IMAGE_WORKDIR")
 				   ? getenv("OCI_IMAGE_WORKDIR") : "/";
 	hist[0].created_by = "skiff test: layer 1";
