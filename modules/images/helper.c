@@ -168,3 +168,15 @@ int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
 	}
 	return 0;
 }
+
+enum ctl_produce img_stream_end(bool finished, const struct err *why,
+				struct err *e)
+{
+	if (!finished)
+		return CTL_MORE;
+	if (why->msg[0]) {
+		*e = *why;
+		return CTL_FAIL;
+	}
+	return CTL_DONE;
+}

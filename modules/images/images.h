@@ -132,6 +132,10 @@ int helper_start(struct helper *h, int (*fn)(void *), void *arg, int in_fd,
 /* SIGKILL it (if running) and forget it; on_end is not called. */
 void helper_kill(struct helper *h);
 void helper_close(struct helper *h);
+/* A pull's or push's produce(): more until finished, then why (if it
+ * failed) becomes the status line. */
+enum ctl_produce img_stream_end(bool finished, const struct err *why,
+				struct err *e);
 
 int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
 		     const struct oci_desc *desc, char (*chain)[DIGEST_STR_MAX],

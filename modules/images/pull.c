@@ -898,13 +898,7 @@ static enum ctl_produce pull_produce(struct ctl_req *r, void *ctx,
 {
 	struct pull *p = ctx;
 
-	if (!p->finished)
-		return CTL_MORE;
-	if (p->err.msg[0]) {
-		*e = p->err;
-		return CTL_FAIL;
-	}
-	return CTL_DONE;
+	return img_stream_end(p->finished, &p->err, e);
 }
 
 static void pull_release(void *ctx)

@@ -457,13 +457,7 @@ static enum ctl_produce push_produce(struct ctl_req *r, void *ctx,
 {
 	struct push *p = ctx;
 
-	if (!p->finished)
-		return CTL_MORE;
-	if (p->err.msg[0]) {
-		*e = p->err;
-		return CTL_FAIL;
-	}
-	return CTL_DONE;
+	return img_stream_end(p->finished, &p->err, e);
 }
 
 static void push_release(void *ctx)
