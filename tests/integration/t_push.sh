@@ -14,7 +14,7 @@ for c in docker-registry skopeo curl; do
 	command -v $c >/dev/null || { notok "$c is not installed (make deps)"; finish; }
 done
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-registry() { # registry NAME: start one, print its port
+registry() { # registry NAME VAR: start one (tracked, so stopped at the end), its port in VAR
 	local port; port=$(free_port)
 	cat >"$T/$1.yml" <<EOC
 version: 0.1
@@ -25,10 +25,10 @@ EOC
 	docker-registry serve "$T/$1.yml" >"$T/$1.log" 2>&1 &
 	track $!
 	wait_for 10 curl -sf "http://127.0.0.1:$port/v2/" || notok "registry $1 starts"
-	echo "$port"
+	printf -v "$2" '%s' "$port"
 }
-R1=$(registry one)
-R2=$(registry two)
+registry one R1
+registry two R2
 
 mkdir -p "$T/l1/etc" "$T/l2"
 echo hello >"$T/l1/etc/hello"
