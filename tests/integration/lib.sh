@@ -20,6 +20,12 @@ stop_pid() {
 cleanup() {
 	local p
 	for p in "${EXTRA_PIDS[@]}"; do [ -n "$p" ] && stop_pid "$p"; done
+	# Containers still running would make skiffd's orderly stop outlast
+	# stop_pid's 5 s (their stop timeouts) and a KILL would leave their
+	# cgroups: remove them with SIGKILL first.
+	if [ -n "$DPID" ] && [ -n "${SKIFF:-}" ] && kill -0 "$DPID" 2>/dev/null; then
+		timeout 30 "$SKIFF" ps -aq 2>/dev/null | timeout 60 xargs -r "$SKIFF" rm -f >/dev/null 2>&1
+	fi
 	[ -n "$DPID" ] && stop_pid "$DPID"
 	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
