@@ -136,10 +136,8 @@ struct proc *proc_fork(int (*fn)(void *arg), void *arg, proc_exit_fn on_exit,
 		_exit(fn(arg));
 	}
 	p = proc_watch(pid, -1, on_exit, ctx, e);
-	if (!p) {
+	if (!p) /* unregistered: the orphan sweep reaps it (SIGCHLD) */
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0); /* just forked: returns at once */
-	}
 	return p;
 }
 

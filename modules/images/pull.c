@@ -73,6 +73,7 @@ struct pull {
 	struct reg_call *call; /* the document being fetched */
 	struct buf doc;
 	char doc_what[REF_STR_MAX + 64];
+	bool doc_config; /* the document being fetched is the config */
 	char sent_digest[DIGEST_STR_MAX]; /* Docker-Content-Digest */
 	char doc_ct[128];		  /* its Content-Type */
 	char manifest_digest[DIGEST_STR_MAX], *manifest_mt;
@@ -803,7 +804,7 @@ static void doc_done(struct reg_call *c, long status, const struct err *he,
 		pull_fail(p, &e);
 		return;
 	}
-	if (!strcmp(p->doc_what + strlen(p->doc_what) - 6, "config"))
+	if (p->doc_config)
 		got_config(p);
 	else
 		got_manifest(p, *p->doc_ct ? p->doc_ct : NULL);
@@ -814,6 +815,7 @@ static void fetch(struct pull *p, const char *what, const char *kind)
 	struct err e = ERR_INIT;
 
 	snprintf(p->doc_what, sizeof(p->doc_what), "%s %s", p->name, kind);
+	p->doc_config = !strcmp(kind, "config");
 	buf_reset(&p->doc);
 	p->call = reg_call(&(struct reg_call_opts){
 		.ep = &p->ep,

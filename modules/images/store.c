@@ -548,12 +548,33 @@ static void rmi_end(struct helper *h)
 	rmi_free(m);
 }
 
+/* Start the helper that drops m's names and collects what no image
+ * needs (only while no pull is in progress: its blobs are in no
+ * reference yet); m is freed here on failure, else by rmi_end. */
+static int rmi_run(struct rmi *m, bool prune_ingest, struct err *e)
+{
+	struct rmi_args_h h = { .content = images.content,
+				.layers = images.layers,
+				.gc = !images.pulls,
+				.prune_ingest = prune_ingest,
+				.names = m->names,
+				.n = m->n };
+
+	m->h.owner = m;
+	m->h.on_line = rmi_line;
+	m->h.on_end = rmi_end;
+	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
+		rmi_free(m);
+		return -1;
+	}
+	return 0;
+}
+
 static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 {
 	int argc = ctl_req_argc(r);
 	char **argv = ctl_req_argv(r);
 	struct rmi *m = calloc(1, sizeof(*m));
-	struct rmi_args_h h;
 
 	if (!m || !(m->names = calloc((size_t)argc, sizeof(char *))))
 		abort();
@@ -579,20 +600,8 @@ static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 		if (!(m->names[m->n++] = strdup(en.ref)))
 			abort();
 	}
-	h = (struct rmi_args_h){ .content = images.content,
-				 .layers = images.layers,
-				 .gc = !images.pulls,
-				 .names = m->names,
-				 .n = m->n };
 	m->r = r;
-	m->h.owner = m;
-	m->h.on_line = rmi_line;
-	m->h.on_end = rmi_end;
-	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
-		rmi_free(m);
-		return -1;
-	}
-	return CMD_PENDING;
+	return rmi_run(m, false, e) < 0 ? -1 : CMD_PENDING;
 }
 
 /* Remove one name and collect what no image needs, with no request (the
@@ -601,7 +610,6 @@ int img_remove(const char *name, void (*done)(void *ctx, const struct err *e),
 	       void *ctx, struct err *e)
 {
 	struct rmi *m = calloc(1, sizeof(*m));
-	struct rmi_args_h h;
 
 	if (!m || !(m->names = calloc(1, sizeof(char *))) ||
 	    !(m->names[0] = strdup(name)))
@@ -610,19 +618,7 @@ int img_remove(const char *name, void (*done)(void *ctx, const struct err *e),
 	m->h.fd = -1;
 	m->done = done;
 	m->ctx = ctx;
-	h = (struct rmi_args_h){ .content = images.content,
-				 .layers = images.layers,
-				 .gc = !images.pulls,
-				 .names = m->names,
-				 .n = m->n };
-	m->h.owner = m;
-	m->h.on_line = rmi_line;
-	m->h.on_end = rmi_end;
-	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
-		rmi_free(m);
-		return -1;
-	}
-	return 0;
+	return rmi_run(m, false, e);
 }
 
 /* ---- image prune ---- */
@@ -639,7 +635,6 @@ static int do_prune(struct ctl_req *r, void *args, struct err *e)
 	const struct prune_args *a = args;
 	_cleanup_free_ struct img_entry *all = NULL;
 	struct rmi *m = calloc(1, sizeof(*m));
-	struct rmi_args_h h;
 	size_t n = 0;
 
 	if (!m)
@@ -663,21 +658,8 @@ static int do_prune(struct ctl_req *r, void *args, struct err *e)
 		if (!used && !(m->names[m->n++] = strdup(all[i].ref)))
 			abort();
 	}
-	h = (struct rmi_args_h){ .content = images.content,
-				 .layers = images.layers,
-				 .gc = !images.pulls,
-				 .prune_ingest = true,
-				 .names = m->names,
-				 .n = m->n };
 	m->r = r;
-	m->h.owner = m;
-	m->h.on_line = rmi_line;
-	m->h.on_end = rmi_end;
-	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
-		rmi_free(m);
-		return -1;
-	}
-	return CMD_PENDING;
+	return rmi_run(m, true, e) < 0 ? -1 : CMD_PENDING;
 }
 
 static const struct flag prune_flags[] = {

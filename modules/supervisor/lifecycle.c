@@ -642,6 +642,16 @@ static void remover_done(struct proc *p, const siginfo_t *si, void *ctx)
 	free(ctx);
 }
 
+void ctr_remove_tree(char *dir, const char *what)
+{
+	struct err e = ERR_INIT;
+
+	if (!proc_fork(remove_tree, dir, remover_done, dir, &e)) {
+		log_err("%s: %s", what, e.msg);
+		free(dir);
+	}
+}
+
 /* `rm` is answered once the removal is durable (ctx: a copy of the
  * container's rm_hook, which outlives the container). */
 static void rm_saved(int errnum, void *ctx)
@@ -656,8 +666,7 @@ static void rm_saved(int errnum, void *ctx)
 
 static void remove_now(struct ctr *c)
 {
-	struct err e = ERR_INIT;
-	char *dir = ctr_dir(c, NULL);
+	char *dir = ctr_dir(c, NULL), what[32];
 	struct ctr_hook *h = NULL;
 
 	c->state = CTR_REMOVING;
@@ -665,10 +674,8 @@ static void remove_now(struct ctr *c)
 	health_stop(c);
 	ctrlog_remove(c);
 	vol_detach(c);
-	if (!proc_fork(remove_tree, dir, remover_done, dir, &e)) {
-		log_err("container %.12s: %s", c->id, e.msg);
-		free(dir);
-	}
+	snprintf(what, sizeof(what), "container %.12s", c->id);
+	ctr_remove_tree(dir, what);
 	if (c->rm_hook.fn) {
 		h = malloc(sizeof(*h));
 		if (!h)

@@ -227,6 +227,10 @@ int ctr_start(struct ctr *c, struct err *e);
 /* Close the daemon's end of stdin's pipe (the container sees EOF once no
  * client holds one either). */
 void ctr_stdin_close(struct ctr *c);
+/* Remove the tree dir (taken, malloc'd) in a helper process: a
+ * container's upper layer or a volume can be large. what names it in
+ * the log if that fails. */
+void ctr_remove_tree(char *dir, const char *what);
 /* Send sig to the container's init (stop/kill). */
 int ctr_signal(struct ctr *c, int sig, struct err *e);
 /* Stop: stop signal, then SIGKILL after the timeout; w runs on exit. */

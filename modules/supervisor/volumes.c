@@ -162,43 +162,18 @@ static struct vol *vol_make(const char *name, bool anon,
 
 /* ---- removal ---- */
 
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	return remove(p) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-static int remove_tree(void *arg)
-{
-	return nftw(arg, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) ? 1
-									  : 0;
-}
-
-static void remover_done(struct proc *p, const siginfo_t *si, void *ctx)
-{
-	char how[64];
-
-	if (si->si_code != CLD_EXITED || si->si_status)
-		log_warn("removing %s: helper %s", (char *)ctx,
-			 proc_status_str(si, how, sizeof(how)));
-	free(ctx);
-}
-
 /* Forget v: its state durably (done then runs), its tree by a helper. */
 static void vol_destroy(struct vol *v, store_done_fn done, void *ctx)
 {
-	char *dir = vol_path(v->name, NULL);
-	struct err e = ERR_INIT;
+	char *dir = vol_path(v->name, NULL), what[300];
 
 	for (struct vol **pp = &vols; *pp; pp = &(*pp)->next)
 		if (*pp == v) {
 			*pp = v->next;
 			break;
 		}
-	if (!proc_fork(remove_tree, dir, remover_done, dir, &e)) {
-		log_err("volume %s: %s", v->name, e.msg);
-		free(dir);
-	}
+	snprintf(what, sizeof(what), "volume %s", v->name);
+	ctr_remove_tree(dir, what);
 	if (!done) {
 		done = vol_saved;
 		if (!(ctx = strdup(v->name)))
