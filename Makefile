@@ -33,9 +33,13 @@ ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
-PC_LIBS := yajl libseccomp libcap libzstd libarchive libcrypto libcurl
-LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -larchive -lcrypto -lcurl)
+# libarchive and libcurl are dlopen()ed on first use (core/base/lazylib.h):
+# only their headers are needed at build time.
+PC_LIBS := yajl libseccomp libcap libzstd libcrypto
+LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto)
 LIBS_C := -lyajl
+# Tests and test helpers make tars and HTTP calls of their own.
+LIBS_T = $(LIBS_D) -larchive -lcurl
 
 BASE_SRC := $(wildcard core/base/*.c)
 PROTO_SRC := $(wildcard proto/*.c)
@@ -95,13 +99,13 @@ $(BUILD)/skiff-init: tools/skiff-init.c
 # A unit test links everything but main(): it can test any layer.
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) -lcmocka $(LIBS_D)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) -lcmocka $(LIBS_T)
 
 # Test helper programs that link the library layers (no daemon).
 HELPER_BIN := $(BUILD)/tests/helpers/oci_image
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(ALL_LDFLAGS) $(LIBS_D)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(ALL_LDFLAGS) $(LIBS_T)
 
 unit: $(UNIT_BIN)
 check: all $(UNIT_BIN) $(HELPER_BIN)

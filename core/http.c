@@ -1,6 +1,6 @@
 /* http.c - HTTP(S) requests on the daemon's loop (see http.h).
  *
- * The multi handle is made on first use. curl asks for socket interest
+ * libcurl is loaded (curl_fns.h) and the multi handle made on first use. curl asks for socket interest
  * through on_socket (one struct http_sock, an ev_io, per socket, kept as
  * curl's socket pointer) and for a timeout through on_curl_timer (our one
  * ev_timer); both only arm watchers. The watchers call
@@ -9,7 +9,7 @@
  * the next request (or free its state) from it. */
 #include "http.h"
 
-#include <curl/curl.h>
+#include "curl_fns.h"
 #include <ev.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -116,6 +116,8 @@ static int http_init(struct err *e)
 {
 	if (http.multi)
 		return 0;
+	if (curl_fns_load(e) < 0)
+		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return err_setc(e, ERR_INTERNAL, "curl_global_init failed");
 	http.multi = curl_multi_init();

@@ -5,8 +5,6 @@
  * libarchive handles. */
 #include "tarcopy.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
+#include "archive_fns.h"
 
 #define BLOCK (64 * 1024)
 
@@ -305,4 +304,9 @@ int tarcopy_extract(int in_fd, const struct tarcopy_dest *d, struct err *e)
 	archive_read_free(rd);
 	archive_write_free(wr);
 	return rc;
+}
+
+int tarcopy_prepare(struct err *e)
+{
+	return archive_fns_load(e);
 }

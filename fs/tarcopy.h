@@ -28,6 +28,10 @@ struct tarcopy_src {
 	bool one_fs;	   /* do not descend into other mounts (export) */
 };
 
+/* Load libarchive (fs/archive_fns.h); call once before any chroot and
+ * before the calls below. */
+int tarcopy_prepare(struct err *e);
+
 /* Write src as a tar stream to out_fd. A missing source is ERR_NOT_FOUND
  * "no such file or directory: LABEL". */
 int tarcopy_create(int out_fd, const struct tarcopy_src *src, struct err *e);

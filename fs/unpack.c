@@ -9,8 +9,6 @@
  * parent fd that parent_fd() resolved inside the root. */
 #include "unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +29,7 @@
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
+#include "archive_fns.h"
 
 #define IN_BLOCK (128 * 1024)  /* read size of the compressed input */
 #define CACHE_CHUNK (8u << 20) /* write back a big file every 8 MiB */
@@ -1177,6 +1176,8 @@ int unpack_fd(int in_fd, int root_fd, const struct unpack_opts *o,
 
 	o = o ? o : &none;
 	memset(r, 0, sizeof(*r));
+	if (archive_fns_load(e) < 0)
+		return err_wrap(e, "unpack");
 	if (o->media_type &&
 	    unpack_media_type(o->media_type, &r->hinted, e) < 0)
 		return -1;

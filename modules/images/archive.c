@@ -19,8 +19,6 @@
  * index.json, legacy *.json) in memory; only when every image's blobs are
  * present, its config parses and its layers unpacked to their diff_ids
  * does it write the references, so a bad archive names no image. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +31,7 @@
 #include "../../core/base/cleanup.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../fs/archive_fns.h"
 #include "../../fs/unpack.h"
 #include "../../proto/imgarchive.h"
 #include "../../proto/json.h"
@@ -329,11 +328,13 @@ out:
 /* In the helper: the tarball to stdin (the client's file or stdout). */
 static int save_main(void *arg)
 {
-	struct archive *ar = archive_write_new();
+	struct archive *ar;
 	struct err e = ERR_INIT;
 	int rc;
 
-	if (!ar)
+	if (archive_fns_load(&e) < 0)
+		return say_err(&e);
+	if (!(ar = archive_write_new()))
 		abort();
 	signal(SIGPIPE, SIG_IGN);
 	if (archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
@@ -960,7 +961,8 @@ static int load_main(void *arg)
 	struct err e = ERR_INIT;
 	int rc = -1;
 
-	if (blobstore_open(a->content, &l.bs, &e) < 0 ||
+	if (archive_fns_load(&e) < 0 ||
+	    blobstore_open(a->content, &l.bs, &e) < 0 ||
 	    ociimage_platform_host(&l.host, &e) < 0 || load_read(&l, &e) < 0 ||
 	    ld_plan(&l, &L, &e) < 0)
 		goto out;
@@ -1191,7 +1193,8 @@ static int import_main(void *arg)
 	struct buf man = { 0 };
 	int rc = -1;
 
-	if (blobstore_open(a->content, &bs, &e) < 0 ||
+	if (archive_fns_load(&e) < 0 ||
+	    blobstore_open(a->content, &bs, &e) < 0 ||
 	    import_store(bs, layer, &mt, &e) < 0 ||
 	    import_unpack(bs, a->layers, layer, mt, diff_id, &e) < 0 ||
 	    import_docs(bs, a, layer, mt, diff_id, id, &md, mdig, &man, &e) < 0 ||

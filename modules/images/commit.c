@@ -14,8 +14,6 @@
  * new created time) and manifest are stored before the reference.
  * A running container is read as it runs (Docker pauses it; skiff
  * does not), so a file being written may be caught midway. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #include "../../core/base/cleanup.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../fs/archive_fns.h"
 #include "../../proto/json.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
@@ -352,7 +351,8 @@ static int commit_main(void *arg)
 	struct oci_imgcfg *cfg = NULL;
 	int rc = -1;
 
-	if (blobstore_open(a->content, &bs, &e) < 0 ||
+	if (archive_fns_load(&e) < 0 ||
+	    blobstore_open(a->content, &bs, &e) < 0 ||
 	    blobstore_read(bs, a->manifest, IMG_DOC_MAX, &mb, &e) < 0 ||
 	    ociimage_parse_manifest(buf_head(&mb), buf_used(&mb), &m, &e) < 0 ||
 	    blobstore_read(bs, m->config.digest, IMG_DOC_MAX, &cb, &e) < 0 ||

@@ -289,6 +289,9 @@ static int cp_main(void *arg)
 	pid_t host = -1;
 
 	signal(SIGPIPE, SIG_IGN); /* a half that stops early: EPIPE */
+	if (tarcopy_prepare(&e) < 0) /* here: after the chroot it would load
+				      * the container's libarchive */
+		return report(j, &e), 1;
 	if (!j->host.stream) {
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return err_set(&e, errno, "pipe"), report(j, &e);

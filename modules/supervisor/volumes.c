@@ -581,6 +581,10 @@ static int copyup_child(void *arg)
 	close(j->errpipe[0]);
 	if (asprintf(&opts, "lowerdir=%s:%s", j->lower, j->empty) < 0)
 		abort();
+	if (tarcopy_prepare(&e) < 0) {
+		rc = 1;
+		goto out;
+	}
 	if ((mkdir(j->dir, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(j->mnt, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(j->empty, 0700) < 0 && errno != EEXIST)) {

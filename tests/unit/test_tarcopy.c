@@ -263,5 +263,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_streams, setup,
 					    teardown),
 	};
+	struct err e = ERR_INIT;
+
+	if (tarcopy_prepare(&e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		return 1;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
