@@ -107,8 +107,10 @@ class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 def main():
     s = S(("127.0.0.1", 0), H)
-    print(s.server_address[1], flush=True)
     threading.Thread(target=s.serve_forever, daemon=True).start()
+    # One write of the whole line, once the server serves.
+    sys.stdout.buffer.write(b"%d\n" % s.server_address[1])
+    sys.stdout.buffer.flush()
     sys.stdin.read()  # the test closed our stdin (or died): stop
 
 

@@ -205,6 +205,10 @@ class Daemon:
 
     def cleanup(self):
         try:
-            self.stop(5)
+            rc = self.stop(5)
+            if rc not in (None, 0):  # a crash: show why, for CI's log
+                print("# skiffd exited %s; last lines of its log:" % rc)
+                for l in self.log().splitlines()[-80:]:
+                    print("#   " + l)
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)

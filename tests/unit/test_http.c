@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,9 +70,16 @@ static int group_setup(void **s)
 	close(in[0]);
 	close(out[1]);
 	server_stdin = in[1];
-	n = read(out[0], line, sizeof(line) - 1);
+	for (size_t got = 0; got < sizeof(line) - 1 && !strchr(line, '\n');
+	     got += (size_t)n) { /* the whole "PORT\n" line */
+		n = read(out[0], line + got, sizeof(line) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			n = 0;
+		else if (n <= 0)
+			break;
+	}
 	close(out[0]);
-	assert_true(n > 0);
+	assert_non_null(strchr(line, '\n'));
 	port = atoi(line);
 	assert_true(port > 0);
 	daemon_ctx.loop = ev_loop_new(EVFLAG_NOSIGMASK);
