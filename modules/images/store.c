@@ -20,6 +20,7 @@
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../core/diskuse.h"
 #include "../../core/imagesvc.h"
 #include "../../core/module.h"
 #include "../../core/proc.h"
@@ -722,8 +723,8 @@ static int rmi_name(struct rmi *m, const struct img_entry *en,
 	if (used && !others && !force)
 		return err_setc(e, ERR_CONFLICT,
 				"unable to remove repository reference %s "
-				"(must force): a container is using its "
-				"image %.19s", en->ref, id);
+				"(must force): its image %.19s is used by a "
+				"container", en->ref, id);
 	rmi_add(m, en->ref, en->manifest, id, used);
 	return 0;
 }
@@ -996,6 +997,92 @@ const struct command img_cmd_tag = {
 	.handler = do_tag, .cmd_flags = CMD_MUTATES,
 };
 
+/* ---- system df (core/diskuse) ---- */
+
+static void path_push(struct strv *p, const char *dir, const char *digest)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", dir, digest_hex(digest)) < 0 ||
+	    strv_push(p, path) < 0)
+		abort();
+	free(path);
+}
+
+/* One item per image (manifest): its manifest, config and layer blobs
+ * and its unpacked layer dirs; a layer two images share is one path, so
+ * it counts once. In use when a container was made from it. */
+static void img_diskuse_one(struct du_list *l, const struct img_entry *all,
+			    size_t n, size_t i)
+{
+	struct oci_manifest *m = NULL;
+	struct oci_imgcfg *cfg = NULL;
+	struct buf b = { 0 };
+	struct strv paths = { 0 };
+	struct err e = ERR_INIT;
+	char (*chain)[DIGEST_STR_MAX] = NULL, *blobs = NULL;
+
+	char fam[REF_STR_MAX] = "";
+	struct ref r;
+
+	for (size_t k = 0; k < n && !*fam; k++)
+		if (!all[k].dangling &&
+		    !strcmp(all[k].manifest, all[i].manifest) &&
+		    ref_parse(all[k].ref, 0, &r, &e) == 0)
+			ref_familiar(&r, fam, sizeof(fam));
+	err_clear(&e);
+	if (img_manifest(&all[i], &m, &e) < 0 ||
+	    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &b, &e) <
+		0 ||
+	    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, &e) < 0) {
+		log_warn("system df: %s: %s", all[i].ref, e.msg);
+		goto out;
+	}
+	if (asprintf(&blobs, "%s/blobs/sha256", images.content) < 0)
+		abort();
+	path_push(&paths, blobs, all[i].manifest);
+	path_push(&paths, blobs, m->config.digest);
+	for (size_t k = 0; k < m->n_layers; k++)
+		path_push(&paths, blobs, m->layers[k].digest);
+	if (!(chain = calloc(cfg->diff_ids.n + 1, sizeof(*chain))))
+		abort();
+	img_chain_ids(&cfg->diff_ids, chain);
+	for (size_t k = 0; k < cfg->diff_ids.n; k++)
+		path_push(&paths, images.layers, chain[k]);
+	if (strv_push(&paths, "") < 0) /* room for the NULL at the end */
+		abort();
+	free(paths.v[--paths.n]);
+	paths.v[paths.n] = NULL;
+	du_add(l, DU_IMAGES, imagesvc_in_use(m->config.digest), fam,
+	       m->config.digest, (const char *const *)paths.v);
+out:
+	free(blobs);
+	free(chain);
+	strv_free(&paths);
+	buf_free(&b);
+	ociimage_manifest_free(m);
+	ociimage_config_free(cfg);
+}
+
+static void img_diskuse(struct du_list *l)
+{
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct err e = ERR_INIT;
+	size_t n = 0;
+
+	if (img_list(&all, &n, &e) < 0) {
+		log_warn("system df: %s", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+		for (size_t k = 0; k < i; k++)
+			first &= !!strcmp(all[k].manifest, all[i].manifest);
+		if (first)
+			img_diskuse_one(l, all, n, i);
+	}
+}
+
 /* ---- the module ---- */
 
 static int images_init(struct err *e)
@@ -1007,6 +1094,7 @@ static int images_init(struct err *e)
 		return err_set(e, errno, "mkdir %s", images.layers);
 	imagesvc_set_resolver(img_resolve);
 	imagesvc_set_puller(img_pull_quiet);
+	diskuse_register(DU_IMAGES, img_diskuse);
 	img_gc_start();
 	if (auth_load(e) < 0)
 		return -1;

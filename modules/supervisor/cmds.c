@@ -15,6 +15,7 @@
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/daemon.h"
+#include "../../core/diskuse.h"
 #include "../../core/module.h"
 #include "../../core/imagesvc.h"
 #include "../../fs/specgen.h"
@@ -1237,11 +1238,24 @@ static int ctr_for_commit(const char *name, struct image_ctr *out,
 	return 0;
 }
 
+/* system df (core/diskuse): a container's writable layer (its upper
+ * dir), as Docker counts it; active while it runs. */
+static void ctr_diskuse(struct du_list *l)
+{
+	for (struct ctr *c = ctr_first(); c; c = c->next) {
+		_cleanup_free_ char *upper = ctr_dir(c, "upper");
+		const char *paths[] = { upper, NULL };
+		du_add(l, DU_CONTAINERS, c->proc != NULL, c->name, c->id,
+		       paths);
+	}
+}
+
 static int sup_init(struct err *e)
 {
 	struct err ce = ERR_INIT;
 	_cleanup_free_ char *dir = NULL;
 
+	diskuse_register(DU_CONTAINERS, ctr_diskuse);
 	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
 		abort();
 	imagesvc_set_in_use(image_used);

@@ -128,6 +128,73 @@ $S start c2 >/dev/null && $S wait c2 >/dev/null && [ "$($S logs c2)" = from-c ] 
 $S rm c2 >/dev/null
 out=$($S rmi "${Ci:7:12}" 2>&1) && [ -z "$(dangling)" ] && ok "rmi ID removes the dangling image once unused" || notok "rmi dangling: $out"
 
+# ---- 3. system df ----
+$S import "$T/l1.tar" df:1 >/dev/null && $S import -m other "$T/l1.tar" df:2 >/dev/null || notok "import df images"
+$S volume create v1 >/dev/null && $S volume create v2 >/dev/null
+$S run -d --name r1 -v v1:/data df:1 sh -c 'head -c 300000 /dev/zero >/data/f; head -c 200000 /dev/zero >/big; touch /tmp/ready; sleep 60' >/dev/null
+$S run --name s1 -v v2:/data df:2 sh -c 'head -c 100000 /dev/zero >/data/g; head -c 50000 /dev/zero >/small' >/dev/null
+wait_for 10 $S exec r1 cat /tmp/ready || notok "r1 ready"
+# what du would say: blocks of every inode once, per set of paths
+du_of() { python3 - "$@" <<'PY'
+import os, sys
+seen, tot = set(), 0
+def add(p):
+    global tot
+    st = os.lstat(p)
+    if st.st_nlink > 1 and not os.path.isdir(p):
+        if (st.st_dev, st.st_ino) in seen: return
+        seen.add((st.st_dev, st.st_ino))
+    tot += st.st_blocks * 512
+for top in sys.argv[1:]:
+    if not os.path.lexists(top): continue
+    add(top)
+    for d, dirs, files in os.walk(top):
+        for n in dirs + files: add(os.path.join(d, n))
+print(tot)
+PY
+}
+R=$T/root
+cid() { $S --json inspect "$1" | json_get id; }
+img_paths=$(ls -d "$R"/content/blobs/sha256/* "$R"/layers/*)
+want_img=$(du_of $img_paths)
+want_r1=$(du_of "$R/containers/$(cid r1)/upper")
+want_s1=$(du_of "$R/containers/$(cid s1)/upper")
+want_v1=$(du_of "$R/volumes/v1/_data")
+want_v2=$(du_of "$R/volumes/v2/_data")
+$S --json system df >"$T/df"
+python3 - "$T/df" "$want_img" "$((want_r1 + want_s1))" "$want_s1" "$((want_v1 + want_v2))" "$want_v2" <<'PY' && ok "system df: totals, active, sizes measured, reclaimable" || notok "system df: $(cat "$T/df") want img=$want_img r1=$want_r1 s1=$want_s1 v1=$want_v1 v2=$want_v2"
+import json, sys
+rows = {r["type"]: r for r in map(json.loads, open(sys.argv[1]))}
+w = [int(x) for x in sys.argv[2:]]
+i, c, v, b = rows["Images"], rows["Containers"], rows["Local Volumes"], rows["Build Cache"]
+assert (i["total"], i["active"], i["size"]) == (2, 2, w[0]), i
+assert i["reclaimable"] == 0, i
+assert (c["total"], c["active"], c["size"], c["reclaimable"]) == (2, 1, w[1], w[2]), c
+assert w[2] >= 50000 and w[1] - w[2] >= 200000, w
+assert (v["total"], v["active"], v["size"], v["reclaimable"]) == (2, 2, w[3], 0), v
+assert b["size"] == 0 and b["total"] == 0, b
+PY
+$S rm s1 >/dev/null
+$S --json system df -v >"$T/dfv"
+python3 - "$T/dfv" "$want_img" "$want_v2" <<'PY' && ok "system df -v: per item; a shared layer counts once, shared sizes" || notok "system df -v: $(cat "$T/dfv")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+imgs = {r["name"]: r for r in rows if r["type"] == "image"}
+assert set(imgs) == {"df:1", "df:2"}, imgs
+a, b = imgs["df:1"], imgs["df:2"]
+assert a["active"] and not b["active"], imgs
+assert a["shared_size"] > 0 and a["shared_size"] == b["shared_size"], imgs
+assert a["size"] + b["size"] - a["shared_size"] == int(sys.argv[2]), (imgs, sys.argv[2])
+assert a["unique_size"] == a["size"] - a["shared_size"], a
+vols = {r["name"]: r for r in rows if r["type"] == "volume"}
+assert vols["v1"]["active"] and not vols["v2"]["active"] and vols["v2"]["size"] == int(sys.argv[3]), vols
+assert [r["name"] for r in rows if r["type"] == "container"] == ["r1"], rows
+PY
+$S --json system df | grep -q "\"type\":\"Images\",\"total\":2,\"active\":1," && ok "an image no container uses is reclaimable" || notok "df after rm: $($S system df)"
+out=$($S system df --bogus 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q -- "--bogus" && ok "system df: an unknown flag is refused" || notok "df --bogus: $out"
+$S rm -f r1 >/dev/null
+
 # ---- bad input ----
 out=$($S rmi --bogus x 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q -- "--bogus" && ok "rmi: an unknown flag is refused" || notok "rmi --bogus: $out"
