@@ -128,12 +128,13 @@ int img_lookup(const char *what, struct img_entry *out, struct err *e)
 				return 0;
 			}
 	}
-	/* an image id (config digest), full or a unique hex prefix; of
-	 * the entries with that id a named one is preferred */
+	/* an image id (config digest), full or a unique hex prefix (any
+	 * length, as Docker's); of the entries with that id a named one is
+	 * preferred */
 	err_clear(e);
 	if (!strncmp(hex, "sha256:", 7))
 		hex += 7;
-	if (strlen(hex) < 4 || strlen(hex) > 64 ||
+	if (!*hex || strlen(hex) > 64 ||
 	    strspn(hex, "0123456789abcdef") != strlen(hex))
 		return err_setc(e, ERR_NOT_FOUND, "no such image: %s", what);
 	for (size_t i = 0; i < n; i++) {

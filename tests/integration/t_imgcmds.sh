@@ -195,12 +195,23 @@ out=$($S system df --bogus 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q -- "--bogus" && ok "system df: an unknown flag is refused" || notok "df --bogus: $out"
 $S rm -f r1 >/dev/null
 
+# ---- ids: import without a name is dangling; an ambiguous prefix ----
+for i in $(seq 17); do $S import -m "v$i" "$T/l1.tar" >/dev/null || notok "import v$i"; done
+[ "$($S images --filter dangling=true -q | wc -l)" = 17 ] && ok "import without a name makes a dangling image" || notok "nameless imports: $($S images)"
+p=$($S images -q --no-trunc | cut -c8 | sort | uniq -d | head -1)
+out=$($S rmi "$p" 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "image id prefix $p is ambiguous" && ok "an ambiguous id prefix is refused" || notok "ambiguous $p: $out"
+$S image-prune >/dev/null && [ -z "$($S images --filter dangling=true -q)" ] && [ -n "$($S images -q df:1)" ] &&
+	ok "image-prune removes them, not named images" || notok "prune nameless: $($S images)"
+
 # ---- bad input ----
 out=$($S rmi --bogus x 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q -- "--bogus" && ok "rmi: an unknown flag is refused" || notok "rmi --bogus: $out"
 out=$($S rmi nosuch:image 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q "no such image: nosuch:image" && ok "rmi: an unknown image is refused by name" || notok "rmi unknown: $out"
-out=$($S rmi 0123 2>&1)
-[ $? -ne 0 ] && echo "$out" | grep -q "no such image" && ok "rmi: an id prefix that matches nothing" || notok "rmi 0123: $out"
+used=$($S images -q --no-trunc | cut -c8-11 | sort -u)
+for x in 0123 4567 89ab cdef fedc; do echo "$used" | grep -q "^$x" || break; done
+out=$($S rmi "$x" 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "no such image: $x" && ok "rmi: an id prefix that matches nothing" || notok "rmi $x: $out"
 
 finish
