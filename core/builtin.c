@@ -1,5 +1,5 @@
 /* builtin.c - the daemon's own verbs: ping, version, info, help, events,
- * shutdown. They need no module; modules add theirs through the same
+ * shutdown, system df (core/diskuse.c). They need no module; modules add theirs through the same
  * table. Owns the list of `events` streams (struct ev_stream). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "bus.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "diskuse.h"
 #include "host.h"
 #include "module.h"
 #include "proc.h"
@@ -361,7 +362,7 @@ static const struct command cmd_shutdown = {
 
 static const struct command *const builtin_list[] = {
 	&cmd_ping, &cmd_version, &cmd_info,	&cmd_help,
-	&cmd_events, &cmd_shutdown, NULL,
+	&cmd_events, &cmd_shutdown, &cmd_system_df, NULL,
 };
 
 void builtin_register(void)

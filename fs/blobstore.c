@@ -755,6 +755,66 @@ static ssize_t index_lookup(const struct oci_index *x, const char *name)
 	return -1;
 }
 
+/* A name that is an image id ("sha256:...", what skiff stored untagged
+ * images under before dangling entries existed) counts as no name. */
+static bool name_is_id(const char *name)
+{
+	return !name || !strncmp(name, "sha256:", 7);
+}
+
+static bool desc_nameless(const struct oci_desc *d)
+{
+	return name_is_id(ociimage_desc_annotation(d, ANNOT_REF_NAME));
+}
+
+/* Does an entry other than skip point at digest? */
+static bool index_refers(const struct oci_index *x, const char *digest,
+			 size_t skip)
+{
+	for (size_t i = 0; i < x->n_manifests; i++)
+		if (i != skip && !strcmp(x->manifests[i].digest, digest))
+			return true;
+	return false;
+}
+
+static void index_del(struct oci_index *x, size_t at)
+{
+	ociimage_desc_clear(&x->manifests[at]);
+	memmove(&x->manifests[at], &x->manifests[at + 1],
+		(x->n_manifests - at - 1) * sizeof(x->manifests[0]));
+	x->n_manifests--;
+}
+
+/* Drop the ref.name annotation: the entry becomes a dangling image. */
+static void desc_unname(struct oci_desc *d)
+{
+	for (size_t i = 0; i < d->n_annotations; i++) {
+		if (strcmp(d->annotations[i].key, ANNOT_REF_NAME))
+			continue;
+		free(d->annotations[i].key);
+		free(d->annotations[i].value);
+		memmove(&d->annotations[i], &d->annotations[i + 1],
+			(d->n_annotations - i - 1) * sizeof(d->annotations[0]));
+		d->n_annotations--;
+		return;
+	}
+}
+
+/* Append *d (moved: *d is zeroed). */
+static int index_append(struct oci_index *x, struct oci_desc *d,
+			struct err *e)
+{
+	struct oci_desc *v =
+	    realloc(x->manifests, (x->n_manifests + 1) * sizeof(*v));
+
+	if (!v)
+		return err_set(e, ENOMEM, "index.json");
+	x->manifests = v;
+	x->manifests[x->n_manifests++] = *d;
+	memset(d, 0, sizeof(*d));
+	return 0;
+}
+
 static int check_name(const char *name, struct err *e)
 {
 	if (!blobstore_name_valid(name))
@@ -764,41 +824,64 @@ static int check_name(const char *name, struct err *e)
 	return 0;
 }
 
+/* The entry at `at` loses its name: when nothing else points at its
+ * manifest it stays as a dangling entry, else it goes. */
+static void index_unname_at(struct oci_index *x, size_t at, bool keep)
+{
+	if (keep && !index_refers(x, x->manifests[at].digest, at))
+		desc_unname(&x->manifests[at]);
+	else
+		index_del(x, at);
+}
+
+/* Point name at d (moved) in x: the manifest the name left stays
+ * dangling when no other entry has it; dangling entries of d's manifest
+ * go (it has a name now). A nameless put adds a dangling entry only when
+ * no entry has the manifest yet. */
+static int index_set(struct oci_index *x, const char *name,
+		     struct oci_desc *d, struct err *e)
+{
+	ssize_t at = name_is_id(name) ? -1 : index_lookup(x, name);
+
+	if (name_is_id(name)) {
+		if (index_refers(x, d->digest, SIZE_MAX))
+			return 0;
+		return index_append(x, d, e);
+	}
+	if (at >= 0 && strcmp(x->manifests[at].digest, d->digest))
+		index_unname_at(x, (size_t)at, true);
+	else if (at >= 0)
+		index_del(x, (size_t)at);
+	for (size_t i = x->n_manifests; i-- > 0;)
+		if (!strcmp(x->manifests[i].digest, d->digest) &&
+		    desc_nameless(&x->manifests[i]))
+			index_del(x, i);
+	return index_append(x, d, e);
+}
+
 int blobstore_index_put(struct blobstore *bs, const char *name,
 			const struct oci_desc *desc, struct err *e)
 {
 	_cleanup_close_ int lock = -1;
 	struct oci_index *x = NULL;
 	struct oci_desc d;
-	ssize_t at;
 	int r = -1;
 
-	if (check_name(name, e) < 0 ||
+	if ((name && check_name(name, e) < 0) ||
 	    digest_check(desc->digest ? desc->digest : "", NULL, e) < 0)
 		return -1;
 	if (ociimage_desc_copy(&d, desc) < 0 ||
-	    ociimage_desc_set_annotation(&d, ANNOT_REF_NAME, name) < 0) {
+	    (!name_is_id(name) &&
+	     ociimage_desc_set_annotation(&d, ANNOT_REF_NAME, name) < 0)) {
 		ociimage_desc_clear(&d);
 		return err_set(e, ENOMEM, "index.json");
 	}
+	if (name_is_id(name))
+		desc_unname(&d);
 	lock = index_lock(bs, e);
-	if (lock < 0 || blobstore_index_load(bs, &x, e) < 0)
+	if (lock < 0 || blobstore_index_load(bs, &x, e) < 0 ||
+	    index_set(x, name, &d, e) < 0)
 		goto out;
-	at = index_lookup(x, name);
-	if (at < 0) {
-		struct oci_desc *v =
-		    realloc(x->manifests, (x->n_manifests + 1) * sizeof(*v));
-		if (!v) {
-			err_set(e, ENOMEM, "index.json");
-			goto out;
-		}
-		x->manifests = v;
-		at = (ssize_t)x->n_manifests++;
-	} else {
-		ociimage_desc_clear(&x->manifests[at]);
-	}
-	x->manifests[at] = d;
-	memset(&d, 0, sizeof(d));
 	r = index_save(bs, x, e);
 out:
 	ociimage_desc_clear(&d);
@@ -806,8 +889,8 @@ out:
 	return r;
 }
 
-int blobstore_index_remove(struct blobstore *bs, const char *name,
-			   struct err *e)
+int blobstore_index_untag(struct blobstore *bs, const char *name,
+			  bool keep_dangling, struct err *e)
 {
 	_cleanup_close_ int lock = -1;
 	struct oci_index *x = NULL;
@@ -824,11 +907,43 @@ int blobstore_index_remove(struct blobstore *bs, const char *name,
 		err_setc(e, ERR_NOT_FOUND, "no image named %s", name);
 		goto out;
 	}
-	ociimage_desc_clear(&x->manifests[at]);
-	memmove(&x->manifests[at], &x->manifests[at + 1],
-		(x->n_manifests - (size_t)at - 1) * sizeof(x->manifests[0]));
-	x->n_manifests--;
+	index_unname_at(x, (size_t)at, keep_dangling);
 	r = index_save(bs, x, e);
+out:
+	ociimage_index_free(x);
+	return r;
+}
+
+int blobstore_index_remove(struct blobstore *bs, const char *name,
+			   struct err *e)
+{
+	return blobstore_index_untag(bs, name, false, e);
+}
+
+int blobstore_index_drop(struct blobstore *bs, const char *digest,
+			 struct err *e)
+{
+	_cleanup_close_ int lock = -1;
+	struct oci_index *x = NULL;
+	size_t dropped = 0;
+	int r = -1;
+
+	if (digest_check(digest, NULL, e) < 0)
+		return -1;
+	lock = index_lock(bs, e);
+	if (lock < 0 || blobstore_index_load(bs, &x, e) < 0)
+		goto out;
+	for (size_t i = x->n_manifests; i-- > 0;)
+		if (!strcmp(x->manifests[i].digest, digest) &&
+		    desc_nameless(&x->manifests[i])) {
+			index_del(x, i);
+			dropped++;
+		}
+	if (!dropped)
+		err_setc(e, ERR_NOT_FOUND, "no dangling image with manifest %s",
+			 digest);
+	else
+		r = index_save(bs, x, e);
 out:
 	ociimage_index_free(x);
 	return r;

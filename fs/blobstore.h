@@ -101,13 +101,24 @@ void blobstore_writer_discard(struct blobstore_writer *w);
  * and replace the file atomically (temp, fsync, rename, fsync dir). */
 int blobstore_index_load(struct blobstore *bs, struct oci_index **out,
 			 struct err *e);
-/* Point name at desc (a copy is stored with the ref.name annotation set),
- * replacing an entry of the same name. */
+/* Point name at desc (a copy is stored with the ref.name annotation
+ * set), replacing an entry of the same name. The manifest the name moved
+ * off stays as an entry without a name (a dangling image, Docker's
+ * <none>:<none>) unless another entry has it; dangling entries of desc's
+ * manifest go (it is named now). name NULL or an image id ("sha256:...")
+ * stores desc as a dangling image, unless an entry has it already. */
 int blobstore_index_put(struct blobstore *bs, const char *name,
 			const struct oci_desc *desc, struct err *e);
-/* ERR_NOT_FOUND when no entry has that name. */
+/* Remove the entry named name (ERR_NOT_FOUND when none has it). With
+ * keep_dangling, its manifest stays as a dangling entry when no other
+ * entry has it (rmi -f of an image a container uses). */
+int blobstore_index_untag(struct blobstore *bs, const char *name,
+			  bool keep_dangling, struct err *e);
 int blobstore_index_remove(struct blobstore *bs, const char *name,
 			   struct err *e);
+/* Remove the dangling entries of a manifest (ERR_NOT_FOUND: none). */
+int blobstore_index_drop(struct blobstore *bs, const char *digest,
+			 struct err *e);
 /* Copy of the entry named name into *out (clear it with
  * ociimage_desc_clear); ERR_NOT_FOUND when absent. */
 int blobstore_index_find(struct blobstore *bs, const char *name,

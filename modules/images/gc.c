@@ -3,8 +3,9 @@
  * With "image-gc-free" in the daemon config, a timer (every
  * GC_INTERVAL) and every finished pull look at the free space of the
  * filesystem that holds ROOT/content (statvfs). While it is under the
- * threshold, the least recently used image that no container uses and
- * that was not used in the last "image-gc-min-age" is removed (its names
+ * threshold, the dangling images (no name left) and then the least
+ * recently used image that no container uses and that was not used in
+ * the last "image-gc-min-age" are removed (its names
  * from index.json, then the blobs and layers nothing else needs, in a
  * helper process), one image at a time, until there is room or nothing
  * left to remove. An edge disk then loses old images, not its
@@ -121,7 +122,10 @@ void img_gc_check(void)
 		if (now - t < daemon_ctx.cfg.image_gc_min_age_ms * 1000000LL ||
 		    in_use(&all[i]))
 			continue;
-		if (pick == SIZE_MAX || t < oldest)
+		/* dangling images first, then the least recently used */
+		if (pick == SIZE_MAX ||
+		    (all[i].dangling && !all[pick].dangling) ||
+		    (all[i].dangling == all[pick].dangling && t < oldest))
 			pick = i, oldest = t;
 	}
 	if (pick == SIZE_MAX)
@@ -133,7 +137,7 @@ void img_gc_check(void)
 		 (long long)sv.f_bavail * (long long)sv.f_frsize,
 		 (long long)want, name);
 	gc.running = true;
-	if (img_remove(name, removed, name, &e) < 0) {
+	if (img_remove(&all[pick], removed, name, &e) < 0) {
 		gc.running = false;
 		log_warn("image gc: %s", e.msg);
 		free(name);

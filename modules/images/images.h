@@ -153,18 +153,26 @@ int img_pull_quiet(const char *ref, image_pull_done_fn done, void *ctx,
 
 /* ---- store.c: reading the layout on the loop ---- */
 struct img_entry {
-	char ref[REF_STR_MAX];	       /* full reference */
+	/* full reference; a dangling image (no name: Docker's
+	 * <none>:<none>) has its manifest digest here, "sha256:..." */
+	char ref[REF_STR_MAX];
 	char manifest[DIGEST_STR_MAX]; /* its manifest's digest */
 	uint64_t manifest_size;
 	char media_type[128];
+	bool dangling; /* no name (or an old id-named untagged entry) */
+	bool by_id;    /* img_lookup found it by image id, not by name */
 };
-/* Every reference in index.json (entries malloc'd, *n set). */
+/* Every image entry in index.json, named and dangling (entries
+ * malloc'd, *n set). */
 int img_list(struct img_entry **out, size_t *n, struct err *e);
-/* Resolve NAME[:TAG] / full ref / image id prefix to an entry. */
+/* Resolve NAME[:TAG] / full ref / image id prefix to an entry (a name
+ * first, as Docker does; an id names the named entry when it has one). */
 int img_lookup(const char *what, struct img_entry *out, struct err *e);
-/* Remove one name and collect what no image needs (no request). */
-int img_remove(const char *name, void (*done)(void *ctx, const struct err *e),
-	       void *ctx, struct err *e);
+/* Remove one image (its name, or a dangling entry) and collect what no
+ * image needs (no request). */
+int img_remove(const struct img_entry *en,
+	       void (*done)(void *ctx, const struct err *e), void *ctx,
+	       struct err *e);
 
 /* ---- gc.c: collection by free space, least recently used first ---- */
 void img_touch(const char *ref); /* pulled or used by a container now */

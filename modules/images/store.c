@@ -20,6 +20,7 @@
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../core/diskuse.h"
 #include "../../core/imagesvc.h"
 #include "../../core/module.h"
 #include "../../core/proc.h"
@@ -61,9 +62,13 @@ int img_list(struct img_entry **out, size_t *n, struct err *e)
 	for (size_t i = 0; i < x->n_manifests; i++) {
 		const char *name = ociimage_desc_annotation(&x->manifests[i],
 							    ANNOT_REF_NAME);
-		if (!name || x->manifests[i].mt != OCI_MT_MANIFEST)
+		if (x->manifests[i].mt != OCI_MT_MANIFEST)
 			continue; /* not one of ours to run */
-		snprintf((*out)[k].ref, sizeof((*out)[k].ref), "%s", name);
+		/* no name: a dangling image, listed by its manifest digest;
+		 * "sha256:<id>" names are untagged images of older skiffs */
+		(*out)[k].dangling = !name || !strncmp(name, "sha256:", 7);
+		snprintf((*out)[k].ref, sizeof((*out)[k].ref), "%s",
+			 name ? name : x->manifests[i].digest);
 		snprintf((*out)[k].manifest, sizeof((*out)[k].manifest), "%s",
 			 x->manifests[i].digest);
 		snprintf((*out)[k].media_type, sizeof((*out)[k].media_type),
@@ -90,48 +95,69 @@ static int img_manifest(const struct img_entry *en, struct oci_manifest **m,
 	return rc;
 }
 
+/* The config digest (image id) of an entry's manifest, or -1. */
+static int img_id(const struct img_entry *en, char id[DIGEST_STR_MAX],
+		  struct err *e)
+{
+	struct oci_manifest *m = NULL;
+
+	if (img_manifest(en, &m, e) < 0)
+		return -1;
+	snprintf(id, DIGEST_STR_MAX, "%s", m->config.digest);
+	ociimage_manifest_free(m);
+	return 0;
+}
+
 int img_lookup(const char *what, struct img_entry *out, struct err *e)
 {
 	_cleanup_free_ struct img_entry *all = NULL;
 	struct ref r;
-	char full[REF_STR_MAX];
-	size_t n, hits = 0;
+	char full[REF_STR_MAX], id[DIGEST_STR_MAX], hit[DIGEST_STR_MAX] = "";
+	const char *hex = what;
+	size_t n;
+	bool found = false;
 
 	if (img_list(&all, &n, e) < 0)
 		return -1;
 	if (ref_parse(what, 0, &r, e) == 0) {
 		ref_string(&r, full, sizeof(full));
 		for (size_t i = 0; i < n; i++)
-			if (!strcmp(all[i].ref, full)) {
+			if (!all[i].dangling && !strcmp(all[i].ref, full)) {
 				*out = all[i];
+				out->by_id = false;
 				return 0;
 			}
 	}
-	/* an image id (config digest), full or a unique hex prefix */
+	/* an image id (config digest), full or a unique hex prefix (any
+	 * length, as Docker's); of the entries with that id a named one is
+	 * preferred */
 	err_clear(e);
-	if (!strncmp(what, "sha256:", 7))
-		what += 7;
-	if (strlen(what) >= 4 && strspn(what, "0123456789abcdef") == strlen(what))
-		for (size_t i = 0; i < n; i++) {
-			struct oci_manifest *m = NULL;
-			if (img_manifest(&all[i], &m, e) < 0) {
-				err_clear(e);
-				continue;
-			}
-			if (!strncmp(digest_hex(m->config.digest), what,
-				     strlen(what))) {
-				if (!hits || strcmp(out->manifest, all[i].manifest))
-					hits++;
-				*out = all[i];
-			}
-			ociimage_manifest_free(m);
+	if (!strncmp(hex, "sha256:", 7))
+		hex += 7;
+	if (!*hex || strlen(hex) > 64 ||
+	    strspn(hex, "0123456789abcdef") != strlen(hex))
+		return err_setc(e, ERR_NOT_FOUND, "no such image: %s", what);
+	for (size_t i = 0; i < n; i++) {
+		if (img_id(&all[i], id, e) < 0) {
+			err_clear(e);
+			continue;
 		}
-	if (hits == 1)
-		return 0;
-	if (hits > 1)
-		return err_setc(e, ERR_CONFLICT,
-				"image id prefix %s names several images", what);
-	return err_setc(e, ERR_NOT_FOUND, "no such image: %s", what);
+		if (strncmp(digest_hex(id), hex, strlen(hex)))
+			continue;
+		if (*hit && strcmp(hit, id))
+			return err_setc(e, ERR_CONFLICT,
+					"image id prefix %s is ambiguous: it "
+					"names several images (give more "
+					"digits)", hex);
+		snprintf(hit, sizeof(hit), "%s", id);
+		if (!found || (out->dangling && !all[i].dangling))
+			*out = all[i];
+		found = true;
+	}
+	if (!found)
+		return err_setc(e, ERR_NOT_FOUND, "no such image: %s", what);
+	out->by_id = true;
+	return 0;
 }
 
 /* ---- the rootfs of an image, for the supervisor (core/imagesvc) ---- */
@@ -171,7 +197,7 @@ static int img_resolve(const char *what, struct image_rootfs *out,
 		goto out;
 	}
 	img_touch(en.ref);
-	out->ref = strdup(en.ref);
+	out->ref = strdup(en.dangling ? m->config.digest : en.ref);
 	out->id = strdup(m->config.digest);
 	out->lowerdirs = buf_take_str(&dirs);
 	out->config_json = buf_take_str(&b);
@@ -187,116 +213,121 @@ out:
 	return rc;
 }
 
-/* Does another reference name the same manifest (rmi then only
- * untags, which Docker allows while a container uses the image)? */
-static bool img_other_name(const struct img_entry *en)
-{
-	_cleanup_free_ struct img_entry *all = NULL;
-	struct err e = ERR_INIT;
-	size_t n;
-
-	if (img_list(&all, &n, &e) < 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(all[i].ref, en->ref) &&
-		    !strcmp(all[i].manifest, en->manifest))
-			return true;
-	return false;
-}
-
 /* ---- images ---- */
 
 struct images_args {
-	bool quiet, digests, no_trunc;
+	bool all, quiet, digests, no_trunc;
 	struct strlist filter;
 };
 
 /* --filter reference=PATTERN: a glob on the familiar name[:tag], as
- * Docker matches it (name alone, or name:tag). */
-static bool reference_match(const char *ref, const struct strlist *f)
+ * Docker matches it (name alone, or name:tag); a dangling image matches
+ * no reference. dangling=true|false: only those without (with) a name. */
+static bool filter_match(const struct img_entry *en, const struct strlist *f,
+			 const char *repo)
 {
 	struct ref r;
 	struct err e = ERR_INIT;
-	char name[REF_STR_MAX], full[REF_STR_MAX];
+	char name[REF_STR_MAX] = "", full[REF_STR_MAX] = "";
 
-	if (ref_parse(ref, 0, &r, &e) < 0)
+	if (!en->dangling && ref_parse(en->ref, 0, &r, &e) == 0) {
+		ref_familiar_name(&r, name, sizeof(name));
+		ref_familiar(&r, full, sizeof(full));
+	}
+	/* `images REPOSITORY[:TAG]`: every tag of it, or that one */
+	if (repo && (en->dangling || (strcmp(repo, name) && strcmp(repo, full))))
 		return false;
-	ref_familiar_name(&r, name, sizeof(name));
-	ref_familiar(&r, full, sizeof(full));
 	for (int i = 0; i < f->n; i++) {
 		const char *pat = f->v[i] + strlen("reference=");
 		if (!strncmp(f->v[i], "reference=", 10) &&
-		    fnmatch(pat, name, 0) && fnmatch(pat, full, 0))
+		    (en->dangling ||
+		     (fnmatch(pat, name, 0) && fnmatch(pat, full, 0))))
+			return false;
+		if (!strcmp(f->v[i], "dangling=true") && !en->dangling)
+			return false;
+		if (!strcmp(f->v[i], "dangling=false") && en->dangling)
 			return false;
 	}
 	return true;
 }
 
+static int check_filters(const struct strlist *f, struct err *e)
+{
+	for (int i = 0; i < f->n; i++)
+		if (strncmp(f->v[i], "reference=", 10) &&
+		    strcmp(f->v[i], "dangling=true") &&
+		    strcmp(f->v[i], "dangling=false"))
+			return err_setc(e, ERR_INVALID,
+					"invalid filter \"%s\" (images takes "
+					"reference=PATTERN, dangling=true or "
+					"dangling=false)", f->v[i]);
+	return 0;
+}
+
+/* One row of `images`. */
+static void images_row(struct ctl_req *r, const struct images_args *a,
+		       const struct img_entry *en,
+		       const struct oci_manifest *m,
+		       const struct oci_imgcfg *cfg)
+{
+	char name[REF_STR_MAX] = "<none>", id[80];
+	const char *tag = "<none>";
+	uint64_t size = 0;
+	struct ref ref;
+	struct err e = ERR_INIT;
+	struct jw w;
+
+	for (size_t k = 0; k < m->n_layers; k++)
+		size += m->layers[k].size;
+	snprintf(id, sizeof(id), "%.*s", a->no_trunc ? 71 : 12,
+		 a->no_trunc ? m->config.digest : digest_hex(m->config.digest));
+	if (!en->dangling && ref_parse(en->ref, 0, &ref, &e) == 0) {
+		ref_familiar_name(&ref, name, sizeof(name));
+		tag = *ref.tag ? ref.tag : "<none>";
+	}
+	ctl_req_json(r, &w);
+	if (a->quiet) {
+		jw_str(&w, "id", id);
+	} else {
+		jw_str(&w, "repository", name);
+		jw_str(&w, "tag", tag);
+		if (a->digests)
+			jw_str(&w, "digest", en->manifest);
+		jw_str(&w, "image_id", id);
+		jw_str(&w, "created", cfg->created ? cfg->created : "");
+		jw_uint(&w, "size", size);
+	}
+	jw_close(&w);
+}
+
+/* Named and dangling images alike (skiff has no intermediate images,
+ * so -a shows what the plain listing shows, as Docker's does for
+ * pulled images). */
 static int do_images(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct images_args *a = args;
 	_cleanup_free_ struct img_entry *all = NULL;
 	size_t n;
 
-	for (int i = 0; i < a->filter.n; i++)
-		if (strncmp(a->filter.v[i], "reference=", 10))
-			return err_setc(e, ERR_INVALID,
-					"invalid filter \"%s\" (images takes "
-					"reference=PATTERN)", a->filter.v[i]);
-	if (img_list(&all, &n, e) < 0)
+	if (check_filters(&a->filter, e) < 0 || img_list(&all, &n, e) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (!reference_match(all[i].ref, &a->filter))
-			continue;
 		struct oci_manifest *m = NULL;
 		struct oci_imgcfg *cfg = NULL;
 		struct buf b = { 0 };
-		char fam[REF_STR_MAX], name[REF_STR_MAX], id[80];
-		uint64_t size = 0;
-		struct ref ref;
-		struct jw w;
 
+		if (!filter_match(&all[i], &a->filter,
+				  ctl_req_argc(r) ? ctl_req_argv(r)[0] : NULL))
+			continue;
 		if (img_manifest(&all[i], &m, e) < 0 ||
 		    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &b,
 				   e) < 0 ||
 		    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, e) <
-			0) {
+			0)
 			log_warn("images: %s: %s", all[i].ref, e->msg);
-			err_clear(e);
-			ociimage_manifest_free(m);
-			buf_free(&b);
-			continue;
-		}
-		for (size_t k = 0; k < m->n_layers; k++)
-			size += m->layers[k].size;
-		snprintf(id, sizeof(id), "%.*s", a->no_trunc ? 71 : 12,
-			 a->no_trunc ? m->config.digest
-				     : digest_hex(m->config.digest));
-		ctl_req_json(r, &w);
-		if (a->quiet) {
-			jw_str(&w, "id", id);
-		} else if (!strncmp(all[i].ref, "sha256:", 7)) {
-			/* untagged (load, import, commit): kept by its id */
-			jw_str(&w, "repository", "<none>");
-			jw_str(&w, "tag", "<none>");
-			if (a->digests)
-				jw_str(&w, "digest", all[i].manifest);
-			jw_str(&w, "image_id", id);
-			jw_str(&w, "created", cfg->created ? cfg->created : "");
-			jw_uint(&w, "size", size);
-		} else if (ref_parse(all[i].ref, 0, &ref, e) == 0) {
-			ref_familiar_name(&ref, name, sizeof(name));
-			ref_familiar(&ref, fam, sizeof(fam));
-			jw_str(&w, "repository", name);
-			jw_str(&w, "tag", *ref.tag ? ref.tag : "<none>");
-			if (a->digests)
-				jw_str(&w, "digest", all[i].manifest);
-			jw_str(&w, "image_id", id);
-			jw_str(&w, "created", cfg->created ? cfg->created : "");
-			jw_uint(&w, "size", size);
-		}
+		else
+			images_row(r, a, &all[i], m, cfg);
 		err_clear(e);
-		jw_close(&w);
 		ociimage_manifest_free(m);
 		ociimage_config_free(cfg);
 		buf_free(&b);
@@ -332,7 +363,8 @@ static int do_inspect(struct ctl_req *r, void *args, struct err *e)
 		cv = yajl_tree_parse(buf_head(&cfg), ebuf, sizeof(ebuf));
 		ctl_req_json(r, &w);
 		jw_str(&w, "id", m->config.digest);
-		jw_str(&w, "name", en.ref);
+		jw_str(&w, "name", en.dangling ? "" : en.ref);
+		jw_bool(&w, "dangling", en.dangling);
 		jw_str(&w, "digest", en.manifest);
 		jw_tree(&w, "manifest", mv);
 		jw_tree(&w, "config", cv);
@@ -349,10 +381,18 @@ static int do_inspect(struct ctl_req *r, void *args, struct err *e)
 
 /* ---- rmi: drop references, then collect unreferenced blobs ---- */
 
+/* What one rmi step removes: a name, or a manifest's dangling entries. */
+struct rmi_target {
+	char *name;			/* NULL: the dangling entries */
+	char manifest[DIGEST_STR_MAX];
+	char id[DIGEST_STR_MAX];	/* the image id (config digest) */
+	bool keep;			/* in use: untag, keep it dangling */
+};
+
 struct rmi_args_h {
 	const char *content, *layers;
 	bool gc, prune_ingest;
-	char **names;
+	const struct rmi_target *t;
 	int n;
 };
 
@@ -484,7 +524,10 @@ static int rmi_main(void *arg)
 	if (blobstore_open(a->content, &bs, &e) < 0)
 		goto fail;
 	for (int i = 0; i < a->n; i++)
-		if (blobstore_index_remove(bs, a->names[i], &e) < 0)
+		if (a->t[i].name ? blobstore_index_untag(bs, a->t[i].name,
+							 a->t[i].keep, &e) < 0
+				 : blobstore_index_drop(bs, a->t[i].manifest,
+							&e) < 0)
 			goto fail;
 	if (a->gc && gc_run(bs, a->layers, &e) < 0)
 		goto fail;
@@ -504,17 +547,50 @@ struct rmi {
 	void *ctx;
 	struct helper h;
 	struct err err;
-	char **names;
-	int n;
+	struct rmi_target *t;
+	int n, cap;
 };
+
+static struct rmi *rmi_new(void)
+{
+	struct rmi *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		abort();
+	m->h.fd = -1;
+	return m;
+}
 
 static void rmi_free(struct rmi *m)
 {
 	helper_kill(&m->h);
 	for (int i = 0; i < m->n; i++)
-		free(m->names[i]);
-	free(m->names);
+		free(m->t[i].name);
+	free(m->t);
 	free(m);
+}
+
+/* Add a step (once: `rmi a a` or an id and its name remove it once). */
+static void rmi_add(struct rmi *m, const char *name, const char *manifest,
+		    const char *id, bool keep)
+{
+	for (int i = 0; i < m->n; i++)
+		if (!strcmp(m->t[i].manifest, manifest) &&
+		    (name ? m->t[i].name && !strcmp(m->t[i].name, name)
+			  : !m->t[i].name))
+			return;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 8;
+		m->t = realloc(m->t, (size_t)m->cap * sizeof(*m->t));
+		if (!m->t)
+			abort();
+	}
+	m->t[m->n] = (struct rmi_target){ .keep = keep };
+	if (name && !(m->t[m->n].name = strdup(name)))
+		abort();
+	snprintf(m->t[m->n].manifest, DIGEST_STR_MAX, "%s", manifest);
+	snprintf(m->t[m->n].id, DIGEST_STR_MAX, "%s", id);
+	m->n++;
 }
 
 static void rmi_line(struct helper *h, char *line)
@@ -525,6 +601,51 @@ static void rmi_line(struct helper *h, char *line)
 		err_setc(&m->err, ERR_INTERNAL, "rmi: %s", line + 4);
 }
 
+static bool manifest_listed(const struct img_entry *all, size_t n,
+			    const char *manifest)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(all[i].manifest, manifest))
+			return true;
+	return false;
+}
+
+/* Say what went, as Docker does: "untagged" per name, then "deleted"
+ * per image id no entry has any more. */
+static void rmi_report(struct rmi *m)
+{
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct err e = ERR_INIT;
+	size_t n = 0;
+	struct jw w;
+
+	for (int i = 0; i < m->n; i++) {
+		if (!m->t[i].name)
+			continue;
+		if (m->r) {
+			ctl_req_json(m->r, &w);
+			jw_str(&w, "untagged", m->t[i].name);
+			jw_close(&w);
+		}
+		bus_publish("image", "untag", m->t[i].name, NULL);
+	}
+	if (img_list(&all, &n, &e) < 0)
+		return;
+	for (int i = 0; i < m->n; i++) {
+		bool first = true;
+		for (int k = 0; k < i; k++)
+			first &= !!strcmp(m->t[k].manifest, m->t[i].manifest);
+		if (!first || manifest_listed(all, n, m->t[i].manifest))
+			continue;
+		if (m->r) {
+			ctl_req_json(m->r, &w);
+			jw_str(&w, "deleted", m->t[i].id);
+			jw_close(&w);
+		}
+		bus_publish("image", "delete", m->t[i].id, NULL);
+	}
+}
+
 static void rmi_end(struct helper *h)
 {
 	struct rmi *m = h->owner;
@@ -532,15 +653,8 @@ static void rmi_end(struct helper *h)
 	if (h->status != 0 && !m->err.msg[0])
 		err_setc(&m->err, ERR_INTERNAL, "rmi: helper exited %d",
 			 h->status);
-	for (int i = 0; !m->err.msg[0] && i < m->n; i++) {
-		struct jw w;
-		if (m->r) {
-			ctl_req_json(m->r, &w);
-			jw_str(&w, "untagged", m->names[i]);
-			jw_close(&w);
-		}
-		bus_publish("image", "untag", m->names[i], NULL);
-	}
+	if (!m->err.msg[0])
+		rmi_report(m);
 	if (m->r)
 		ctl_req_finish(m->r, m->err.msg[0] ? &m->err : NULL);
 	else if (m->done)
@@ -557,7 +671,7 @@ static int rmi_run(struct rmi *m, bool prune_ingest, struct err *e)
 				.layers = images.layers,
 				.gc = !images.pulls,
 				.prune_ingest = prune_ingest,
-				.names = m->names,
+				.t = m->t,
 				.n = m->n };
 
 	m->h.owner = m;
@@ -570,52 +684,122 @@ static int rmi_run(struct rmi *m, bool prune_ingest, struct err *e)
 	return 0;
 }
 
+struct rmi_args {
+	bool force, no_prune;
+};
+
+/* Do the names all lie in one repository (Docker then lets an id
+ * remove them all without -f)? */
+static bool one_repository(const struct img_entry *all, size_t n,
+			   const char *manifest)
+{
+	struct ref first, r;
+	struct err e = ERR_INIT;
+	bool have = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].dangling || strcmp(all[i].manifest, manifest) ||
+		    ref_parse(all[i].ref, 0, &r, &e) < 0)
+			continue;
+		if (have && (strcmp(r.domain, first.domain) ||
+			     strcmp(r.path, first.path)))
+			return false;
+		first = r;
+		have = true;
+	}
+	return true;
+}
+
+/* rmi NAME: untag it; the image goes with its last name unless a
+ * container uses it (then only -f untags, and it stays dangling). */
+static int rmi_name(struct rmi *m, const struct img_entry *en,
+		    const struct img_entry *all, size_t n, const char *id,
+		    bool force, struct err *e)
+{
+	bool others = false, used = imagesvc_in_use(id);
+
+	for (size_t i = 0; i < n; i++)
+		others |= !all[i].dangling && strcmp(all[i].ref, en->ref) &&
+			  !strcmp(all[i].manifest, en->manifest);
+	if (used && !others && !force)
+		return err_setc(e, ERR_CONFLICT,
+				"unable to remove repository reference %s "
+				"(must force): its image %.19s is used by a "
+				"container", en->ref, id);
+	rmi_add(m, en->ref, en->manifest, id, used);
+	return 0;
+}
+
+/* rmi ID: every name of the image and its dangling entry. A dangling
+ * image a container uses cannot go, even with -f (its layers are the
+ * container's); names in several repositories need -f. */
+static int rmi_id(struct rmi *m, const struct img_entry *en,
+		  const struct img_entry *all, size_t n, const char *id,
+		  const char *what, bool force, struct err *e)
+{
+	bool used = imagesvc_in_use(id), named = !en->dangling;
+
+	if (used && !named)
+		return err_setc(e, ERR_CONFLICT,
+				"unable to delete %s (cannot be forced): the "
+				"untagged image is used by a container; "
+				"remove the container first", what);
+	if (used && !force)
+		return err_setc(e, ERR_CONFLICT,
+				"unable to delete %s (must be forced): image is "
+				"being used by a container", what);
+	if (!force && !one_repository(all, n, en->manifest))
+		return err_setc(e, ERR_CONFLICT,
+				"unable to delete %s (must be forced): image is "
+				"referenced in multiple repositories", what);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(all[i].manifest, en->manifest) &&
+		    (!used || !all[i].dangling))
+			rmi_add(m, all[i].dangling ? NULL : all[i].ref,
+				en->manifest, id, used);
+	return 0;
+}
+
 static int do_rmi(struct ctl_req *r, void *args, struct err *e)
 {
+	const struct rmi_args *a = args;
 	int argc = ctl_req_argc(r);
 	char **argv = ctl_req_argv(r);
-	struct rmi *m = calloc(1, sizeof(*m));
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct rmi *m = rmi_new();
+	size_t n;
 
-	if (!m || !(m->names = calloc((size_t)argc, sizeof(char *))))
-		abort();
-	m->h.fd = -1;
+	if (img_list(&all, &n, e) < 0)
+		goto fail;
 	for (int i = 0; i < argc; i++) {
 		struct img_entry en;
-		struct oci_manifest *man = NULL;
-		bool used;
-		if (img_lookup(argv[i], &en, e) < 0 ||
-		    img_manifest(&en, &man, e) < 0) {
-			rmi_free(m);
-			return -1;
-		}
-		used = imagesvc_in_use(man->config.digest) &&
-		       !img_other_name(&en);
-		ociimage_manifest_free(man);
-		if (used) {
-			rmi_free(m);
-			return err_setc(e, ERR_CONFLICT,
-					"image %s is used by a container; "
-					"remove the container first", en.ref);
-		}
-		if (!(m->names[m->n++] = strdup(en.ref)))
-			abort();
+		char id[DIGEST_STR_MAX];
+		if (img_lookup(argv[i], &en, e) < 0 || img_id(&en, id, e) < 0 ||
+		    (en.by_id ? rmi_id(m, &en, all, n, id, argv[i], a->force, e)
+			      : rmi_name(m, &en, all, n, id, a->force, e)) < 0)
+			goto fail;
 	}
 	m->r = r;
 	return rmi_run(m, false, e) < 0 ? -1 : CMD_PENDING;
+fail:
+	rmi_free(m);
+	return -1;
 }
 
-/* Remove one name and collect what no image needs, with no request (the
- * automatic collection in gc.c); done runs once, from the loop. */
-int img_remove(const char *name, void (*done)(void *ctx, const struct err *e),
-	       void *ctx, struct err *e)
+/* Remove one image with no request (the automatic collection in gc.c):
+ * a name, or a dangling entry; done runs once, from the loop. */
+int img_remove(const struct img_entry *en,
+	       void (*done)(void *ctx, const struct err *e), void *ctx,
+	       struct err *e)
 {
-	struct rmi *m = calloc(1, sizeof(*m));
+	struct rmi *m = rmi_new();
+	char id[DIGEST_STR_MAX];
 
-	if (!m || !(m->names = calloc(1, sizeof(char *))) ||
-	    !(m->names[0] = strdup(name)))
-		abort();
-	m->n = 1;
-	m->h.fd = -1;
+	if (img_id(en, id, e) < 0) {
+		rmi_free(m);
+		return -1;
+	}
+	rmi_add(m, en->dangling ? NULL : en->ref, en->manifest, id, false);
 	m->done = done;
 	m->ctx = ctx;
 	return rmi_run(m, false, e);
@@ -627,36 +811,31 @@ struct prune_args {
 	bool all, force;
 };
 
-/* Every image no container uses goes with -a (without it only blobs and
- * layers no image needs, and day-old partial downloads: skiff keeps no
- * nameless images). */
+/* As Docker: dangling images no container uses go, with -a every image
+ * no container uses; then the blobs and layers no image needs, and
+ * day-old partial downloads. */
 static int do_prune(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct prune_args *a = args;
 	_cleanup_free_ struct img_entry *all = NULL;
-	struct rmi *m = calloc(1, sizeof(*m));
+	struct rmi *m = rmi_new();
 	size_t n = 0;
 
-	if (!m)
-		abort();
-	m->h.fd = -1;
 	if (img_list(&all, &n, e) < 0) {
-		free(m);
+		rmi_free(m);
 		return -1;
 	}
-	if (!(m->names = calloc(n + 1, sizeof(char *))))
-		abort();
-	for (size_t i = 0; a->all && i < n; i++) {
-		struct oci_manifest *man = NULL;
-		bool used;
-		if (img_manifest(&all[i], &man, e) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		char id[DIGEST_STR_MAX];
+		if (!a->all && !all[i].dangling)
+			continue;
+		if (img_id(&all[i], id, e) < 0) {
 			err_clear(e);
 			continue;
 		}
-		used = imagesvc_in_use(man->config.digest);
-		ociimage_manifest_free(man);
-		if (!used && !(m->names[m->n++] = strdup(all[i].ref)))
-			abort();
+		if (!imagesvc_in_use(id))
+			rmi_add(m, all[i].dangling ? NULL : all[i].ref,
+				all[i].manifest, id, false);
 	}
 	m->r = r;
 	return rmi_run(m, true, e) < 0 ? -1 : CMD_PENDING;
@@ -664,7 +843,7 @@ static int do_prune(struct ctl_req *r, void *args, struct err *e)
 
 static const struct flag prune_flags[] = {
 	{ "all", 'a', FLAG_BOOL, offsetof(struct prune_args, all), 0,
-	  "remove every image no container uses" },
+	  "remove every image no container uses (else only dangling ones)" },
 	{ "force", 'f', FLAG_BOOL, offsetof(struct prune_args, force), 0,
 	  "do not ask (skiff never asks: accepted for docker's scripts)" },
 	{ 0 },
@@ -672,8 +851,8 @@ static const struct flag prune_flags[] = {
 
 const struct command img_cmd_prune = {
 	.name = "image-prune", .usage = "[-a]",
-	.summary = "Remove unused images (-a) and blobs, layers and stale "
-		   "partial downloads no image needs",
+	.summary = "Remove dangling (-a: all) images no container uses, and "
+		   "blobs, layers and stale partial downloads no image needs",
 	.flags = prune_flags, .args_size = sizeof(struct prune_args),
 	.handler = do_prune, .cmd_flags = CMD_MUTATES,
 };
@@ -819,6 +998,92 @@ const struct command img_cmd_tag = {
 	.handler = do_tag, .cmd_flags = CMD_MUTATES,
 };
 
+/* ---- system df (core/diskuse) ---- */
+
+static void path_push(struct strv *p, const char *dir, const char *digest)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", dir, digest_hex(digest)) < 0 ||
+	    strv_push(p, path) < 0)
+		abort();
+	free(path);
+}
+
+/* One item per image (manifest): its manifest, config and layer blobs
+ * and its unpacked layer dirs; a layer two images share is one path, so
+ * it counts once. In use when a container was made from it. */
+static void img_diskuse_one(struct du_list *l, const struct img_entry *all,
+			    size_t n, size_t i)
+{
+	struct oci_manifest *m = NULL;
+	struct oci_imgcfg *cfg = NULL;
+	struct buf b = { 0 };
+	struct strv paths = { 0 };
+	struct err e = ERR_INIT;
+	char (*chain)[DIGEST_STR_MAX] = NULL, *blobs = NULL;
+
+	char fam[REF_STR_MAX] = "";
+	struct ref r;
+
+	for (size_t k = 0; k < n && !*fam; k++)
+		if (!all[k].dangling &&
+		    !strcmp(all[k].manifest, all[i].manifest) &&
+		    ref_parse(all[k].ref, 0, &r, &e) == 0)
+			ref_familiar(&r, fam, sizeof(fam));
+	err_clear(&e);
+	if (img_manifest(&all[i], &m, &e) < 0 ||
+	    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &b, &e) <
+		0 ||
+	    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, &e) < 0) {
+		log_warn("system df: %s: %s", all[i].ref, e.msg);
+		goto out;
+	}
+	if (asprintf(&blobs, "%s/blobs/sha256", images.content) < 0)
+		abort();
+	path_push(&paths, blobs, all[i].manifest);
+	path_push(&paths, blobs, m->config.digest);
+	for (size_t k = 0; k < m->n_layers; k++)
+		path_push(&paths, blobs, m->layers[k].digest);
+	if (!(chain = calloc(cfg->diff_ids.n + 1, sizeof(*chain))))
+		abort();
+	img_chain_ids(&cfg->diff_ids, chain);
+	for (size_t k = 0; k < cfg->diff_ids.n; k++)
+		path_push(&paths, images.layers, chain[k]);
+	if (strv_push(&paths, "") < 0) /* room for the NULL at the end */
+		abort();
+	free(paths.v[--paths.n]);
+	paths.v[paths.n] = NULL;
+	du_add(l, DU_IMAGES, imagesvc_in_use(m->config.digest), fam,
+	       m->config.digest, (const char *const *)paths.v);
+out:
+	free(blobs);
+	free(chain);
+	strv_free(&paths);
+	buf_free(&b);
+	ociimage_manifest_free(m);
+	ociimage_config_free(cfg);
+}
+
+static void img_diskuse(struct du_list *l)
+{
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct err e = ERR_INIT;
+	size_t n = 0;
+
+	if (img_list(&all, &n, &e) < 0) {
+		log_warn("system df: %s", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+		for (size_t k = 0; k < i; k++)
+			first &= !!strcmp(all[k].manifest, all[i].manifest);
+		if (first)
+			img_diskuse_one(l, all, n, i);
+	}
+}
+
 /* ---- the module ---- */
 
 static int images_init(struct err *e)
@@ -830,6 +1095,7 @@ static int images_init(struct err *e)
 		return err_set(e, errno, "mkdir %s", images.layers);
 	imagesvc_set_resolver(img_resolve);
 	imagesvc_set_puller(img_pull_quiet);
+	diskuse_register(DU_IMAGES, img_diskuse);
 	img_gc_start();
 	if (auth_load(e) < 0)
 		return -1;
@@ -855,6 +1121,8 @@ static void images_info(struct jw *w)
 }
 
 static const struct flag images_flags[] = {
+	{ "all", 'a', FLAG_BOOL, offsetof(struct images_args, all), 0,
+	  "all images (skiff keeps no intermediate images: the same list)" },
 	{ "quiet", 'q', FLAG_BOOL, offsetof(struct images_args, quiet), 0,
 	  "only image ids" },
 	{ "digests", 0, FLAG_BOOL, offsetof(struct images_args, digests), 0,
@@ -862,13 +1130,15 @@ static const struct flag images_flags[] = {
 	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct images_args, no_trunc), 0,
 	  "full image ids" },
 	{ "filter", 'f', FLAG_LIST, offsetof(struct images_args, filter),
-	  "reference=PATTERN", "only names matching the glob" },
+	  "reference=PATTERN|dangling=true|false",
+	  "only names matching the glob; only (or no) untagged images" },
 	{ 0 },
 };
 
 const struct command img_cmd_images = {
-	.name = "images", .usage = "[OPTIONS]",
-	.summary = "List images in the content store", .flags = images_flags,
+	.name = "images", .usage = "[OPTIONS] [REPOSITORY[:TAG]]",
+	.summary = "List images in the content store (named and dangling)",
+	.max_pos = 1, .flags = images_flags,
 	.args_size = sizeof(struct images_args), .handler = do_images,
 };
 const struct command img_cmd_inspect = {
@@ -876,9 +1146,20 @@ const struct command img_cmd_inspect = {
 	.summary = "An image's manifest and config", .min_pos = 1,
 	.max_pos = -1, .handler = do_inspect,
 };
+static const struct flag rmi_flags[] = {
+	{ "force", 'f', FLAG_BOOL, offsetof(struct rmi_args, force), 0,
+	  "untag an image a container uses (it stays, dangling); an id "
+	  "removes all its names" },
+	{ "no-prune", 0, FLAG_BOOL, offsetof(struct rmi_args, no_prune), 0,
+	  "accepted for docker's scripts (skiff has no parent images)" },
+	{ 0 },
+};
+
 const struct command img_cmd_rmi = {
-	.name = "rmi", .usage = "IMAGE [IMAGE...]",
-	.summary = "Remove image references, then the blobs no image needs",
+	.name = "rmi", .usage = "[-f] IMAGE [IMAGE...]",
+	.summary = "Remove images (names, or ids), then the blobs no image "
+		   "needs",
+	.flags = rmi_flags, .args_size = sizeof(struct rmi_args),
 	.min_pos = 1, .max_pos = -1, .handler = do_rmi,
 	.cmd_flags = CMD_MUTATES,
 };

@@ -15,6 +15,7 @@
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/daemon.h"
+#include "../../core/diskuse.h"
 #include "../../core/module.h"
 #include "../../core/imagesvc.h"
 #include "../../fs/specgen.h"
@@ -180,26 +181,112 @@ static int parse_log_opts(const struct strlist *l, struct ctr *c,
 	return 0;
 }
 
+#define LABEL_KEY_MAX 255
+
+struct labels {
+	char **k, **v;
+	size_t n;
+};
+
+static void labels_set(struct labels *L, const char *k, size_t klen,
+		       const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < L->n; i++)
+		if (strlen(L->k[i]) == klen && !memcmp(L->k[i], k, klen))
+			break;
+	if (i == L->n) {
+		L->k = realloc(L->k, (L->n + 1) * sizeof(*L->k));
+		L->v = realloc(L->v, (L->n + 1) * sizeof(*L->v));
+		if (!L->k || !L->v || !(L->k[L->n] = strndup(k, klen)))
+			abort();
+		L->v[L->n++] = NULL;
+	}
+	free(L->v[i]);
+	if (!(L->v[i] = strdup(v)))
+		abort();
+}
+
+static void labels_free(struct labels *L)
+{
+	for (size_t i = 0; i < L->n; i++) {
+		free(L->k[i]);
+		free(L->v[i]);
+	}
+	free(L->k);
+	free(L->v);
+}
+
+char *ctr_labels_merge(const struct strlist *l, char *const *keys,
+		       char *const *vals, size_t n, struct err *e)
+{
+	struct labels L = { 0 };
+	struct buf b = { 0 };
+	struct jw w;
+
+	for (size_t i = 0; i < n; i++)
+		labels_set(&L, keys[i], strlen(keys[i]), vals[i]);
+	for (int i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+		size_t klen = eq ? (size_t)(eq - l->v[i]) : strlen(l->v[i]);
+		if (!klen || klen > LABEL_KEY_MAX) {
+			labels_free(&L);
+			return err_setc(e, ERR_INVALID,
+					"invalid label \"%.300s\": %s", l->v[i],
+					klen ? "label key is longer than 255 "
+					       "bytes"
+					     : "no key before '='"),
+			       NULL;
+		}
+		labels_set(&L, l->v[i], klen, eq ? eq + 1 : "");
+	}
+	jw_open(&w, &b);
+	for (size_t i = 0; i < L.n; i++)
+		jw_str(&w, L.k[i], L.v[i]);
+	jw_close(&w);
+	labels_free(&L);
+	b.data[b.len - 1] = '\0'; /* drop the LF */
+	return b.data;
+}
+
 char *ctr_labels_json(const struct strlist *l, struct err *e)
+{
+	return ctr_labels_merge(l, NULL, NULL, 0, e);
+}
+
+/* An image's Labels over which --label goes, as Docker merges them. */
+static char *image_labels(const struct strlist *l,
+			  const struct oci_imgcfg *icfg, struct err *e)
+{
+	size_t n = icfg ? icfg->config.n_labels : 0;
+	char **k = calloc(n + 1, sizeof(*k)), **v = calloc(n + 1, sizeof(*v));
+	char *out;
+
+	if (!k || !v)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		k[i] = icfg->config.labels[i].key;
+		v[i] = icfg->config.labels[i].value;
+	}
+	out = ctr_labels_merge(l, k, v, n, e);
+	free(k);
+	free(v);
+	return out;
+}
+
+/* The image's ExposedPorts as Docker's inspect shows them. */
+static char *image_exposed(const struct oci_imgcfg *icfg)
 {
 	struct buf b = { 0 };
 	struct jw w;
 
+	if (!icfg || !icfg->config.exposed_ports.n)
+		return NULL;
 	jw_open(&w, &b);
-	for (int i = 0; i < l->n; i++) {
-		const char *eq = strchr(l->v[i], '=');
-		char key[256];
-		if (eq == l->v[i] || (eq && eq - l->v[i] >= 256)) {
-			jw_close(&w);
-			buf_free(&b);
-			return err_setc(e, ERR_INVALID, "invalid label \"%s\"",
-					l->v[i]),
-			       NULL;
-		}
-		snprintf(key, sizeof(key), "%.*s",
-			 eq ? (int)(eq - l->v[i]) : (int)strlen(l->v[i]),
-			 l->v[i]);
-		jw_str(&w, key, eq ? eq + 1 : "");
+	for (size_t i = 0; i < icfg->config.exposed_ports.n; i++) {
+		jw_obj(&w, icfg->config.exposed_ports.v[i]);
+		jw_end_obj(&w);
 	}
 	jw_close(&w);
 	b.data[b.len - 1] = '\0'; /* drop the LF */
@@ -476,7 +563,8 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 		c = NULL;
 		goto fail;
 	}
-	c->labels_json = ctr_labels_json(&a->label, e);
+	c->labels_json = image_labels(&a->label, icfg, e);
+	c->exposed_json = image_exposed(icfg);
 	if (!c->labels_json || parse_log_opts(&a->log_opt, c, e) < 0 ||
 	    vol_attach(c, &vp, e) < 0 ||
 	    make_spec(c, a, icfg, argc, argv, e) < 0) {
@@ -791,19 +879,27 @@ struct ps_args {
 	struct strlist filter;
 };
 
+/* label=KEY or label=KEY=VALUE against the container's labels. */
 static bool label_match(const struct ctr *c, const char *want)
 {
 	const char *eq = strchr(want, '=');
-	char key[260], pat[600];
+	size_t klen = eq ? (size_t)(eq - want) : strlen(want);
+	char ebuf[128];
+	yajl_val t;
+	bool hit = false;
 
-	if (!c->labels_json)
+	if (!c->labels_json ||
+	    !(t = yajl_tree_parse(c->labels_json, ebuf, sizeof(ebuf))))
 		return false;
-	snprintf(key, sizeof(key), "\"%.*s\":", eq ? (int)(eq - want)
-						   : (int)strlen(want), want);
-	if (!eq)
-		return strstr(c->labels_json, key) != NULL;
-	snprintf(pat, sizeof(pat), "%s\"%s\"", key, eq + 1);
-	return strstr(c->labels_json, pat) != NULL;
+	for (size_t i = 0; YAJL_IS_OBJECT(t) && i < t->u.object.len; i++) {
+		const char *k = t->u.object.keys[i];
+		yajl_val v = t->u.object.values[i];
+		if (strlen(k) != klen || memcmp(k, want, klen))
+			continue;
+		hit = !eq || (YAJL_IS_STRING(v) && !strcmp(v->u.string, eq + 1));
+	}
+	yajl_tree_free(t);
+	return hit;
 }
 
 /* Filters: status=, name= (substring), label=k[=v], id= (prefix),
@@ -1142,11 +1238,24 @@ static int ctr_for_commit(const char *name, struct image_ctr *out,
 	return 0;
 }
 
+/* system df (core/diskuse): a container's writable layer (its upper
+ * dir), as Docker counts it; active while it runs. */
+static void ctr_diskuse(struct du_list *l)
+{
+	for (struct ctr *c = ctr_first(); c; c = c->next) {
+		_cleanup_free_ char *upper = ctr_dir(c, "upper");
+		const char *paths[] = { upper, NULL };
+		du_add(l, DU_CONTAINERS, c->proc != NULL, c->name, c->id,
+		       paths);
+	}
+}
+
 static int sup_init(struct err *e)
 {
 	struct err ce = ERR_INIT;
 	_cleanup_free_ char *dir = NULL;
 
+	diskuse_register(DU_CONTAINERS, ctr_diskuse);
 	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
 		abort();
 	imagesvc_set_in_use(image_used);

@@ -154,6 +154,7 @@ void ctr_free(struct ctr *c)
 	free(c->command);
 	ctr_set_spec(c, NULL);
 	free(c->labels_json);
+	free(c->exposed_json);
 	vol_mounts_free(c->mounts, c->n_mounts);
 	health_free(c);
 	free(c);
@@ -457,6 +458,14 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 				 ? c->pid : 0);
 	write_limits(&c->limits, w);
 	write_doc(w, "labels", c->labels_json);
+	write_doc(w, "exposed_ports", c->exposed_json);
+	if (full) { /* as Docker's inspect shows what the image gave */
+		jw_obj(w, "Config");
+		write_doc(w, "Labels", c->labels_json);
+		if (c->exposed_json)
+			write_doc(w, "ExposedPorts", c->exposed_json);
+		jw_end_obj(w);
+	}
 	health_write_json(c, w);
 	vol_write_json(c, w);
 	jw_bool(w, "rm_anon", c->rm_anon);
@@ -610,6 +619,7 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 						  : "");
 	ctr_set_spec(c, doc_text(t, "spec"));
 	c->labels_json = doc_text(t, "labels");
+	c->exposed_json = doc_text(t, "exposed_ports");
 	c->created_ns = get_int(t, "created");
 	c->started_ns = get_int(t, "started");
 	c->finished_ns = get_int(t, "finished");

@@ -141,6 +141,9 @@ struct ctr {
 	size_t spec_cut; /* where in spec_rest the profile goes */
 	struct ctr_profile *spec_profile; /* NULL: none */
 	char *labels_json; /* {"k":"v"} or NULL */
+	/* the image's ExposedPorts, {"80/tcp":{}}, or NULL; shown in
+	 * inspect (publishing ports comes with networking) */
+	char *exposed_json;
 	enum ctr_state state;
 	int64_t created_ns, started_ns, finished_ns;
 	int exit_code;
@@ -296,6 +299,11 @@ void health_load(struct ctr *c, yajl_val t);
 extern const struct command *const supervisor_commands[];
 /* -l K=V words as {"K":"V"} (malloc'd), or NULL and e set. */
 char *ctr_labels_json(const struct strlist *l, struct err *e);
+/* The same over base labels (an image's: n keys and values, in order):
+ * a --label of the same key wins; each key once. Keys are 1 to 255
+ * bytes. */
+char *ctr_labels_merge(const struct strlist *l, char *const *keys,
+		       char *const *vals, size_t n, struct err *e);
 
 /* volumes.c: named and anonymous volumes, a container's mounts */
 struct vol_plan {

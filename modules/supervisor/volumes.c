@@ -30,6 +30,7 @@
 #include "../../core/bus.h"
 #include "../../core/cmd.h"
 #include "../../core/daemon.h"
+#include "../../core/diskuse.h"
 #include "../../core/store.h"
 #include "../../fs/tarcopy.h"
 #include "../../proto/mountspec.h"
@@ -1031,10 +1032,23 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	vols = v;
 }
 
+/* system df (core/diskuse): each volume's data dir; in use when a
+ * container mounts it. */
+static void vol_diskuse(struct du_list *l)
+{
+	for (struct vol *v = vols; v; v = v->next) {
+		_cleanup_free_ char *data = vol_path(v->name, "_data");
+		const char *paths[] = { data, NULL };
+		du_add(l, DU_VOLUMES, vol_user(v->name, NULL) != NULL, v->name,
+		       v->name, paths);
+	}
+}
+
 int vol_init(struct err *e)
 {
 	_cleanup_free_ char *dir = NULL;
 
+	diskuse_register(DU_VOLUMES, vol_diskuse);
 	if (asprintf(&dir, "%s/volumes", daemon_ctx.cfg.root) < 0)
 		abort();
 	if (mkdir(dir, 0701) < 0 && errno != EEXIST)

@@ -6,7 +6,8 @@
  *       store the layers, a config and an OCI manifest; point NAME at it
  *       in index.json; print the manifest digest (OCI_IMAGE_CMD,
  *       OCI_IMAGE_ENV, OCI_IMAGE_WORKDIR, OCI_IMAGE_HEALTH set the
- *       config's; OCI_IMAGE_VOLUME adds a Volumes path)
+ *       config's; OCI_IMAGE_VOLUME adds a Volumes path, OCI_IMAGE_EXPOSE
+ *       a port, OCI_IMAGE_LABELS "k=v|k2=v2" Labels)
  *   oci_image check ROOT NAME
  *       find NAME, read and parse the manifest (or index, then pick the
  *       host's platform) and config, verify every blob; print
@@ -115,6 +116,23 @@ static int write_image(int argc, char **argv, struct err *e)
 		c.config.healthcheck.retries = 2;
 	}
 	strv_push(&c.config.exposed_ports, "80/tcp");
+	if (getenv("OCI_IMAGE_EXPOSE")) /* one more port, "53/udp" */
+		strv_push(&c.config.exposed_ports, getenv("OCI_IMAGE_EXPOSE"));
+	if (getenv("OCI_IMAGE_LABELS")) { /* "k=v|k2=v2", for t_imgcmds */
+		char *words = strdup(getenv("OCI_IMAGE_LABELS")), *save = NULL;
+		for (char *w = strtok_r(words, "|", &save); w;
+		     w = strtok_r(NULL, "|", &save)) {
+			char *eq = strchr(w, '=');
+			c.config.labels = realloc(c.config.labels,
+						  (c.config.n_labels + 1) *
+						      sizeof(*c.config.labels));
+			c.config.labels[c.config.n_labels].key =
+			    strndup(w, eq ? (size_t)(eq - w) : strlen(w));
+			c.config.labels[c.config.n_labels++].value =
+			    strdup(eq ? eq + 1 : "");
+		}
+		free(words);
+	}
 	if (getenv("OCI_IMAGE_VOLUME")) /* one VOLUME path, for t_volumes */
 		strv_push(&c.config.volumes, getenv("OCI_IMAGE_VOLUME"));
 	c.config.working_dir = getenv("OCI_IMAGE_WORKDIR")
@@ -148,6 +166,11 @@ out:
 	strv_free(&c.config.env);
 	strv_free(&c.config.exposed_ports);
 	strv_free(&c.config.healthcheck.test);
+	for (size_t i = 0; i < c.config.n_labels; i++) {
+		free(c.config.labels[i].key);
+		free(c.config.labels[i].value);
+	}
+	free(c.config.labels);
 	ociimage_platform_clear(&host);
 	buf_free(&b);
 	blobstore_free(bs);

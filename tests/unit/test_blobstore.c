@@ -489,6 +489,82 @@ static void test_index(void **state)
 			       "\"org.opencontainers.image.ref.name\":\"v1\""));
 }
 
+/* Entries with that digest, and how many of them have no name. */
+static size_t with_digest(struct blobstore *bs, const char *dg,
+			  size_t *nameless)
+{
+	struct oci_index *x = NULL;
+	struct err e = ERR_INIT;
+	size_t n = 0;
+
+	*nameless = 0;
+	assert_int_equal(blobstore_index_load(bs, &x, &e), 0);
+	for (size_t i = 0; i < x->n_manifests; i++)
+		if (!strcmp(x->manifests[i].digest, dg)) {
+			n++;
+			*nameless += !ociimage_desc_annotation(&x->manifests[i],
+							       ANNOT_REF_NAME);
+		}
+	ociimage_index_free(x);
+	return n;
+}
+
+/* A name moving off a manifest no other entry has leaves it dangling
+ * (no ref.name); naming it again, or a nameless put of it, makes no
+ * second entry; drop removes it; untag keeps it only when asked. */
+static void test_dangling(void **state)
+{
+	struct fx *f = *state;
+	struct oci_desc d = { .media_type = MT_OCI_MANIFEST, .size = 2 };
+	char m1[DIGEST_STR_MAX], m2[DIGEST_STR_MAX];
+	struct err e = ERR_INIT;
+	size_t nl;
+
+	digest_sha256("m1", 2, m1);
+	digest_sha256("m2", 2, m2);
+	d.digest = m1;
+	assert_int_equal(blobstore_index_put(f->bs, "app:1", &d, &e), 0);
+	d.digest = m2;
+	assert_int_equal(blobstore_index_put(f->bs, "app:1", &d, &e), 0);
+	assert_int_equal(with_digest(f->bs, m1, &nl), 1);
+	assert_int_equal(nl, 1);
+	assert_int_equal(blobstore_index_put(f->bs, "app:1", &d, &e), 0);
+	assert_int_equal(with_digest(f->bs, m2, &nl), 1);
+	assert_int_equal(nl, 0);
+	/* back to m1: its dangling entry goes, m2 is dangling now */
+	d.digest = m1;
+	assert_int_equal(blobstore_index_put(f->bs, "app:1", &d, &e), 0);
+	assert_int_equal(with_digest(f->bs, m1, &nl), 1);
+	assert_int_equal(nl, 0);
+	assert_int_equal(with_digest(f->bs, m2, &nl), 1);
+	assert_int_equal(nl, 1);
+	/* a nameless put (or an id as name) of a stored manifest: no-op */
+	d.digest = m2;
+	assert_int_equal(blobstore_index_put(f->bs, NULL, &d, &e), 0);
+	assert_int_equal(blobstore_index_put(f->bs, m2, &d, &e), 0);
+	assert_int_equal(with_digest(f->bs, m2, &nl), 1);
+	assert_int_equal(blobstore_index_drop(f->bs, m2, &e), 0);
+	assert_int_equal(with_digest(f->bs, m2, &nl), 0);
+	assert_int_equal(blobstore_index_drop(f->bs, m2, &e), -1);
+	assert_int_equal(e.class, ERR_NOT_FOUND);
+	/* drop leaves named entries alone */
+	assert_int_equal(blobstore_index_drop(f->bs, m1, &e), -1);
+	assert_int_equal(with_digest(f->bs, m1, &nl), 1);
+	/* untag: kept as dangling only when asked and nothing else has it */
+	d.digest = m1;
+	assert_int_equal(blobstore_index_put(f->bs, "other:1", &d, &e), 0);
+	assert_int_equal(blobstore_index_untag(f->bs, "app:1", true, &e), 0);
+	assert_int_equal(with_digest(f->bs, m1, &nl), 1);
+	assert_int_equal(nl, 0);
+	assert_int_equal(blobstore_index_untag(f->bs, "other:1", true, &e), 0);
+	assert_int_equal(with_digest(f->bs, m1, &nl), 1);
+	assert_int_equal(nl, 1);
+	d.digest = m2;
+	assert_int_equal(blobstore_index_put(f->bs, "x:1", &d, &e), 0);
+	assert_int_equal(blobstore_index_untag(f->bs, "x:1", false, &e), 0);
+	assert_int_equal(with_digest(f->bs, m2, &nl), 0);
+}
+
 static void test_prune_and_corrupt(void **state)
 {
 	struct fx *f = *state;
@@ -548,6 +624,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_index, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dangling, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune_and_corrupt, setup,
 					    teardown),
 	};

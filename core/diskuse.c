@@ -1,0 +1,388 @@
+/* diskuse.c - `system df` (see diskuse.h).
+ *
+ * Owns the listers (one per kind) and, per request, a struct du_list:
+ * the items the listers added, the distinct paths they name, and the
+ * helper process that measures those paths. The helper writes one size
+ * per line into a memfd made before the fork; once it exited the daemon
+ * reads the memfd (memory, not disk: nothing blocks) and answers. */
+#include <fcntl.h>
+#include <ftw.h>
+#include <search.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "ctl.h"
+#include "diskuse.h"
+#include "proc.h"
+
+static du_lister_fn listers[DU_KINDS];
+
+struct du_item {
+	enum du_kind kind;
+	bool active;
+	char *name, *id;
+	char **paths;	/* owned */
+	size_t *at;	/* index of each path in du_list.uniq */
+	size_t n;
+};
+
+struct du_list {
+	struct du_item *items;
+	size_t n, cap;
+	char **uniq;	 /* distinct paths, sorted (point into items) */
+	size_t nuniq;
+	uint64_t *sizes; /* per uniq path, from the helper */
+	int memfd;
+	struct ctl_req *r;
+	bool verbose;
+};
+
+void diskuse_register(enum du_kind kind, du_lister_fn fn)
+{
+	listers[kind] = fn;
+}
+
+void du_add(struct du_list *l, enum du_kind kind, bool active,
+	    const char *name, const char *id, const char *const *paths)
+{
+	struct du_item *it;
+	size_t n = 0;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		l->items = realloc(l->items, l->cap * sizeof(*l->items));
+		if (!l->items)
+			abort();
+	}
+	while (paths[n])
+		n++;
+	it = &l->items[l->n++];
+	*it = (struct du_item){ .kind = kind, .active = active, .n = n };
+	it->name = strdup(name ? name : "");
+	it->id = strdup(id ? id : "");
+	it->paths = calloc(n + 1, sizeof(char *));
+	it->at = calloc(n + 1, sizeof(size_t));
+	if (!it->name || !it->id || !it->paths || !it->at)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (!(it->paths[i] = strdup(paths[i])))
+			abort();
+}
+
+static void du_free(struct du_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		for (size_t k = 0; k < l->items[i].n; k++)
+			free(l->items[i].paths[k]);
+		free(l->items[i].paths);
+		free(l->items[i].at);
+		free(l->items[i].name);
+		free(l->items[i].id);
+	}
+	free(l->items);
+	free(l->uniq);
+	free(l->sizes);
+	if (l->memfd >= 0)
+		close(l->memfd);
+	free(l);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort the paths, keep each once, and point every item's at them. */
+static void du_index(struct du_list *l)
+{
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		total += l->items[i].n;
+	l->uniq = calloc(total + 1, sizeof(char *));
+	if (!l->uniq)
+		abort();
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t p = 0; p < l->items[i].n; p++)
+			l->uniq[k++] = l->items[i].paths[p];
+	qsort(l->uniq, total, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < total; i++)
+		if (!l->nuniq || strcmp(l->uniq[l->nuniq - 1], l->uniq[i]))
+			l->uniq[l->nuniq++] = l->uniq[i];
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t p = 0; p < l->items[i].n; p++) {
+			char **hit = bsearch(&l->items[i].paths[p], l->uniq,
+					     l->nuniq, sizeof(char *), cmp_str);
+			l->items[i].at[p] = (size_t)(hit - l->uniq);
+		}
+}
+
+/* ---- in the helper ---- */
+
+static uint64_t walk_total;
+static void *seen; /* tsearch tree of inodes with several links */
+
+struct ino {
+	dev_t dev;
+	ino_t ino;
+};
+
+static int cmp_ino(const void *a, const void *b)
+{
+	const struct ino *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static void count(const struct stat *st)
+{
+	if (st->st_nlink > 1 && !S_ISDIR(st->st_mode)) {
+		struct ino *k = malloc(sizeof(*k));
+		void *got;
+		if (!k)
+			abort();
+		*k = (struct ino){ st->st_dev, st->st_ino };
+		got = tsearch(k, &seen, cmp_ino);
+		if (!got)
+			abort();
+		if (*(struct ino **)got != k) { /* counted already */
+			free(k);
+			return;
+		}
+	}
+	walk_total += (uint64_t)st->st_blocks * 512;
+}
+
+static int on_entry(const char *path, const struct stat *st, int type,
+		    struct FTW *f)
+{
+	if (type != FTW_NS && type != FTW_DNR)
+		count(st);
+	return 0;
+}
+
+static uint64_t measure(const char *path)
+{
+	struct stat st;
+
+	walk_total = 0;
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		count(&st);
+	else
+		nftw(path, on_entry, 32, FTW_PHYS | FTW_MOUNT);
+	return walk_total;
+}
+
+/* The helper: nothing of skiffd's open but the memfd (fd 3); one size
+ * per path, in order. */
+static int du_main(void *arg)
+{
+	struct du_list *l = arg;
+	FILE *f;
+
+	if (dup2(l->memfd, 3) < 0 || close_range(4, ~0U, 0) < 0 ||
+	    !(f = fdopen(3, "w")))
+		return 120;
+	for (size_t i = 0; i < l->nuniq; i++)
+		fprintf(f, "%llu\n", (unsigned long long)measure(l->uniq[i]));
+	return fclose(f) == 0 ? 0 : 121;
+}
+
+/* ---- the answer ---- */
+
+static int read_sizes(struct du_list *l, struct err *e)
+{
+	struct stat st;
+	_cleanup_free_ char *text = NULL;
+	char *p, *end;
+
+	if (fstat(l->memfd, &st) < 0)
+		return err_set(e, errno, "system df: memfd");
+	if (!(text = calloc((size_t)st.st_size + 1, 1)) ||
+	    !(l->sizes = calloc(l->nuniq + 1, sizeof(*l->sizes))))
+		abort();
+	if (pread(l->memfd, text, (size_t)st.st_size, 0) != st.st_size)
+		return err_set(e, errno, "system df: read the sizes");
+	p = text;
+	for (size_t i = 0; i < l->nuniq; i++, p = end + 1) {
+		l->sizes[i] = strtoull(p, &end, 10);
+		if (end == p || *end != '\n')
+			return err_setc(e, ERR_INTERNAL,
+					"system df: the helper measured %zu of "
+					"%zu paths", i, l->nuniq);
+	}
+	return 0;
+}
+
+/* Is uniq path u named by an item of kind other than skip (active
+ * ones only when active_only)? */
+static bool path_used(const struct du_list *l, size_t u, enum du_kind kind,
+		      size_t skip, bool active_only)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct du_item *it = &l->items[i];
+		if (i == skip || it->kind != kind || (active_only && !it->active))
+			continue;
+		for (size_t p = 0; p < it->n; p++)
+			if (it->at[p] == u)
+				return true;
+	}
+	return false;
+}
+
+static const char *const kind_names[] = { "Images", "Containers",
+					  "Local Volumes" };
+static const char *const kind_items[] = { "image", "container", "volume" };
+
+/* TYPE TOTAL ACTIVE SIZE RECLAIMABLE of one kind: a path counts once;
+ * reclaimable is what no active item holds. */
+static void summary_row(struct du_list *l, enum du_kind kind)
+{
+	uint64_t size = 0, reclaim = 0;
+	size_t total = 0, active = 0;
+	bool *done = calloc(l->nuniq + 1, sizeof(bool));
+	struct jw w;
+
+	if (!done)
+		abort();
+	for (size_t i = 0; i < l->n; i++) {
+		const struct du_item *it = &l->items[i];
+		if (it->kind != kind)
+			continue;
+		total++;
+		active += it->active;
+		for (size_t p = 0; p < it->n; p++) {
+			size_t u = it->at[p];
+			if (done[u])
+				continue;
+			done[u] = true;
+			size += l->sizes[u];
+			if (!path_used(l, u, kind, SIZE_MAX, true))
+				reclaim += l->sizes[u];
+		}
+	}
+	free(done);
+	ctl_req_json(l->r, &w);
+	jw_str(&w, "type", kind_names[kind]);
+	jw_uint(&w, "total", total);
+	jw_uint(&w, "active", active);
+	jw_uint(&w, "size", size);
+	jw_uint(&w, "reclaimable", reclaim);
+	jw_close(&w);
+}
+
+/* -v: one row per item; shared is what other items of its kind hold too. */
+static void item_row(struct du_list *l, size_t i)
+{
+	const struct du_item *it = &l->items[i];
+	uint64_t size = 0, shared = 0;
+	struct jw w;
+
+	for (size_t p = 0; p < it->n; p++) {
+		bool twice = false;
+		for (size_t q = 0; q < p; q++)
+			twice |= it->at[q] == it->at[p];
+		if (twice)
+			continue;
+		size += l->sizes[it->at[p]];
+		if (path_used(l, it->at[p], it->kind, i, false))
+			shared += l->sizes[it->at[p]];
+	}
+	ctl_req_json(l->r, &w);
+	jw_str(&w, "type", kind_items[it->kind]);
+	jw_str(&w, "name", *it->name ? it->name : "<none>");
+	jw_str(&w, "id", it->id);
+	jw_bool(&w, "active", it->active);
+	jw_uint(&w, "size", size);
+	jw_uint(&w, "shared_size", shared);
+	jw_uint(&w, "unique_size", size - shared);
+	jw_close(&w);
+}
+
+/* Docker's fourth row: skiff has no builder, so no build cache. */
+static void build_cache_row(struct du_list *l)
+{
+	struct jw w;
+
+	ctl_req_json(l->r, &w);
+	jw_str(&w, "type", "Build Cache");
+	jw_uint(&w, "total", 0);
+	jw_uint(&w, "active", 0);
+	jw_uint(&w, "size", 0);
+	jw_uint(&w, "reclaimable", 0);
+	jw_close(&w);
+}
+
+static void du_exited(struct proc *p, const siginfo_t *si, void *ctx)
+{
+	struct du_list *l = ctx;
+	struct err e = ERR_INIT;
+	char why[64];
+
+	if (proc_exit_code(si) != 0) {
+		err_setc(&e, ERR_INTERNAL, "system df: the helper %s",
+			 proc_status_str(si, why, sizeof(why)));
+	} else if (read_sizes(l, &e) == 0 && l->verbose) {
+		for (size_t i = 0; i < l->n; i++)
+			item_row(l, i);
+	} else if (!e.msg[0]) {
+		for (enum du_kind k = 0; k < DU_KINDS; k++)
+			summary_row(l, k);
+		build_cache_row(l);
+	}
+	ctl_req_finish(l->r, e.msg[0] ? &e : NULL);
+	du_free(l);
+}
+
+struct df_args {
+	bool verbose;
+};
+
+static int do_df(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct df_args *a = args;
+	struct du_list *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		abort();
+	l->memfd = memfd_create("skiff-df", MFD_CLOEXEC);
+	if (l->memfd < 0) {
+		du_free(l);
+		return err_set(e, errno, "system df: memfd_create");
+	}
+	l->r = r;
+	l->verbose = a->verbose;
+	for (enum du_kind k = 0; k < DU_KINDS; k++)
+		if (listers[k])
+			listers[k](l);
+	du_index(l);
+	if (!proc_fork(du_main, l, du_exited, l, e)) {
+		du_free(l);
+		return -1;
+	}
+	return CMD_PENDING;
+}
+
+static const struct flag df_flags[] = {
+	{ "verbose", 'v', FLAG_BOOL, offsetof(struct df_args, verbose), 0,
+	  "one row per image, container and volume" },
+	{ 0 },
+};
+
+const struct command cmd_system_df = {
+	.name = "system df", .usage = "[-v]",
+	.summary = "Disk used by images, containers and volumes, and how "
+		   "much of it nothing in use holds",
+	.flags = df_flags, .args_size = sizeof(struct df_args),
+	.handler = do_df,
+};
