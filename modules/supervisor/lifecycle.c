@@ -625,11 +625,14 @@ static int rm_entry(const char *p, const struct stat *sb, int flag,
 	return remove(p) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-/* In a helper process: the upper layer can be large. */
+/* In a helper process: the upper layer can be large. A tree that is not
+ * there (a container never started) is already removed. */
 static int remove_tree(void *arg)
 {
-	return nftw(arg, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) ? 1
-									  : 0;
+	if (nftw(arg, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0 ||
+	    errno == ENOENT)
+		return 0;
+	return 1;
 }
 
 static void remover_done(struct proc *p, const siginfo_t *si, void *ctx)
