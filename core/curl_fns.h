@@ -33,7 +33,13 @@
 	X(curl_multi_remove_handle) \
 	X(curl_multi_socket_action) \
 	X(curl_multi_assign) \
-	X(curl_multi_info_read)
+	X(curl_multi_info_read) \
+	X(curl_url) \
+	X(curl_url_set) \
+	X(curl_url_get) \
+	X(curl_url_cleanup) \
+	X(curl_url_strerror) \
+	X(curl_free)
 
 struct curl_fns {
 #define CURL_FN_SLOT(f) __typeof__(f) *f;
@@ -64,5 +70,11 @@ int curl_fns_load(struct err *e);
 #define curl_multi_socket_action(...) (curl_fns.curl_multi_socket_action(__VA_ARGS__))
 #define curl_multi_assign(...) (curl_fns.curl_multi_assign(__VA_ARGS__))
 #define curl_multi_info_read(...) (curl_fns.curl_multi_info_read(__VA_ARGS__))
+#define curl_url(...) (curl_fns.curl_url(__VA_ARGS__))
+#define curl_url_set(...) (curl_fns.curl_url_set(__VA_ARGS__))
+#define curl_url_get(...) (curl_fns.curl_url_get(__VA_ARGS__))
+#define curl_url_cleanup(...) (curl_fns.curl_url_cleanup(__VA_ARGS__))
+#define curl_url_strerror(...) (curl_fns.curl_url_strerror(__VA_ARGS__))
+#define curl_free(...) (curl_fns.curl_free(__VA_ARGS__))
 
 #endif

@@ -1,7 +1,11 @@
 /* http.c - HTTP(S) requests on the daemon's loop (see http.h).
  *
- * libcurl is loaded (curl_fns.h) and the multi handle made on first use. curl asks for socket interest
- * through on_socket (one struct http_sock, an ev_io, per socket, kept as
+ * libcurl is loaded (curl_fns.h) and the multi handle made on first use.
+ * curl never resolves a name (its resolver is a thread per lookup): a
+ * request's host is looked up by core/resolve first and handed to curl
+ * with CURLOPT_RESOLVE, and redirects are followed here, not by curl, so
+ * each new host is looked up the same way (route()). curl asks for socket
+ * interest through on_socket (one struct http_sock, an ev_io, per socket, kept as
  * curl's socket pointer) and for a timeout through on_curl_timer (our one
  * ev_timer); both only arm watchers. The watchers call
  * curl_multi_socket_action, then collect finished transfers, whose
@@ -9,19 +13,24 @@
  * the next request (or free its state) from it. */
 #include "http.h"
 
-#include "curl_fns.h"
+#include <arpa/inet.h>
 #include <ev.h>
-#include <stdlib.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/log.h"
+#include "curl_fns.h"
 #include "daemon.h"
+#include "resolve.h"
 
 #define HTTP_BUFFER (256 * 1024) /* curl's receive buffer: fewer wake-ups */
 #define HTTP_MAX_CONNECTIONS 16
+#define HTTP_MAX_REDIRECTS 10
 
 struct http_req {
 	CURL *easy;
@@ -30,6 +39,12 @@ struct http_req {
 	char *url;
 	char errbuf[CURL_ERROR_SIZE];
 	bool responded, aborted;
+	bool follow;	    /* follow redirects (GET and HEAD) */
+	bool redirecting;   /* this response is a redirect being followed */
+	bool added;	    /* in the multi handle */
+	int redirects;
+	struct resolve_wait *resolving; /* waiting for its host's address */
+	struct curl_slist *resolve;	/* "host:port:addrs" for curl */
 	ev_io upload_io; /* upload_fd was empty: resume when readable */
 	long status;
 	struct http_req *prev, *next;
@@ -138,18 +153,32 @@ static void take_status(struct http_req *r)
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 }
 
+/* A 3xx with a Location this request follows. (Its absolute form,
+ * CURLINFO_REDIRECT_URL, is known only once the transfer is done.) */
+static bool wants_redirect(struct http_req *r)
+{
+	struct curl_header *h;
+
+	return r->follow && r->status >= 300 && r->status <= 399 &&
+	       curl_easy_header(r->easy, "Location", 0, CURLH_HEADER, -1,
+				&h) == CURLHE_OK;
+}
+
 static size_t on_write(char *p, size_t size, size_t n, void *ud)
 {
 	struct http_req *r = ud;
 	size_t len = size * n;
 	int x = HTTP_CONTINUE;
 
-	if (!r->responded) {
-		r->responded = true;
+	if (!r->responded && !r->redirecting) {
 		take_status(r);
-		if (r->o.on_response)
+		r->redirecting = wants_redirect(r);
+		r->responded = !r->redirecting;
+		if (r->responded && r->o.on_response)
 			x = r->o.on_response(r, r->status, r->o.ctx);
 	}
+	if (r->redirecting)
+		return len; /* a redirect's body: nobody reads it */
 	if (x == HTTP_CONTINUE && r->o.on_data)
 		x = r->o.on_data(r, p, len, r->o.ctx);
 	if (x == HTTP_PAUSE)
@@ -204,11 +233,197 @@ static void req_unlink(struct http_req *r)
 static void req_free(struct http_req *r)
 {
 	ev_io_stop(daemon_ctx.loop, &r->upload_io);
-	curl_multi_remove_handle(http.multi, r->easy);
+	resolve_cancel(r->resolving);
+	if (r->added)
+		curl_multi_remove_handle(http.multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
+	curl_slist_free_all(r->resolve);
 	free(r->url);
 	free(r);
+}
+
+/* ---- names and redirects ---- */
+
+struct url_parts {
+	char *scheme, *host; /* curl_free()d; an IPv6 host keeps its [] */
+	long port;
+};
+
+static void url_parts_free(struct url_parts *u)
+{
+	curl_free(u->scheme);
+	curl_free(u->host);
+}
+
+static int url_split(const char *url, struct url_parts *u, struct err *e)
+{
+	CURLU *h = curl_url();
+	char *port = NULL;
+	CURLUcode rc;
+
+	memset(u, 0, sizeof(*u));
+	if (!h)
+		abort();
+	rc = curl_url_set(h, CURLUPART_URL, url, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(h, CURLUPART_SCHEME, &u->scheme, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(h, CURLUPART_HOST, &u->host, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	curl_url_cleanup(h);
+	if (rc != CURLUE_OK) {
+		url_parts_free(u);
+		return err_setc(e, ERR_INVALID, "%s: bad URL: %s", url,
+				curl_url_strerror(rc));
+	}
+	u->port = strtol(port, NULL, 10);
+	curl_free(port);
+	return 0;
+}
+
+static bool is_address(const char *host)
+{
+	struct in_addr a;
+
+	return host[0] == '[' || inet_pton(AF_INET, host, &a) == 1;
+}
+
+static void add(struct http_req *r)
+{
+	/* Only arms the timer: nothing runs before the loop does. */
+	curl_multi_add_handle(http.multi, r->easy);
+	r->added = true;
+}
+
+static void use_addrs(struct http_req *r, const struct url_parts *u,
+		      const char *addrs)
+{
+	struct buf b = { 0 };
+	struct curl_slist *l;
+
+	buf_printf(&b, "%s:%ld:%s", u->host, u->port, addrs);
+	buf_append(&b, "", 1);
+	l = curl_slist_append(NULL, b.data);
+	buf_free(&b);
+	if (!l)
+		abort();
+	curl_easy_setopt(r->easy, CURLOPT_RESOLVE, l);
+	curl_slist_free_all(r->resolve); /* curl took the old one in */
+	r->resolve = l;
+}
+
+static void req_fail(struct http_req *r, const struct err *why)
+{
+	struct err e = ERR_INIT;
+
+	err_setc(&e, why->class, "%s: %s", r->url, why->msg);
+	req_unlink(r);
+	r->o.on_done(r, 0, &e, r->o.ctx);
+	req_free(r);
+}
+
+static int route(struct http_req *r, struct err *e);
+
+static void on_resolved(void *ctx, const char *addrs, const struct err *why)
+{
+	struct http_req *r = ctx;
+	struct err e = ERR_INIT;
+
+	r->resolving = NULL;
+	if (!addrs)
+		req_fail(r, why);
+	else if (route(r, &e) < 0) /* now from the cache */
+		req_fail(r, &e);
+}
+
+/* Start r on its URL: at once for an address or a name looked up lately,
+ * else once core/resolve has the name's addresses. */
+static int route(struct http_req *r, struct err *e)
+{
+	struct url_parts u;
+	const char *addrs;
+
+	if (url_split(r->url, &u, e) < 0)
+		return -1;
+	if (is_address(u.host)) {
+		add(r);
+	} else if ((addrs = resolve_cached(u.host))) {
+		use_addrs(r, &u, addrs);
+		add(r);
+	} else {
+		r->resolving = resolve_name(u.host, on_resolved, r, e);
+		if (!r->resolving) {
+			url_parts_free(&u);
+			return -1;
+		}
+	}
+	url_parts_free(&u);
+	return 0;
+}
+
+/* Credentials are for the host they were given for (curl's rule too):
+ * a redirect elsewhere (a registry sending a blob to its CDN, whose
+ * signed URL refuses a second credential) goes without them. */
+static void drop_credentials(struct http_req *r)
+{
+	struct curl_slist *l = NULL;
+
+	for (struct curl_slist *h = r->headers; h; h = h->next) {
+		if (!strncasecmp(h->data, "Authorization:", 14))
+			continue;
+		if (!(l = curl_slist_append(l, h->data)))
+			abort();
+	}
+	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, l);
+	curl_slist_free_all(r->headers);
+	r->headers = l;
+	curl_easy_setopt(r->easy, CURLOPT_USERNAME, NULL);
+	curl_easy_setopt(r->easy, CURLOPT_PASSWORD, NULL);
+}
+
+/* Run r again on its response's Location (with the same options: a
+ * Range stays). */
+static int follow(struct http_req *r, struct err *e)
+{
+	char *to = NULL;
+	struct url_parts a, b;
+	bool same;
+
+	curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &to);
+	if (!to)
+		return err_setc(e, ERR_INVALID, "%s: %ld to a Location that is "
+				"not a URL", r->url, r->status);
+	if (++r->redirects > HTTP_MAX_REDIRECTS)
+		return err_setc(e, ERR_INTERNAL, "%s: more than %d redirects",
+				r->url, HTTP_MAX_REDIRECTS);
+	if (!(to = strdup(to))) /* curl's copy goes with the next URL */
+		abort();
+	if (url_split(r->url, &a, e) < 0) {
+		free(to);
+		return -1;
+	}
+	if (url_split(to, &b, e) < 0) {
+		url_parts_free(&a);
+		free(to);
+		return -1;
+	}
+	same = !strcasecmp(a.scheme, b.scheme) &&
+	       !strcasecmp(a.host, b.host) && a.port == b.port;
+	url_parts_free(&a);
+	url_parts_free(&b);
+	curl_multi_remove_handle(http.multi, r->easy);
+	r->added = false;
+	if (!same)
+		drop_credentials(r);
+	curl_easy_setopt(r->easy, CURLOPT_URL, to);
+	free(r->url);
+	r->url = to;
+	r->redirecting = r->responded = false;
+	r->status = 0;
+	r->errbuf[0] = '\0';
+	return route(r, e);
 }
 
 static void req_finish(struct http_req *r, CURLcode rc)
@@ -217,6 +432,15 @@ static void req_finish(struct http_req *r, CURLcode rc)
 	bool failed = rc != CURLE_OK;
 
 	take_status(r);
+	if (!failed && !r->aborted &&
+	    (r->redirecting || (!r->responded && wants_redirect(r)))) {
+		if (follow(r, &e) == 0)
+			return; /* on_done comes with the final response */
+		req_unlink(r);
+		r->o.on_done(r, 0, &e, r->o.ctx);
+		req_free(r);
+		return;
+	}
 	if (!failed && !r->responded && r->o.on_response) {
 		r->responded = true; /* a response without a body */
 		if (r->o.on_response(r, r->status, r->o.ctx) == HTTP_ABORT)
@@ -312,8 +536,9 @@ struct http_req *http_start(const struct http_opts *o, struct err *e)
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, o->no_redirect ? 0L : 1L);
-	SET(CURLOPT_MAXREDIRS, 10L);
+	SET(CURLOPT_FOLLOWLOCATION, 0L); /* follow() does, resolving first */
+	/* No proxy from the environment: curl would resolve its name. */
+	SET(CURLOPT_PROXY, "");
 	SET(CURLOPT_HTTPHEADER, r->headers);
 	SET(CURLOPT_USERAGENT, "skiff/" SKIFF_VERSION);
 	SET(CURLOPT_BUFFERSIZE, (long)HTTP_BUFFER);
@@ -351,13 +576,18 @@ struct http_req *http_start(const struct http_opts *o, struct err *e)
 		free(r);
 		return NULL;
 	}
+	r->follow = !o->no_redirect && !o->upload &&
+		    (!o->method || !strcmp(o->method, "GET") ||
+		     !strcmp(o->method, "HEAD"));
+	if (route(r, e) < 0) {
+		req_free(r);
+		return NULL;
+	}
 	r->next = http.reqs;
 	if (http.reqs)
 		http.reqs->prev = r;
 	http.reqs = r;
 	http.n++;
-	/* Only arms the timer: nothing runs before the loop does. */
-	curl_multi_add_handle(http.multi, c);
 	return r;
 }
 
@@ -403,6 +633,7 @@ void http_shutdown(void)
 		http_cancel(http.reqs);
 	if (!http.multi)
 		return;
+	resolve_shutdown();
 	ev_timer_stop(daemon_ctx.loop, &http.timer);
 	curl_multi_cleanup(http.multi);
 	http.multi = NULL;

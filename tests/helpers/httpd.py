@@ -8,6 +8,9 @@ test that started it).
     /drop?n=N&cut=M     says N bytes, sends M of them, closes (a cut link);
                         with Range it serves the rest whole
     /redirect           302 to /hello
+    /redirect-to?url=U  302 to U
+    /loop               302 to itself
+    /whoami             200, the Authorization header it got (or "none")
     /auth               401 + WWW-Authenticate unless basic user:pw
     /stall              headers and 3 bytes, then nothing for 60 s
     /echo (PUT/POST)    201, the body back, X-Method and X-Len headers
@@ -72,6 +75,12 @@ class H(http.server.BaseHTTPRequestHandler):
             return
         if u.path == "/redirect":
             return self.send(302, b"", [("Location", "/hello")])
+        if u.path == "/redirect-to":
+            return self.send(302, b"moved\n", [("Location", q.get("url", "/"))])
+        if u.path == "/loop":
+            return self.send(302, b"", [("Location", "/loop")])
+        if u.path == "/whoami":
+            return self.send(200, self.headers.get("Authorization", "none").encode())
         if u.path == "/auth":
             if self.headers.get("Authorization") == "Basic dXNlcjpwdw==":
                 return self.send(200, b"welcome")

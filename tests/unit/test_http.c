@@ -10,6 +10,8 @@
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +20,9 @@
 #include "../../core/base/buf.h"
 #include "../../core/daemon.h"
 #include "../../core/http.h"
+/* After ev.h: seccomp.h brings elf.h, whose EV_NONE macro would break
+ * libev's enum of the same name. */
+#include <seccomp.h>
 
 static int port;
 static pid_t server;
@@ -424,9 +429,159 @@ static void test_bad_url(void **s)
 	assert_true(strstr(g.e.msg, "127.0.0.1:1") != NULL);
 }
 
+/* ---- names, in a child that may not make threads ---- */
+
+/* GET url in the child, fresh state; 0 when it ends with want_status and
+ * a body starting with want_body. */
+static int child_get(const char *url, const char *const *headers,
+		     long want_status, const char *want_body, struct got *g)
+{
+	struct err e = ERR_INIT;
+	struct http_opts o = { .url = url, .headers = headers,
+			       .on_response = on_response, .on_data = on_data,
+			       .on_done = on_done, .ctx = g };
+
+	memset(g, 0, sizeof(*g));
+	if (!(g->r = http_start(&o, &e))) {
+		fprintf(stderr, "http_start %s: %s\n", url, e.msg);
+		return 1;
+	}
+	for (int i = 0; i < 20000 && !g->done; i++)
+		ev_run(daemon_ctx.loop, EVRUN_ONCE);
+	buf_append(&g->body, "", 1);
+	if (!g->done || g->failed || g->status != want_status ||
+	    strncmp(g->body.data, want_body, strlen(want_body))) {
+		fprintf(stderr, "GET %s: done %d failed %d (%s) status %ld "
+			"body \"%s\"\n", url, g->done, g->failed, g->e.msg,
+			g->status, g->body.data);
+		return 1;
+	}
+	return 0;
+}
+
+/* Our own /etc/hosts (skiff-test-host is 127.0.0.1) and resolv.conf (a
+ * name server on loopback that is not there, so other names fail at
+ * once) in a mount namespace of this child's. */
+static int own_hosts(void)
+{
+	static const char *const files[][2] = {
+		{ "/etc/hosts", "127.0.0.1 skiff-test-host\n" },
+		{ "/etc/resolv.conf",
+		  "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n" },
+	};
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return perror("mount namespace"), -1;
+	for (size_t i = 0; i < 2; i++) {
+		char tmp[] = "/tmp/skiff-test-etc.XXXXXX";
+		int fd = mkstemp(tmp);
+		if (fd < 0 || write(fd, files[i][1], strlen(files[i][1])) < 0 ||
+		    mount(tmp, files[i][0], NULL, MS_BIND, NULL) < 0)
+			return perror(files[i][0]), -1;
+		close(fd);
+		unlink(tmp); /* the bind mount keeps the file */
+	}
+	return 0;
+}
+
+/* A new thread fails (clone with CLONE_THREAD: EPERM; clone3: ENOSYS, as
+ * on an old kernel, so glibc tries clone); fork still works. */
+static int no_threads(void)
+{
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+	int rc = !f ||
+		 seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				  SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+					  CLONE_THREAD)) < 0 ||
+		 seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+				  0) < 0 ||
+		 seccomp_load(f) < 0;
+
+	seccomp_release(f);
+	return rc ? -1 : 0;
+}
+
+static int names_child(void)
+{
+	char url[256], to[200];
+	const char *const bearer[] = { "Authorization: Bearer t0ken", NULL };
+	struct err e = ERR_INIT;
+	struct got g;
+	struct http_opts o = { .on_done = on_done, .ctx = &g };
+
+	if (own_hosts() < 0 || no_threads() < 0)
+		return 2;
+	ev_loop_fork(daemon_ctx.loop);
+	/* A name: looked up by a helper process, then again from the cache. */
+	snprintf(url, sizeof(url), "http://skiff-test-host:%d/hello", port);
+	if (child_get(url, NULL, 200, "hello world", &g) ||
+	    child_get(url, NULL, 200, "hello world", &g))
+		return 3;
+	/* A redirect within the host keeps the credentials... */
+	snprintf(url, sizeof(url),
+		 "http://127.0.0.1:%d/redirect-to?url=/whoami", port);
+	if (child_get(url, bearer, 200, "Bearer t0ken", &g))
+		return 4;
+	/* ...one to another host (by name) goes without them. */
+	snprintf(to, sizeof(to), "http://skiff-test-host:%d/whoami", port);
+	snprintf(url, sizeof(url),
+		 "http://127.0.0.1:%d/redirect-to?url=%s", port, to);
+	if (child_get(url, bearer, 200, "none", &g))
+		return 5;
+	/* A name that does not resolve: the error names it. */
+	memset(&g, 0, sizeof(g));
+	snprintf(url, sizeof(url), "http://nosuch.skiff-test:%d/x", port);
+	o.url = url;
+	if (!http_start(&o, &e))
+		return 6;
+	for (int i = 0; i < 20000 && !g.done; i++)
+		ev_run(daemon_ctx.loop, EVRUN_ONCE);
+	if (!g.done || !g.failed || !strstr(g.e.msg, "nosuch.skiff-test")) {
+		fprintf(stderr, "unresolvable: done %d failed %d: %s\n",
+			g.done, g.failed, g.e.msg);
+		return 7;
+	}
+	/* A redirect loop ends. */
+	snprintf(url, sizeof(url),
+		 "http://127.0.0.1:%d/loop", port);
+	memset(&g, 0, sizeof(g));
+	o.url = url;
+	if (!http_start(&o, &e))
+		return 8;
+	for (int i = 0; i < 20000 && !g.done; i++)
+		ev_run(daemon_ctx.loop, EVRUN_ONCE);
+	if (!g.done || !g.failed || !strstr(g.e.msg, "redirects")) {
+		fprintf(stderr, "loop: %s\n", g.e.msg);
+		return 9;
+	}
+	http_shutdown();
+	return 0;
+}
+
+/* curl's resolver is a thread per lookup; skiffd makes none: names are
+ * looked up in helper processes (core/resolve) and redirects followed
+ * by core/http, each new host looked up the same way. */
+static void test_names_without_threads(void **s)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(names_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_names_without_threads), /* before any
+							     * http use */
 	    cmocka_unit_test(test_get),
 	    cmocka_unit_test(test_status_and_redirect),
 	    cmocka_unit_test(test_auth),

@@ -1,0 +1,253 @@
+/* resolve.c - host names resolved in helper processes (see resolve.h).
+ *
+ * One struct name per host asked for: its last answer and when it
+ * expires, and while a lookup runs, the helper, the read end of its pipe
+ * and the callers waiting. The helper writes one line, "ADDRS" or
+ * "err MESSAGE", far less than a pipe holds, and exits; the line is read
+ * when its exit is seen, so the loop never waits on it. Names are few (a
+ * registry, its token server, a blob CDN): the list is searched in order
+ * and cut to NAMES_MAX, dropping expired answers first. */
+#include "resolve.h"
+
+#include <ev.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "daemon.h"
+#include "proc.h"
+#include "../net/hostaddr.h"
+
+#define NAMES_MAX 64
+#define ANSWER_MAX 2048
+
+struct resolve_wait {
+	struct name *n;
+	resolve_fn fn;
+	void *ctx;
+	struct resolve_wait *next;
+};
+
+struct name {
+	char *host;
+	char *addrs; /* the last good answer, or NULL */
+	ev_tstamp expires;
+	struct proc *proc; /* the lookup running, or NULL */
+	int fd;		   /* its pipe's read end */
+	struct resolve_wait *waiting;
+	struct resolve_wait *answering; /* being told, one at a time */
+	struct name *next;
+};
+
+static struct name *names;
+static unsigned n_names;
+
+/* ---- in the helper ---- */
+
+struct lookup {
+	const char *host;
+	int fd;
+};
+
+static int lookup_main(void *arg)
+{
+	const struct lookup *l = arg;
+	struct buf b = { 0 };
+	struct err e = ERR_INIT;
+
+	if (hostaddr_lookup(l->host, &b, &e) < 0) {
+		dprintf(l->fd, "err %s\n", e.msg);
+		return 1;
+	}
+	buf_puts(&b, "\n");
+	return write(l->fd, b.data, b.len) == (ssize_t)b.len ? 0 : 1;
+}
+
+/* ---- on the loop ---- */
+
+static void name_free(struct name *n)
+{
+	free(n->host);
+	free(n->addrs);
+	free(n);
+}
+
+/* Drop answers nobody waits for, expired ones first, down to NAMES_MAX. */
+static void names_trim(void)
+{
+	ev_tstamp now = ev_now(daemon_ctx.loop);
+
+	for (int pass = 0; pass < 2 && n_names >= NAMES_MAX; pass++) {
+		for (struct name **pp = &names; *pp;) {
+			struct name *n = *pp;
+			bool busy = n->proc || n->waiting || n->answering;
+			if (!busy && (pass || n->expires <= now)) {
+				*pp = n->next;
+				name_free(n);
+				n_names--;
+				if (n_names < NAMES_MAX)
+					return;
+			} else {
+				pp = &n->next;
+			}
+		}
+	}
+}
+
+static struct name *name_find(const char *host)
+{
+	for (struct name *n = names; n; n = n->next)
+		if (!strcasecmp(n->host, host))
+			return n;
+	return NULL;
+}
+
+const char *resolve_cached(const char *host)
+{
+	struct name *n = name_find(host);
+
+	if (!n || !n->addrs || n->expires <= ev_now(daemon_ctx.loop))
+		return NULL;
+	return n->addrs;
+}
+
+/* The helper's line, read now that it has exited; e set when it says
+ * err or said nothing. */
+static char *read_answer(struct name *n, const siginfo_t *si,
+			 struct err *e)
+{
+	char line[ANSWER_MAX], how[64];
+	ssize_t k = read(n->fd, line, sizeof(line) - 1);
+	char *nl;
+
+	close(n->fd);
+	n->fd = -1;
+	line[k > 0 ? k : 0] = '\0';
+	nl = strchr(line, '\n');
+	if (nl)
+		*nl = '\0';
+	if (nl && line[0] && strncmp(line, "err ", 4))
+		return strdup(line);
+	if (nl && !strncmp(line, "err ", 4))
+		err_setc(e, ERR_NOT_FOUND, "resolve %s", line + 4);
+	else
+		err_setc(e, ERR_INTERNAL, "resolve %s: helper %s", n->host,
+			 proc_status_str(si, how, sizeof(how)));
+	return NULL;
+}
+
+static void lookup_done(struct proc *p, const siginfo_t *si, void *ctx)
+{
+	struct name *n = ctx;
+	struct err e = ERR_INIT;
+	char *addrs = read_answer(n, si, &e);
+	struct resolve_wait *w;
+
+	n->proc = NULL;
+	if (addrs) {
+		free(n->addrs);
+		n->addrs = addrs;
+		n->expires = ev_now(daemon_ctx.loop) + RESOLVE_TTL;
+	}
+	/* One at a time: a callback may cancel a waiter or ask again (a
+	 * new waiter then waits for a new lookup). */
+	n->answering = n->waiting;
+	n->waiting = NULL;
+	while ((w = n->answering)) {
+		n->answering = w->next;
+		w->fn(w->ctx, addrs ? n->addrs : NULL, addrs ? NULL : &e);
+		free(w);
+	}
+}
+
+static int lookup_start(struct name *n, struct err *e)
+{
+	struct lookup l = { .host = n->host };
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_set(e, errno, "resolve %s: pipe", n->host);
+	l.fd = p[1];
+	n->proc = proc_fork(lookup_main, &l, lookup_done, n, e);
+	close(p[1]);
+	if (!n->proc) {
+		close(p[0]);
+		return err_wrap(e, "resolve %s", n->host);
+	}
+	n->fd = p[0];
+	return 0;
+}
+
+struct resolve_wait *resolve_name(const char *host, resolve_fn fn,
+				  void *ctx, struct err *e)
+{
+	struct name *n = name_find(host);
+	struct resolve_wait *w;
+
+	if (!n) {
+		names_trim();
+		n = calloc(1, sizeof(*n));
+		if (!n || !(n->host = strdup(host)))
+			abort();
+		n->fd = -1;
+		n->next = names;
+		names = n;
+		n_names++;
+	}
+	if (!n->proc && lookup_start(n, e) < 0)
+		return NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		abort();
+	w->n = n;
+	w->fn = fn;
+	w->ctx = ctx;
+	w->next = n->waiting;
+	n->waiting = w;
+	return w;
+}
+
+static bool unlink_wait(struct resolve_wait **pp, struct resolve_wait *w)
+{
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return true;
+		}
+	}
+	return false;
+}
+
+void resolve_cancel(struct resolve_wait *w)
+{
+	if (!w)
+		return;
+	if (!unlink_wait(&w->n->waiting, w))
+		unlink_wait(&w->n->answering, w);
+	free(w);
+}
+
+void resolve_shutdown(void)
+{
+	struct name *n;
+
+	while ((n = names)) {
+		names = n->next;
+		while (n->waiting) {
+			struct resolve_wait *w = n->waiting;
+			n->waiting = w->next;
+			free(w);
+		}
+		if (n->proc)
+			proc_disown(n->proc);
+		if (n->fd >= 0)
+			close(n->fd);
+		name_free(n);
+	}
+	n_names = 0;
+}
