@@ -1286,6 +1286,11 @@ int unpack_layer(int in_fd, const char *dir, const struct unpack_opts *o,
 		return err_wrap(e, "unpack %s", dir);
 	if (unpack_into_temp(in_fd, pfd, tmp, o, r, e) < 0)
 		goto fail;
+	if (o && o->diff_id && strcmp(r->diff_id, o->diff_id)) {
+		err_setc(e, ERR_INVALID, "its content is %s, the config says "
+			 "%s", r->diff_id, o->diff_id);
+		goto fail;
+	}
 	if (renameat2(pfd, tmp, pfd, base, RENAME_NOREPLACE) < 0) {
 		err_set(e, errno, "rename %s", tmp);
 		goto fail;

@@ -69,6 +69,9 @@ struct unpack_opts {
 	const char *media_type;
 	uint64_t max_bytes; /* cap on uncompressed tar bytes, 0 = none */
 	unsigned flags;	    /* enum unpack_flags */
+	/* unpack_layer: the diff_id the content must have, checked before
+	 * the directory is renamed into place (NULL: none). */
+	const char *diff_id;
 };
 
 struct unpack_result {

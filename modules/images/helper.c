@@ -136,7 +136,8 @@ int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
 	char dir[4096];
 
 	for (size_t i = 0; i < n; i++) {
-		struct unpack_opts o = { .media_type = desc[i].media_type };
+		struct unpack_opts o = { .media_type = desc[i].media_type,
+					 .diff_id = diff_ids->v[i] };
 		struct unpack_result r;
 		int fd = -1;
 		snprintf(dir, sizeof(dir), "%s/%s", layers,
@@ -156,14 +157,6 @@ int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
 			return err_wrap(e, "layer %s", desc[i].digest);
 		}
 		close(fd);
-		if (strcmp(r.diff_id, diff_ids->v[i])) {
-			unpack_remove_tree(AT_FDCWD, dir, e);
-			return err_setc(e, ERR_INVALID,
-					"layer %s: its content is %s, the "
-					"config says %s",
-					desc[i].digest, r.diff_id,
-					diff_ids->v[i]);
-		}
 		dprintf(1, "unpacked %zu\n", i);
 	}
 	return 0;

@@ -10,18 +10,23 @@
  * disk; up to PULL_PARALLEL layers at a time. A sink first says where
  * its partial blob ends ("offset N", kept from an earlier pull cut short
  * by a dropped link, kill -9 or power loss) and the download asks for
- * the rest with Range. Once every layer is stored, a commit process
+ * the rest with Range. A sink that downloads a layer from its first byte
+ * also unpacks it as it comes (struct tee); the layers that it did not
+ * unpack are unpacked from the store once every layer is stored
+ * (pull_unpack). Then a commit process
  * stores the config and the manifest and points the reference at the
  * manifest in index.json: a reference never names an incomplete image.
  *
  * Owns every struct pull (one per request, freed when the stream is
  * released) and their layers, helper processes and pipes. The client
  * leaving cancels the pull (partial blobs stay for the next one). */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../core/base/cleanup.h"
@@ -81,6 +86,7 @@ struct pull {
 	struct oci_manifest *m;
 	struct oci_imgcfg *cfg;
 	struct helper unpack;
+	char (*chain)[DIGEST_STR_MAX]; /* the layers' chain ids */
 	struct layer *layers;
 	size_t n_layers, active, next, stored;
 	struct helper commit;
@@ -138,7 +144,84 @@ struct sink_args {
 	const char *content;
 	const char *digest;
 	uint64_t size;
+	/* The layer's directory, diff_id and media type: a download from
+	 * the first byte of a layer not unpacked yet is unpacked as it
+	 * comes (tee_start). */
+	const char *dir, *diff_id, *media_type;
 };
+
+/* The sink's unpacker: a child of the sink, unpacking what the sink
+ * stores, from a pipe, into the layer's directory (fs/unpack: checked
+ * against the diff_id before it is renamed into place). The download then
+ * waits for the slower of the disk and the unpack, not for their sum.
+ * Best effort: if it fails or stops early the sink goes on storing, and
+ * pull_unpack() unpacks the stored blob (and reports why it fails). */
+struct tee {
+	pid_t pid;
+	int fd; /* the pipe's write end, -1 once closed */
+};
+
+static int tee_main(const struct sink_args *a, int in)
+{
+	struct unpack_opts o = { .media_type = a->media_type,
+				 .diff_id = a->diff_id };
+	struct unpack_result r;
+	struct err e = ERR_INIT;
+
+	return unpack_layer(in, a->dir, &o, &r, &e) < 0 ? 1 : 0;
+}
+
+static void tee_start(struct tee *t, const struct sink_args *a)
+{
+	int p[2];
+
+	t->pid = -1;
+	t->fd = -1;
+	if (!a->dir || access(a->dir, F_OK) == 0 || pipe2(p, O_CLOEXEC) < 0)
+		return;
+	fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+	t->pid = fork();
+	if (t->pid == 0) {
+		close(p[1]);
+		_exit(tee_main(a, p[0]));
+	}
+	close(p[0]);
+	if (t->pid < 0)
+		close(p[1]);
+	else
+		t->fd = p[1];
+}
+
+static void tee_write(struct tee *t, const char *p, size_t n)
+{
+	while (t->fd >= 0 && n) {
+		ssize_t k = write(t->fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) { /* EPIPE: the unpacker ended */
+			close(t->fd);
+			t->fd = -1;
+			return;
+		}
+		p += k, n -= (size_t)k;
+	}
+}
+
+/* EOF to the unpacker, then its verdict: true if the layer is in place. */
+static bool tee_end(struct tee *t)
+{
+	int st;
+
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	if (t->pid < 0)
+		return false;
+	while (waitpid(t->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	t->pid = -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
 
 static int sink_main(void *arg)
 {
@@ -146,10 +229,12 @@ static int sink_main(void *arg)
 	struct blobstore *bs = NULL;
 	struct blobstore_writer *w = NULL;
 	struct err e = ERR_INIT;
+	struct tee t = { -1, -1 };
 	uint64_t offset = 0;
 	static char buf[256 * 1024];
 	ssize_t n;
 
+	signal(SIGPIPE, SIG_IGN); /* an unpacker that ends early: EPIPE */
 	if (blobstore_open(a->content, &bs, &e) < 0)
 		goto fail;
 	/* Another pull (of this image, or of one sharing the layer) may be
@@ -167,6 +252,8 @@ static int sink_main(void *arg)
 			goto fail;
 	}
 	dprintf(1, "offset %llu\n", (unsigned long long)offset);
+	if (offset == 0)
+		tee_start(&t, a);
 	while ((n = read(0, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -176,16 +263,20 @@ static int sink_main(void *arg)
 		}
 		if (blobstore_writer_write(w, buf, (size_t)n, &e) < 0)
 			goto fail;
+		tee_write(&t, buf, (size_t)n);
 	}
 	if (blobstore_writer_commit(w, NULL, &e) < 0) {
 		w = NULL; /* commit ends the writer either way */
 		goto fail;
 	}
+	if (tee_end(&t))
+		dprintf(1, "extracted\n");
 	dprintf(1, "ok\n");
 	return 0;
 fail:
 	if (w)
 		blobstore_writer_close(w); /* the partial stays for a resume */
+	tee_end(&t); /* a cut stream: the unpacker fails, leaves nothing */
 	dprintf(1, "err %s\n", e.msg);
 	return 1;
 }
@@ -345,6 +436,7 @@ static void sink_line(struct helper *h, char *line)
 		l->state = L_SAVE; /* ends with the sink's exit */
 		return;
 	}
+
 	if (strncmp(line, "offset ", 7))
 		return;
 	l->offset = strtoull(line + 7, NULL, 10);
@@ -391,6 +483,11 @@ static void sink_line_all(struct helper *h, char *line)
 {
 	struct layer *l = h->owner;
 
+	if (!strcmp(line, "extracted")) { /* unpacked as it came */
+		if (!l->p->failed)
+			say(l->p, l->id, "Extracted");
+		return;
+	}
 	if (!strncmp(line, "err ", 4)) {
 		if (!l->call_err.msg[0] || l->call_ok)
 			err_setc(&l->call_err, ERR_INTERNAL, "%s", line + 4);
@@ -403,8 +500,24 @@ static void sink_line_all(struct helper *h, char *line)
 static int layer_start(struct layer *l, struct err *e)
 {
 	struct pull *p = l->p;
-	struct sink_args a = { images.content, l->digest, l->size };
+	size_t i = (size_t)(l - p->layers);
+	char dir[4096];
+	struct sink_args a = { .content = images.content,
+			       .digest = l->digest,
+			       .size = l->size };
 	int data[2];
+
+	if (!p->chain) {
+		p->chain = calloc(p->n_layers + 1, sizeof(*p->chain));
+		if (!p->chain)
+			abort();
+		img_chain_ids(&p->cfg->diff_ids, p->chain);
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", images.layers,
+		 digest_hex(p->chain[i]));
+	a.dir = dir;
+	a.diff_id = p->cfg->diff_ids.v[i];
+	a.media_type = p->m->layers[i].media_type;
 
 	if (pipe2(data, O_CLOEXEC) < 0)
 		return err_set(e, errno, "pipe");
@@ -885,6 +998,7 @@ static void pull_free(struct pull *p)
 	for (size_t i = 0; i < p->n_layers; i++)
 		buf_free(&p->layers[i].pending);
 	free(p->layers);
+	free(p->chain);
 	ociimage_manifest_free(p->m);
 	ociimage_config_free(p->cfg);
 	ociimage_platform_clear(&p->want);

@@ -58,6 +58,11 @@ IMG=127.0.0.1:$RPORT/test/hello
 
 out=$($S pull "$IMG:v1" 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q "Digest: $md" && ok "pull from the registry ($md)" || notok "pull: rc=$rc $out"
+# each layer was unpacked while it came: "Extracted" before "Pull complete"
+streamed=$(echo "$out" | awk -F': ' '$2 == "Extracted" { x[$1] = NR }
+	$2 == "Pull complete" { n++; if ($1 in x && x[$1] < NR) s++ }
+	END { print (n == 2 && s == 2) ? "yes" : "no" }')
+[ "$streamed" = yes ] && ok "both layers unpacked as they downloaded" || notok "not streamed: $out"
 echo "$out" | grep -q 'Pull complete' && ok "progress: Pull complete per layer" || notok "progress: $out"
 [ -f "$C/blobs/sha256/${big#sha256:}" ] && [ "$(sha256sum "$C/blobs/sha256/${big#sha256:}" | cut -d' ' -f1)" = "${big#sha256:}" ] &&
 	ok "the 20 MiB layer is stored under its digest" || notok "big layer not stored"
