@@ -6,6 +6,8 @@
 #include "tarcopy.h"
 
 #include <fcntl.h>
+#include <iconv.h>
+#include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,7 +308,34 @@ int tarcopy_extract(int in_fd, const struct tarcopy_dest *d, struct err *e)
 	return rc;
 }
 
+/* libarchive converts pax header names with iconv; glibc reads its
+ * converter list (gconv-modules) and loads the modules it names on the
+ * first iconv_open. After a chroot into a container that would be the
+ * container's list and code, run as root (docker cp's CVE-2019-14271
+ * was the same with NSS): so the conversions tar needs are opened here,
+ * before, and kept open for the life of the process. tarcopy never looks
+ * users or groups up by name (no NSS). */
 int tarcopy_prepare(struct err *e)
 {
-	return archive_fns_load(e);
+	static const char *const pairs[][2] = {
+		{ "UTF-8", NULL }, { NULL, "UTF-8" }, /* NULL: the locale's */
+		{ "UTF-8", "UTF-8" },
+	};
+	static iconv_t kept[3]; /* open for good (and not a leak) */
+
+	if (archive_fns_load(e) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const char *to = pairs[i][0] ? pairs[i][0]
+					     : nl_langinfo(CODESET);
+		const char *from = pairs[i][1] ? pairs[i][1]
+					       : nl_langinfo(CODESET);
+		if (kept[i] == NULL &&
+		    (kept[i] = iconv_open(to, from)) == (iconv_t)-1) {
+			kept[i] = NULL;
+			return err_set(e, errno, "iconv_open %s from %s", to,
+				       from);
+		}
+	}
+	return 0;
 }

@@ -165,6 +165,27 @@ $S exec cp1 busybox ln -s "/../../../../../$T/host-target" /esc
 $S cp "$W/src/f" cp1:/esc/planted && [ ! -e "$T/host-target/planted" ] && $S exec cp1 busybox test -f "$T/host-target/planted" && ok "cp into a container symlink pointing at a host path stays in the container" || notok "escape in: $(ls "$T/host-target")"
 $S cp cp1:/up/etc/passwd "$W/out/pw" && cmp -s "$W/out/pw" "$R/etc/passwd" && ! cmp -s "$W/out/pw" /etc/passwd && ok "cp out through /.. symlinks reads the container's file" || notok "escape out: $(cat "$W/out/pw" 2>&1)"
 $S cp cp1:/rel/etc/passwd - | tar -xOf - | grep -q '^nobody:x:65534' && ok "relative ../.. symlinks resolve inside the root too" || notok "escape rel"
+# The image's charset converters are never loaded: glibc reads its gconv
+# list on the first iconv_open (libarchive's, for pax headers), which in the
+# cp helper comes after the chroot into the container (docker cp's
+# CVE-2019-14271 was the same with NSS). This root names a converter whose
+# constructor makes /pwned.
+G=$T/gconv-root
+cp -a "$R" "$G"
+gdir=$(ls -d /usr/lib/*/gconv 2>/dev/null | head -n1)
+mkdir -p "$G$gdir"
+printf 'module ANSI_X3.4-1968// INTERNAL EVIL 1\nmodule INTERNAL ANSI_X3.4-1968// EVIL 1\nmodule UTF-8// INTERNAL EVIL 1\nmodule INTERNAL UTF-8// EVIL 1\n' >"$G$gdir/gconv-modules"
+printf '#include <fcntl.h>\n#include <unistd.h>\n__attribute__((constructor)) static void pwn(void) { close(open("/pwned", O_CREAT | O_WRONLY, 0644)); }\n' >"$T/evil.c"
+if [ -n "$gdir" ] && cc -shared -fPIC -o "$G$gdir/EVIL.so" "$T/evil.c"; then
+	$S run -d --rootfs "$G" --name gc1 sleep 600 >/dev/null
+	long=$(printf 'n%.0s' $(seq 120))
+	mkdir -p "$W/gsrc" && echo x >"$W/gsrc/$long-é"
+	$S cp gc1:/etc/passwd - >/dev/null; $S cp "$W/gsrc" gc1:/gsrc; $S cp gc1:/gsrc - >/dev/null
+	$S exec gc1 busybox test -e "/gsrc/$long-é" && ! $S exec gc1 busybox test -e /pwned && ok "cp never loads the container's charset converters (gconv)" || notok "gconv: $($S exec gc1 busybox ls / /gsrc)"
+	$S rm -f gc1 >/dev/null
+else
+	notok "gconv test set-up (cc, $gdir)"
+fi
 # stopped containers: created (never started) and exited
 $S create --rootfs "$R" --name st1 cat /hello.txt /etc/added >/dev/null
 echo hi-created >"$W/hello.txt"
