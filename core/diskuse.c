@@ -6,7 +6,7 @@
  * per line into a memfd made before the fork; once it exited the daemon
  * reads the memfd (memory, not disk: nothing blocks) and answers. */
 #include <fcntl.h>
-#include <ftw.h>
+#include <fts.h>
 #include <search.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,25 +161,32 @@ static void count(const struct stat *st)
 	walk_total += (uint64_t)st->st_blocks * 512;
 }
 
-static int on_entry(const char *path, const struct stat *st, int type,
-		    struct FTW *f)
-{
-	if (type != FTW_NS && type != FTW_DNR)
-		count(st);
-	return 0;
-}
-
+/* fts, not nftw: a running container may swap a directory of its upper
+ * dir for a symlink while we walk; fts enters each directory by fchdir
+ * and checks it is the one it stat()ed, so the walk never leaves. */
 static uint64_t measure(const char *path)
 {
-	struct stat st;
+	char *const paths[] = { (char *)path, NULL };
+	FTS *t = fts_open(paths, FTS_PHYSICAL | FTS_XDEV, NULL);
+	FTSENT *f;
 
 	walk_total = 0;
-	if (lstat(path, &st) < 0)
+	if (!t)
 		return 0;
-	if (!S_ISDIR(st.st_mode))
-		count(&st);
-	else
-		nftw(path, on_entry, 32, FTW_PHYS | FTW_MOUNT);
+	while ((f = fts_read(t))) {
+		switch (f->fts_info) {
+		case FTS_D: /* once, on the way in */
+		case FTS_F:
+		case FTS_SL:
+		case FTS_SLNONE:
+		case FTS_DEFAULT:
+			count(f->fts_statp);
+			break;
+		default: /* FTS_DP (again, on the way out), errors */
+			break;
+		}
+	}
+	fts_close(t);
 	return walk_total;
 }
 

@@ -161,10 +161,16 @@ struct tee {
 	int fd; /* the pipe's write end, -1 once closed */
 };
 
+/* The bytes are not verified yet (the blob's digest is checked at its
+ * end): a stream that inflates past TEE_RATIO times its compressed size
+ * is left to pull_unpack(), which unpacks the verified blob. */
+#define TEE_RATIO 32
+
 static int tee_main(const struct sink_args *a, int in)
 {
 	struct unpack_opts o = { .media_type = a->media_type,
-				 .diff_id = a->diff_id };
+				 .diff_id = a->diff_id,
+				 .max_bytes = TEE_RATIO * a->size + (16 << 20) };
 	struct unpack_result r;
 	struct err e = ERR_INIT;
 
@@ -210,17 +216,17 @@ static void tee_write(struct tee *t, const char *p, size_t n)
 /* EOF to the unpacker, then its verdict: true if the layer is in place. */
 static bool tee_end(struct tee *t)
 {
-	int st;
+	int st = 0, rc;
 
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
 	if (t->pid < 0)
 		return false;
-	while (waitpid(t->pid, &st, 0) < 0 && errno == EINTR)
+	while ((rc = waitpid(t->pid, &st, 0)) < 0 && errno == EINTR)
 		;
 	t->pid = -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	return rc > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 static int sink_main(void *arg)

@@ -710,6 +710,14 @@ static bool one_repository(const struct img_entry *all, size_t n,
 	return true;
 }
 
+static bool rmi_queued(const struct rmi *m, const char *name)
+{
+	for (int i = 0; i < m->n; i++)
+		if (m->t[i].name && !strcmp(m->t[i].name, name))
+			return true;
+	return false;
+}
+
 /* rmi NAME: untag it; the image goes with its last name unless a
  * container uses it (then only -f untags, and it stays dangling). */
 static int rmi_name(struct rmi *m, const struct img_entry *en,
@@ -718,9 +726,12 @@ static int rmi_name(struct rmi *m, const struct img_entry *en,
 {
 	bool others = false, used = imagesvc_in_use(id);
 
+	/* Another name stays: not one this same rmi removes (Docker: rmi
+	 * A B of an image in use untags A, then refuses B). */
 	for (size_t i = 0; i < n; i++)
 		others |= !all[i].dangling && strcmp(all[i].ref, en->ref) &&
-			  !strcmp(all[i].manifest, en->manifest);
+			  !strcmp(all[i].manifest, en->manifest) &&
+			  !rmi_queued(m, all[i].ref);
 	if (used && !others && !force)
 		return err_setc(e, ERR_CONFLICT,
 				"unable to remove repository reference %s "

@@ -120,6 +120,11 @@ Ci=$(iid localhost/ic:v1)
 $S create --name c2 localhost/ic:v1 >/dev/null
 out=$($S rmi localhost/ic:v1 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q "must force" && ok "rmi of an image a container uses needs -f" || notok "rmi in use: $out"
+$S tag localhost/ic:v1 localhost/ic:v9
+out=$($S rmi localhost/ic:v1 localhost/ic:v9 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "must force" && [ -z "$(dangling)" ] && $S images -q localhost/ic:v9 | grep -q . &&
+	ok "rmi of both last names of an image in use needs -f (nothing removed)" || notok "rmi 2 names in use: $out $(dangling)"
+$S rmi localhost/ic:v9 >/dev/null || notok "rmi v9"
 out=$($S --json rmi -f localhost/ic:v1)
 [ $? -eq 0 ] && echo "$out" | grep -q untagged && ! echo "$out" | grep -q deleted && [ "$(dangling)" = "${Ci:7:12}" ] &&
 	ok "rmi -f of an image in use untags it: it stays, dangling" || notok "rmi -f in use: $out $(dangling)"
