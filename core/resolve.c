@@ -11,6 +11,7 @@
 
 #include <ev.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "../net/hostaddr.h"
 
 #define NAMES_MAX 64
+#define LOOKUP_TIMEOUT 30.0 /* seconds: a hung NSS module or resolver */
 #define ANSWER_MAX 2048
 
 struct resolve_wait {
@@ -41,6 +43,9 @@ struct name {
 	int fd;		   /* its pipe's read end */
 	struct resolve_wait *waiting;
 	struct resolve_wait *answering; /* being told, one at a time */
+	bool telling;	  /* in lookup_done's loop: not to be freed */
+	bool timed_out;	  /* the helper was killed by the timer */
+	ev_timer timer;	  /* LOOKUP_TIMEOUT for the helper */
 	struct name *next;
 };
 
@@ -60,12 +65,16 @@ static int lookup_main(void *arg)
 	struct buf b = { 0 };
 	struct err e = ERR_INIT;
 
+	/* Nothing of skiffd's open but the answer pipe (fd 3): a client's
+	 * socket or a sink's pipe held here would not see its EOF. */
+	if (dup2(l->fd, 3) < 0 || close_range(4, ~0U, 0) < 0)
+		return 1;
 	if (hostaddr_lookup(l->host, &b, &e) < 0) {
-		dprintf(l->fd, "err %s\n", e.msg);
+		dprintf(3, "err %s\n", e.msg);
 		return 1;
 	}
 	buf_puts(&b, "\n");
-	return write(l->fd, b.data, b.len) == (ssize_t)b.len ? 0 : 1;
+	return write(3, b.data, b.len) == (ssize_t)b.len ? 0 : 1;
 }
 
 /* ---- on the loop ---- */
@@ -85,7 +94,8 @@ static void names_trim(void)
 	for (int pass = 0; pass < 2 && n_names >= NAMES_MAX; pass++) {
 		for (struct name **pp = &names; *pp;) {
 			struct name *n = *pp;
-			bool busy = n->proc || n->waiting || n->answering;
+			bool busy = n->proc || n->waiting || n->answering ||
+				    n->telling;
 			if (!busy && (pass || n->expires <= now)) {
 				*pp = n->next;
 				name_free(n);
@@ -135,6 +145,9 @@ static char *read_answer(struct name *n, const siginfo_t *si,
 		return strdup(line);
 	if (nl && !strncmp(line, "err ", 4))
 		err_setc(e, ERR_NOT_FOUND, "resolve %s", line + 4);
+	else if (n->timed_out)
+		err_setc(e, ERR_BUSY, "resolve %s: no answer in %.0f s",
+			 n->host, LOOKUP_TIMEOUT);
 	else
 		err_setc(e, ERR_INTERNAL, "resolve %s: helper %s", n->host,
 			 proc_status_str(si, how, sizeof(how)));
@@ -148,7 +161,9 @@ static void lookup_done(struct proc *p, const siginfo_t *si, void *ctx)
 	char *addrs = read_answer(n, si, &e);
 	struct resolve_wait *w;
 
+	ev_timer_stop(daemon_ctx.loop, &n->timer);
 	n->proc = NULL;
+	n->timed_out = false;
 	if (addrs) {
 		free(n->addrs);
 		n->addrs = addrs;
@@ -158,11 +173,22 @@ static void lookup_done(struct proc *p, const siginfo_t *si, void *ctx)
 	 * new waiter then waits for a new lookup). */
 	n->answering = n->waiting;
 	n->waiting = NULL;
+	n->telling = true;
 	while ((w = n->answering)) {
 		n->answering = w->next;
 		w->fn(w->ctx, addrs ? n->addrs : NULL, addrs ? NULL : &e);
 		free(w);
 	}
+	n->telling = false;
+}
+
+static void on_lookup_timeout(struct ev_loop *loop, ev_timer *t,
+			      int revents)
+{
+	struct name *n = t->data;
+
+	n->timed_out = true;
+	proc_signal(n->proc, SIGKILL); /* lookup_done tells the waiters */
 }
 
 static int lookup_start(struct name *n, struct err *e)
@@ -180,6 +206,9 @@ static int lookup_start(struct name *n, struct err *e)
 		return err_wrap(e, "resolve %s", n->host);
 	}
 	n->fd = p[0];
+	ev_timer_init(&n->timer, on_lookup_timeout, LOOKUP_TIMEOUT, 0.);
+	n->timer.data = n;
+	ev_timer_start(daemon_ctx.loop, &n->timer);
 	return 0;
 }
 
@@ -243,6 +272,7 @@ void resolve_shutdown(void)
 			n->waiting = w->next;
 			free(w);
 		}
+		ev_timer_stop(daemon_ctx.loop, &n->timer);
 		if (n->proc)
 			proc_disown(n->proc);
 		if (n->fd >= 0)
