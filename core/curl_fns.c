@@ -24,3 +24,8 @@ int curl_fns_load(struct err *e)
 {
 	return lazylib_load(&lib, e);
 }
+
+void curl_fns_unload(void)
+{
+	lazylib_unload(&lib);
+}

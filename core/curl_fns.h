@@ -50,6 +50,8 @@ extern struct curl_fns curl_fns;
 
 /* dlopen libcurl once; -1 with e naming what is missing. */
 int curl_fns_load(struct err *e);
+/* dlclose libcurl (after curl_global_cleanup). */
+void curl_fns_unload(void);
 
 #define curl_global_init(...) (curl_fns.curl_global_init(__VA_ARGS__))
 #define curl_global_cleanup(...) (curl_fns.curl_global_cleanup(__VA_ARGS__))

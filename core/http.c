@@ -27,10 +27,14 @@
 #include "curl_fns.h"
 #include "daemon.h"
 #include "resolve.h"
+#include "../proto/noproxy.h"
 
 #define HTTP_BUFFER (256 * 1024) /* curl's receive buffer: fewer wake-ups */
 #define HTTP_MAX_CONNECTIONS 16
 #define HTTP_MAX_REDIRECTS 10
+/* libcurl with its TLS stack is about 4 MiB of PSS that an edge host's
+ * skiffd, idle between pulls, should not keep. */
+#define HTTP_IDLE_UNLOAD 30.0
 
 struct http_req {
 	CURL *easy;
@@ -58,6 +62,7 @@ struct http_sock {
 static struct {
 	CURLM *multi;
 	ev_timer timer;
+	ev_timer idle; /* no request for HTTP_IDLE_UNLOAD s: unload libcurl */
 	struct http_req *reqs;
 	unsigned n;
 } http;
@@ -127,8 +132,23 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+static void on_idle(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	http_release();
+}
+
+/* Nothing in flight: unload libcurl if nothing starts for a while. */
+static void idle_arm(void)
+{
+	if (http.n || !http.multi || ev_is_active(&http.idle))
+		return;
+	ev_timer_init(&http.idle, on_idle, HTTP_IDLE_UNLOAD, 0.);
+	ev_timer_start(daemon_ctx.loop, &http.idle);
+}
+
 static int http_init(struct err *e)
 {
+	ev_timer_stop(daemon_ctx.loop, &http.idle);
 	if (http.multi)
 		return 0;
 	if (curl_fns_load(e) < 0)
@@ -227,7 +247,8 @@ static void req_unlink(struct http_req *r)
 		http.reqs = r->next;
 	if (r->next)
 		r->next->prev = r->prev;
-	http.n--;
+	--http.n;
+	idle_arm();
 }
 
 static void req_free(struct http_req *r)
@@ -256,7 +277,9 @@ static void url_parts_free(struct url_parts *u)
 	curl_free(u->host);
 }
 
-static int url_split(const char *url, struct url_parts *u, struct err *e)
+/* flags: CURLU_DEFAULT_SCHEME for "host:port" (a proxy). */
+static int url_split(const char *url, unsigned flags, struct url_parts *u,
+		     struct err *e)
 {
 	CURLU *h = curl_url();
 	char *port = NULL;
@@ -265,7 +288,7 @@ static int url_split(const char *url, struct url_parts *u, struct err *e)
 	memset(u, 0, sizeof(*u));
 	if (!h)
 		abort();
-	rc = curl_url_set(h, CURLUPART_URL, url, 0);
+	rc = curl_url_set(h, CURLUPART_URL, url, flags);
 	if (rc == CURLUE_OK)
 		rc = curl_url_get(h, CURLUPART_SCHEME, &u->scheme, 0);
 	if (rc == CURLUE_OK)
@@ -338,15 +361,74 @@ static void on_resolved(void *ctx, const char *addrs, const struct err *why)
 		req_fail(r, &e);
 }
 
-/* Start r on its URL: at once for an address or a name looked up lately,
- * else once core/resolve has the name's addresses. */
+static const char *env2(const char *upper, const char *lower)
+{
+	const char *v = getenv(upper);
+
+	return v && *v ? v : getenv(lower);
+}
+
+/* The proxy the environment names for u, as Docker reads it (HTTPS_PROXY
+ * or HTTP_PROXY by the URL's scheme, never for loopback, not for a host
+ * NO_PROXY names: proto/noproxy), or NULL; *var is its variable. */
+static const char *proxy_for(const struct url_parts *u, const char **var)
+{
+	bool https = !strcasecmp(u->scheme, "https");
+	const char *p = https ? env2("HTTPS_PROXY", "https_proxy")
+			      : env2("HTTP_PROXY", "http_proxy");
+	char host[256];
+	size_t n = strlen(u->host);
+
+	*var = https ? "HTTPS_PROXY" : "HTTP_PROXY";
+	if (!p || !*p)
+		return NULL;
+	if (u->host[0] == '[' && n >= 2 && n - 2 < sizeof(host)) /* [v6] */
+		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), u->host + 1);
+	else
+		snprintf(host, sizeof(host), "%s", u->host);
+	return noproxy_match(env2("NO_PROXY", "no_proxy"), host, u->port)
+		       ? NULL
+		       : p;
+}
+
+/* Point r at the proxy for u, if any: then *u becomes the proxy's. curl
+ * is told the proxy every time ("" for none), so it never reads the
+ * environment (it would look the proxy's name up itself). */
+static int use_proxy(struct http_req *r, struct url_parts *u, struct err *e)
+{
+	const char *var, *proxy = proxy_for(u, &var);
+	struct url_parts pu;
+
+	curl_easy_setopt(r->easy, CURLOPT_PROXY, proxy ? proxy : "");
+	if (!proxy)
+		return 0;
+	if (url_split(proxy, CURLU_DEFAULT_SCHEME, &pu, e) < 0)
+		return err_setc(e, ERR_INVALID, "%s=%s: not a proxy URL", var,
+				proxy);
+	if (strcasecmp(pu.scheme, "http") && strcasecmp(pu.scheme, "https")) {
+		err_setc(e, ERR_INVALID, "%s=%s: only http:// and https:// "
+			 "proxies", var, proxy);
+		url_parts_free(&pu);
+		return -1;
+	}
+	url_parts_free(u);
+	*u = pu;
+	return 0;
+}
+
+/* Start r on its URL (or its proxy): at once for an address or a name
+ * looked up lately, else once core/resolve has the name's addresses. */
 static int route(struct http_req *r, struct err *e)
 {
 	struct url_parts u;
 	const char *addrs;
 
-	if (url_split(r->url, &u, e) < 0)
+	if (url_split(r->url, 0, &u, e) < 0)
 		return -1;
+	if (use_proxy(r, &u, e) < 0) {
+		url_parts_free(&u);
+		return -1;
+	}
 	if (is_address(u.host)) {
 		add(r);
 	} else if ((addrs = resolve_cached(u.host))) {
@@ -400,11 +482,11 @@ static int follow(struct http_req *r, struct err *e)
 				r->url, HTTP_MAX_REDIRECTS);
 	if (!(to = strdup(to))) /* curl's copy goes with the next URL */
 		abort();
-	if (url_split(r->url, &a, e) < 0) {
+	if (url_split(r->url, 0, &a, e) < 0) {
 		free(to);
 		return -1;
 	}
-	if (url_split(to, &b, e) < 0) {
+	if (url_split(to, 0, &b, e) < 0) {
 		url_parts_free(&a);
 		free(to);
 		return -1;
@@ -537,8 +619,6 @@ struct http_req *http_start(const struct http_opts *o, struct err *e)
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, 0L); /* follow() does, resolving first */
-	/* No proxy from the environment: curl would resolve its name. */
-	SET(CURLOPT_PROXY, "");
 	SET(CURLOPT_HTTPHEADER, r->headers);
 	SET(CURLOPT_USERAGENT, "skiff/" SKIFF_VERSION);
 	SET(CURLOPT_BUFFERSIZE, (long)HTTP_BUFFER);
@@ -581,6 +661,7 @@ struct http_req *http_start(const struct http_opts *o, struct err *e)
 		     !strcmp(o->method, "HEAD"));
 	if (route(r, e) < 0) {
 		req_free(r);
+		idle_arm();
 		return NULL;
 	}
 	r->next = http.reqs;
@@ -627,15 +708,23 @@ unsigned http_active(void)
 	return http.n;
 }
 
+bool http_release(void)
+{
+	if (!http.multi || http.n)
+		return false;
+	ev_timer_stop(daemon_ctx.loop, &http.idle);
+	ev_timer_stop(daemon_ctx.loop, &http.timer);
+	curl_multi_cleanup(http.multi); /* closes kept connections */
+	http.multi = NULL;
+	curl_global_cleanup();
+	curl_fns_unload();
+	return true;
+}
+
 void http_shutdown(void)
 {
 	while (http.reqs)
 		http_cancel(http.reqs);
-	if (!http.multi)
-		return;
 	resolve_shutdown();
-	ev_timer_stop(daemon_ctx.loop, &http.timer);
-	curl_multi_cleanup(http.multi);
-	http.multi = NULL;
-	curl_global_cleanup();
+	http_release();
 }

@@ -78,6 +78,10 @@ const char *http_header(struct http_req *r, const char *name);
 const char *http_effective_url(struct http_req *r);
 /* Requests in flight. */
 unsigned http_active(void);
+/* Close kept connections and unload libcurl if no request is in flight;
+ * the next http_start loads it again. Done by itself HTTP_IDLE_UNLOAD s
+ * after the last request ends. True if it unloaded. */
+bool http_release(void);
 /* Cancel everything and free the multi handle (shutdown). */
 void http_shutdown(void);
 

@@ -30,3 +30,12 @@ int lazylib_load(struct lazylib *l, struct err *e)
 	l->handle = h;
 	return 0;
 }
+
+void lazylib_unload(struct lazylib *l)
+{
+	if (!l->handle)
+		return;
+	memset(l->table, 0, l->n * sizeof(void *));
+	dlclose(l->handle);
+	l->handle = NULL;
+}

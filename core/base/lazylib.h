@@ -27,5 +27,8 @@ struct lazylib {
 /* Open l->soname and resolve every name (once); 0, or -1 with e naming the
  * library or the symbol that is missing (then the table stays empty). */
 int lazylib_load(struct lazylib *l, struct err *e);
+/* dlclose it and empty the table (no call through it may follow before
+ * the next lazylib_load). */
+void lazylib_unload(struct lazylib *l);
 
 #endif

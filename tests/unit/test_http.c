@@ -24,9 +24,9 @@
  * libev's enum of the same name. */
 #include <seccomp.h>
 
-static int port;
-static pid_t server;
-static int server_stdin = -1;
+static int port, proxy_port;
+static pid_t server, proxy;
+static int server_stdin = -1, proxy_stdin = -1;
 
 /* One request's outcome. */
 struct got {
@@ -42,39 +42,39 @@ struct got {
 	ev_timer resume;
 };
 
-/* tests/helpers/httpd.py, from this file's own path. */
-static void httpd_path(char *buf, size_t size)
+/* tests/helpers/NAME, from this file's own path. */
+static void helper_path(char *buf, size_t size, const char *name)
 {
 	const char *slash = strrchr(__FILE__, '/');
 	int n = slash ? (int)(slash - __FILE__) : 0;
 
-	snprintf(buf, size, "%.*s%s../helpers/httpd.py", n, __FILE__,
-		 n ? "/" : "");
+	snprintf(buf, size, "%.*s%s../helpers/%s", n, __FILE__, n ? "/" : "",
+		 name);
 }
 
-static int group_setup(void **s)
+/* Start a Python helper server; its port (it prints it once it serves).
+ * It stops when *stdin_fd is closed. */
+static int start_server(const char *name, pid_t *pid, int *stdin_fd)
 {
 	char script[4096];
 	int in[2], out[2];
 	char line[32] = { 0 };
 	ssize_t n;
 
-	httpd_path(script, sizeof(script));
-	assert_int_equal(pipe(in), 0);
-	assert_int_equal(pipe(out), 0);
-	server = fork();
-	assert_true(server >= 0);
-	if (server == 0) {
+	helper_path(script, sizeof(script), name);
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
 		dup2(in[0], 0);
 		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
 		execlp("python3", "python3", script, (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
 	close(out[1]);
-	server_stdin = in[1];
+	*stdin_fd = in[1];
 	for (size_t got = 0; got < sizeof(line) - 1 && !strchr(line, '\n');
 	     got += (size_t)n) { /* the whole "PORT\n" line */
 		n = read(out[0], line + got, sizeof(line) - 1 - got);
@@ -85,8 +85,14 @@ static int group_setup(void **s)
 	}
 	close(out[0]);
 	assert_non_null(strchr(line, '\n'));
-	port = atoi(line);
-	assert_true(port > 0);
+	assert_true(atoi(line) > 0);
+	return atoi(line);
+}
+
+static int group_setup(void **s)
+{
+	port = start_server("httpd.py", &server, &server_stdin);
+	proxy_port = start_server("httpproxy.py", &proxy, &proxy_stdin);
 	daemon_ctx.loop = ev_loop_new(EVFLAG_NOSIGMASK);
 	return 0;
 }
@@ -94,8 +100,10 @@ static int group_setup(void **s)
 static int group_teardown(void **s)
 {
 	http_shutdown();
-	close(server_stdin); /* the server stops when its stdin closes */
+	close(server_stdin); /* the servers stop when their stdin closes */
+	close(proxy_stdin);
 	waitpid(server, NULL, 0);
+	waitpid(proxy, NULL, 0);
 	ev_loop_destroy(daemon_ctx.loop);
 	return 0;
 }
@@ -412,6 +420,26 @@ static void test_many_and_cancel(void **s)
 	buf_free(&c.body);
 }
 
+/* An idle skiffd unloads libcurl (kept connections closed) and loads it
+ * again for the next request. */
+static void test_release_and_reload(void **s)
+{
+	struct got g = { 0 };
+
+	get(&g, (struct http_opts){ 0 }, "/hello"); /* a kept connection */
+	assert_int_equal(g.status, 200);
+	assert_int_equal(http_active(), 0);
+	assert_true(http_release());
+	assert_false(http_release()); /* nothing left to release */
+	buf_free(&g.body);
+	memset(&g, 0, sizeof(g));
+	get(&g, (struct http_opts){ 0 }, "/hello");
+	assert_false(g.failed);
+	assert_int_equal(g.status, 200);
+	assert_memory_equal(g.body.data, "hello world", 11);
+	buf_free(&g.body);
+}
+
 static void test_bad_url(void **s)
 {
 	struct err e = ERR_INIT;
@@ -465,7 +493,7 @@ static int child_get(const char *url, const char *const *headers,
 static int own_hosts(void)
 {
 	static const char *const files[][2] = {
-		{ "/etc/hosts", "127.0.0.1 skiff-test-host\n" },
+		{ "/etc/hosts", "127.0.0.1 skiff-test-host skiff-test-proxy\n" },
 		{ "/etc/resolv.conf",
 		  "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n" },
 	};
@@ -542,6 +570,31 @@ static int names_child(void)
 			g.done, g.failed, g.e.msg);
 		return 7;
 	}
+	/* Proxies from the environment, as Docker reads them: the proxy's
+	 * name is looked up here too; never for loopback; not for NO_PROXY. */
+	snprintf(to, sizeof(to), "skiff-test-proxy:%d", proxy_port);
+	setenv("HTTP_PROXY", to, 1);
+	snprintf(url, sizeof(url), "http://skiff-test-host:%d/hello", port);
+	if (child_get(url, NULL, 200, "hello world", &g) ||
+	    strcmp(g.header, "proxied"))
+		return 10;
+	setenv("no_proxy", "example.org, .skiff-test-host,skiff-test-host", 1);
+	if (child_get(url, NULL, 200, "hello world", &g) ||
+	    strcmp(g.header, "yes"))
+		return 11;
+	unsetenv("no_proxy");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hello", port);
+	if (child_get(url, NULL, 200, "hello world", &g) ||
+	    strcmp(g.header, "yes"))
+		return 12;
+	setenv("HTTP_PROXY", "socks5://skiff-test-proxy:1080", 1);
+	snprintf(url, sizeof(url), "http://skiff-test-host:%d/hello", port);
+	o.url = url;
+	if (http_start(&o, &e) || !strstr(e.msg, "HTTP_PROXY=socks5")) {
+		fprintf(stderr, "socks proxy: %s\n", e.msg);
+		return 13;
+	}
+	unsetenv("HTTP_PROXY");
 	/* A redirect loop ends. */
 	snprintf(url, sizeof(url),
 		 "http://127.0.0.1:%d/loop", port);
@@ -592,6 +645,7 @@ int main(void)
 	    cmocka_unit_test(test_cut_then_resume),
 	    cmocka_unit_test(test_stall_times_out),
 	    cmocka_unit_test(test_many_and_cancel),
+	    cmocka_unit_test(test_release_and_reload),
 	    cmocka_unit_test(test_bad_url),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
