@@ -395,6 +395,8 @@ static void client_process(struct ctl_client *c)
 		char *head = buf_head(&c->in), *nl;
 		size_t used = buf_used(&c->in), len;
 
+		if (!used) /* (head may be NULL: buf_shrink freed it) */
+			break;
 		if (c->discarding) {
 			nl = memchr(head, '\n', used);
 			buf_consume(&c->in, nl ? (size_t)(nl - head) + 1 : used);
