@@ -493,7 +493,8 @@ static int child_get(const char *url, const char *const *headers,
 static int own_hosts(void)
 {
 	static const char *const files[][2] = {
-		{ "/etc/hosts", "127.0.0.1 skiff-test-host skiff-test-proxy\n" },
+		{ "/etc/hosts", "127.0.0.1 skiff-test-host skiff-test-proxy "
+				"skiff-test-fqdn.\n" },
 		{ "/etc/resolv.conf",
 		  "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n" },
 	};
@@ -546,6 +547,10 @@ static int names_child(void)
 	if (child_get(url, NULL, 200, "hello world", &g) ||
 	    child_get(url, NULL, 200, "hello world", &g))
 		return 3;
+	/* A name with a trailing dot: its entry matches curl's too. */
+	snprintf(url, sizeof(url), "http://skiff-test-fqdn.:%d/hello", port);
+	if (child_get(url, NULL, 200, "hello world", &g))
+		return 14;
 	/* A redirect within the host keeps the credentials... */
 	snprintf(url, sizeof(url),
 		 "http://127.0.0.1:%d/redirect-to?url=/whoami", port);
