@@ -1423,3 +1423,63 @@ int unpack_remove_tree(int dirfd, const char *name, struct err *e)
 	free(stack);
 	return rc < 0 ? -1 : 0;
 }
+
+/* ---- a layer from pushed bytes ---- */
+
+#define FEED_PIPE_SIZE (1 << 20)
+
+void unpack_feed_start(struct unpack_feed *f, const char *dir,
+		       const struct unpack_opts *o)
+{
+	int p[2];
+
+	f->pid = -1;
+	f->fd = -1;
+	if (access(dir, F_OK) == 0 || pipe2(p, O_CLOEXEC) < 0)
+		return;
+	fcntl(p[1], F_SETPIPE_SZ, FEED_PIPE_SIZE);
+	f->pid = fork();
+	if (f->pid == 0) {
+		struct unpack_result r;
+		struct err e = ERR_INIT;
+		close(p[1]);
+		_exit(unpack_layer(p[0], dir, o, &r, &e) < 0 ? 1 : 0);
+	}
+	close(p[0]);
+	if (f->pid < 0)
+		close(p[1]);
+	else
+		f->fd = p[1];
+}
+
+void unpack_feed_write(struct unpack_feed *f, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (f->fd >= 0 && n) {
+		ssize_t k = write(f->fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) { /* EPIPE (SIGPIPE ignored): the child ended */
+			close(f->fd);
+			f->fd = -1;
+			return;
+		}
+		c += k, n -= (size_t)k;
+	}
+}
+
+bool unpack_feed_end(struct unpack_feed *f)
+{
+	int st = 0, rc;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->pid < 0)
+		return false;
+	while ((rc = waitpid(f->pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	f->pid = -1;
+	return rc > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}

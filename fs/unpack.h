@@ -45,7 +45,9 @@
 #ifndef SKIFF_UNPACK_H
 #define SKIFF_UNPACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../core/base/err.h"
 
@@ -102,6 +104,24 @@ int unpack_fd(int in_fd, int root_fd, const struct unpack_opts *o,
  * garbage. */
 int unpack_layer(int in_fd, const char *dir, const struct unpack_opts *o,
 		 struct unpack_result *r, struct err *e);
+
+/* Unpack a layer from bytes the caller pushes (it has the stream anyway,
+ * e.g. while storing it): a child process reads them from a pipe and runs
+ * unpack_layer(dir, o). Best effort: once the child stops (a bad entry,
+ * a cap) further bytes are dropped; unpack_feed_end() says whether dir is
+ * in place. */
+struct unpack_feed {
+	pid_t pid; /* -1: none */
+	int fd;	   /* the pipe's write end, -1 once closed */
+};
+
+/* Start one into dir (nothing is started if dir exists or on failure:
+ * writes are then dropped and _end says false). o is copied by the fork. */
+void unpack_feed_start(struct unpack_feed *f, const char *dir,
+		       const struct unpack_opts *o);
+void unpack_feed_write(struct unpack_feed *f, const void *p, size_t n);
+/* EOF to the child, then its verdict: true if dir is in place. */
+bool unpack_feed_end(struct unpack_feed *f);
 
 /* Remove the tree dirfd/name (never following symlinks, never leaving the
  * tree, with a constant number of fds whatever its depth); ENOENT is not

@@ -11,7 +11,7 @@
  * its partial blob ends ("offset N", kept from an earlier pull cut short
  * by a dropped link, kill -9 or power loss) and the download asks for
  * the rest with Range. A sink that downloads a layer from its first byte
- * also unpacks it as it comes (struct tee); the layers that it did not
+ * also unpacks it as it comes (tee_start); the layers that it did not
  * unpack are unpacked from the store once every layer is stored
  * (pull_unpack). Then a commit process
  * stores the config and the manifest and points the reference at the
@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../core/base/cleanup.h"
@@ -150,83 +149,23 @@ struct sink_args {
 	const char *dir, *diff_id, *media_type;
 };
 
-/* The sink's unpacker: a child of the sink, unpacking what the sink
- * stores, from a pipe, into the layer's directory (fs/unpack: checked
- * against the diff_id before it is renamed into place). The download then
- * waits for the slower of the disk and the unpack, not for their sum.
- * Best effort: if it fails or stops early the sink goes on storing, and
- * pull_unpack() unpacks the stored blob (and reports why it fails). */
-struct tee {
-	pid_t pid;
-	int fd; /* the pipe's write end, -1 once closed */
-};
-
-/* The bytes are not verified yet (the blob's digest is checked at its
- * end): a stream that inflates past TEE_RATIO times its compressed size
- * is left to pull_unpack(), which unpacks the verified blob. */
+/* The sink's unpacker (fs/unpack's feed: a child of the sink unpacking
+ * what the sink stores into the layer's directory, checked against the
+ * diff_id before it is renamed into place). The download then waits for
+ * the slower of the disk and the unpack, not for their sum. Best effort:
+ * if it fails or stops early the sink goes on storing, and pull_unpack()
+ * unpacks the stored blob (and reports why it fails). The bytes are not
+ * verified yet (the blob's digest is checked at its end): a stream that
+ * inflates past TEE_RATIO times its compressed size is left to it too. */
 #define TEE_RATIO 32
 
-static int tee_main(const struct sink_args *a, int in)
+static void tee_start(struct unpack_feed *t, const struct sink_args *a)
 {
 	struct unpack_opts o = { .media_type = a->media_type,
 				 .diff_id = a->diff_id,
 				 .max_bytes = TEE_RATIO * a->size + (16 << 20) };
-	struct unpack_result r;
-	struct err e = ERR_INIT;
 
-	return unpack_layer(in, a->dir, &o, &r, &e) < 0 ? 1 : 0;
-}
-
-static void tee_start(struct tee *t, const struct sink_args *a)
-{
-	int p[2];
-
-	t->pid = -1;
-	t->fd = -1;
-	if (!a->dir || access(a->dir, F_OK) == 0 || pipe2(p, O_CLOEXEC) < 0)
-		return;
-	fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
-	t->pid = fork();
-	if (t->pid == 0) {
-		close(p[1]);
-		_exit(tee_main(a, p[0]));
-	}
-	close(p[0]);
-	if (t->pid < 0)
-		close(p[1]);
-	else
-		t->fd = p[1];
-}
-
-static void tee_write(struct tee *t, const char *p, size_t n)
-{
-	while (t->fd >= 0 && n) {
-		ssize_t k = write(t->fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) { /* EPIPE: the unpacker ended */
-			close(t->fd);
-			t->fd = -1;
-			return;
-		}
-		p += k, n -= (size_t)k;
-	}
-}
-
-/* EOF to the unpacker, then its verdict: true if the layer is in place. */
-static bool tee_end(struct tee *t)
-{
-	int st = 0, rc;
-
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	if (t->pid < 0)
-		return false;
-	while ((rc = waitpid(t->pid, &st, 0)) < 0 && errno == EINTR)
-		;
-	t->pid = -1;
-	return rc > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	unpack_feed_start(t, a->dir, &o);
 }
 
 static int sink_main(void *arg)
@@ -235,7 +174,7 @@ static int sink_main(void *arg)
 	struct blobstore *bs = NULL;
 	struct blobstore_writer *w = NULL;
 	struct err e = ERR_INIT;
-	struct tee t = { -1, -1 };
+	struct unpack_feed t = { -1, -1 };
 	uint64_t offset = 0;
 	static char buf[256 * 1024];
 	ssize_t n;
@@ -269,20 +208,20 @@ static int sink_main(void *arg)
 		}
 		if (blobstore_writer_write(w, buf, (size_t)n, &e) < 0)
 			goto fail;
-		tee_write(&t, buf, (size_t)n);
+		unpack_feed_write(&t, buf, (size_t)n);
 	}
 	if (blobstore_writer_commit(w, NULL, &e) < 0) {
 		w = NULL; /* commit ends the writer either way */
 		goto fail;
 	}
-	if (tee_end(&t))
+	if (unpack_feed_end(&t))
 		dprintf(1, "extracted\n");
 	dprintf(1, "ok\n");
 	return 0;
 fail:
 	if (w)
 		blobstore_writer_close(w); /* the partial stays for a resume */
-	tee_end(&t); /* a cut stream: the unpacker fails, leaves nothing */
+	unpack_feed_end(&t); /* a cut stream: the unpacker fails, leaves nothing */
 	dprintf(1, "err %s\n", e.msg);
 	return 1;
 }
