@@ -35,7 +35,7 @@ t0=$(date +%s%N); $S restart r2 >/dev/null; t1=$(date +%s%N)
 $S run --rootfs "$R" --name r3 sh -c 'echo run >>/tmp/count; cat /tmp/count | wc -l' >/dev/null
 $S restart r3 >/dev/null && [ "$($S wait r3)" = 0 ] &&
 	[ "$($S logs r3 | tail -n1)" = 2 ] && ok "restart starts an exited container (its upper layer kept)" || notok "restart exited: $($S logs r3)"
-$S run -d --rootfs "$R" --name r4 --restart on-failure:5 sh -c 'sleep 0.3; exit 1' >/dev/null
+$S run -d --rootfs "$R" --name r4 --restart on-failure:5 sh -c 'sleep 2; exit 1' >/dev/null
 wait_for 10 restarted r4
 $S restart -t 1 r4 >/dev/null
 rc4=$($S --json inspect r4 | json_get restart_count)
