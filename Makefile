@@ -102,7 +102,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) -lcmocka $(LIBS_T)
 
 # Test helper programs that link the library layers (no daemon).
-HELPER_BIN := $(BUILD)/tests/helpers/oci_image
+HELPER_BIN := $(BUILD)/tests/helpers/oci_image $(BUILD)/tests/helpers/gotmpl_run
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(ALL_LDFLAGS) $(LIBS_T)
@@ -152,7 +152,8 @@ DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libsecco
 	libcap-dev libzstd-dev libarchive-dev libssl-dev libcurl4-openssl-dev \
 	ca-certificates
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
-	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl
+	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl \
+	golang-go
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \
 	binutils
 deps:
