@@ -8,6 +8,8 @@
  * GX_CONTINUE travelling up to the nearest range. */
 #include "gotmpl_int.h"
 
+#include "../core/base/cleanup.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,11 +69,19 @@ int gx_fail(struct gx *x, const char *fmt, ...)
 
 static void gx_push(struct gx *x, const char *name, struct gv v)
 {
+	if (!x->vars) {
+		x->vars = x->inl;
+		x->capvars = ARRAY_SIZE(x->inl);
+	}
 	if (x->nvars == x->capvars) {
-		x->capvars = x->capvars ? 2 * x->capvars : 16;
-		x->vars = realloc(x->vars, x->capvars * sizeof(*x->vars));
-		if (!x->vars)
+		struct gx_var *nv = malloc(2 * x->capvars * sizeof(*nv));
+		if (!nv)
 			abort();
+		memcpy(nv, x->vars, x->nvars * sizeof(*nv));
+		if (x->vars != x->inl)
+			free(x->vars);
+		x->vars = nv;
+		x->capvars *= 2;
 	}
 	x->vars[x->nvars++] = (struct gx_var){ name, v };
 }
@@ -105,8 +115,7 @@ static int gx_header_field(struct gx *x, const struct gn *node,
 		buf_printf(&path, "%s%s", i ? "." : "", idents[i]);
 	buf_append(&path, "", 1);
 	h = gx_hdr_find(x, buf_head(&path));
-	res->k = GV_STR;
-	res->iface = false;
+	*res = (struct gv){ .k = GV_STR };
 	if (h) {
 		res->s = gx_strdup(x, h->title, strlen(h->title));
 	} else {
@@ -696,7 +705,8 @@ static int gx_run(struct gx *x, struct gv dot)
 		x->blks = b->next;
 		free(b);
 	}
-	free(x->vars);
+	if (x->vars != x->inl)
+		free(x->vars);
 	return r < 0 ? -1 : 0;
 }
 

@@ -122,8 +122,9 @@ struct gx {
 	struct err *e;
 	const struct gn *at; /* the node an error names */
 	struct gx_blk *blks;
-	struct gx_var *vars;
+	struct gx_var *vars; /* inl until it outgrows it */
 	size_t nvars, capvars;
+	struct gx_var inl[8];
 	bool header; /* rendering a table header */
 	const struct gotmpl_header *hdr;
 	size_t nhdr;

@@ -404,13 +404,15 @@ static struct gn *gp_operand(struct gp *p)
 	case GN_NIL:
 	case GN_DOT:
 		gn_string(node, &b);
-		buf_append(&b, "", 1);
 		{
 			struct buf q = { 0 };
-			gv_quote(buf_head(&b), buf_used(&b) - 1, &q);
-			buf_append(&q, "", 1);
+			char msg[200];
+			gv_quote(buf_head(&b), buf_used(&b), &q);
+			snprintf(msg, sizeof(msg), "%.*s", (int)buf_used(&q),
+				 buf_head(&q));
+			buf_free(&q);
 			buf_free(&b);
-			gp_errorf(p, "unexpected . after term %s", buf_head(&q));
+			gp_errorf(p, "unexpected . after term %s", msg);
 		}
 	default:
 		return chain;

@@ -69,7 +69,8 @@ static void run_one(const char *tmpl, yajl_val docs, int ti)
 		}
 		struct err xe = ERR_INIT;
 		int r = gotmpl_exec(t, docs->u.array.values[d], &out, &xe);
-		fwrite(buf_head(&out), 1, buf_used(&out), stdout);
+		if (buf_used(&out))
+			fwrite(buf_head(&out), 1, buf_used(&out), stdout);
 		if (r < 0)
 			printf("\nERROR: %s", xe.msg);
 		printf("\n");
@@ -90,7 +91,8 @@ int main(int argc, char **argv)
 		struct buf out = { 0 };
 		char *in = slurp(stdin, &tlen);
 		gotmpl_tabwrite(in, tlen, &out);
-		fwrite(buf_head(&out), 1, buf_used(&out), stdout);
+		if (buf_used(&out))
+			fwrite(buf_head(&out), 1, buf_used(&out), stdout);
 		buf_free(&out);
 		free(in);
 		return 0;
