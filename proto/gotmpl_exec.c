@@ -17,6 +17,10 @@
 
 enum { GX_BREAK = 1, GX_CONTINUE = 2 };
 #define GX_MAX_DEPTH 10000
+/* Limits Go does not have (its writer and GC would let a template take
+ * all memory): output per execution and scratch held by one execution. */
+#define GX_MAX_OUT (16u << 20)
+#define GX_MAX_SCRATCH (64u << 20)
 
 void *gx_alloc(struct gx *x, size_t n)
 {
@@ -25,6 +29,7 @@ void *gx_alloc(struct gx *x, size_t n)
 		abort();
 	b->next = x->blks;
 	x->blks = b;
+	x->scratch += n;
 	return b->data;
 }
 
@@ -544,14 +549,25 @@ static int gx_call(struct gx *x, struct gv dot, const struct gn *fnode,
 		x->at = cmd;
 		return gx_fail(x, "error calling %s: %s", name, msg);
 	}
+	if (x->scratch > GX_MAX_SCRATCH)
+		return gx_fail(x, "template needs more than %u MiB", GX_MAX_SCRATCH >> 20);
 	return 0;
 }
 
 /* ---- walk ---- */
 
+static int gx_out_check(struct gx *x)
+{
+	if (buf_used(x->out) > GX_MAX_OUT)
+		return gx_fail(x, "output larger than %u MiB", GX_MAX_OUT >> 20);
+	return 0;
+}
+
 static int gx_print(struct gx *x, const struct gn *action, struct gv v)
 {
 	x->at = action;
+	if (gx_out_check(x) < 0)
+		return -1;
 	if (v.k == GV_INVALID) {
 		buf_puts(x->out, "<no value>");
 		return 0;
@@ -688,7 +704,7 @@ static int gx_walk(struct gx *x, struct gv dot, const struct gn *n)
 		return r;
 	case GN_TEXT:
 		buf_append(x->out, n->text, n->len);
-		return 0;
+		return gx_out_check(x);
 	default:
 		return gx_fail(x, "unknown node");
 	}

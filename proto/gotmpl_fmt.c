@@ -100,6 +100,16 @@ static void gf_int(const struct gf_spec *f, int64_t i, struct buf *b)
 	char fmt[40], tmp[160];
 	struct buf q = { 0 };
 
+	if (i < 0 && (f->verb == 'o' || f->verb == 'x' || f->verb == 'X')) {
+		/* Go writes the sign and the magnitude */
+		const char *pre = !f->sharp ? "" : f->verb == 'o' ? "0" :
+					f->verb == 'x' ? "0x" : "0X";
+		snprintf(tmp, sizeof(tmp),
+			 f->verb == 'o' ? "-%s%llo" : f->verb == 'x' ? "-%s%llx" : "-%s%llX",
+			 pre, (unsigned long long)(0 - (uint64_t)i));
+		gf_pad_num(f, tmp, b);
+		return;
+	}
 	switch (f->verb) {
 	case 'v':
 	case 'd':
@@ -141,8 +151,15 @@ static void gf_int(const struct gf_spec *f, int64_t i, struct buf *b)
 				     0xfffd :
 				     (uint32_t)i;
 		if (f->verb == 'U') {
-			snprintf(tmp, sizeof(tmp), "U+%04llX", (unsigned long long)i);
-			gf_pad(f, tmp, strlen(tmp), b);
+			struct buf u8 = { 0 };
+			buf_printf(&u8, "U+%04llX", (unsigned long long)i);
+			if (f->sharp && i >= 0 && i <= 0x10ffff && gv_printable(r)) {
+				buf_puts(&u8, " '");
+				gv_case_rune(r, &u8);
+				buf_puts(&u8, "'");
+			}
+			gf_pad(f, buf_head(&u8), buf_used(&u8), b);
+			buf_free(&u8);
 			return;
 		}
 		char u[5];
@@ -239,7 +256,7 @@ static void gf_string(const struct gf_spec *f, const struct gv *v,
 		gf_pad(f, s.p, s.n, b);
 		return;
 	case 'q':
-		gv_quote(s.p, s.n, &q);
+		gv_quote_ascii(s.p, s.n, f->plus, &q);
 		break;
 	case 'x':
 	case 'X':
@@ -334,13 +351,20 @@ static size_t gf_spec(const char *s, size_t n, size_t i, struct gf_spec *f)
 		}
 		break;
 	}
-	while (i < n && s[i] >= '0' && s[i] <= '9' && f->wid < 100000)
+	/* Go's parsenum: a number past 1e6 swallows the rest (NOVERB) */
+	while (i < n && s[i] >= '0' && s[i] <= '9') {
+		if (f->wid > 1000000)
+			return f->verb = 0, n;
 		f->wid = (f->wid < 0 ? 0 : f->wid * 10) + (s[i++] - '0');
+	}
 	if (i < n && s[i] == '.') {
 		i++;
 		f->prec = 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9' && f->prec < 100000)
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (f->prec > 1000000)
+				return f->verb = 0, n;
 			f->prec = f->prec * 10 + (s[i++] - '0');
+		}
 	}
 	f->verb = i < n ? s[i] : 0;
 	return i < n ? i + 1 : i;
@@ -369,12 +393,21 @@ void gx_sprintf(const char *s, size_t n, struct gv *args, size_t nargs,
 		}
 		if ((unsigned char)f.verb >= 0x80) { /* a multi-byte verb */
 			size_t l = gv_utf8_len(s + i - 1, n - i + 1);
-			if (arg >= nargs)
-				buf_printf(b, "%%!%.*s(MISSING)", (int)l, s + i - 1);
-			else
-				buf_printf(b, "%%!%.*s(BADVERB)", (int)l, s + i - 1);
+			buf_printf(b, "%%!%.*s(", (int)l, s + i - 1);
 			i += l - 1;
-			arg += arg < nargs;
+			if (arg >= nargs) {
+				buf_puts(b, "MISSING)");
+				continue;
+			}
+			struct gv v = gv_indirect(args[arg++]);
+			if (v.k == GV_INVALID) {
+				buf_puts(b, "<nil>)");
+				continue;
+			}
+			buf_printf(b, "%s=", gv_type(&v));
+			f.verb = 'v';
+			gf_print(&f, &v, b);
+			buf_puts(b, ")");
 			continue;
 		}
 		if (arg >= nargs) {

@@ -122,6 +122,7 @@ struct gx {
 	struct err *e;
 	const struct gn *at; /* the node an error names */
 	struct gx_blk *blks;
+	size_t scratch; /* bytes in blks */
 	struct gx_var *vars; /* inl until it outgrows it */
 	size_t nvars, capvars;
 	struct gx_var inl[8];
@@ -160,6 +161,8 @@ void gv_json(const struct gv *v, struct buf *b);
 /* Go's strconv.Quote into b; Unquote of a "..." `...` literal (-1 if
  * malformed); UnquoteChar of a '.' literal. */
 void gv_quote(const char *s, size_t n, struct buf *b);
+/* QuoteToASCII when ascii (printf's %+q). */
+void gv_quote_ascii(const char *s, size_t n, bool ascii, struct buf *b);
 int gv_unquote(const char *s, size_t n, struct buf *b);
 int gv_unquote_char(const char *s, size_t n, int32_t *r);
 

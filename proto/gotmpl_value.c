@@ -448,6 +448,11 @@ bool gv_printable(uint32_t c)
 
 void gv_quote(const char *p, size_t n, struct buf *b)
 {
+	gv_quote_ascii(p, n, false, b);
+}
+
+void gv_quote_ascii(const char *p, size_t n, bool ascii, struct buf *b)
+{
 	const unsigned char *s = (const unsigned char *)p;
 
 	buf_puts(b, "\"");
@@ -472,7 +477,7 @@ void gv_quote(const char *p, size_t n, struct buf *b)
 		}
 		if (esc)
 			buf_puts(b, esc);
-		else if (gv_printable(c))
+		else if (gv_printable(c) && (!ascii || c < 0x80))
 			buf_append(b, s + i, l);
 		else if (c < 0x80)
 			buf_printf(b, "\\x%02x", (unsigned)c);
