@@ -24,21 +24,26 @@ static size_t gf_runes(const char *s, size_t n)
 	return r;
 }
 
+static void gf_fill(struct buf *b, char c, size_t n)
+{
+	if (!n)
+		return;
+	memset(buf_reserve(b, n), c, n);
+	b->len += n;
+}
+
 /* Go's f.pad: width in runes, zeros only when asked and not left-aligned. */
 static void gf_pad(const struct gf_spec *f, const char *s, size_t n,
 		   struct buf *b)
 {
 	size_t w = gf_runes(s, n);
 	size_t fill = f->wid > 0 && (size_t)f->wid > w ? (size_t)f->wid - w : 0;
-	char c = f->zero && !f->minus ? '0' : ' ';
 
 	if (!f->minus)
-		for (size_t i = 0; i < fill; i++)
-			buf_append(b, &c, 1);
+		gf_fill(b, f->zero ? '0' : ' ', fill);
 	buf_append(b, s, n);
 	if (f->minus)
-		for (size_t i = 0; i < fill; i++)
-			buf_puts(b, " ");
+		gf_fill(b, ' ', fill);
 }
 
 static void gf_pad_num(const struct gf_spec *f, const char *s, struct buf *b)

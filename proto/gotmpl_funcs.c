@@ -638,11 +638,11 @@ static int gx_pad(struct gx *x, struct gv *a, size_t n, struct gv *res,
 		return gx_msg(msg, len, "strings: negative Repeat count");
 	if (a[1].i > 1 << 20 || a[2].i > 1 << 20)
 		return gx_msg(msg, len, "strings: Repeat count too large");
-	for (int64_t i = 0; i < a[1].i; i++)
-		buf_puts(&b, " ");
+	memset(buf_reserve(&b, (size_t)a[1].i + 1), ' ', (size_t)a[1].i);
+	b.len += (size_t)a[1].i;
 	buf_append(&b, a[0].s.p, a[0].s.n);
-	for (int64_t i = 0; i < a[2].i; i++)
-		buf_puts(&b, " ");
+	memset(buf_reserve(&b, (size_t)a[2].i + 1), ' ', (size_t)a[2].i);
+	b.len += (size_t)a[2].i;
 	gx_set_buf(x, res, &b);
 	return 0;
 }

@@ -71,9 +71,12 @@ static void tw_write_lines(struct tw *t, size_t line0, size_t line1)
 		for (size_t j = 0; j < l->n; j++) {
 			struct tw_cell *c = &l->cells[j];
 			buf_append(t->out, t->in + c->off, c->len);
-			if (j + 1 < l->n) /* a tab-terminated cell: pad it */
-				for (size_t k = c->width; k < t->widths[j]; k++)
-					buf_puts(t->out, " ");
+			if (j + 1 < l->n && t->widths[j] > c->width) {
+				/* a tab-terminated cell: pad it */
+				size_t pad = t->widths[j] - c->width;
+				memset(buf_reserve(t->out, pad), ' ', pad);
+				t->out->len += pad;
+			}
 		}
 		if (i + 1 < t->nlines)
 			buf_puts(t->out, "\n");
