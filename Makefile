@@ -61,7 +61,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps check unit integration asan fuzz bench install lint clean docs demo
+.PHONY: all deps check testbins unit integration asan fuzz bench install lint clean docs demo
 all: $(BUILD)/skiffd $(BUILD)/skiff $(BUILD)/skiff-init
 
 $(BUILD)/%.o: %.c
@@ -108,7 +108,9 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(ALL_LDFLAGS) $(LIBS_T)
 
 unit: $(UNIT_BIN)
-check: all $(UNIT_BIN) $(HELPER_BIN)
+# Everything the tests run, built but not run (tests/run FILTER after it).
+testbins: all $(UNIT_BIN) $(HELPER_BIN)
+check: testbins
 	@BUILD=$(BUILD) tests/run
 
 asan:
