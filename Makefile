@@ -35,8 +35,8 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
 # libarchive and libcurl are dlopen()ed on first use (core/base/lazylib.h):
 # only their headers are needed at build time.
-PC_LIBS := yajl libseccomp libcap libzstd libcrypto
-LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto)
+PC_LIBS := yajl libseccomp libcap libzstd libcrypto msgpack zlib
+LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto -lmsgpackc -lz)
 LIBS_C := -lyajl
 # Tests and test helpers make tars and HTTP calls of their own.
 LIBS_T = $(LIBS_D) -larchive -lcurl
@@ -152,10 +152,10 @@ install: all
 # Debian packages for build, tests, fuzzing and benchmarks (idempotent).
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
 	libcap-dev libzstd-dev libarchive-dev libssl-dev libcurl4-openssl-dev \
-	ca-certificates
+	ca-certificates libmsgpack-dev zlib1g-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
 	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl \
-	golang-go
+	golang-go serf
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \
 	binutils
 deps:
