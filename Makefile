@@ -36,7 +36,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 # libarchive and libcurl are dlopen()ed on first use (core/base/lazylib.h):
 # only their headers are needed at build time.
 PC_LIBS := yajl libseccomp libcap libzstd libcrypto msgpack zlib
-LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto -lmsgpackc -lz)
+LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto -lmsgpackc -lz) -lm
 LIBS_C := -lyajl
 # Tests and test helpers make tars and HTTP calls of their own.
 LIBS_T = $(LIBS_D) -larchive -lcurl

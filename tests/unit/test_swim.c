@@ -1,0 +1,465 @@
+/* test_swim.c - net/swim.c: SWIM + Lifeguard members in one process on
+ * simulated time and a simulated network (1 ms latency, members that
+ * can be killed or cut off), driven only through the state machine's
+ * inputs and outputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../net/swim_int.h" /* white box: suspicion timers */
+
+#define MAXM 16
+
+enum ev_kind { EV_PKT, EV_STREAM, EV_REPLY };
+
+struct ev {
+	uint64_t at;
+	enum ev_kind kind;
+	int to, from;
+	uint32_t id;
+	struct buf data;
+};
+
+struct sim {
+	uint64_t now;
+	int n;
+	struct swim *m[MAXM];
+	bool down[MAXM];
+	bool cut[MAXM][MAXM]; /* no packets from i to j */
+	struct ev *q;
+	size_t nq, cap;
+	int ctx_of[MAXM];
+	unsigned user_rx;
+	struct mlcrypt_keyring ring[MAXM];
+};
+
+static struct sim *S;
+
+static int idx_of(const struct swim_addr *a)
+{
+	return a->ip[3] - 1;
+}
+
+static void push(struct sim *sim, enum ev_kind k, int from, int to, uint32_t id,
+		 const uint8_t *p, size_t n)
+{
+	struct ev e = {sim->now + 1, k, to, from, id, {0}};
+
+	if (to < 0 || to >= sim->n || sim->down[from] || sim->down[to] ||
+	    sim->cut[from][to])
+		return;
+	buf_append(&e.data, p, n);
+	if (sim->nq == sim->cap) {
+		sim->cap = sim->cap ? 2 * sim->cap : 64;
+		sim->q = realloc(sim->q, sim->cap * sizeof(*sim->q));
+	}
+	sim->q[sim->nq++] = e;
+}
+
+static void op_send(void *ctx, const struct swim_addr *to, const uint8_t *p,
+		    size_t n)
+{
+	push(S, EV_PKT, *(int *)ctx, idx_of(to), 0, p, n);
+}
+
+static void op_stream(void *ctx, uint32_t id, const struct swim_addr *to,
+		      const uint8_t *p, size_t n)
+{
+	int from = *(int *)ctx, t = idx_of(to);
+	size_t before = S->nq;
+
+	push(S, EV_STREAM, from, t, id, p, n);
+	if (S->nq == before) /* refused: the connection fails */
+		push(S, EV_REPLY, from, from, id, NULL, 0);
+}
+
+static void op_user(void *ctx, const uint8_t *p, size_t n)
+{
+	S->user_rx++;
+}
+
+static const struct swim_ops ops = {
+    .send = op_send,
+    .stream = op_stream,
+    .user_msg = op_user,
+};
+
+static void sim_init(struct sim *sim, int n, const struct swim_profile *pr,
+		     bool keys)
+{
+	memset(sim, 0, sizeof(*sim));
+	S = sim;
+	sim->n = n;
+	for (int i = 0; i < n; i++) {
+		struct swim_config c = {0};
+		char name[16];
+
+		snprintf(name, sizeof(name), "n%d", i);
+		sim->ctx_of[i] = i;
+		c.name = name;
+		c.addr =
+		    (struct swim_addr){{127, 0, 0, (uint8_t)(i + 1)}, 4, 7946};
+		c.profile = *pr;
+		c.udp_buffer = 1400;
+		c.compress = true;
+		c.seed = 1000 + (uint64_t)i;
+		c.ops = &ops;
+		c.ctx = &sim->ctx_of[i];
+		if (keys) {
+			struct mlcrypt_key k;
+			struct err e = ERR_INIT;
+
+			assert_int_equal(
+			    mlcrypt_key_parse("cg8StVXbQJ0gPvMd9o7yrg==", &k,
+					      &e),
+			    0);
+			mlcrypt_keyring_add(&sim->ring[i], &k, &e);
+			c.keyring = &sim->ring[i];
+		}
+		sim->m[i] = swim_new(&c, 0);
+	}
+}
+
+static void sim_free(struct sim *sim)
+{
+	for (int i = 0; i < sim->n; i++)
+		swim_free(sim->m[i]);
+	for (size_t i = 0; i < sim->nq; i++)
+		buf_free(&sim->q[i].data);
+	free(sim->q);
+}
+
+static void deliver(struct sim *sim, struct ev *e)
+{
+	struct swim_addr from = {{127, 0, 0, (uint8_t)(e->from + 1)}, 4, 7946};
+	struct err err = ERR_INIT;
+	struct buf reply = {0};
+	const uint8_t *p =
+	    (const uint8_t *)(e->data.data ? buf_head(&e->data) : "");
+
+	if (sim->down[e->to])
+		return;
+	if (e->kind == EV_PKT) {
+		swim_recv(sim->m[e->to], &from, p, buf_used(&e->data), sim->now,
+			  &err);
+	} else if (e->kind == EV_STREAM) {
+		if (swim_stream_in(sim->m[e->to], p, buf_used(&e->data), &reply,
+				   sim->now, &err) < 0 ||
+		    buf_used(&reply) == 0) {
+			buf_reset(&reply);
+		}
+		/* the reply goes back to the opener (empty: it failed) */
+		push(sim, EV_REPLY, e->to, e->from, e->id,
+		     (const uint8_t *)(reply.data ? buf_head(&reply) : ""),
+		     buf_used(&reply));
+	} else if (buf_used(&e->data) == 0) {
+		swim_stream_failed(sim->m[e->to], e->id, sim->now);
+	} else {
+		swim_stream_reply(sim->m[e->to], e->id, p, buf_used(&e->data),
+				  sim->now, &err);
+	}
+	buf_free(&reply);
+}
+
+/* Run until time t: events in time order, then members' deadlines. */
+static void sim_run(struct sim *sim, uint64_t t)
+{
+	while (sim->now < t) {
+		uint64_t next = t;
+		ssize_t best = -1;
+
+		for (size_t i = 0; i < sim->nq; i++)
+			if (sim->q[i].at <= next) {
+				next = sim->q[i].at;
+				best = (ssize_t)i;
+			}
+		for (int i = 0; i < sim->n; i++) {
+			uint64_t d = swim_next_deadline(sim->m[i]);
+
+			if (!sim->down[i] && d < next) {
+				next = d;
+				best = -1;
+			}
+		}
+		if (next > sim->now)
+			sim->now = next;
+		if (best >= 0) {
+			struct ev e = sim->q[best];
+
+			sim->q[best] = sim->q[--sim->nq];
+			deliver(sim, &e);
+			buf_free(&e.data);
+			continue;
+		}
+		for (int i = 0; i < sim->n; i++)
+			if (!sim->down[i] &&
+			    swim_next_deadline(sim->m[i]) <= sim->now)
+				swim_tick(sim->m[i], sim->now);
+	}
+}
+
+/* who's state as viewer sees it; -1: unknown to viewer */
+static int state_at(struct sim *sim, int viewer, int who)
+{
+	char name[16];
+	const struct swim_member *m;
+
+	snprintf(name, sizeof(name), "n%d", who);
+	m = swim_find(sim->m[viewer], name);
+	return m ? (int)m->state : -1;
+}
+
+static bool all_see(struct sim *sim, int who, enum mlwire_state st)
+{
+	for (int i = 0; i < sim->n; i++)
+		if (!sim->down[i] && i != who &&
+		    state_at(sim, i, who) != (int)st)
+			return false;
+	return true;
+}
+
+static void form(struct sim *sim)
+{
+	for (int i = 1; i < sim->n; i++) {
+		struct swim_addr a0 = {{127, 0, 0, 1}, 4, 7946};
+
+		swim_join(sim->m[i], &a0, sim->now);
+	}
+	sim_run(sim, sim->now + 3000);
+	for (int i = 0; i < sim->n; i++)
+		assert_true(all_see(sim, i, MLWIRE_STATE_ALIVE));
+}
+
+static void test_formation(void **state)
+{
+	struct sim sim;
+	const struct swim_member *ms[MAXM];
+
+	sim_init(&sim, 5, &swim_lan, false);
+	form(&sim);
+	assert_int_equal(swim_members(sim.m[4], ms, MAXM), 5);
+	sim_free(&sim);
+}
+
+/* A member killed -9 is suspected, and with others' confirmations
+ * (Lifeguard) declared dead well before the 6x maximum timeout. */
+static void test_failure_detection(void **state)
+{
+	struct sim sim;
+	uint64_t killed;
+
+	sim_init(&sim, 5, &swim_lan, false);
+	form(&sim);
+	killed = sim.now;
+	sim.down[4] = true;
+	while (!all_see(&sim, 4, MLWIRE_STATE_DEAD) && sim.now < killed + 60000)
+		sim_run(&sim, sim.now + 100);
+	assert_true(all_see(&sim, 4, MLWIRE_STATE_DEAD));
+	/* suspicion min is 4 s (4 x 1 s x max(1, log10 5)), max 24 s */
+	assert_true(sim.now - killed >= 4000);
+	assert_true(sim.now - killed < 15000);
+	fprintf(stderr, "# dead seen by all after %llu ms\n",
+		(unsigned long long)(sim.now - killed));
+	sim_free(&sim);
+}
+
+/* Cut off briefly, a member is suspected, hears of it when the network
+ * heals, and refutes with a higher incarnation: alive everywhere. */
+static void test_refutation(void **state)
+{
+	struct sim sim;
+	const struct swim_member *m;
+
+	sim_init(&sim, 4, &swim_lan, false);
+	form(&sim);
+	for (int i = 0; i < 4; i++)
+		sim.cut[i][3] = sim.cut[3][i] = true;
+	for (int i = 0;
+	     i < 40 && !(state_at(&sim, 0, 3) == MLWIRE_STATE_SUSPECT); i++)
+		sim_run(&sim, sim.now + 100);
+	assert_int_equal(state_at(&sim, 0, 3), MLWIRE_STATE_SUSPECT);
+	memset(sim.cut, 0, sizeof(sim.cut));
+	sim_run(&sim, sim.now + 3000);
+	assert_true(all_see(&sim, 3, MLWIRE_STATE_ALIVE));
+	m = swim_find(sim.m[0], "n3");
+	assert_true(m->incarnation > 1);
+	assert_true(swim_stats(sim.m[3])->refutes >= 1);
+	sim_free(&sim);
+}
+
+static void test_leave(void **state)
+{
+	struct sim sim;
+
+	sim_init(&sim, 4, &swim_lan, false);
+	form(&sim);
+	swim_leave(sim.m[3], sim.now);
+	sim_run(&sim, sim.now + 2000);
+	assert_true(all_see(&sim, 3, MLWIRE_STATE_LEFT));
+	/* and forgotten after the gossip-to-the-dead time */
+	sim.down[3] = true;
+	sim_run(&sim, sim.now + 40000);
+	assert_int_equal(state_at(&sim, 0, 3), -1);
+	sim_free(&sim);
+}
+
+/* A member that hears nothing (its inbound cut) misses acks and nacks:
+ * Lifeguard's health score rises and slows its probing. */
+static void test_local_health(void **state)
+{
+	struct sim sim;
+
+	sim_init(&sim, 5, &swim_lan, false);
+	form(&sim);
+	assert_int_equal(swim_health(sim.m[0]), 0);
+	for (int i = 1; i < 5; i++)
+		sim.cut[i][0] = true;
+	sim_run(&sim, sim.now + 5000);
+	assert_true(swim_health(sim.m[0]) >= 3);
+	memset(sim.cut, 0, sizeof(sim.cut));
+	sim_run(&sim, sim.now + 60000);
+	assert_true(swim_health(sim.m[0]) < 3);
+	sim_free(&sim);
+}
+
+/* A user broadcast goes out exactly retransmit-limit times
+ * (4 x ceil(log10(5 + 1)) = 4), piggybacked on gossip. */
+static void test_broadcast_limit(void **state)
+{
+	struct sim sim;
+
+	sim_init(&sim, 5, &swim_lan, false);
+	form(&sim);
+	sim.user_rx = 0;
+	swim_broadcast_user(sim.m[0], (const uint8_t *)"\x03hello", 6);
+	sim_run(&sim, sim.now + 10000);
+	assert_int_equal(sim.user_rx, 4);
+	sim_free(&sim);
+}
+
+static void test_encrypted_and_wrong_key(void **state)
+{
+	struct sim sim;
+	struct mlcrypt_key other;
+	struct err e = ERR_INIT;
+	struct swim_addr a0 = {{127, 0, 0, 1}, 4, 7946};
+
+	sim_init(&sim, 4, &swim_lan, true);
+	/* member 3 has another key */
+	assert_int_equal(
+	    mlcrypt_key_parse("HvY8ubRZMgafUOWvrOadwQ==", &other, &e), 0);
+	sim.ring[3] = (struct mlcrypt_keyring){0};
+	mlcrypt_keyring_add(&sim.ring[3], &other, &e);
+	for (int i = 1; i < 4; i++)
+		swim_join(sim.m[i], &a0, sim.now);
+	sim_run(&sim, sim.now + 5000);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(state_at(&sim, 0, i), MLWIRE_STATE_ALIVE);
+	assert_int_equal(state_at(&sim, 0, 3), -1);
+	assert_int_equal(state_at(&sim, 3, 0), -1);
+	sim_free(&sim);
+}
+
+static struct msgpk_bytes nm(const char *s)
+{
+	return (struct msgpk_bytes){(const uint8_t *)s, (uint32_t)strlen(s)};
+}
+
+/* Lifeguard's suspicion: k = mult - 2 = 2 confirmations wanted in a
+ * cluster of 6; the timeout starts at max (6 x min) and falls to min
+ * (4 x 1 s x max(1, log10 6)) as independent suspicions arrive. */
+static void test_suspicion_confirmations(void **state)
+{
+	struct sim sim;
+	struct swim_node *nd;
+	struct mlwire_suspect m = {0};
+	uint64_t t0;
+
+	sim_init(&sim, 6, &swim_lan, false);
+	form(&sim);
+	t0 = sim.now;
+	m.incarnation = 1;
+	m.node = nm("n5");
+	m.from = nm("n1");
+	swim_suspect(sim.m[0], &m, t0);
+	nd = swim_lookup(sim.m[0], (const uint8_t *)"n5", 2);
+	assert_int_equal(nd->m.state, MLWIRE_STATE_SUSPECT);
+	assert_int_equal(nd->susp_k, 2);
+	assert_int_equal(nd->susp_min, 4000);
+	assert_int_equal(nd->susp_deadline - t0, 24000);
+	swim_suspect(sim.m[0], &m, t0 + 10); /* the same accuser: no change */
+	assert_int_equal(nd->susp_deadline - t0, 24000);
+	m.from = nm("n2");
+	swim_suspect(sim.m[0], &m, t0 + 10);
+	/* 24 - log(2)/log(3) x (24 - 4) s */
+	assert_int_equal(nd->susp_deadline - t0, 11381);
+	m.from = nm("n3");
+	swim_suspect(sim.m[0], &m, t0 + 20);
+	assert_int_equal(nd->susp_deadline - t0, 4000);
+	sim_free(&sim);
+}
+
+/* With a health score of s a probe may take (s + 1) probe intervals. */
+static void test_health_scales_probe(void **state)
+{
+	struct sim sim;
+	struct swim *w;
+
+	sim_init(&sim, 3, &swim_lan, false);
+	form(&sim);
+	w = sim.m[0];
+	w->awareness = 3;
+	w->probe.end_at = 0;
+	w->next_probe = sim.now;
+	swim_tick(w, sim.now);
+	assert_true(w->probe.active);
+	assert_int_equal(w->probe.end_at - sim.now, 4000);
+	sim_free(&sim);
+}
+
+/* A join is a push/pull: the joiner knows every member from the reply,
+ * before any gossip. */
+static void test_join_pushpull(void **state)
+{
+	struct sim sim;
+	struct swim_addr a1 = {{127, 0, 0, 2}, 4, 7946};
+
+	sim_init(&sim, 4, &swim_lan, false);
+	sim.down[3] = true;
+	for (int i = 1; i < 3; i++) {
+		struct swim_addr a0 = {{127, 0, 0, 1}, 4, 7946};
+
+		swim_join(sim.m[i], &a0, sim.now);
+	}
+	sim_run(&sim, 3000);
+	sim.down[3] = false;
+	swim_join(sim.m[3], &a1, sim.now);
+	sim_run(&sim, sim.now + 3); /* stream there and back: 2 ms */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(state_at(&sim, 3, i), MLWIRE_STATE_ALIVE);
+	assert_int_equal(state_at(&sim, 1, 3), MLWIRE_STATE_ALIVE);
+	sim_free(&sim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_formation),
+	    cmocka_unit_test(test_failure_detection),
+	    cmocka_unit_test(test_refutation),
+	    cmocka_unit_test(test_leave),
+	    cmocka_unit_test(test_local_health),
+	    cmocka_unit_test(test_broadcast_limit),
+	    cmocka_unit_test(test_encrypted_and_wrong_key),
+	    cmocka_unit_test(test_suspicion_confirmations),
+	    cmocka_unit_test(test_health_scales_probe),
+	    cmocka_unit_test(test_join_pushpull),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
