@@ -102,7 +102,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) -lcmocka $(LIBS_T)
 
 # Test helper programs that link the library layers (no daemon).
-HELPER_BIN := $(BUILD)/tests/helpers/oci_image $(BUILD)/tests/helpers/gotmpl_run
+HELPER_BIN := $(BUILD)/tests/helpers/oci_image $(BUILD)/tests/helpers/gotmpl_run \
+	$(BUILD)/tests/helpers/gossip_node
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(ALL_LDFLAGS) $(LIBS_T)
