@@ -4,14 +4,19 @@
  *   gossip_node --name N --bind IP:PORT [--key B64]... [--tag K=V]...
  *               [--join IP:PORT]... [--profile lan|wan|local]
  *               [--for SECONDS] [--until-alive N] [--leave]
+ *               [--event NAME:PAYLOAD] [--query NAME:PAYLOAD]
+ *               [--answer PAYLOAD] [--keys OP[:KEY]]
  *
- * Runs net/swim (the state machine skiffd's membership module drives) on
- * a non-blocking UDP socket and TCP listener with poll(), with Serf's
- * side kept to what a serf agent needs to list us: tags as node meta and
- * a Serf push/pull state. At the end (time up, or N members alive) it
- * prints one line per member: NAME IP:PORT STATE INCARNATION TAGS, and
- * with --leave leaves gracefully first. Owns its sockets and streams;
- * all freed at exit. */
+ * Runs net/serf over net/swim (the state machines skiffd's membership
+ * module drives) on a non-blocking UDP socket and TCP listener with
+ * poll(). One second after start it sends the --event, --query or --keys
+ * query given; it answers every query with --answer. What happens is
+ * printed as it comes: "event NAME PAYLOAD", "query NAME PAYLOAD",
+ * "ack FROM", "response FROM PAYLOAD". At the end (time up, or N members
+ * alive) it prints one line per member: NAME IP:PORT STATE INCARNATION
+ * TAGS (STATE: Serf's alive, leaving, left, failed), then "keys K1,K2..."
+ * (primary first); with --leave it leaves gracefully first. Owns its
+ * sockets and streams; all freed at exit. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,8 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../net/swim.h"
-#include "../../proto/serfwire.h"
+#include "../../net/serf.h"
 
 #define MAXC 64
 
@@ -40,7 +44,8 @@ struct conn {
 
 static struct conn conns[MAXC];
 static int udp_fd = -1, tcp_fd = -1;
-static struct swim *sw;
+static struct serf *sw;
+static const char *answer;
 static const char *my_name;
 
 static uint64_t now_ms(void)
@@ -106,7 +111,7 @@ static struct conn *conn_new(int fd, bool out, uint32_t id)
 static void conn_close(struct conn *c, bool failed)
 {
 	if (c->out && failed)
-		swim_stream_failed(sw, c->id, now_ms());
+		serf_stream_failed(sw, c->id, now_ms());
 	close(c->fd);
 	c->fd = 0;
 	buf_free(&c->in);
@@ -126,45 +131,59 @@ static void op_stream(void *ctx, uint32_t id, const struct swim_addr *to,
 	    !(c = conn_new(fd, true, id))) {
 		if (fd >= 0)
 			close(fd);
-		swim_stream_failed(sw, id, now_ms());
+		serf_stream_failed(sw, id, now_ms());
 		return;
 	}
 	buf_append(&c->wr, p, n);
 }
 
-/* Serf's side: tags are our meta; our push/pull state is Serf's. */
-static uint64_t ltime = 1;
-
-static void op_local_state(void *ctx, bool join, struct buf *out)
+static void print_bytes(struct msgpk_bytes b)
 {
-	struct serfwire_status_ltime st = {
-	    {(const uint8_t *)my_name, (uint32_t)strlen(my_name)}, ltime};
-	struct serfwire_pushpull pp = {.ltime = ltime,
-				       .status = &st,
-				       .n_status = 1,
-				       .event_ltime = 1,
-				       .query_ltime = 1};
-
-	serfwire_pushpull_encode(&pp, out);
+	printf(" %.*s", (int)b.n, b.p ? (const char *)b.p : "");
 }
 
-static void op_merge_state(void *ctx, const uint8_t *p, size_t n, bool join)
+static void op_event(void *ctx, const struct serf_event *ev)
 {
-	struct serfwire_pushpull pp;
 	struct err e = ERR_INIT;
 
-	if (serfwire_pushpull_decode(p, n, &pp, &e) == 0) {
-		if (pp.ltime > ltime)
-			ltime = pp.ltime;
-		serfwire_pushpull_free(&pp);
+	switch (ev->kind) {
+	case SERF_USER:
+		printf("event");
+		print_bytes(ev->name);
+		print_bytes(ev->payload);
+		break;
+	case SERF_QUERY:
+		printf("query");
+		print_bytes(ev->name);
+		print_bytes(ev->payload);
+		if (answer)
+			serf_respond(sw, ev->ltime, ev->query_id,
+				     (const uint8_t *)answer, strlen(answer),
+				     now_ms(), &e);
+		break;
+	case SERF_QUERY_ACK:
+		printf("ack");
+		print_bytes(ev->from);
+		break;
+	case SERF_QUERY_RESPONSE:
+		printf("response");
+		print_bytes(ev->from);
+		if (ev->payload.n && ev->payload.p[0] == SERFWIRE_KEY_RESPONSE)
+			printf(" key-response");
+		else
+			print_bytes(ev->payload);
+		break;
+	default:
+		return;
 	}
+	printf("\n");
+	fflush(stdout);
 }
 
-static const struct swim_ops ops = {
+static const struct serf_ops ops = {
     .send = op_send,
     .stream = op_stream,
-    .local_state = op_local_state,
-    .merge_state = op_merge_state,
+    .event = op_event,
 };
 
 /* Is an incoming stream message complete? Sealed ones carry a length,
@@ -193,7 +212,7 @@ static void conn_input(struct conn *c, bool eof)
 	if (c->out) {
 		if (eof) {
 			if (buf_used(&c->in))
-				swim_stream_reply(
+				serf_stream_reply(
 				    sw, c->id,
 				    (const uint8_t *)buf_head(&c->in),
 				    buf_used(&c->in), now_ms(), &e);
@@ -204,7 +223,7 @@ static void conn_input(struct conn *c, bool eof)
 	if (c->done_writing || !(eof || complete(&c->in)))
 		return;
 	if (buf_used(&c->in))
-		swim_stream_in(sw, (const uint8_t *)buf_head(&c->in),
+		serf_stream_in(sw, (const uint8_t *)buf_head(&c->in),
 			       buf_used(&c->in), &c->wr, now_ms(), &e);
 	c->done_writing = true;
 	if (!buf_used(&c->wr))
@@ -257,7 +276,7 @@ static void udp_in(void)
 		struct err e = ERR_INIT;
 
 		memcpy(from.ip, &sa.sin_addr, 4);
-		swim_recv(sw, &from, pkt, (size_t)r, now_ms(), &e);
+		serf_recv(sw, &from, pkt, (size_t)r, now_ms(), &e);
 		sl = sizeof(sa);
 	}
 }
@@ -294,7 +313,7 @@ static void step(void)
 {
 	struct pollfd pf[MAXC + 2];
 	int map[MAXC + 2], n = 0;
-	uint64_t now = now_ms(), d = swim_next_deadline(sw);
+	uint64_t now = now_ms(), d = serf_next_deadline(sw);
 	int timeout = d > now ? (int)(d - now) : 0;
 
 	pf[n] = (struct pollfd){udp_fd, POLLIN, 0};
@@ -328,14 +347,14 @@ static void step(void)
 				conn_io(&conns[map[i]], pf[i].revents);
 		}
 	}
-	if (swim_next_deadline(sw) <= now_ms())
-		swim_tick(sw, now_ms());
+	if (serf_next_deadline(sw) <= now_ms())
+		serf_tick(sw, now_ms());
 }
 
 static size_t alive_count(void)
 {
 	const struct swim_member *m[256];
-	size_t n = swim_members(sw, m, 256), alive = 0;
+	size_t n = swim_members(serf_swim(sw), m, 256), alive = 0;
 
 	for (size_t i = 0; i < n && i < 256; i++)
 		alive += m[i]->state == MLWIRE_STATE_ALIVE;
@@ -344,9 +363,10 @@ static size_t alive_count(void)
 
 static void print_members(void)
 {
-	static const char *names[] = {"alive", "suspect", "failed", "left"};
+	static const char *names[] = {"alive", "leaving", "left", "failed"};
+	const struct mlcrypt_keyring *kr = serf_keyring(sw);
 	const struct swim_member *m[256];
-	size_t n = swim_members(sw, m, 256);
+	size_t n = swim_members(serf_swim(sw), m, 256);
 
 	for (size_t i = 0; i < n && i < 256; i++) {
 		struct serfwire_tags t;
@@ -355,7 +375,8 @@ static void print_members(void)
 
 		inet_ntop(AF_INET, m[i]->addr.ip, ip, sizeof(ip));
 		printf("%s %s:%u %s %u ", m[i]->name, ip, m[i]->addr.port,
-		       names[m[i]->state], m[i]->incarnation);
+		       names[serf_member_status(sw, m[i]->name)],
+		       m[i]->incarnation);
 		if (serfwire_tags_decode(m[i]->meta, m[i]->meta_len, &t, &e) ==
 		    0) {
 			for (uint32_t k = 0; k < t.n; k++)
@@ -368,7 +389,44 @@ static void print_members(void)
 		}
 		printf("\n");
 	}
+	printf("keys");
+	for (size_t i = 0; i < kr->n; i++) {
+		char b64[48];
+
+		mlcrypt_key_format(&kr->keys[i], b64);
+		printf("%s%s", i ? "," : " ", b64);
+	}
+	printf("\n");
 	fflush(stdout);
+}
+
+/* The --event, --query or --keys action, "NAME:PAYLOAD" or "OP[:KEY]". */
+static void act(const char *kind, const char *arg)
+{
+	char name[128];
+	const char *colon = strchr(arg, ':');
+	const char *payload = colon ? colon + 1 : "";
+	size_t nlen = colon ? (size_t)(colon - arg) : strlen(arg);
+	struct err e = ERR_INIT;
+	uint32_t id;
+	int r;
+
+	if (nlen >= sizeof(name))
+		return;
+	memcpy(name, arg, nlen);
+	name[nlen] = 0;
+	if (!strcmp(kind, "event"))
+		r = serf_user_event(sw, name, (const uint8_t *)payload,
+				    strlen(payload), true, now_ms(), &e);
+	else if (!strcmp(kind, "query"))
+		r = serf_query(sw, name, (const uint8_t *)payload,
+			       strlen(payload), NULL, 0, NULL, NULL, 0, true,
+			       now_ms(), &id, &e);
+	else
+		r = serf_key_query(sw, name, colon ? payload : NULL, now_ms(),
+				   &id, &e);
+	if (r < 0)
+		fprintf(stderr, "gossip_node: %s: %s\n", kind, e.msg);
 }
 
 static int usage(void)
@@ -383,17 +441,14 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	static struct mlcrypt_keyring ring;
-	struct swim_config c = {.profile = swim_lan,
-				.udp_buffer = 1400,
-				.compress = true,
-				.ops = &ops};
+	struct serf_config c = {.profile = swim_lan, .ops = &ops};
+	const char *action = NULL, *action_kind = NULL;
 	struct serfwire_tag tags[32];
 	size_t ntags = 0, until = 0;
 	const char *joins[16];
 	size_t njoin = 0;
 	double secs = 10;
 	bool leave = false;
-	struct buf meta = {0};
 	struct err e = ERR_INIT;
 	uint64_t end;
 
@@ -434,6 +489,12 @@ int main(int argc, char **argv)
 			c.profile = !strcmp(v, "wan")	  ? swim_wan
 				    : !strcmp(v, "local") ? swim_local
 							  : swim_lan;
+		} else if (!strcmp(a, "--event") || !strcmp(a, "--query") ||
+			   !strcmp(a, "--keys")) {
+			action_kind = a + 2;
+			action = v;
+		} else if (!strcmp(a, "--answer")) {
+			answer = v;
 		} else if (!strcmp(a, "--for")) {
 			secs = atof(v);
 		} else if (!strcmp(a, "--until-alive")) {
@@ -449,49 +510,40 @@ int main(int argc, char **argv)
 		perror("gossip_node: bind");
 		return 1;
 	}
-	serfwire_tags_encode(tags, ntags, &meta);
 	c.name = my_name;
-	c.meta = (const uint8_t *)buf_head(&meta);
-	c.meta_len = buf_used(&meta);
-	c.keyring = ring.n ? &ring : NULL;
+	c.tags = tags;
+	c.n_tags = ntags;
+	c.keys = ring.n ? &ring : NULL;
 	c.seed = (uint64_t)getpid() ^ now_ms();
-	sw = swim_new(&c, now_ms());
+	sw = serf_new(&c, now_ms());
 	for (size_t i = 0; i < njoin; i++) {
 		struct swim_addr a;
 
 		if (parse_addr(joins[i], &a) == 0)
-			swim_join(sw, &a, now_ms());
+			serf_join(sw, &a, now_ms());
+	}
+	if (action) {
+		uint64_t at = now_ms() + 1000;
+
+		while (now_ms() < at)
+			step();
+		act(action_kind, action);
 	}
 	end = now_ms() + (uint64_t)(secs * 1000);
 	while (now_ms() < end && !(until && alive_count() >= until))
 		step();
 	if (leave) {
-		/* Serf's leave intent first (a member whose intent arrived
-		 * before memberlist's dead is "left", else "failed") */
-		struct serfwire_leave lv = {
-		    ++ltime,
-		    {(const uint8_t *)my_name, (uint32_t)strlen(my_name)},
-		    false};
-		struct buf msg = {0};
-		uint64_t stop = now_ms() + 1000;
+		uint64_t stop = now_ms() + 5000;
 
-		serfwire_encode(SERFWIRE_LEAVE, &lv, &msg);
-		swim_broadcast_user(sw, (const uint8_t *)buf_head(&msg),
-				    buf_used(&msg));
-		buf_free(&msg);
-		while (now_ms() < stop)
-			step();
-		stop = now_ms() + 1500;
-		swim_leave(sw, now_ms());
-		while (now_ms() < stop)
+		serf_leave(sw, now_ms());
+		while (now_ms() < stop && !serf_left(sw))
 			step();
 	}
 	print_members();
 	for (int i = 0; i < MAXC; i++)
 		if (conns[i].fd > 0)
 			conn_close(&conns[i], false);
-	swim_free(sw);
-	buf_free(&meta);
+	serf_free(sw);
 	close(udp_fd);
 	close(tcp_fd);
 	return 0;

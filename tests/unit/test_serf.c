@@ -1,0 +1,408 @@
+/* test_serf.c - net/serf.c: Serf's layer (intents, user events,
+ * queries, the keyring) over the SWIM state machine, with members in one
+ * process on simulated time and a simulated network, as test_swim.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../net/serf.h"
+
+#define MAXM 16
+
+enum ev_kind { EV_PKT, EV_STREAM, EV_REPLY };
+
+struct ev {
+	uint64_t at;
+	enum ev_kind kind;
+	int to, from;
+	uint32_t id;
+	struct buf data;
+};
+
+struct sim {
+	uint64_t now;
+	int n;
+	struct serf *m[MAXM];
+	unsigned events[MAXM][16];
+	bool answer;
+	bool down[MAXM];
+	bool cut[MAXM][MAXM]; /* no packets from i to j */
+	struct ev *q;
+	size_t nq, cap;
+	int ctx_of[MAXM];
+	unsigned user_rx;
+	struct mlcrypt_keyring ring[MAXM];
+};
+
+static struct sim *S;
+
+static int idx_of(const struct swim_addr *a)
+{
+	return a->ip[3] - 1;
+}
+
+static void push(struct sim *sim, enum ev_kind k, int from, int to, uint32_t id,
+		 const uint8_t *p, size_t n)
+{
+	struct ev e = {sim->now + 1, k, to, from, id, {0}};
+
+	if (to < 0 || to >= sim->n || sim->down[from] || sim->down[to] ||
+	    sim->cut[from][to])
+		return;
+	buf_append(&e.data, p, n);
+	if (sim->nq == sim->cap) {
+		sim->cap = sim->cap ? 2 * sim->cap : 64;
+		sim->q = realloc(sim->q, sim->cap * sizeof(*sim->q));
+	}
+	sim->q[sim->nq++] = e;
+}
+
+static void op_send(void *ctx, const struct swim_addr *to, const uint8_t *p,
+		    size_t n)
+{
+	push(S, EV_PKT, *(int *)ctx, idx_of(to), 0, p, n);
+}
+
+static void op_stream(void *ctx, uint32_t id, const struct swim_addr *to,
+		      const uint8_t *p, size_t n)
+{
+	int from = *(int *)ctx, t = idx_of(to);
+	size_t before = S->nq;
+
+	push(S, EV_STREAM, from, t, id, p, n);
+	if (S->nq == before) /* refused: the connection fails */
+		push(S, EV_REPLY, from, from, id, NULL, 0);
+}
+
+static void op_event(void *ctx, const struct serf_event *ev)
+{
+	int me = *(int *)ctx;
+
+	S->events[me][ev->kind]++;
+	if (ev->kind == SERF_QUERY && S->answer) {
+		struct err e = ERR_INIT;
+		char ans[16];
+
+		snprintf(ans, sizeof(ans), "up-n%d", me);
+		assert_int_equal(serf_respond(S->m[me], ev->ltime, ev->query_id,
+					      (const uint8_t *)ans, strlen(ans),
+					      S->now, &e),
+				 0);
+	}
+}
+
+static const struct serf_ops ops = {
+    .send = op_send,
+    .stream = op_stream,
+    .event = op_event,
+};
+
+static void sim_init(struct sim *sim, int n, const struct swim_profile *pr,
+		     bool keys)
+{
+	memset(sim, 0, sizeof(*sim));
+	S = sim;
+	sim->n = n;
+	for (int i = 0; i < n; i++) {
+		struct serf_config c = {0};
+		struct serfwire_tag tag[1];
+		char name[16], role[16];
+
+		snprintf(name, sizeof(name), "n%d", i);
+		snprintf(role, sizeof(role), i % 2 ? "db" : "web");
+		tag[0].key = (struct msgpk_bytes){(const uint8_t *)"role", 4};
+		tag[0].value = (struct msgpk_bytes){(const uint8_t *)role,
+						    (uint32_t)strlen(role)};
+		sim->ctx_of[i] = i;
+		c.name = name;
+		c.addr =
+		    (struct swim_addr){{127, 0, 0, (uint8_t)(i + 1)}, 4, 7946};
+		c.tags = tag;
+		c.n_tags = 1;
+		c.profile = *pr;
+		c.seed = 1000 + (uint64_t)i;
+		c.ops = &ops;
+		c.ctx = &sim->ctx_of[i];
+		if (keys) {
+			struct mlcrypt_key k;
+			struct err e = ERR_INIT;
+
+			assert_int_equal(
+			    mlcrypt_key_parse("cg8StVXbQJ0gPvMd9o7yrg==", &k,
+					      &e),
+			    0);
+			mlcrypt_keyring_add(&sim->ring[i], &k, &e);
+			c.keys = &sim->ring[i];
+		}
+		sim->m[i] = serf_new(&c, 0);
+	}
+}
+
+static void sim_free(struct sim *sim)
+{
+	for (int i = 0; i < sim->n; i++)
+		serf_free(sim->m[i]);
+	for (size_t i = 0; i < sim->nq; i++)
+		buf_free(&sim->q[i].data);
+	free(sim->q);
+}
+
+static void deliver(struct sim *sim, struct ev *e)
+{
+	struct swim_addr from = {{127, 0, 0, (uint8_t)(e->from + 1)}, 4, 7946};
+	struct err err = ERR_INIT;
+	struct buf reply = {0};
+	const uint8_t *p =
+	    (const uint8_t *)(e->data.data ? buf_head(&e->data) : "");
+
+	if (sim->down[e->to])
+		return;
+	if (e->kind == EV_PKT) {
+		serf_recv(sim->m[e->to], &from, p, buf_used(&e->data), sim->now,
+			  &err);
+	} else if (e->kind == EV_STREAM) {
+		if (serf_stream_in(sim->m[e->to], p, buf_used(&e->data), &reply,
+				   sim->now, &err) < 0 ||
+		    buf_used(&reply) == 0) {
+			buf_reset(&reply);
+		}
+		/* the reply goes back to the opener (empty: it failed) */
+		push(sim, EV_REPLY, e->to, e->from, e->id,
+		     (const uint8_t *)(reply.data ? buf_head(&reply) : ""),
+		     buf_used(&reply));
+	} else if (buf_used(&e->data) == 0) {
+		serf_stream_failed(sim->m[e->to], e->id, sim->now);
+	} else {
+		serf_stream_reply(sim->m[e->to], e->id, p, buf_used(&e->data),
+				  sim->now, &err);
+	}
+	buf_free(&reply);
+}
+
+/* Run until time t: events in time order, then members' deadlines. */
+static void sim_run(struct sim *sim, uint64_t t)
+{
+	while (sim->now < t) {
+		uint64_t next = t;
+		ssize_t best = -1;
+
+		for (size_t i = 0; i < sim->nq; i++)
+			if (sim->q[i].at <= next) {
+				next = sim->q[i].at;
+				best = (ssize_t)i;
+			}
+		for (int i = 0; i < sim->n; i++) {
+			uint64_t d = serf_next_deadline(sim->m[i]);
+
+			if (!sim->down[i] && d < next) {
+				next = d;
+				best = -1;
+			}
+		}
+		if (next > sim->now)
+			sim->now = next;
+		if (best >= 0) {
+			struct ev e = sim->q[best];
+
+			sim->q[best] = sim->q[--sim->nq];
+			deliver(sim, &e);
+			buf_free(&e.data);
+			continue;
+		}
+		for (int i = 0; i < sim->n; i++)
+			if (!sim->down[i] &&
+			    serf_next_deadline(sim->m[i]) <= sim->now)
+				serf_tick(sim->m[i], sim->now);
+	}
+}
+
+/* who's state as viewer sees it; -1: unknown to viewer */
+static int state_at(struct sim *sim, int viewer, int who)
+{
+	char name[16];
+	const struct swim_member *m;
+
+	snprintf(name, sizeof(name), "n%d", who);
+	m = swim_find(serf_swim(sim->m[viewer]), name);
+	return m ? (int)m->state : -1;
+}
+
+static bool all_see(struct sim *sim, int who, enum mlwire_state st)
+{
+	for (int i = 0; i < sim->n; i++)
+		if (!sim->down[i] && i != who &&
+		    state_at(sim, i, who) != (int)st)
+			return false;
+	return true;
+}
+
+static void form(struct sim *sim)
+{
+	for (int i = 1; i < sim->n; i++) {
+		struct swim_addr a0 = {{127, 0, 0, 1}, 4, 7946};
+
+		serf_join(sim->m[i], &a0, sim->now);
+	}
+	sim_run(sim, sim->now + 3000);
+	for (int i = 0; i < sim->n; i++)
+		assert_true(all_see(sim, i, MLWIRE_STATE_ALIVE));
+}
+
+static void test_status_and_tags(void **state)
+{
+	struct sim sim;
+	const struct swim_member *m;
+	struct serfwire_tags t;
+	struct err e = ERR_INIT;
+
+	sim_init(&sim, 4, &swim_lan, true);
+	form(&sim);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(
+		    serf_member_status(
+			sim.m[0], (const char *[]){"n0", "n1", "n2", "n3"}[i]),
+		    SERF_ALIVE);
+	m = swim_find(serf_swim(sim.m[2]), "n1");
+	assert_int_equal(serfwire_tags_decode(m->meta, m->meta_len, &t, &e), 0);
+	assert_true(msgpk_eq(t.v[0].value, "db"));
+	serfwire_tags_free(&t);
+	assert_int_equal(sim.events[3][SERF_MEMBER_JOIN], 4);
+	sim_free(&sim);
+}
+
+static void test_user_event_once(void **state)
+{
+	struct sim sim;
+	struct err e = ERR_INIT;
+
+	sim_init(&sim, 5, &swim_lan, false);
+	form(&sim);
+	assert_int_equal(serf_user_event(sim.m[0], "deploy",
+					 (const uint8_t *)"v1", 2, true,
+					 sim.now, &e),
+			 0);
+	sim_run(&sim, sim.now + 5000);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sim.events[i][SERF_USER], 1);
+	sim_free(&sim);
+}
+
+static void test_query_acks_and_responses(void **state)
+{
+	struct sim sim;
+	struct err e = ERR_INIT;
+	uint32_t id;
+	const char *only[] = {"n2"};
+
+	sim_init(&sim, 4, &swim_lan, true);
+	form(&sim);
+	sim.answer = true;
+	assert_int_equal(serf_query(sim.m[0], "uptime", (const uint8_t *)"x", 1,
+				    NULL, 0, NULL, NULL, 0, true, sim.now, &id,
+				    &e),
+			 0);
+	sim_run(&sim, sim.now + 3000);
+	assert_int_equal(sim.events[0][SERF_QUERY_ACK], 4);
+	assert_int_equal(sim.events[0][SERF_QUERY_RESPONSE], 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(sim.events[i][SERF_QUERY], 1);
+	/* a node filter: only n2 answers; a tag filter: role=db (n1, n3) */
+	assert_int_equal(serf_query(sim.m[0], "who", NULL, 0, only, 1, NULL,
+				    NULL, 0, false, sim.now, &id, &e),
+			 0);
+	sim_run(&sim, sim.now + 3000);
+	assert_int_equal(sim.events[0][SERF_QUERY_RESPONSE], 5);
+	assert_int_equal(sim.events[2][SERF_QUERY], 2);
+	assert_int_equal(sim.events[1][SERF_QUERY], 1);
+	assert_int_equal(serf_query(sim.m[0], "db?", NULL, 0, NULL, 0, "role",
+				    "^d", 0, false, sim.now, &id, &e),
+			 0);
+	sim_run(&sim, sim.now + 3000);
+	assert_int_equal(sim.events[0][SERF_QUERY_RESPONSE], 7);
+	assert_int_equal(sim.events[1][SERF_QUERY], 2);
+	assert_int_equal(sim.events[2][SERF_QUERY], 2);
+	sim_free(&sim);
+}
+
+/* Key rotation as `serf keys -install/-use/-remove` runs it. */
+static void test_key_rotation(void **state)
+{
+	struct sim sim;
+	struct err e = ERR_INIT;
+	struct mlcrypt_key k2;
+	uint32_t id;
+
+	sim_init(&sim, 4, &swim_lan, true);
+	form(&sim);
+	assert_int_equal(mlcrypt_key_parse("HvY8ubRZMgafUOWvrOadwQ==", &k2, &e),
+			 0);
+	assert_int_equal(serf_key_query(sim.m[1], "install-key",
+					"HvY8ubRZMgafUOWvrOadwQ==", sim.now,
+					&id, &e),
+			 0);
+	sim_run(&sim, sim.now + 4000);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(serf_keyring(sim.m[i])->n, 2);
+	assert_int_equal(serf_key_query(sim.m[1], "use-key",
+					"HvY8ubRZMgafUOWvrOadwQ==", sim.now,
+					&id, &e),
+			 0);
+	sim_run(&sim, sim.now + 4000);
+	for (int i = 0; i < 4; i++)
+		assert_memory_equal(serf_keyring(sim.m[i])->keys[0].b, k2.b,
+				    16);
+	assert_int_equal(serf_key_query(sim.m[1], "remove-key",
+					"cg8StVXbQJ0gPvMd9o7yrg==", sim.now,
+					&id, &e),
+			 0);
+	sim_run(&sim, sim.now + 4000);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(serf_keyring(sim.m[i])->n, 1);
+	/* still one cluster on the new key */
+	sim_run(&sim, sim.now + 10000);
+	for (int i = 0; i < 4; i++)
+		assert_true(all_see(&sim, i, MLWIRE_STATE_ALIVE));
+	assert_int_equal(
+	    serf_key_query(sim.m[1], "install-key", "bad", sim.now, &id, &e),
+	    -1);
+	sim_free(&sim);
+}
+
+static void test_left_and_failed(void **state)
+{
+	struct sim sim;
+
+	sim_init(&sim, 5, &swim_lan, false);
+	form(&sim);
+	serf_leave(sim.m[4], sim.now);
+	sim_run(&sim, sim.now + 4000);
+	assert_true(serf_left(sim.m[4]));
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(serf_member_status(sim.m[i], "n4"), SERF_LEFT);
+	sim.down[3] = true;
+	sim_run(&sim, sim.now + 20000);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(serf_member_status(sim.m[i], "n3"),
+				 SERF_FAILED);
+	assert_int_equal(sim.events[0][SERF_MEMBER_FAILED], 1);
+	assert_int_equal(sim.events[0][SERF_MEMBER_LEAVE], 1);
+	sim_free(&sim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_status_and_tags),
+	    cmocka_unit_test(test_user_event_once),
+	    cmocka_unit_test(test_query_acks_and_responses),
+	    cmocka_unit_test(test_key_rotation),
+	    cmocka_unit_test(test_left_and_failed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
