@@ -259,10 +259,16 @@ int main(int argc, char **argv)
 	if (rc == 4)
 		return usage(stdout), 0;
 	if (getpid() == 1 || init) {
-		pid1_run(daemon_ctx.cfg.run_dir, pid1_is_host_init());
+		if (pid1_run(daemon_ctx.cfg.run_dir, pid1_is_host_init()) < 0)
+			return 1;
 		daemon_ctx.init_mode = true; /* here only in the daemon child */
 	}
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* Orphaned container processes must come to us (or our PID 1) to
+	 * be reaped and their exits recorded: without it, refuse to run. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		log_err("prctl PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		return 1;
+	}
 	if (run(&e) < 0) {
 		log_err("%s", e.msg);
 		return 1;

@@ -313,8 +313,11 @@ int pid1_run(const char *run_dir, bool kmsg)
 		log_set_sink(log_sink_kmsg);
 	if (getpid() == 1)
 		mount_basics();
-	else
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	else if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		log_err("init: prctl PR_SET_CHILD_SUBREAPER: %s",
+			strerror(errno));
+		return -1;
+	}
 	mkdir(run_dir, 0711);
 	snprintf(init.exits, sizeof(init.exits), "%s/exits", run_dir);
 	sigemptyset(&init_set);

@@ -378,6 +378,12 @@ static int writer_start(struct err *e)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_set(e, errno, "store: socketpair");
+	/* ours is non-blocking (the loop); the writer's end blocks */
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+		err_set(e, errno, "store: socketpair O_NONBLOCK");
+		close(sv[0]), close(sv[1]);
+		return -1;
+	}
 	st.writer = proc_fork(writer_child, (void *)(intptr_t)sv[1],
 			      on_writer_exit, NULL, e);
 	close(sv[1]);
@@ -386,7 +392,6 @@ static int writer_start(struct err *e)
 		return err_wrap(e, "store: start writer");
 	}
 	st.fd = sv[0];
-	fcntl(st.fd, F_SETFL, O_NONBLOCK);
 	ev_io_init(&st.rio, on_readable, st.fd, EV_READ);
 	ev_io_init(&st.wio, on_writable, st.fd, EV_WRITE);
 	ev_io_start(daemon_ctx.loop, &st.rio);

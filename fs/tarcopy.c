@@ -20,12 +20,14 @@
 #define BLOCK (64 * 1024)
 
 /* libarchive wants blocking fds; a client's fd may have O_NONBLOCK. */
-static void blocking(int fd)
+static int blocking(int fd, struct err *e)
 {
 	int fl = fcntl(fd, F_GETFL);
 
-	if (fl >= 0 && (fl & O_NONBLOCK))
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if (fl < 0 ||
+	    ((fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		return err_set(e, errno, "clear O_NONBLOCK");
+	return 0;
 }
 
 /* "WHAT: libarchive's message: strerror" (the errno only when the
@@ -107,7 +109,8 @@ int tarcopy_create(int out_fd, const struct tarcopy_src *s, struct err *e)
 	if (s->contents && !S_ISDIR(st.st_mode))
 		return err_setc(e, ERR_INVALID, "%s: not a directory",
 				s->label);
-	blocking(out_fd);
+	if (blocking(out_fd, e) < 0)
+		return -1;
 	wr = archive_write_new();
 	rd = archive_read_disk_new();
 	if (!wr || !rd)
@@ -289,7 +292,8 @@ int tarcopy_extract(int in_fd, const struct tarcopy_dest *d, struct err *e)
 
 	if (fchdir(d->dirfd) < 0)
 		return err_set(e, errno, "%s", d->label);
-	blocking(in_fd);
+	if (blocking(in_fd, e) < 0)
+		return -1;
 	rd = archive_read_new();
 	wr = archive_write_disk_new();
 	if (!rd || !wr)

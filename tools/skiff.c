@@ -1364,6 +1364,7 @@ static int relay_start(struct client *c, yajl_val obj, struct err *e)
 	const char *kind = obj_str(obj, "fd"), *keys;
 	yajl_val in = obj_get(obj, "stdin");
 	struct termios raw;
+	int fl;
 
 	if (!c->nrfds)
 		return err_setc(e, ERR_INTERNAL,
@@ -1377,7 +1378,9 @@ static int relay_start(struct client *c, yajl_val obj, struct err *e)
 	snprintf(c->relay.keys, sizeof(c->relay.keys), "%s",
 		 keys && c->relay.tty ? keys : "");
 	/* Never wait on the container: its input waits in c->relay.pend. */
-	fcntl(c->relay.fd, F_SETFL, fcntl(c->relay.fd, F_GETFL) | O_NONBLOCK);
+	if ((fl = fcntl(c->relay.fd, F_GETFL)) < 0 ||
+	    fcntl(c->relay.fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return err_set(e, errno, "relay: O_NONBLOCK");
 	relay_winsize(c);
 	if (c->relay.tty && c->relay.input && isatty(STDIN_FILENO) &&
 	    tcgetattr(STDIN_FILENO, &c->relay.saved) == 0) {

@@ -96,6 +96,12 @@ int helper_start(struct helper *h, int (*fn)(void *), void *arg,
 
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return err_set(e, errno, "pipe");
+	/* ours is read on the loop; the helper writes as it likes */
+	if (fcntl(out[0], F_SETFL, O_NONBLOCK) < 0) {
+		err_set(e, errno, "helper pipe: O_NONBLOCK");
+		close(out[0]), close(out[1]);
+		return -1;
+	}
 	s.out_fd = out[1];
 	h->proc = proc_fork(helper_main, &s, on_helper_exit, h, e);
 	close(out[1]);
@@ -105,7 +111,6 @@ int helper_start(struct helper *h, int (*fn)(void *), void *arg,
 	}
 	h->fd = out[0];
 	h->exited = h->eof = false;
-	fcntl(h->fd, F_SETFL, O_NONBLOCK);
 	ev_io_init(&h->io, on_helper_out, h->fd, EV_READ);
 	h->io.data = h;
 	ev_io_start(daemon_ctx.loop, &h->io);

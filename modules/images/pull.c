@@ -466,7 +466,12 @@ static int layer_start(struct layer *l, struct err *e)
 
 	if (pipe2(data, O_CLOEXEC) < 0)
 		return err_set(e, errno, "pipe");
-	fcntl(data[1], F_SETPIPE_SZ, PIPE_SIZE);
+	fcntl(data[1], F_SETPIPE_SZ, PIPE_SIZE); /* best effort */
+	/* ours is written on the loop; the helper reads as it likes */
+	if (fcntl(data[1], F_SETFL, O_NONBLOCK) < 0) {
+		close(data[0]), close(data[1]);
+		return err_set(e, errno, "pipe: O_NONBLOCK");
+	}
 	l->sink.owner = l;
 	l->sink.fd = -1;
 	l->sink.on_line = sink_line_all;
@@ -478,7 +483,6 @@ static int layer_start(struct layer *l, struct err *e)
 	}
 	close(data[0]);
 	l->data_fd = data[1];
-	fcntl(l->data_fd, F_SETFL, O_NONBLOCK);
 	ev_io_init(&l->data_io, on_data_writable, l->data_fd, EV_WRITE);
 	l->data_io.data = l;
 	p->active++;

@@ -204,8 +204,13 @@ static void blob_send(struct blob *b, bool chunked)
 		blob_failed(b, &e);
 		return;
 	}
-	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
-	fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
+	fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20); /* best effort */
+	if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
+		err_set(&e, errno, "pipe: O_NONBLOCK");
+		close(pipefd[0]), close(pipefd[1]);
+		blob_failed(b, &e);
+		return;
+	}
 	b->src.owner = b;
 	b->src.fd = -1;
 	b->src.on_end = src_end;

@@ -200,16 +200,23 @@ static void on_pipe(struct ev_loop *loop, ev_io *w, int revents)
 		pipes_pause(x, true); /* resumed by produce() */
 }
 
-static void pipe_watch(struct exec *x, struct exec_pipe *p, int fd,
-		       const char *stream)
+/* Takes fd: watches it, or closes it when it cannot be made
+ * non-blocking (a blocking read would stall the loop). */
+static int pipe_watch(struct exec *x, struct exec_pipe *p, int fd,
+		      const char *stream, struct err *e)
 {
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		err_set(e, errno, "%s: O_NONBLOCK", stream);
+		close(fd);
+		return -1;
+	}
 	p->fd = fd;
 	p->x = x;
 	p->stream = stream;
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	ev_io_init(&p->io, on_pipe, fd, EV_READ);
 	p->io.data = p;
 	ev_io_start(daemon_ctx.loop, &p->io);
+	return 0;
 }
 
 /* The attached client's stream: output arrives from on_pipe(); this
@@ -338,7 +345,11 @@ static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
 	int r = spawn_poll(x->sp, &e);
 
 	if (x->sp->console_fd >= 0 && x->out.fd < 0) { /* -t */
-		pipe_watch(x, &x->out, steal_fd(&x->sp->console_fd), "stdout");
+		if (pipe_watch(x, &x->out, steal_fd(&x->sp->console_fd),
+			       "stdout", &e) < 0) {
+			exec_failed(x, &e);
+			return;
+		}
 		pass_stdio(x, x->out.fd, true);
 	}
 	if (r == 1)
@@ -430,9 +441,10 @@ static int open_pipes(struct exec *x, int stdio[3], struct err *e)
 	if (x->interactive) {
 		if (pipe2(out, O_CLOEXEC) < 0)
 			return err_set(e, errno, "pipe");
-		fcntl(out[1], F_SETFL, O_NONBLOCK);
 		stdio[0] = out[0];
 		x->stdin_fd = out[1];
+		if (fcntl(out[1], F_SETFL, O_NONBLOCK) < 0)
+			return err_set(e, errno, "stdin: O_NONBLOCK");
 	}
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return err_set(e, errno, "pipe");
@@ -440,11 +452,18 @@ static int open_pipes(struct exec *x, int stdio[3], struct err *e)
 		close(out[0]), close(out[1]);
 		return err_set(e, errno, "pipe");
 	}
-	pipe_watch(x, &x->out, out[0], "stdout");
-	pipe_watch(x, &x->err, errp[0], "stderr");
+	if (pipe_watch(x, &x->out, out[0], "stdout", e) < 0) {
+		close(errp[0]);
+		goto fail;
+	}
+	if (pipe_watch(x, &x->err, errp[0], "stderr", e) < 0)
+		goto fail;
 	stdio[1] = out[1];
 	stdio[2] = errp[1];
 	return 0;
+fail:
+	close(out[1]), close(errp[1]);
+	return -1;
 }
 
 /* Clone the process into the container's namespaces (it waits), put it
@@ -456,7 +475,7 @@ static int exec_launch(struct exec *x, struct ctr *c,
 	struct spawn_exec_opts o = { .pid = c->pid,
 				     .process = &spec->process,
 				     .seccomp = spec->seccomp };
-	int rc;
+	int rc, pidfd = -1;
 
 	if (open_pipes(x, o.stdio, e) < 0)
 		return -1;
@@ -471,10 +490,10 @@ static int exec_launch(struct exec *x, struct ctr *c,
 		close(o.stdio[0]);
 	/* Registered before it runs, so its exit is never taken for an
 	 * orphan's by the reaper's sweep. */
+	if (rc == 0 && (pidfd = fcntl(x->sp->pidfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		rc = err_set(e, errno, "dup pidfd");
 	if (rc == 0)
-		x->proc = proc_watch(x->sp->pid,
-				     fcntl(x->sp->pidfd, F_DUPFD_CLOEXEC, 3),
-				     exec_exited, x, e);
+		x->proc = proc_watch(x->sp->pid, pidfd, exec_exited, x, e);
 	if (rc < 0 || !x->proc || (c->cg && cgroup_enter(c->cg, x->sp->pid, e) < 0) ||
 	    spawn_release(x->sp, e) < 0)
 		return -1;
@@ -767,16 +786,16 @@ static int probe_launch(struct exec_probe *p, struct ctr *c,
 				     .process = &spec->process,
 				     .seccomp = spec->seccomp,
 				     .stdio = { -1, wfd, wfd } };
-	int rc;
+	int rc, pidfd = -1;
 
 	o.pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 	rc = spawn_exec(&o, &p->sp, e);
 	if (o.pidfd >= 0)
 		close(o.pidfd);
+	if (rc == 0 && (pidfd = fcntl(p->sp->pidfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		rc = err_set(e, errno, "dup pidfd");
 	if (rc == 0)
-		p->proc = proc_watch(p->sp->pid,
-				     fcntl(p->sp->pidfd, F_DUPFD_CLOEXEC, 3),
-				     probe_exited, p, e);
+		p->proc = proc_watch(p->sp->pid, pidfd, probe_exited, p, e);
 	if (rc < 0 || !p->proc ||
 	    (c->cg && cgroup_enter(c->cg, p->sp->pid, e) < 0) ||
 	    spawn_release(p->sp, e) < 0)
@@ -798,7 +817,6 @@ static struct exec_probe *probe_new(int fd, exec_probe_fn done, void *ctx,
 	p->ctx = ctx;
 	p->timeout_ms = timeout_ms;
 	p->fd = fd;
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	ev_io_init(&p->io, on_probe_pipe, fd, EV_READ);
 	p->io.data = p;
 	ev_io_start(daemon_ctx.loop, &p->io);
@@ -837,6 +855,13 @@ struct exec_probe *exec_probe_start(struct ctr *c, const char *cmd,
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		ocispec_free(spec);
 		return err_set(e, errno, "pipe"), NULL;
+	}
+	/* ours reads without blocking; the probe writes as it likes */
+	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0) {
+		err_set(e, errno, "probe pipe: O_NONBLOCK");
+		close(pfd[0]), close(pfd[1]);
+		ocispec_free(spec);
+		return NULL;
 	}
 	p = probe_new(pfd[0], done, ctx, timeout_ms);
 	rc = probe_launch(p, c, spec, pfd[1], e);

@@ -82,16 +82,23 @@ void ctr_stdin_close(struct ctr *c)
 	c->stdin_fd = -1;
 }
 
-static void pipe_watch(struct ctr *c, struct ctr_pipe *p, int fd,
-		       const char *stream)
+/* Takes fd: watches it, or closes it when it cannot be made
+ * non-blocking (a blocking read would stall the loop). */
+static int pipe_watch(struct ctr *c, struct ctr_pipe *p, int fd,
+		      const char *stream, struct err *e)
 {
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		err_set(e, errno, "%s: O_NONBLOCK", stream);
+		close(fd);
+		return -1;
+	}
 	p->fd = fd;
 	p->c = c;
 	p->stream = stream;
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	ev_io_init(&p->io, on_pipe, fd, EV_READ);
 	p->io.data = p;
 	ev_io_start(daemon_ctx.loop, &p->io);
+	return 0;
 }
 
 /* ---- waiters ---- */
@@ -422,8 +429,10 @@ static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
 	struct err e = ERR_INIT;
 	int r = spawn_poll(c->sp, &e);
 
-	if (c->sp->console_fd >= 0 && c->out.fd < 0) /* -t: the pty master */
-		pipe_watch(c, &c->out, steal_fd(&c->sp->console_fd), "stdout");
+	if (c->sp->console_fd >= 0 && c->out.fd < 0 && /* -t: pty master */
+	    pipe_watch(c, &c->out, steal_fd(&c->sp->console_fd), "stdout",
+		       &e) < 0)
+		r = -1;
 	if (r == 1)
 		return; /* still setting up */
 	if (r == 0) {
@@ -501,7 +510,7 @@ static int launch(struct ctr *c, const struct oci_spec *spec, struct err *e)
 	struct spawn_opts o = { .spec = spec, .rootfs = c->rootfs,
 				.state_dir = dir, .stdio = { -1, -1, -1 } };
 	_cleanup_close_ int in_r = -1, out_w = -1, err_w = -1;
-	int p[2];
+	int p[2], pidfd;
 
 	if (spec->seccomp && !(o.seccomp_bpf = compiled(spec->seccomp, e)))
 		return err_wrap(e, "linux.seccomp");
@@ -509,30 +518,34 @@ static int launch(struct ctr *c, const struct oci_spec *spec, struct err *e)
 	if (!c->tty) {
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return err_set(e, errno, "pipe");
-		pipe_watch(c, &c->out, p[0], "stdout");
 		o.stdio[1] = out_w = p[1];
+		if (pipe_watch(c, &c->out, p[0], "stdout", e) < 0)
+			return -1;
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return err_set(e, errno, "pipe");
-		pipe_watch(c, &c->err, p[0], "stderr");
 		o.stdio[2] = err_w = p[1];
+		if (pipe_watch(c, &c->err, p[0], "stderr", e) < 0)
+			return -1;
 	}
 	if (!c->tty && c->open_stdin) {
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return err_set(e, errno, "pipe");
 		/* Clients write without blocking; the container reads as
 		 * it likes. */
-		fcntl(p[1], F_SETFL, O_NONBLOCK);
 		ctr_stdin_close(c);
 		c->stdin_fd = p[1];
 		o.stdio[0] = in_r = p[0];
+		if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0)
+			return err_set(e, errno, "stdin: O_NONBLOCK");
 	}
 	if (spawn_create(&o, &c->sp, e) < 0)
 		return -1;
 	/* Registered before it may run, so the orphan sweep never takes its
 	 * exit: a quick `true` is reported as itself, not as killed. */
 	c->pid = c->sp->pid;
-	c->proc = proc_watch(c->sp->pid, fcntl(c->sp->pidfd, F_DUPFD_CLOEXEC, 3),
-			     ctr_exited, c, e);
+	if ((pidfd = fcntl(c->sp->pidfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return err_set(e, errno, "dup pidfd");
+	c->proc = proc_watch(c->sp->pid, pidfd, ctr_exited, c, e);
 	if (!c->proc || (c->cg && cgroup_enter(c->cg, c->sp->pid, e) < 0) ||
 	    spawn_release(c->sp, e) < 0)
 		return -1;

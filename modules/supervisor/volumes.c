@@ -640,8 +640,7 @@ static void copyup_done(struct proc *p, const siginfo_t *si, void *ctx)
 	j->c->cp_busy--;
 	if (si->si_code != CLD_EXITED || si->si_status) {
 		/* the helper wrote its error, at most a pipe's worth, and
-		 * has exited: this read does not block */
-		fcntl(j->errpipe[0], F_SETFL, O_NONBLOCK);
+		 * has exited; the pipe is non-blocking anyway */
 		n = read(j->errpipe[0], msg, sizeof(msg) - 1);
 		msg[n > 0 ? n : 0] = '\0';
 		err_setc(&e, ERR_INTERNAL, "volume copy-up: %s",
@@ -684,7 +683,8 @@ int vol_copyup(struct ctr *c,
 	j->c = c;
 	j->done = done;
 	j->ctx = ctx;
-	if (pipe2(j->errpipe, O_CLOEXEC) < 0) {
+	/* non-blocking both ways: the helper writes one short message */
+	if (pipe2(j->errpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		copyup_free(j);
 		return err_set(e, errno, "pipe");
 	}
