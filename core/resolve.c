@@ -9,8 +9,11 @@
  * and cut to NAMES_MAX, dropping expired answers first. */
 #include "resolve.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,11 +25,11 @@
 #include "base/log.h"
 #include "daemon.h"
 #include "proc.h"
-#include "../net/hostaddr.h"
 
 #define NAMES_MAX 64
 #define LOOKUP_TIMEOUT 30.0 /* seconds: a hung NSS module or resolver */
 #define ANSWER_MAX 2048
+#define ADDRS_MAX 16 /* addresses kept of one answer */
 
 struct resolve_wait {
 	struct name *n;
@@ -59,6 +62,54 @@ struct lookup {
 	int fd;
 };
 
+/* host's TCP addresses appended to out, comma-separated, each once, IPv6
+ * ones in brackets ("10.0.0.2,[fd00::2]"): the form CURLOPT_RESOLVE
+ * takes. ERR_NOT_FOUND naming the host when it has none. getaddrinfo
+ * blocks (DNS, /etc/hosts, NSS), which is why this runs only here, in
+ * the helper process: core may not reach net/ (DESIGN.md 1), and this
+ * body is plain libc. */
+static int lookup_addrs(const char *host, struct buf *out, struct err *e)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res = NULL;
+	size_t start = out->len;
+	int rc, n = 0;
+
+	rc = getaddrinfo(host, NULL, &hints, &res); /* lint: in a helper */
+	if (rc != 0)
+		return err_setc(e, ERR_NOT_FOUND, "%s: %s", host,
+				rc == EAI_SYSTEM ? strerror(errno)
+						 : gai_strerror(rc));
+	for (struct addrinfo *a = res; a && n < ADDRS_MAX; a = a->ai_next) {
+		char text[INET6_ADDRSTRLEN + 2], ip[INET6_ADDRSTRLEN];
+		const void *p;
+
+		if (a->ai_family == AF_INET6)
+			p = &((const struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+		else if (a->ai_family == AF_INET)
+			p = &((const struct sockaddr_in *)a->ai_addr)->sin_addr;
+		else
+			continue;
+		if (!inet_ntop(a->ai_family, p, ip, sizeof(ip)))
+			continue;
+		snprintf(text, sizeof(text),
+			 a->ai_family == AF_INET6 ? "[%s]" : "%s", ip);
+		if (out->len > start &&
+		    memmem(out->data + start, out->len - start, text,
+			   strlen(text)))
+			continue; /* one per address, not per socket type */
+		if (n++)
+			buf_puts(out, ",");
+		buf_puts(out, text);
+	}
+	freeaddrinfo(res);
+	if (!n)
+		return err_setc(e, ERR_NOT_FOUND,
+				"%s: no IPv4 or IPv6 address", host);
+	return 0;
+}
+
 static int lookup_main(void *arg)
 {
 	const struct lookup *l = arg;
@@ -69,7 +120,7 @@ static int lookup_main(void *arg)
 	 * socket or a sink's pipe held here would not see its EOF. */
 	if (dup2(l->fd, 3) < 0 || close_range(4, ~0U, 0) < 0)
 		return 1;
-	if (hostaddr_lookup(l->host, &b, &e) < 0) {
+	if (lookup_addrs(l->host, &b, &e) < 0) {
 		dprintf(3, "err %s\n", e.msg);
 		return 1;
 	}
