@@ -15,10 +15,12 @@ DESTDIR ?=
 BUILD ?= build
 CC ?= gcc
 FUZZ_SECONDS ?= 30
-# Every module under modules/ by default, in this start order when present.
+# Every module under modules/ by default, in this start order when present
+# (modules/iface holds the service interfaces modules share: no module).
 MODULE_ORDER := supervisor images storage network
-MODULES ?= $(filter $(notdir $(wildcard modules/*)),$(MODULE_ORDER)) \
-	   $(filter-out $(MODULE_ORDER),$(notdir $(wildcard modules/*)))
+MODULE_DIRS := $(filter-out iface,$(notdir $(wildcard modules/*)))
+MODULES ?= $(filter $(MODULE_DIRS),$(MODULE_ORDER)) \
+	   $(filter-out $(MODULE_ORDER),$(MODULE_DIRS))
 
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \

@@ -1,10 +1,11 @@
-/* config.c - /etc/skiff/skiffd.json (see daemon.h).
+/* config.c - /etc/skiff/skiffd.json through the key tables (config.h).
  *
- * Docker-style daemon.json keys. Unknown keys and wrong types are refused
- * with the file, the line of the key and the reason, so a typo never
- * silently falls back to a default. Owns the strings in struct config. */
+ * Docker-style daemon.json keys. This file knows core's own keys (root,
+ * run-dir, sock, log-level, socket-group) and no module's: a module's keys
+ * come in its struct module's .config table. Unknown keys and wrong types
+ * are refused with the file, the line of the key and the reason. Owns the
+ * strings and lists in every table's settings. */
 #include <ctype.h>
-#include <arpa/inet.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,41 +14,169 @@
 #include <yajl/yajl_tree.h>
 
 #include "base/cleanup.h"
-#include "cmd.h"
+#include "config.h"
 #include "daemon.h"
+#include "module.h"
 
-void config_defaults(struct config *c)
+/* ---- core's own keys ---- */
+
+static int level_parse(void *field, const char *text)
 {
-	memset(c, 0, sizeof(*c));
-	c->root = strdup("/var/lib/skiff");
-	c->run_dir = strdup("/run/skiff");
-	c->sock = strdup("/run/skiff/skiff.sock");
-	c->log_level = LOG_INFO;
-	c->sock_gid = -1;
-	c->log_max_size = 10 * 1024 * 1024;
-	c->log_max_file = 3;
-	c->image_gc_min_age_ms = 10 * 60 * 1000;
-	c->certs_dir = strdup("/etc/skiff/certs.d");
+	if (!text)
+		return *(enum log_level *)field = LOG_INFO, 0;
+	return log_level_parse(text, field) < 0 ? -1 : 0;
 }
 
-static void strs_free(char **v)
+/* A gid (a JSON number) or a group name that exists; default none. */
+static int group_parse(void *field, const char *text)
 {
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
+	struct group *g;
+	char *end;
+	long n;
+
+	if (!text)
+		return *(int *)field = -1, 0;
+	n = isdigit((unsigned char)*text) ? strtol(text, &end, 10) : -1;
+	if (n >= 0 && !*end && n <= 0x7fffffff)
+		return *(int *)field = (int)n, 0;
+	if (!(g = getgrnam(text)))
+		return -1;
+	*(int *)field = (int)g->gr_gid;
+	return 0;
 }
 
-void config_free(struct config *c)
+#define CORE_STR(key, member, dflt)                                            \
+	{ .f = { .name = key, .type = FLAG_STR,                                \
+		 .offset = offsetof(struct config, member),                    \
+		 .help = "expected a path" },                                  \
+	  .def = dflt }
+
+static const struct config_key core_keys[] = {
+	CORE_STR("root", root, "/var/lib/skiff"),
+	CORE_STR("run-dir", run_dir, "/run/skiff"),
+	CORE_STR("sock", sock, "/run/skiff/skiff.sock"),
+	{ .f = { .name = "log-level", .type = FLAG_STR,
+		 .offset = offsetof(struct config, log_level),
+		 .help = "expected error, warn, info or debug" },
+	  .parse = level_parse, .size = sizeof(enum log_level),
+	  .flags = CONFIG_RELOAD },
+	{ .f = { .name = "socket-group", .type = FLAG_INT,
+		 .offset = offsetof(struct config, sock_gid),
+		 .help = "expected a group name or gid that exists" },
+	  .parse = group_parse, .size = sizeof(int) },
+	{ .f = { .name = NULL } },
+};
+
+static const struct config_table core_table = { core_keys, &daemon_ctx.cfg,
+						sizeof(daemon_ctx.cfg) };
+
+/* Core's table, then each module's that has one; NULL after the last. */
+static const struct config_table *table_at(size_t i)
 {
-	free(c->root);
-	free(c->run_dir);
-	free(c->sock);
-	free(c->path);
-	free(c->certs_dir);
-	strs_free(c->insecure_registries);
-	strs_free(c->registry_mirrors);
-	memset(c, 0, sizeof(*c));
+	if (i == 0)
+		return &core_table;
+	for (size_t m = 0; m < modules_count; m++)
+		if (modules[m]->config && --i == 0)
+			return modules[m]->config;
+	return NULL;
 }
+
+#define FOREACH_TABLE(t, i)                                                    \
+	for (size_t i = 0; ((t) = table_at(i)); i++)
+
+/* ---- one field: defaults, parsing, freeing ---- */
+
+static size_t field_size(const struct config_key *k)
+{
+	if (k->parse)
+		return k->size;
+	switch (k->f.type) {
+	case FLAG_BOOL: return sizeof(bool);
+	case FLAG_STR: return sizeof(char *);
+	case FLAG_INT: return sizeof(long long);
+	case FLAG_SIZE:
+	case FLAG_DURATION: return sizeof(int64_t);
+	case FLAG_LIST: return sizeof(struct strlist);
+	}
+	abort();
+}
+
+static void strlist_clear(struct strlist *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free((char *)l->v[i]);
+	free(l->v);
+	*l = (struct strlist){ 0 };
+}
+
+static void field_free(const struct config_key *k, void *field)
+{
+	if (k->parse)
+		return;
+	if (k->f.type == FLAG_STR) {
+		free(*(char **)field);
+		*(char **)field = NULL;
+	} else if (k->f.type == FLAG_LIST) {
+		strlist_clear(field);
+	}
+}
+
+/* Text into a field by type (not lists); -1 refuses it. */
+static int field_parse(const struct config_key *k, void *field,
+		       const char *text)
+{
+	char *end;
+	long long n;
+
+	if (k->parse)
+		return k->parse(field, text);
+	switch (k->f.type) {
+	case FLAG_STR:
+		if (!*text)
+			return -1;
+		free(*(char **)field);
+		if (!(*(char **)field = strdup(text)))
+			abort();
+		return 0;
+	case FLAG_INT:
+		n = strtoll(text, &end, 10);
+		if (!*text || *end)
+			return -1;
+		*(long long *)field = n;
+		return 0;
+	case FLAG_SIZE: return cmd_parse_size(text, field);
+	case FLAG_DURATION: return cmd_parse_duration(text, field);
+	default: return -1;
+	}
+}
+
+static void keys_free(const struct config_key *keys, void *settings)
+{
+	for (const struct config_key *k = keys; k->f.name; k++) {
+		if (k->sub)
+			keys_free(k->sub, settings);
+		else
+			field_free(k, (char *)settings + k->f.offset);
+	}
+}
+
+static void keys_defaults(const struct config_key *keys, void *settings)
+{
+	for (const struct config_key *k = keys; k->f.name; k++) {
+		void *field = (char *)settings + k->f.offset;
+		if (k->sub) {
+			keys_defaults(k->sub, settings);
+			continue;
+		}
+		field_free(k, field);
+		if (!k->parse)
+			memset(field, 0, field_size(k));
+		if ((k->def || k->parse) && field_parse(k, field, k->def) < 0)
+			abort(); /* a table's own default is wrong */
+	}
+}
+
+/* ---- the file ---- */
 
 static unsigned line_at(const char *text, size_t off)
 {
@@ -109,239 +238,239 @@ static int bad(struct err *e, const char *path, const char *text,
 			line_of_key(text, key), key, why);
 }
 
-static int set_str(char **dst, yajl_val v)
+/* A JSON array of non-empty strings into a list, v NULL-terminated. */
+static int list_parse(struct strlist *l, yajl_val v)
 {
-	const char *s = YAJL_IS_STRING(v) ? v->u.string : NULL;
-
-	if (!s || !*s)
-		return -1;
-	free(*dst);
-	*dst = strdup(s);
-	return 0;
-}
-
-static int set_group(struct config *c, yajl_val v)
-{
-	struct group *g;
-
-	if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0) {
-		c->sock_gid = (int)YAJL_GET_INTEGER(v);
-		return 0;
-	}
-	if (!YAJL_IS_STRING(v) || !(g = getgrnam(YAJL_GET_STRING(v))))
-		return -1;
-	c->sock_gid = (int)g->gr_gid;
-	return 0;
-}
-
-/* "log-opts": {"max-size": "10m", "max-file": "3"} as Docker has it. */
-static int set_log_opts(struct config *c, yajl_val v, const char **badkey)
-{
-	if (!YAJL_IS_OBJECT(v))
-		return *badkey = "log-opts", -1;
-	for (size_t i = 0; i < v->u.object.len; i++) {
-		const char *k = v->u.object.keys[i];
-		yajl_val x = v->u.object.values[i];
-		const char *s = YAJL_IS_STRING(x) ? YAJL_GET_STRING(x) : NULL;
-		char *end;
-		long n;
-		*badkey = k;
-		if (!strcmp(k, "max-size")) {
-			if (!s || cmd_parse_size(s, &c->log_max_size) < 0 ||
-			    c->log_max_size < 4096)
-				return -1;
-		} else if (!strcmp(k, "max-file")) {
-			n = s ? strtol(s, &end, 10) : -1;
-			if (!s || *end || n < 1 || n > 100)
-				return -1;
-			c->log_max_file = (int)n;
-		} else {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* host[:port], [v6][:port] or an IPv4/IPv6 CIDR (Docker's forms). */
-static bool insecure_ok(const char *s)
-{
-	unsigned char a[16];
-	char ip[64];
-	const char *slash = strchr(s, '/');
-	char *end;
-	long bits;
-
-	if (slash) {
-		if ((size_t)(slash - s) >= sizeof(ip))
-			return false;
-		memcpy(ip, s, (size_t)(slash - s));
-		ip[slash - s] = '\0';
-		bits = strtol(slash + 1, &end, 10);
-		if (!slash[1] || *end || bits < 0)
-			return false;
-		if (inet_pton(AF_INET, ip, a) == 1)
-			return bits <= 32;
-		return inet_pton(AF_INET6, ip, a) == 1 && bits <= 128;
-	}
-	if (!*s || strlen(s) > 255)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr(".-:[]_", *p))
-			return false;
-	return true;
-}
-
-/* http(s)://host[:port][/]: no path, query or credentials. */
-static bool mirror_ok(const char *s)
-{
-	const char *h = !strncmp(s, "https://", 8)  ? s + 8
-			: !strncmp(s, "http://", 7) ? s + 7
-						    : NULL;
-	size_t n;
-
-	if (!h || !*h || *h == '/')
-		return false;
-	n = strcspn(h, "/");
-	if (h[n] && strcmp(h + n, "/"))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)h[i]) && !strchr(".-:[]_", h[i]))
-			return false;
-	return true;
-}
-
-/* A JSON array of strings each passing ok(), into a NULL-terminated
- * list (trailing "/" of a URL dropped). */
-static int set_strs(char ***dst, yajl_val v, bool (*ok)(const char *))
-{
-	char **out;
+	struct strlist out = { 0 };
 	size_t n;
 
 	if (!YAJL_IS_ARRAY(v))
 		return -1;
 	n = v->u.array.len;
-	out = calloc(n + 1, sizeof(*out));
-	if (!out)
+	out.v = calloc(n + 1, sizeof(*out.v));
+	if (!out.v)
 		abort();
 	for (size_t i = 0; i < n; i++) {
-		const char *s = YAJL_IS_STRING(v->u.array.values[i])
-					? YAJL_GET_STRING(v->u.array.values[i])
-					: NULL;
-		if (!s || !ok(s)) {
-			strs_free(out);
+		yajl_val x = v->u.array.values[i];
+		if (!YAJL_IS_STRING(x) || !*x->u.string) {
+			strlist_clear(&out);
 			return -1;
 		}
-		if (!(out[i] = strdup(s)))
+		if (!(out.v[out.n++] = strdup(x->u.string)))
 			abort();
-		if (strlen(out[i]) > 8 && out[i][strlen(out[i]) - 1] == '/')
-			out[i][strlen(out[i]) - 1] = '\0';
 	}
-	strs_free(*dst);
-	*dst = out;
+	strlist_clear(l);
+	*l = out;
 	return 0;
 }
 
-static int apply(struct config *c, yajl_val root, const char *path,
-		 const char *text, struct err *e)
+/* One value into its field: JSON strings for typed keys, numbers too
+ * for keys with their own parser, booleans, arrays for lists. */
+static int value_parse(const struct config_key *k, void *field, yajl_val v)
 {
+	if (k->f.type == FLAG_LIST && !k->parse)
+		return list_parse(field, v);
+	if (k->f.type == FLAG_BOOL && !k->parse) {
+		if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+			return -1;
+		*(bool *)field = YAJL_IS_TRUE(v);
+		return 0;
+	}
+	if (YAJL_IS_STRING(v))
+		return field_parse(k, field, v->u.string);
+	if (k->parse && YAJL_IS_INTEGER(v))
+		return field_parse(k, field, v->u.number.r);
+	return -1;
+}
+
+struct file {
+	const char *path, *text;
+};
+
+static const struct config_key *key_find(const struct config_key *keys,
+					 const char *name)
+{
+	for (const struct config_key *k = keys; k->f.name; k++)
+		if (!strcmp(k->f.name, name))
+			return k;
+	return NULL;
+}
+
+/* An object of sub-keys: an unknown one, or the object's not being one,
+ * is refused with the parent's reason. */
+static int object_apply(const struct config_key *parent, void *settings,
+			yajl_val v, const struct file *f, struct err *e)
+{
+	if (!YAJL_IS_OBJECT(v))
+		return bad(e, f->path, f->text, parent->f.name, parent->f.help);
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		const char *name = v->u.object.keys[i];
+		const struct config_key *k = key_find(parent->sub, name);
+		void *field;
+		if (!k)
+			return bad(e, f->path, f->text, name, parent->f.help);
+		field = (char *)settings + k->f.offset;
+		if (value_parse(k, field, v->u.object.values[i]) < 0 ||
+		    (k->check && k->check(field) < 0))
+			return bad(e, f->path, f->text, name, k->f.help);
+	}
+	return 0;
+}
+
+/* The file's top-level keys into settings[i], table i's copy. */
+static int apply(yajl_val root, void **settings, const struct file *f,
+		 struct err *e)
+{
+	const struct config_table *t;
+
 	if (!YAJL_IS_OBJECT(root))
 		return err_setc(e, ERR_INVALID, "%s:1: expected a JSON object",
-				path);
+				f->path);
 	for (size_t i = 0; i < root->u.object.len; i++) {
-		const char *k = root->u.object.keys[i], *badkey = k;
+		const char *name = root->u.object.keys[i];
 		yajl_val v = root->u.object.values[i];
-		if (!strcmp(k, "root")) {
-			if (set_str(&c->root, v) < 0)
-				return bad(e, path, text, k, "expected a path");
-		} else if (!strcmp(k, "run-dir")) {
-			if (set_str(&c->run_dir, v) < 0)
-				return bad(e, path, text, k, "expected a path");
-		} else if (!strcmp(k, "sock")) {
-			if (set_str(&c->sock, v) < 0)
-				return bad(e, path, text, k, "expected a path");
-		} else if (!strcmp(k, "log-level")) {
-			if (!YAJL_IS_STRING(v) ||
-			    log_level_parse(YAJL_GET_STRING(v), &c->log_level))
-				return bad(e, path, text, k,
-					   "expected error, warn, info or "
-					   "debug");
-		} else if (!strcmp(k, "socket-group")) {
-			if (set_group(c, v) < 0)
-				return bad(e, path, text, k,
-					   "expected a group name or gid "
-					   "that exists");
-		} else if (!strcmp(k, "image-gc-free")) {
-			if (!YAJL_IS_STRING(v) ||
-			    cmd_parse_size(YAJL_GET_STRING(v),
-					   &c->image_gc_free) < 0)
-				return bad(e, path, text, k,
-					   "expected a size such as \"2g\" "
-					   "(\"0\": off)");
-		} else if (!strcmp(k, "image-gc-min-age")) {
-			if (!YAJL_IS_STRING(v) ||
-			    cmd_parse_duration(YAJL_GET_STRING(v),
-					       &c->image_gc_min_age_ms) < 0)
-				return bad(e, path, text, k,
-					   "expected a duration such as "
-					   "\"10m\"");
-		} else if (!strcmp(k, "log-opts")) {
-			if (set_log_opts(c, v, &badkey) < 0)
-				return bad(e, path, text, badkey,
-					   "expected max-size (>= 4k, as "
-					   "\"10m\") or max-file (\"1\" to "
-					   "\"100\")");
-		} else if (!strcmp(k, "insecure-registries")) {
-			if (set_strs(&c->insecure_registries, v, insecure_ok))
-				return bad(e, path, text, k,
-					   "expected a list of HOST[:PORT] "
-					   "or CIDR (as \"10.0.0.0/8\")");
-		} else if (!strcmp(k, "registry-mirrors")) {
-			if (set_strs(&c->registry_mirrors, v, mirror_ok))
-				return bad(e, path, text, k,
-					   "expected a list of URLs "
-					   "http(s)://HOST[:PORT] without a "
-					   "path");
-		} else if (!strcmp(k, "certs-dir")) {
-			if (set_str(&c->certs_dir, v) < 0 || v->u.string[0] != '/')
-				return bad(e, path, text, k,
-					   "expected an absolute path");
-		} else {
-			return bad(e, path, text, k, "unknown option");
+		const struct config_key *k = NULL;
+		void *s = NULL, *field;
+		FOREACH_TABLE(t, n)
+			if (!k && (k = key_find(t->keys, name)))
+				s = settings[n];
+		if (!k)
+			return bad(e, f->path, f->text, name, "unknown option");
+		if (k->sub) {
+			if (object_apply(k, s, v, f, e) < 0)
+				return -1;
+			continue;
 		}
+		field = (char *)s + k->f.offset;
+		if (value_parse(k, field, v) < 0 ||
+		    (k->check && k->check(field) < 0))
+			return bad(e, f->path, f->text, name, k->f.help);
 	}
 	return 0;
 }
 
-int config_load(struct config *c, const char *path, bool optional,
-		struct err *e)
+/* Read path (NULL: none) into settings[], each holding its table's
+ * defaults already: 1 read, 0 none (absent and optional), -1 refused. */
+static int read_file(const char *path, bool optional, void **settings,
+		     struct err *e)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_fclose_ FILE *fp = NULL;
 	_cleanup_free_ char *text = NULL;
+	struct file f = { path, NULL };
 	size_t len = 0;
 	char errbuf[256];
 	yajl_val root;
 	int rc;
 
-	if (!f)
+	if (!path)
+		return 0;
+	if (!(fp = fopen(path, "re")))
 		return optional && errno == ENOENT
 			       ? 0
 			       : err_set(e, errno, "config %s", path);
 	text = malloc(1024 * 1024 + 1);
 	if (!text)
 		abort();
-	len = fread(text, 1, 1024 * 1024, f);
-	if (ferror(f) || !feof(f))
+	len = fread(text, 1, 1024 * 1024, fp);
+	if (ferror(fp) || !feof(fp))
 		return err_setc(e, ERR_INVALID, "%s: unreadable or over 1 MiB",
 				path);
 	text[len] = '\0';
+	f.text = text;
 	if (check_syntax(path, text, len, e) < 0)
 		return -1;
 	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
 	if (!root)
 		return err_setc(e, ERR_INVALID, "%s: %s", path, errbuf);
-	rc = apply(c, root, path, text, e);
+	rc = apply(root, settings, &f, e);
 	yajl_tree_free(root);
-	free(c->path);
-	c->path = strdup(path);
-	return rc;
+	return rc < 0 ? -1 : 1;
+}
+
+/* Two tables must never claim one key (like two modules one verb). */
+static void keys_unique(void)
+{
+	const struct config_table *t, *u;
+
+	FOREACH_TABLE(t, i)
+		for (const struct config_key *k = t->keys; k->f.name; k++)
+			FOREACH_TABLE(u, j)
+				if (j > i && key_find(u->keys, k->f.name))
+					abort();
+}
+
+#define TABLES_MAX 64
+
+int config_load(const char *path, bool optional, struct err *e)
+{
+	const struct config_table *t;
+	void *live[TABLES_MAX];
+	int rc;
+
+	keys_unique();
+	FOREACH_TABLE(t, i) {
+		if (i == TABLES_MAX)
+			abort();
+		keys_defaults(t->keys, t->settings);
+		live[i] = t->settings;
+	}
+	if ((rc = read_file(path, optional, live, e)) < 0)
+		return -1;
+	free(daemon_ctx.cfg.path);
+	daemon_ctx.cfg.path = NULL;
+	if (rc && !(daemon_ctx.cfg.path = strdup(path)))
+		abort();
+	return 0;
+}
+
+/* Swap the reloadable fields of keys between live and fresh. */
+static void keys_take(const struct config_key *keys, void *live, void *fresh)
+{
+	for (const struct config_key *k = keys; k->f.name; k++) {
+		char tmp[sizeof(struct strlist) + sizeof(int64_t)];
+		size_t n;
+		if (k->sub) {
+			keys_take(k->sub, live, fresh);
+			continue;
+		}
+		if (!(k->flags & CONFIG_RELOAD))
+			continue;
+		n = field_size(k);
+		if (n > sizeof(tmp))
+			abort();
+		memcpy(tmp, (char *)live + k->f.offset, n);
+		memcpy((char *)live + k->f.offset, (char *)fresh + k->f.offset, n);
+		memcpy((char *)fresh + k->f.offset, tmp, n);
+	}
+}
+
+int config_reload(struct err *e)
+{
+	const struct config_table *t;
+	void *fresh[TABLES_MAX] = { 0 };
+	int rc;
+
+	FOREACH_TABLE(t, i) {
+		if (!(fresh[i] = calloc(1, t->size)))
+			abort();
+		keys_defaults(t->keys, fresh[i]);
+	}
+	rc = read_file(daemon_ctx.cfg.path, false, fresh, e);
+	FOREACH_TABLE(t, i) {
+		if (rc >= 0)
+			keys_take(t->keys, t->settings, fresh[i]);
+		keys_free(t->keys, fresh[i]);
+		free(fresh[i]);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+void config_free(void)
+{
+	const struct config_table *t;
+
+	FOREACH_TABLE(t, i)
+		keys_free(t->keys, t->settings);
+	free(daemon_ctx.cfg.path);
+	daemon_ctx.cfg.path = NULL;
 }

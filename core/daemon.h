@@ -13,6 +13,8 @@
 #include "base/err.h"
 #include "base/log.h"
 
+/* Core's own settings (config.c's key table; a module's live in the
+ * module, declared by its struct module's .config). */
 struct config {
 	char *root;	/* /var/lib/skiff */
 	char *run_dir;	/* /run/skiff */
@@ -20,18 +22,6 @@ struct config {
 	char *path;	/* the config file read, or NULL */
 	enum log_level log_level;
 	int sock_gid;	/* group allowed on the socket, -1 none */
-	/* Defaults for container logs (used by the supervisor). */
-	int64_t log_max_size;
-	int log_max_file;
-	/* Images (the images module): collect least recently used images
-	 * no container uses while the root's filesystem has less free than
-	 * image_gc_free bytes (0: never), none used in image_gc_min_age. */
-	int64_t image_gc_free;
-	int64_t image_gc_min_age_ms;
-	/* Registries (used by the images module); NULL-terminated lists. */
-	char **insecure_registries; /* "host[:port]" or "CIDR": plain http */
-	char **registry_mirrors;    /* "https://host[:port]" for docker.io */
-	char *certs_dir;	    /* HOST:PORT/ca.crt; /etc/skiff/certs.d */
 };
 
 struct daemon {
@@ -50,13 +40,5 @@ int64_t now_ns(void);	   /* CLOCK_REALTIME */
 int64_t mono_ns(void);	   /* CLOCK_MONOTONIC */
 /* Begin an orderly stop: modules stop in reverse, then the loop ends. */
 void daemon_shutdown(int reason);
-
-/* config.c */
-void config_defaults(struct config *c);
-/* Read a JSON config file; errors name the file, line and reason. A
- * missing file is fine when `optional`. */
-int config_load(struct config *c, const char *path, bool optional,
-		struct err *e);
-void config_free(struct config *c);
 
 #endif

@@ -1,6 +1,7 @@
 /* diskuse.c - `system df` (see diskuse.h).
  *
- * Owns the listers (one per kind) and, per request, a struct du_list:
+ * Owns the registered kinds (sorted by order) and, per request, a
+ * struct du_list:
  * the items the listers added, the distinct paths they name, and the
  * helper process that measures those paths. The helper writes one size
  * per line into a memfd made before the fork; once it exited the daemon
@@ -21,10 +22,13 @@
 #include "diskuse.h"
 #include "proc.h"
 
-static du_lister_fn listers[DU_KINDS];
+#define DU_KINDS_MAX 16
+
+static const struct du_kind *kinds[DU_KINDS_MAX];
+static size_t nkinds;
 
 struct du_item {
-	enum du_kind kind;
+	const struct du_kind *kind;
 	bool active;
 	char *name, *id;
 	char **paths;	/* owned */
@@ -43,12 +47,19 @@ struct du_list {
 	bool verbose;
 };
 
-void diskuse_register(enum du_kind kind, du_lister_fn fn)
+void diskuse_register(const struct du_kind *kind)
 {
-	listers[kind] = fn;
+	size_t i = nkinds;
+
+	if (nkinds == DU_KINDS_MAX)
+		abort(); /* a build with more kinds raises DU_KINDS_MAX */
+	for (; i > 0 && kinds[i - 1]->order > kind->order; i--)
+		kinds[i] = kinds[i - 1];
+	kinds[i] = kind;
+	nkinds++;
 }
 
-void du_add(struct du_list *l, enum du_kind kind, bool active,
+void du_add(struct du_list *l, const struct du_kind *kind, bool active,
 	    const char *name, const char *id, const char *const *paths)
 {
 	struct du_item *it;
@@ -233,8 +244,8 @@ static int read_sizes(struct du_list *l, struct err *e)
 
 /* Is uniq path u named by an item of kind other than skip (active
  * ones only when active_only)? */
-static bool path_used(const struct du_list *l, size_t u, enum du_kind kind,
-		      size_t skip, bool active_only)
+static bool path_used(const struct du_list *l, size_t u,
+		      const struct du_kind *kind, size_t skip, bool active_only)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct du_item *it = &l->items[i];
@@ -247,13 +258,9 @@ static bool path_used(const struct du_list *l, size_t u, enum du_kind kind,
 	return false;
 }
 
-static const char *const kind_names[] = { "Images", "Containers",
-					  "Local Volumes" };
-static const char *const kind_items[] = { "image", "container", "volume" };
-
 /* TYPE TOTAL ACTIVE SIZE RECLAIMABLE of one kind: a path counts once;
  * reclaimable is what no active item holds. */
-static void summary_row(struct du_list *l, enum du_kind kind)
+static void summary_row(struct du_list *l, const struct du_kind *kind)
 {
 	uint64_t size = 0, reclaim = 0;
 	size_t total = 0, active = 0;
@@ -280,7 +287,7 @@ static void summary_row(struct du_list *l, enum du_kind kind)
 	}
 	free(done);
 	ctl_req_json(l->r, &w);
-	jw_str(&w, "type", kind_names[kind]);
+	jw_str(&w, "type", kind->type);
 	jw_uint(&w, "total", total);
 	jw_uint(&w, "active", active);
 	jw_uint(&w, "size", size);
@@ -306,7 +313,7 @@ static void item_row(struct du_list *l, size_t i)
 			shared += l->sizes[it->at[p]];
 	}
 	ctl_req_json(l->r, &w);
-	jw_str(&w, "type", kind_items[it->kind]);
+	jw_str(&w, "type", it->kind->item);
 	jw_str(&w, "name", *it->name ? it->name : "<none>");
 	jw_str(&w, "id", it->id);
 	jw_bool(&w, "active", it->active);
@@ -343,8 +350,8 @@ static void du_exited(struct proc *p, const siginfo_t *si, void *ctx)
 		for (size_t i = 0; i < l->n; i++)
 			item_row(l, i);
 	} else if (!e.msg[0]) {
-		for (enum du_kind k = 0; k < DU_KINDS; k++)
-			summary_row(l, k);
+		for (size_t k = 0; k < nkinds; k++)
+			summary_row(l, kinds[k]);
 		build_cache_row(l);
 	}
 	ctl_req_finish(l->r, e.msg[0] ? &e : NULL);
@@ -369,9 +376,8 @@ static int do_df(struct ctl_req *r, void *args, struct err *e)
 	}
 	l->r = r;
 	l->verbose = a->verbose;
-	for (enum du_kind k = 0; k < DU_KINDS; k++)
-		if (listers[k])
-			listers[k](l);
+	for (size_t k = 0; k < nkinds; k++)
+		kinds[k]->list(l);
 	du_index(l);
 	if (!proc_fork(du_main, l, du_exited, l, e)) {
 		du_free(l);

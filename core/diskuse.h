@@ -1,8 +1,9 @@
-/* diskuse.h - `system df`: how much disk images, containers and volumes
- * take, asked of the modules that own them (through core: modules never
- * include each other's headers).
+/* diskuse.h - `system df`: how much disk each kind of thing the modules
+ * keep takes (images, containers, volumes: the modules' words, not core's),
+ * asked of the modules that own them.
  *
- * A module registers a lister per kind. A lister runs on the loop and
+ * A module registers each kind it owns: its row's name, its items' name
+ * and its lister. A lister runs on the loop and
  * must be quick (memory and small files only): it adds one item per
  * image, container or volume with the paths that hold its data and
  * whether it is in use (an image by a container, a container running, a
@@ -18,19 +19,24 @@
 
 #include "cmd.h"
 
-enum du_kind { DU_IMAGES, DU_CONTAINERS, DU_VOLUMES, DU_KINDS };
-
 struct du_list;
+
+/* A kind of thing kept on disk, declared by the module that owns it. */
+struct du_kind {
+	const char *type; /* its summary row: "Images" */
+	const char *item; /* each item's type with -v: "image" */
+	int order;	  /* rows come in this order (Docker's) */
+	void (*list)(struct du_list *l); /* adds the items (du_add) */
+};
 
 /* Add an item of kind: its name (image reference, container or volume
  * name; "" for none) and id, and the paths that hold its data, NULL-
  * terminated: files or directories (absent ones measure 0). */
-void du_add(struct du_list *l, enum du_kind kind, bool active,
+void du_add(struct du_list *l, const struct du_kind *kind, bool active,
 	    const char *name, const char *id, const char *const *paths);
 
-typedef void (*du_lister_fn)(struct du_list *l);
-/* One lister per kind (a later one replaces it). */
-void diskuse_register(enum du_kind kind, du_lister_fn fn);
+/* Register a kind (static); rows follow kind->order. */
+void diskuse_register(const struct du_kind *kind);
 
 extern const struct command cmd_system_df;
 

@@ -18,6 +18,7 @@
 #include "base/cleanup.h"
 #include "builtin.h"
 #include "bus.h"
+#include "config.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "http.h"
@@ -36,32 +37,17 @@ static struct {
 #define SKIFF_VERSION "0.1.0"
 #endif
 
+/* SIGHUP: keys marked CONFIG_RELOAD take the file's values (registry
+ * options apply to the next request), then each module's reload hook. */
 static void reload(void)
 {
-	struct config c;
 	struct err e = ERR_INIT;
 
-	config_defaults(&c);
-	if (daemon_ctx.cfg.path &&
-	    config_load(&c, daemon_ctx.cfg.path, false, &e) < 0) {
+	if (config_reload(&e) < 0) {
 		log_err("reload refused: %s", e.msg);
-		config_free(&c);
 		return;
 	}
-	log_threshold = c.log_level;
-	daemon_ctx.cfg.log_level = c.log_level;
-#define SWAP(f)                                                                \
-	do {                                                                   \
-		__typeof__(c.f) t_ = c.f;                                      \
-		c.f = daemon_ctx.cfg.f;                                        \
-		daemon_ctx.cfg.f = t_;                                         \
-	} while (0)
-	/* registry options apply to the next request */
-	SWAP(insecure_registries);
-	SWAP(registry_mirrors);
-	SWAP(certs_dir);
-#undef SWAP
-	config_free(&c);
+	log_threshold = daemon_ctx.cfg.log_level;
 	for (size_t i = 0; i < modules_count; i++)
 		if (modules[i]->reload && modules[i]->reload(&e) < 0)
 			log_err("reload %s: %s", modules[i]->name, e.msg);
@@ -213,8 +199,7 @@ static int parse_flags(int argc, char **argv, bool *init, struct err *e)
 	if (optind < argc)
 		return err_setc(e, ERR_INVALID, "unexpected argument \"%s\"",
 				argv[optind]);
-	config_defaults(c);
-	if (config_load(c, cfg ? cfg : "/etc/skiff/skiffd.json", !cfg, e) < 0)
+	if (config_load(cfg ? cfg : "/etc/skiff/skiffd.json", !cfg, e) < 0)
 		return -1;
 	if (root)
 		set_str(&c->root, root);
@@ -273,6 +258,6 @@ int main(int argc, char **argv)
 		log_err("%s", e.msg);
 		return 1;
 	}
-	config_free(&daemon_ctx.cfg);
+	config_free();
 	return 0;
 }

@@ -3,13 +3,16 @@
  * The Makefile generates core/modules_gen.c from MODULES= with the array
  * modules[]; its order is start order and stop runs in reverse. Unused hooks
  * are NULL. A module never includes another module's headers: modules talk
- * through the event bus (bus.h) and the command table (cmd.h). */
+ * through the event bus (bus.h), the command table (cmd.h) and named
+ * service tables (service.h, their shapes in modules/iface/). Each module
+ * declares its own skiffd.json keys (config.h). */
 #ifndef SKIFF_MODULE_H
 #define SKIFF_MODULE_H
 
 #include "base/err.h"
 #include "bus.h"
 #include "cmd.h"
+#include "config.h"
 
 struct module {
 	const char *name;
@@ -23,6 +26,9 @@ struct module {
 	const struct bus_sub *subs; /* terminated by an entry with fn NULL */
 	/* Add this module's facts to `info` (an open JSON object). */
 	void (*info)(struct jw *w);
+	/* Its keys in skiffd.json and the settings they fill (config.h);
+	 * read before init, again at SIGHUP (before reload). */
+	const struct config_table *config;
 	/* Counts for `info`: objects the module owns (containers, images). */
 };
 

@@ -23,7 +23,7 @@
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/daemon.h"
-#include "../../core/imagesvc.h"
+#include "../iface/imagesvc.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
 
@@ -104,7 +104,7 @@ static void removed(void *ctx, const struct err *e)
 
 void img_gc_check(void)
 {
-	int64_t want = daemon_ctx.cfg.image_gc_free, oldest = 0, now = now_ns();
+	int64_t want = img_settings.gc_free, oldest = 0, now = now_ns();
 	_cleanup_free_ struct img_entry *all = NULL;
 	struct statvfs sv;
 	struct err e = ERR_INIT;
@@ -119,7 +119,7 @@ void img_gc_check(void)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		int64_t t = last_used(&all[i]);
-		if (now - t < daemon_ctx.cfg.image_gc_min_age_ms * 1000000LL ||
+		if (now - t < img_settings.gc_min_age_ms * 1000000LL ||
 		    in_use(&all[i]))
 			continue;
 		/* dangling images first, then the least recently used */
@@ -151,7 +151,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 
 void img_gc_start(void)
 {
-	if (!daemon_ctx.cfg.image_gc_free || ev_is_active(&gc.timer))
+	if (!img_settings.gc_free || ev_is_active(&gc.timer))
 		return;
 	ev_timer_init(&gc.timer, on_timer, GC_INTERVAL, GC_INTERVAL);
 	ev_timer_start(daemon_ctx.loop, &gc.timer);

@@ -17,9 +17,10 @@
 #include "../../core/base/buf.h"
 #include "../../core/base/err.h"
 #include "../../core/cmd.h"
+#include "../../core/config.h"
 #include "../../core/ctl.h"
 #include "../../core/http.h"
-#include "../../core/imagesvc.h"
+#include "../iface/imagesvc.h"
 #include "../../core/proc.h"
 #include "../../fs/blobstore.h"
 #include "../../proto/authcfg.h"
@@ -37,6 +38,22 @@ struct images {
 	unsigned pulls;
 };
 extern struct images images;
+
+/* ---- settings.c: this module's keys in skiffd.json ---- */
+
+struct img_settings {
+	/* Collect least recently used images no container uses while the
+	 * root's filesystem has less free than gc_free bytes (0: never),
+	 * none used in gc_min_age_ms. */
+	int64_t gc_free;
+	int64_t gc_min_age_ms;
+	/* Registries: read per request (SIGHUP changes them). */
+	struct strlist insecure; /* "host[:port]" or "CIDR": plain http */
+	struct strlist mirrors;	 /* "https://host[:port]" for docker.io */
+	char *certs_dir;	 /* HOST:PORT/ca.crt; /etc/skiff/certs.d */
+};
+extern struct img_settings img_settings;
+extern const struct config_table img_config;
 
 /* ---- registry.c: the distribution API, with token auth ---- */
 

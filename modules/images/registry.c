@@ -101,7 +101,7 @@ static bool in_cidr(const char *ip, const char *cidr)
 static bool insecure(const char *host)
 {
 	char h[REF_NAME_MAX + 1];
-	char **v = daemon_ctx.cfg.insecure_registries;
+	const char *const *v = img_settings.insecure.v;
 
 	if (loopback(host))
 		return true; /* Docker's default */
@@ -118,7 +118,7 @@ static bool insecure(const char *host)
 int reg_endpoint_host(const char *host, const char *repo,
 		      struct reg_endpoint *ep, struct err *e)
 {
-	char **m = daemon_ctx.cfg.registry_mirrors;
+	const char *const *m = img_settings.mirrors.v;
 	bool hub = !strcmp(host, REF_DEFAULT_DOMAIN);
 
 	memset(ep, 0, sizeof(*ep));
@@ -291,7 +291,7 @@ static bool tls_file(const char *dir, int n, const char *host,
 
 static void call_tls(const struct reg_call *c, struct call_tls *t)
 {
-	const char *b = call_base(c), *dir = daemon_ctx.cfg.certs_dir;
+	const char *b = call_base(c), *dir = img_settings.certs_dir;
 	const char *h = b + 8;
 	int n = (int)strcspn(h, "/");
 

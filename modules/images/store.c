@@ -21,7 +21,7 @@
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
 #include "../../core/diskuse.h"
-#include "../../core/imagesvc.h"
+#include "../iface/imagesvc.h"
 #include "../../core/module.h"
 #include "../../core/proc.h"
 #include "../../fs/unpack.h"
@@ -1011,6 +1011,10 @@ const struct command img_cmd_tag = {
 
 /* ---- system df (core/diskuse) ---- */
 
+static void img_diskuse(struct du_list *l);
+/* Docker's first row of `system df`. */
+static const struct du_kind img_du = { "Images", "image", 0, img_diskuse };
+
 static void path_push(struct strv *p, const char *dir, const char *digest)
 {
 	char *path;
@@ -1065,7 +1069,7 @@ static void img_diskuse_one(struct du_list *l, const struct img_entry *all,
 		abort();
 	free(paths.v[--paths.n]);
 	paths.v[paths.n] = NULL;
-	du_add(l, DU_IMAGES, imagesvc_in_use(m->config.digest), fam,
+	du_add(l, &img_du, imagesvc_in_use(m->config.digest), fam,
 	       m->config.digest, (const char *const *)paths.v);
 out:
 	free(blobs);
@@ -1095,6 +1099,12 @@ static void img_diskuse(struct du_list *l)
 	}
 }
 
+/* What the supervisor may ask of images (modules/iface). */
+static const struct images_service img_service = {
+	.resolve = img_resolve,
+	.pull = img_pull_quiet,
+};
+
 /* ---- the module ---- */
 
 static int images_init(struct err *e)
@@ -1104,9 +1114,8 @@ static int images_init(struct err *e)
 		abort();
 	if (mkdir(images.layers, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", images.layers);
-	imagesvc_set_resolver(img_resolve);
-	imagesvc_set_puller(img_pull_quiet);
-	diskuse_register(DU_IMAGES, img_diskuse);
+	service_register(IMAGES_SERVICE, &img_service);
+	diskuse_register(&img_du);
 	img_gc_start();
 	if (auth_load(e) < 0)
 		return -1;
@@ -1188,4 +1197,5 @@ const struct module module_images = {
 	.stop = images_stop,
 	.commands = images_commands,
 	.info = images_info,
+	.config = &img_config,
 };

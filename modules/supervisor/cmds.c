@@ -17,7 +17,7 @@
 #include "../../core/daemon.h"
 #include "../../core/diskuse.h"
 #include "../../core/module.h"
-#include "../../core/imagesvc.h"
+#include "../iface/imagesvc.h"
 #include "../../fs/specgen.h"
 #include "../../proto/ociimage.h"
 #include "../../proto/reference.h"
@@ -153,8 +153,8 @@ static int parse_limits(const struct create_args *a, struct cgroup_limits *l,
 static int parse_log_opts(const struct strlist *l, struct ctr *c,
 			  struct err *e)
 {
-	c->log_max_size = daemon_ctx.cfg.log_max_size;
-	c->log_max_file = daemon_ctx.cfg.log_max_file;
+	c->log_max_size = sup_settings.log_max_size;
+	c->log_max_file = (int)sup_settings.log_max_file;
 	for (int i = 0; i < l->n; i++) {
 		const char *v = strchr(l->v[i], '=');
 		char *end;
@@ -1208,7 +1208,7 @@ static void find_init(void)
 	snprintf(init_path, sizeof(init_path), "%s/skiff-init", exe);
 }
 
-/* For rmi (core/imagesvc): does a container use image id? */
+/* For rmi (CONTAINERS_SERVICE): does a container use image id? */
 static bool image_used(const char *id)
 {
 	for (struct ctr *c = ctr_first(); c; c = c->next)
@@ -1217,7 +1217,7 @@ static bool image_used(const char *id)
 	return false;
 }
 
-/* For commit (core/imagesvc): the container's image and upper dir. */
+/* For commit (CONTAINERS_SERVICE): the container's image and upper dir. */
 static int ctr_for_commit(const char *name, struct image_ctr *out,
 			  struct err *e)
 {
@@ -1238,6 +1238,17 @@ static int ctr_for_commit(const char *name, struct image_ctr *out,
 	return 0;
 }
 
+/* What the images module may ask of containers (modules/iface). */
+static const struct containers_service ctr_service = {
+	.image_in_use = image_used,
+	.image_ctr = ctr_for_commit,
+};
+
+static void ctr_diskuse(struct du_list *l);
+/* Docker's second row of `system df`. */
+static const struct du_kind ctr_du = { "Containers", "container", 1,
+				       ctr_diskuse };
+
 /* system df (core/diskuse): a container's writable layer (its upper
  * dir), as Docker counts it; active while it runs. */
 static void ctr_diskuse(struct du_list *l)
@@ -1245,7 +1256,7 @@ static void ctr_diskuse(struct du_list *l)
 	for (struct ctr *c = ctr_first(); c; c = c->next) {
 		_cleanup_free_ char *upper = ctr_dir(c, "upper");
 		const char *paths[] = { upper, NULL };
-		du_add(l, DU_CONTAINERS, c->proc != NULL, c->name, c->id,
+		du_add(l, &ctr_du, c->proc != NULL, c->name, c->id,
 		       paths);
 	}
 }
@@ -1255,11 +1266,10 @@ static int sup_init(struct err *e)
 	struct err ce = ERR_INIT;
 	_cleanup_free_ char *dir = NULL;
 
-	diskuse_register(DU_CONTAINERS, ctr_diskuse);
+	diskuse_register(&ctr_du);
 	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
 		abort();
-	imagesvc_set_in_use(image_used);
-	imagesvc_set_ctr_lookup(ctr_for_commit);
+	service_register(CONTAINERS_SERVICE, &ctr_service);
 	find_init();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);
@@ -1306,4 +1316,5 @@ const struct module module_supervisor = {
 	.stop = sup_stop,
 	.commands = supervisor_commands,
 	.info = sup_info,
+	.config = &sup_config,
 };

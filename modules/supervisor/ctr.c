@@ -639,8 +639,8 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	c->log_max_size = get_int(t, "log_max_size");
 	c->log_max_file = (int)get_int(t, "log_max_file");
 	if (c->log_max_size < 4096 || c->log_max_file < 1) {
-		c->log_max_size = daemon_ctx.cfg.log_max_size;
-		c->log_max_file = daemon_ctx.cfg.log_max_file;
+		c->log_max_size = sup_settings.log_max_size;
+		c->log_max_file = (int)sup_settings.log_max_file;
 	}
 	c->pid = (int)get_int(t, "pid");
 	load_limits(t, &c->limits);

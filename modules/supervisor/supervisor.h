@@ -17,6 +17,7 @@
 #include "../../core/base/buf.h"
 #include "../../core/base/err.h"
 #include "../../core/cmd.h"
+#include "../../core/config.h"
 #include "../../core/ctl.h"
 #include "../../core/proc.h"
 #include "../../fs/cgroup.h"
@@ -222,6 +223,14 @@ char *ctr_spec(const struct ctr *c);
 /* The data line {"exit_code":N} that ends run, exec and wait. */
 void ctr_reply_exit_code(struct ctl_req *r, int code);
 int ctr_load_all(struct err *e);
+
+/* settings.c: this module's keys in skiffd.json (core/config.h) */
+struct sup_settings {
+	int64_t log_max_size;	/* log-opts max-size: --log-opt's default */
+	long long log_max_file; /* log-opts max-file */
+};
+extern struct sup_settings sup_settings;
+extern const struct config_table sup_config;
 
 /* lifecycle.c */
 extern struct cgroup_sys ctr_cgroups;

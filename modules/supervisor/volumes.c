@@ -1032,6 +1032,11 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	vols = v;
 }
 
+static void vol_diskuse(struct du_list *l);
+/* Docker's third row of `system df`. */
+static const struct du_kind vol_du = { "Local Volumes", "volume", 2,
+				       vol_diskuse };
+
 /* system df (core/diskuse): each volume's data dir; in use when a
  * container mounts it. */
 static void vol_diskuse(struct du_list *l)
@@ -1039,7 +1044,7 @@ static void vol_diskuse(struct du_list *l)
 	for (struct vol *v = vols; v; v = v->next) {
 		_cleanup_free_ char *data = vol_path(v->name, "_data");
 		const char *paths[] = { data, NULL };
-		du_add(l, DU_VOLUMES, vol_user(v->name, NULL) != NULL, v->name,
+		du_add(l, &vol_du, vol_user(v->name, NULL) != NULL, v->name,
 		       v->name, paths);
 	}
 }
@@ -1048,7 +1053,7 @@ int vol_init(struct err *e)
 {
 	_cleanup_free_ char *dir = NULL;
 
-	diskuse_register(DU_VOLUMES, vol_diskuse);
+	diskuse_register(&vol_du);
 	if (asprintf(&dir, "%s/volumes", daemon_ctx.cfg.root) < 0)
 		abort();
 	if (mkdir(dir, 0701) < 0 && errno != EEXIST)
