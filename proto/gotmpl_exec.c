@@ -315,6 +315,8 @@ static int gx_command(struct gx *x, struct gv dot, const struct gn *cmd,
 	case GN_NIL:
 		return gx_fail(x, "nil is not a command");
 	case GN_NUMBER:
+		if (!first->is_int && !first->float_syntax)
+			return gx_fail(x, "%s overflows int", first->text);
 		*res = gx_constant(first);
 		return 0;
 	case GN_STRING:
@@ -423,6 +425,8 @@ static int gx_literal(struct gx *x, char type, const struct gn *n,
 			res->b = n->b;
 			return 0;
 		case GN_NUMBER:
+			if (!n->is_int && !n->float_syntax)
+				return gx_fail(x, "%s overflows int", n->text);
 			*res = gx_constant(n);
 			return 0;
 		case GN_STRING:

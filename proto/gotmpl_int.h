@@ -50,6 +50,7 @@ struct gn {
 	bool b;		     /* bool */
 	bool is_int, is_float; /* number */
 	bool float_syntax;     /* number written with . e or p: a float64 */
+	bool is_uint;	       /* fits uint64 but not int64 */
 	int64_t i;
 	double f;
 	char *text; /* text, number/string source, ident */
@@ -159,7 +160,8 @@ void gv_fmt_float(double f, struct buf *b);
 void gv_json(const struct gv *v, struct buf *b);
 
 /* Go's strconv.Quote into b; Unquote of a "..." `...` literal (-1 if
- * malformed); UnquoteChar of a '.' literal. */
+ * malformed); UnquoteChar of a '.' literal (-1 bad escape or empty, -2
+ * more than one character). */
 void gv_quote(const char *s, size_t n, struct buf *b);
 /* QuoteToASCII when ascii (printf's %+q). */
 void gv_quote_ascii(const char *s, size_t n, bool ascii, struct buf *b);

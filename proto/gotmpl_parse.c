@@ -271,17 +271,16 @@ static struct gn *gp_number(struct gp *p, const struct gi *it)
 
 	n->text = gp_strndup(s, it->len);
 	if (it->type == GI_CHAR_CONST) {
-		struct buf b = { 0 };
 		int32_t r;
-		if (gv_unquote_char(s, it->len, &r) < 0) {
-			free(clean);
-			buf_free(&b);
+		int q = gv_unquote_char(s, it->len, &r);
+		free(clean);
+		if (q == -2)
 			gp_errorf(p, "malformed character constant: %s", n->text);
-		}
+		if (q < 0)
+			gp_errorf(p, "invalid syntax");
 		n->is_int = n->is_float = true;
 		n->i = r;
 		n->f = r;
-		free(clean);
 		return n;
 	}
 	for (size_t i = 0; i < it->len; i++)
@@ -306,19 +305,30 @@ static struct gn *gp_number(struct gp *p, const struct gi *it)
 		(void)octal;
 		unsigned long long u = strtoull(digits, &end, base);
 		if (*end || end == digits) {
+			/* Go: a float syntax without . e p ("08") overflows */
+			strtod(clean, &end);
+			bool f = !*end && end != clean && !strpbrk(clean, "xX");
 			free(clean);
-			gp_errorf(p, "illegal number syntax: \"%s\"", n->text);
+			gp_errorf(p, "%s: \"%s\"",
+				  f ? "integer overflow" : "illegal number syntax",
+				  n->text);
 		}
-		if (errno || u > (unsigned long long)INT64_MAX + neg) {
+		if (errno || (neg && u > (unsigned long long)INT64_MAX + 1)) {
 			free(clean);
 			gp_errorf(p, "integer overflow: \"%s\"", n->text);
 		}
-		n->i = neg ? (int64_t)(0 - u) : (int64_t)u;
-		n->is_int = n->is_float = true;
-		n->f = (double)n->i;
+		n->is_float = true;
+		if (!neg && u > (unsigned long long)INT64_MAX) {
+			n->is_uint = true; /* fits uint64 only: not an int */
+			n->f = (double)u;
+		} else {
+			n->i = neg ? (int64_t)(0 - u) : (int64_t)u;
+			n->is_int = true;
+			n->f = (double)n->i;
+		}
 	} else {
 		n->f = strtod(clean, &end);
-		if (*end || end == clean) {
+		if (*end || end == clean || errno == ERANGE) {
 			free(clean);
 			gp_errorf(p, "illegal number syntax: \"%s\"", n->text);
 		}

@@ -616,8 +616,10 @@ int gv_unquote_char(const char *s, size_t n, int32_t *r)
 
 	if (n < 3 || s[0] != '\'' || s[n - 1] != '\'')
 		return -1;
-	if (gv_unquote_one(s, n - 1, &i, '\'', &c, &is_byte) < 0 || i != n - 1)
+	if (gv_unquote_one(s, n - 1, &i, '\'', &c, &is_byte) < 0)
 		return -1;
+	if (i != n - 1)
+		return -2;
 	if (is_byte && s[1] != '\\')
 		return -1; /* invalid UTF-8 */
 	*r = (int32_t)c;
