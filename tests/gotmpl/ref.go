@@ -87,7 +87,77 @@ func convert(v interface{}) interface{} {
 	return v
 }
 
+// docker/cli formatter.HeaderFunctions: a header gives back its argument.
+var headerFuncs = template.FuncMap{
+	"json":     func(v string) string { return v },
+	"split":    func(v string, _ string) string { return v },
+	"join":     func(v string, _ string) string { return v },
+	"title":    func(v string) string { return v },
+	"lower":    func(v string) string { return v },
+	"upper":    func(v string) string { return v },
+	"truncate": func(v string, _ int) string { return v },
+}
+
+var headers = map[string]string{
+	"ID": "CONTAINER ID", "Names": "NAMES", "Image": "IMAGE",
+	"Command": "COMMAND", "Status": "STATUS", "State": "STATE",
+	"Ports": "PORTS", "RunningFor": "CREATED",
+}
+
+// docker/cli formatter.Context.Write: preFormat, rows, then for a table
+// the header and everything through a tabwriter(10, 1, 3, ' ', 0).
+func docker(format string, rows []interface{}, out *bufio.Writer) {
+	table := strings.HasPrefix(format, "table")
+	if table {
+		format = format[len("table"):]
+	}
+	format = strings.Trim(format, " ")
+	format = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(format)
+	tmpl, err := template.New("").Funcs(funcs).Parse(format)
+	if err != nil {
+		fmt.Fprintf(out, "ERROR: %s\n", err)
+		return
+	}
+	var buffer bytes.Buffer
+	for _, row := range rows {
+		if err := tmpl.Execute(&buffer, row); err != nil {
+			fmt.Fprintf(out, "ERROR: %s\n", err)
+			return
+		}
+		buffer.WriteString("\n")
+	}
+	if !table {
+		out.Write(buffer.Bytes())
+		return
+	}
+	t := tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)
+	tmpl.Funcs(headerFuncs).Execute(t, headers)
+	t.Write([]byte("\n"))
+	buffer.WriteTo(t)
+	t.Flush()
+}
+
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == "--docker" {
+		raw, _ := os.ReadFile(os.Args[3])
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var rows []interface{}
+		if err := dec.Decode(&rows); err != nil {
+			panic(err)
+		}
+		for i := range rows {
+			rows[i] = convert(rows[i])
+		}
+		formats, _ := os.ReadFile(os.Args[2])
+		out := bufio.NewWriter(os.Stdout)
+		defer out.Flush()
+		for i, f := range strings.Split(strings.TrimRight(string(formats), "\n"), "\n") {
+			fmt.Fprintf(out, "=== %d\n", i)
+			docker(f, rows, out)
+		}
+		return
+	}
 	if len(os.Args) == 2 && os.Args[1] == "--tab" {
 		w := tabwriter.NewWriter(os.Stdout, 10, 1, 3, ' ', 0)
 		in, _ := os.ReadFile("/dev/stdin")

@@ -6,6 +6,10 @@
  *                                 starting with "#" skipped) over each
  *                                 document of the JSON array in DOCS
  *   gotmpl_run --tab < TEXT       TEXT through gotmpl_tabwrite
+ *   gotmpl_run --docker FORMATS ROWS
+ *                                 each line of FORMATS as docker/cli's
+ *                                 formatter applies a --format to the rows
+ *                                 (table, header row, tabwriter)
  *
  * Prints "=== T D" before each result, then the output, and for a failed
  * parse or execution "\nERROR: message". */
@@ -79,6 +83,54 @@ static void run_one(const char *tmpl, yajl_val docs, int ti)
 	gotmpl_free(t);
 }
 
+static const struct gotmpl_header headers[] = {
+	{ "ID", "CONTAINER ID" }, { "Names", "NAMES" },
+	{ "Image", "IMAGE" },	  { "Command", "COMMAND" },
+	{ "Status", "STATUS" },	  { "State", "STATE" },
+	{ "Ports", "PORTS" },	  { "RunningFor", "CREATED" },
+};
+
+/* docker/cli formatter.Context.Write with gotmpl's pieces. */
+static void docker_one(const char *format, yajl_val rows)
+{
+	struct err e = ERR_INIT;
+	struct buf body = { 0 }, all = { 0 }, out = { 0 };
+	bool table;
+	char *f = gotmpl_docker_format(format, &table);
+	struct gotmpl *t = gotmpl_parse(f, strlen(f), &e);
+
+	free(f);
+	if (!t) {
+		printf("ERROR: %s\n", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < rows->u.array.len; i++) {
+		if (gotmpl_exec(t, rows->u.array.values[i], &body, &e) < 0) {
+			printf("ERROR: %s\n", e.msg);
+			goto done;
+		}
+		buf_puts(&body, "\n");
+	}
+	if (!table) {
+		if (buf_used(&body))
+			fwrite(buf_head(&body), 1, buf_used(&body), stdout);
+		goto done;
+	}
+	gotmpl_exec_header(t, headers, sizeof(headers) / sizeof(headers[0]),
+			   &all, &e);
+	buf_puts(&all, "\n");
+	if (buf_used(&body))
+		buf_append(&all, buf_head(&body), buf_used(&body));
+	gotmpl_tabwrite(buf_head(&all), buf_used(&all), &out);
+	if (buf_used(&out))
+		fwrite(buf_head(&out), 1, buf_used(&out), stdout);
+done:
+	buf_free(&body);
+	buf_free(&all);
+	buf_free(&out);
+	gotmpl_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	struct err e = ERR_INIT;
@@ -95,6 +147,24 @@ int main(int argc, char **argv)
 			fwrite(buf_head(&out), 1, buf_used(&out), stdout);
 		buf_free(&out);
 		free(in);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "--docker")) {
+		char *rows_text = slurp_path(argv[3], &dlen), *fs, *l, *sv = NULL;
+		yajl_val rows = jt_parse(rows_text, dlen, &e);
+		int i = 0;
+		if (!rows || !YAJL_IS_ARRAY(rows)) {
+			fprintf(stderr, "%s: not a JSON array\n", argv[3]);
+			return 2;
+		}
+		fs = slurp_path(argv[2], &tlen);
+		for (l = strtok_r(fs, "\n", &sv); l; l = strtok_r(NULL, "\n", &sv)) {
+			printf("=== %d\n", i++);
+			docker_one(l, rows);
+		}
+		yajl_tree_free(rows);
+		free(fs);
+		free(rows_text);
 		return 0;
 	}
 	if (argc != 3) {

@@ -4,7 +4,9 @@
 # downloads) and tests/helpers/gotmpl_run apply every template of
 # tests/gotmpl/templates.txt to every document of tests/gotmpl/docs.json,
 # and the outputs (text and error messages) must be byte-identical; the
-# same for tabwriter alignment. Skipped (one ok line) without `go`.
+# same for docker/cli's table framing (tests/gotmpl/formats.txt over
+# tests/gotmpl/rows.json) and tabwriter alignment. Skipped (one ok line)
+# without `go`.
 cd "$TOP" || exit 1
 BUILD=${BUILD:-build}
 run=$TOP/$BUILD/tests/helpers/gotmpl_run
@@ -31,6 +33,15 @@ if cmp -s "$d/go.out" "$d/c.out"; then
 else
 	diff -u "$d/go.out" "$d/c.out" | head -n 80 | sed 's/^/    | /'
 	echo "not ok - gotmpl vs Go: outputs differ"
+fi
+# docker/cli's formatter end to end: table, header row, tabwriter
+"$d/ref" --docker tests/gotmpl/formats.txt tests/gotmpl/rows.json >"$d/go.docker"
+"$run" --docker tests/gotmpl/formats.txt tests/gotmpl/rows.json >"$d/c.docker"
+if cmp -s "$d/go.docker" "$d/c.docker"; then
+	echo "ok - gotmpl --format framing (table, headers, alignment) matches docker/cli's on $(grep -c . tests/gotmpl/formats.txt) formats"
+else
+	diff -u "$d/go.docker" "$d/c.docker" | head -n 40 | sed 's/^/    | /'
+	echo "not ok - gotmpl --format framing differs from docker/cli's"
 fi
 # tabwriter: Docker's settings over ragged rows, wide cells, UTF-8
 printf 'NAME\tIMAGE\tSTATUS\na\tb\tc\nlonger-name-here\tx\tUp 2 minutes\n\nsolo\nk\tv\nkey\tvalue with ünï\ttail\n\tempty first\n' >"$d/tab.in"
