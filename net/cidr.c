@@ -29,8 +29,7 @@ void cidr_to_bytes(int family, cidr_u128 addr, void *bytes)
 		b[i] = (unsigned char)(addr & 0xff);
 }
 
-int cidr_parse_addr(const char *s, int *family, cidr_u128 *addr,
-		    struct err *e)
+int cidr_parse_addr(const char *s, int *family, cidr_u128 *addr, struct err *e)
 {
 	struct in6_addr a;
 
@@ -39,7 +38,8 @@ int cidr_parse_addr(const char *s, int *family, cidr_u128 *addr,
 	else if (inet_pton(AF_INET6, s, &a) == 1)
 		*family = AF_INET6;
 	else
-		return err_setc(e, ERR_INVALID, "\"%s\" is not an IP address", s);
+		return err_setc(e, ERR_INVALID, "\"%s\" is not an IP address",
+				s);
 	*addr = cidr_from_bytes(*family, &a);
 	return 0;
 }
@@ -76,24 +76,30 @@ int cidr_parse(const char *s, struct cidr *c, struct err *e)
 	char want[CIDR_STRLEN];
 
 	if (strlen(s) >= sizeof(a) || !(slash = strchr(s, '/')))
-		return err_setc(e, ERR_INVALID, "\"%s\" is not a subnet "
-				"(ADDRESS/PREFIX)", s);
+		return err_setc(e, ERR_INVALID,
+				"\"%s\" is not a subnet "
+				"(ADDRESS/PREFIX)",
+				s);
 	snprintf(a, sizeof(a), "%.*s", (int)(slash - s), s);
 	if (cidr_parse_addr(a, &c->family, &c->addr, e) < 0)
 		return err_wrap(e, "subnet \"%s\"", s);
 	prefix = strtoul(slash + 1, &end, 10);
 	if (!slash[1] || *end || slash[1] < '0' || slash[1] > '9' ||
 	    prefix > family_bits(c->family))
-		return err_setc(e, ERR_INVALID, "subnet \"%s\": bad prefix "
-				"length \"%s\"", s, slash + 1);
+		return err_setc(e, ERR_INVALID,
+				"subnet \"%s\": bad prefix "
+				"length \"%s\"",
+				s, slash + 1);
 	c->prefix = (unsigned)prefix;
 	if (c->addr & host_mask(c->family, c->prefix)) {
 		struct cidr ok = *c;
 
 		ok.addr &= ~host_mask(c->family, c->prefix);
 		cidr_str(&ok, want, sizeof(want));
-		return err_setc(e, ERR_INVALID, "subnet \"%s\" has host bits "
-				"set (did you mean %s?)", s, want);
+		return err_setc(e, ERR_INVALID,
+				"subnet \"%s\" has host bits "
+				"set (did you mean %s?)",
+				s, want);
 	}
 	return 0;
 }
@@ -161,6 +167,7 @@ int cidr_pick_default(const struct cidr *used, size_t n, struct cidr *out,
 			return 0;
 		}
 	}
-	return err_setc(e, ERR_CONFLICT, "no free subnet left in the default "
+	return err_setc(e, ERR_CONFLICT,
+			"no free subnet left in the default "
 			"pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s)");
 }

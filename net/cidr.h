@@ -27,8 +27,7 @@ struct cidr {
 #define CIDR_STRLEN (INET6_ADDRSTRLEN + 4)
 
 /* Parse an address ("10.0.0.2", "fd00::2") into *family and *addr. */
-int cidr_parse_addr(const char *s, int *family, cidr_u128 *addr,
-		    struct err *e);
+int cidr_parse_addr(const char *s, int *family, cidr_u128 *addr, struct err *e);
 /* Parse "ADDR/PREFIX"; host bits set are an error naming the prefix the
  * caller probably meant. */
 int cidr_parse(const char *s, struct cidr *c, struct err *e);

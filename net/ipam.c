@@ -52,8 +52,10 @@ static int init_range(struct ipam *p, const char *range, struct err *e)
 		return err_wrap(e, "ip range");
 	if (!cidr_within(&p->subnet, &p->range)) {
 		cidr_str(&p->subnet, sub, sizeof(sub));
-		return err_setc(e, ERR_INVALID, "ip range %s is not inside "
-				"subnet %s", range, sub);
+		return err_setc(e, ERR_INVALID,
+				"ip range %s is not inside "
+				"subnet %s",
+				range, sub);
 	}
 	return 0;
 }
@@ -64,19 +66,23 @@ int ipam_init(struct ipam *p, const char *subnet, const char *gateway,
 	memset(p, 0, sizeof(*p));
 	if (cidr_parse(subnet, &p->subnet, e) < 0)
 		return -1;
-	if (p->subnet.prefix > (p->subnet.family == AF_INET ? IPAM_MAX_PREFIX4
-							     : IPAM_MAX_PREFIX6))
-		return err_setc(e, ERR_INVALID, "subnet %s is too small", subnet);
+	if (p->subnet.prefix >
+	    (p->subnet.family == AF_INET ? IPAM_MAX_PREFIX4 : IPAM_MAX_PREFIX6))
+		return err_setc(e, ERR_INVALID, "subnet %s is too small",
+				subnet);
 	if (init_range(p, range, e) < 0)
 		return -1;
 	p->gateway = cidr_first(&p->subnet) + 1;
 	if (gateway && parse_in(p, "gateway", gateway, &p->gateway, e) < 0)
 		return -1;
 	if (is_special(p, p->gateway))
-		return err_setc(e, ERR_INVALID, "gateway %s is the subnet's %s "
-				"address", gateway,
+		return err_setc(e, ERR_INVALID,
+				"gateway %s is the subnet's %s "
+				"address",
+				gateway,
 				p->gateway == cidr_first(&p->subnet)
-					? "network" : "broadcast");
+				    ? "network"
+				    : "broadcast");
 	p->next = cidr_first(&p->range);
 	return 0;
 }
@@ -155,8 +161,11 @@ int ipam_reserve(struct ipam *p, const char *ip, struct err *e)
 	if (parse_in(p, "address", ip, &a, e) < 0)
 		return -1;
 	if (a == p->gateway || is_special(p, a))
-		return err_setc(e, ERR_INVALID, "address %s is the subnet's %s "
-				"address", ip, a == p->gateway ? "gateway"
+		return err_setc(e, ERR_INVALID,
+				"address %s is the subnet's %s "
+				"address",
+				ip,
+				a == p->gateway		      ? "gateway"
 				: a == cidr_first(&p->subnet) ? "network"
 							      : "broadcast");
 	if (used(p, a))
@@ -258,7 +267,8 @@ int ipam_read(struct ipam *p, yajl_val v, struct err *e)
 
 	jt_init(&t, e);
 	memset(p, 0, sizeof(*p));
-	if (jt_want_obj(&t, v) < 0 || jt_opt_str(&t, v, "Subnet", &subnet) < 0 ||
+	if (jt_want_obj(&t, v) < 0 ||
+	    jt_opt_str(&t, v, "Subnet", &subnet) < 0 ||
 	    jt_opt_str(&t, v, "Gateway", &gw) < 0 ||
 	    jt_opt_str(&t, v, "IPRange", &range) < 0 ||
 	    jt_opt_str(&t, v, "Next", &next) < 0)
@@ -269,8 +279,10 @@ int ipam_read(struct ipam *p, yajl_val v, struct err *e)
 		goto fail;
 	if (next && (cidr_parse_addr(next, &family, &p->next, e) < 0 ||
 		     family != p->subnet.family)) {
-		err_setc(e, ERR_INVALID, "Next: \"%s\" is not an address of "
-			 "the subnet", next);
+		err_setc(e, ERR_INVALID,
+			 "Next: \"%s\" is not an address of "
+			 "the subnet",
+			 next);
 		goto fail;
 	}
 	return 0;

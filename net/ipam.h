@@ -27,10 +27,10 @@
 
 struct ipam {
 	struct cidr subnet;
-	struct cidr range;  /* where ipam_alloc looks; the subnet by default */
+	struct cidr range; /* where ipam_alloc looks; the subnet by default */
 	cidr_u128 gateway;
-	cidr_u128 next;	    /* where the next search starts */
-	cidr_u128 *used;    /* sorted, each once */
+	cidr_u128 next;	 /* where the next search starts */
+	cidr_u128 *used; /* sorted, each once */
 	size_t n, cap;
 };
 

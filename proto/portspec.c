@@ -11,7 +11,7 @@
 
 #define PORTSPEC_MAX 256 /* longest word accepted */
 
-static const char *const proto_names[] = { "tcp", "udp", "sctp" };
+static const char *const proto_names[] = {"tcp", "udp", "sctp"};
 
 const char *portspec_proto_name(enum portspec_proto proto)
 {
@@ -60,12 +60,16 @@ static int port_range(const char *word, const char *s, const char *what,
 	if (port_num(tmp, lo) < 0 || port_num(dash ? dash : tmp, hi) < 0)
 		goto bad;
 	if (*lo > *hi)
-		return err_setc(e, ERR_INVALID, "invalid port \"%s\": %s range "
-				"\"%s\" ends before it starts", word, what, s);
+		return err_setc(e, ERR_INVALID,
+				"invalid port \"%s\": %s range "
+				"\"%s\" ends before it starts",
+				word, what, s);
 	return 0;
 bad:
-	return err_setc(e, ERR_INVALID, "invalid port \"%s\": %s \"%s\" is not "
-			"a port (1-65535) or range (N-M)", word, what, s);
+	return err_setc(e, ERR_INVALID,
+			"invalid port \"%s\": %s \"%s\" is not "
+			"a port (1-65535) or range (N-M)",
+			word, what, s);
 }
 
 /* Cut "/PROTO" off the end of s. */
@@ -83,8 +87,10 @@ static int take_proto(const char *word, char *s, struct portspec *p,
 			p->proto = (enum portspec_proto)i;
 			return 0;
 		}
-	return err_setc(e, ERR_INVALID, "invalid port \"%s\": unknown protocol "
-			"\"%s\" (want tcp, udp or sctp)", word, slash);
+	return err_setc(e, ERR_INVALID,
+			"invalid port \"%s\": unknown protocol "
+			"\"%s\" (want tcp, udp or sctp)",
+			word, slash);
 }
 
 /* The host IP part: "", "1.2.3.4", "::1" or "[::1]". */
@@ -110,8 +116,10 @@ static int take_ip(const char *word, char *ip, struct portspec *p,
 	inet_ntop(p->family, &p->addr, p->ip, sizeof(p->ip));
 	return 0;
 bad:
-	return err_setc(e, ERR_INVALID, "invalid port \"%s\": \"%s\" is not an "
-			"IP address", word, ip);
+	return err_setc(e, ERR_INVALID,
+			"invalid port \"%s\": \"%s\" is not an "
+			"IP address",
+			word, ip);
 }
 
 /* Host and container ranges agree: equal lengths, or one container port
@@ -122,33 +130,33 @@ static int check_ranges(const char *word, const struct portspec *p,
 	if (!p->host_lo || p->ctr_lo == p->ctr_hi ||
 	    p->host_hi - p->host_lo == p->ctr_hi - p->ctr_lo)
 		return 0;
-	return err_setc(e, ERR_INVALID, "invalid port \"%s\": host range %u-%u "
-			"and container range %u-%u differ in length", word,
-			p->host_lo, p->host_hi, p->ctr_lo, p->ctr_hi);
+	return err_setc(e, ERR_INVALID,
+			"invalid port \"%s\": host range %u-%u "
+			"and container range %u-%u differ in length",
+			word, p->host_lo, p->host_hi, p->ctr_lo, p->ctr_hi);
 }
 
-static int start(const char *word, char *s, struct portspec *p,
-		 struct err *e)
+static int start(const char *word, char *s, struct portspec *p, struct err *e)
 {
 	memset(p, 0, sizeof(*p));
 	if (strlen(word) >= PORTSPEC_MAX)
-		return err_setc(e, ERR_INVALID, "invalid port: longer than %d "
-				"bytes", PORTSPEC_MAX - 1);
+		return err_setc(e, ERR_INVALID,
+				"invalid port: longer than %d "
+				"bytes",
+				PORTSPEC_MAX - 1);
 	if (!*word)
 		return err_setc(e, ERR_INVALID, "invalid port \"\": empty");
 	snprintf(s, PORTSPEC_MAX, "%s", word);
 	return take_proto(word, s, p, e);
 }
 
-int portspec_parse_expose(const char *word, struct portspec *p,
-			  struct err *e)
+int portspec_parse_expose(const char *word, struct portspec *p, struct err *e)
 {
 	char s[PORTSPEC_MAX];
 
 	if (start(word, s, p, e) < 0)
 		return -1;
-	return port_range(word, s, "container port", &p->ctr_lo, &p->ctr_hi,
-			  e);
+	return port_range(word, s, "container port", &p->ctr_lo, &p->ctr_hi, e);
 }
 
 int portspec_parse(const char *word, struct portspec *p, struct err *e)
@@ -176,8 +184,8 @@ int portspec_parse(const char *word, struct portspec *p, struct err *e)
 		       e) < 0)
 		return -1;
 	if (hport && *hport &&
-	    port_range(word, hport, "host port", &p->host_lo, &p->host_hi,
-		       e) < 0)
+	    port_range(word, hport, "host port", &p->host_lo, &p->host_hi, e) <
+		0)
 		return -1;
 	if (ip && take_ip(word, ip, p, e) < 0)
 		return -1;

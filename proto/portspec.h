@@ -21,8 +21,8 @@
 enum portspec_proto { PORTSPEC_TCP, PORTSPEC_UDP, PORTSPEC_SCTP };
 
 struct portspec {
-	int family;	       /* 0 (every address), AF_INET or AF_INET6 */
-	struct in6_addr addr;  /* host IP (v4 in the first 4 bytes) */
+	int family;		   /* 0 (every address), AF_INET or AF_INET6 */
+	struct in6_addr addr;	   /* host IP (v4 in the first 4 bytes) */
 	char ip[INET6_ADDRSTRLEN]; /* the host IP as text, "" for any */
 	uint16_t host_lo, host_hi; /* 0, 0: the daemon chooses */
 	uint16_t ctr_lo, ctr_hi;   /* container ports, lo <= hi */
@@ -32,8 +32,7 @@ struct portspec {
 /* Parse one -p word into p; -1 with e (ERR_INVALID) naming what is wrong. */
 int portspec_parse(const char *word, struct portspec *p, struct err *e);
 /* Parse one --expose word (container ports and protocol only). */
-int portspec_parse_expose(const char *word, struct portspec *p,
-			  struct err *e);
+int portspec_parse_expose(const char *word, struct portspec *p, struct err *e);
 /* "tcp", "udp" or "sctp". */
 const char *portspec_proto_name(enum portspec_proto proto);
 /* How many container ports p publishes (ctr_hi - ctr_lo + 1). */

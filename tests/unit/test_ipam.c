@@ -212,7 +212,7 @@ static void test_json(void **state)
 {
 	struct ipam p;
 	struct err e = ERR_INIT;
-	struct buf out = { 0 };
+	struct buf out = {0};
 
 	must(ipam_init(&p, "10.9.0.0/24", NULL, "10.9.0.16/28", &e), &e);
 	alloc_is(&p, "10.9.0.16");
@@ -244,15 +244,16 @@ static void test_json(void **state)
 static void test_json_errors(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "{\"Gateway\":\"10.0.0.1\"}", "ipam: no Subnet" },
-		{ "{\"Subnet\":\"10.0.0.0/24\",\"Used\":[\"10.0.1.2\"]}",
-		  "ipam: Used[0]: address 10.0.1.2 is not in subnet" },
-		{ "{\"Subnet\":\"10.0.0.0/24\",\"Used\":[\"10.0.0.2\","
-		  "\"10.0.0.2\"]}", "already in use" },
-		{ "{\"Subnet\":\"10.0.0.0/24\",\"Used\":[7]}", "Used[0]" },
-		{ "{\"Subnet\":\"10.0.0.0/24\",\"Next\":\"fd00::1\"}",
-		  "Next: \"fd00::1\"" },
-		{ "[]", "expected an object" },
+	    {"{\"Gateway\":\"10.0.0.1\"}", "ipam: no Subnet"},
+	    {"{\"Subnet\":\"10.0.0.0/24\",\"Used\":[\"10.0.1.2\"]}",
+	     "ipam: Used[0]: address 10.0.1.2 is not in subnet"},
+	    {"{\"Subnet\":\"10.0.0.0/24\",\"Used\":[\"10.0.0.2\","
+	     "\"10.0.0.2\"]}",
+	     "already in use"},
+	    {"{\"Subnet\":\"10.0.0.0/24\",\"Used\":[7]}", "Used[0]"},
+	    {"{\"Subnet\":\"10.0.0.0/24\",\"Next\":\"fd00::1\"}",
+	     "Next: \"fd00::1\""},
+	    {"[]", "expected an object"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -273,14 +274,14 @@ static void test_json_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cidr),
-		cmocka_unit_test(test_pick_default),
-		cmocka_unit_test(test_alloc),
-		cmocka_unit_test(test_reserve),
-		cmocka_unit_test(test_init_errors),
-		cmocka_unit_test(test_v6),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_pick_default),
+	    cmocka_unit_test(test_alloc),
+	    cmocka_unit_test(test_reserve),
+	    cmocka_unit_test(test_init_errors),
+	    cmocka_unit_test(test_v6),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

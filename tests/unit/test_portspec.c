@@ -26,8 +26,9 @@ static void parses_to(const char *word, const char *expect)
 		 p.host_hi, p.ctr_lo, p.ctr_hi, portspec_proto_name(p.proto));
 	if (strcmp(got, expect))
 		fail_msg("%s: got %s, want %s", word, got, expect);
-	assert_int_equal(p.family, !p.ip[0] ? 0
-				   : strchr(p.ip, ':') ? AF_INET6 : AF_INET);
+	assert_int_equal(p.family, !p.ip[0]	       ? 0
+				   : strchr(p.ip, ':') ? AF_INET6
+						       : AF_INET);
 }
 
 static void fails_with(const char *word, const char *msg)
@@ -45,22 +46,22 @@ static void fails_with(const char *word, const char *msg)
 static void test_forms(void **state)
 {
 	static const char *const table[][2] = {
-		{ "80", "|0-0|80-80|tcp" },
-		{ "80/udp", "|0-0|80-80|udp" },
-		{ "80/sctp", "|0-0|80-80|sctp" },
-		{ "8080:80", "|8080-8080|80-80|tcp" },
-		{ "8080:80/tcp", "|8080-8080|80-80|tcp" },
-		{ "127.0.0.1:8080:80/udp", "127.0.0.1|8080-8080|80-80|udp" },
-		{ "127.0.0.1::80", "127.0.0.1|0-0|80-80|tcp" },
-		{ ":80", "|0-0|80-80|tcp" },
-		{ "8000-8010:80-90", "|8000-8010|80-90|tcp" },
-		{ "8000-8010:80", "|8000-8010|80-80|tcp" },
-		{ "80-90", "|0-0|80-90|tcp" },
-		{ "[::1]:80:80", "::1|80-80|80-80|tcp" },
-		{ "::1:80:80", "::1|80-80|80-80|tcp" },
-		{ "[fd00::0001]::53/udp", "fd00::1|0-0|53-53|udp" },
-		{ "0.0.0.0:65535:1", "0.0.0.0|65535-65535|1-1|tcp" },
-		{ "1-65535", "|0-0|1-65535|tcp" },
+	    {"80", "|0-0|80-80|tcp"},
+	    {"80/udp", "|0-0|80-80|udp"},
+	    {"80/sctp", "|0-0|80-80|sctp"},
+	    {"8080:80", "|8080-8080|80-80|tcp"},
+	    {"8080:80/tcp", "|8080-8080|80-80|tcp"},
+	    {"127.0.0.1:8080:80/udp", "127.0.0.1|8080-8080|80-80|udp"},
+	    {"127.0.0.1::80", "127.0.0.1|0-0|80-80|tcp"},
+	    {":80", "|0-0|80-80|tcp"},
+	    {"8000-8010:80-90", "|8000-8010|80-90|tcp"},
+	    {"8000-8010:80", "|8000-8010|80-80|tcp"},
+	    {"80-90", "|0-0|80-90|tcp"},
+	    {"[::1]:80:80", "::1|80-80|80-80|tcp"},
+	    {"::1:80:80", "::1|80-80|80-80|tcp"},
+	    {"[fd00::0001]::53/udp", "fd00::1|0-0|53-53|udp"},
+	    {"0.0.0.0:65535:1", "0.0.0.0|65535-65535|1-1|tcp"},
+	    {"1-65535", "|0-0|1-65535|tcp"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
@@ -70,26 +71,26 @@ static void test_forms(void **state)
 static void test_errors(void **state)
 {
 	static const char *const table[][2] = {
-		{ "", "empty" },
-		{ "0", "container port \"0\" is not a port" },
-		{ "65536", "container port \"65536\"" },
-		{ "http", "container port \"http\"" },
-		{ "80/icmp", "unknown protocol \"icmp\"" },
-		{ "80/", "unknown protocol \"\"" },
-		{ "x:80", "host port \"x\"" },
-		{ "1.2.3.4:80", "host port \"1.2.3.4\"" },
-		{ "999.1.1.1:80:80", "\"999.1.1.1\" is not an IP address" },
-		{ "[1.2.3.4]:80:80", "\"1.2.3.4\" is not an IP address" },
-		{ "host:80:80", "\"host\" is not an IP address" },
-		{ "90-80", "container port range \"90-80\" ends before it starts" },
-		{ "8000-8010:80-81", "host range 8000-8010 and container "
-				     "range 80-81 differ in length" },
-		{ "80:", "container port \"\"" },
-		{ "-80", "container port \"-80\"" },
-		{ "+80", "container port \"+80\"" },
-		{ " 80", "container port \" 80\"" },
-		{ "80-", "container port \"80-\"" },
-		{ "1-2-3", "container port \"1-2-3\"" },
+	    {"", "empty"},
+	    {"0", "container port \"0\" is not a port"},
+	    {"65536", "container port \"65536\""},
+	    {"http", "container port \"http\""},
+	    {"80/icmp", "unknown protocol \"icmp\""},
+	    {"80/", "unknown protocol \"\""},
+	    {"x:80", "host port \"x\""},
+	    {"1.2.3.4:80", "host port \"1.2.3.4\""},
+	    {"999.1.1.1:80:80", "\"999.1.1.1\" is not an IP address"},
+	    {"[1.2.3.4]:80:80", "\"1.2.3.4\" is not an IP address"},
+	    {"host:80:80", "\"host\" is not an IP address"},
+	    {"90-80", "container port range \"90-80\" ends before it starts"},
+	    {"8000-8010:80-81", "host range 8000-8010 and container "
+				"range 80-81 differ in length"},
+	    {"80:", "container port \"\""},
+	    {"-80", "container port \"-80\""},
+	    {"+80", "container port \"+80\""},
+	    {" 80", "container port \" 80\""},
+	    {"80-", "container port \"80-\""},
+	    {"1-2-3", "container port \"1-2-3\""},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
@@ -138,11 +139,9 @@ static void test_expose(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_long),
-		cmocka_unit_test(test_host_port),
-		cmocka_unit_test(test_expose),
+	    cmocka_unit_test(test_forms),  cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_long),   cmocka_unit_test(test_host_port),
+	    cmocka_unit_test(test_expose),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
