@@ -30,13 +30,17 @@ OPT ?= -O2 -g
 SAN ?=
 VERSION := 0.1.0
 GIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# libnl's headers live in their own directory (the libraries in net/ are
+# dlopen()ed, see below: headers only).
+NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
-	-DSKIFF_VERSION='"$(VERSION)"' -DSKIFF_GIT='"$(GIT)"' $(CFLAGS)
+	$(NL_CFLAGS) -DSKIFF_VERSION='"$(VERSION)"' -DSKIFF_GIT='"$(GIT)"' $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
-# libarchive and libcurl are dlopen()ed on first use (core/base/lazylib.h):
-# only their headers are needed at build time.
+# libarchive, libcurl, libnl (net/nlink), libnftables (net/nat) and ldns
+# (net/dns) are dlopen()ed on first use (core/base/lazylib.h): only their
+# headers are needed at build time.
 PC_LIBS := yajl libseccomp libcap libzstd libcrypto msgpack zlib
 LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto -lmsgpackc -lz) -lm
 LIBS_C := -lyajl
@@ -122,7 +126,7 @@ asan:
 
 # libFuzzer targets link the library layers only (no daemon, no loop).
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined
+	-fno-sanitize-recover=undefined $(NL_CFLAGS)
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
@@ -155,8 +159,9 @@ install: all
 # Debian packages for build, tests, fuzzing and benchmarks (idempotent).
 DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libseccomp-dev \
 	libcap-dev libzstd-dev libarchive-dev libssl-dev libcurl4-openssl-dev \
-	ca-certificates libmsgpack-dev zlib1g-dev
-DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 \
+	ca-certificates libmsgpack-dev zlib1g-dev libnl-3-dev libnl-route-3-dev libnftables-dev \
+	libldns-dev
+DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 nftables \
 	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl \
 	golang-go serf
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \
