@@ -24,12 +24,15 @@ struct nat {
 
 /* libnftables opens its netlink socket in nft_ctx_new without
  * SOCK_CLOEXEC: it is the lowest free fd at that moment; mark it. */
-static void cloexec_socket(int fd)
+static int cloexec_socket(int fd)
 {
 	struct stat st;
+	int flags;
 
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	flags = fcntl(fd, F_GETFD);
+	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
 struct nat *nat_open(struct err *e)
@@ -41,7 +44,7 @@ struct nat *nat_open(struct err *e)
 		return NULL;
 	if (!(n = calloc(1, sizeof(*n))))
 		abort();
-	lowest = fcntl(0, F_DUPFD_CLOEXEC, 0);
+	lowest = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free fd */
 	if (lowest >= 0)
 		close(lowest);
 	n->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
@@ -50,7 +53,11 @@ struct nat *nat_open(struct err *e)
 		err_setc(e, ERR_INTERNAL, "libnftables: no context");
 		return NULL;
 	}
-	cloexec_socket(lowest);
+	if (cloexec_socket(lowest) < 0) {
+		err_set(e, errno, "libnftables socket: FD_CLOEXEC");
+		nat_close(n);
+		return NULL;
+	}
 	nft_ctx_buffer_output(n->ctx);
 	nft_ctx_buffer_error(n->ctx);
 	return n;

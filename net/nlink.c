@@ -98,8 +98,12 @@ int nlink_netns_of_pidfd(int pidfd, struct err *e)
 	int fd, pid = -1;
 
 	fd = ioctl(pidfd, PIDFD_GET_NET_NAMESPACE, 0);
-	if (fd >= 0) {
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (fd >= 0) { /* the kernel makes it O_CLOEXEC; older ones did not */
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			err_set(e, errno, "pidfd %d: netns fd", pidfd);
+			close(fd);
+			return -1;
+		}
 		return fd;
 	}
 	if (errno == ESRCH)
