@@ -111,6 +111,14 @@ static bool has_syscall(long nr)
 	return syscall(nr, -1, NULL, 0, 0) < 0 && errno != ENOSYS;
 }
 
+void host_kernel_version(unsigned *major, unsigned *minor)
+{
+	*major = *minor = 0;
+	if (!h.uts.release[0])
+		uname(&h.uts);
+	sscanf(h.uts.release, "%u.%u", major, minor);
+}
+
 void host_probe(const char *root)
 {
 	struct statfs sf;

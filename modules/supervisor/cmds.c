@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/daemon.h"
 #include "../../core/diskuse.h"
+#include "../../core/host.h"
 #include "../../core/module.h"
 #include "../iface/imagesvc.h"
 #include "../../fs/specgen.h"
@@ -366,7 +366,6 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 	char host[16], cgpath[128];
 	struct oci_spec *spec = NULL;
 	struct buf b = { 0 };
-	struct utsname u;
 	int rc = -1;
 
 	snprintf(host, sizeof(host), "%.12s", c->id);
@@ -386,7 +385,6 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 			 init_path);
 		strv_push(&binds, bind);
 	}
-	uname(&u);
 	o = (struct specgen_opts){
 		.rootfs = c->rootfs,
 		.cwd = a->workdir ? a->workdir
@@ -401,7 +399,7 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 		.read_only = a->read_only, .tmpfs = &tmpfs, .binds = &binds,
 		.cgroups_path = cgpath, .terminal = a->tty,
 	};
-	sscanf(u.release, "%u.%u", &o.kernel_major, &o.kernel_minor);
+	host_kernel_version(&o.kernel_major, &o.kernel_minor);
 	if (build_argv(a, img, argc, argv, &args, e) < 0 ||
 	    apply_secopts(a, &o, &profile, e) < 0)
 		goto out;

@@ -33,7 +33,7 @@ static void pipes_update(struct ctr *c);
 
 static struct attach **attach_list(struct ctr *c)
 {
-	return (struct attach **)&c->attached;
+	return &c->attached;
 }
 
 static void pipes_pause(struct ctr *c, bool pause)
@@ -404,7 +404,7 @@ struct follower {
 
 static struct follower **follower_list(struct ctr *c)
 {
-	return (struct follower **)&c->followers;
+	return &c->followers;
 }
 
 static void wake_followers(struct ctr *c)

@@ -59,6 +59,9 @@ struct ctr_hook {
 
 struct logfile;
 struct exec_probe;
+struct follower; /* ctrlog.c: a `logs -f` stream */
+struct attach;   /* ctrlog.c: an attached client */
+struct pause_op; /* control.c: a freeze in progress */
 
 /* volumes.c: one mount of a container (-v, --mount, --volumes-from, the
  * image's Volumes). type "volume": name, source = its _data directory;
@@ -180,13 +183,13 @@ struct ctr {
 	int stdin_fd; /* -i without -t: write end of stdin's pipe, or -1 */
 	struct logfile *log;
 	struct proc *compressor; /* a rotated log being compressed */
-	void *followers; /* ctrlog.c's `logs -f` streams */
+	struct follower *followers; /* ctrlog.c's `logs -f` streams */
 	int64_t log_max_size;
 	int log_max_file;
-	void *attached; /* ctrlog.c's struct attach list */
+	struct attach *attached; /* ctrlog.c's attached clients */
 	bool paused;   /* pipes paused for a slow attached client */
 	bool paused_state; /* frozen by `pause` */
-	void *pause_op;    /* control.c: a pause in progress */
+	struct pause_op *pause_op; /* control.c: a pause in progress */
 	ev_timer kill_timer, rm_timer;
 	struct ctr_waiter *waiters;
 	struct ctl_req *start_req; /* answered once running and saved */
