@@ -1,8 +1,9 @@
 /* bus.c - event bus (see bus.h).
  *
- * Owns the ring of the last BUS_RING events: each slot holds its strings
- * and its NDJSON line in one malloc'd block, freed when the slot is
- * reused. Module subscribers are a fixed array; stream readers hold only a
+ * Owns the ring of the last BUS_RING events: each slot holds its
+ * attribute pointers, strings and NDJSON line in one malloc'd block of
+ * the exact size, freed when the slot is reused (a full ring is what a
+ * daemon keeps for good, so a slot is small and its block has no slack). Module subscribers are a fixed array; stream readers hold only a
  * sequence number. */
 #include "bus.h"
 
@@ -18,8 +19,7 @@
 
 struct slot {
 	struct bus_event ev;
-	const char *attrv[2 * BUS_MAX_ATTRS + 1];
-	char *mem; /* strings + line */
+	void *mem; /* attrv[], then the strings, then the line */
 };
 
 static struct slot ring[BUS_RING];
@@ -63,14 +63,17 @@ static void fmt_time(int64_t ns, char *out, size_t len)
 	snprintf(out + n, len - n, ".%09lldZ", (long long)(ns % 1000000000));
 }
 
-/* One allocation per event: copies of every string, then the line. */
+/* One allocation per event: the attribute vector, copies of every
+ * string, then the line. */
 static void slot_fill(struct slot *sl, const char *type, const char *action,
 		      const char *id, const char *const *attrs)
 {
 	struct buf mem = { 0 };
 	struct jw w;
 	char when[40];
-	size_t off[3 + 2 * BUS_MAX_ATTRS], n = 0, na = 0, line_off;
+	size_t off[3 + 2 * BUS_MAX_ATTRS], n = 0, na = 0, line_off, vlen;
+	const char **attrv;
+	char *str;
 
 	const char *src[3] = { type, action, id ? id : "" };
 	for (size_t i = 0; i < 3; i++) {
@@ -99,15 +102,22 @@ static void slot_fill(struct slot *sl, const char *type, const char *action,
 	jw_uint(&w, "seq", sl->ev.seq);
 	jw_close(&w);
 	buf_append(&mem, "", 1);
-	sl->mem = mem.data;
-	sl->ev.type = sl->mem + off[0];
-	sl->ev.action = sl->mem + off[1];
-	sl->ev.id = sl->mem + off[2];
+	vlen = (na + 1) * sizeof(*attrv);
+	sl->mem = malloc(vlen + mem.len);
+	if (!sl->mem)
+		abort();
+	attrv = sl->mem;
+	str = (char *)sl->mem + vlen;
+	memcpy(str, mem.data, mem.len);
+	buf_free(&mem);
+	sl->ev.type = str + off[0];
+	sl->ev.action = str + off[1];
+	sl->ev.id = str + off[2];
 	for (size_t i = 0; i < na; i++)
-		sl->attrv[i] = sl->mem + off[3 + i];
-	sl->attrv[na] = NULL;
-	sl->ev.attrs = sl->attrv;
-	sl->ev.line = sl->mem + line_off;
+		attrv[i] = str + off[3 + i];
+	attrv[na] = NULL;
+	sl->ev.attrs = attrv;
+	sl->ev.line = str + line_off;
 }
 
 void bus_publish(const char *type, const char *action, const char *id,

@@ -4,6 +4,7 @@
  * at most) and their JSON: ctr_write_json() is both the state file and
  * `inspect`; ctr_load_all() rebuilds the registry at start. */
 #include <ctype.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,30 @@ void ctr_unlink(struct ctr *c)
 		}
 }
 
+/* Many containers freed leave the heap full of holes glibc keeps:
+ * once removals have paused for a second, give the free pages back
+ * (malloc_trim releases whole free pages anywhere in the heap, not
+ * only its top). */
+#define TRIM_AFTER 1.0 /* seconds without a container freed */
+
+static ev_timer trim_timer;
+
+static void on_trim(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	ev_timer_stop(loop, t);
+	malloc_trim(0);
+}
+
+static void trim_soon(void)
+{
+	if (!daemon_ctx.loop)
+		return;
+	if (!trim_timer.repeat)
+		ev_init(&trim_timer, on_trim);
+	trim_timer.repeat = TRIM_AFTER;
+	ev_timer_again(daemon_ctx.loop, &trim_timer);
+}
+
 void ctr_free(struct ctr *c)
 {
 	if (c->stdin_fd >= 0)
@@ -158,26 +183,35 @@ void ctr_free(struct ctr *c)
 	vol_mounts_free(c->mounts, c->n_mounts);
 	health_free(c);
 	free(c);
+	trim_soon();
 }
 
-/* ---- config.json, with its seccomp profile shared ---- */
+/* ---- config.json, with its common parts shared ---- */
 
-/* Docker's default profile is ~20 KB of a container's ~23 KB config.json
- * and the same for nearly every container: each distinct profile text is
- * kept once, with a count of the containers that use it. */
-struct ctr_profile {
+/* Docker's default seccomp profile is most of a container's config.json,
+ * and capabilities, mounts, masked and read-only paths are most of the
+ * rest; all are the same for nearly every container. Each distinct text
+ * of such a part is kept once, with a count of the containers using it:
+ * what is left per container is its ids, args, env and paths. */
+struct ctr_piece {
 	char *text;
 	size_t len;
 	unsigned refs;
-	struct ctr_profile *next;
+	struct ctr_piece *next;
 };
-static struct ctr_profile *profiles;
+static struct ctr_piece *pieces;
 
-static struct ctr_profile *profile_get(const char *text, size_t len)
+/* The keys whose value is cut out, as they appear in compact JSON. */
+static const char *const piece_keys[CTR_SPEC_PIECES] = {
+	"\"seccomp\":{", "\"capabilities\":{", "\"mounts\":[",
+	"\"maskedPaths\":[", "\"readonlyPaths\":[",
+};
+
+static struct ctr_piece *piece_get(const char *text, size_t len)
 {
-	struct ctr_profile *p;
+	struct ctr_piece *p;
 
-	for (p = profiles; p; p = p->next)
+	for (p = pieces; p; p = p->next)
 		if (p->len == len && !memcmp(p->text, text, len)) {
 			p->refs++;
 			return p;
@@ -188,16 +222,16 @@ static struct ctr_profile *profile_get(const char *text, size_t len)
 	memcpy(p->text, text, len);
 	p->len = len;
 	p->refs = 1;
-	p->next = profiles;
-	profiles = p;
+	p->next = pieces;
+	pieces = p;
 	return p;
 }
 
-static void profile_put(struct ctr_profile *p)
+static void piece_put(struct ctr_piece *p)
 {
 	if (!p || --p->refs)
 		return;
-	for (struct ctr_profile **pp = &profiles; *pp; pp = &(*pp)->next)
+	for (struct ctr_piece **pp = &pieces; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
 			break;
@@ -206,9 +240,9 @@ static void profile_put(struct ctr_profile *p)
 	free(p);
 }
 
-/* The end of the JSON object starting at s ('{'), strings minded; NULL
- * if it does not close. */
-static const char *object_end(const char *s)
+/* The end of the JSON object or array starting at s ('{' or '['),
+ * strings minded; NULL if it does not close. */
+static const char *value_end(const char *s)
 {
 	int depth = 0;
 	bool in_str = false;
@@ -221,57 +255,100 @@ static const char *object_end(const char *s)
 				in_str = false;
 		} else if (*s == '"')
 			in_str = true;
-		else if (*s == '{')
+		else if (*s == '{' || *s == '[')
 			depth++;
-		else if (*s == '}' && --depth == 0)
+		else if ((*s == '}' || *s == ']') && --depth == 0)
 			return s + 1;
 	}
 	return NULL;
+}
+
+struct span {
+	const char *at, *end;
+};
+
+/* Where each key's value is in json: spans in text order, none
+ * overlapping (a key inside another's value is left in it). */
+static unsigned find_pieces(const char *json, struct span *sp)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < CTR_SPEC_PIECES; k++) {
+		const char *at = strstr(json, piece_keys[k]), *end;
+		unsigned i;
+		if (!at)
+			continue;
+		at += strlen(piece_keys[k]) - 1; /* the value itself */
+		if (!(end = value_end(at)))
+			continue;
+		for (i = 0; i < n; i++)
+			if (at < sp[i].end && sp[i].at < end)
+				break;
+		if (i < n)
+			continue; /* overlaps one found before */
+		for (i = n++; i > 0 && sp[i - 1].at > at; i--)
+			sp[i] = sp[i - 1];
+		sp[i] = (struct span){ at, end };
+	}
+	return n;
 }
 
 /* Cutting and joining are exact: whatever is cut, ctr_spec() gives the
  * same bytes back; only how much is shared depends on finding it. */
 void ctr_set_spec(struct ctr *c, char *json)
 {
-	static const char key[] = "\"seccomp\":{";
-	const char *at = json ? strstr(json, key) : NULL;
-	const char *end = at ? object_end(at + sizeof(key) - 2) : NULL;
+	struct span sp[CTR_SPEC_PIECES];
+	unsigned n;
+	char *out;
+	size_t o = 0;
+	const char *from;
 
 	free(c->spec_rest);
-	profile_put(c->spec_profile);
+	for (unsigned i = 0; i < c->spec_ncut; i++)
+		piece_put(c->spec_cut[i].piece);
 	c->spec_rest = NULL;
-	c->spec_profile = NULL;
-	c->spec_cut = 0;
+	c->spec_ncut = 0;
 	if (!json)
 		return;
-	if (!end) {
-		c->spec_rest = json;
-		c->spec_cut = strlen(json);
-		return;
+	n = strlen(json) <= UINT32_MAX ? find_pieces(json, sp) : 0;
+	out = json; /* compacted in place: o never passes from */
+	from = json;
+	for (unsigned i = 0; i < n; i++) {
+		size_t gap = (size_t)(sp[i].at - from);
+		memmove(out + o, from, gap);
+		o += gap;
+		c->spec_cut[i].at = (uint32_t)o;
+		c->spec_cut[i].piece = piece_get(sp[i].at,
+						 (size_t)(sp[i].end - sp[i].at));
+		from = sp[i].end;
 	}
-	at += sizeof(key) - 2; /* the profile is the object itself */
-	c->spec_profile = profile_get(at, (size_t)(end - at));
-	c->spec_cut = (size_t)(at - json);
-	memmove(json + c->spec_cut, end, strlen(end) + 1);
-	c->spec_rest = realloc(json, strlen(json) + 1);
+	memmove(out + o, from, strlen(from) + 1);
+	c->spec_ncut = n;
+	c->spec_rest = n ? realloc(json, strlen(json) + 1) : json;
 	if (!c->spec_rest)
 		abort();
 }
 
 char *ctr_spec(const struct ctr *c)
 {
-	size_t rest = c->spec_rest ? strlen(c->spec_rest) : 0;
-	size_t prof = c->spec_profile ? c->spec_profile->len : 0;
-	char *s = malloc(rest + prof + 1);
+	size_t rest = c->spec_rest ? strlen(c->spec_rest) : 0, len = rest;
+	size_t o = 0, from = 0;
+	char *s;
 
+	for (unsigned i = 0; i < c->spec_ncut; i++)
+		len += c->spec_cut[i].piece->len;
+	s = malloc(len + 1);
 	if (!s)
 		abort();
-	if (rest)
-		memcpy(s, c->spec_rest, c->spec_cut);
-	if (prof)
-		memcpy(s + c->spec_cut, c->spec_profile->text, prof);
-	memcpy(s + c->spec_cut + prof, c->spec_rest ? c->spec_rest + c->spec_cut
-						 : "", rest - c->spec_cut + 1);
+	for (unsigned i = 0; i < c->spec_ncut; i++) {
+		const struct ctr_piece *p = c->spec_cut[i].piece;
+		memcpy(s + o, c->spec_rest + from, c->spec_cut[i].at - from);
+		o += c->spec_cut[i].at - from;
+		from = c->spec_cut[i].at;
+		memcpy(s + o, p->text, p->len);
+		o += p->len;
+	}
+	memcpy(s + o, rest ? c->spec_rest + from : "", rest - from + 1);
 	return s;
 }
 

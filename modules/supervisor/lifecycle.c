@@ -325,7 +325,7 @@ static void exit_finish(struct ctr *c)
 	ctr_save(c, after_exit_saved, c);
 }
 
-static void handle_exit(struct ctr *c, const siginfo_t *si);
+static void handle_exit(struct ctr *c, int code);
 
 /* The container's init is gone (its pid namespace with it). An exit that
  * comes before the sync socket said "exec'd" waits for the start to be
@@ -336,21 +336,21 @@ static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 
 	c->proc = NULL;
 	if (c->sp) {
-		c->early_si = *si;
+		c->early_code = proc_exit_code(si);
 		c->early_exit = true;
 		return;
 	}
-	handle_exit(c, si);
+	handle_exit(c, proc_exit_code(si));
 }
 
-static void handle_exit(struct ctr *c, const siginfo_t *si)
+static void handle_exit(struct ctr *c, int code)
 {
 	uint64_t ooms = 0;
 	struct err e = ERR_INIT;
 
 	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
 	health_stop(c);
-	c->exit_code = proc_exit_code(si);
+	c->exit_code = code;
 	if (c->cg && cgroup_oom_count(c->cg, &ooms, &e) == 0 &&
 	    ooms > c->oom_base)
 		c->oom_killed = true;
@@ -419,7 +419,7 @@ static void started(struct ctr *c)
 	ctr_save(c, after_start_saved, c);
 	if (c->early_exit) {
 		c->early_exit = false;
-		handle_exit(c, &c->early_si);
+		handle_exit(c, c->early_code);
 	}
 }
 

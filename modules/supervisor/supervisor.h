@@ -26,6 +26,7 @@
 #include "../../proto/json.h"
 
 #define CTR_ID_LEN 64
+#define CTR_SPEC_PIECES 5 /* shared parts of a config.json (ctr.c) */
 
 enum ctr_restart {
 	RESTART_NO,
@@ -138,12 +139,17 @@ struct ctr {
 	char *image;	   /* the image reference it was made from, or NULL */
 	char *image_id;	   /* that image's id (config digest), or NULL */
 	char *command;	   /* the process's args, joined, for ps */
-	/* config.json as written, kept as the text around its seccomp
-	 * profile plus the profile, shared by every container with the same
-	 * one (ctr_spec() joins them; ctr_set_spec() cuts). */
+	/* config.json as written, kept as the text around its parts that
+	 * most containers have alike (seccomp profile, capabilities, mounts,
+	 * masked and read-only paths) plus those parts, each shared by every
+	 * container with the same one (ctr_spec() joins; ctr_set_spec()
+	 * cuts). */
 	char *spec_rest;
-	size_t spec_cut; /* where in spec_rest the profile goes */
-	struct ctr_profile *spec_profile; /* NULL: none */
+	struct ctr_spec_cut {
+		uint32_t at; /* where in spec_rest the piece goes */
+		struct ctr_piece *piece;
+	} spec_cut[CTR_SPEC_PIECES];
+	unsigned spec_ncut;
 	char *labels_json; /* {"k":"v"} or NULL */
 	/* the image's ExposedPorts, {"80/tcp":{}}, or NULL; shown in
 	 * inspect (publishing ports comes with networking) */
@@ -175,7 +181,7 @@ struct ctr {
 	struct proc *proc;
 	struct spawn *sp;
 	bool early_exit;	/* exited before the start was settled */
-	siginfo_t early_si;
+	int early_code;		/* its exit code */
 	ev_io sync_io;
 	struct cgroup *cg;
 	uint64_t oom_base;
