@@ -410,6 +410,7 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 		goto out;
 	ocispec_write_compact(spec, &b);
 	ctr_set_spec(c, buf_take_str(&b));
+	c->fresh_spec = steal_ptr(&spec); /* its first start needs no parse */
 	rc = 0;
 out:
 	ocispec_free(spec);
@@ -676,6 +677,7 @@ static int do_create(struct ctl_req *r, void *args, struct err *e)
 
 static int create_done(struct ctl_req *r, struct ctr *c)
 {
+	ocispec_free(steal_ptr(&c->fresh_spec)); /* started later, if ever */
 	reply_id(r, c);
 	ctr_save(c, after_create_saved, r);
 	return CMD_PENDING; /* ok once the state is durable */
@@ -701,8 +703,7 @@ static void copied_up(struct ctr *c, const struct err *ce, void *ctx)
 		if (!ce)
 			err_setc(&e, ERR_CANCELED, "canceled");
 		c->rm_anon = true;
-		c->state = CTR_CREATED;
-		if (ctr_remove(c, &(struct err)ERR_INIT) < 0)
+		if (ctr_event(c, EV_REMOVE, NULL, NULL) < 0)
 			ctr_save(c, NULL, NULL);
 		ctl_req_finish(k->r, &e);
 	} else if ((rc = k->next(k->r, c, k->args, &e)) != CMD_PENDING) {
@@ -729,7 +730,7 @@ static int copy_then(struct ctl_req *r, struct ctr *c, void *args,
 	if (rc < 0) {
 		struct err why = *e;
 		c->rm_anon = true;
-		if (ctr_remove(c, e) < 0)
+		if (ctr_event(c, EV_REMOVE, NULL, e) < 0)
 			ctr_save(c, NULL, NULL);
 		*e = why;
 		return -1;
@@ -749,7 +750,6 @@ static int do_create_now(struct ctl_req *r, void *args, struct err *e)
 
 	if (!c)
 		return -1;
-	c->state = CTR_CREATED;
 	return copy_then(r, c, args, create_next, e);
 }
 
@@ -771,7 +771,6 @@ static int do_run_now(struct ctl_req *r, void *args, struct err *e)
 
 	if (!c)
 		return -1;
-	c->state = CTR_CREATED;
 	return copy_then(r, c, args, run_next, e);
 }
 
@@ -783,7 +782,7 @@ static int run_next(struct ctl_req *r, struct ctr *c, void *args,
 
 	/* Docker's StdinOnce: run -i's stdin ends with its client's. */
 	c->stdin_once = a->interactive && !a->detach;
-	if (ctr_start(c, e) < 0)
+	if (ctr_event(c, EV_START, NULL, e) < 0)
 		return -1; /* saved, or removed with --rm, by the failure */
 	if (!a->detach) {
 		ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e);
@@ -811,14 +810,14 @@ static int do_attach(struct ctl_req *r, void *args, struct err *e)
 
 	if (!c || ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0)
 		return -1;
+	if (c->state == CTR_PAUSED)
+		return err_setc(e, ERR_CONFLICT,
+				"cannot attach to container %s: it is paused; "
+				"unpause it first", c->name);
 	if (c->state != CTR_RUNNING)
 		return err_setc(e, ERR_CONFLICT,
 				"cannot attach to container %s: it is %s",
 				c->name, ctr_state_name(c));
-	if (c->paused_state)
-		return err_setc(e, ERR_CONFLICT,
-				"cannot attach to container %s: it is paused; "
-				"unpause it first", c->name);
 	return ctrlog_attach(r, c, &(struct ctrlog_attach_opts){
 		.exit_code = true, .want_stdin = !a->no_stdin && c->open_stdin,
 		.detach_keys = keys });
@@ -1298,7 +1297,7 @@ static void sup_info(struct jw *w)
 
 	for (struct ctr *c = ctr_first(); c; c = c->next) {
 		running += c->proc != NULL;
-		exited += c->state == CTR_EXITED;
+		exited += ctr_has_exited(c);
 	}
 	jw_int(w, "containers", ctr_count());
 	jw_int(w, "running", running);

@@ -2,8 +2,9 @@
  * cgroup (fs/cgroup) that need no new process.
  *
  * Freezing is asked of the kernel and then polled from a timer until the
- * cgroup reports frozen (never waited for); the request is answered then.
- * Owns the per-container freeze timer state (struct pause_op). */
+ * cgroup reports frozen (never waited for); then lifecycle.c hears
+ * EV_FROZEN and the request is answered. The freezer changes no state
+ * itself. Owns the per-container freeze timer state (struct pause_op). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,35 +23,26 @@
 struct pause_op {
 	ev_timer t;
 	struct ctr *c;
-	void (*done)(void *ctx, const struct err *e);
-	void *ctx;
+	struct ctr_hook done;
 	int tries;
 };
 
-static int need_running_cgroup(struct ctr *c, struct err *e)
-{
-	if (!c->proc)
-		return err_setc(e, ERR_CONFLICT, "container %s is not running",
-				c->name);
-	if (!c->cg)
-		return err_setc(e, ERR_INVALID,
-				"container %s has no cgroup (none mounted)",
-				c->name);
-	return 0;
-}
-
+/* The freeze is over: frozen (the container is paused now, if its state
+ * still allows: a stop may have come meanwhile) or failed (thawed). */
 static void pause_end(struct pause_op *op, const struct err *e)
 {
+	struct err refused = ERR_INIT;
+
 	ev_timer_stop(daemon_ctx.loop, &op->t);
-	if (!e) {
-		op->c->paused_state = true;
-		bus_publish("container", "pause", op->c->id,
-			    (const char *const[]){ "name", op->c->name, NULL });
-	} else {
-		health_resume(op->c); /* not frozen after all */
-	}
 	op->c->pause_op = NULL;
-	op->done(op->ctx, e);
+	if (!e && ctr_event(op->c, EV_FROZEN, NULL, &refused) < 0) {
+		if (op->c->cg)
+			cgroup_freeze(op->c->cg, false, &(struct err)ERR_INIT);
+		e = &refused;
+	}
+	if (e)
+		health_resume(op->c); /* not frozen after all */
+	ctr_hook_fire(&op->done, e);
 	free(op);
 }
 
@@ -78,14 +70,16 @@ static void on_freeze_poll(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 }
 
-int ctr_pause(struct ctr *c, void (*done)(void *ctx, const struct err *e),
-	      void *ctx, struct err *e)
+int ctr_freezer_start(struct ctr *c, const struct ctr_hook *done,
+		      struct err *e)
 {
 	struct pause_op *op;
 
-	if (need_running_cgroup(c, e) < 0)
-		return -1;
-	if (c->paused_state || c->pause_op)
+	if (!c->cg)
+		return err_setc(e, ERR_INVALID,
+				"container %s has no cgroup (none mounted)",
+				c->name);
+	if (c->pause_op)
 		return err_setc(e, ERR_CONFLICT, "container %s is already "
 				"paused", c->name);
 	if (cgroup_freeze(c->cg, true, e) < 0)
@@ -95,8 +89,7 @@ int ctr_pause(struct ctr *c, void (*done)(void *ctx, const struct err *e),
 	if (!op)
 		abort();
 	op->c = c;
-	op->done = done;
-	op->ctx = ctx;
+	op->done = *done;
 	c->pause_op = op;
 	ev_timer_init(&op->t, on_freeze_poll, 0, FREEZE_POLL);
 	op->t.data = op;
@@ -105,28 +98,12 @@ int ctr_pause(struct ctr *c, void (*done)(void *ctx, const struct err *e),
 }
 
 /* Thaw; the kernel does it at once for our purposes (the next signal or
- * exit is delivered normally). Also used before stop and kill. */
-int ctr_thaw(struct ctr *c, struct err *e)
+ * exit is delivered normally). */
+int ctr_freezer_thaw(struct ctr *c, struct err *e)
 {
-	if (!c->paused_state)
-		return 0;
 	if (c->cg && cgroup_freeze(c->cg, false, e) < 0)
 		return -1;
-	c->paused_state = false;
-	health_resume(c);
-	bus_publish("container", "unpause", c->id,
-		    (const char *const[]){ "name", c->name, NULL });
 	return 0;
-}
-
-int ctr_unpause(struct ctr *c, struct err *e)
-{
-	if (need_running_cgroup(c, e) < 0)
-		return -1;
-	if (!c->paused_state)
-		return err_setc(e, ERR_CONFLICT, "container %s is not paused",
-				c->name);
-	return ctr_thaw(c, e);
 }
 
 /* The container exited while a pause was in progress. */

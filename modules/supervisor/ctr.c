@@ -15,6 +15,7 @@
 #include "../../core/base/log.h"
 #include "../../core/daemon.h"
 #include "../../core/store.h"
+#include "../../proto/ocispec.h"
 #include "supervisor.h"
 
 static struct ctr *ctrs;
@@ -178,6 +179,7 @@ void ctr_free(struct ctr *c)
 	free(c->image_id);
 	free(c->command);
 	ctr_set_spec(c, NULL);
+	ocispec_free(c->fresh_spec);
 	free(c->labels_json);
 	free(c->exposed_json);
 	vol_mounts_free(c->mounts, c->n_mounts);
@@ -378,14 +380,15 @@ struct ctr *ctr_find(const char *ref, struct err *e)
 	return hit;
 }
 
+/* As Docker names them: a stopping container is still running, one
+ * waiting for its restart has exited (ps says "Restarting"). */
 const char *ctr_state_name(const struct ctr *c)
 {
-	if (c->paused_state && c->proc)
-		return "paused";
-	static const char *const names[] = {
+	static const char *const names[CTR_NSTATES] = {
 		[CTR_CREATED] = "created",   [CTR_STARTING] = "starting",
-		[CTR_RUNNING] = "running",   [CTR_STOPPING] = "running",
-		[CTR_EXITED] = "exited",     [CTR_REMOVING] = "removing",
+		[CTR_RUNNING] = "running",   [CTR_PAUSED] = "paused",
+		[CTR_STOPPING] = "running",  [CTR_EXITED] = "exited",
+		[CTR_RESTARTING] = "exited", [CTR_REMOVING] = "removing",
 	};
 	return names[c->state];
 }
@@ -414,16 +417,18 @@ void ctr_status_text(const struct ctr *c, char *out, size_t len)
 
 	switch (c->state) {
 	case CTR_RUNNING:
+	case CTR_PAUSED:
 	case CTR_STOPPING:
 		ago(c->started_ns, t, sizeof(t));
 		snprintf(out, len, "Up %s%s", t,
-			 c->paused_state ? " (Paused)" : health_ps_suffix(c));
+			 c->state == CTR_PAUSED ? " (Paused)"
+						: health_ps_suffix(c));
 		break;
 	case CTR_EXITED:
+	case CTR_RESTARTING:
 		ago(c->finished_ns, t, sizeof(t));
 		snprintf(out, len, "%s (%d) %s ago",
-			 ev_is_active(&c->restart_timer) ? "Restarting"
-							 : "Exited",
+			 c->state == CTR_RESTARTING ? "Restarting" : "Exited",
 			 c->exit_code, t);
 		break;
 	default:
@@ -531,8 +536,9 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	jw_bool(w, "manual_stop", c->manual_stop);
 	jw_int(w, "log_max_size", c->log_max_size);
 	jw_int(w, "log_max_file", c->log_max_file);
-	jw_int(w, "pid", c->state == CTR_RUNNING || c->state == CTR_STOPPING
-				 ? c->pid : 0);
+	jw_int(w, "pid", c->state == CTR_RUNNING || c->state == CTR_PAUSED ||
+				 c->state == CTR_STOPPING
+			     ? c->pid : 0);
 	write_limits(&c->limits, w);
 	write_doc(w, "labels", c->labels_json);
 	write_doc(w, "exposed_ports", c->exposed_json);
@@ -724,15 +730,11 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	health_load(c, t);
 	vol_load(c, t);
 	c->rm_anon = get_bool(t, "rm_anon");
-	c->state = !strcmp(state, "running") ? CTR_RUNNING
-		   : !strcmp(state, "created") ? CTR_CREATED
-					       : CTR_EXITED;
 	c->out.fd = c->err.fd = c->stdin_fd = -1;
 	c->next = ctrs;
 	ctrs = c;
 	nctrs++;
-	if (c->state == CTR_RUNNING)
-		ctr_adopt(c);
+	ctr_state_load(c, state);
 }
 
 int ctr_load_all(struct err *e)

@@ -179,15 +179,16 @@ static int busy(const struct ctr *c, struct err *e)
 
 static int start_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
-	if (c->state == CTR_RUNNING)
+	if (c->state == CTR_RUNNING || c->state == CTR_PAUSED)
 		return 0; /* Docker: starting a running container is fine */
 	if (c->cp_busy)
 		return busy(c, e);
-	ctr_cancel_restart(c);
+	if (!ctr_event_allowed(c->state, EV_START))
+		return ctr_event(c, EV_START, NULL, e); /* says why not */
 	c->manual_stop = false;
 	c->restart_count = 0; /* a manual start resets the policy's count */
 	c->backoff_ms = 0;    /* and its back-off, as Docker's does */
-	if (ctr_start(c, e) < 0)
+	if (ctr_event(c, EV_START, NULL, e) < 0)
 		return -1;
 	c->start_hook = (struct ctr_hook){item_hook_done, it};
 	return CMD_PENDING;
@@ -209,9 +210,9 @@ static int stop_one(struct item *it, struct ctr *c, void *args, struct err *e)
 	int rc;
 
 	c->manual_stop = true;
-	ctr_cancel_restart(c);
 	it->w.fn = item_waiter_done;
-	rc = ctr_stop(c, stop_ms(c, args), &it->w, e);
+	rc = ctr_event(c, EV_STOP, &(struct ctr_evarg){
+		.timeout_ms = stop_ms(c, args), .waiter = &it->w }, e);
 	return rc == 0 ? CMD_PENDING : rc > 0 ? 0 : -1;
 }
 
@@ -226,7 +227,7 @@ static int kill_one(struct item *it, struct ctr *c, void *args, struct err *e)
 
 	if (sig < 0)
 		return -1;
-	return ctr_signal(c, sig, e);
+	return ctr_event(c, EV_KILL, &(struct ctr_evarg){ .sig = sig }, e);
 }
 
 struct rm_args {
@@ -250,13 +251,13 @@ static int rm_one(struct item *it, struct ctr *c, void *args, struct err *e)
 				"first or use -f",
 				c->name, ctr_state_name(c));
 	c->manual_stop = true;
-	ctr_cancel_restart(c);
 	c->rm_anon |= a->volumes;
 	if (c->proc) {
-		if (ctr_signal(c, SIGKILL, e) < 0)
+		if (ctr_event(c, EV_KILL, &(struct ctr_evarg){
+			.sig = SIGKILL }, e) < 0)
 			return -1;
 		c->auto_remove = true; /* removed as soon as it has exited */
-	} else if (ctr_remove(c, e) < 0) {
+	} else if (ctr_event(c, EV_REMOVE, NULL, e) < 0) {
 		return -1;
 	}
 	c->rm_hook = (struct ctr_hook){item_hook_done, it};
@@ -313,9 +314,9 @@ static int restart_one(struct item *it, struct ctr *c, void *args,
 	if (c->cp_busy)
 		return busy(c, e);
 	c->manual_stop = true;
-	ctr_cancel_restart(c);
 	it->w.fn = restart_stopped;
-	rc = ctr_stop(c, stop_ms(c, args), &it->w, e);
+	rc = ctr_event(c, EV_STOP, &(struct ctr_evarg){
+		.timeout_ms = stop_ms(c, args), .waiter = &it->w }, e);
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
@@ -327,13 +328,14 @@ static int restart_one(struct item *it, struct ctr *c, void *args,
 
 static int pause_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
-	return ctr_pause(c, item_hook_done, it, e) < 0 ? -1 : CMD_PENDING;
+	return ctr_event(c, EV_PAUSE, &(struct ctr_evarg){
+		.hook = { item_hook_done, it } }, e) < 0 ? -1 : CMD_PENDING;
 }
 
 static int unpause_one(struct item *it, struct ctr *c, void *args,
 		       struct err *e)
 {
-	return ctr_unpause(c, e);
+	return ctr_event(c, EV_UNPAUSE, NULL, e);
 }
 
 /* ---- handlers ---- */

@@ -73,7 +73,7 @@ static void fan_out(struct ctr *c, const char *stream, const char *buf,
 
 static bool drained(const struct ctr *c)
 {
-	return c->state == CTR_EXITED && c->out.fd < 0 && c->err.fd < 0;
+	return ctr_has_exited(c) && c->out.fd < 0 && c->err.fd < 0;
 }
 
 static enum ctl_produce attach_produce(struct ctl_req *r, void *ctx,
@@ -466,7 +466,7 @@ static enum ctl_produce logs_produce(struct ctl_req *r, void *ctx,
 			ctl_req_wake(r);
 			return CTL_MORE;
 		case LOGREAD_WAIT:
-			if (f->c && !(f->c->state == CTR_EXITED &&
+			if (f->c && !(ctr_has_exited(f->c) &&
 				      f->c->out.fd < 0 && f->c->err.fd < 0))
 				return CTL_MORE; /* woken by the writer */
 			return CTL_DONE;

@@ -513,7 +513,8 @@ static int do_exec(struct ctl_req *r, void *args, struct err *e)
 
 	if (!c)
 		return -1;
-	if (!c->proc || (c->state != CTR_RUNNING && c->state != CTR_STOPPING))
+	if (!c->proc || (c->state != CTR_RUNNING && c->state != CTR_PAUSED &&
+			 c->state != CTR_STOPPING))
 		return err_setc(e, ERR_CONFLICT, "container %s is not running",
 				c->name);
 	_cleanup_free_ char *text = ctr_spec(c);

@@ -196,14 +196,16 @@ static void on_failure(struct ctr *c)
 	case HEALTH_ACT_KILL:
 		log_info("container %.12s (%s) is unhealthy; killing it",
 			 c->id, c->name);
-		if (ctr_signal(c, SIGKILL, &e) < 0)
+		if (ctr_event(c, EV_KILL, &(struct ctr_evarg){
+			.sig = SIGKILL }, &e) < 0)
 			log_warn("container %.12s: %s", c->id, e.msg);
 		break;
 	case HEALTH_ACT_RESTART:
 		log_info("container %.12s (%s) is unhealthy; restarting it",
 			 c->id, c->name);
 		c->health.restart = true; /* lifecycle.c's should_restart */
-		if (ctr_stop(c, c->stop_timeout_ms, NULL, &e) < 0)
+		if (ctr_event(c, EV_STOP, &(struct ctr_evarg){
+			.timeout_ms = c->stop_timeout_ms }, &e) < 0)
 			log_warn("container %.12s: %s", c->id, e.msg);
 		break;
 	case HEALTH_ACT_NONE:
@@ -232,7 +234,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 	struct ctr_health *h = &c->health;
 	struct err e = ERR_INIT;
 
-	if (c->state != CTR_RUNNING || c->paused_state || h->probe)
+	if (c->state != CTR_RUNNING || h->probe)
 		return;
 	h->probe_start_ns = now_ns();
 	h->probe_mono = mono_ns();
@@ -247,7 +249,7 @@ static void arm(struct ctr *c)
 {
 	struct ctr_health *h = &c->health;
 
-	if (!h->cmd || c->state != CTR_RUNNING || c->paused_state ||
+	if (!h->cmd || c->state != CTR_RUNNING ||
 	    h->probe || ev_is_active(&h->timer))
 		return;
 	ev_timer_init(&h->timer, on_timer, (double)h->interval_ms / 1000, 0);

@@ -1,14 +1,23 @@
-/* lifecycle.c - start, exit, stop, remove: the container state machine.
+/* lifecycle.c - the container state machine: the one owner of
+ * c->state. Every change of state is an event passed to ctr_event(),
+ * which runs the action the table at the end of this file names for the
+ * container's state and that event (s6-supervise's shape), or refuses it
+ * with an error that says why:
  *
  *   created --start--> starting --exec'd--> running --exit--> exited
  *   starting --setup failed--> created (the start request gets the error)
- *   running --stop--> stopping --exit or timeout+SIGKILL--> exited
- *   exited|created --rm--> removing --files gone--> (freed)
+ *   running --pause--> (frozen) --> paused --unpause|signal--> running
+ *   running|paused|starting --stop--> stopping --exit (SIGKILL after
+ *                                     the timeout)--> exited
+ *   exited --drained, a policy says restart--> restarting --timer--> starting
+ *   created|exited|restarting --rm--> removing --drained--> (freed)
  *
- * Every step is an event on the loop: the spawn sync socket becoming
- * readable, the pidfd exiting (core/proc), a stop timer, a remover
- * helper process. Owns per container: the spawn handle until exec, the
- * cgroup, the stdio pipe watchers, the kill timer, the waiters. */
+ * Every event comes from the loop: a request, the spawn sync socket
+ * becoming readable, the pidfd exiting (core/proc), the pipes' EOF, a
+ * timer. Owns per container: the spawn handle until exec, the cgroup,
+ * the stdio pipe watchers, the kill, restart and removal timers, the
+ * waiters. */
+#include <assert.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +40,13 @@
 struct cgroup_sys ctr_cgroups;
 bool ctr_have_cgroups;
 
+/* The one place c->state is written (STYLE.md rule 4): only actions of
+ * the table call it. */
+static void enter(struct ctr *c, enum ctr_state s)
+{
+	c->state = s;
+}
+
 /* A container event; k/v is one extra attribute (k may be NULL). */
 static void publish(struct ctr *c, const char *action, const char *k,
 		    const char *v)
@@ -45,6 +61,7 @@ static void publish(struct ctr *c, const char *action, const char *k,
 static void maybe_auto_remove(struct ctr *c);
 static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx);
 static void exit_finish(struct ctr *c);
+static int event(struct ctr *c, enum ctr_event ev, const struct ctr_evarg *a);
 
 static void pipe_close(struct ctr_pipe *p)
 {
@@ -129,12 +146,12 @@ static void on_rm_timer(struct ev_loop *loop, ev_timer *t, int revents)
 	remove_now(t->data);
 }
 
-/* --rm (or rm of an exited container whose output still drains): once
- * exited with both pipes at EOF, remove it - from a timer, never inside
- * the pipe or exit callback that got us here (STYLE.md rule 9). */
+/* --rm, or rm of an exited container whose output still drains: once
+ * removing with both pipes at EOF, remove it - from a timer, never
+ * inside the pipe or exit callback that got us here (STYLE.md rule 9). */
 static void maybe_auto_remove(struct ctr *c)
 {
-	if (c->removed || !c->auto_remove || c->state != CTR_EXITED ||
+	if (c->removed || c->state != CTR_REMOVING ||
 	    c->exit_pending || c->out.fd >= 0 ||
 	    c->err.fd >= 0 || c->waiters || ev_is_active(&c->rm_timer))
 		return;
@@ -260,7 +277,7 @@ static void on_restart_timer(struct ev_loop *loop, ev_timer *t, int revents)
 	struct err e = ERR_INIT;
 
 	c->restart_count++;
-	if (ctr_start(c, &e) < 0)
+	if (ctr_event(c, EV_START, NULL, &e) < 0)
 		log_warn("restart %s: %s", c->name, e.msg);
 }
 
@@ -270,6 +287,7 @@ static void maybe_restart(struct ctr *c)
 {
 	if (!should_restart(c))
 		return;
+	enter(c, CTR_RESTARTING);
 	if (c->finished_ns - c->started_ns >= BACKOFF_RESET_NS ||
 	    !c->backoff_ms)
 		c->backoff_ms = BACKOFF_FIRST_MS;
@@ -281,7 +299,7 @@ static void maybe_restart(struct ctr *c)
 	ev_timer_start(daemon_ctx.loop, &c->restart_timer);
 }
 
-void ctr_cancel_restart(struct ctr *c)
+static void cancel_restart(struct ctr *c)
 {
 	ev_timer_stop(daemon_ctx.loop, &c->restart_timer);
 }
@@ -299,21 +317,27 @@ void ctr_start_policy(void)
 			continue;
 		c->manual_stop = false;
 		err_clear(&e);
-		if (ctr_start(c, &e) < 0)
+		if (ctr_event(c, EV_START, NULL, &e) < 0)
 			log_warn("start %s (restart %s): %s", c->name,
 				 ctr_restart_name(c->restart), e.msg);
 	}
 }
 
 /* The exit is final once the process is gone and its output is all in
- * the log (both pipes at EOF), as Docker reports it: then the die event,
- * the waiters and the state write. */
+ * the log (both pipes at EOF), as Docker reports it. */
 static void exit_finish(struct ctr *c)
+{
+	if (c->exit_pending && c->out.fd < 0 && c->err.fd < 0)
+		event(c, EV_DRAINED, NULL);
+}
+
+/* Drained: the die event, the waiters, the policy and the state write;
+ * --rm (or an rm meanwhile) then removes it. */
+static int act_drained(struct ctr *c, const struct ctr_evarg *a,
+		       struct err *e)
 {
 	char code[16];
 
-	if (!c->exit_pending || c->out.fd >= 0 || c->err.fd >= 0)
-		return;
 	c->exit_pending = false;
 	if (c->oom_killed)
 		publish(c, "oom", NULL, NULL);
@@ -323,9 +347,11 @@ static void exit_finish(struct ctr *c)
 	ctrlog_exited(c);
 	maybe_restart(c);
 	ctr_save(c, after_exit_saved, c);
+	if (c->auto_remove)
+		enter(c, CTR_REMOVING);
+	maybe_auto_remove(c);
+	return 0;
 }
-
-static void handle_exit(struct ctr *c, int code);
 
 /* The container's init is gone (its pid namespace with it). An exit that
  * comes before the sync socket said "exec'd" waits for the start to be
@@ -340,34 +366,38 @@ static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 		c->early_exit = true;
 		return;
 	}
-	handle_exit(c, proc_exit_code(si));
+	event(c, EV_EXIT, &(struct ctr_evarg){ .exit_code = proc_exit_code(si) });
 }
 
-static void handle_exit(struct ctr *c, int code)
+static int act_exit(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 {
 	uint64_t ooms = 0;
-	struct err e = ERR_INIT;
 
 	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
 	health_stop(c);
-	c->exit_code = code;
-	if (c->cg && cgroup_oom_count(c->cg, &ooms, &e) == 0 &&
+	c->exit_code = a->exit_code;
+	if (c->cg && cgroup_oom_count(c->cg, &ooms, e) == 0 &&
 	    ooms > c->oom_base)
 		c->oom_killed = true;
 	c->finished_ns = now_ns();
-	c->state = CTR_EXITED;
+	enter(c, CTR_EXITED);
 	c->exit_pending = true;
-	c->paused_state = false;
 	ctr_pause_abort(c);
 	ctr_stdin_close(c);
 	cgroup_release(c); /* kills what is left, so the pipes reach EOF */
 	exit_finish(c);
+	return 0;
 }
 
 /* ---- start ---- */
 
-static void start_failed(struct ctr *c, const struct err *why)
+/* Setup failed before exec (or the start could not begin): back to
+ * created, or with --rm removed; a stop meanwhile is answered. */
+static int act_setup_failed(struct ctr *c, const struct ctr_evarg *a,
+			    struct err *e)
 {
+	const struct err *why = a->why;
+
 	if (c->proc) /* spawn_free reaps it; the watcher just lets go */
 		proc_disown(c->proc);
 	c->proc = NULL;
@@ -379,8 +409,10 @@ static void start_failed(struct ctr *c, const struct err *why)
 	pipe_close(&c->err);
 	ctr_stdin_close(c);
 	cgroup_release(c);
-	c->state = c->auto_remove ? CTR_EXITED : CTR_CREATED;
+	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
+	enter(c, c->auto_remove ? CTR_REMOVING : CTR_CREATED);
 	c->exit_code = 127;
+	wake_waiters(c); /* a stop while it was starting */
 	if (c->auto_remove)
 		maybe_auto_remove(c); /* --rm: one that never ran goes too */
 	else
@@ -390,6 +422,12 @@ static void start_failed(struct ctr *c, const struct err *why)
 	c->start_req = NULL;
 	ctr_hook_fire(&c->start_hook, why);
 	ctrlog_start_failed(c, why);
+	return 0;
+}
+
+static void start_failed(struct ctr *c, const struct err *why)
+{
+	event(c, EV_SETUP_FAILED, &(struct ctr_evarg){ .why = why });
 }
 
 static void after_start_saved(int errnum, void *ctx)
@@ -405,12 +443,15 @@ static void after_start_saved(int errnum, void *ctx)
 	ctr_hook_fire(&c->start_hook, errnum ? &e : NULL);
 }
 
-static void started(struct ctr *c)
+/* Exec'd: running (or still stopping, if a stop came meanwhile). */
+static int act_started(struct ctr *c, const struct ctr_evarg *a,
+		       struct err *e)
 {
 	ev_io_stop(daemon_ctx.loop, &c->sync_io);
 	spawn_free(c->sp); /* after exec it only closes its own fds */
 	c->sp = NULL;
-	c->state = CTR_RUNNING;
+	if (c->state == CTR_STARTING)
+		enter(c, CTR_RUNNING);
 	c->started_ns = now_ns();
 	c->oom_killed = false;
 	publish(c, "start", NULL, NULL);
@@ -419,8 +460,10 @@ static void started(struct ctr *c)
 	ctr_save(c, after_start_saved, c);
 	if (c->early_exit) {
 		c->early_exit = false;
-		handle_exit(c, c->early_code);
+		event(c, EV_EXIT,
+		      &(struct ctr_evarg){ .exit_code = c->early_code });
 	}
+	return 0;
 }
 
 static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
@@ -436,7 +479,7 @@ static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
 	if (r == 1)
 		return; /* still setting up */
 	if (r == 0) {
-		started(c);
+		event(c, EV_EXECD, NULL);
 		return;
 	}
 	err_wrap(&e, "start %s", c->name);
@@ -555,19 +598,25 @@ static int launch(struct ctr *c, const struct oci_spec *spec, struct err *e)
 	return 0;
 }
 
-int ctr_start(struct ctr *c, struct err *e)
+/* The spec made by create is used as it is (built once, parsed never);
+ * a later start parses the config.json kept. */
+static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 {
-	struct oci_spec *spec = NULL;
+	struct oci_spec *spec;
 	int rc;
 
-	if (c->state != CTR_CREATED && c->state != CTR_EXITED)
-		return err_setc(e, ERR_CONFLICT, "container %s is %s", c->name,
-				ctr_state_name(c));
-	_cleanup_free_ char *text = ctr_spec(c);
-
-	if (ocispec_parse(text, strlen(text), &spec, e) < 0)
-		return err_wrap(e, "container %s: config.json", c->name);
-	c->state = CTR_STARTING;
+	if (c->exit_pending) /* its pipes are still in use */
+		return err_setc(e, ERR_CONFLICT, "container %s is still "
+				"exiting: its output is draining", c->name);
+	cancel_restart(c);
+	spec = steal_ptr(&c->fresh_spec);
+	if (!spec) {
+		_cleanup_free_ char *text = ctr_spec(c);
+		if (ocispec_parse(text, strlen(text), &spec, e) < 0)
+			return err_wrap(e, "container %s: config.json",
+					c->name);
+	}
+	enter(c, CTR_STARTING);
 	rc = ctrlog_open(c, e);
 	if (rc == 0)
 		rc = make_cgroup(c, e);
@@ -584,14 +633,47 @@ int ctr_start(struct ctr *c, struct err *e)
 
 /* ---- signals and stop ---- */
 
-int ctr_signal(struct ctr *c, int sig, struct err *e)
+/* A frozen container thaws into next: the unpause event, probes again. */
+static int thaw(struct ctr *c, enum ctr_state next, struct err *e)
+{
+	if (ctr_freezer_thaw(c, e) < 0)
+		return -1;
+	enter(c, next);
+	health_resume(c);
+	publish(c, "unpause", NULL, NULL);
+	return 0;
+}
+
+static int act_signal(struct ctr *c, const struct ctr_evarg *a,
+		      struct err *e)
 {
 	if (!c->proc)
 		return err_setc(e, ERR_CONFLICT, "container %s is not running",
 				c->name);
-	if (proc_signal(c->proc, sig) < 0)
+	if (proc_signal(c->proc, a->sig) < 0)
 		return err_set(e, errno, "signal container %s", c->name);
-	return ctr_thaw(c, e); /* a frozen process acts on it once thawed */
+	/* a frozen process acts on it once thawed */
+	return c->state == CTR_PAUSED ? thaw(c, CTR_RUNNING, e) : 0;
+}
+
+static int act_pause(struct ctr *c, const struct ctr_evarg *a, struct err *e)
+{
+	return ctr_freezer_start(c, &a->hook, e);
+}
+
+/* The freezer reports frozen (control.c). */
+static int act_frozen(struct ctr *c, const struct ctr_evarg *a,
+		      struct err *e)
+{
+	enter(c, CTR_PAUSED);
+	publish(c, "pause", NULL, NULL);
+	return 0;
+}
+
+static int act_unpause(struct ctr *c, const struct ctr_evarg *a,
+		       struct err *e)
+{
+	return thaw(c, CTR_RUNNING, e);
 }
 
 static void on_kill_timer(struct ev_loop *loop, ev_timer *t, int revents)
@@ -607,27 +689,58 @@ static void on_kill_timer(struct ev_loop *loop, ev_timer *t, int revents)
 		cgroup_kill_all(c->cg, SIGKILL, &e);
 }
 
-int ctr_stop(struct ctr *c, int64_t timeout_ms, struct ctr_waiter *w,
-	     struct err *e)
+/* Stop: the stop signal now, SIGKILL after the timeout; the waiter
+ * runs on the exit. 0: it will; 1: nothing runs, nothing to wait for. */
+static int act_stop(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 {
 	int sig = c->stop_signal ? c->stop_signal : SIGTERM;
 
-	if (!c->proc && !c->exit_pending)
-		return 1; /* not running: nothing to wait for */
-	if (w)
-		ctr_add_waiter(c, w);
-	if (!c->proc)
-		return 0; /* exited; answered once its output is in */
-	if (c->state == CTR_STOPPING)
-		return 0;
-	c->state = CTR_STOPPING;
-	proc_signal(c->proc, sig);
-	ctr_thaw(c, e);
-	ev_timer_init(&c->kill_timer, on_kill_timer, timeout_ms / 1000.0, 0);
+	if (a->waiter)
+		ctr_add_waiter(c, a->waiter);
+	if (c->state == CTR_PAUSED)
+		thaw(c, CTR_STOPPING, e);
+	else
+		enter(c, CTR_STOPPING);
+	if (c->proc)
+		proc_signal(c->proc, sig);
+	ev_timer_init(&c->kill_timer, on_kill_timer, a->timeout_ms / 1000.0,
+		      0);
 	c->kill_timer.data = c;
 	ev_timer_start(daemon_ctx.loop, &c->kill_timer);
-	(void)e;
 	return 0;
+}
+
+/* Stop of one stopping already: it waits for the same exit. */
+static int act_stop_wait(struct ctr *c, const struct ctr_evarg *a,
+			 struct err *e)
+{
+	if (a->waiter)
+		ctr_add_waiter(c, a->waiter);
+	return 0;
+}
+
+/* Stop of one that has exited: answered once its output is in, or now. */
+static int act_stop_exited(struct ctr *c, const struct ctr_evarg *a,
+			   struct err *e)
+{
+	if (!c->exit_pending)
+		return 1;
+	return act_stop_wait(c, a, e);
+}
+
+/* Stop of one that waits for its policy's restart: the restart is off. */
+static int act_stop_restarting(struct ctr *c, const struct ctr_evarg *a,
+			       struct err *e)
+{
+	cancel_restart(c);
+	enter(c, CTR_EXITED);
+	return 1;
+}
+
+static int act_nothing_runs(struct ctr *c, const struct ctr_evarg *a,
+			    struct err *e)
+{
+	return 1;
 }
 
 /* ---- remove ---- */
@@ -685,8 +798,7 @@ static void remove_now(struct ctr *c)
 	char *dir = ctr_dir(c, NULL), what[32];
 	struct ctr_hook *h = NULL;
 
-	c->state = CTR_REMOVING;
-	ctr_cancel_restart(c);
+	cancel_restart(c);
 	health_stop(c);
 	ctrlog_remove(c);
 	vol_detach(c);
@@ -704,16 +816,15 @@ static void remove_now(struct ctr *c)
 	ctr_release(c);
 }
 
-int ctr_remove(struct ctr *c, struct err *e)
+/* rm of a container that does not run: removing, and removed now or
+ * once its output has drained. */
+static int act_remove(struct ctr *c, const struct ctr_evarg *a,
+		      struct err *e)
 {
-	if (c->state != CTR_EXITED && c->state != CTR_CREATED)
-		return err_setc(e, ERR_CONFLICT,
-				"container %s is %s: stop it first or use -f",
-				c->name, ctr_state_name(c));
+	cancel_restart(c);
 	c->auto_remove = true;
-	if (c->state == CTR_CREATED)
-		c->state = CTR_EXITED;
-	maybe_auto_remove(c); /* now, or once its output has drained */
+	enter(c, CTR_REMOVING);
+	maybe_auto_remove(c);
 	return 0;
 }
 
@@ -724,25 +835,26 @@ int ctr_remove(struct ctr *c, struct err *e)
  * not our child any more), so it is stopped through its cgroup and
  * recorded as killed; re-adoption that keeps it running comes with the
  * crash-safe supervision work (DESIGN.md section 4). */
-void ctr_adopt(struct ctr *c)
+static int act_adopt(struct ctr *c, const struct ctr_evarg *a,
+		     struct err *e)
 {
 	char path[128];
-	struct err e = ERR_INIT;
 	struct cgroup *cg;
 
 	snprintf(path, sizeof(path), "skiff/%s", c->id);
 	if (ctr_have_cgroups &&
-	    (cg = cgroup_open(&ctr_cgroups, path, &e)) != NULL) {
-		if (cgroup_destroy(cg, &e) < 0)
-			log_warn("container %.12s: %s", c->id, e.msg);
+	    (cg = cgroup_open(&ctr_cgroups, path, e)) != NULL) {
+		if (cgroup_destroy(cg, e) < 0)
+			log_warn("container %.12s: %s", c->id, e->msg);
 		cgroup_free(cg);
 	}
 	log_warn("container %.12s (%s) was running when skiffd stopped "
 		 "unexpectedly; recorded as killed", c->id, c->name);
-	c->state = CTR_EXITED;
+	enter(c, CTR_EXITED);
 	c->exit_code = 137;
 	c->finished_ns = now_ns();
 	ctr_save(c, NULL, NULL);
+	return 0;
 }
 
 static struct {
@@ -771,7 +883,8 @@ void ctr_stop_all(void (*done)(void))
 	stopping.done = done;
 	for (struct ctr *c = ctr_first(); c; c = c->next) {
 		struct ctr_waiter *w;
-		ctr_cancel_restart(c);
+		if (c->state == CTR_RESTARTING) /* its restart is off */
+			ctr_event(c, EV_STOP, &(struct ctr_evarg){ 0 }, &e);
 		if (!c->proc)
 			continue;
 		w = calloc(1, sizeof(*w));
@@ -779,9 +892,181 @@ void ctr_stop_all(void (*done)(void))
 			abort();
 		w->fn = one_stopped;
 		stopping.left++;
-		if (ctr_stop(c, c->stop_timeout_ms ? c->stop_timeout_ms : 10000,
-			     w, &e) != 0)
+		err_clear(&e);
+		if (ctr_event(c, EV_STOP, &(struct ctr_evarg){
+			.timeout_ms = c->stop_timeout_ms ? c->stop_timeout_ms
+							 : 10000,
+			.waiter = w }, &e) != 0)
 			one_stopped(NULL, w, 0);
 	}
 	one_stopped(NULL, calloc(1, sizeof(struct ctr_waiter)), 0);
+}
+
+/* ---- the table ---- */
+
+/* An action runs the event in the state its row is for; it may change
+ * the state (enter) and raise further events. Returns 0 (done, or going
+ * on: the request hears later), 1 (EV_STOP: nothing runs, nothing to
+ * wait for) or -1 with e set. A NULL cell is a refused transition:
+ * refusal[ev] says why, the state stays. */
+typedef int ctr_action(struct ctr *c, const struct ctr_evarg *a,
+		       struct err *e);
+
+static ctr_action *const table[CTR_NSTATES][EV_N] = {
+	[CTR_CREATED] = {
+		[EV_START] = act_start,
+		[EV_STOP] = act_nothing_runs,
+		[EV_REMOVE] = act_remove,
+	},
+	[CTR_STARTING] = {
+		[EV_EXECD] = act_started,
+		[EV_SETUP_FAILED] = act_setup_failed,
+		[EV_STOP] = act_stop,
+		[EV_KILL] = act_signal,
+	},
+	[CTR_RUNNING] = {
+		[EV_EXIT] = act_exit,
+		[EV_STOP] = act_stop,
+		[EV_KILL] = act_signal,
+		[EV_PAUSE] = act_pause,
+		[EV_FROZEN] = act_frozen,
+		[EV_ADOPT] = act_adopt,
+	},
+	[CTR_PAUSED] = {
+		[EV_EXIT] = act_exit,
+		[EV_STOP] = act_stop,
+		[EV_KILL] = act_signal,
+		[EV_UNPAUSE] = act_unpause,
+	},
+	[CTR_STOPPING] = {
+		[EV_EXECD] = act_started,
+		[EV_SETUP_FAILED] = act_setup_failed,
+		[EV_EXIT] = act_exit,
+		[EV_STOP] = act_stop_wait,
+		[EV_KILL] = act_signal,
+	},
+	[CTR_EXITED] = {
+		[EV_START] = act_start,
+		[EV_DRAINED] = act_drained,
+		[EV_STOP] = act_stop_exited,
+		[EV_REMOVE] = act_remove,
+	},
+	[CTR_RESTARTING] = {
+		[EV_START] = act_start,
+		[EV_STOP] = act_stop_restarting,
+		[EV_REMOVE] = act_remove,
+	},
+	[CTR_REMOVING] = {
+		[EV_DRAINED] = act_drained,
+		[EV_STOP] = act_stop_exited,
+	},
+};
+
+/* Why an event is refused: "container NAME is STATE" and this; a few
+ * states say it their own way (refusal_in). */
+static const char *const refusal[EV_N] = {
+	[EV_START] = "",
+	[EV_EXECD] = ": no start in progress",
+	[EV_SETUP_FAILED] = ": no start in progress",
+	[EV_EXIT] = ": it has no process",
+	[EV_DRAINED] = ": no exit in progress",
+	[EV_STOP] = "",
+	[EV_KILL] = "",
+	[EV_PAUSE] = "",
+	[EV_FROZEN] = ": the freeze is void",
+	[EV_UNPAUSE] = "",
+	[EV_REMOVE] = ": stop it first or use -f",
+	[EV_ADOPT] = ": only a running one is adopted",
+};
+
+static const char *const event_names[EV_N] = {
+	[EV_START] = "start",	    [EV_EXECD] = "exec'd",
+	[EV_SETUP_FAILED] = "setup failed", [EV_EXIT] = "exit",
+	[EV_DRAINED] = "drained",   [EV_STOP] = "stop",
+	[EV_KILL] = "kill",	    [EV_PAUSE] = "pause",
+	[EV_FROZEN] = "frozen",	    [EV_UNPAUSE] = "unpause",
+	[EV_REMOVE] = "remove",	    [EV_ADOPT] = "adopt",
+};
+
+const char *ctr_event_name(enum ctr_event ev)
+{
+	return ev < EV_N ? event_names[ev] : "?";
+}
+
+bool ctr_event_allowed(enum ctr_state s, enum ctr_event ev)
+{
+	return s < CTR_NSTATES && ev < EV_N && table[s][ev];
+}
+
+static int refuse(struct ctr *c, enum ctr_event ev, struct err *e)
+{
+	bool runs = c->state == CTR_STARTING || c->state == CTR_RUNNING ||
+		    c->state == CTR_PAUSED || c->state == CTR_STOPPING;
+
+	switch (ev) {
+	case EV_KILL:
+	case EV_PAUSE:
+	case EV_UNPAUSE:
+		if (!runs || c->state == CTR_STARTING)
+			return err_setc(e, ERR_CONFLICT,
+					"container %s is not running",
+					c->name);
+		if (ev == EV_PAUSE && c->state == CTR_PAUSED)
+			return err_setc(e, ERR_CONFLICT, "container %s is "
+					"already paused", c->name);
+		if (ev == EV_PAUSE)
+			return err_setc(e, ERR_CONFLICT, "container %s is "
+					"being stopped", c->name);
+		return err_setc(e, ERR_CONFLICT, "container %s is not paused",
+				c->name);
+	case EV_REMOVE:
+		if (c->state == CTR_REMOVING)
+			return err_setc(e, ERR_CONFLICT, "removal of %s is "
+					"already in progress", c->name);
+		break;
+	default:
+		break;
+	}
+	return err_setc(e, ERR_CONFLICT, "container %s is %s%s", c->name,
+			ctr_state_name(c), refusal[ev]);
+}
+
+int ctr_event(struct ctr *c, enum ctr_event ev, const struct ctr_evarg *a,
+	      struct err *e)
+{
+	static const struct ctr_evarg none;
+	struct err ignore = ERR_INIT;
+	ctr_action *act;
+
+	if (!e)
+		e = &ignore;
+	assert(c->state < CTR_NSTATES && ev < EV_N);
+	act = table[c->state][ev];
+	if (!act)
+		return refuse(c, ev, e);
+	return act(c, a ? a : &none, e);
+}
+
+/* Events the loop raises itself: a refusal is logged, not answered. */
+static int event(struct ctr *c, enum ctr_event ev, const struct ctr_evarg *a)
+{
+	struct err e = ERR_INIT;
+	int rc = ctr_event(c, ev, a, &e);
+
+	if (rc < 0)
+		log_warn("container %.12s: %s: %s", c->id, ctr_event_name(ev),
+			 e.msg);
+	return rc;
+}
+
+/* A state file's state: created, exited, or running (then adopted). */
+void ctr_state_load(struct ctr *c, const char *name)
+{
+	bool ran = !strcmp(name, "running") || !strcmp(name, "paused");
+
+	enter(c, !strcmp(name, "created") ? CTR_CREATED
+		 : ran			   ? CTR_RUNNING
+					   : CTR_EXITED);
+	if (ran)
+		event(c, EV_ADOPT, NULL);
 }

@@ -4,8 +4,9 @@
  * rebuilt from its state file (ROOT/containers/ID.json) plus, while it
  * runs, the kernel objects it holds: the pidfd (core/proc), the cgroup and
  * the stdio pipes. Lifecycle (lifecycle.c) is a state x event table of
- * small actions; commands (cmds.c) only look containers up, validate and
- * call lifecycle actions. */
+ * small actions and the only writer of a container's state; commands
+ * (cmds.c, ctrcmds.c) only look containers up, validate and pass events
+ * to ctr_event(). */
 #ifndef SKIFF_SUPERVISOR_H
 #define SKIFF_SUPERVISOR_H
 
@@ -36,12 +37,34 @@ enum ctr_restart {
 };
 
 enum ctr_state {
-	CTR_CREATED,
+	CTR_CREATED, /* first: a new struct ctr (zeroed) is created */
 	CTR_STARTING,
 	CTR_RUNNING,
+	CTR_PAUSED,
 	CTR_STOPPING,
 	CTR_EXITED,
-	CTR_REMOVING,
+	CTR_RESTARTING, /* exited; its policy's restart timer runs */
+	CTR_REMOVING,	/* removed once its output has drained */
+	CTR_NSTATES
+};
+
+/* What happens to a container: requests (start, stop, signal, pause,
+ * unpause, remove) and what the loop sees (exec'd, setup failed, exit,
+ * drained, frozen, found running at daemon start). */
+enum ctr_event {
+	EV_START,
+	EV_EXECD,
+	EV_SETUP_FAILED,
+	EV_EXIT,
+	EV_DRAINED,
+	EV_STOP,
+	EV_KILL,
+	EV_PAUSE,
+	EV_FROZEN,
+	EV_UNPAUSE,
+	EV_REMOVE,
+	EV_ADOPT,
+	EV_N
 };
 
 /* A request waiting for the container to exit (stop, wait, rm -f). */
@@ -58,7 +81,18 @@ struct ctr_hook {
 	void *ctx;
 };
 
+/* An event's details (unused fields zero). */
+struct ctr_evarg {
+	int sig;		   /* EV_KILL: the signal */
+	int64_t timeout_ms;	   /* EV_STOP: SIGKILL after this */
+	struct ctr_waiter *waiter; /* EV_STOP: runs on the exit, or NULL */
+	struct ctr_hook hook;	   /* EV_PAUSE: runs once frozen or failed */
+	const struct err *why;	   /* EV_SETUP_FAILED */
+	int exit_code;		   /* EV_EXIT */
+};
+
 struct logfile;
+struct oci_spec;
 struct exec_probe;
 struct follower; /* ctrlog.c: a `logs -f` stream */
 struct attach;   /* ctrlog.c: an attached client */
@@ -154,7 +188,7 @@ struct ctr {
 	/* the image's ExposedPorts, {"80/tcp":{}}, or NULL; shown in
 	 * inspect (publishing ports comes with networking) */
 	char *exposed_json;
-	enum ctr_state state;
+	enum ctr_state state; /* written by lifecycle.c alone */
 	int64_t created_ns, started_ns, finished_ns;
 	int exit_code;
 	bool oom_killed;
@@ -180,6 +214,8 @@ struct ctr {
 	/* Running state (not persisted; rebuilt by re-adoption). */
 	struct proc *proc;
 	struct spawn *sp;
+	/* The spec create built, for its first start (then NULL). */
+	struct oci_spec *fresh_spec;
 	bool early_exit;	/* exited before the start was settled */
 	int early_code;		/* its exit code */
 	ev_io sync_io;
@@ -194,7 +230,6 @@ struct ctr {
 	int log_max_file;
 	struct attach *attached; /* ctrlog.c's attached clients */
 	bool paused;   /* pipes paused for a slow attached client */
-	bool paused_state; /* frozen by `pause` */
 	struct pause_op *pause_op; /* control.c: a pause in progress */
 	ev_timer kill_timer, rm_timer;
 	struct ctr_waiter *waiters;
@@ -244,7 +279,22 @@ extern const struct config_table sup_config;
 /* lifecycle.c */
 extern struct cgroup_sys ctr_cgroups;
 extern bool ctr_have_cgroups;
-int ctr_start(struct ctr *c, struct err *e);
+/* The one entry for every change of a container's state: run ev's
+ * action for c's state, or refuse it (ERR_CONFLICT, saying why). a may
+ * be NULL; e may be NULL for events the loop raises. Returns 0, 1
+ * (EV_STOP: nothing runs, nothing to wait for) or -1. */
+int ctr_event(struct ctr *c, enum ctr_event ev, const struct ctr_evarg *a,
+	      struct err *e);
+bool ctr_event_allowed(enum ctr_state s, enum ctr_event ev);
+const char *ctr_event_name(enum ctr_event ev);
+/* Set the state a state file names (at load; running is adopted). */
+void ctr_state_load(struct ctr *c, const char *name);
+/* Exited (restarting and removing count): no process, maybe draining. */
+static inline bool ctr_has_exited(const struct ctr *c)
+{
+	return c->state == CTR_EXITED || c->state == CTR_RESTARTING ||
+	       c->state == CTR_REMOVING;
+}
 /* Close the daemon's end of stdin's pipe (the container sees EOF once no
  * client holds one either). */
 void ctr_stdin_close(struct ctr *c);
@@ -252,31 +302,22 @@ void ctr_stdin_close(struct ctr *c);
  * container's upper layer or a volume can be large. what names it in
  * the log if that fails. */
 void ctr_remove_tree(char *dir, const char *what);
-/* Send sig to the container's init (stop/kill). */
-int ctr_signal(struct ctr *c, int sig, struct err *e);
-/* Stop: stop signal, then SIGKILL after the timeout; w runs on exit. */
-int ctr_stop(struct ctr *c, int64_t timeout_ms, struct ctr_waiter *w,
-	     struct err *e);
 void ctr_add_waiter(struct ctr *c, struct ctr_waiter *w);
-/* Remove an exited or created container: state, cgroup, files. */
-int ctr_remove(struct ctr *c, struct err *e);
 void ctr_stop_all(void (*done)(void));
-void ctr_adopt(struct ctr *c);
 /* At daemon start: containers whose policy says they run. */
 void ctr_start_policy(void);
-/* A pending policy restart is called off (stop, rm, start). */
-void ctr_cancel_restart(struct ctr *c);
 const char *ctr_restart_name(enum ctr_restart r);
 int ctr_restart_parse(const char *s, struct ctr *c, struct err *e);
 /* Cgroups still being removed (their processes are exiting). */
 unsigned ctr_cgroups_pending(void);
 
-/* control.c */
-int ctr_thaw(struct ctr *c, struct err *e);
-/* Freeze a running container; done runs once frozen or failed. */
-int ctr_pause(struct ctr *c, void (*done)(void *ctx, const struct err *e),
-	      void *ctx, struct err *e);
-int ctr_unpause(struct ctr *c, struct err *e);
+/* control.c: the freezer (lifecycle.c's pause and unpause actions) */
+/* Freeze c's cgroup; once frozen it raises EV_FROZEN, then done runs
+ * (with an error if the freeze failed or was refused). */
+int ctr_freezer_start(struct ctr *c, const struct ctr_hook *done,
+		      struct err *e);
+int ctr_freezer_thaw(struct ctr *c, struct err *e);
+/* The container exited while a freeze was in progress. */
 void ctr_pause_abort(struct ctr *c);
 extern const struct command ctr_cmd_stats;
 

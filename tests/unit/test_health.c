@@ -279,11 +279,10 @@ static void test_not_running(void **s)
 	struct health_opts o = { .cmd = "true", .interval_ms = 1 };
 	struct ctr *c = fake_ctr(&o);
 
-	c->state = CTR_RUNNING;
-	c->paused_state = true;
+	c->state = CTR_PAUSED;
 	health_start(c);
 	assert_false(ev_is_active(&c->health.timer));
-	c->paused_state = false;
+	c->state = CTR_RUNNING;
 	health_resume(c);
 	assert_true(ev_is_active(&c->health.timer));
 	c->state = CTR_STOPPING;
