@@ -1270,6 +1270,7 @@ static int sup_init(struct err *e)
 	find_init();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);
+	health_init(); /* its fields come before the volumes' */
 	if (vol_init(e) < 0)
 		return -1;
 

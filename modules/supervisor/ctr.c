@@ -21,6 +21,17 @@
 static struct ctr *ctrs;
 static unsigned nctrs;
 
+#define CTR_PARTS_MAX 8
+static const struct ctr_part *parts[CTR_PARTS_MAX];
+static unsigned nparts;
+
+void ctr_part_register(const struct ctr_part *p)
+{
+	if (nparts == CTR_PARTS_MAX)
+		abort(); /* a fixed set of files registers */
+	parts[nparts++] = p;
+}
+
 struct ctr *ctr_first(void)
 {
 	return ctrs;
@@ -182,8 +193,8 @@ void ctr_free(struct ctr *c)
 	ocispec_free(c->fresh_spec);
 	free(c->labels_json);
 	free(c->exposed_json);
-	vol_mounts_free(c->mounts, c->n_mounts);
-	health_free(c);
+	for (unsigned i = 0; i < nparts; i++)
+		parts[i]->free(c);
 	free(c);
 	trim_soon();
 }
@@ -549,9 +560,8 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 			write_doc(w, "ExposedPorts", c->exposed_json);
 		jw_end_obj(w);
 	}
-	health_write_json(c, w);
-	vol_write_json(c, w);
-	jw_bool(w, "rm_anon", c->rm_anon);
+	for (unsigned i = 0; i < nparts; i++)
+		parts[i]->write_json(c, w);
 	if (full) {
 		char *spec = ctr_spec(c);
 		write_doc(w, "spec", spec);
@@ -727,9 +737,8 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	}
 	c->pid = (int)get_int(t, "pid");
 	load_limits(t, &c->limits);
-	health_load(c, t);
-	vol_load(c, t);
-	c->rm_anon = get_bool(t, "rm_anon");
+	for (unsigned i = 0; i < nparts; i++)
+		parts[i]->load(c, t);
 	c->out.fd = c->err.fd = c->stdin_fd = -1;
 	c->next = ctrs;
 	ctrs = c;

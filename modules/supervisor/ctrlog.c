@@ -42,14 +42,8 @@ static void pipes_pause(struct ctr *c, bool pause)
 		return;
 	struct ctr_pipe *p[2] = { &c->out, &c->err };
 
-	for (int i = 0; i < 2; i++) {
-		if (p[i]->fd < 0)
-			continue;
-		if (pause)
-			ev_io_stop(daemon_ctx.loop, &p[i]->io);
-		else
-			ev_io_start(daemon_ctx.loop, &p[i]->io);
-	}
+	for (int i = 0; i < 2; i++)
+		ctr_pipe_pause(p[i], pause);
 	c->paused = pause;
 }
 

@@ -40,16 +40,9 @@
 #include "exec.h"
 #include "supervisor.h"
 
-#define EXEC_READ_MAX (16 * 1024) /* bytes per pipe per wake-up */
+#define EXEC_READ_MAX (16 * 1024) /* bytes per probe read */
 
 struct exec;
-
-struct exec_pipe {
-	int fd;
-	ev_io io;
-	const char *stream; /* "stdout" / "stderr" */
-	struct exec *x;
-};
 
 struct exec {
 	char id[CTR_ID_LEN + 1];
@@ -64,7 +57,7 @@ struct exec {
 	struct proc *proc; /* from exec until reaped */
 	bool exited, died, paused;
 	int exit_code;
-	struct exec_pipe out, err; /* with -t, out is the pty master */
+	struct ctr_pipe out, err; /* with -t, out is the pty master */
 	bool tty, interactive;
 	int stdin_fd; /* -i without -t: stdin's write end until passed */
 	char detach_keys[16];
@@ -151,72 +144,43 @@ static void exec_check_done(struct exec *x)
 
 static void pipes_pause(struct exec *x, bool pause)
 {
-	struct exec_pipe *p[2] = { &x->out, &x->err };
-
 	if (pause == x->paused)
 		return;
-	for (int i = 0; i < 2; i++) {
-		if (p[i]->fd < 0)
-			continue;
-		if (pause)
-			ev_io_stop(daemon_ctx.loop, &p[i]->io);
-		else
-			ev_io_start(daemon_ctx.loop, &p[i]->io);
-	}
+	ctr_pipe_pause(&x->out, pause);
+	ctr_pipe_pause(&x->err, pause);
 	x->paused = pause;
 }
 
-static void pipe_close(struct exec_pipe *p)
+static void on_output_end(struct ctr_pipe *p)
 {
-	ev_io_stop(daemon_ctx.loop, &p->io);
-	close(p->fd);
-	p->fd = -1;
-	exec_check_done(p->x); /* may free p->x */
+	exec_check_done(p->owner); /* may free it */
 }
 
-/* One bounded read per wake-up; the pipe holds the rest. */
-static void on_pipe(struct ev_loop *loop, ev_io *w, int revents)
+/* Each read (stdio.c) goes to the attached client as a data line. */
+static void on_output(struct ctr_pipe *p, const char *buf, size_t n)
 {
-	struct exec_pipe *p = w->data;
-	struct exec *x = p->x;
-	static char buf[EXEC_READ_MAX];
-	ssize_t n = read(p->fd, buf, sizeof(buf));
+	struct exec *x = p->owner;
 	struct jw jw;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		pipe_close(p); /* every writer is gone */
-		return;
-	}
 	if (!x->req)
 		return; /* the client left: discarded */
 	ctl_req_json(x->req, &jw);
 	jw_str(&jw, "stream", p->stream);
-	jw_strn(&jw, "log", buf, (size_t)n);
+	jw_strn(&jw, "log", buf, n);
 	jw_close(&jw);
 	ctl_req_wake(x->req);
 	if (!ctl_req_room(x->req))
 		pipes_pause(x, true); /* resumed by produce() */
 }
 
+static const struct ctr_pipe_ops output_ops = { on_output, on_output_end };
+
 /* Takes fd: watches it, or closes it when it cannot be made
  * non-blocking (a blocking read would stall the loop). */
-static int pipe_watch(struct exec *x, struct exec_pipe *p, int fd,
+static int pipe_watch(struct exec *x, struct ctr_pipe *p, int fd,
 		      const char *stream, struct err *e)
 {
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
-		err_set(e, errno, "%s: O_NONBLOCK", stream);
-		close(fd);
-		return -1;
-	}
-	p->fd = fd;
-	p->x = x;
-	p->stream = stream;
-	ev_io_init(&p->io, on_pipe, fd, EV_READ);
-	p->io.data = p;
-	ev_io_start(daemon_ctx.loop, &p->io);
-	return 0;
+	return ctr_pipe_watch(p, fd, stream, x, &output_ops, e);
 }
 
 /* The attached client's stream: output arrives from on_pipe(); this

@@ -132,6 +132,17 @@ void health_free(struct ctr *c)
 	c->health.cmd = NULL;
 }
 
+void health_init(void)
+{
+	static const struct ctr_part part = {
+		.write_json = health_write_json,
+		.load = health_load,
+		.free = health_free,
+	};
+
+	ctr_part_register(&part);
+}
+
 const char *health_status_name(const struct ctr *c)
 {
 	return status_names[c->health.cmd ? c->health.status : HEALTH_NONE];

@@ -35,8 +35,6 @@
 #include "ctrlog.h"
 #include "supervisor.h"
 
-#define PIPE_READ_MAX (16 * 1024) /* bytes per pipe per wake-up */
-
 struct cgroup_sys ctr_cgroups;
 bool ctr_have_cgroups;
 
@@ -63,33 +61,27 @@ static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx);
 static void exit_finish(struct ctr *c);
 static int event(struct ctr *c, enum ctr_event ev, const struct ctr_evarg *a);
 
-static void pipe_close(struct ctr_pipe *p)
+/* The container's output goes to its log and attached clients. */
+static void on_output(struct ctr_pipe *p, const char *buf, size_t len)
 {
-	if (p->fd < 0)
-		return;
-	ev_io_stop(daemon_ctx.loop, &p->io);
-	close(p->fd);
-	p->fd = -1;
-	ctrlog_stream_end(p->c, p->stream);
-	exit_finish(p->c);
-	maybe_auto_remove(p->c);
+	ctrlog_write(p->owner, p->stream, buf, len);
 }
 
-/* Bounded work per wake-up: one read of at most PIPE_READ_MAX; the pipe
- * holds the rest and the writer blocks (back-pressure, nothing dropped). */
-static void on_pipe(struct ev_loop *loop, ev_io *w, int revents)
+/* EOF: every writer in the container is gone. */
+static void on_output_end(struct ctr_pipe *p)
 {
-	struct ctr_pipe *p = w->data;
-	static char buf[PIPE_READ_MAX];
-	ssize_t n = read(p->fd, buf, sizeof(buf));
+	struct ctr *c = p->owner;
 
-	if (n > 0) {
-		ctrlog_write(p->c, p->stream, buf, (size_t)n);
-		return;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	pipe_close(p); /* EOF: every writer in the container is gone */
+	ctrlog_stream_end(c, p->stream);
+	exit_finish(c);
+	maybe_auto_remove(c);
+}
+
+static const struct ctr_pipe_ops output_ops = { on_output, on_output_end };
+
+static void pipe_close(struct ctr_pipe *p)
+{
+	ctr_pipe_close(p);
 }
 
 void ctr_stdin_close(struct ctr *c)
@@ -104,18 +96,7 @@ void ctr_stdin_close(struct ctr *c)
 static int pipe_watch(struct ctr *c, struct ctr_pipe *p, int fd,
 		      const char *stream, struct err *e)
 {
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
-		err_set(e, errno, "%s: O_NONBLOCK", stream);
-		close(fd);
-		return -1;
-	}
-	p->fd = fd;
-	p->c = c;
-	p->stream = stream;
-	ev_io_init(&p->io, on_pipe, fd, EV_READ);
-	p->io.data = p;
-	ev_io_start(daemon_ctx.loop, &p->io);
-	return 0;
+	return ctr_pipe_watch(p, fd, stream, c, &output_ops, e);
 }
 
 /* ---- waiters ---- */

@@ -159,12 +159,29 @@ struct ctr_health {
 	int64_t run_mono, probe_mono; /* CLOCK_MONOTONIC: start, probe */
 };
 
+/* stdio.c: a read end of a process's stdout or stderr (or its pty
+ * master), a container's or an exec's. */
+struct ctr_pipe;
+struct ctr_pipe_ops {
+	void (*data)(struct ctr_pipe *p, const char *buf, size_t len);
+	void (*eof)(struct ctr_pipe *p); /* closed; may free the owner */
+};
 struct ctr_pipe {
-	int fd;
+	int fd; /* -1: closed */
 	ev_io io;
 	const char *stream; /* "stdout" / "stderr" */
-	struct ctr *c;
+	void *owner;	    /* the struct ctr or struct exec it feeds */
+	const struct ctr_pipe_ops *ops;
 };
+/* Watch fd (taken; made non-blocking): ops->data gets each read. An fd
+ * that cannot be made non-blocking is closed (a blocking read would
+ * stall the loop): -1, e set. */
+int ctr_pipe_watch(struct ctr_pipe *p, int fd, const char *stream,
+		   void *owner, const struct ctr_pipe_ops *ops, struct err *e);
+/* Close (if open), then ops->eof. */
+void ctr_pipe_close(struct ctr_pipe *p);
+/* Stop or resume reading (back-pressure from a slow client). */
+void ctr_pipe_pause(struct ctr_pipe *p, bool pause);
 
 struct ctr {
 	char id[CTR_ID_LEN + 1];
@@ -267,6 +284,16 @@ char *ctr_spec(const struct ctr *c);
 /* The data line {"exit_code":N} that ends run, exec and wait. */
 void ctr_reply_exit_code(struct ctl_req *r, int code);
 int ctr_load_all(struct err *e);
+/* A part of a container another file keeps (health.c, volumes.c): its
+ * fields in the state file and inspect, read back at load, freed with
+ * the container. ctr.c runs the registered parts in the order they were
+ * registered (module init) and knows nothing else of them. */
+struct ctr_part {
+	void (*write_json)(const struct ctr *c, struct jw *w);
+	void (*load)(struct ctr *c, yajl_val t);
+	void (*free)(struct ctr *c);
+};
+void ctr_part_register(const struct ctr_part *p);
 
 /* settings.c: this module's keys in skiffd.json (core/config.h) */
 struct sup_settings {
@@ -335,6 +362,8 @@ extern const struct command ctr_cmd_cp, ctr_cmd_export;
 		&ctr_cmd_wait, &ctr_cmd_rename, &ctr_cmd_top, &ctr_cmd_cp, &ctr_cmd_export,
 
 /* health.c */
+/* Register the healthcheck as a part of every container (ctr_part). */
+void health_init(void);
 /* Check the flags and fill h (config only); nothing is changed on error. */
 int health_parse(struct ctr_health *h, const struct health_opts *o,
 		 struct err *e);
@@ -388,8 +417,7 @@ int vol_copyup(struct ctr *c,
 void vol_detach(struct ctr *c);
 bool vol_ctr_uses(const struct ctr *c, const char *name);
 void vol_mounts_free(struct ctr_mount *m, int n);
-void vol_write_json(const struct ctr *c, struct jw *w);
-void vol_load(struct ctr *c, yajl_val t);
+/* Register the mounts as a part of every container (ctr_part). */
 int vol_init(struct err *e);
 extern const struct command vol_cmd_vcreate, vol_cmd_vls, vol_cmd_vinspect,
 	vol_cmd_vrm, vol_cmd_vprune;

@@ -412,7 +412,7 @@ void vol_spec(const struct ctr *c, struct strv *binds, struct strv *tmpfs)
 	}
 }
 
-void vol_write_json(const struct ctr *c, struct jw *w)
+static void vol_write_json(const struct ctr *c, struct jw *w)
 {
 	jw_arr(w, "mounts");
 	for (int i = 0; i < c->n_mounts; i++) {
@@ -440,7 +440,7 @@ static char *tree_str(yajl_val t, const char *key)
 	return v ? xstrdup(v->u.string) : NULL;
 }
 
-void vol_load(struct ctr *c, yajl_val t)
+static void vol_load(struct ctr *c, yajl_val t)
 {
 	const char *path[] = { "mounts", NULL }, *rw[] = { "rw", NULL };
 	yajl_val a = yajl_tree_get(t, path, yajl_t_array);
@@ -467,6 +467,26 @@ void vol_load(struct ctr *c, yajl_val t)
 			abort();
 		c->mounts[c->n_mounts++] = m;
 	}
+}
+
+/* The container's part of the state file: "mounts" and "rm_anon". */
+static void part_write(const struct ctr *c, struct jw *w)
+{
+	vol_write_json(c, w);
+	jw_bool(w, "rm_anon", c->rm_anon);
+}
+
+static void part_load(struct ctr *c, yajl_val t)
+{
+	const char *path[] = { "rm_anon", NULL };
+
+	vol_load(c, t);
+	c->rm_anon = YAJL_IS_TRUE(yajl_tree_get(t, path, yajl_t_true));
+}
+
+static void part_free(struct ctr *c)
+{
+	vol_mounts_free(c->mounts, c->n_mounts);
 }
 
 bool vol_ctr_uses(const struct ctr *c, const char *name)
@@ -1051,8 +1071,14 @@ static void vol_diskuse(struct du_list *l)
 
 int vol_init(struct err *e)
 {
+	static const struct ctr_part part = {
+		.write_json = part_write,
+		.load = part_load,
+		.free = part_free,
+	};
 	_cleanup_free_ char *dir = NULL;
 
+	ctr_part_register(&part);
 	diskuse_register(&vol_du);
 	if (asprintf(&dir, "%s/volumes", daemon_ctx.cfg.root) < 0)
 		abort();
