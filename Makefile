@@ -35,7 +35,7 @@ GIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 ALL_CFLAGS = $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -MMD -MP $(SAN) \
 	$(NL_CFLAGS) -DSKIFF_VERSION='"$(VERSION)"' -DSKIFF_GIT='"$(GIT)"' $(CFLAGS)
-ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 # Libraries: daemon, CLI, tests. pkg-config where the package ships a .pc.
 # libarchive, libcurl, libnl (net/nlink), libnftables (net/nat) and ldns
@@ -90,7 +90,14 @@ $(BUILD)/gen/modules_gen.o: $(GEN_MODULES)
 FORCE:
 $(BUILD)/core/builtin.o: FORCE # carries the git commit for `version`
 
-$(BUILD)/skiffd: $(BUILD)/core/main.o $(DAEMON_OBJ) $(LIB_OBJ)
+# skiffd takes the library layers from an archive: only the objects it
+# uses are linked, and --as-needed then drops the libraries that only
+# unused code wanted (libmsgpackc until gossip runs in the daemon).
+$(BUILD)/libskiff.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/skiffd: $(BUILD)/core/main.o $(DAEMON_OBJ) $(BUILD)/libskiff.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_D)
 
 $(BUILD)/skiff: $(CLI_OBJ)
