@@ -32,11 +32,7 @@ static int do_ping(struct ctl_req *r, void *args, struct err *e)
 	return 0;
 }
 
-static const struct command cmd_ping = {
-	.name = "ping",
-	.summary = "Check that skiffd answers",
-	.handler = do_ping,
-};
+static const struct command cmd_ping = { "ping", do_ping };
 
 /* ---- version ---- */
 
@@ -65,11 +61,7 @@ static int do_version(struct ctl_req *r, void *args, struct err *e)
 	return 0;
 }
 
-static const struct command cmd_version = {
-	.name = "version",
-	.summary = "Show skiffd's version",
-	.handler = do_version,
-};
+static const struct command cmd_version = { "version", do_version };
 
 /* ---- info ---- */
 
@@ -119,16 +111,11 @@ static int do_info(struct ctl_req *r, void *args, struct err *e)
 	return 0;
 }
 
-static const struct command cmd_info = {
-	.name = "info",
-	.summary = "Show host facts (kernel, cgroups, storage and network "
-		   "features) and daemon state",
-	.handler = do_info,
-};
+static const struct command cmd_info = { "info", do_info };
 
 /* ---- help ---- */
 
-static void help_line(const struct command *c, void *ctx)
+static void help_line(const struct cmdspec *c, void *ctx)
 {
 	struct jw w;
 
@@ -141,7 +128,7 @@ static void help_line(const struct command *c, void *ctx)
 static int do_help(struct ctl_req *r, void *args, struct err *e)
 {
 	int used;
-	const struct command *c;
+	const struct cmdspec *c;
 	struct buf text = { 0 };
 	struct jw w;
 
@@ -161,20 +148,9 @@ static int do_help(struct ctl_req *r, void *args, struct err *e)
 	return 0;
 }
 
-static const struct command cmd_help = {
-	.name = "help",
-	.usage = "[COMMAND]",
-	.summary = "List commands, or show one command's usage and flags",
-	.max_pos = 2,
-	.handler = do_help,
-};
+static const struct command cmd_help = { "help", do_help };
 
 /* ---- events ---- */
-
-struct events_args {
-	struct strlist filter;
-	const char *since;
-};
 
 /* One subscriber: a cursor into the bus ring and its filters, which point
  * into the request's arguments (alive until release). */
@@ -326,23 +302,7 @@ static int do_events(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-static const struct flag events_flags[] = {
-	{ "filter", 'f', FLAG_LIST, offsetof(struct events_args, filter),
-	  "KEY=VALUE", "only events with type=, action= or id= (prefix)" },
-	{ "since", 0, FLAG_STR, offsetof(struct events_args, since), "WHEN",
-	  "replay kept events newer than a duration ago or Unix seconds" },
-	{ 0 },
-};
-
-static const struct command cmd_events = {
-	.name = "events",
-	.usage = "[OPTIONS]",
-	.summary = "Stream daemon events as they happen",
-	.flags = events_flags,
-	.args_size = sizeof(struct events_args),
-	.handler = do_events,
-	.cmd_flags = CMD_STREAMS,
-};
+static const struct command cmd_events = { "events", do_events };
 
 /* ---- shutdown ---- */
 
@@ -352,13 +312,7 @@ static int do_shutdown(struct ctl_req *r, void *args, struct err *e)
 	return 0;
 }
 
-static const struct command cmd_shutdown = {
-	.name = "shutdown",
-	.summary = "Stop skiffd in order (under --init, also the host or "
-		   "namespace it is PID 1 of)",
-	.handler = do_shutdown,
-	.cmd_flags = CMD_ADMIN,
-};
+static const struct command cmd_shutdown = { "shutdown", do_shutdown };
 
 static const struct command *const builtin_list[] = {
 	&cmd_ping, &cmd_version, &cmd_info,	&cmd_help,
@@ -367,6 +321,6 @@ static const struct command *const builtin_list[] = {
 
 void builtin_register(void)
 {
-	cmd_register(builtin_list);
+	cmd_register(NULL, builtin_list);
 	bus_set_notify(ctl_wake_streams);
 }

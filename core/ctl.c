@@ -367,7 +367,7 @@ static void dispatch(struct ctl_client *c, const char *line, size_t len)
 		goto reply;
 	}
 	c->cur = r;
-	rc = r->call.cmd->handler(r, r->call.args, &e);
+	rc = cmd_handler(r->call.cmd)(r, r->call.args, &e);
 	if (rc == CMD_PENDING)
 		return; /* ends with ctl_req_finish() or its stream */
 	c->cur = NULL;

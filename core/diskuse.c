@@ -358,10 +358,6 @@ static void du_exited(struct proc *p, const siginfo_t *si, void *ctx)
 	du_free(l);
 }
 
-struct df_args {
-	bool verbose;
-};
-
 static int do_df(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct df_args *a = args;
@@ -386,16 +382,4 @@ static int do_df(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-static const struct flag df_flags[] = {
-	{ "verbose", 'v', FLAG_BOOL, offsetof(struct df_args, verbose), 0,
-	  "one row per image, container and volume" },
-	{ 0 },
-};
-
-const struct command cmd_system_df = {
-	.name = "system df", .usage = "[-v]",
-	.summary = "Disk used by images, containers and volumes, and how "
-		   "much of it nothing in use holds",
-	.flags = df_flags, .args_size = sizeof(struct df_args),
-	.handler = do_df,
-};
+const struct command cmd_system_df = { "system df", do_df };

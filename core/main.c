@@ -97,11 +97,13 @@ static int signals_setup(struct err *e)
 static int modules_init_start(struct err *e)
 {
 	for (size_t i = 0; i < modules_count; i++) {
-		cmd_register(modules[i]->commands);
+		cmd_register(modules[i]->name, modules[i]->commands);
 		for (const struct bus_sub *s = modules[i]->subs; s && s->fn;
 		     s++)
 			bus_subscribe(s);
 	}
+	if (cmd_check(e) < 0)
+		return -1;
 	for (size_t i = 0; i < modules_count; i++)
 		if (modules[i]->init && modules[i]->init(e) < 0)
 			return err_wrap(e, "module %s", modules[i]->name);
@@ -217,10 +219,15 @@ static int parse_flags(int argc, char **argv, bool *init, struct err *e)
 static int print_commands_md(void)
 {
 	struct buf b = { 0 };
+	struct err e = ERR_INIT;
 
 	builtin_register();
 	for (size_t i = 0; i < modules_count; i++)
-		cmd_register(modules[i]->commands);
+		cmd_register(modules[i]->name, modules[i]->commands);
+	if (cmd_check(&e) < 0) {
+		fprintf(stderr, "skiffd: %s\n", e.msg);
+		return 1;
+	}
 	cmd_markdown(&b);
 	fwrite(buf_head(&b), 1, buf_used(&b), stdout);
 	buf_free(&b);

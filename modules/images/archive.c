@@ -352,10 +352,6 @@ static int save_main(void *arg)
 	return rc < 0 ? say_err(&e) : 0;
 }
 
-struct save_flags {
-	const char *output;
-};
-
 static void save_args_free(struct save_args *a)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -975,11 +971,6 @@ out:
 	return rc < 0 ? say_err(&e) : 0;
 }
 
-struct load_flags {
-	const char *input;
-	bool quiet;
-};
-
 static int do_load(struct ctl_req *r, void *args, struct err *e)
 {
 	struct load_args a = { images.content, images.layers };
@@ -1208,10 +1199,6 @@ out:
 	return rc < 0 ? say_err(&e) : 0;
 }
 
-struct import_flags {
-	const char *message;
-};
-
 static int do_import(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct import_flags *f = args;
@@ -1239,44 +1226,6 @@ static int do_import(struct ctl_req *r, void *args, struct err *e)
 
 /* ---- the commands ---- */
 
-static const struct flag save_flags[] = {
-	{ "output", 'o', FLAG_STR, offsetof(struct save_flags, output), "FILE",
-	  "write to FILE (opened by the client) instead of stdout" },
-	{ 0 },
-};
-static const struct flag load_flags[] = {
-	{ "input", 'i', FLAG_STR, offsetof(struct load_flags, input), "FILE",
-	  "read FILE (opened by the client) instead of stdin" },
-	{ "quiet", 'q', FLAG_BOOL, offsetof(struct load_flags, quiet), 0,
-	  "accepted for Docker's sake (there is no progress output)" },
-	{ 0 },
-};
-static const struct flag import_flags[] = {
-	{ "message", 'm', FLAG_STR, offsetof(struct import_flags, message),
-	  "TEXT", "comment for the image's history" },
-	{ 0 },
-};
-
-const struct command img_cmd_save = {
-	.name = "save", .usage = "[-o FILE] IMAGE [IMAGE...]",
-	.summary = "Write images to a tar archive (docker-archive and OCI "
-		   "layout in one) on stdout or FILE",
-	.flags = save_flags, .args_size = sizeof(struct save_flags),
-	.min_pos = 1, .max_pos = -1, .handler = do_save,
-};
-const struct command img_cmd_load = {
-	.name = "load", .usage = "[-i FILE]",
-	.summary = "Load images from a docker-archive or oci-archive tarball "
-		   "on stdin or FILE",
-	.flags = load_flags, .args_size = sizeof(struct load_flags),
-	.min_pos = 0, .max_pos = 0, .handler = do_load,
-	.cmd_flags = CMD_MUTATES,
-};
-const struct command img_cmd_import = {
-	.name = "import", .usage = "[-m TEXT] FILE|- [REPOSITORY[:TAG]]",
-	.summary = "Make a one-layer image from a rootfs tarball (plain, gzip "
-		   "or zstd)",
-	.flags = import_flags, .args_size = sizeof(struct import_flags),
-	.min_pos = 1, .max_pos = 2, .handler = do_import,
-	.cmd_flags = CMD_MUTATES,
-};
+const struct command img_cmd_save = { "save", do_save };
+const struct command img_cmd_load = { "load", do_load };
+const struct command img_cmd_import = { "import", do_import };

@@ -135,11 +135,6 @@ static bool saving;
 
 static void save_next(void);
 
-struct login_args {
-	const char *username, *password;
-	bool password_stdin;
-};
-
 struct login {
 	struct ctl_req *r;
 	struct reg_endpoint ep;
@@ -364,27 +359,5 @@ static int do_logout(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-static const struct flag login_flags[] = {
-	{ "username", 'u', FLAG_STR, offsetof(struct login_args, username),
-	  "USER", "user name" },
-	{ "password", 'p', FLAG_STR, offsetof(struct login_args, password),
-	  "PASSWORD", "password (visible in ps: prefer --password-stdin)" },
-	{ "password-stdin", 0, FLAG_BOOL,
-	  offsetof(struct login_args, password_stdin), 0,
-	  "the skiff client reads the password from its stdin" },
-	{ 0 },
-};
-
-const struct command img_cmd_login = {
-	.name = "login", .usage = "[OPTIONS] [SERVER]",
-	.summary = "Check credentials with a registry and keep them "
-		   "(default: Docker Hub)",
-	.flags = login_flags, .args_size = sizeof(struct login_args),
-	.max_pos = 1, .handler = do_login, .cmd_flags = CMD_MUTATES | CMD_ADMIN,
-};
-const struct command img_cmd_logout = {
-	.name = "logout", .usage = "[SERVER]",
-	.summary = "Forget a registry's credentials (default: Docker Hub)",
-	.max_pos = 1, .handler = do_logout,
-	.cmd_flags = CMD_MUTATES | CMD_ADMIN,
-};
+const struct command img_cmd_login = { "login", do_login };
+const struct command img_cmd_logout = { "logout", do_logout };

@@ -409,10 +409,6 @@ static void commit_end(struct helper *h)
 	free(c);
 }
 
-struct commit_flags {
-	const char *message, *author;
-};
-
 static int do_commit(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct commit_flags *f = args;
@@ -461,20 +457,4 @@ out:
 	return rc;
 }
 
-static const struct flag commit_flags[] = {
-	{ "message", 'm', FLAG_STR, offsetof(struct commit_flags, message),
-	  "TEXT", "comment for the new layer's history entry" },
-	{ "author", 'a', FLAG_STR, offsetof(struct commit_flags, author),
-	  "NAME", "author of the new layer" },
-	{ 0 },
-};
-
-const struct command img_cmd_commit = {
-	.name = "commit", .usage = "[-m TEXT] [-a NAME] CONTAINER "
-				   "[REPOSITORY[:TAG]]",
-	.summary = "Make an image from a container's changes (a new layer on "
-		   "its image)",
-	.flags = commit_flags, .args_size = sizeof(struct commit_flags),
-	.min_pos = 1, .max_pos = 2, .handler = do_commit,
-	.cmd_flags = CMD_MUTATES,
-};
+const struct command img_cmd_commit = { "commit", do_commit };

@@ -976,11 +976,6 @@ static const struct ctl_stream_ops pull_ops = {
 	.release = pull_release,
 };
 
-struct pull_args {
-	const char *platform;
-	bool quiet;
-};
-
 static struct pull *pull_new(const char *ref, const char *platform,
 			     struct err *e)
 {
@@ -1046,18 +1041,4 @@ static int do_pull(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-static const struct flag pull_flags[] = {
-	{ "platform", 0, FLAG_STR, offsetof(struct pull_args, platform),
-	  "OS/ARCH[/VARIANT]", "pull this platform (default: the host's)" },
-	{ "quiet", 'q', FLAG_BOOL, offsetof(struct pull_args, quiet), 0,
-	  "no progress" },
-	{ 0 },
-};
-
-const struct command img_cmd_pull = {
-	.name = "pull", .usage = "[OPTIONS] NAME[:TAG|@DIGEST]",
-	.summary = "Download an image from a registry into the content store",
-	.flags = pull_flags, .args_size = sizeof(struct pull_args),
-	.min_pos = 1, .max_pos = 1, .handler = do_pull,
-	.cmd_flags = CMD_MUTATES | CMD_STREAMS,
-};
+const struct command img_cmd_pull = { "pull", do_pull };

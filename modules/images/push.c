@@ -561,10 +561,4 @@ static int do_push(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-const struct command img_cmd_push = {
-	.name = "push", .usage = "NAME[:TAG]",
-	.summary = "Upload an image to its registry (blobs the registry has "
-		   "are skipped or mounted; the manifest keeps its digest)",
-	.min_pos = 1, .max_pos = 1, .handler = do_push,
-	.cmd_flags = CMD_STREAMS,
-};
+const struct command img_cmd_push = { "push", do_push };

@@ -215,11 +215,6 @@ out:
 
 /* ---- images ---- */
 
-struct images_args {
-	bool all, quiet, digests, no_trunc;
-	struct strlist filter;
-};
-
 /* --filter reference=PATTERN: a glob on the familiar name[:tag], as
  * Docker matches it (name alone, or name:tag); a dangling image matches
  * no reference. dangling=true|false: only those without (with) a name. */
@@ -684,10 +679,6 @@ static int rmi_run(struct rmi *m, bool prune_ingest, struct err *e)
 	return 0;
 }
 
-struct rmi_args {
-	bool force, no_prune;
-};
-
 /* Do the names all lie in one repository (Docker then lets an id
  * remove them all without -f)? */
 static bool one_repository(const struct img_entry *all, size_t n,
@@ -818,10 +809,6 @@ int img_remove(const struct img_entry *en,
 
 /* ---- image prune ---- */
 
-struct prune_args {
-	bool all, force;
-};
-
 /* As Docker: dangling images no container uses go, with -a every image
  * no container uses; then the blobs and layers no image needs, and
  * day-old partial downloads. */
@@ -852,21 +839,7 @@ static int do_prune(struct ctl_req *r, void *args, struct err *e)
 	return rmi_run(m, true, e) < 0 ? -1 : CMD_PENDING;
 }
 
-static const struct flag prune_flags[] = {
-	{ "all", 'a', FLAG_BOOL, offsetof(struct prune_args, all), 0,
-	  "remove every image no container uses (else only dangling ones)" },
-	{ "force", 'f', FLAG_BOOL, offsetof(struct prune_args, force), 0,
-	  "do not ask (skiff never asks: accepted for docker's scripts)" },
-	{ 0 },
-};
-
-const struct command img_cmd_prune = {
-	.name = "image-prune", .usage = "[-a]",
-	.summary = "Remove dangling (-a: all) images no container uses, and "
-		   "blobs, layers and stale partial downloads no image needs",
-	.flags = prune_flags, .args_size = sizeof(struct prune_args),
-	.handler = do_prune, .cmd_flags = CMD_MUTATES,
-};
+const struct command img_cmd_prune = { "image-prune", do_prune };
 
 /* ---- history ---- */
 
@@ -912,11 +885,7 @@ static int do_history(struct ctl_req *r, void *args, struct err *e)
 	return 0;
 }
 
-const struct command img_cmd_history = {
-	.name = "history", .usage = "IMAGE",
-	.summary = "The history of an image's layers, newest first",
-	.min_pos = 1, .max_pos = 1, .handler = do_history,
-};
+const struct command img_cmd_history = { "history", do_history };
 
 /* ---- tag ---- */
 
@@ -1003,11 +972,7 @@ static int do_tag(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-const struct command img_cmd_tag = {
-	.name = "tag", .usage = "SOURCE_IMAGE TARGET_IMAGE[:TAG]",
-	.summary = "Give an image another name", .min_pos = 2, .max_pos = 2,
-	.handler = do_tag, .cmd_flags = CMD_MUTATES,
-};
+const struct command img_cmd_tag = { "tag", do_tag };
 
 /* ---- system df (core/diskuse) ---- */
 
@@ -1140,49 +1105,10 @@ static void images_info(struct jw *w)
 	jw_uint(w, "images", n);
 }
 
-static const struct flag images_flags[] = {
-	{ "all", 'a', FLAG_BOOL, offsetof(struct images_args, all), 0,
-	  "all images (skiff keeps no intermediate images: the same list)" },
-	{ "quiet", 'q', FLAG_BOOL, offsetof(struct images_args, quiet), 0,
-	  "only image ids" },
-	{ "digests", 0, FLAG_BOOL, offsetof(struct images_args, digests), 0,
-	  "show manifest digests" },
-	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct images_args, no_trunc), 0,
-	  "full image ids" },
-	{ "filter", 'f', FLAG_LIST, offsetof(struct images_args, filter),
-	  "reference=PATTERN|dangling=true|false",
-	  "only names matching the glob; only (or no) untagged images" },
-	{ 0 },
-};
+const struct command img_cmd_images = { "images", do_images };
+const struct command img_cmd_inspect = { "image-inspect", do_inspect };
 
-const struct command img_cmd_images = {
-	.name = "images", .usage = "[OPTIONS] [REPOSITORY[:TAG]]",
-	.summary = "List images in the content store (named and dangling)",
-	.max_pos = 1, .flags = images_flags,
-	.args_size = sizeof(struct images_args), .handler = do_images,
-};
-const struct command img_cmd_inspect = {
-	.name = "image-inspect", .usage = "IMAGE [IMAGE...]",
-	.summary = "An image's manifest and config", .min_pos = 1,
-	.max_pos = -1, .handler = do_inspect,
-};
-static const struct flag rmi_flags[] = {
-	{ "force", 'f', FLAG_BOOL, offsetof(struct rmi_args, force), 0,
-	  "untag an image a container uses (it stays, dangling); an id "
-	  "removes all its names" },
-	{ "no-prune", 0, FLAG_BOOL, offsetof(struct rmi_args, no_prune), 0,
-	  "accepted for docker's scripts (skiff has no parent images)" },
-	{ 0 },
-};
-
-const struct command img_cmd_rmi = {
-	.name = "rmi", .usage = "[-f] IMAGE [IMAGE...]",
-	.summary = "Remove images (names, or ids), then the blobs no image "
-		   "needs",
-	.flags = rmi_flags, .args_size = sizeof(struct rmi_args),
-	.min_pos = 1, .max_pos = -1, .handler = do_rmi,
-	.cmd_flags = CMD_MUTATES,
-};
+const struct command img_cmd_rmi = { "rmi", do_rmi };
 
 static const struct command *const images_commands[] = {
 	&img_cmd_pull, &img_cmd_push, &img_cmd_images, &img_cmd_inspect,

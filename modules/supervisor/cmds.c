@@ -50,18 +50,6 @@ int ctr_parse_signal(const char *s, struct err *e)
 /* skiff-init beside skiffd, for --init (found at module init). */
 static char init_path[4096];
 
-struct create_args {
-	bool detach, rm, privileged, read_only, init, interactive, tty;
-	const char *name, *rootfs, *workdir, *user, *hostname, *entrypoint;
-	const char *detach_keys, *network;
-	const char *stop_signal, *cpus, *cpuset, *memory_swap, *restart;
-	long long stop_timeout, cpu_shares, pids_limit;
-	int64_t memory, memory_reservation;
-	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
-	struct strlist log_opt, env_file, mount, volumes_from;
-	struct health_opts health;
-};
-
 /* A NULL-terminated view of s (the strings stay s's). */
 static const char **nullterm(const struct strv *s)
 {
@@ -797,11 +785,6 @@ static int run_next(struct ctl_req *r, struct ctr *c, void *args,
 
 /* ---- attach ---- */
 
-struct attach_args {
-	bool no_stdin;
-	const char *detach_keys;
-};
-
 static int do_attach(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct attach_args *a = args;
@@ -870,11 +853,6 @@ static int do_update(struct ctl_req *r, void *args, struct err *e)
 }
 
 /* ---- ps / inspect ---- */
-
-struct ps_args {
-	bool all, quiet, no_trunc;
-	struct strlist filter;
-};
 
 /* label=KEY or label=KEY=VALUE against the container's labels. */
 static bool label_match(const struct ctr *c, const char *want)
@@ -1023,165 +1001,15 @@ static int do_inspect(struct ctl_req *r, void *args, struct err *e)
 	return 0;
 }
 
-/* ---- the table ---- */
+/* ---- the handlers of proto/commands.c's verbs ---- */
 
-#define CA(f) offsetof(struct create_args, f)
-/* Resource limits, shared by run/create and update. */
-#define LIMIT_FLAGS \
-	{ "memory", 'm', FLAG_SIZE, CA(memory), "BYTES", "memory limit" }, \
-	{ "memory-swap", 0, FLAG_STR, CA(memory_swap), "BYTES", \
-	  "memory plus swap limit, -1 for unlimited" }, \
-	{ "memory-reservation", 0, FLAG_SIZE, CA(memory_reservation), \
-	  "BYTES", "memory soft limit" }, \
-	{ "cpus", 0, FLAG_STR, CA(cpus), "N", "CPU limit, e.g. 1.5" }, \
-	{ "cpu-shares", 'c', FLAG_INT, CA(cpu_shares), "N", \
-	  "relative CPU weight (2-262144)" }, \
-	{ "cpuset-cpus", 0, FLAG_STR, CA(cpuset), "LIST", \
-	  "CPUs allowed, e.g. 0-1,3" }, \
-	{ "pids-limit", 0, FLAG_INT, CA(pids_limit), "N", \
-	  "process limit (-1 for unlimited)" },
+static const struct command cmd_create = { "create", do_create };
+static const struct command cmd_run = { "run", do_run };
+static const struct command cmd_update = { "update", do_update };
+static const struct command cmd_attach = { "attach", do_attach };
 
-static const struct flag create_flags[] = {
-	{ "rootfs", 0, FLAG_STR, CA(rootfs), "DIR",
-	  "a root filesystem directory instead of an image (used read-only, "
-	  "as an overlay's lower layer)" },
-	{ "name", 0, FLAG_STR, CA(name), "NAME", "container name" },
-	{ "env", 'e', FLAG_LIST, CA(env), "K=V", "environment variable" },
-	{ "env-file", 0, FLAG_LIST, CA(env_file), "FILE",
-	  "read variables from FILE (K=V lines; the skiff CLI reads it)" },
-	{ "workdir", 'w', FLAG_STR, CA(workdir), "DIR", "working directory" },
-	{ "network", 0, FLAG_STR, CA(network), "none",
-	  "none (the default): its own network namespace with only lo, up" },
-	{ "user", 'u', FLAG_STR, CA(user), "USER[:GROUP]",
-	  "user, by name or id, looked up in the container" },
-	{ "hostname", 'h', FLAG_STR, CA(hostname), "NAME",
-	  "host name (default: the short id)" },
-	{ "entrypoint", 0, FLAG_STR, CA(entrypoint), "PROG",
-	  "program to run before the command's arguments" },
-	{ "label", 'l', FLAG_LIST, CA(label), "K=V", "label" },
-	{ "cap-add", 0, FLAG_LIST, CA(cap_add), "CAP",
-	  "add a capability (or ALL)" },
-	{ "cap-drop", 0, FLAG_LIST, CA(cap_drop), "CAP",
-	  "drop a capability (or ALL)" },
-	{ "privileged", 0, FLAG_BOOL, CA(privileged), 0,
-	  "every capability, no seccomp, no masked paths" },
-	{ "read-only", 0, FLAG_BOOL, CA(read_only), 0,
-	  "mount the root filesystem read-only" },
-	{ "tmpfs", 0, FLAG_LIST, CA(tmpfs), "PATH[:OPTS]", "mount a tmpfs" },
-	{ "volume", 'v', FLAG_LIST, CA(volume), "SRC:DST[:OPTS]",
-	  "a volume: NAME:/PATH (named, made on first use), /HOST:/PATH "
-	  "(bind) or /PATH (anonymous); OPTS ro, rw, nocopy" },
-	{ "mount", 0, FLAG_LIST, CA(mount), "K=V,...",
-	  "type=bind|volume|tmpfs,source=,target=,readonly,volume-nocopy,"
-	  "tmpfs-size=,tmpfs-mode=,bind-propagation=" },
-	{ "volumes-from", 0, FLAG_LIST, CA(volumes_from), "CTR[:ro|rw]",
-	  "mount another container's volumes and binds" },
-	{ "security-opt", 0, FLAG_LIST, CA(secopt), "OPT",
-	  "seccomp=unconfined|PATH, no-new-privileges" },
-	LIMIT_FLAGS
-	{ "stop-signal", 0, FLAG_STR, CA(stop_signal), "SIG",
-	  "signal that stops the container (default SIGTERM)" },
-	{ "stop-timeout", 0, FLAG_INT, CA(stop_timeout), "SECONDS",
-	  "time to stop before SIGKILL (default 10)" },
-	{ "log-opt", 0, FLAG_LIST, CA(log_opt), "K=V",
-	  "log rotation: max-size=SIZE, max-file=N (default from the "
-	  "daemon config, 10m x 3)" },
-	{ "detach", 'd', FLAG_BOOL, CA(detach), 0,
-	  "run in the background and print the id" },
-	{ "interactive", 'i', FLAG_BOOL, CA(interactive), 0,
-	  "keep stdin open; run passes it to the client" },
-	{ "tty", 't', FLAG_BOOL, CA(tty), 0,
-	  "give the container a pty (its master goes to the client)" },
-	{ "detach-keys", 0, FLAG_STR, CA(detach_keys), "KEYS",
-	  "keys that detach the client (default ctrl-p,ctrl-q)" },
-	{ "rm", 0, FLAG_BOOL, CA(rm), 0, "remove the container when it exits" },
-	{ "init", 0, FLAG_BOOL, CA(init), 0,
-	  "run skiff-init as PID 1: it forwards signals and reaps zombies" },
-	{ "restart", 0, FLAG_STR, CA(restart), "POLICY",
-	  "no, on-failure[:N], always, unless-stopped (back-off from 100 ms "
-	  "to 1 min)" },
-	{ "health-cmd", 0, FLAG_STR, CA(health.cmd), "CMD",
-	  "healthcheck: run /bin/sh -c CMD in the container; exit 0 is "
-	  "healthy" },
-	{ "health-interval", 0, FLAG_DURATION, CA(health.interval_ms), "DUR",
-	  "time between probes (default 30s)" },
-	{ "health-timeout", 0, FLAG_DURATION, CA(health.timeout_ms), "DUR",
-	  "a probe running longer is killed and fails (default 30s)" },
-	{ "health-retries", 0, FLAG_INT, CA(health.retries), "N",
-	  "failures in a row that make it unhealthy (default 3)" },
-	{ "health-start-period", 0, FLAG_DURATION, CA(health.start_period_ms),
-	  "DUR", "failures this soon after start do not count until the "
-	  "first success (default 0)" },
-	{ "health-on-failure", 0, FLAG_STR, CA(health.on_failure), "ACTION",
-	  "on turning unhealthy: none, kill (SIGKILL; the restart policy "
-	  "decides) or restart (default none)" },
-	{ "no-healthcheck", 0, FLAG_BOOL, CA(health.none), 0,
-	  "no healthcheck" },
-	{ 0 },
-};
-
-static const struct command cmd_create = {
-	.name = "create", .usage = "[OPTIONS] IMAGE [COMMAND [ARG...]] | --rootfs DIR [OPTIONS] COMMAND [ARG...]",
-	.summary = "Create a container", .flags = create_flags,
-	.args_size = sizeof(struct create_args), .max_pos = -1,
-	.handler = do_create, .cmd_flags = CMD_MUTATES | CMD_POSIX,
-};
-static const struct command cmd_run = {
-	.name = "run", .usage = "[OPTIONS] IMAGE [COMMAND [ARG...]] | --rootfs DIR [OPTIONS] COMMAND [ARG...]",
-	.summary = "Create and start a container; without -d, stream its "
-		   "output and end with its exit code",
-	.flags = create_flags, .args_size = sizeof(struct create_args),
-	.max_pos = -1, .handler = do_run,
-	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
-};
-static const struct flag update_flags[] = {
-	LIMIT_FLAGS
-	{ 0 },
-};
-static const struct command cmd_update = {
-	.name = "update", .usage = "[OPTIONS] CONTAINER",
-	.summary = "Change a container's resource limits, live when it runs",
-	.flags = update_flags, .args_size = sizeof(struct create_args),
-	.min_pos = 1, .max_pos = 1, .handler = do_update,
-	.cmd_flags = CMD_MUTATES,
-};
-static const struct flag attach_flags[] = {
-	{ "no-stdin", 0, FLAG_BOOL, offsetof(struct attach_args, no_stdin), 0,
-	  "do not write the container's stdin" },
-	{ "detach-keys", 0, FLAG_STR, offsetof(struct attach_args, detach_keys),
-	  "KEYS", "keys that detach (default ctrl-p,ctrl-q)" },
-	{ 0 },
-};
-static const struct command cmd_attach = {
-	.name = "attach", .usage = "[OPTIONS] CONTAINER",
-	.summary = "Attach to a running container: its output, and its pty or "
-		   "stdin (passed by SCM_RIGHTS); ends with its exit code",
-	.flags = attach_flags, .args_size = sizeof(struct attach_args),
-	.min_pos = 1, .max_pos = 1, .handler = do_attach,
-	.cmd_flags = CMD_STREAMS,
-};
-
-static const struct flag ps_flags[] = {
-	{ "all", 'a', FLAG_BOOL, offsetof(struct ps_args, all), 0,
-	  "show every container (default: running ones)" },
-	{ "quiet", 'q', FLAG_BOOL, offsetof(struct ps_args, quiet), 0,
-	  "only ids" },
-	{ "no-trunc", 0, FLAG_BOOL, offsetof(struct ps_args, no_trunc), 0,
-	  "full ids" },
-	{ "filter", 'f', FLAG_LIST, offsetof(struct ps_args, filter),
-	  "K=V", "status=, name=, label=, id=, health=, volume=" },
-	{ 0 },
-};
-static const struct command cmd_ps = {
-	.name = "ps", .usage = "[OPTIONS]", .summary = "List containers",
-	.flags = ps_flags, .args_size = sizeof(struct ps_args),
-	.handler = do_ps,
-};
-static const struct command cmd_inspect = {
-	.name = "inspect", .usage = "CONTAINER [CONTAINER...]",
-	.summary = "Show containers' state and OCI spec as JSON",
-	.min_pos = 1, .max_pos = -1, .handler = do_inspect,
-};
+static const struct command cmd_ps = { "ps", do_ps };
+static const struct command cmd_inspect = { "inspect", do_inspect };
 
 const struct command *const supervisor_commands[] = {
 	&cmd_create, &cmd_run, &cmd_attach, &cmd_ps, &cmd_inspect,

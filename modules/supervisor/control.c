@@ -121,10 +121,6 @@ void ctr_pause_abort(struct ctr *c)
 
 #define STATS_MAX 256 /* containers named in one request */
 
-struct stats_args {
-	bool no_stream;
-};
-
 struct sample {
 	char id[CTR_ID_LEN + 1];
 	uint64_t cpu_ns;
@@ -296,16 +292,4 @@ static int do_stats(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-static const struct flag stats_flags[] = {
-	{ "no-stream", 0, FLAG_BOOL, offsetof(struct stats_args, no_stream), 0,
-	  "one sample (over half a second) instead of a stream" },
-	{ 0 },
-};
-
-const struct command ctr_cmd_stats = {
-	.name = "stats", .usage = "[OPTIONS] [CONTAINER...]",
-	.summary = "Stream CPU %, memory, pids and block I/O of running "
-		   "containers (once a second)",
-	.flags = stats_flags, .args_size = sizeof(struct stats_args),
-	.max_pos = -1, .handler = do_stats, .cmd_flags = CMD_STREAMS,
-};
+const struct command ctr_cmd_stats = { "stats", do_stats };

@@ -194,10 +194,6 @@ static int start_one(struct item *it, struct ctr *c, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-struct stop_args {
-	long long time;
-};
-
 static int64_t stop_ms(const struct ctr *c, const struct stop_args *a)
 {
 	if (a->time > 0)
@@ -216,10 +212,6 @@ static int stop_one(struct item *it, struct ctr *c, void *args, struct err *e)
 	return rc == 0 ? CMD_PENDING : rc > 0 ? 0 : -1;
 }
 
-struct kill_args {
-	const char *signal;
-};
-
 static int kill_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
 	struct kill_args *a = args;
@@ -229,10 +221,6 @@ static int kill_one(struct item *it, struct ctr *c, void *args, struct err *e)
 		return -1;
 	return ctr_event(c, EV_KILL, &(struct ctr_evarg){ .sig = sig }, e);
 }
-
-struct rm_args {
-	bool force, volumes;
-};
 
 static int rm_one(struct item *it, struct ctr *c, void *args, struct err *e)
 {
@@ -582,121 +570,13 @@ static int do_top(struct ctl_req *r, void *args, struct err *e)
 
 /* ---- the table ---- */
 
-static const struct flag stop_flags[] = {
-    {"time", 't', FLAG_INT, offsetof(struct stop_args, time), "SECONDS",
-     "seconds to wait before SIGKILL (default: the container's "
-     "--stop-timeout, else 10)"},
-    {0},
-};
-static const struct flag kill_flags[] = {
-    {"signal", 's', FLAG_STR, offsetof(struct kill_args, signal), "SIG",
-     "signal to send (default SIGKILL)"},
-    {0},
-};
-static const struct flag rm_flags[] = {
-    {"force", 'f', FLAG_BOOL, offsetof(struct rm_args, force), 0,
-     "kill a running container first"},
-    {"volumes", 'v', FLAG_BOOL, offsetof(struct rm_args, volumes), 0,
-     "remove its anonymous volumes too (unless another container uses "
-     "them)"},
-    {0},
-};
-
-const struct command ctr_cmd_start = {
-    .name = "start",
-    .usage = "CONTAINER [CONTAINER...]",
-    .summary = "Start containers",
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_start,
-    .cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_stop = {
-    .name = "stop",
-    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-    .summary = "Stop containers: their stop signal, then SIGKILL",
-    .flags = stop_flags,
-    .args_size = sizeof(struct stop_args),
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_stop,
-    .cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_restart = {
-    .name = "restart",
-    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-    .summary = "Stop (stop signal, SIGKILL after the timeout) and start "
-	       "containers; exited ones are just started",
-    .flags = stop_flags,
-    .args_size = sizeof(struct stop_args),
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_restart,
-    .cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_kill = {
-    .name = "kill",
-    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-    .summary = "Send a signal to containers' main processes",
-    .flags = kill_flags,
-    .args_size = sizeof(struct kill_args),
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_kill,
-    .cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_rm = {
-    .name = "rm",
-    .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
-    .summary = "Remove containers",
-    .flags = rm_flags,
-    .args_size = sizeof(struct rm_args),
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_rm,
-    .cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_pause = {
-    .name = "pause",
-    .usage = "CONTAINER [CONTAINER...]",
-    .summary = "Freeze every process of containers (cgroup freezer)",
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_pause,
-    .cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_unpause = {
-    .name = "unpause",
-    .usage = "CONTAINER [CONTAINER...]",
-    .summary = "Thaw paused containers",
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_unpause,
-    .cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_wait = {
-    .name = "wait",
-    .usage = "CONTAINER [CONTAINER...]",
-    .summary = "Wait for containers to exit and print their exit codes",
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_wait,
-    .cmd_flags = CMD_STREAMS,
-};
-const struct command ctr_cmd_rename = {
-    .name = "rename",
-    .usage = "CONTAINER NEW_NAME",
-    .summary = "Rename a container",
-    .min_pos = 2,
-    .max_pos = 2,
-    .handler = do_rename,
-    .cmd_flags = CMD_MUTATES,
-};
-const struct command ctr_cmd_top = {
-    .name = "top",
-    .usage = "CONTAINER",
-    .summary = "List a running container's processes (host pids)",
-    .min_pos = 1,
-    .max_pos = -1,
-    .handler = do_top,
-};
+const struct command ctr_cmd_start = { "start", do_start };
+const struct command ctr_cmd_stop = { "stop", do_stop };
+const struct command ctr_cmd_restart = { "restart", do_restart };
+const struct command ctr_cmd_kill = { "kill", do_kill };
+const struct command ctr_cmd_rm = { "rm", do_rm };
+const struct command ctr_cmd_pause = { "pause", do_pause };
+const struct command ctr_cmd_unpause = { "unpause", do_unpause };
+const struct command ctr_cmd_wait = { "wait", do_wait };
+const struct command ctr_cmd_rename = { "rename", do_rename };
+const struct command ctr_cmd_top = { "top", do_top };

@@ -464,35 +464,6 @@ static int do_export(struct ctl_req *r, void *args, struct err *e)
 	return cp_begin(r, (char *[]){ word, "-" }, true, e);
 }
 
-struct export_flags {
-	const char *output;
-};
+const struct command ctr_cmd_export = { "export", do_export };
 
-static const struct flag export_flags[] = {
-    {"output", 'o', FLAG_STR, offsetof(struct export_flags, output), "FILE",
-     "write to FILE (opened by the client) instead of stdout"},
-    {0},
-};
-
-const struct command ctr_cmd_export = {
-    .name = "export",
-    .usage = "[-o FILE] CONTAINER",
-    .summary = "Write a container's filesystem as a tar archive to stdout "
-	       "or FILE",
-    .flags = export_flags,
-    .args_size = sizeof(struct export_flags),
-    .min_pos = 1,
-    .max_pos = 1,
-    .handler = do_export,
-};
-
-const struct command ctr_cmd_cp = {
-    .name = "cp",
-    .usage = "CONTAINER:SRC DEST|-  or  SRC|- CONTAINER:DEST",
-    .summary = "Copy files between a container (running or stopped) and "
-	       "the client; - is a tar stream on stdin or stdout",
-    .min_pos = 2,
-    .max_pos = 2,
-    .handler = do_cp,
-    .cmd_flags = CMD_MUTATES,
-};
+const struct command ctr_cmd_cp = { "cp", do_cp };

@@ -382,11 +382,6 @@ void ctrlog_stream_end(struct ctr *c, const char *stream)
 
 /* ---- logs ---- */
 
-struct logs_args {
-	bool follow, timestamps;
-	const char *tail, *since, *until;
-};
-
 struct follower {
 	struct ctl_req *r;
 	struct ctr *c; /* NULL once the container is gone, or not -f */
@@ -573,25 +568,4 @@ static int do_logs(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-static const struct flag logs_flags[] = {
-	{ "follow", 'f', FLAG_BOOL, offsetof(struct logs_args, follow), 0,
-	  "follow new output until the container stops" },
-	{ "tail", 'n', FLAG_STR, offsetof(struct logs_args, tail), "N",
-	  "only the last N lines (or all)" },
-	{ "since", 0, FLAG_STR, offsetof(struct logs_args, since), "WHEN",
-	  "only lines since an RFC3339 time, Unix seconds or a duration ago" },
-	{ "until", 0, FLAG_STR, offsetof(struct logs_args, until), "WHEN",
-	  "only lines until a time (same forms)" },
-	{ "timestamps", 't', FLAG_BOOL,
-	  offsetof(struct logs_args, timestamps), 0,
-	  "prefix each line with its RFC3339Nano time" },
-	{ 0 },
-};
-
-const struct command ctrlog_cmd_logs = {
-	.name = "logs", .usage = "[OPTIONS] CONTAINER",
-	.summary = "Show a container's output from its json-file log",
-	.flags = logs_flags, .args_size = sizeof(struct logs_args),
-	.min_pos = 1, .max_pos = 1, .handler = do_logs,
-	.cmd_flags = CMD_STREAMS,
-};
+const struct command ctrlog_cmd_logs = { "logs", do_logs };

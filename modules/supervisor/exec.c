@@ -327,12 +327,6 @@ static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- the request ---- */
 
-struct exec_args {
-	bool detach, interactive, tty;
-	struct strlist env;
-	const char *user, *workdir, *detach_keys;
-};
-
 /* K=V replaces the container's K, or is added. */
 static void env_set(struct strv *env, const char *kv)
 {
@@ -516,34 +510,7 @@ static int do_exec(struct ctl_req *r, void *args, struct err *e)
 	return CMD_PENDING;
 }
 
-#define XA(f) offsetof(struct exec_args, f)
-static const struct flag exec_flags[] = {
-	{ "detach", 'd', FLAG_BOOL, XA(detach), 0,
-	  "run in the background and print the exec's id" },
-	{ "env", 'e', FLAG_LIST, XA(env), "K=V",
-	  "environment variable (over the container's)" },
-	{ "user", 'u', FLAG_STR, XA(user), "USER[:GROUP]",
-	  "user, by name or id, looked up in the container (default: the "
-	  "container's)" },
-	{ "workdir", 'w', FLAG_STR, XA(workdir), "DIR",
-	  "working directory (default: the container's)" },
-	{ "interactive", 'i', FLAG_BOOL, XA(interactive), 0,
-	  "keep stdin open: the client writes it" },
-	{ "tty", 't', FLAG_BOOL, XA(tty), 0,
-	  "give the process a pty (its master goes to the client)" },
-	{ "detach-keys", 0, FLAG_STR, XA(detach_keys), "KEYS",
-	  "keys that detach the client (default ctrl-p,ctrl-q)" },
-	{ 0 },
-};
-
-const struct command exec_cmd = {
-	.name = "exec", .usage = "[OPTIONS] CONTAINER COMMAND [ARG...]",
-	.summary = "Run a command in a running container; without -d, "
-		   "stream its output and end with its exit code",
-	.flags = exec_flags, .args_size = sizeof(struct exec_args),
-	.min_pos = 2, .max_pos = -1, .handler = do_exec,
-	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
-};
+const struct command exec_cmd = { "exec", do_exec };
 
 /* ---- probes (health.c) ----
  *

@@ -132,13 +132,8 @@ struct health_result {
 	size_t output_len;
 };
 
-/* The run/create flags, as parsed (0 / NULL = not given). */
-struct health_opts {
-	const char *cmd, *on_failure;
-	int64_t interval_ms, timeout_ms, start_period_ms;
-	long long retries;
-	bool none; /* --no-healthcheck */
-};
+/* struct health_opts (the run/create --health-* flags) is in
+ * proto/cmdreq.h, with the rest of the request. */
 
 /* A container's healthcheck: the config (persisted in its state file)
  * and the running state (reset to starting at every start). */

@@ -721,10 +721,6 @@ int vol_copyup(struct ctr *c,
 
 /* ---- the volume verbs ---- */
 
-struct vcreate_args {
-	struct strlist label;
-};
-
 static void vcreate_saved(int errnum, void *ctx)
 {
 	struct err e = ERR_INIT;
@@ -759,11 +755,6 @@ static int do_vcreate(struct ctl_req *r, void *args, struct err *e)
 	jw_close(&w);
 	return CMD_PENDING; /* ok once its state is durable */
 }
-
-struct vls_args {
-	bool quiet;
-	struct strlist filter;
-};
 
 static bool vol_label_match(const struct vol *v, const char *want)
 {
@@ -892,10 +883,6 @@ static int vrm_start(struct ctl_req *r, struct vol **list, int n)
 	return CMD_PENDING;
 }
 
-struct vrm_args {
-	bool force;
-};
-
 static int do_vrm(struct ctl_req *r, void *args, struct err *e)
 {
 	struct vrm_args *a = args;
@@ -928,11 +915,6 @@ static int do_vrm(struct ctl_req *r, void *args, struct err *e)
 	return vrm_start(r, list, k);
 }
 
-struct vprune_args {
-	bool force, all;
-	struct strlist filter;
-};
-
 static int do_vprune(struct ctl_req *r, void *args, struct err *e)
 {
 	struct vprune_args *a = args;
@@ -959,62 +941,11 @@ static int do_vprune(struct ctl_req *r, void *args, struct err *e)
 	return rc;
 }
 
-static const struct flag vcreate_flags[] = {
-	{ "label", 'l', FLAG_LIST, offsetof(struct vcreate_args, label), "K=V",
-	  "label" },
-	{ 0 },
-};
-const struct command vol_cmd_vcreate = {
-	.name = "volume create", .usage = "[OPTIONS] [NAME]",
-	.summary = "Create a named volume (a generated name when none is "
-		   "given; an existing name is left as it is)",
-	.flags = vcreate_flags, .args_size = sizeof(struct vcreate_args),
-	.max_pos = 1, .handler = do_vcreate, .cmd_flags = CMD_MUTATES,
-};
-static const struct flag vls_flags[] = {
-	{ "quiet", 'q', FLAG_BOOL, offsetof(struct vls_args, quiet), 0,
-	  "only names" },
-	{ "filter", 'f', FLAG_LIST, offsetof(struct vls_args, filter), "K=V",
-	  "name=SUBSTRING, label=K[=V], dangling=true|false" },
-	{ 0 },
-};
-const struct command vol_cmd_vls = {
-	.name = "volume ls", .usage = "[OPTIONS]", .summary = "List volumes",
-	.flags = vls_flags, .args_size = sizeof(struct vls_args),
-	.handler = do_vls,
-};
-const struct command vol_cmd_vinspect = {
-	.name = "volume inspect", .usage = "VOLUME [VOLUME...]",
-	.summary = "Show volumes as JSON", .min_pos = 1, .max_pos = -1,
-	.handler = do_vinspect,
-};
-static const struct flag vrm_flags[] = {
-	{ "force", 'f', FLAG_BOOL, offsetof(struct vrm_args, force), 0,
-	  "a missing volume is not an error (one in use is still refused)" },
-	{ 0 },
-};
-const struct command vol_cmd_vrm = {
-	.name = "volume rm", .usage = "[OPTIONS] VOLUME [VOLUME...]",
-	.summary = "Remove volumes no container uses, with their data",
-	.flags = vrm_flags, .args_size = sizeof(struct vrm_args),
-	.min_pos = 1, .max_pos = -1, .handler = do_vrm,
-	.cmd_flags = CMD_MUTATES,
-};
-static const struct flag vprune_flags[] = {
-	{ "force", 'f', FLAG_BOOL, offsetof(struct vprune_args, force), 0,
-	  "accepted for docker compatibility (skiff never prompts)" },
-	{ "all", 'a', FLAG_BOOL, offsetof(struct vprune_args, all), 0,
-	  "named volumes too (default: anonymous ones only, as Docker)" },
-	{ "filter", 0, FLAG_LIST, offsetof(struct vprune_args, filter), "K=V",
-	  "label=K[=V]" },
-	{ 0 },
-};
-const struct command vol_cmd_vprune = {
-	.name = "volume prune", .usage = "[OPTIONS]",
-	.summary = "Remove volumes no container uses",
-	.flags = vprune_flags, .args_size = sizeof(struct vprune_args),
-	.handler = do_vprune, .cmd_flags = CMD_MUTATES,
-};
+const struct command vol_cmd_vcreate = { "volume create", do_vcreate };
+const struct command vol_cmd_vls = { "volume ls", do_vls };
+const struct command vol_cmd_vinspect = { "volume inspect", do_vinspect };
+const struct command vol_cmd_vrm = { "volume rm", do_vrm };
+const struct command vol_cmd_vprune = { "volume prune", do_vprune };
 
 /* ---- start ---- */
 

@@ -7,7 +7,10 @@
 
 #include <cmocka.h>
 
+#include "../../core/base/cleanup.h"
+#include "../../core/builtin.h"
 #include "../../core/cmd.h"
+#include "../../core/module.h"
 #include "../../proto/line.h"
 
 struct run_args {
@@ -17,11 +20,6 @@ struct run_args {
 	int64_t memory, timeout;
 	struct strlist env;
 };
-
-static int noop(struct ctl_req *r, void *a, struct err *e)
-{
-	return 0;
-}
 
 static const struct flag run_flags[] = {
 	{ "detach", 'd', FLAG_BOOL, offsetof(struct run_args, detach), 0, "" },
@@ -37,25 +35,17 @@ static const struct flag run_flags[] = {
 	{ 0 },
 };
 
-static const struct command c_run = {
-	.name = "run", .usage = "IMAGE [CMD...]", .summary = "run",
-	.flags = run_flags, .args_size = sizeof(struct run_args),
-	.min_pos = 1, .max_pos = -1, .handler = noop, .cmd_flags = CMD_POSIX,
+/* A table of its own, sorted by name as proto/commands.c is. */
+static const struct cmdspec tab[] = {
+	{ .name = "image", .summary = "image group", .max_pos = 1 },
+	{ .name = "image ls", .summary = "images", .max_pos = 0 },
+	{ .name = "rm", .usage = "NAME...", .summary = "rm", .flags = run_flags,
+	  .args_size = sizeof(struct run_args), .min_pos = 1, .max_pos = -1 },
+	{ .name = "run", .usage = "IMAGE [CMD...]", .summary = "run",
+	  .flags = run_flags, .args_size = sizeof(struct run_args),
+	  .min_pos = 1, .max_pos = -1, .cmd_flags = CMD_POSIX },
 };
-static const struct command c_rm = {
-	.name = "rm", .usage = "NAME...", .summary = "rm", .flags = run_flags,
-	.args_size = sizeof(struct run_args), .min_pos = 1, .max_pos = -1,
-	.handler = noop,
-};
-static const struct command c_ils = {
-	.name = "image ls", .summary = "images", .max_pos = 0, .handler = noop,
-};
-static const struct command c_image = {
-	.name = "image", .summary = "image group", .max_pos = 1,
-	.handler = noop,
-};
-static const struct command *const list[] = { &c_run, &c_rm, &c_ils,
-					       &c_image, NULL };
+#define c_run tab[3]
 
 static struct line_words w;
 static struct cmd_call call;
@@ -63,7 +53,6 @@ static struct cmd_call call;
 static int setup(void **s)
 {
 	cmd_reset();
-	cmd_register(list);
 	return 0;
 }
 
@@ -78,9 +67,15 @@ static int teardown(void **s)
 /* Parse a request line; returns cmd_parse's result, e gets the error. */
 static int parse(const char *line, struct err *e)
 {
+	const struct cmdspec *c;
+	int used;
+
 	cmd_call_free(&call);
 	assert_int_equal(line_parse(line, strlen(line), &w, e), 0);
-	return cmd_parse(w.argc, w.argv, &call, e);
+	c = cmdspec_lookup(tab, ARRAY_SIZE(tab), w.argc, w.argv, &used, NULL);
+	if (!c)
+		return err_setc(e, ERR_NOT_FOUND, "unknown command");
+	return cmdspec_parse(c, used, w.argc, w.argv, &call, e);
 }
 
 static void test_flags_and_positionals(void **s)
@@ -198,16 +193,175 @@ static void test_usage_and_markdown(void **s)
 {
 	struct buf b = { 0 };
 
-	cmd_usage(&c_run, &b);
+	cmdspec_usage(&c_run, &b);
 	buf_append(&b, "", 1);
 	assert_non_null(strstr(b.data, "Usage:  skiff run IMAGE [CMD...]"));
 	assert_non_null(strstr(b.data, "-d, --detach"));
 	buf_reset(&b);
-	cmd_markdown(&b);
+	for (size_t i = 0; i < ARRAY_SIZE(tab); i++)
+		cmdspec_markdown(&tab[i], &b);
 	buf_append(&b, "", 1);
 	assert_non_null(strstr(b.data, "## `image ls`"));
 	assert_non_null(strstr(b.data, "| `--env`, `-e` | list |"));
 	buf_free(&b);
+}
+
+static size_t flag_size(const struct flag *f)
+{
+	switch (f->type) {
+	case FLAG_BOOL:
+		return sizeof(bool);
+	case FLAG_STR:
+		return sizeof(const char *);
+	case FLAG_INT:
+		return sizeof(long long);
+	case FLAG_SIZE:
+	case FLAG_DURATION:
+		return sizeof(int64_t);
+	default:
+		return sizeof(struct strlist);
+	}
+}
+
+/* A client hint names a flag of its verb, of the type the client reads. */
+static void hint_flag(const struct cmdspec *c, const char *name,
+		      enum flag_type type)
+{
+	const struct flag *f = cmdspec_flag(c, name);
+
+	if (!name)
+		return;
+	if (!f || f->type != type)
+		fail_msg("%s: hint names --%s, not a flag of that type",
+			 c->name, name);
+}
+
+/* proto/commands.c: sorted (bsearch), flags inside their request
+ * struct, no name or short name twice, client hints that name real
+ * flags, modules the build knows. */
+static void test_table_is_sane(void **s)
+{
+	for (size_t i = 0; i < cmd_table_len; i++) {
+		const struct cmdspec *c = &cmd_table[i];
+		const struct cmd_client *h = &c->cli;
+		bool known = !c->module;
+		if (i)
+			assert_true(strcmp(cmd_table[i - 1].name, c->name) < 0);
+		assert_non_null(c->summary);
+		assert_true(c->max_pos < 0 || c->max_pos >= c->min_pos);
+		for (const struct flag *f = c->flags; f && f->name; f++) {
+			assert_true(f->offset + flag_size(f) <= c->args_size);
+			assert_non_null(f->help);
+			for (const struct flag *g = c->flags; g != f; g++) {
+				assert_string_not_equal(f->name, g->name);
+				assert_false(f->shortname &&
+					     f->shortname == g->shortname);
+			}
+		}
+		hint_flag(c, h->stream_if, FLAG_BOOL);
+		hint_flag(c, h->stream_unless, FLAG_BOOL);
+		hint_flag(c, h->file_flag, FLAG_STR);
+		if (cmdspec_flag(c, h->env_file_flag)) /* else the client's own */
+			hint_flag(c, h->env_file_flag, FLAG_LIST);
+		hint_flag(c, h->env_flag, FLAG_LIST);
+		hint_flag(c, h->secret_flag, FLAG_STR);
+		hint_flag(c, h->secret_stdin_flag, FLAG_BOOL);
+		hint_flag(c, h->user_flag, FLAG_STR);
+		assert_true(!h->env_file_flag == !h->env_flag);
+		assert_true(!(h->how & (CLI_FD_IN | CLI_FD_OUT)) ||
+			    h->file_flag || (h->how & CLI_FILE_POS));
+		for (size_t m = 0; m < modules_count && !known; m++)
+			known = !strcmp(modules[m]->name, c->module);
+		if (!known)
+			fail_msg("%s: module %s is not built", c->name,
+				 c->module);
+	}
+}
+
+/* This build (all modules) has a handler for every verb of the table,
+ * and none for a verb the table lacks (cmd_register would abort). */
+static void test_every_verb_has_a_handler(void **s)
+{
+	struct err e = ERR_INIT;
+	size_t n = 0;
+
+	builtin_register();
+	for (size_t i = 0; i < modules_count; i++)
+		cmd_register(modules[i]->name, modules[i]->commands);
+	assert_int_equal(cmd_check(&e), 0);
+	for (size_t i = 0; i < cmd_table_len; i++)
+		n += cmd_handler(&cmd_table[i]) != NULL;
+	assert_int_equal(n, cmd_table_len);
+}
+
+/* A core-only build knows no module's verb: lookups miss it as before. */
+static void test_missing_module_is_unknown(void **s)
+{
+	struct err e = ERR_INIT;
+	char *pull[] = { "pull", "busybox", NULL };
+	char *vls[] = { "volume", "ls", NULL };
+	int used;
+
+	builtin_register();
+	assert_int_equal(cmd_check(&e), 0);
+	assert_int_equal(cmd_parse(2, pull, &call, &e), -1);
+	assert_int_equal(e.class, ERR_NOT_FOUND);
+	assert_string_equal(e.msg, "unknown command \"pull\" (try 'help')");
+	assert_null(cmd_lookup(2, vls, &used));
+	assert_non_null(cmd_lookup(1, (char *[]){ "ping", NULL }, &used));
+}
+
+/* The client's parse of a line (the whole table, no handlers) is the
+ * daemon's (handlers attached). */
+static void test_client_parse_is_daemons(void **s)
+{
+	static const char *const lines[] = {
+		"run -dit --rm -e A=1 --memory 64m busybox sh -c \"x y\"",
+		"logs -f -n 3 web", "stats --no-stream", "volume ls -q",
+		"save -o out.tar busybox", "import -m hi - img:1",
+		"exec -it c sh", "login -u me --password-stdin r.io",
+		"system df -v", "cp c:/etc/hosts -",
+	};
+	struct line_words w2 = { 0 };
+	struct cmd_call c2;
+	struct err e = ERR_INIT;
+
+	builtin_register();
+	for (size_t i = 0; i < modules_count; i++)
+		cmd_register(modules[i]->name, modules[i]->commands);
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		const struct cmdspec *c;
+		int used;
+		cmd_call_free(&call);
+		line_words_free(&w);
+		line_words_free(&w2);
+		assert_int_equal(line_parse(lines[i], strlen(lines[i]), &w, &e),
+				 0);
+		assert_int_equal(line_parse(lines[i], strlen(lines[i]), &w2,
+					    &e), 0);
+		assert_int_equal(cmd_parse(w.argc, w.argv, &call, &e), 0);
+		c = cmdspec_lookup(cmd_table, cmd_table_len, w2.argc, w2.argv,
+				   &used, NULL);
+		assert_ptr_equal(c, call.cmd);
+		assert_int_equal(cmdspec_parse(c, used, w2.argc, w2.argv, &c2,
+					       &e), 0);
+		assert_int_equal(c2.argc, call.argc);
+		for (int k = 0; k < c2.argc; k++)
+			assert_string_equal(c2.argv[k], call.argv[k]);
+		for (const struct flag *f = c->flags; f && f->name; f++) {
+			const char *a = (char *)call.args + f->offset;
+			const char *b = (char *)c2.args + f->offset;
+			if (f->type == FLAG_STR && *(char **)a)
+				assert_string_equal(*(char **)a, *(char **)b);
+			else if (f->type == FLAG_LIST)
+				assert_int_equal(((struct strlist *)a)->n,
+						 ((struct strlist *)b)->n);
+			else if (f->type != FLAG_STR)
+				assert_memory_equal(a, b, flag_size(f));
+		}
+		cmdspec_call_free(&c2);
+	}
+	line_words_free(&w2);
 }
 
 int main(void)
@@ -226,6 +380,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_usage_and_markdown, setup,
 						teardown),
+		cmocka_unit_test(test_table_is_sane),
+		cmocka_unit_test_setup_teardown(test_every_verb_has_a_handler,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_module_is_unknown,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_parse_is_daemons,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

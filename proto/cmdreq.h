@@ -1,0 +1,149 @@
+/* cmdreq.h - the request structs: each verb's flags as the generic parser
+ * fills them (proto/cmdspec.h, through the offsets in proto/commands.c).
+ * They are the wire shape of a request, so the table, skiffd's handlers
+ * and the skiff client all see the same one. Strings point into the
+ * request's words. */
+#ifndef SKIFF_CMDREQ_H
+#define SKIFF_CMDREQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmdspec.h"
+
+/* ---- core ---- */
+
+struct events_args {
+	struct strlist filter;
+	const char *since;
+};
+
+struct df_args {
+	bool verbose;
+};
+
+/* ---- supervisor ---- */
+
+/* --health-* flags of run/create. */
+struct health_opts {
+	const char *cmd, *on_failure;
+	int64_t interval_ms, timeout_ms, start_period_ms;
+	long long retries;
+	bool none; /* --no-healthcheck */
+};
+
+/* run, create and update (update uses only the limits). */
+struct create_args {
+	bool detach, rm, privileged, read_only, init, interactive, tty;
+	const char *name, *rootfs, *workdir, *user, *hostname, *entrypoint;
+	const char *detach_keys, *network;
+	const char *stop_signal, *cpus, *cpuset, *memory_swap, *restart;
+	long long stop_timeout, cpu_shares, pids_limit;
+	int64_t memory, memory_reservation;
+	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
+	struct strlist log_opt, env_file, mount, volumes_from;
+	struct health_opts health;
+};
+
+struct attach_args {
+	bool no_stdin;
+	const char *detach_keys;
+};
+
+struct ps_args {
+	bool all, quiet, no_trunc;
+	struct strlist filter;
+};
+
+struct exec_args {
+	bool detach, interactive, tty;
+	struct strlist env;
+	const char *user, *workdir, *detach_keys;
+};
+
+struct logs_args {
+	bool follow, timestamps;
+	const char *tail, *since, *until;
+};
+
+struct stats_args {
+	bool no_stream;
+};
+
+struct stop_args {
+	long long time;
+};
+
+struct kill_args {
+	const char *signal;
+};
+
+struct rm_args {
+	bool force, volumes;
+};
+
+struct export_flags {
+	const char *output;
+};
+
+struct vcreate_args {
+	struct strlist label;
+};
+
+struct vls_args {
+	bool quiet;
+	struct strlist filter;
+};
+
+struct vrm_args {
+	bool force;
+};
+
+struct vprune_args {
+	bool force, all;
+	struct strlist filter;
+};
+
+/* ---- images ---- */
+
+struct pull_args {
+	const char *platform;
+	bool quiet;
+};
+
+struct images_args {
+	bool all, quiet, digests, no_trunc;
+	struct strlist filter;
+};
+
+struct rmi_args {
+	bool force, no_prune;
+};
+
+struct prune_args {
+	bool all, force;
+};
+
+struct save_flags {
+	const char *output;
+};
+
+struct load_flags {
+	const char *input;
+	bool quiet;
+};
+
+struct import_flags {
+	const char *message;
+};
+
+struct commit_flags {
+	const char *message, *author;
+};
+
+struct login_args {
+	const char *username, *password;
+	bool password_stdin;
+};
+
+#endif

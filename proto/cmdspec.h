@@ -1,0 +1,152 @@
+/* cmdspec.h - the command grammar that skiffd and skiff share.
+ *
+ * Every verb is one struct cmdspec in one table (proto/commands.c): name,
+ * usage, summary, flags (filled into the verb's request struct, declared in
+ * proto/cmdreq.h, through offsetof), arity, the daemon's roles (streams,
+ * mutates, admin) and the skiff client's hints (what it opens and passes,
+ * how it renders). skiffd compiles the table in and attaches a handler to
+ * each verb by name (core/cmd.h); the skiff CLI compiles the same table in,
+ * so `help`, `VERB --help` and the parse of a line are the same code on
+ * both sides and need no daemon. This file owns the generic parser, the
+ * usage text and the Markdown of one command; nothing here allocates
+ * beyond a parsed call's argument struct and its FLAG_LIST arrays. */
+#ifndef SKIFF_CMDSPEC_H
+#define SKIFF_CMDSPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/base/buf.h"
+#include "../core/base/err.h"
+
+enum flag_type {
+	FLAG_BOOL,     /* bool; --x, --x=true|false */
+	FLAG_STR,      /* const char * */
+	FLAG_INT,      /* long long */
+	FLAG_SIZE,     /* int64_t bytes: 512, 64k, 10m, 2g (1024-based) */
+	FLAG_DURATION, /* int64_t milliseconds: 1500ms, 10s, 1m30s, 2h */
+	FLAG_LIST,     /* struct strlist: repeatable */
+};
+
+/* A repeatable flag's values, in order given. */
+struct strlist {
+	int n;
+	const char **v;
+};
+
+struct flag {
+	const char *name; /* long name, without "--" */
+	char shortname;	  /* 0 for none */
+	enum flag_type type;
+	size_t offset; /* into the command's argument struct */
+	const char *metavar;
+	const char *help;
+};
+
+enum cmd_flags {
+	CMD_STREAMS = 1 << 0, /* replies until done or `cancel` */
+	CMD_MUTATES = 1 << 1, /* changes state */
+	CMD_ADMIN = 1 << 2,   /* only uid 0 or the daemon's own uid */
+	CMD_POSIX = 1 << 3,   /* flags end at the first positional (run, exec) */
+};
+
+/* How the skiff client treats a verb beyond sending its line and laying
+ * out the reply as a table, `Key: value` lines or bare values. */
+enum cmd_cli {
+	CLI_EXIT_CODE = 1 << 0, /* {"exit_code":N} is the client's exit status */
+	CLI_RELAY = 1 << 1,	/* may be handed a pty master or stdin pipe
+				   to relay the client's terminal to (-i, -t) */
+	CLI_PRETTY = 1 << 2,	/* objects as one indented JSON array */
+	CLI_EVENTS = 1 << 3,	/* `TIME TYPE ACTION ID (k=v, ...)` lines */
+	CLI_PROGRESS = 1 << 4,	/* {"id","status"} progress lines, redrawn on
+				   a terminal */
+	CLI_NET_IO = 1 << 5,	/* net_rx and net_tx become one NET I/O column */
+	CLI_FD_IN = 1 << 6,	/* passes a file the client opens to read:
+				   file_flag's value or the first positional
+				   (CLI_FILE_POS), else ("-") its stdin */
+	CLI_FD_OUT = 1 << 7,	/* passes a file the client opens to write:
+				   file_flag's value, else its stdout (never a
+				   terminal) */
+	CLI_FILE_POS = 1 << 8,	/* CLI_FD_IN's file is the first positional */
+	CLI_CP = 1 << 9,	/* SRC DEST: passes the host side's directory
+				   (O_PATH) or its stdin/stdout for "-" */
+};
+
+/* The client's hints (all optional). Flags are named by long name. */
+struct cmd_client {
+	unsigned how;		   /* CLI_* */
+	const char *stream_if;	   /* streams only when this bool flag is on */
+	const char *stream_unless; /* streams unless this bool flag is on */
+	const char *file_flag;	   /* CLI_FD_IN/OUT: the flag naming the file */
+	const char *env_file_flag; /* --NAME FILE is read by the client and
+				      each variable goes as env_flag K=V in
+				      its place (a flag of the verb, or the
+				      client's alone: exec) */
+	const char *env_flag;
+	const char *secret_flag; /* asked for on a terminal when absent */
+	const char *secret_stdin_flag; /* read from the client's stdin and
+					  sent as secret_flag */
+	const char *user_flag; /* asked for with the secret when absent */
+};
+
+struct cmdspec {
+	const char *name;  /* "ping", or two words: "volume ls" */
+	const char *usage; /* after the name: "[OPTIONS] NAME [NAME...]" */
+	const char *summary;
+	const char *module;	  /* the module that handles it; NULL: core */
+	const struct flag *flags; /* terminated by an entry with name NULL */
+	size_t args_size;	  /* size of the request struct */
+	int min_pos, max_pos;	  /* positional count; max -1 = no limit */
+	unsigned cmd_flags;	  /* CMD_* */
+	struct cmd_client cli;
+};
+
+/* The table, sorted by name (a unit test checks it). */
+extern const struct cmdspec cmd_table[];
+extern const size_t cmd_table_len;
+
+/* A parsed request: the command, its filled argument struct, and the
+ * positional words. Strings point into the caller's words. */
+struct cmd_call {
+	const struct cmdspec *cmd;
+	void *args;
+	int argc;
+	char **argv; /* positionals */
+	bool help;   /* --help was given: answer with the usage */
+};
+
+/* Which verbs a lookup may find (NULL: all of the table). */
+typedef bool cmdspec_have_fn(const struct cmdspec *c);
+
+/* The command named by the first two words, else by the first one, among
+ * tab[0..n) (sorted); *used = words consumed. NULL if none. */
+const struct cmdspec *cmdspec_lookup(const struct cmdspec *tab, size_t n,
+				     int argc, char **argv, int *used,
+				     cmdspec_have_fn *have);
+/* Parse the words after c's name (argv[used..argc), argv[argc] writable)
+ * into call: flags, --help, arity. Positionals are compacted in place at
+ * argv + used. */
+int cmdspec_parse(const struct cmdspec *c, int used, int argc, char **argv,
+		  struct cmd_call *call, struct err *e);
+void cmdspec_call_free(struct cmd_call *call);
+/* The flag named name (long name), or NULL. */
+const struct flag *cmdspec_flag(const struct cmdspec *c, const char *name);
+/* A parsed call's value of the named FLAG_STR / FLAG_BOOL flag (NULL /
+ * false when the flag is not c's). */
+const char *cmdspec_str(const struct cmd_call *call, const char *name);
+bool cmdspec_bool(const struct cmd_call *call, const char *name);
+/* How many words the flag word argv[i] spans (1 or 2) by the parser's
+ * rules; *f = the flag it names (for a cluster of short flags, the one
+ * that takes a value), NULL when unknown. */
+int cmdspec_flag_span(const struct cmdspec *c, int argc, char **argv, int i,
+		      const struct flag **f);
+/* Value parsers shared with config parsing. */
+int cmdspec_parse_size(const char *s, int64_t *out);
+int cmdspec_parse_duration(const char *s, int64_t *out_ms);
+/* Usage text of one command ("Usage:  skiff NAME ...\n\nflags..."). */
+void cmdspec_usage(const struct cmdspec *c, struct buf *out);
+/* One command's section of docs/commands.md. */
+void cmdspec_markdown(const struct cmdspec *c, struct buf *out);
+
+#endif

@@ -1,0 +1,800 @@
+/* commands.c - THE command table: every verb of skiffd and skiff, in name
+ * order (bsearch; test_cmd checks the order and that a full build has a
+ * handler for each). A new verb is added here (its request struct in
+ * cmdreq.h) and its handler is registered by name in its module's list
+ * (core/cmd.h); the CLI, `help`, `VERB --help` and docs/commands.md
+ * follow from this entry alone. `.module` names the module that handles
+ * the verb (NULL: core); a build without that module does not know it. */
+#include "cmdspec.h"
+
+#include <stddef.h>
+
+#include "../core/base/cleanup.h"
+#include "cmdreq.h"
+
+/* ---- flags ---- */
+
+#define CA(f) offsetof(struct create_args, f)
+/* clang-format off */
+/* Resource limits, shared by run/create and update. */
+#define LIMIT_FLAGS \
+	{ "memory", 'm', FLAG_SIZE, CA(memory), "BYTES", "memory limit" }, \
+	{ "memory-swap", 0, FLAG_STR, CA(memory_swap), "BYTES", \
+	  "memory plus swap limit, -1 for unlimited" }, \
+	{ "memory-reservation", 0, FLAG_SIZE, CA(memory_reservation), \
+	  "BYTES", "memory soft limit" }, \
+	{ "cpus", 0, FLAG_STR, CA(cpus), "N", "CPU limit, e.g. 1.5" }, \
+	{ "cpu-shares", 'c', FLAG_INT, CA(cpu_shares), "N", \
+	  "relative CPU weight (2-262144)" }, \
+	{ "cpuset-cpus", 0, FLAG_STR, CA(cpuset), "LIST", \
+	  "CPUs allowed, e.g. 0-1,3" }, \
+	{ "pids-limit", 0, FLAG_INT, CA(pids_limit), "N", \
+	  "process limit (-1 for unlimited)" },
+/* clang-format on */
+
+static const struct flag create_flags[] = {
+    {"rootfs", 0, FLAG_STR, CA(rootfs), "DIR",
+     "a root filesystem directory instead of an image (used read-only, "
+     "as an overlay's lower layer)"},
+    {"name", 0, FLAG_STR, CA(name), "NAME", "container name"},
+    {"env", 'e', FLAG_LIST, CA(env), "K=V", "environment variable"},
+    {"env-file", 0, FLAG_LIST, CA(env_file), "FILE",
+     "read variables from FILE (K=V lines; the skiff CLI reads it)"},
+    {"workdir", 'w', FLAG_STR, CA(workdir), "DIR", "working directory"},
+    {"network", 0, FLAG_STR, CA(network), "none",
+     "none (the default): its own network namespace with only lo, up"},
+    {"user", 'u', FLAG_STR, CA(user), "USER[:GROUP]",
+     "user, by name or id, looked up in the container"},
+    {"hostname", 'h', FLAG_STR, CA(hostname), "NAME",
+     "host name (default: the short id)"},
+    {"entrypoint", 0, FLAG_STR, CA(entrypoint), "PROG",
+     "program to run before the command's arguments"},
+    {"label", 'l', FLAG_LIST, CA(label), "K=V", "label"},
+    {"cap-add", 0, FLAG_LIST, CA(cap_add), "CAP", "add a capability (or ALL)"},
+    {"cap-drop", 0, FLAG_LIST, CA(cap_drop), "CAP",
+     "drop a capability (or ALL)"},
+    {"privileged", 0, FLAG_BOOL, CA(privileged), 0,
+     "every capability, no seccomp, no masked paths"},
+    {"read-only", 0, FLAG_BOOL, CA(read_only), 0,
+     "mount the root filesystem read-only"},
+    {"tmpfs", 0, FLAG_LIST, CA(tmpfs), "PATH[:OPTS]", "mount a tmpfs"},
+    {"volume", 'v', FLAG_LIST, CA(volume), "SRC:DST[:OPTS]",
+     "a volume: NAME:/PATH (named, made on first use), /HOST:/PATH "
+     "(bind) or /PATH (anonymous); OPTS ro, rw, nocopy"},
+    {"mount", 0, FLAG_LIST, CA(mount), "K=V,...",
+     "type=bind|volume|tmpfs,source=,target=,readonly,volume-nocopy,"
+     "tmpfs-size=,tmpfs-mode=,bind-propagation="},
+    {"volumes-from", 0, FLAG_LIST, CA(volumes_from), "CTR[:ro|rw]",
+     "mount another container's volumes and binds"},
+    {"security-opt", 0, FLAG_LIST, CA(secopt), "OPT",
+     "seccomp=unconfined|PATH, no-new-privileges"},
+    LIMIT_FLAGS{"stop-signal", 0, FLAG_STR, CA(stop_signal), "SIG",
+		"signal that stops the container (default SIGTERM)"},
+    {"stop-timeout", 0, FLAG_INT, CA(stop_timeout), "SECONDS",
+     "time to stop before SIGKILL (default 10)"},
+    {"log-opt", 0, FLAG_LIST, CA(log_opt), "K=V",
+     "log rotation: max-size=SIZE, max-file=N (default from the "
+     "daemon config, 10m x 3)"},
+    {"detach", 'd', FLAG_BOOL, CA(detach), 0,
+     "run in the background and print the id"},
+    {"interactive", 'i', FLAG_BOOL, CA(interactive), 0,
+     "keep stdin open; run passes it to the client"},
+    {"tty", 't', FLAG_BOOL, CA(tty), 0,
+     "give the container a pty (its master goes to the client)"},
+    {"detach-keys", 0, FLAG_STR, CA(detach_keys), "KEYS",
+     "keys that detach the client (default ctrl-p,ctrl-q)"},
+    {"rm", 0, FLAG_BOOL, CA(rm), 0, "remove the container when it exits"},
+    {"init", 0, FLAG_BOOL, CA(init), 0,
+     "run skiff-init as PID 1: it forwards signals and reaps zombies"},
+    {"restart", 0, FLAG_STR, CA(restart), "POLICY",
+     "no, on-failure[:N], always, unless-stopped (back-off from 100 ms "
+     "to 1 min)"},
+    {"health-cmd", 0, FLAG_STR, CA(health.cmd), "CMD",
+     "healthcheck: run /bin/sh -c CMD in the container; exit 0 is "
+     "healthy"},
+    {"health-interval", 0, FLAG_DURATION, CA(health.interval_ms), "DUR",
+     "time between probes (default 30s)"},
+    {"health-timeout", 0, FLAG_DURATION, CA(health.timeout_ms), "DUR",
+     "a probe running longer is killed and fails (default 30s)"},
+    {"health-retries", 0, FLAG_INT, CA(health.retries), "N",
+     "failures in a row that make it unhealthy (default 3)"},
+    {"health-start-period", 0, FLAG_DURATION, CA(health.start_period_ms), "DUR",
+     "failures this soon after start do not count until the "
+     "first success (default 0)"},
+    {"health-on-failure", 0, FLAG_STR, CA(health.on_failure), "ACTION",
+     "on turning unhealthy: none, kill (SIGKILL; the restart policy "
+     "decides) or restart (default none)"},
+    {"no-healthcheck", 0, FLAG_BOOL, CA(health.none), 0, "no healthcheck"},
+    {0},
+};
+
+static const struct flag attach_flags[] = {
+    {"no-stdin", 0, FLAG_BOOL, offsetof(struct attach_args, no_stdin), 0,
+     "do not write the container's stdin"},
+    {"detach-keys", 0, FLAG_STR, offsetof(struct attach_args, detach_keys),
+     "KEYS", "keys that detach (default ctrl-p,ctrl-q)"},
+    {0},
+};
+
+static const struct flag commit_flags[] = {
+    {"message", 'm', FLAG_STR, offsetof(struct commit_flags, message), "TEXT",
+     "comment for the new layer's history entry"},
+    {"author", 'a', FLAG_STR, offsetof(struct commit_flags, author), "NAME",
+     "author of the new layer"},
+    {0},
+};
+
+static const struct flag events_flags[] = {
+    {"filter", 'f', FLAG_LIST, offsetof(struct events_args, filter),
+     "KEY=VALUE", "only events with type=, action= or id= (prefix)"},
+    {"since", 0, FLAG_STR, offsetof(struct events_args, since), "WHEN",
+     "replay kept events newer than a duration ago or Unix seconds"},
+    {0},
+};
+
+#define XA(f) offsetof(struct exec_args, f)
+static const struct flag exec_flags[] = {
+    {"detach", 'd', FLAG_BOOL, XA(detach), 0,
+     "run in the background and print the exec's id"},
+    {"env", 'e', FLAG_LIST, XA(env), "K=V",
+     "environment variable (over the container's)"},
+    {"user", 'u', FLAG_STR, XA(user), "USER[:GROUP]",
+     "user, by name or id, looked up in the container (default: the "
+     "container's)"},
+    {"workdir", 'w', FLAG_STR, XA(workdir), "DIR",
+     "working directory (default: the container's)"},
+    {"interactive", 'i', FLAG_BOOL, XA(interactive), 0,
+     "keep stdin open: the client writes it"},
+    {"tty", 't', FLAG_BOOL, XA(tty), 0,
+     "give the process a pty (its master goes to the client)"},
+    {"detach-keys", 0, FLAG_STR, XA(detach_keys), "KEYS",
+     "keys that detach the client (default ctrl-p,ctrl-q)"},
+    {0},
+};
+
+static const struct flag export_flags[] = {
+    {"output", 'o', FLAG_STR, offsetof(struct export_flags, output), "FILE",
+     "write to FILE (opened by the client) instead of stdout"},
+    {0},
+};
+
+static const struct flag prune_flags[] = {
+    {"all", 'a', FLAG_BOOL, offsetof(struct prune_args, all), 0,
+     "remove every image no container uses (else only dangling ones)"},
+    {"force", 'f', FLAG_BOOL, offsetof(struct prune_args, force), 0,
+     "do not ask (skiff never asks: accepted for docker's scripts)"},
+    {0},
+};
+
+static const struct flag images_flags[] = {
+    {"all", 'a', FLAG_BOOL, offsetof(struct images_args, all), 0,
+     "all images (skiff keeps no intermediate images: the same list)"},
+    {"quiet", 'q', FLAG_BOOL, offsetof(struct images_args, quiet), 0,
+     "only image ids"},
+    {"digests", 0, FLAG_BOOL, offsetof(struct images_args, digests), 0,
+     "show manifest digests"},
+    {"no-trunc", 0, FLAG_BOOL, offsetof(struct images_args, no_trunc), 0,
+     "full image ids"},
+    {"filter", 'f', FLAG_LIST, offsetof(struct images_args, filter),
+     "reference=PATTERN|dangling=true|false",
+     "only names matching the glob; only (or no) untagged images"},
+    {0},
+};
+
+static const struct flag import_flags[] = {
+    {"message", 'm', FLAG_STR, offsetof(struct import_flags, message), "TEXT",
+     "comment for the image's history"},
+    {0},
+};
+
+static const struct flag kill_flags[] = {
+    {"signal", 's', FLAG_STR, offsetof(struct kill_args, signal), "SIG",
+     "signal to send (default SIGKILL)"},
+    {0},
+};
+
+static const struct flag load_flags[] = {
+    {"input", 'i', FLAG_STR, offsetof(struct load_flags, input), "FILE",
+     "read FILE (opened by the client) instead of stdin"},
+    {"quiet", 'q', FLAG_BOOL, offsetof(struct load_flags, quiet), 0,
+     "accepted for Docker's sake (there is no progress output)"},
+    {0},
+};
+
+static const struct flag login_flags[] = {
+    {"username", 'u', FLAG_STR, offsetof(struct login_args, username), "USER",
+     "user name"},
+    {"password", 'p', FLAG_STR, offsetof(struct login_args, password),
+     "PASSWORD", "password (visible in ps: prefer --password-stdin)"},
+    {"password-stdin", 0, FLAG_BOOL,
+     offsetof(struct login_args, password_stdin), 0,
+     "the skiff client reads the password from its stdin"},
+    {0},
+};
+
+static const struct flag logs_flags[] = {
+    {"follow", 'f', FLAG_BOOL, offsetof(struct logs_args, follow), 0,
+     "follow new output until the container stops"},
+    {"tail", 'n', FLAG_STR, offsetof(struct logs_args, tail), "N",
+     "only the last N lines (or all)"},
+    {"since", 0, FLAG_STR, offsetof(struct logs_args, since), "WHEN",
+     "only lines since an RFC3339 time, Unix seconds or a duration ago"},
+    {"until", 0, FLAG_STR, offsetof(struct logs_args, until), "WHEN",
+     "only lines until a time (same forms)"},
+    {"timestamps", 't', FLAG_BOOL, offsetof(struct logs_args, timestamps), 0,
+     "prefix each line with its RFC3339Nano time"},
+    {0},
+};
+
+static const struct flag ps_flags[] = {
+    {"all", 'a', FLAG_BOOL, offsetof(struct ps_args, all), 0,
+     "show every container (default: running ones)"},
+    {"quiet", 'q', FLAG_BOOL, offsetof(struct ps_args, quiet), 0, "only ids"},
+    {"no-trunc", 0, FLAG_BOOL, offsetof(struct ps_args, no_trunc), 0,
+     "full ids"},
+    {"filter", 'f', FLAG_LIST, offsetof(struct ps_args, filter), "K=V",
+     "status=, name=, label=, id=, health=, volume="},
+    {0},
+};
+
+static const struct flag pull_flags[] = {
+    {"platform", 0, FLAG_STR, offsetof(struct pull_args, platform),
+     "OS/ARCH[/VARIANT]", "pull this platform (default: the host's)"},
+    {"quiet", 'q', FLAG_BOOL, offsetof(struct pull_args, quiet), 0,
+     "no progress"},
+    {0},
+};
+
+static const struct flag rm_flags[] = {
+    {"force", 'f', FLAG_BOOL, offsetof(struct rm_args, force), 0,
+     "kill a running container first"},
+    {"volumes", 'v', FLAG_BOOL, offsetof(struct rm_args, volumes), 0,
+     "remove its anonymous volumes too (unless another container uses "
+     "them)"},
+    {0},
+};
+
+static const struct flag rmi_flags[] = {
+    {"force", 'f', FLAG_BOOL, offsetof(struct rmi_args, force), 0,
+     "untag an image a container uses (it stays, dangling); an id "
+     "removes all its names"},
+    {"no-prune", 0, FLAG_BOOL, offsetof(struct rmi_args, no_prune), 0,
+     "accepted for docker's scripts (skiff has no parent images)"},
+    {0},
+};
+
+static const struct flag save_flags[] = {
+    {"output", 'o', FLAG_STR, offsetof(struct save_flags, output), "FILE",
+     "write to FILE (opened by the client) instead of stdout"},
+    {0},
+};
+
+static const struct flag stats_flags[] = {
+    {"no-stream", 0, FLAG_BOOL, offsetof(struct stats_args, no_stream), 0,
+     "one sample (over half a second) instead of a stream"},
+    {0},
+};
+
+static const struct flag stop_flags[] = {
+    {"time", 't', FLAG_INT, offsetof(struct stop_args, time), "SECONDS",
+     "seconds to wait before SIGKILL (default: the container's "
+     "--stop-timeout, else 10)"},
+    {0},
+};
+
+static const struct flag df_flags[] = {
+    {"verbose", 'v', FLAG_BOOL, offsetof(struct df_args, verbose), 0,
+     "one row per image, container and volume"},
+    {0},
+};
+
+static const struct flag update_flags[] = {
+    LIMIT_FLAGS{0},
+};
+
+static const struct flag vcreate_flags[] = {
+    {"label", 'l', FLAG_LIST, offsetof(struct vcreate_args, label), "K=V",
+     "label"},
+    {0},
+};
+
+static const struct flag vls_flags[] = {
+    {"quiet", 'q', FLAG_BOOL, offsetof(struct vls_args, quiet), 0,
+     "only names"},
+    {"filter", 'f', FLAG_LIST, offsetof(struct vls_args, filter), "K=V",
+     "name=SUBSTRING, label=K[=V], dangling=true|false"},
+    {0},
+};
+
+static const struct flag vprune_flags[] = {
+    {"force", 'f', FLAG_BOOL, offsetof(struct vprune_args, force), 0,
+     "accepted for docker compatibility (skiff never prompts)"},
+    {"all", 'a', FLAG_BOOL, offsetof(struct vprune_args, all), 0,
+     "named volumes too (default: anonymous ones only, as Docker)"},
+    {"filter", 0, FLAG_LIST, offsetof(struct vprune_args, filter), "K=V",
+     "label=K[=V]"},
+    {0},
+};
+
+static const struct flag vrm_flags[] = {
+    {"force", 'f', FLAG_BOOL, offsetof(struct vrm_args, force), 0,
+     "a missing volume is not an error (one in use is still refused)"},
+    {0},
+};
+
+/* ---- the table ---- */
+
+const struct cmdspec cmd_table[] = {
+    {
+	.name = "attach",
+	.usage = "[OPTIONS] CONTAINER",
+	.summary = "Attach to a running container: its output, and its pty or "
+		   "stdin (passed by SCM_RIGHTS); ends with its exit code",
+	.flags = attach_flags,
+	.args_size = sizeof(struct attach_args),
+	.min_pos = 1,
+	.max_pos = 1,
+	.cmd_flags = CMD_STREAMS,
+	.module = "supervisor",
+	.cli = {.how = CLI_EXIT_CODE | CLI_RELAY},
+    },
+    {
+	.name = "commit",
+	.usage = "[-m TEXT] [-a NAME] CONTAINER "
+		 "[REPOSITORY[:TAG]]",
+	.summary = "Make an image from a container's changes (a new layer on "
+		   "its image)",
+	.flags = commit_flags,
+	.args_size = sizeof(struct commit_flags),
+	.min_pos = 1,
+	.max_pos = 2,
+	.cmd_flags = CMD_MUTATES,
+	.module = "images",
+    },
+    {
+	.name = "cp",
+	.usage = "CONTAINER:SRC DEST|-  or  SRC|- CONTAINER:DEST",
+	.summary = "Copy files between a container (running or stopped) and "
+		   "the client; - is a tar stream on stdin or stdout",
+	.min_pos = 2,
+	.max_pos = 2,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+	.cli = {.how = CLI_CP},
+    },
+    {
+	.name = "create",
+	.usage = "[OPTIONS] IMAGE [COMMAND [ARG...]] | --rootfs DIR [OPTIONS] "
+		 "COMMAND [ARG...]",
+	.summary = "Create a container",
+	.flags = create_flags,
+	.args_size = sizeof(struct create_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES | CMD_POSIX,
+	.module = "supervisor",
+	.cli = {.env_file_flag = "env-file", .env_flag = "env"},
+    },
+    {
+	.name = "events",
+	.usage = "[OPTIONS]",
+	.summary = "Stream daemon events as they happen",
+	.flags = events_flags,
+	.args_size = sizeof(struct events_args),
+	.cmd_flags = CMD_STREAMS,
+	.cli = {.how = CLI_EVENTS},
+    },
+    {
+	.name = "exec",
+	.usage = "[OPTIONS] CONTAINER COMMAND [ARG...]",
+	.summary = "Run a command in a running container; without -d, "
+		   "stream its output and end with its exit code",
+	.flags = exec_flags,
+	.args_size = sizeof(struct exec_args),
+	.min_pos = 2,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
+	.module = "supervisor",
+	.cli = {.how = CLI_EXIT_CODE | CLI_RELAY,
+		.env_file_flag = "env-file",
+		.env_flag = "env"},
+    },
+    {
+	.name = "export",
+	.usage = "[-o FILE] CONTAINER",
+	.summary = "Write a container's filesystem as a tar archive to stdout "
+		   "or FILE",
+	.flags = export_flags,
+	.args_size = sizeof(struct export_flags),
+	.min_pos = 1,
+	.max_pos = 1,
+	.module = "supervisor",
+	.cli = {.how = CLI_FD_OUT, .file_flag = "output"},
+    },
+    {
+	.name = "help",
+	.usage = "[COMMAND]",
+	.summary = "List commands, or show one command's usage and flags",
+	.max_pos = 2,
+    },
+    {
+	.name = "history",
+	.usage = "IMAGE",
+	.summary = "The history of an image's layers, newest first",
+	.min_pos = 1,
+	.max_pos = 1,
+	.module = "images",
+    },
+    {
+	.name = "image-inspect",
+	.usage = "IMAGE [IMAGE...]",
+	.summary = "An image's manifest and config",
+	.min_pos = 1,
+	.max_pos = -1,
+	.module = "images",
+    },
+    {
+	.name = "image-prune",
+	.usage = "[-a]",
+	.summary = "Remove dangling (-a: all) images no container uses, and "
+		   "blobs, layers and stale partial downloads no image needs",
+	.flags = prune_flags,
+	.args_size = sizeof(struct prune_args),
+	.cmd_flags = CMD_MUTATES,
+	.module = "images",
+    },
+    {
+	.name = "images",
+	.usage = "[OPTIONS] [REPOSITORY[:TAG]]",
+	.summary = "List images in the content store (named and dangling)",
+	.max_pos = 1,
+	.flags = images_flags,
+	.args_size = sizeof(struct images_args),
+	.module = "images",
+    },
+    {
+	.name = "import",
+	.usage = "[-m TEXT] FILE|- [REPOSITORY[:TAG]]",
+	.summary = "Make a one-layer image from a rootfs tarball (plain, gzip "
+		   "or zstd)",
+	.flags = import_flags,
+	.args_size = sizeof(struct import_flags),
+	.min_pos = 1,
+	.max_pos = 2,
+	.cmd_flags = CMD_MUTATES,
+	.module = "images",
+	.cli = {.how = CLI_FD_IN | CLI_FILE_POS},
+    },
+    {
+	.name = "info",
+	.summary = "Show host facts (kernel, cgroups, storage and network "
+		   "features) and daemon state",
+    },
+    {
+	.name = "inspect",
+	.usage = "CONTAINER [CONTAINER...]",
+	.summary = "Show containers' state and OCI spec as JSON",
+	.min_pos = 1,
+	.max_pos = -1,
+	.module = "supervisor",
+	.cli = {.how = CLI_PRETTY},
+    },
+    {
+	.name = "kill",
+	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+	.summary = "Send a signal to containers' main processes",
+	.flags = kill_flags,
+	.args_size = sizeof(struct kill_args),
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "load",
+	.usage = "[-i FILE]",
+	.summary = "Load images from a docker-archive or oci-archive tarball "
+		   "on stdin or FILE",
+	.flags = load_flags,
+	.args_size = sizeof(struct load_flags),
+	.min_pos = 0,
+	.max_pos = 0,
+	.cmd_flags = CMD_MUTATES,
+	.module = "images",
+	.cli = {.how = CLI_FD_IN, .file_flag = "input"},
+    },
+    {
+	.name = "login",
+	.usage = "[OPTIONS] [SERVER]",
+	.summary = "Check credentials with a registry and keep them "
+		   "(default: Docker Hub)",
+	.flags = login_flags,
+	.args_size = sizeof(struct login_args),
+	.max_pos = 1,
+	.cmd_flags = CMD_MUTATES | CMD_ADMIN,
+	.module = "images",
+	.cli = {.secret_flag = "password",
+		.secret_stdin_flag = "password-stdin",
+		.user_flag = "username"},
+    },
+    {
+	.name = "logout",
+	.usage = "[SERVER]",
+	.summary = "Forget a registry's credentials (default: Docker Hub)",
+	.max_pos = 1,
+	.cmd_flags = CMD_MUTATES | CMD_ADMIN,
+	.module = "images",
+    },
+    {
+	.name = "logs",
+	.usage = "[OPTIONS] CONTAINER",
+	.summary = "Show a container's output from its json-file log",
+	.flags = logs_flags,
+	.args_size = sizeof(struct logs_args),
+	.min_pos = 1,
+	.max_pos = 1,
+	.cmd_flags = CMD_STREAMS,
+	.module = "supervisor",
+	.cli = {.stream_if = "follow"},
+    },
+    {
+	.name = "pause",
+	.usage = "CONTAINER [CONTAINER...]",
+	.summary = "Freeze every process of containers (cgroup freezer)",
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "ping",
+	.summary = "Check that skiffd answers",
+    },
+    {
+	.name = "ps",
+	.usage = "[OPTIONS]",
+	.summary = "List containers",
+	.flags = ps_flags,
+	.args_size = sizeof(struct ps_args),
+	.module = "supervisor",
+    },
+    {
+	.name = "pull",
+	.usage = "[OPTIONS] NAME[:TAG|@DIGEST]",
+	.summary = "Download an image from a registry into the content store",
+	.flags = pull_flags,
+	.args_size = sizeof(struct pull_args),
+	.min_pos = 1,
+	.max_pos = 1,
+	.cmd_flags = CMD_MUTATES | CMD_STREAMS,
+	.module = "images",
+	.cli = {.how = CLI_PROGRESS},
+    },
+    {
+	.name = "push",
+	.usage = "NAME[:TAG]",
+	.summary = "Upload an image to its registry (blobs the registry has "
+		   "are skipped or mounted; the manifest keeps its digest)",
+	.min_pos = 1,
+	.max_pos = 1,
+	.cmd_flags = CMD_STREAMS,
+	.module = "images",
+	.cli = {.how = CLI_PROGRESS},
+    },
+    {
+	.name = "rename",
+	.usage = "CONTAINER NEW_NAME",
+	.summary = "Rename a container",
+	.min_pos = 2,
+	.max_pos = 2,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "restart",
+	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+	.summary = "Stop (stop signal, SIGKILL after the timeout) and start "
+		   "containers; exited ones are just started",
+	.flags = stop_flags,
+	.args_size = sizeof(struct stop_args),
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "rm",
+	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+	.summary = "Remove containers",
+	.flags = rm_flags,
+	.args_size = sizeof(struct rm_args),
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "rmi",
+	.usage = "[-f] IMAGE [IMAGE...]",
+	.summary = "Remove images (names, or ids), then the blobs no image "
+		   "needs",
+	.flags = rmi_flags,
+	.args_size = sizeof(struct rmi_args),
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "images",
+    },
+    {
+	.name = "run",
+	.usage = "[OPTIONS] IMAGE [COMMAND [ARG...]] | --rootfs DIR [OPTIONS] "
+		 "COMMAND [ARG...]",
+	.summary = "Create and start a container; without -d, stream its "
+		   "output and end with its exit code",
+	.flags = create_flags,
+	.args_size = sizeof(struct create_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
+	.module = "supervisor",
+	.cli = {.how = CLI_EXIT_CODE | CLI_RELAY,
+		.env_file_flag = "env-file",
+		.env_flag = "env"},
+    },
+    {
+	.name = "save",
+	.usage = "[-o FILE] IMAGE [IMAGE...]",
+	.summary = "Write images to a tar archive (docker-archive and OCI "
+		   "layout in one) on stdout or FILE",
+	.flags = save_flags,
+	.args_size = sizeof(struct save_flags),
+	.min_pos = 1,
+	.max_pos = -1,
+	.module = "images",
+	.cli = {.how = CLI_FD_OUT, .file_flag = "output"},
+    },
+    {
+	.name = "shutdown",
+	.summary = "Stop skiffd in order (under --init, also the host or "
+		   "namespace it is PID 1 of)",
+	.cmd_flags = CMD_ADMIN,
+    },
+    {
+	.name = "start",
+	.usage = "CONTAINER [CONTAINER...]",
+	.summary = "Start containers",
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "stats",
+	.usage = "[OPTIONS] [CONTAINER...]",
+	.summary = "Stream CPU %, memory, pids and block I/O of running "
+		   "containers (once a second)",
+	.flags = stats_flags,
+	.args_size = sizeof(struct stats_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_STREAMS,
+	.module = "supervisor",
+	.cli = {.how = CLI_NET_IO, .stream_unless = "no-stream"},
+    },
+    {
+	.name = "stop",
+	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+	.summary = "Stop containers: their stop signal, then SIGKILL",
+	.flags = stop_flags,
+	.args_size = sizeof(struct stop_args),
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "system df",
+	.usage = "[-v]",
+	.summary = "Disk used by images, containers and volumes, and how "
+		   "much of it nothing in use holds",
+	.flags = df_flags,
+	.args_size = sizeof(struct df_args),
+    },
+    {
+	.name = "tag",
+	.usage = "SOURCE_IMAGE TARGET_IMAGE[:TAG]",
+	.summary = "Give an image another name",
+	.min_pos = 2,
+	.max_pos = 2,
+	.cmd_flags = CMD_MUTATES,
+	.module = "images",
+    },
+    {
+	.name = "top",
+	.usage = "CONTAINER",
+	.summary = "List a running container's processes (host pids)",
+	.min_pos = 1,
+	.max_pos = -1,
+	.module = "supervisor",
+    },
+    {
+	.name = "unpause",
+	.usage = "CONTAINER [CONTAINER...]",
+	.summary = "Thaw paused containers",
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "update",
+	.usage = "[OPTIONS] CONTAINER",
+	.summary = "Change a container's resource limits, live when it runs",
+	.flags = update_flags,
+	.args_size = sizeof(struct create_args),
+	.min_pos = 1,
+	.max_pos = 1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "version",
+	.summary = "Show skiffd's version",
+    },
+    {
+	.name = "volume create",
+	.usage = "[OPTIONS] [NAME]",
+	.summary = "Create a named volume (a generated name when none is "
+		   "given; an existing name is left as it is)",
+	.flags = vcreate_flags,
+	.args_size = sizeof(struct vcreate_args),
+	.max_pos = 1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "volume inspect",
+	.usage = "VOLUME [VOLUME...]",
+	.summary = "Show volumes as JSON",
+	.min_pos = 1,
+	.max_pos = -1,
+	.module = "supervisor",
+	.cli = {.how = CLI_PRETTY},
+    },
+    {
+	.name = "volume ls",
+	.usage = "[OPTIONS]",
+	.summary = "List volumes",
+	.flags = vls_flags,
+	.args_size = sizeof(struct vls_args),
+	.module = "supervisor",
+    },
+    {
+	.name = "volume prune",
+	.usage = "[OPTIONS]",
+	.summary = "Remove volumes no container uses",
+	.flags = vprune_flags,
+	.args_size = sizeof(struct vprune_args),
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "volume rm",
+	.usage = "[OPTIONS] VOLUME [VOLUME...]",
+	.summary = "Remove volumes no container uses, with their data",
+	.flags = vrm_flags,
+	.args_size = sizeof(struct vrm_args),
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "supervisor",
+    },
+    {
+	.name = "wait",
+	.usage = "CONTAINER [CONTAINER...]",
+	.summary = "Wait for containers to exit and print their exit codes",
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_STREAMS,
+	.module = "supervisor",
+    },
+};
+
+const size_t cmd_table_len = ARRAY_SIZE(cmd_table);
