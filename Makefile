@@ -58,10 +58,14 @@ GEN_MODULES := $(BUILD)/gen/modules_gen.c
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB_OBJ := $(call obj,$(BASE_SRC) $(PROTO_SRC) $(FS_SRC) $(NET_SRC))
 DAEMON_OBJ := $(call obj,$(CORE_SRC) $(MOD_SRC)) $(BUILD)/gen/modules_gen.o
-# The CLI needs only proto/ word-level code (line grammar, env files, cp
-# words, fd passing); it parses replies with yajl.
-CLI_OBJ := $(call obj,tools/skiff.c $(BASE_SRC) proto/line.c proto/envfile.c \
-	proto/cppath.c proto/fdpass.c)
+# The CLI needs only proto/: the command table and its parser, the line
+# grammar, env files, cp words, fd passing and JSON lines; it parses
+# replies with yajl. tools/skiff.h says which file does what.
+CLI_SRC := tools/skiff.c tools/words.c tools/files.c tools/conn.c \
+	tools/render.c tools/relay.c
+CLI_OBJ := $(call obj,$(CLI_SRC) $(BASE_SRC) proto/line.c proto/envfile.c \
+	proto/cppath.c proto/fdpass.c proto/cmdspec.c proto/commands.c \
+	proto/json.c)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))

@@ -71,6 +71,8 @@ enum cmd_cli {
 	CLI_FILE_POS = 1 << 8,	/* CLI_FD_IN's file is the first positional */
 	CLI_CP = 1 << 9,	/* SRC DEST: passes the host side's directory
 				   (O_PATH) or its stdin/stdout for "-" */
+	CLI_HELP = 1 << 10,	/* the client answers it from its own table
+				   when no skiffd runs (help) */
 };
 
 /* The client's hints (all optional). Flags are named by long name. */

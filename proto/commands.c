@@ -412,6 +412,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "help",
+	.cli = {.how = CLI_HELP},
 	.usage = "[COMMAND]",
 	.summary = "List commands, or show one command's usage and flags",
 	.max_pos = 2,
