@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 #include "mountspec.h"
 
 #define NAME_FIRST \
@@ -26,15 +27,6 @@ void mountspec_free(struct mountspec *m)
 {
 	free(m->source), free(m->dest), free(m->opts);
 	memset(m, 0, sizeof(*m));
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		abort();
-	return d;
 }
 
 /* Is w one of the comma-separated words of list? */

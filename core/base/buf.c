@@ -6,13 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *r = realloc(p, n);
-	if (!r)
-		abort();
-	return r;
-}
+#include "xalloc.h"
+
 
 void buf_free(struct buf *b)
 {
@@ -40,7 +35,7 @@ char *buf_reserve(struct buf *b, size_t n)
 	cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
-	b->data = xrealloc(b->data, cap);
+	b->data = xrealloc(b->data, cap, 1);
 	b->cap = cap;
 	return b->data + b->len;
 }

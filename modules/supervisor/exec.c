@@ -33,6 +33,7 @@
 
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
+#include "../../core/base/xalloc.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
 #include "../../proto/ocispec.h"
@@ -343,15 +344,6 @@ static void env_set(struct strv *env, const char *kv)
 		}
 	if (strv_push(env, kv) < 0)
 		abort();
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		abort();
-	return d;
 }
 
 /* The container's process with this exec's command and overrides. */
