@@ -29,6 +29,7 @@
 
 #include "base/buf.h"
 #include "base/cleanup.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "daemon.h"
 #include "proc.h"
@@ -72,54 +73,24 @@ static struct {
 
 static int fsync_dir(const char *dir, struct err *e)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) < 0)
-		return err_set(e, errno, "fsync %s", dir);
-	return 0;
+	return file_fsync_dir(AT_FDCWD, dir, e);
 }
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-
-	while (len) {
-		ssize_t n = write(fd, c, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Write and fsync dir/name.tmp then rename it over dir/name; the caller
- * fsyncs the directory (once for a group). */
+/* Write and fsync dir/.name.tmp then rename it over dir/name (core/base's
+ * durable write); the caller fsyncs the directory (once for a group). */
 static int write_renamed(const char *dir, const char *name, const void *data,
 			 size_t len, struct err *e)
 {
 	char tmp[4096], dst[4096];
-	_cleanup_close_ int fd = -1;
 
 	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	unlink(tmp); /* a leftover of a crash is garbage */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return err_set(e, errno, "create %s", tmp);
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		err_set(e, errno, "write %s", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, dst) < 0) {
-		err_set(e, errno, "rename %s", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return file_write_durable(&(struct file_durable){ .dirfd = AT_FDCWD,
+							  .name = dst,
+							  .tmp = tmp,
+							  .mode = 0600,
+							  .no_dir_sync = true },
+				  data, len, e);
 }
 
 int store_write_sync(const char *dir, const char *name, const void *data,
@@ -254,7 +225,7 @@ static int writer_main(void *arg)
 		sync_dirs(g, n);
 		for (size_t i = 0; i < n; i++) {
 			struct frame_ack a = { g[i].h.seq, g[i].errnum };
-			if (write_all(fd, &a, sizeof(a)) < 0)
+			if (file_write_all(fd, &a, sizeof(a)) < 0)
 				return 1;
 			free(g[i].data);
 		}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/file.h"
 
 #define LAYOUT_FILE "oci-layout"
 #define LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
@@ -40,16 +41,6 @@ static unsigned tmp_counter;
 
 /* ---- small file helpers ---- */
 
-static int fsync_dirat(int dirfd, const char *dir, struct err *e)
-{
-	_cleanup_close_ int fd =
-	    openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) < 0)
-		return err_set(e, errno, "fsync %s", dir);
-	return 0;
-}
-
 static int write_all(int fd, const void *p, size_t n, uint64_t off)
 {
 	const char *c = p;
@@ -73,28 +64,15 @@ static int write_atomic(struct blobstore *bs, const char *name, const void *p,
 			size_t n, struct err *e)
 {
 	char tmp[128];
-	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d-%u", name, (int)getpid(),
 		 __atomic_fetch_add(&tmp_counter, 1, __ATOMIC_RELAXED));
-	fd = openat(bs->root_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0644);
-	if (fd < 0)
-		return err_set(e, errno, "create %s/%s", bs->root, tmp);
-	if (write_all(fd, p, n, 0) < 0 || fsync(fd) < 0) {
-		err_set(e, errno, "write %s/%s", bs->root, tmp);
-		goto fail;
-	}
-	if (renameat(bs->root_fd, tmp, bs->root_fd, name) < 0) {
-		err_set(e, errno, "rename %s/%s", bs->root, tmp);
-		goto fail;
-	}
-	close(fd);
-	return fsync_dirat(bs->root_fd, ".", e);
-fail:
-	close(fd);
-	unlinkat(bs->root_fd, tmp, 0);
-	return -1;
+	return file_write_durable(&(struct file_durable){ .dirfd = bs->root_fd,
+							  .label = bs->root,
+							  .name = name,
+							  .tmp = tmp,
+							  .mode = 0644 },
+				  p, n, e);
 }
 
 /* Read a whole regular file below root, refusing more than max bytes. */
@@ -332,7 +310,7 @@ int blobstore_delete(struct blobstore *bs, const char *digest, struct err *e)
 		return err_set(e, errno, "unlink %s/%s", bs->root, path);
 	}
 	snprintf(dir, sizeof(dir), "blobs/%s", digest_algo_name(algo));
-	return fsync_dirat(bs->root_fd, dir, e);
+	return file_fsync_dir(bs->root_fd, dir, e);
 }
 
 /* Every entry of blobs/<algo> whose name is a valid hex for algo. */
@@ -625,8 +603,8 @@ static int writer_place(struct blobstore_writer *w, const char *digest,
 	if (renameat(bs->root_fd, w->partial, bs->root_fd, path) < 0)
 		return err_set(e, errno, "rename %s/%s", bs->root, w->partial);
 	snprintf(dir, sizeof(dir), "blobs/%s", digest_algo_name(algo));
-	if (fsync_dirat(bs->root_fd, dir, e) < 0 ||
-	    fsync_dirat(bs->root_fd, "ingest", e) < 0)
+	if (file_fsync_dir(bs->root_fd, dir, e) < 0 ||
+	    file_fsync_dir(bs->root_fd, "ingest", e) < 0)
 		return -1;
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "../core/base/buf.h"
 #include "../core/base/cleanup.h"
+#include "../core/base/file.h"
 
 #define NAME_SLACK 32 /* room for ".<gen>.zst.tmp" after the path */
 
@@ -498,24 +499,6 @@ static int logfile_zstd(int in, int out, struct err *e)
 	}
 }
 
-/* fsync the directory holding name, so a rename in it is durable. */
-static int logfile_fsync_dir(const char *name, struct err *e)
-{
-	_cleanup_free_ char *dir = strdup(name);
-	_cleanup_close_ int fd = -1;
-	char *slash;
-
-	if (!dir)
-		return err_set(e, ENOMEM, "fsync dir");
-	slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
-		return err_set(e, errno, "fsync %s", slash ? dir : ".");
-	return 0;
-}
-
 /* src -> tmp, durably: compressed, fsync'd and closed. */
 static int logfile_compress_tmp(const char *src, const char *tmp,
 				struct err *e)
@@ -556,7 +539,7 @@ int logfile_compress(const char *src, const char *dst, struct err *e)
 		err_set(e, errno, "rename %s", tmp);
 		goto fail;
 	}
-	if (logfile_fsync_dir(dst, e) < 0 || logfile_unlink(src, e) < 0)
+	if (file_fsync_parent(AT_FDCWD, dst, e) < 0 || logfile_unlink(src, e) < 0)
 		return err_wrap(e, "compress %s", src);
 	return 0;
 fail:
