@@ -3,8 +3,9 @@
  * Owns the registered kinds (sorted by order) and, per request, a
  * struct du_list:
  * the items the listers added, the distinct paths they name, and the
- * helper process that measures those paths. The helper writes one size
- * per line into a memfd made before the fork; once it exited the daemon
+ * helper process (core/helper) that measures those paths. The helper
+ * writes one size per line into a memfd made before the fork (the one fd
+ * of skiffd's it keeps) and ends with its result frame; then the daemon
  * reads the memfd (memory, not disk: nothing blocks) and answers. */
 #include <fcntl.h>
 #include <fts.h>
@@ -20,7 +21,7 @@
 #include "base/cleanup.h"
 #include "ctl.h"
 #include "diskuse.h"
-#include "proc.h"
+#include "helper.h"
 
 #define DU_KINDS_MAX 16
 
@@ -43,6 +44,7 @@ struct du_list {
 	size_t nuniq;
 	uint64_t *sizes; /* per uniq path, from the helper */
 	int memfd;
+	struct helper h;
 	struct ctl_req *r;
 	bool verbose;
 };
@@ -201,19 +203,19 @@ static uint64_t measure(const char *path)
 	return walk_total;
 }
 
-/* The helper: nothing of skiffd's open but the memfd (fd 3); one size
- * per path, in order. */
-static int du_main(void *arg)
+/* The helper: one size per path, in order, into the memfd. */
+static int du_main(void *arg, struct err *e)
 {
 	struct du_list *l = arg;
-	FILE *f;
+	FILE *f = fdopen(l->memfd, "w");
 
-	if (dup2(l->memfd, 3) < 0 || close_range(4, ~0U, 0) < 0 ||
-	    !(f = fdopen(3, "w")))
-		return 120;
+	if (!f)
+		return err_set(e, errno, "system df: fdopen");
 	for (size_t i = 0; i < l->nuniq; i++)
 		fprintf(f, "%llu\n", (unsigned long long)measure(l->uniq[i]));
-	return fclose(f) == 0 ? 0 : 121;
+	if (fclose(f) != 0)
+		return err_set(e, errno, "system df: write the sizes");
+	return 0;
 }
 
 /* ---- the answer ---- */
@@ -337,15 +339,14 @@ static void build_cache_row(struct du_list *l)
 	jw_close(&w);
 }
 
-static void du_exited(struct proc *p, const siginfo_t *si, void *ctx)
+static void du_exited(struct helper *h, const struct err *result)
 {
-	struct du_list *l = ctx;
+	struct du_list *l = h->owner;
 	struct err e = ERR_INIT;
-	char why[64];
 
-	if (proc_exit_code(si) != 0) {
-		err_setc(&e, ERR_INTERNAL, "system df: the helper %s",
-			 proc_status_str(si, why, sizeof(why)));
+	helper_close(h);
+	if (result->class != ERR_OK) {
+		e = *result;
 	} else if (read_sizes(l, &e) == 0 && l->verbose) {
 		for (size_t i = 0; i < l->n; i++)
 			item_row(l, i);
@@ -375,7 +376,13 @@ static int do_df(struct ctl_req *r, void *args, struct err *e)
 	for (size_t k = 0; k < nkinds; k++)
 		kinds[k]->list(l);
 	du_index(l);
-	if (!proc_fork(du_main, l, du_exited, l, e)) {
+	l->h.owner = l;
+	l->h.on_end = du_exited;
+	if (helper_start(&l->h, du_main, l,
+			 &(struct helper_fds){ .in_fd = -1,
+					       .keep = &l->memfd,
+					       .nkeep = 1 },
+			 e) < 0) {
 		du_free(l);
 		return -1;
 	}

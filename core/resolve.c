@@ -1,10 +1,10 @@
 /* resolve.c - host names resolved in helper processes (see resolve.h).
  *
  * One struct name per host asked for: its last answer and when it
- * expires, and while a lookup runs, the helper, the read end of its pipe
- * and the callers waiting. The helper writes one line, "ADDRS" or
- * "err MESSAGE", far less than a pipe holds, and exits; the line is read
- * when its exit is seen, so the loop never waits on it. Names are few (a
+ * expires, and while a lookup runs, its helper (core/helper) and the
+ * callers waiting. The helper writes the addresses as one line and ends
+ * with its result frame (a failure keeps its class and message);
+ * both are read on the loop, never waited for. Names are few (a
  * registry, its token server, a blob CDN): the list is searched in order
  * and cut to NAMES_MAX, dropping expired answers first. */
 #include "resolve.h"
@@ -22,9 +22,11 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/cleanup.h"
 #include "base/log.h"
+#include "base/xalloc.h"
 #include "daemon.h"
-#include "proc.h"
+#include "helper.h"
 
 #define NAMES_MAX 64
 #define LOOKUP_TIMEOUT 30.0 /* seconds: a hung NSS module or resolver */
@@ -42,8 +44,9 @@ struct name {
 	char *host;
 	char *addrs; /* the last good answer, or NULL */
 	ev_tstamp expires;
-	struct proc *proc; /* the lookup running, or NULL */
-	int fd;		   /* its pipe's read end */
+	struct helper h;   /* the lookup; running while h.proc */
+	char *answer;	   /* the line it wrote */
+	bool looking;	   /* h started and not ended */
 	struct resolve_wait *waiting;
 	struct resolve_wait *answering; /* being told, one at a time */
 	bool telling;	  /* in lookup_done's loop: not to be freed */
@@ -56,11 +59,6 @@ static struct name *names;
 static unsigned n_names;
 
 /* ---- in the helper ---- */
-
-struct lookup {
-	const char *host;
-	int fd;
-};
 
 /* host's TCP addresses appended to out, comma-separated, each once, IPv6
  * ones in brackets ("10.0.0.2,[fd00::2]"): the form CURLOPT_RESOLVE
@@ -110,22 +108,17 @@ static int lookup_addrs(const char *host, struct buf *out, struct err *e)
 	return 0;
 }
 
-static int lookup_main(void *arg)
+static int lookup_main(void *arg, struct err *e)
 {
-	const struct lookup *l = arg;
+	const char *host = arg;
 	struct buf b = { 0 };
-	struct err e = ERR_INIT;
 
-	/* Nothing of skiffd's open but the answer pipe (fd 3): a client's
-	 * socket or a sink's pipe held here would not see its EOF. */
-	if (dup2(l->fd, 3) < 0 || close_range(4, ~0U, 0) < 0)
-		return 1;
-	if (lookup_addrs(l->host, &b, &e) < 0) {
-		dprintf(3, "err %s\n", e.msg);
-		return 1;
-	}
+	if (lookup_addrs(host, &b, e) < 0)
+		return -1;
 	buf_puts(&b, "\n");
-	return write(3, b.data, b.len) == (ssize_t)b.len ? 0 : 1;
+	if (write(1, b.data, b.len) != (ssize_t)b.len)
+		return err_set(e, errno, "write");
+	return 0;
 }
 
 /* ---- on the loop ---- */
@@ -134,6 +127,7 @@ static void name_free(struct name *n)
 {
 	free(n->host);
 	free(n->addrs);
+	free(n->answer);
 	free(n);
 }
 
@@ -145,7 +139,7 @@ static void names_trim(void)
 	for (int pass = 0; pass < 2 && n_names >= NAMES_MAX; pass++) {
 		for (struct name **pp = &names; *pp;) {
 			struct name *n = *pp;
-			bool busy = n->proc || n->waiting || n->answering ||
+			bool busy = n->looking || n->waiting || n->answering ||
 				    n->telling;
 			if (!busy && (pass || n->expires <= now)) {
 				*pp = n->next;
@@ -177,43 +171,42 @@ const char *resolve_cached(const char *host)
 	return n->addrs;
 }
 
-/* The helper's line, read now that it has exited; e set when it says
- * err or said nothing. */
-static char *read_answer(struct name *n, const siginfo_t *si,
-			 struct err *e)
+static void lookup_line(struct helper *h, char *line)
 {
-	char line[ANSWER_MAX], how[64];
-	ssize_t k = read(n->fd, line, sizeof(line) - 1);
-	char *nl;
+	struct name *n = h->owner;
 
-	close(n->fd);
-	n->fd = -1;
-	line[k > 0 ? k : 0] = '\0';
-	nl = strchr(line, '\n');
-	if (nl)
-		*nl = '\0';
-	if (nl && line[0] && strncmp(line, "err ", 4))
-		return strdup(line);
-	if (nl && !strncmp(line, "err ", 4))
-		err_setc(e, ERR_NOT_FOUND, "resolve %s", line + 4);
-	else if (n->timed_out)
+	if (!n->answer && line[0] && strlen(line) < ANSWER_MAX)
+		n->answer = strdup(line);
+}
+
+/* The answer, or NULL with e saying why. */
+static char *lookup_answer(struct name *n, const struct err *result,
+			   struct err *e)
+{
+	if (result->class == ERR_OK && n->answer)
+		return steal_ptr(&n->answer);
+	if (n->timed_out)
 		err_setc(e, ERR_BUSY, "resolve %s: no answer in %.0f s",
 			 n->host, LOOKUP_TIMEOUT);
+	else if (result->class != ERR_OK)
+		err_setc(e, result->class, "resolve %s", result->msg);
 	else
-		err_setc(e, ERR_INTERNAL, "resolve %s: helper %s", n->host,
-			 proc_status_str(si, how, sizeof(how)));
+		err_setc(e, ERR_INTERNAL, "resolve %s: no answer", n->host);
 	return NULL;
 }
 
-static void lookup_done(struct proc *p, const siginfo_t *si, void *ctx)
+static void lookup_done(struct helper *h, const struct err *result)
 {
-	struct name *n = ctx;
+	struct name *n = h->owner;
 	struct err e = ERR_INIT;
-	char *addrs = read_answer(n, si, &e);
+	char *addrs = lookup_answer(n, result, &e);
 	struct resolve_wait *w;
 
+	helper_close(h);
+	free(n->answer);
+	n->answer = NULL;
 	ev_timer_stop(daemon_ctx.loop, &n->timer);
-	n->proc = NULL;
+	n->looking = false;
 	n->timed_out = false;
 	if (addrs) {
 		free(n->addrs);
@@ -239,24 +232,18 @@ static void on_lookup_timeout(struct ev_loop *loop, ev_timer *t,
 	struct name *n = t->data;
 
 	n->timed_out = true;
-	proc_signal(n->proc, SIGKILL); /* lookup_done tells the waiters */
+	if (n->h.proc) /* lookup_done tells the waiters */
+		proc_signal(n->h.proc, SIGKILL);
 }
 
 static int lookup_start(struct name *n, struct err *e)
 {
-	struct lookup l = { .host = n->host };
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_set(e, errno, "resolve %s: pipe", n->host);
-	l.fd = p[1];
-	n->proc = proc_fork(lookup_main, &l, lookup_done, n, e);
-	close(p[1]);
-	if (!n->proc) {
-		close(p[0]);
+	n->h.owner = n;
+	n->h.on_line = lookup_line;
+	n->h.on_end = lookup_done;
+	if (helper_start(&n->h, lookup_main, n->host, NULL, e) < 0)
 		return err_wrap(e, "resolve %s", n->host);
-	}
-	n->fd = p[0];
+	n->looking = true;
 	ev_timer_init(&n->timer, on_lookup_timeout, LOOKUP_TIMEOUT, 0.);
 	n->timer.data = n;
 	ev_timer_start(daemon_ctx.loop, &n->timer);
@@ -271,15 +258,14 @@ struct resolve_wait *resolve_name(const char *host, resolve_fn fn,
 
 	if (!n) {
 		names_trim();
-		n = calloc(1, sizeof(*n));
-		if (!n || !(n->host = strdup(host)))
-			abort();
-		n->fd = -1;
+		n = xcalloc(1, sizeof(*n));
+		n->host = xstrdup(host);
+		helper_init(&n->h);
 		n->next = names;
 		names = n;
 		n_names++;
 	}
-	if (!n->proc && lookup_start(n, e) < 0)
+	if (!n->looking && lookup_start(n, e) < 0)
 		return NULL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -324,10 +310,7 @@ void resolve_shutdown(void)
 			free(w);
 		}
 		ev_timer_stop(daemon_ctx.loop, &n->timer);
-		if (n->proc)
-			proc_disown(n->proc);
-		if (n->fd >= 0)
-			close(n->fd);
+		helper_kill(&n->h);
 		name_free(n);
 	}
 	n_names = 0;

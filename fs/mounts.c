@@ -8,7 +8,6 @@
 #include "mounts.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
+#include "tree.h"
 
 /* ---- paths inside the root ---- */
 
@@ -619,24 +619,9 @@ int mounts_setup(const struct oci_spec *spec, const char *rootfs,
 
 /* ---- teardown ---- */
 
-static int remove_cb(const char *path, const struct stat *st, int flag,
-		     struct FTW *ftw)
-{
-	if (flag == FTW_DP ? rmdir(path) : unlink(path))
-		return errno ? errno : EIO;
-	return 0;
-}
-
 int mounts_remove_state(const char *state_dir, struct err *e)
 {
-	int r =
-	    nftw(state_dir, remove_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-
-	if (r < 0 && errno == ENOENT)
-		return 0;
-	if (r != 0)
-		return err_set(e, r > 0 ? r : errno, "remove %s", state_dir);
-	return 0;
+	return tree_remove(AT_FDCWD, state_dir, e);
 }
 
 /* ---- Docker's defaults ---- */

@@ -93,7 +93,7 @@ const char *unpack_compression_name(enum unpack_compression c);
 
 /* Unpack the stream read from in_fd (read to its end) into the directory
  * root_fd. On failure the directory holds a partial tree: use
- * unpack_layer() or remove it with unpack_remove_tree(). o may be NULL. */
+ * unpack_layer() or remove it with tree_remove(). o may be NULL. */
 int unpack_fd(int in_fd, int root_fd, const struct unpack_opts *o,
 	      struct unpack_result *r, struct err *e);
 
@@ -122,10 +122,5 @@ void unpack_feed_start(struct unpack_feed *f, const char *dir,
 void unpack_feed_write(struct unpack_feed *f, const void *p, size_t n);
 /* EOF to the child, then its verdict: true if dir is in place. */
 bool unpack_feed_end(struct unpack_feed *f);
-
-/* Remove the tree dirfd/name (never following symlinks, never leaving the
- * tree, with a constant number of fds whatever its depth); ENOENT is not
- * an error. */
-int unpack_remove_tree(int dirfd, const char *name, struct err *e);
 
 #endif

@@ -32,6 +32,7 @@
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
 #include "../../fs/archive_fns.h"
+#include "../../fs/tree.h"
 #include "../../fs/unpack.h"
 #include "../../proto/imgarchive.h"
 #include "../../proto/json.h"
@@ -55,20 +56,19 @@ static void arc_line(struct helper *h, char *line)
 {
 	struct arc *a = h->owner;
 
-	if (!strncmp(line, "err ", 4))
-		err_setc(&a->err, ERR_INVALID, "%s: %s", a->verb, line + 4);
-	else if (!strncmp(line, "say ", 4) && strv_push(&a->said, line + 4) < 0)
+	if (!strncmp(line, "say ", 4) && strv_push(&a->said, line + 4) < 0)
 		abort();
 }
 
-static void arc_end(struct helper *h)
+static void arc_end(struct helper *h, const struct err *result)
 {
 	struct arc *a = h->owner;
 
 	helper_close(h);
-	if (h->status != 0 && !a->err.msg[0])
-		err_setc(&a->err, ERR_INTERNAL, "%s: helper exited %d",
-			 a->verb, h->status);
+	if (result->class != ERR_OK) {
+		a->err = *result;
+		err_wrap(&a->err, "%s", a->verb);
+	}
 	for (size_t i = 0; !a->err.msg[0] && i < a->said.n; i++) {
 		const char *what = strrchr(a->said.v[i], ' ');
 		struct jw w;
@@ -89,7 +89,7 @@ static void arc_end(struct helper *h)
 /* Start fn in a helper with the client's fd as its stdin; the fd is
  * closed here whatever happens. */
 static int arc_start(struct ctl_req *r, const char *verb, int fd,
-		     int (*fn)(void *), void *arg, bool count, struct err *e)
+		     helper_fn fn, void *arg, bool count, struct err *e)
 {
 	struct arc *a = calloc(1, sizeof(*a));
 
@@ -97,11 +97,11 @@ static int arc_start(struct ctl_req *r, const char *verb, int fd,
 		abort();
 	a->r = r;
 	a->verb = verb;
-	a->h.fd = -1;
 	a->h.owner = a;
 	a->h.on_line = arc_line;
 	a->h.on_end = arc_end;
-	if (helper_start(&a->h, fn, arg, fd, e) < 0) {
+	if (helper_start(&a->h, fn, arg, &(struct helper_fds){ .in_fd = fd },
+			 e) < 0) {
 		close(fd);
 		free(a);
 		return -1;
@@ -124,12 +124,6 @@ static int client_fd(struct ctl_req *r, const char *verb, const char *what,
 			 "(SCM_RIGHTS; the skiff CLI does this)",
 			 verb, what);
 	return fd;
-}
-
-static int say_err(const struct err *e)
-{
-	dprintf(1, "err %s\n", e->msg);
-	return 1;
 }
 
 /* ---- save ---- */
@@ -326,30 +320,29 @@ out:
 }
 
 /* In the helper: the tarball to stdin (the client's file or stdout). */
-static int save_main(void *arg)
+static int save_main(void *arg, struct err *e)
 {
 	struct archive *ar;
-	struct err e = ERR_INIT;
 	int rc;
 
-	if (archive_fns_load(&e) < 0)
-		return say_err(&e);
+	if (archive_fns_load(e) < 0)
+		return -1;
 	if (!(ar = archive_write_new()))
 		abort();
 	signal(SIGPIPE, SIG_IGN);
 	if (archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(ar, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(ar, 0) != ARCHIVE_OK) {
-		err_setc(&e, ERR_INTERNAL, "%s", archive_error_string(ar));
+		err_setc(e, ERR_INTERNAL, "%s", archive_error_string(ar));
 		archive_write_free(ar);
-		return say_err(&e);
+		return -1;
 	}
-	rc = save_write(ar, arg, &e);
+	rc = save_write(ar, arg, e);
 	if (archive_write_close(ar) != ARCHIVE_OK && rc == 0)
-		rc = err_setc(&e, ERR_INTERNAL, "write the archive: %s",
+		rc = err_setc(e, ERR_INTERNAL, "write the archive: %s",
 			      archive_error_string(ar));
 	archive_write_free(ar);
-	return rc < 0 ? say_err(&e) : 0;
+	return rc;
 }
 
 static void save_args_free(struct save_args *a)
@@ -949,26 +942,25 @@ static int load_name(struct load *l, struct ld_list *L, struct err *e)
 	return 0;
 }
 
-static int load_main(void *arg)
+static int load_main(void *arg, struct err *e)
 {
 	const struct load_args *a = arg;
 	struct load l = { .layers = a->layers };
 	struct ld_list L = { 0 };
-	struct err e = ERR_INIT;
 	int rc = -1;
 
-	if (archive_fns_load(&e) < 0 ||
-	    blobstore_open(a->content, &l.bs, &e) < 0 ||
-	    ociimage_platform_host(&l.host, &e) < 0 || load_read(&l, &e) < 0 ||
-	    ld_plan(&l, &L, &e) < 0)
+	if (archive_fns_load(e) < 0 ||
+	    blobstore_open(a->content, &l.bs, e) < 0 ||
+	    ociimage_platform_host(&l.host, e) < 0 || load_read(&l, e) < 0 ||
+	    ld_plan(&l, &L, e) < 0)
 		goto out;
 	for (size_t i = 0; i < L.n; i++)
-		if (ld_check(&l, &L.v[i], &e) < 0)
+		if (ld_check(&l, &L.v[i], e) < 0)
 			goto out;
-	rc = load_name(&l, &L, &e);
+	rc = load_name(&l, &L, e);
 out:
 	load_free(&l, &L);
-	return rc < 0 ? say_err(&e) : 0;
+	return rc;
 }
 
 static int do_load(struct ctl_req *r, void *args, struct err *e)
@@ -1095,7 +1087,7 @@ static int import_unpack(struct blobstore *bs, const char *layers,
 	snprintf(tmp, sizeof(tmp), "%s/%d.import", layers, (int)getpid());
 	if (blobstore_open_blob(bs, digest, &fd, e) < 0)
 		return -1;
-	unpack_remove_tree(AT_FDCWD, tmp, e);
+	tree_remove(AT_FDCWD, tmp, e);
 	if (unpack_layer(fd, tmp, &o, &r, e) < 0) {
 		close(fd);
 		return err_wrap(e, "unpack");
@@ -1104,10 +1096,10 @@ static int import_unpack(struct blobstore *bs, const char *layers,
 	snprintf(diff_id, DIGEST_STR_MAX, "%s", r.diff_id);
 	snprintf(dir, sizeof(dir), "%s/%s", layers, digest_hex(r.diff_id));
 	if (access(dir, F_OK) == 0)
-		return unpack_remove_tree(AT_FDCWD, tmp, e);
+		return tree_remove(AT_FDCWD, tmp, e);
 	if (rename(tmp, dir) < 0) {
 		err_set(e, errno, "rename %s", tmp);
-		unpack_remove_tree(AT_FDCWD, tmp, e);
+		tree_remove(AT_FDCWD, tmp, e);
 		return -1;
 	}
 	if ((dfd = open(layers, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
@@ -1172,11 +1164,10 @@ out:
 	return rc;
 }
 
-static int import_main(void *arg)
+static int import_main(void *arg, struct err *e)
 {
 	const struct import_args *a = arg;
 	struct blobstore *bs = NULL;
-	struct err e = ERR_INIT;
 	char layer[DIGEST_STR_MAX], diff_id[DIGEST_STR_MAX], id[DIGEST_STR_MAX],
 	    mdig[DIGEST_STR_MAX];
 	const char *mt = NULL;
@@ -1184,19 +1175,19 @@ static int import_main(void *arg)
 	struct buf man = { 0 };
 	int rc = -1;
 
-	if (archive_fns_load(&e) < 0 ||
-	    blobstore_open(a->content, &bs, &e) < 0 ||
-	    import_store(bs, layer, &mt, &e) < 0 ||
-	    import_unpack(bs, a->layers, layer, mt, diff_id, &e) < 0 ||
-	    import_docs(bs, a, layer, mt, diff_id, id, &md, mdig, &man, &e) < 0 ||
-	    blobstore_index_put(bs, a->name ? a->name : id, &md, &e) < 0)
+	if (archive_fns_load(e) < 0 ||
+	    blobstore_open(a->content, &bs, e) < 0 ||
+	    import_store(bs, layer, &mt, e) < 0 ||
+	    import_unpack(bs, a->layers, layer, mt, diff_id, e) < 0 ||
+	    import_docs(bs, a, layer, mt, diff_id, id, &md, mdig, &man, e) < 0 ||
+	    blobstore_index_put(bs, a->name ? a->name : id, &md, e) < 0)
 		goto out;
 	dprintf(1, "say %s\n", id);
 	rc = 0;
 out:
 	buf_free(&man);
 	blobstore_free(bs);
-	return rc < 0 ? say_err(&e) : 0;
+	return rc;
 }
 
 static int do_import(struct ctl_req *r, void *args, struct err *e)

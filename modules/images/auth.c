@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../core/base/cleanup.h"
+#include "../../core/base/file.h"
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
@@ -99,30 +100,19 @@ struct write_args {
 };
 
 /* In the helper: the durable write (STYLE.md rule 15). */
-static int write_main(void *arg)
+static int write_main(void *arg, struct err *e)
 {
 	const struct write_args *a = arg;
 	char tmp[PATH_MAX];
-	_cleanup_close_ int dfd = -1;
-	int fd;
 
 	if (mkdir(a->dir, 0700) < 0 && errno != EEXIST)
-		return dprintf(1, "err mkdir %s: %m\n", a->dir), 1;
+		return err_set(e, errno, "mkdir %s", a->dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", a->path);
-	unlink(tmp); /* a leftover of a killed helper */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return dprintf(1, "err %s: %m\n", tmp), 1;
-	if (write(fd, a->text, a->len) != (ssize_t)a->len || fsync(fd) < 0 ||
-	    close(fd) < 0 || rename(tmp, a->path) < 0) {
-		dprintf(1, "err %s: %m\n", a->path);
-		unlink(tmp);
-		return 1;
-	}
-	dfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0)
-		return dprintf(1, "err fsync %s: %m\n", a->dir), 1;
-	return 0;
+	return file_write_durable(&(struct file_durable){ .dirfd = AT_FDCWD,
+							  .name = a->path,
+							  .tmp = tmp,
+							  .mode = 0600 },
+				  a->text, a->len, e);
 }
 
 /* ---- login and logout ---- */
@@ -155,24 +145,17 @@ static void login_free(struct login *l)
 	free(l);
 }
 
-static void login_line(struct helper *h, char *line)
-{
-	struct login *l = h->owner;
-
-	if (!strncmp(line, "err ", 4))
-		err_setc(&l->err, ERR_INTERNAL, "credentials: %s", line + 4);
-}
-
-static void login_end(struct helper *h)
+static void login_end(struct helper *h, const struct err *result)
 {
 	struct login *l = h->owner;
 	struct jw w;
 
 	saving = false;
 	helper_close(h);
-	if (h->status != 0 && !l->err.msg[0])
-		err_setc(&l->err, ERR_INTERNAL,
-			 "credentials: helper exited %d", h->status);
+	if (result->class != ERR_OK) {
+		l->err = *result;
+		err_wrap(&l->err, "credentials");
+	}
 	if (!l->err.msg[0]) {
 		if (l->logout)
 			authcfg_drop(&creds, l->key);
@@ -214,11 +197,9 @@ static int save_start(struct login *l, struct err *e)
 	authcfg_free(&next);
 	a = (struct write_args){ auth_dir, auth_path, buf_head(&text),
 				 buf_used(&text) };
-	l->h.fd = -1;
 	l->h.owner = l;
-	l->h.on_line = login_line;
 	l->h.on_end = login_end;
-	rc = helper_start(&l->h, write_main, &a, -1, e);
+	rc = helper_start(&l->h, write_main, &a, NULL, e);
 	OPENSSL_cleanse(buf_head(&text), buf_used(&text));
 	buf_free(&text);
 	return rc;

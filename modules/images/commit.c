@@ -341,33 +341,30 @@ out:
 	return rc;
 }
 
-static int commit_main(void *arg)
+static int commit_main(void *arg, struct err *e)
 {
 	const struct commit_args *a = arg;
 	struct blobstore *bs = NULL;
-	struct err e = ERR_INIT;
 	struct buf mb = { 0 }, cb = { 0 };
 	struct oci_manifest *m = NULL;
 	struct oci_imgcfg *cfg = NULL;
 	int rc = -1;
 
-	if (archive_fns_load(&e) < 0 ||
-	    blobstore_open(a->content, &bs, &e) < 0 ||
-	    blobstore_read(bs, a->manifest, IMG_DOC_MAX, &mb, &e) < 0 ||
-	    ociimage_parse_manifest(buf_head(&mb), buf_used(&mb), &m, &e) < 0 ||
-	    blobstore_read(bs, m->config.digest, IMG_DOC_MAX, &cb, &e) < 0 ||
-	    ociimage_parse_config(buf_head(&cb), buf_used(&cb), &cfg, &e) < 0)
+	if (archive_fns_load(e) < 0 ||
+	    blobstore_open(a->content, &bs, e) < 0 ||
+	    blobstore_read(bs, a->manifest, IMG_DOC_MAX, &mb, e) < 0 ||
+	    ociimage_parse_manifest(buf_head(&mb), buf_used(&mb), &m, e) < 0 ||
+	    blobstore_read(bs, m->config.digest, IMG_DOC_MAX, &cb, e) < 0 ||
+	    ociimage_parse_config(buf_head(&cb), buf_used(&cb), &cfg, e) < 0)
 		goto out;
-	rc = commit_image(bs, a, m, cfg, &e);
+	rc = commit_image(bs, a, m, cfg, e);
 out:
-	if (rc < 0)
-		dprintf(1, "err %s\n", e.msg);
 	buf_free(&mb);
 	buf_free(&cb);
 	ociimage_manifest_free(m);
 	ociimage_config_free(cfg);
 	blobstore_free(bs);
-	return rc < 0 ? 1 : 0;
+	return rc;
 }
 
 /* ---- on the loop ---- */
@@ -383,21 +380,20 @@ static void commit_line(struct helper *h, char *line)
 {
 	struct commit *c = h->owner;
 
-	if (!strncmp(line, "err ", 4))
-		err_setc(&c->err, ERR_INTERNAL, "commit: %s", line + 4);
-	else if (!strncmp(line, "say ", 4))
+	if (!strncmp(line, "say ", 4))
 		snprintf(c->id, sizeof(c->id), "%s", line + 4);
 }
 
-static void commit_end(struct helper *h)
+static void commit_end(struct helper *h, const struct err *result)
 {
 	struct commit *c = h->owner;
 
 	helper_close(h);
 	images.pulls--;
-	if (h->status != 0 && !c->err.msg[0])
-		err_setc(&c->err, ERR_INTERNAL, "commit: helper exited %d",
-			 h->status);
+	if (result->class != ERR_OK) {
+		c->err = *result;
+		err_wrap(&c->err, "commit");
+	}
 	if (!c->err.msg[0]) {
 		struct jw w;
 		ctl_req_json(c->r, &w);
@@ -442,11 +438,10 @@ static int do_commit(struct ctl_req *r, void *args, struct err *e)
 	if (!(c = calloc(1, sizeof(*c))))
 		abort();
 	c->r = r;
-	c->h.fd = -1;
 	c->h.owner = c;
 	c->h.on_line = commit_line;
 	c->h.on_end = commit_end;
-	if (helper_start(&c->h, commit_main, &a, -1, e) < 0) {
+	if (helper_start(&c->h, commit_main, &a, NULL, e) < 0) {
 		free(c);
 		goto out;
 	}

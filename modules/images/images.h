@@ -20,6 +20,7 @@
 #include "../../core/config.h"
 #include "../../core/ctl.h"
 #include "../../core/http.h"
+#include "../../core/helper.h"
 #include "../iface/imagesvc.h"
 #include "../../core/proc.h"
 #include "../../fs/blobstore.h"
@@ -128,27 +129,7 @@ int auth_load(struct err *e);
 void auth_free_all(void);
 extern const struct command img_cmd_login, img_cmd_logout;
 
-/* ---- helper.c: a helper process and the lines it writes on stdout ---- */
-struct helper {
-	struct proc *proc;
-	int fd;
-	ev_io io;
-	struct buf out;
-	bool exited, eof;
-	int status;
-	void (*on_line)(struct helper *h, char *line);
-	void (*on_end)(struct helper *h); /* exited and EOF */
-	void *owner;
-};
-
-/* Fork fn(arg) with in_fd (or nothing) as stdin and a pipe to h as
- * stdout; every other fd of skiffd is closed in it. h->on_line gets each
- * line, h->on_end runs once it has exited and its output ended. */
-int helper_start(struct helper *h, int (*fn)(void *), void *arg, int in_fd,
-		 struct err *e);
-/* SIGKILL it (if running) and forget it; on_end is not called. */
-void helper_kill(struct helper *h);
-void helper_close(struct helper *h);
+/* ---- helper.c: what the helpers (core/helper.h) share ---- */
 /* A pull's or push's produce(): more until finished, then why (if it
  * failed) becomes the status line. */
 enum ctl_produce img_stream_end(bool finished, const struct err *why,

@@ -168,32 +168,31 @@ static void tee_start(struct unpack_feed *t, const struct sink_args *a)
 	unpack_feed_start(t, a->dir, &o);
 }
 
-static int sink_main(void *arg)
+static int sink_main(void *arg, struct err *e)
 {
 	const struct sink_args *a = arg;
 	struct blobstore *bs = NULL;
 	struct blobstore_writer *w = NULL;
-	struct err e = ERR_INIT;
 	struct unpack_feed t = { -1, -1 };
 	uint64_t offset = 0;
 	static char buf[256 * 1024];
 	ssize_t n;
 
 	signal(SIGPIPE, SIG_IGN); /* an unpacker that ends early: EPIPE */
-	if (blobstore_open(a->content, &bs, &e) < 0)
+	if (blobstore_open(a->content, &bs, e) < 0)
 		goto fail;
 	/* Another pull (of this image, or of one sharing the layer) may be
 	 * writing it: wait for that one (we may block: we are a helper)
 	 * rather than fetch it twice or fail. */
 	for (unsigned tries = 0;;) {
-		if (blobstore_has(bs, a->digest, NULL, &e) == 1) {
+		if (blobstore_has(bs, a->digest, NULL, e) == 1) {
 			dprintf(1, "present\n");
 			return 0;
 		}
 		if (blobstore_writer_open(bs, a->digest, a->size, &w, &offset,
-					  &e) == 0)
+					  e) == 0)
 			break;
-		if (!blobstore_busy_wait(&tries, 36000, &e)) /* an hour */
+		if (!blobstore_busy_wait(&tries, 36000, e)) /* an hour */
 			goto fail;
 	}
 	dprintf(1, "offset %llu\n", (unsigned long long)offset);
@@ -203,14 +202,14 @@ static int sink_main(void *arg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			err_set(&e, errno, "read");
+			err_set(e, errno, "read");
 			goto fail;
 		}
-		if (blobstore_writer_write(w, buf, (size_t)n, &e) < 0)
+		if (blobstore_writer_write(w, buf, (size_t)n, e) < 0)
 			goto fail;
 		unpack_feed_write(&t, buf, (size_t)n);
 	}
-	if (blobstore_writer_commit(w, NULL, &e) < 0) {
+	if (blobstore_writer_commit(w, NULL, e) < 0) {
 		w = NULL; /* commit ends the writer either way */
 		goto fail;
 	}
@@ -222,8 +221,7 @@ fail:
 	if (w)
 		blobstore_writer_close(w); /* the partial stays for a resume */
 	unpack_feed_end(&t); /* a cut stream: the unpacker fails, leaves nothing */
-	dprintf(1, "err %s\n", e.msg);
-	return 1;
+	return -1;
 }
 
 /* ---- layers ---- */
@@ -404,7 +402,8 @@ static void sink_line(struct helper *h, char *line)
 		layer_failed(l, &e);
 }
 
-static void sink_end(struct helper *h)
+/* A failed sink's error counts unless the download failed first. */
+static void sink_end(struct helper *h, const struct err *result)
 {
 	struct layer *l = h->owner;
 	struct err e = ERR_INIT;
@@ -414,16 +413,21 @@ static void sink_end(struct helper *h)
 		pull_settle(l->p);
 		return;
 	}
-	if (h->status == 0) {
+	if (result->class == ERR_OK) {
 		layer_stored(l, !l->call_ok);
 		return;
 	}
-	err_setc(&e, ERR_INTERNAL, "layer %s: %s", l->digest,
-		 l->call_err.msg[0] ? l->call_err.msg : "could not be stored");
+	if (!l->call_err.msg[0] || l->call_ok) {
+		e = *result;
+		err_wrap(&e, "layer %s", l->digest);
+	} else {
+		err_setc(&e, ERR_INTERNAL, "layer %s: %s", l->digest,
+			 l->call_err.msg);
+	}
+	l->call_ok = false;
 	layer_failed(l, &e);
 }
 
-/* The sink says "err ..." before it exits non-zero: keep it. */
 static void sink_line_all(struct helper *h, char *line)
 {
 	struct layer *l = h->owner;
@@ -431,12 +435,6 @@ static void sink_line_all(struct helper *h, char *line)
 	if (!strcmp(line, "extracted")) { /* unpacked as it came */
 		if (!l->p->failed)
 			say(l->p, l->id, "Extracted");
-		return;
-	}
-	if (!strncmp(line, "err ", 4)) {
-		if (!l->call_err.msg[0] || l->call_ok)
-			err_setc(&l->call_err, ERR_INTERNAL, "%s", line + 4);
-		l->call_ok = false;
 		return;
 	}
 	sink_line(h, line);
@@ -473,11 +471,12 @@ static int layer_start(struct layer *l, struct err *e)
 		return err_set(e, errno, "pipe: O_NONBLOCK");
 	}
 	l->sink.owner = l;
-	l->sink.fd = -1;
+	helper_init(&l->sink);
 	l->sink.on_line = sink_line_all;
 	l->sink.on_end = sink_end;
 	l->state = L_OPEN;
-	if (helper_start(&l->sink, sink_main, &a, data[0], e) < 0) {
+	if (helper_start(&l->sink, sink_main, &a,
+			 &(struct helper_fds){ .in_fd = data[0] }, e) < 0) {
 		close(data[0]), close(data[1]);
 		return -1;
 	}
@@ -513,30 +512,17 @@ static int put_wait(struct blobstore *bs, const struct buf *b,
 	}
 }
 
-static int commit_main(void *arg)
+static int commit_main(void *arg, struct err *e)
 {
 	const struct commit_args *a = arg;
 	struct blobstore *bs = NULL;
-	struct err e = ERR_INIT;
 
-	if (blobstore_open(a->content, &bs, &e) < 0 ||
-	    put_wait(bs, a->config, a->config_digest, &e) < 0 ||
-	    put_wait(bs, a->manifest, a->desc.digest, &e) < 0 ||
-	    blobstore_index_put(bs, a->name, &a->desc, &e) < 0) {
-		dprintf(1, "err %s\n", e.msg);
-		return 1;
-	}
-	dprintf(1, "ok\n");
+	if (blobstore_open(a->content, &bs, e) < 0 ||
+	    put_wait(bs, a->config, a->config_digest, e) < 0 ||
+	    put_wait(bs, a->manifest, a->desc.digest, e) < 0 ||
+	    blobstore_index_put(bs, a->name, &a->desc, e) < 0)
+		return -1;
 	return 0;
-}
-
-static void commit_line(struct helper *h, char *line)
-{
-	struct pull *p = h->owner;
-
-	if (!strncmp(line, "err ", 4))
-		err_setc(&p->err, ERR_INTERNAL, "store %s: %s", p->name,
-			 line + 4);
 }
 
 static void pull_free(struct pull *p);
@@ -562,7 +548,7 @@ static void pull_done(struct pull *p)
 	}
 }
 
-static void commit_end(struct helper *h)
+static void commit_end(struct helper *h, const struct err *result)
 {
 	struct pull *p = h->owner;
 	char line[REF_STR_MAX + 64];
@@ -572,11 +558,9 @@ static void commit_end(struct helper *h)
 		pull_settle(p);
 		return;
 	}
-	if (h->status != 0) {
-		struct err e = p->err;
-		if (!e.msg[0])
-			err_setc(&e, ERR_INTERNAL, "store %s: helper %d", p->name,
-				 h->status);
+	if (result->class != ERR_OK) {
+		struct err e = *result;
+		err_wrap(&e, "store %s", p->name);
 		pull_fail(p, &e);
 		return;
 	}
@@ -607,10 +591,9 @@ static void pull_commit(struct pull *p)
 	};
 
 	p->commit.owner = p;
-	p->commit.fd = -1;
-	p->commit.on_line = commit_line;
+	helper_init(&p->commit);
 	p->commit.on_end = commit_end;
-	if (helper_start(&p->commit, commit_main, &a, -1, &e) < 0)
+	if (helper_start(&p->commit, commit_main, &a, NULL, &e) < 0)
 		pull_fail(p, &e);
 }
 
@@ -625,18 +608,15 @@ struct unpack_args {
 };
 
 /* In the helper: the layers not yet unpacked (img_unpack_chain). */
-static int unpack_main(void *arg)
+static int unpack_main(void *arg, struct err *e)
 {
 	const struct unpack_args *a = arg;
 	struct blobstore *bs = NULL;
-	struct err e = ERR_INIT;
 
-	if (blobstore_open(a->content, &bs, &e) < 0 ||
+	if (blobstore_open(a->content, &bs, e) < 0 ||
 	    img_unpack_chain(bs, a->layers, a->n, a->desc, a->chain,
-			     a->diff_ids, &e) < 0) {
-		dprintf(1, "err %s\n", e.msg);
-		return 1;
-	}
+			     a->diff_ids, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -644,30 +624,24 @@ static void unpack_line(struct helper *h, char *line)
 {
 	struct pull *p = h->owner;
 
-	if (!strncmp(line, "err ", 4))
-		err_setc(&p->err, ERR_INTERNAL, "%s", line + 4);
-	else if (!strncmp(line, "unpacked ", 9)) {
+	if (!strncmp(line, "unpacked ", 9)) {
 		size_t i = strtoul(line + 9, NULL, 10);
 		if (i < p->n_layers)
 			say(p, p->layers[i].id, "Extracted");
 	}
 }
 
-static void unpack_end(struct helper *h)
+static void unpack_end(struct helper *h, const struct err *result)
 {
 	struct pull *p = h->owner;
-	struct err e = p->err;
 
 	helper_close(h);
 	if (p->failed) {
 		pull_settle(p);
 		return;
 	}
-	if (h->status != 0) {
-		if (!e.msg[0])
-			err_setc(&e, ERR_INTERNAL, "unpack %s: helper exited %d",
-				 p->name, h->status);
-		pull_fail(p, &e);
+	if (result->class != ERR_OK) {
+		pull_fail(p, result);
 		return;
 	}
 	pull_commit(p);
@@ -690,10 +664,10 @@ static void pull_unpack(struct pull *p)
 	img_chain_ids(&p->cfg->diff_ids, chain);
 	a.chain = chain;
 	p->unpack.owner = p;
-	p->unpack.fd = -1;
+	helper_init(&p->unpack);
 	p->unpack.on_line = unpack_line;
 	p->unpack.on_end = unpack_end;
-	if (helper_start(&p->unpack, unpack_main, &a, -1, &e) < 0)
+	if (helper_start(&p->unpack, unpack_main, &a, NULL, &e) < 0)
 		pull_fail(p, &e);
 	free(chain); /* the helper has its own copy */
 }
@@ -767,7 +741,7 @@ static void got_config(struct pull *p)
 		struct layer *l = &p->layers[i];
 		l->p = p;
 		l->data_fd = -1;
-		l->sink.fd = -1;
+		helper_init(&l->sink);
 		snprintf(l->digest, sizeof(l->digest), "%s",
 			 p->m->layers[i].digest);
 		snprintf(l->id, sizeof(l->id), "%.12s", digest_hex(l->digest));
@@ -984,8 +958,8 @@ static struct pull *pull_new(const char *ref, const char *platform,
 	if (!p)
 		abort();
 	images.pulls++;
-	p->commit.fd = -1;
-	p->unpack.fd = -1;
+	helper_init(&p->commit);
+	helper_init(&p->unpack);
 	if (ref_parse(ref, 0, &p->ref, e) < 0 ||
 	    reg_endpoint(&p->ref, &p->ep, e) < 0 ||
 	    (platform ? ociimage_platform_parse(platform, &p->want, e)

@@ -86,35 +86,32 @@ struct src_args {
 	const char *content, *digest;
 };
 
-/* Its stdin is the pipe's write end (see helper.c: stdin and stdout are
- * the only fds a helper keeps); its stdout carries "err ..." lines. */
-static int src_main(void *arg)
+/* Its stdin is the pipe's write end (core/helper: stdin is the only fd
+ * of skiffd's it keeps). */
+static int src_main(void *arg, struct err *e)
 {
 	const struct src_args *a = arg;
 	struct blobstore *bs = NULL;
-	struct err e = ERR_INIT;
 	static char buf[256 * 1024];
 	int fd = -1;
 	ssize_t n;
 
-	if (blobstore_open(a->content, &bs, &e) < 0 ||
-	    blobstore_open_blob(bs, a->digest, &fd, &e) < 0) {
-		dprintf(1, "err %s\n", e.msg);
-		return 1;
-	}
+	if (blobstore_open(a->content, &bs, e) < 0 ||
+	    blobstore_open_blob(bs, a->digest, &fd, e) < 0)
+		return -1;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		for (ssize_t off = 0; off < n;) {
 			ssize_t k = write(0, buf + off, (size_t)(n - off));
 			if (k < 0 && errno == EINTR)
 				continue;
-			if (k < 0)
-				return 1; /* the upload ended early */
+			if (k < 0) /* the upload ended early */
+				return err_set(e, errno, "write");
 			off += k;
 		}
-	return n < 0;
+	return n < 0 ? err_set(e, errno, "read %s", a->digest) : 0;
 }
 
-static void src_end(struct helper *h)
+static void src_end(struct helper *h, const struct err *result)
 {
 	helper_close(h); /* what counts is the upload's answer */
 }
@@ -212,9 +209,10 @@ static void blob_send(struct blob *b, bool chunked)
 		return;
 	}
 	b->src.owner = b;
-	b->src.fd = -1;
+	helper_init(&b->src);
 	b->src.on_end = src_end;
-	if (helper_start(&b->src, src_main, &a, pipefd[1], &e) < 0) {
+	if (helper_start(&b->src, src_main, &a,
+			 &(struct helper_fds){ .in_fd = pipefd[1] }, &e) < 0) {
 		close(pipefd[0]), close(pipefd[1]);
 		blob_failed(b, &e);
 		return;
@@ -542,7 +540,7 @@ static int do_push(struct ctl_req *r, void *args, struct err *e)
 		    i < p->m->n_layers ? &p->m->layers[i] : &p->m->config;
 		b->p = p;
 		b->data_fd = -1;
-		b->src.fd = -1;
+		helper_init(&b->src);
 		snprintf(b->digest, sizeof(b->digest), "%s", d->digest);
 		snprintf(b->id, sizeof(b->id), "%.12s", digest_hex(d->digest));
 		b->size = d->size;

@@ -24,6 +24,7 @@
 #include "../iface/imagesvc.h"
 #include "../../core/module.h"
 #include "../../core/proc.h"
+#include "../../fs/tree.h"
 #include "../../fs/unpack.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
@@ -443,7 +444,7 @@ static int gc_layers(struct gc *g, const char *layers, struct err *e)
 		snprintf(digest, sizeof(digest), "sha256:%.64s", de->d_name);
 		for (size_t i = 0; i < g->n && !strchr(de->d_name, '.'); i++)
 			live |= !strcmp(g->live[i], digest);
-		if (!live && unpack_remove_tree(dirfd(d), de->d_name, e) == 0)
+		if (!live && tree_remove(dirfd(d), de->d_name, e) == 0)
 			g->removed++;
 		err_clear(e);
 	}
@@ -509,31 +510,27 @@ out:
 	return rc;
 }
 
-static int rmi_main(void *arg)
+static int rmi_main(void *arg, struct err *e)
 {
 	const struct rmi_args_h *a = arg;
 	struct blobstore *bs = NULL;
-	struct err e = ERR_INIT;
 	size_t pruned = 0;
 
-	if (blobstore_open(a->content, &bs, &e) < 0)
-		goto fail;
+	if (blobstore_open(a->content, &bs, e) < 0)
+		return -1;
 	for (int i = 0; i < a->n; i++)
 		if (a->t[i].name ? blobstore_index_untag(bs, a->t[i].name,
-							 a->t[i].keep, &e) < 0
+							 a->t[i].keep, e) < 0
 				 : blobstore_index_drop(bs, a->t[i].manifest,
-							&e) < 0)
-			goto fail;
-	if (a->gc && gc_run(bs, a->layers, &e) < 0)
-		goto fail;
+							e) < 0)
+			return -1;
+	if (a->gc && gc_run(bs, a->layers, e) < 0)
+		return -1;
 	/* partial downloads nobody resumed for a day */
 	if (a->gc && a->prune_ingest &&
-	    blobstore_ingest_prune(bs, time(NULL) - 86400, &pruned, &e) < 0)
-		goto fail;
+	    blobstore_ingest_prune(bs, time(NULL) - 86400, &pruned, e) < 0)
+		return -1;
 	return 0;
-fail:
-	dprintf(1, "err %s\n", e.msg);
-	return 1;
 }
 
 struct rmi {
@@ -552,7 +549,7 @@ static struct rmi *rmi_new(void)
 
 	if (!m)
 		abort();
-	m->h.fd = -1;
+	helper_init(&m->h);
 	return m;
 }
 
@@ -588,12 +585,9 @@ static void rmi_add(struct rmi *m, const char *name, const char *manifest,
 	m->n++;
 }
 
+/* The collector's "removed N": nothing to do with it. */
 static void rmi_line(struct helper *h, char *line)
 {
-	struct rmi *m = h->owner;
-
-	if (!strncmp(line, "err ", 4))
-		err_setc(&m->err, ERR_INTERNAL, "rmi: %s", line + 4);
 }
 
 static bool manifest_listed(const struct img_entry *all, size_t n,
@@ -641,13 +635,14 @@ static void rmi_report(struct rmi *m)
 	}
 }
 
-static void rmi_end(struct helper *h)
+static void rmi_end(struct helper *h, const struct err *result)
 {
 	struct rmi *m = h->owner;
 
-	if (h->status != 0 && !m->err.msg[0])
-		err_setc(&m->err, ERR_INTERNAL, "rmi: helper exited %d",
-			 h->status);
+	if (result->class != ERR_OK) {
+		m->err = *result;
+		err_wrap(&m->err, "rmi");
+	}
 	if (!m->err.msg[0])
 		rmi_report(m);
 	if (m->r)
@@ -672,7 +667,7 @@ static int rmi_run(struct rmi *m, bool prune_ingest, struct err *e)
 	m->h.owner = m;
 	m->h.on_line = rmi_line;
 	m->h.on_end = rmi_end;
-	if (helper_start(&m->h, rmi_main, &h, -1, e) < 0) {
+	if (helper_start(&m->h, rmi_main, &h, NULL, e) < 0) {
 		rmi_free(m);
 		return -1;
 	}
@@ -894,17 +889,14 @@ struct tag_args_h {
 	struct oci_desc desc;
 };
 
-static int tag_main(void *arg)
+static int tag_main(void *arg, struct err *e)
 {
 	const struct tag_args_h *a = arg;
 	struct blobstore *bs = NULL;
-	struct err e = ERR_INIT;
 
-	if (blobstore_open(a->content, &bs, &e) < 0 ||
-	    blobstore_index_put(bs, a->name, &a->desc, &e) < 0) {
-		dprintf(1, "err %s\n", e.msg);
-		return 1;
-	}
+	if (blobstore_open(a->content, &bs, e) < 0 ||
+	    blobstore_index_put(bs, a->name, &a->desc, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -915,22 +907,15 @@ struct tag {
 	char name[REF_STR_MAX];
 };
 
-static void tag_line(struct helper *h, char *line)
-{
-	struct tag *t = h->owner;
-
-	if (!strncmp(line, "err ", 4))
-		err_setc(&t->err, ERR_INTERNAL, "tag: %s", line + 4);
-}
-
-static void tag_end(struct helper *h)
+static void tag_end(struct helper *h, const struct err *result)
 {
 	struct tag *t = h->owner;
 
 	helper_close(h);
-	if (h->status != 0 && !t->err.msg[0])
-		err_setc(&t->err, ERR_INTERNAL, "tag: helper exited %d",
-			 h->status);
+	if (result->class != ERR_OK) {
+		t->err = *result;
+		err_wrap(&t->err, "tag");
+	}
 	if (!t->err.msg[0])
 		bus_publish("image", "tag", t->name, NULL);
 	ctl_req_finish(t->r, t->err.msg[0] ? &t->err : NULL);
@@ -957,15 +942,14 @@ static int do_tag(struct ctl_req *r, void *args, struct err *e)
 		abort();
 	ref_string(&target, t->name, sizeof(t->name));
 	t->r = r;
-	t->h.fd = -1;
+	helper_init(&t->h);
 	t->h.owner = t;
-	t->h.on_line = tag_line;
 	t->h.on_end = tag_end;
 	a = (struct tag_args_h){ images.content, t->name,
 				 { .media_type = en.media_type,
 				   .digest = en.manifest,
 				   .size = en.manifest_size } };
-	if (helper_start(&t->h, tag_main, &a, -1, e) < 0) {
+	if (helper_start(&t->h, tag_main, &a, NULL, e) < 0) {
 		free(t);
 		return -1;
 	}

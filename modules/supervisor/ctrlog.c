@@ -14,7 +14,9 @@
 
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
+#include "../../core/base/xalloc.h"
 #include "../../core/daemon.h"
+#include "../../core/helper.h"
 #include "../../fs/logfile.h"
 #include "../../fs/logread.h"
 #include "../../proto/jsonlog.h"
@@ -228,6 +230,7 @@ void ctrlog_exited(struct ctr *c)
 }
 
 static void end_followers(struct ctr *c);
+static void zjob_kill(struct zjob *j);
 
 /* rm: attached clients and followers get their end (and exit code)
  * first; a compressor still running is stopped (the state directory,
@@ -242,11 +245,8 @@ void ctrlog_remove(struct ctr *c)
 		ctl_req_finish(a->r, NULL); /* releases a */
 	}
 	end_followers(c);
-	if (c->compressor) {
-		proc_signal(c->compressor, SIGKILL);
-		proc_disown(c->compressor);
-		c->compressor = NULL;
-	}
+	if (c->compressor)
+		zjob_kill(c->compressor);
 	if (c->log)
 		logfile_close(c->log);
 	c->log = NULL;
@@ -280,32 +280,45 @@ static void pipes_update(struct ctr *c)
 }
 
 struct zjob {
+	struct helper h;
 	struct ctr *c;
 	char *src, *dst;
 };
 
-static int compress_main(void *arg)
+static void zjob_free(struct zjob *j)
+{
+	helper_close(&j->h);
+	free(j->src);
+	free(j->dst);
+	free(j);
+}
+
+static void zjob_kill(struct zjob *j)
+{
+	j->c->compressor = NULL;
+	helper_kill(&j->h);
+	zjob_free(j);
+}
+
+/* In the helper (fs/logfile does the work). */
+static int compress_main(void *arg, struct err *e)
 {
 	struct zjob *j = arg;
-	struct err e = ERR_INIT;
 
-	if (logfile_compress(j->src, j->dst, &e) < 0) {
-		log_warn("compress %s: %s", j->src, e.msg);
-		return 1;
-	}
-	return 0;
+	return logfile_compress(j->src, j->dst, e);
 }
 
 static void start_compressor(struct ctr *c);
 
-static void compressor_done(struct proc *p, const siginfo_t *si, void *ctx)
+static void compressor_done(struct helper *h, const struct err *result)
 {
-	struct zjob *j = ctx;
+	struct zjob *j = h->owner;
 	struct ctr *c = j->c;
 
-	free(j->src);
-	free(j->dst);
-	free(j);
+	if (result->class != ERR_OK)
+		log_warn("container %.12s: compress %s: %s", c->id, j->src,
+			 result->msg);
+	zjob_free(j);
 	c->compressor = NULL;
 	logfile_compress_done(c->log);
 	pipes_update(c);
@@ -323,18 +336,19 @@ static void start_compressor(struct ctr *c)
 	if (c->compressor || !c->log ||
 	    !logfile_compress_pending(c->log, &src, &dst))
 		return;
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		abort();
+	j = xcalloc(1, sizeof(*j));
 	j->c = c;
-	j->src = strdup(src);
-	j->dst = strdup(dst);
-	c->compressor = proc_fork(compress_main, j, compressor_done, j, &e);
-	if (!c->compressor) {
+	j->src = xstrdup(src);
+	j->dst = xstrdup(dst);
+	j->h.owner = j;
+	j->h.on_end = compressor_done;
+	if (helper_start(&j->h, compress_main, j, NULL, &e) < 0) {
 		log_warn("container %.12s: %s", c->id, e.msg);
 		logfile_compress_done(c->log); /* stays plain; still read */
-		free(j->src), free(j->dst), free(j);
+		zjob_free(j);
+		return;
 	}
+	c->compressor = j;
 }
 
 int ctrlog_open(struct ctr *c, struct err *e)

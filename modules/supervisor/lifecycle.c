@@ -24,13 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <ftw.h>
 
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../core/helper.h"
 #include "../../core/store.h"
+#include "../../fs/tree.h"
 #include "../../proto/ocispec.h"
 #include "ctrlog.h"
 #include "supervisor.h"
@@ -726,37 +727,20 @@ static int act_nothing_runs(struct ctr *c, const struct ctr_evarg *a,
 
 /* ---- remove ---- */
 
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	return remove(p) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 /* In a helper process: the upper layer can be large. A tree that is not
  * there (a container never started) is already removed. */
-static int remove_tree(void *arg)
+static int remove_tree(void *arg, struct err *e)
 {
-	if (nftw(arg, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0 ||
-	    errno == ENOENT)
-		return 0;
-	return 1;
-}
-
-static void remover_done(struct proc *p, const siginfo_t *si, void *ctx)
-{
-	char how[64];
-
-	if (si->si_code != CLD_EXITED || si->si_status)
-		log_warn("removing %s: helper %s", (char *)ctx,
-			 proc_status_str(si, how, sizeof(how)));
-	free(ctx);
+	return tree_remove(AT_FDCWD, arg, e);
 }
 
 void ctr_remove_tree(char *dir, const char *what)
 {
 	struct err e = ERR_INIT;
+	char label[128];
 
-	if (!proc_fork(remove_tree, dir, remover_done, dir, &e)) {
+	snprintf(label, sizeof(label), "%s: removing its files", what);
+	if (helper_run_logged(remove_tree, dir, free, label, &e) < 0) {
 		log_err("%s: %s", what, e.msg);
 		free(dir);
 	}

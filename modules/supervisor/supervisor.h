@@ -93,6 +93,7 @@ struct ctr_evarg {
 
 struct logfile;
 struct oci_spec;
+struct zjob; /* ctrlog.c: a log compression helper */
 struct exec_probe;
 struct follower; /* ctrlog.c: a `logs -f` stream */
 struct attach;   /* ctrlog.c: an attached client */
@@ -236,7 +237,7 @@ struct ctr {
 	struct ctr_pipe out, err;
 	int stdin_fd; /* -i without -t: write end of stdin's pipe, or -1 */
 	struct logfile *log;
-	struct proc *compressor; /* a rotated log being compressed */
+	struct zjob *compressor; /* a rotated log being compressed */
 	struct follower *followers; /* ctrlog.c's `logs -f` streams */
 	int64_t log_max_size;
 	int log_max_file;

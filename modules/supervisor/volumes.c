@@ -9,30 +9,26 @@
  * use is read from those records. Copy-up (a new, empty volume starts
  * with what the image has at its path) and removal of a volume's tree run
  * in helper processes. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <linux/openat2.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
+#include "../../core/base/xalloc.h"
 #include "../../core/bus.h"
 #include "../../core/cmd.h"
 #include "../../core/daemon.h"
+#include "../../core/helper.h"
 #include "../../core/diskuse.h"
 #include "../../core/store.h"
-#include "../../fs/tarcopy.h"
+#include "../../fs/copyup.h"
 #include "../../proto/mountspec.h"
 #include "supervisor.h"
 
@@ -208,15 +204,6 @@ void vol_mounts_free(struct ctr_mount *m, int n)
 		free(m[i].dest), free(m[i].opts);
 	}
 	free(m);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = s ? strdup(s) : NULL;
-
-	if (s && !d)
-		abort();
-	return d;
 }
 
 static struct ctr_mount *plan_add(struct vol_plan *p, const char *type,
@@ -501,6 +488,7 @@ bool vol_ctr_uses(const struct ctr *c, const char *name)
 /* ---- copy-up: a new volume starts with the image's content ---- */
 
 struct copyup {
+	struct helper h;
 	char *lower;   /* the container's lowerdirs, topmost first */
 	char *dir;     /* the container's directory */
 	char *mnt;     /* where the helper mounts their overlay (in dir) */
@@ -510,128 +498,23 @@ struct copyup {
 	struct ctr *c;
 	void (*done)(struct ctr *c, const struct err *e, void *ctx);
 	void *ctx;
-	int errpipe[2];
 };
 
-static int openat2_in(int root, const char *p, int flags)
+/* In the helper (fs/copyup does the work). */
+static int copyup_main(void *arg, struct err *e)
 {
-	struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	const struct copyup *j = arg;
+	struct copyup_vol v[j->n];
 
-	return (int)syscall(SYS_openat2, root, p, &how, sizeof(how));
-}
-
-static bool dir_empty(int fd)
-{
-	_cleanup_close_ int d = openat(fd, ".", O_RDONLY | O_DIRECTORY |
-				       O_CLOEXEC);
-	DIR *dir = d >= 0 ? fdopendir(d) : NULL;
-	struct dirent *de;
-	bool empty = true;
-
-	if (!dir)
-		return false;
-	d = -1;
-	while (empty && (de = readdir(dir)))
-		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-	closedir(dir);
-	return empty;
-}
-
-static int copy_one(int rootfd, const char *dest, const char *data,
-		    struct err *e)
-{
-	_cleanup_close_ int src = openat2_in(rootfd, dest, O_RDONLY |
-					      O_DIRECTORY);
-	_cleanup_close_ int dst = open(data, O_RDONLY | O_DIRECTORY |
-				       O_CLOEXEC);
-	struct stat st;
-	int p[2], status;
-	pid_t w;
-
-	if (src < 0)
-		return errno == ENOENT || errno == ENOTDIR
-			       ? 0 : err_set(e, errno, "open image path %s",
-					     dest);
-	if (dst < 0)
-		return err_set(e, errno, "open %s", data);
-	if (!dir_empty(dst))
-		return 0; /* Docker copies into an empty volume only */
-	if (fstat(src, &st) == 0) {
-		if (fchown(dst, st.st_uid, st.st_gid) < 0 ||
-		    fchmod(dst, st.st_mode & 07777) < 0)
-			return err_set(e, errno, "chown/chmod %s", data);
-	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_set(e, errno, "pipe");
-	w = fork();
-	if (w < 0)
-		return err_set(e, errno, "fork");
-	if (w == 0) {
-		struct err we = ERR_INIT;
-		close(p[0]);
-		_exit(tarcopy_create(p[1], &(struct tarcopy_src){
-			.dirfd = src, .name = ".", .contents = true,
-			.label = dest }, &we) < 0 ? 1 : 0);
-	}
-	close(p[1]);
-	if (tarcopy_extract(p[0], &(struct tarcopy_dest){ .dirfd = dst,
-			    .label = data }, e) < 0) {
-		close(p[0]);
-		waitpid(w, &status, 0);
-		return err_wrap(e, "copy %s", dest);
-	}
-	close(p[0]);
-	if (waitpid(w, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
-		return err_setc(e, ERR_INTERNAL, "copy %s: reading the image "
-				"failed", dest);
-	return 0;
-}
-
-/* In the helper: a private mount namespace, the image's layers (over an
- * empty one, so even a single layer's whiteouts are read as whiteouts)
- * as a read-only overlay, then each volume. */
-static int copyup_child(void *arg)
-{
-	struct copyup *j = arg;
-	struct err e = ERR_INIT;
-	_cleanup_free_ char *opts = NULL;
-	int rootfd, rc = 0;
-
-	close(j->errpipe[0]);
-	if (asprintf(&opts, "lowerdir=%s:%s", j->lower, j->empty) < 0)
-		abort();
-	if (tarcopy_prepare(&e) < 0) {
-		rc = 1;
-		goto out;
-	}
-	if ((mkdir(j->dir, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(j->mnt, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(j->empty, 0700) < 0 && errno != EEXIST)) {
-		err_set(&e, errno, "mkdir in %s", j->dir);
-		rc = 1;
-		goto out;
-	}
-	if (unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("overlay", j->mnt, "overlay", MS_RDONLY, opts) < 0) {
-		err_set(&e, errno, "mount the image's layers");
-		rc = 1;
-		goto out;
-	}
-	rootfd = open(j->mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		err_set(&e, errno, "open %s", j->mnt);
-		rc = 1;
-		goto out;
-	}
-	for (int i = 0; i < j->n && !rc; i++)
-		rc = copy_one(rootfd, j->dest[i], j->data[i], &e) < 0;
-out:
-	if (rc && write(j->errpipe[1], e.msg, strlen(e.msg)) < 0)
-		rc = 2;
-	return rc;
+	for (int i = 0; i < j->n; i++)
+		v[i] = (struct copyup_vol){ j->dest[i], j->data[i] };
+	return copyup_run(&(struct copyup_opts){ .lower = j->lower,
+						 .dir = j->dir,
+						 .mnt = j->mnt,
+						 .empty = j->empty,
+						 .vols = v,
+						 .n = j->n },
+			  e);
 }
 
 static void copyup_free(struct copyup *j)
@@ -645,28 +528,19 @@ static void copyup_free(struct copyup *j)
 		free(j->mnt);
 		free(j->empty);
 	}
-	if (j->errpipe[0] >= 0)
-		close(j->errpipe[0]);
+	helper_close(&j->h);
 	free(j);
 }
 
-static void copyup_done(struct proc *p, const siginfo_t *si, void *ctx)
+static void copyup_done(struct helper *h, const struct err *result)
 {
-	struct copyup *j = ctx;
-	struct err e = ERR_INIT;
-	char msg[400] = "", how[64];
-	ssize_t n;
+	struct copyup *j = h->owner;
+	struct err e = *result;
 
 	j->c->cp_busy--;
-	if (si->si_code != CLD_EXITED || si->si_status) {
-		/* the helper wrote its error, at most a pipe's worth, and
-		 * has exited; the pipe is non-blocking anyway */
-		n = read(j->errpipe[0], msg, sizeof(msg) - 1);
-		msg[n > 0 ? n : 0] = '\0';
-		err_setc(&e, ERR_INTERNAL, "volume copy-up: %s",
-			 *msg ? msg : proc_status_str(si, how, sizeof(how)));
-	}
-	j->done(j->c, e.msg[0] ? &e : NULL, j->ctx);
+	if (e.class != ERR_OK)
+		err_wrap(&e, "volume copy-up");
+	j->done(j->c, e.class != ERR_OK ? &e : NULL, j->ctx);
 	copyup_free(j);
 }
 
@@ -676,19 +550,15 @@ int vol_copyup(struct ctr *c,
 	       void (*done)(struct ctr *c, const struct err *e, void *ctx),
 	       void *ctx, struct err *e)
 {
-	struct copyup *j = calloc(1, sizeof(*j));
+	struct copyup *j = xcalloc(1, sizeof(*j));
 
-	if (!j)
-		abort();
-	j->errpipe[0] = j->errpipe[1] = -1;
+	helper_init(&j->h);
 	for (int i = 0; i < c->n_mounts; i++) {
 		const struct ctr_mount *m = &c->mounts[i];
 		if (strcmp(m->type, "volume") || m->nocopy)
 			continue;
-		j->dest = realloc(j->dest, (j->n + 1) * sizeof(char *));
-		j->data = realloc(j->data, (j->n + 1) * sizeof(char *));
-		if (!j->dest || !j->data)
-			abort();
+		j->dest = xrealloc(j->dest, (size_t)j->n + 1, sizeof(char *));
+		j->data = xrealloc(j->data, (size_t)j->n + 1, sizeof(char *));
 		j->dest[j->n] = xstrdup(m->dest);
 		j->data[j->n++] = xstrdup(m->source);
 	}
@@ -703,18 +573,12 @@ int vol_copyup(struct ctr *c,
 	j->c = c;
 	j->done = done;
 	j->ctx = ctx;
-	/* non-blocking both ways: the helper writes one short message */
-	if (pipe2(j->errpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		copyup_free(j);
-		return err_set(e, errno, "pipe");
-	}
-	if (!proc_fork(copyup_child, j, copyup_done, j, e)) {
-		close(j->errpipe[1]);
+	j->h.owner = j;
+	j->h.on_end = copyup_done;
+	if (helper_start(&j->h, copyup_main, j, NULL, e) < 0) {
 		copyup_free(j);
 		return -1;
 	}
-	close(j->errpipe[1]);
-	j->errpipe[1] = -1;
 	c->cp_busy++;
 	return 1;
 }

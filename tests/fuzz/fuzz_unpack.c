@@ -2,7 +2,7 @@
  * arbitrary bytes: plain, gzip or zstd, as the magic says.
  *
  * Each input is unpacked with unpack_fd() into DIR/layer (a fresh
- * directory), which unpack_remove_tree() then removes, whether the unpack
+ * directory), which tree_remove() then removes, whether the unpack
  * worked or not. DIR also holds DIR/canary/secret. After every input DIR
  * must hold exactly "canary", and the canary exactly its secret, unchanged:
  * an unpack that wrote or linked anything outside its root aborts. The
@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../fs/tree.h"
 #include "../../fs/unpack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,7 +31,7 @@ static void cleanup(void)
 {
 	struct err e = ERR_INIT;
 
-	unpack_remove_tree(AT_FDCWD, dir, &e);
+	tree_remove(AT_FDCWD, dir, &e);
 }
 
 static void setup(void)
@@ -116,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	close(root);
 	close(in);
-	if (unpack_remove_tree(AT_FDCWD, layer, &e) < 0)
+	if (tree_remove(AT_FDCWD, layer, &e) < 0)
 		abort();
 	check_contained();
 	return 0;

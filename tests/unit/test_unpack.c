@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "../../core/base/cleanup.h"
+#include "../../fs/tree.h"
 #include "../../fs/unpack.h"
 
 /* Entry tables name only the fields they need. */
@@ -91,7 +92,7 @@ static int teardown(void **state)
 	struct ctx *c = *state;
 	struct err e = ERR_INIT;
 
-	if (unpack_remove_tree(AT_FDCWD, c->dir, &e) < 0)
+	if (tree_remove(AT_FDCWD, c->dir, &e) < 0)
 		fail_msg("remove %s: %s", c->dir, e.msg);
 	free(c->tar);
 	free(c);
@@ -578,7 +579,7 @@ static void check_filter_mode(struct ctx *c, int filter, const char *media_type,
 	assert_int_equal(r.entries, ARRAY_SIZE(small));
 	assert_int_equal(r.bytes, 13 + 300000);
 	assert_content(c, "a/f", "content of f\n");
-	assert_int_equal(unpack_remove_tree(AT_FDCWD, c->layer, &ignored), 0);
+	assert_int_equal(tree_remove(AT_FDCWD, c->layer, &ignored), 0);
 	assert_no_children();
 }
 
@@ -974,11 +975,11 @@ static void test_remove_deep(void **state)
 	}
 	close(fd);
 	need_root(); /* mode 0 directories on the way */
-	assert_int_equal(unpack_remove_tree(AT_FDCWD, c->layer, &e), 0);
+	assert_int_equal(tree_remove(AT_FDCWD, c->layer, &e), 0);
 	assert_true(lstat(c->layer, &st) < 0);
 	assert_int_equal(count_fds(), before);
 	assert_contained(c, false);
-	assert_int_equal(unpack_remove_tree(AT_FDCWD, c->layer, &e), 0);
+	assert_int_equal(tree_remove(AT_FDCWD, c->layer, &e), 0);
 }
 
 int main(void)
