@@ -69,15 +69,25 @@ static void helper_send(int fd, const struct err *e)
 	(void)n; /* skiffd gone: nobody to tell */
 }
 
+/* An fd of ours that is 0, 1 or 2 (skiffd started with those closed)
+ * moves above them before they are replaced. */
+static int helper_above_stdio(int fd)
+{
+	return fd >= 0 && fd < 3 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
+}
+
 /* Set up the fds, run the body, send its frame. */
 static int helper_main(void *arg)
 {
 	struct helper_child *c = arg;
 	const struct helper_fds *f = c->fds;
 	int nkeep = f ? f->nkeep : 0, keep[nkeep + 1];
+	int in_fd = helper_above_stdio(f ? f->in_fd : -1);
 	struct err e = ERR_INIT;
 
-	if ((f && f->in_fd >= 0 && dup2(f->in_fd, 0) < 0) ||
+	c->res_fd = helper_above_stdio(c->res_fd);
+	c->line_fd = helper_above_stdio(c->line_fd);
+	if (c->res_fd < 0 || (in_fd >= 0 && dup2(in_fd, 0) < 0) ||
 	    (c->line_fd >= 0 && dup2(c->line_fd, 1) < 0))
 		return 120;
 	for (int i = 0; i < nkeep; i++)
