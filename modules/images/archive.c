@@ -32,6 +32,7 @@
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
 #include "../../fs/archive_fns.h"
+#include "../../fs/imgimport.h"
 #include "../../fs/tree.h"
 #include "../../fs/unpack.h"
 #include "../../proto/imgarchive.h"
@@ -981,213 +982,15 @@ static int do_load(struct ctl_req *r, void *args, struct err *e)
 
 /* ---- import: a rootfs tarball as a one-layer image ---- */
 
-struct import_args {
-	const char *content, *layers, *name, *source, *message;
-};
-
-/* The stream on stdin as a blob; a plain tar is gzip-compressed on the
- * way in (libarchive's raw writer with its gzip filter), a gzip or zstd
- * one is kept as given. */
-struct gz_sink {
-	struct blobstore_writer *w;
-	struct err *e;
-};
-
-static la_ssize_t gz_write(struct archive *ar, void *ctx, const void *p,
-			   size_t n)
-{
-	struct gz_sink *s = ctx;
-
-	if (blobstore_writer_write(s->w, p, n, s->e) < 0) {
-		archive_set_error(ar, EIO, "%s", s->e->msg);
-		return -1;
-	}
-	return (la_ssize_t)n;
-}
-
-static int import_store(struct blobstore *bs, char out[DIGEST_STR_MAX],
-			const char **mt, struct err *e)
-{
-	unsigned char head[65536];
-	ssize_t n = read(0, head, sizeof(head));
-	struct blobstore_writer *w = NULL;
-	struct gz_sink s = { NULL, e };
-	struct archive *ar = NULL;
-	struct archive_entry *en = NULL;
-	uint64_t off;
-	bool compressed;
-
-	if (n < 0)
-		return err_set(e, errno, "read the tarball");
-	if (n < 4)
-		return err_setc(e, ERR_INVALID, "the tarball is empty");
-	compressed = (head[0] == 0x1f && head[1] == 0x8b) ||
-		     (head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f &&
-		      head[3] == 0xfd);
-	*mt = !compressed	   ? MT_OCI_LAYER_GZIP
-	      : head[0] == 0x1f ? MT_OCI_LAYER_GZIP
-				 : MT_OCI_LAYER_ZSTD;
-	if (blobstore_writer_open(bs, NULL, BLOBSTORE_SIZE_UNKNOWN, &w, &off,
-				  e) < 0)
-		return -1;
-	s.w = w;
-	if (!compressed) {
-		ar = archive_write_new();
-		en = archive_entry_new();
-		if (!ar || !en)
-			abort();
-		archive_entry_set_pathname(en, "layer.tar");
-		archive_entry_set_filetype(en, AE_IFREG);
-		if (archive_write_set_format_raw(ar) != ARCHIVE_OK ||
-		    archive_write_add_filter_gzip(ar) != ARCHIVE_OK ||
-		    archive_write_set_bytes_in_last_block(ar, 1) != ARCHIVE_OK ||
-		    archive_write_open(ar, &s, NULL, gz_write, NULL) !=
-			ARCHIVE_OK ||
-		    archive_write_header(ar, en) != ARCHIVE_OK)
-			goto arfail;
-	}
-	for (; n > 0; n = read(0, head, sizeof(head))) {
-		if (ar && archive_write_data(ar, head, (size_t)n) != n)
-			goto arfail;
-		if (!ar && blobstore_writer_write(w, head, (size_t)n, e) < 0)
-			goto fail;
-	}
-	if (n < 0) {
-		err_set(e, errno, "read the tarball");
-		goto fail;
-	}
-	if (ar && archive_write_close(ar) != ARCHIVE_OK)
-		goto arfail;
-	archive_write_free(ar);
-	archive_entry_free(en);
-	return blobstore_writer_commit(w, out, e);
-arfail:
-	if (!e->msg[0])
-		err_setc(e, ERR_INTERNAL, "compress the layer: %s",
-			 archive_error_string(ar));
-fail:
-	if (ar)
-		archive_write_free(ar);
-	archive_entry_free(en);
-	blobstore_writer_discard(w);
-	return -1;
-}
-
-/* Unpack the layer under a temporary name (its chain id, the diff_id,
- * is known only after), then rename it into place. */
-static int import_unpack(struct blobstore *bs, const char *layers,
-			 const char *digest, const char *mt,
-			 char diff_id[DIGEST_STR_MAX], struct err *e)
-{
-	struct unpack_opts o = { .media_type = mt };
-	struct unpack_result r;
-	char tmp[4096], dir[4096];
-	int fd = -1, dfd;
-
-	snprintf(tmp, sizeof(tmp), "%s/%d.import", layers, (int)getpid());
-	if (blobstore_open_blob(bs, digest, &fd, e) < 0)
-		return -1;
-	tree_remove(AT_FDCWD, tmp, e);
-	if (unpack_layer(fd, tmp, &o, &r, e) < 0) {
-		close(fd);
-		return err_wrap(e, "unpack");
-	}
-	close(fd);
-	snprintf(diff_id, DIGEST_STR_MAX, "%s", r.diff_id);
-	snprintf(dir, sizeof(dir), "%s/%s", layers, digest_hex(r.diff_id));
-	if (access(dir, F_OK) == 0)
-		return tree_remove(AT_FDCWD, tmp, e);
-	if (rename(tmp, dir) < 0) {
-		err_set(e, errno, "rename %s", tmp);
-		tree_remove(AT_FDCWD, tmp, e);
-		return -1;
-	}
-	if ((dfd = open(layers, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
-/* Config and manifest of the one-layer image. */
-static int import_docs(struct blobstore *bs, const struct import_args *a,
-		       const char *layer, const char *mt, const char *diff_id,
-		       char id[DIGEST_STR_MAX], struct oci_desc *md,
-		       char mdig[DIGEST_STR_MAX], struct buf *man,
-		       struct err *e)
-{
-	struct oci_platform host = { 0 };
-	struct oci_history h = { 0 };
-	struct oci_imgcfg c = { 0 };
-	struct oci_manifest m = { .schema_version = 2 };
-	struct buf cb = { 0 };
-	char now[32], by[300];
-	time_t t = time(NULL);
-	uint64_t lsize = 0;
-	int rc = -1;
-
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	snprintf(by, sizeof(by), "skiff import %s", a->source);
-	if (ociimage_platform_host(&host, e) < 0)
-		return -1;
-	c.created = now;
-	c.architecture = host.architecture;
-	c.variant = host.variant;
-	c.os = "linux";
-	if (strv_push(&c.diff_ids, diff_id) < 0)
-		abort();
-	h = (struct oci_history){ .created = now, .created_by = by,
-				  .comment = (char *)a->message };
-	c.history = &h;
-	c.n_history = 1;
-	ociimage_write_config(&c, &cb);
-	if (blobstore_put(bs, buf_head(&cb), buf_used(&cb), NULL, id, e) < 0)
-		goto out;
-	blobstore_has(bs, layer, &lsize, e);
-	m.media_type = MT_OCI_MANIFEST;
-	m.config = (struct oci_desc){ .media_type = MT_OCI_CONFIG,
-				      .digest = id, .size = buf_used(&cb) };
-	m.layers = &(struct oci_desc){ .media_type = (char *)mt,
-				       .digest = (char *)layer,
-				       .size = lsize };
-	m.n_layers = 1;
-	ociimage_write_manifest(&m, man);
-	if (blobstore_put(bs, buf_head(man), buf_used(man), NULL, mdig, e) < 0)
-		goto out;
-	*md = (struct oci_desc){ .media_type = MT_OCI_MANIFEST,
-				 .digest = mdig, .size = buf_used(man) };
-	rc = 0;
-out:
-	strv_free(&c.diff_ids);
-	ociimage_platform_clear(&host);
-	buf_free(&cb);
-	return rc;
-}
-
+/* In the helper: fs/imgimport does the work, from stdin. */
 static int import_main(void *arg, struct err *e)
 {
-	const struct import_args *a = arg;
-	struct blobstore *bs = NULL;
-	char layer[DIGEST_STR_MAX], diff_id[DIGEST_STR_MAX], id[DIGEST_STR_MAX],
-	    mdig[DIGEST_STR_MAX];
-	const char *mt = NULL;
-	struct oci_desc md;
-	struct buf man = { 0 };
-	int rc = -1;
+	char id[DIGEST_STR_MAX];
 
-	if (archive_fns_load(e) < 0 ||
-	    blobstore_open(a->content, &bs, e) < 0 ||
-	    import_store(bs, layer, &mt, e) < 0 ||
-	    import_unpack(bs, a->layers, layer, mt, diff_id, e) < 0 ||
-	    import_docs(bs, a, layer, mt, diff_id, id, &md, mdig, &man, e) < 0 ||
-	    blobstore_index_put(bs, a->name ? a->name : id, &md, e) < 0)
-		goto out;
+	if (imgimport_run(arg, id, e) < 0)
+		return -1;
 	dprintf(1, "say %s\n", id);
-	rc = 0;
-out:
-	buf_free(&man);
-	blobstore_free(bs);
-	return rc;
+	return 0;
 }
 
 static int do_import(struct ctl_req *r, void *args, struct err *e)
@@ -1195,7 +998,7 @@ static int do_import(struct ctl_req *r, void *args, struct err *e)
 	const struct import_flags *f = args;
 	char **argv = ctl_req_argv(r);
 	char name[REF_STR_MAX] = "";
-	struct import_args a;
+	struct imgimport_opts a;
 	struct ref ref;
 	int fd;
 
@@ -1210,8 +1013,9 @@ static int do_import(struct ctl_req *r, void *args, struct err *e)
 	}
 	if ((fd = client_fd(r, "import", "tarball or stdin", e)) < 0)
 		return -1;
-	a = (struct import_args){ images.content, images.layers,
-				  name[0] ? name : NULL, argv[0], f->message };
+	a = (struct imgimport_opts){ images.content, images.layers,
+				     name[0] ? name : NULL, argv[0],
+				     f->message, 0 };
 	return arc_start(r, "import", fd, import_main, &a, true, e);
 }
 

@@ -8,46 +8,29 @@
 #include <unistd.h>
 
 #include "../../core/daemon.h"
-#include "../../fs/unpack.h"
+#include "../../fs/layers.h"
 #include "images.h"
 
 
-/* In a helper: unpack each layer of a chain into LAYERS/<chain id hex>
- * (pull and load share this). Layers already unpacked (by an earlier
- * pull or load of an image sharing them) are kept; each new one must
- * give its config's diff_id, else its directory is removed and the
- * error names both. Writes "unpacked I" on stdout after each. */
+static void unpacked(size_t i, void *ctx)
+{
+	dprintf(1, "unpacked %zu\n", i);
+}
+
+/* In a helper (pull and load share this): fs/layers does the work;
+ * "unpacked I" on stdout after each new layer. */
 int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
 		     const struct oci_desc *desc, char (*chain)[DIGEST_STR_MAX],
 		     const struct strv *diff_ids, struct err *e)
 {
-	char dir[4096];
-
-	for (size_t i = 0; i < n; i++) {
-		struct unpack_opts o = { .media_type = desc[i].media_type,
-					 .diff_id = diff_ids->v[i] };
-		struct unpack_result r;
-		int fd = -1;
-		snprintf(dir, sizeof(dir), "%s/%s", layers,
-			 digest_hex(chain[i]));
-		if (access(dir, F_OK) == 0)
-			continue;
-		if (blobstore_open_blob(bs, desc[i].digest, &fd, e) < 0)
-			return -1;
-		if (unpack_layer(fd, dir, &o, &r, e) < 0) {
-			close(fd);
-			if (e->class == ERR_CONFLICT && access(dir, F_OK) == 0) {
-				/* another pull or load unpacked (and
-				 * checked) it */
-				err_clear(e);
-				continue;
-			}
-			return err_wrap(e, "layer %s", desc[i].digest);
-		}
-		close(fd);
-		dprintf(1, "unpacked %zu\n", i);
-	}
-	return 0;
+	return layers_unpack_chain(&(struct layers_chain){ .bs = bs,
+							   .layers = layers,
+							   .n = n,
+							   .desc = desc,
+							   .chain = chain,
+							   .diff_ids = diff_ids,
+							   .progress = unpacked },
+				   e);
 }
 
 enum ctl_produce img_stream_end(bool finished, const struct err *why,
