@@ -53,17 +53,14 @@ static struct spawn *spawn_new(void)
 	return sp;
 }
 
-/* Kill and reap a child that never reached exec. */
-static void spawn_reap(struct spawn *sp)
+/* Kill a child that never reached exec. Never reaped here: whoever
+ * holds the pidfd collects the exit (the daemon's core/proc, or
+ * spawn_run for tools), and a wait here would block an event loop on a
+ * child that can't die at once (frozen, or in uninterruptible sleep). */
+static void spawn_kill(struct spawn *sp)
 {
-	siginfo_t info;
-
-	if (sp->pidfd < 0)
-		return;
-	syscall(SYS_pidfd_send_signal, sp->pidfd, SIGKILL, NULL, 0);
-	while (waitid((idtype_t)P_PIDFD, (id_t)sp->pidfd, &info, WEXITED) < 0 &&
-	       errno == EINTR)
-		;
+	if (sp->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, sp->pidfd, SIGKILL, NULL, 0);
 }
 
 void spawn_free(struct spawn *sp)
@@ -71,7 +68,7 @@ void spawn_free(struct spawn *sp)
 	if (!sp)
 		return;
 	if (sp->state == SPAWN_WAITING || sp->state == SPAWN_SETUP)
-		spawn_reap(sp);
+		spawn_kill(sp);
 	if (sp->pidfd >= 0)
 		close(sp->pidfd);
 	if (sp->sync_fd >= 0)
@@ -156,10 +153,10 @@ static int spawn_fork(struct spawn_child *c, uint64_t flags, struct spawn *sp,
 		sp->pidfd = -1;
 		return err_set(e, errno, "clone3");
 	}
+	/* Blocking, but only ever used with MSG_DONTWAIT: nothing can fail
+	 * once the child exists. */
 	sp->sync_fd = sv[0];
 	sp->state = SPAWN_WAITING;
-	if (fcntl(sp->sync_fd, F_SETFL, O_NONBLOCK) < 0)
-		return err_set(e, errno, "fcntl");
 	return 0;
 }
 
@@ -274,9 +271,9 @@ int spawn_release(struct spawn *sp, struct err *e)
 
 	if (sp->state != SPAWN_WAITING)
 		return err_setc(e, ERR_CONFLICT, "spawn: already released");
-	if (send(sp->sync_fd, &go, 1, MSG_NOSIGNAL) != 1) {
+	if (send(sp->sync_fd, &go, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
 		err_set(e, errno, "release child %d", sp->pid);
-		spawn_reap(sp);
+		spawn_kill(sp);
 		sp->state = SPAWN_FAILED;
 		return -1;
 	}
@@ -334,13 +331,15 @@ int spawn_poll(struct spawn *sp, struct err *e)
 	else if (m.kind == SPAWN_MSG_CONSOLE) {
 		if (spawn_take_console(sp, &mh, e) == 1)
 			return 1;
-	} else {
+	} else { /* its error: it exits 127 by itself, reported as such */
 		m.msg[sizeof(m.msg) - 1] = '\0';
 		e->code = m.code;
 		e->class = (enum err_class)m.class;
 		snprintf(e->msg, sizeof(e->msg), "%s", m.msg);
+		sp->state = SPAWN_FAILED;
+		return -1;
 	}
-	spawn_reap(sp);
+	spawn_kill(sp);
 	sp->state = SPAWN_FAILED;
 	return -1;
 }
@@ -350,6 +349,7 @@ int spawn_run(const struct spawn_opts *o, const struct spawn_exec_opts *xo,
 {
 	struct spawn *sp;
 	struct pollfd pfd;
+	siginfo_t info;
 	int r;
 
 	*out = NULL;
@@ -369,6 +369,12 @@ int spawn_run(const struct spawn_opts *o, const struct spawn_exec_opts *xo,
 	*out = sp;
 	return 0;
 fail:
+	/* Blocking is this function's contract: kill and reap here, so a
+	 * tool's failed start leaves no zombie. */
+	spawn_kill(sp);
+	while (waitid((idtype_t)P_PIDFD, (id_t)sp->pidfd, &info, WEXITED) < 0 &&
+	       errno == EINTR)
+		;
 	spawn_free(sp);
 	return -1;
 }

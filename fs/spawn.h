@@ -15,15 +15,18 @@
  *                   0 = the program was exec'd,
  *                   -1 = the child failed; e holds its error (such as
  *                   `exec "nonexistent": No such file or directory`) and
- *                   the child has been killed and reaped.
+ *                   the child exits 127 by itself (or, after a garbled
+ *                   message, has been sent SIGKILL). It is not reaped.
  *
  * spawn_run() does the three in a row, blocking, for tools and tests.
  *
- * Ownership: struct spawn owns pid, pidfd and sync_fd. After success the
- * caller takes the pidfd (steal_fd(&sp->pidfd)) and reaps the process
- * itself with waitid(P_PIDFD). spawn_free() on a spawn that never reached
- * exec kills and reaps the child, so no error path leaks a process; after
- * exec it only closes what it still owns. */
+ * Ownership: struct spawn owns pid, pidfd and sync_fd. Reaping is never
+ * done here but by whoever watches the child (the daemon registers a
+ * copy of the pidfd with core/proc before spawn_release; a tool waits on
+ * sp->pidfd): a wait inside these calls would block a loop, and would
+ * steal the exit from its owner. spawn_free() on a spawn that never
+ * reached exec sends the child SIGKILL; after exec it only closes what
+ * it still owns. spawn_run(), blocking anyway, reaps a child it failed. */
 #ifndef SKIFF_SPAWN_H
 #define SKIFF_SPAWN_H
 
@@ -44,7 +47,7 @@ enum spawn_state {
 struct spawn {
 	pid_t pid;
 	int pidfd;   /* CLONE_PIDFD; the caller may steal it */
-	int sync_fd; /* SOCK_SEQPACKET, non-blocking; closed at exec */
+	int sync_fd; /* SOCK_SEQPACKET, used with MSG_DONTWAIT; closed at exec */
 	/* With process.terminal and no stdio[0]: the pty master the child
 	 * opened in the container's /dev/pts, once spawn_poll has seen it
 	 * (before exec); the caller may steal it. -1 until then. */

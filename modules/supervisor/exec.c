@@ -240,8 +240,8 @@ static void reply_id(struct exec *x)
 	ctl_req_finish(r, NULL);
 }
 
-/* The child failed before exec (e.g. no such executable): it has been
- * reaped; the request gets the error. */
+/* The child failed before exec (e.g. no such executable) and exits by
+ * itself (core/proc reaps it); the request gets the error. */
 static void exec_failed(struct exec *x, struct err *e)
 {
 	struct ctl_req *r = x->req;
@@ -637,7 +637,7 @@ static void probe_exited(struct proc *pr, const siginfo_t *si, void *ctx)
 }
 
 /* The child failed before exec (no /bin/sh, an unknown user, ...); it
- * has been reaped by spawn_poll. */
+ * exits by itself; core/proc reaps it. */
 static void probe_failed(struct exec_probe *p, const struct err *e)
 {
 	if (p->proc)
@@ -793,7 +793,7 @@ struct exec_probe *exec_probe_start(struct ctr *c, const char *cmd,
 	ocispec_free(spec);
 	if (rc < 0) {
 		p->done = NULL; /* the caller learns from e */
-		if (p->proc) /* spawn_free reaps it; the watcher lets go */
+		if (p->proc) /* core/proc reaps it, silently */
 			proc_disown(p->proc);
 		p->proc = NULL;
 		spawn_free(p->sp);

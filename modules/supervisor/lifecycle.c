@@ -380,12 +380,12 @@ static int act_setup_failed(struct ctr *c, const struct ctr_evarg *a,
 {
 	const struct err *why = a->why;
 
-	if (c->proc) /* spawn_free reaps it; the watcher just lets go */
+	if (c->proc) /* core/proc reaps it, silently */
 		proc_disown(c->proc);
 	c->proc = NULL;
 	c->early_exit = false;
 	ev_io_stop(daemon_ctx.loop, &c->sync_io);
-	spawn_free(c->sp); /* kills and reaps a child that never exec'd */
+	spawn_free(c->sp); /* kills a child that never exec'd */
 	c->sp = NULL;
 	pipe_close(&c->out);
 	pipe_close(&c->err);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -679,6 +680,137 @@ static void test_errors_leave_nothing(void **state)
 	ocispec_free(s);
 }
 
+/* Drive a spawn the way the daemon's loop does: create, keep a copy of
+ * the pidfd (the registry's), release, poll until done. */
+static int create_released(struct tc *t, const struct oci_spec *s,
+			   struct spawn **sp, int *pidfd, struct err *e)
+{
+	struct spawn_opts o = {.spec = s,
+			       .rootfs = t->rootfs,
+			       .state_dir = t->state,
+			       .stdio = {-1, -1, -1}};
+
+	assert_int_equal(spawn_create(&o, sp, e), 0);
+	*pidfd = fcntl((*sp)->pidfd, F_DUPFD_CLOEXEC, 3);
+	assert_true(*pidfd >= 0);
+	return spawn_release(*sp, e);
+}
+
+/* A child that fails before exec is left to its owner: the owner's own
+ * pidfd collects its real exit (127), not ECHILD. */
+static void test_failure_left_to_owner(void **state)
+{
+	struct tc *t = *state;
+	const char *argv[] = {"nonexistent", NULL};
+	struct oci_spec *s = spec_for(t, argv);
+	struct pollfd pfd = {.events = POLLIN};
+	struct spawn *sp = NULL;
+	struct err e = ERR_INIT;
+	int pidfd, r;
+
+	assert_int_equal(create_released(t, s, &sp, &pidfd, &e), 0);
+	pfd.fd = sp->sync_fd;
+	while ((r = spawn_poll(sp, &e)) == 1)
+		poll(&pfd, 1, -1);
+	assert_int_equal(r, -1);
+	assert_string_equal(e.msg,
+			    "exec \"nonexistent\": No such file or directory");
+	spawn_free(sp);
+	assert_int_equal(wait_pidfd(pidfd), 127);
+	close(pidfd);
+	assert_no_children();
+	ocispec_free(s);
+}
+
+/* Put pid in a new cgroup-v1 freezer cgroup and freeze it; returns its
+ * freezer.state open for writing, or -1 when there is no v1 freezer (in
+ * v2 a frozen task still dies of SIGKILL). */
+static int freeze(pid_t pid, char *dir, size_t size)
+{
+	char path[PATH_MAX + 32], st[16] = "";
+	int fd;
+	FILE *f;
+
+	snprintf(dir, size, "/sys/fs/cgroup/freezer/skiff-test-spawn-%d",
+		 (int)getpid());
+	if (mkdir(dir, 0755) < 0) {
+		dir[0] = '\0';
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	assert_non_null(f = fopen(path, "we"));
+	fprintf(f, "%d\n", (int)pid);
+	assert_int_equal(fclose(f), 0);
+	snprintf(path, sizeof(path), "%s/freezer.state", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "FROZEN\n", 7), 7);
+	for (int i = 0; i < 500 && strcmp(st, "FROZEN\n"); i++) {
+		assert_non_null(f = fopen(path, "re"));
+		if (!fgets(st, sizeof(st), f))
+			st[0] = '\0';
+		fclose(f);
+		usleep(10000);
+	}
+	assert_string_equal(st, "FROZEN\n");
+	return fd;
+}
+
+static int thaw_fd = -1;
+static volatile sig_atomic_t thawed_by_alarm;
+
+/* A spawn_free that waits would hang on the frozen child: thaw it, so
+ * the wait ends and the test can report it. */
+static void on_alarm(int sig)
+{
+	thawed_by_alarm = 1;
+	if (write(thaw_fd, "THAWED\n", 7) < 0)
+		_exit(2);
+}
+
+/* spawn_free never waits: a child that can't die yet (frozen) is sent
+ * SIGKILL and left to its owner, who sees it killed once it can die. */
+static void test_free_never_waits(void **state)
+{
+	struct tc *t = *state;
+	const char *argv[] = {"true", NULL};
+	struct oci_spec *s = spec_for(t, argv);
+	struct spawn_opts o = {.spec = s,
+			       .rootfs = t->rootfs,
+			       .state_dir = t->state,
+			       .stdio = {-1, -1, -1}};
+	struct sigaction sa = {.sa_handler = on_alarm};
+	struct spawn *sp = NULL;
+	struct err e = ERR_INIT;
+	siginfo_t si = {0};
+	char dir[PATH_MAX];
+	int pidfd;
+
+	assert_int_equal(spawn_create(&o, &sp, &e), 0);
+	pidfd = fcntl(sp->pidfd, F_DUPFD_CLOEXEC, 3);
+	thaw_fd = freeze(sp->pid, dir, sizeof(dir));
+	if (thaw_fd >= 0) {
+		sigaction(SIGALRM, &sa, NULL);
+		alarm(3);
+	}
+	spawn_free(sp);
+	alarm(0);
+	assert_false(thawed_by_alarm); /* spawn_free waited */
+	if (thaw_fd >= 0) {
+		assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si,
+					WEXITED | WNOHANG), 0);
+		assert_int_equal(si.si_pid, 0); /* frozen: not dead yet */
+		assert_int_equal(write(thaw_fd, "THAWED\n", 7), 7);
+		close(thaw_fd);
+	}
+	assert_int_equal(wait_pidfd(pidfd), 128 + SIGKILL);
+	close(pidfd);
+	if (dir[0])
+		assert_int_equal(rmdir(dir), 0);
+	assert_no_children();
+	ocispec_free(s);
+}
+
 struct hook_seen {
 	pid_t pid;
 	bool called;
@@ -820,6 +952,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_privileged_and_options, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_leave_nothing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_failure_left_to_owner, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_free_never_waits, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_into, setup, teardown),
