@@ -34,7 +34,9 @@ static pid_t spawn_clone3(uint64_t flags, int *pidfd)
 	struct clone_args args = {
 	    .flags = flags | CLONE_PIDFD,
 	    .pidfd = (uint64_t)(uintptr_t)pidfd,
-	    .exit_signal = SIGCHLD,
+	    /* With CLONE_PARENT the kernel takes our own exit signal
+	     * (clone3 refuses one given) */
+	    .exit_signal = flags & CLONE_PARENT ? 0 : SIGCHLD,
 	};
 
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -160,6 +162,33 @@ static int spawn_fork(struct spawn_child *c, uint64_t flags, struct spawn *sp,
 	return 0;
 }
 
+struct spawn *spawn_adopt(pid_t pid, int pidfd, int sync_fd)
+{
+	struct spawn *sp = spawn_new();
+
+	if (!sp)
+		abort();
+	sp->pid = pid;
+	sp->pidfd = pidfd;
+	sp->sync_fd = sync_fd;
+	sp->state = SPAWN_WAITING;
+	return sp;
+}
+
+int spawn_check(const struct spawn_opts *o, struct err *e)
+{
+	const struct oci_spec *s = o->spec;
+	uint64_t flags;
+
+	if (!s->has_process)
+		return err_setc(e, ERR_INVALID, "process: required");
+	if (spawn_check_process(&s->process,
+				o->seccomp_bpf ? NULL : s->seccomp, e) < 0 ||
+	    spawn_ns_flags(s, &flags, e) < 0)
+		return -1;
+	return 0;
+}
+
 int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 {
 	const struct oci_spec *s = o->spec;
@@ -176,13 +205,11 @@ int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 	uint64_t flags;
 
 	*out = NULL;
-	if (!s->has_process)
-		return err_setc(e, ERR_INVALID, "process: required");
-	if (spawn_check_process(&s->process,
-				o->seccomp_bpf ? NULL : s->seccomp, e) < 0 ||
-	    spawn_ns_flags(s, &flags, e) < 0 ||
+	if (spawn_check(o, e) < 0 || spawn_ns_flags(s, &flags, e) < 0 ||
 	    mounts_prepare(s, o->rootfs, o->state_dir, e) < 0)
 		return -1;
+	if (o->clone_parent)
+		flags |= CLONE_PARENT;
 	memcpy(c.stdio, o->stdio, sizeof(c.stdio));
 	sp = spawn_new();
 	if (!sp)

@@ -72,6 +72,9 @@ struct spawn_opts {
 	/* The spec's linux.seccomp compiled once by the caller (optional):
 	 * then neither parent nor child compiles the profile again. */
 	const struct seccomp_bpf *seccomp_bpf;
+	/* Clone as our parent's child, not ours (CLONE_PARENT): a spawner
+	 * cloning for its parent (spawner.h). */
+	bool clone_parent;
 };
 
 struct spawn_exec_opts {
@@ -86,6 +89,13 @@ struct spawn_exec_opts {
 };
 
 int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e);
+/* The checks spawn_create starts with, that need no file system work
+ * (process, namespaces, seccomp profile): a caller that has another
+ * process clone (spawner.h) fails early and the same way. */
+int spawn_check(const struct spawn_opts *o, struct err *e);
+/* A child another process cloned for us (spawner.h), waiting for
+ * spawn_release: takes pidfd and sync_fd. */
+struct spawn *spawn_adopt(pid_t pid, int pidfd, int sync_fd);
 /* Join every namespace of the running container in o->pidfd (pid,
  * mount, uts, ipc, net, cgroup) and prepare o->process there; the child
  * waits for spawn_release() like spawn_create()'s. */

@@ -1,0 +1,314 @@
+/* spawner.c - the spawner process and its wire (see spawner.h).
+ *
+ * spawner_main() owns its socket (moved to fd 3), one receive buffer of
+ * SPAWNER_REQ_MAX bytes (touched only as far as requests reach) and, for
+ * one request at a time, the parsed spec and the fds that came with it.
+ * A cloned child is handed over whole: its pidfd and sync socket go to
+ * the parent and nothing of it stays here. The parent's side (send,
+ * recv) keeps nothing between calls. */
+#include "spawner.h"
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../core/base/cleanup.h"
+#include "../core/base/log.h"
+
+#define SPAWNER_FD 3
+
+/* ---- the parent's side ---- */
+
+int spawner_socketpair(int sv[2], struct err *e)
+{
+	int size = (int)SPAWNER_REQ_MAX + 4096;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_set(e, errno, "socketpair");
+	/* A request is one message, so the sender's buffer bounds it;
+	 * without CAP_NET_ADMIN the default (~208 KiB) still fits any
+	 * ordinary spec. */
+	if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &size,
+		       sizeof(size)) < 0)
+		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size,
+				 sizeof(size));
+	return 0;
+}
+
+int spawner_send(int sock, uint64_t id, const struct spawn_opts *o,
+		 const char *spec_text, struct err *e)
+{
+	const struct seccomp_bpf *b = o->seccomp_bpf;
+	struct spawner_req h = {.id = id};
+	struct iovec iov[5] = {
+	    {&h, sizeof(h)},
+	    {(void *)spec_text, strlen(spec_text)},
+	    {(void *)o->rootfs, strlen(o->rootfs)},
+	    {(void *)o->state_dir, strlen(o->state_dir)},
+	    {b ? b->insns : NULL, b ? b->len * sizeof(*b->insns) : 0},
+	};
+	union {
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 5};
+	int fds[3], n = 0;
+
+	for (int i = 0; i < 4; i++)
+		h.len[i] = (uint32_t)iov[i + 1].iov_len;
+	for (int i = 0; i < 3; i++)
+		if (o->stdio[i] >= 0) {
+			h.stdio |= 1u << i;
+			fds[n++] = o->stdio[i];
+		}
+	if (n) {
+		memset(&c, 0, sizeof(c));
+		mh.msg_control = c.buf;
+		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, n * sizeof(int));
+	}
+	if (sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return 0;
+	if (errno == EAGAIN)
+		return 1;
+	if (errno == EMSGSIZE)
+		return err_setc(e, ERR_TOO_LARGE, "spawner: request too large");
+	return err_set(e, errno, "spawner: send");
+}
+
+/* Close every fd that came with a message. */
+static void spawner_close_fds(struct msghdr *mh)
+{
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(mh); h; h = CMSG_NXTHDR(mh, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0;
+			     i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+				close(((int *)CMSG_DATA(h))[i]);
+}
+
+/* The fds of a message: exactly want of them in one SCM_RIGHTS. */
+static int spawner_fds(struct msghdr *mh, int *fds, int want)
+{
+	struct cmsghdr *h = CMSG_FIRSTHDR(mh);
+
+	if (!want)
+		return h ? -1 : 0;
+	if (!h || h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS ||
+	    h->cmsg_len != CMSG_LEN(want * sizeof(int)) ||
+	    CMSG_NXTHDR(mh, h) || (mh->msg_flags & MSG_CTRUNC))
+		return -1;
+	memcpy(fds, CMSG_DATA(h), want * sizeof(int));
+	return 0;
+}
+
+int spawner_recv(int sock, uint64_t *id, struct spawn **out, struct err *e)
+{
+	struct spawner_reply r;
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = {&r, sizeof(r)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf)};
+	ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int fds[2];
+
+	*out = NULL;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 1;
+	if (n < 0)
+		return err_set(e, errno, "spawner: receive");
+	if (n == 0)
+		return err_setc(e, ERR_INTERNAL, "spawner: gone");
+	if ((size_t)n != sizeof(r) ||
+	    spawner_fds(&mh, fds, r.pid > 0 ? 2 : 0) < 0) {
+		spawner_close_fds(&mh);
+		return err_setc(e, ERR_INTERNAL, "spawner: bad reply");
+	}
+	*id = r.id;
+	if (r.pid > 0) {
+		*out = spawn_adopt(r.pid, fds[0], fds[1]);
+		return 0;
+	}
+	r.msg[sizeof(r.msg) - 1] = '\0';
+	e->code = r.code;
+	e->class = (enum err_class)r.class;
+	snprintf(e->msg, sizeof(e->msg), "%s", r.msg);
+	return 0;
+}
+
+/* ---- the spawner ---- */
+
+/* One request's parts, pointing into the receive buffer. */
+struct spawner_job {
+	struct spawner_req h;
+	const char *part[4];
+	int fds[3];
+	int nfds;
+};
+
+static int spawner_parse(const char *buf, size_t n, struct msghdr *mh,
+			 struct spawner_job *j, struct err *e)
+{
+	size_t off = sizeof(j->h), total = sizeof(j->h);
+
+	if (n < sizeof(j->h))
+		return err_setc(e, ERR_INVALID, "spawner: short request");
+	memcpy(&j->h, buf, sizeof(j->h));
+	for (int i = 0; i < 4; i++)
+		total += j->h.len[i];
+	j->nfds = __builtin_popcount(j->h.stdio & 7u);
+	if (total != n || (j->h.stdio & ~7u) ||
+	    j->h.len[3] % sizeof(struct sock_filter) ||
+	    j->h.len[3] / sizeof(struct sock_filter) > BPF_MAXINSNS ||
+	    spawner_fds(mh, j->fds, j->nfds) < 0)
+		return err_setc(e, ERR_INVALID, "spawner: bad request");
+	for (int i = 0; i < 4; i++) {
+		j->part[i] = buf + off;
+		off += j->h.len[i];
+	}
+	return 0;
+}
+
+/* Clone the container the job describes, as its requester's child. */
+static int spawner_clone(const struct spawner_job *j, struct spawn **sp,
+			 struct err *e)
+{
+	_cleanup_free_ char *rootfs = strndup(j->part[1], j->h.len[1]);
+	_cleanup_free_ char *state = strndup(j->part[2], j->h.len[2]);
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	struct seccomp_bpf bpf = {0};
+	struct spawn_opts o = {.rootfs = rootfs,
+			       .state_dir = state,
+			       .stdio = {-1, -1, -1},
+			       .clone_parent = true};
+	struct oci_spec *spec = NULL;
+	int r, k = 0;
+
+	if (!rootfs || !state)
+		return err_set(e, ENOMEM, "spawner");
+	for (int i = 0; i < 3; i++)
+		if (j->h.stdio & (1u << i))
+			o.stdio[i] = j->fds[k++];
+	if (j->h.len[3]) {
+		if (!(insns = malloc(j->h.len[3])))
+			return err_set(e, ENOMEM, "spawner");
+		memcpy(insns, j->part[3], j->h.len[3]);
+		bpf.insns = insns;
+		bpf.len = (unsigned short)(j->h.len[3] / sizeof(*insns));
+		o.seccomp_bpf = &bpf;
+	}
+	if (ocispec_parse(j->part[0], j->h.len[0], &spec, e) < 0)
+		return err_wrap(e, "config.json");
+	o.spec = spec;
+	r = spawn_create(&o, sp, e);
+	ocispec_free(spec);
+	return r;
+}
+
+static int spawner_reply(const struct spawner_job *j, struct spawn *sp,
+			 const struct err *e)
+{
+	struct spawner_reply r = {.id = j->h.id};
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = {&r, sizeof(r)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	int fds[2];
+
+	if (sp) {
+		r.pid = sp->pid;
+		fds[0] = sp->pidfd;
+		fds[1] = sp->sync_fd;
+		memset(&c, 0, sizeof(c));
+		mh.msg_control = c.buf;
+		mh.msg_controllen = sizeof(c.buf);
+		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(fds));
+	} else {
+		r.code = e->code;
+		r.class = (int32_t)e->class;
+		snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
+	}
+	while (sendmsg(SPAWNER_FD, &mh, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* One request: parse, clone, reply; -1 when the reply can't be sent.
+ * The child is the requester's now: our copies of its fds close (once
+ * stolen, spawn_free kills nothing); a reply that can't be sent kills it
+ * instead. */
+static int spawner_serve(const char *buf, size_t n, struct msghdr *mh)
+{
+	struct spawner_job j = {.h.id = 0};
+	struct err e = ERR_INIT;
+	struct spawn *sp = NULL;
+	int r;
+
+	if (mh->msg_flags & MSG_TRUNC)
+		err_setc(&e, ERR_TOO_LARGE, "spawner: request too large");
+	else if (spawner_parse(buf, n, mh, &j, &e) == 0)
+		spawner_clone(&j, &sp, &e);
+	spawner_close_fds(mh); /* the child has its own copies */
+	r = spawner_reply(&j, sp, &e);
+	if (r == 0 && sp) {
+		close(steal_fd(&sp->pidfd));
+		close(steal_fd(&sp->sync_fd));
+	}
+	spawn_free(sp);
+	return r;
+}
+
+int spawner_main(int sock)
+{
+	_cleanup_free_ char *buf = malloc(SPAWNER_REQ_MAX);
+	union {
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov;
+	struct msghdr mh;
+	ssize_t n;
+
+	/* Hold nothing of the parent's: the fewer fds and the less memory
+	 * here, the cheaper each clone; and no client or pipe of the
+	 * parent's is kept open by us. */
+	if (!buf || (sock != SPAWNER_FD &&
+		     dup3(sock, SPAWNER_FD, O_CLOEXEC) < 0) ||
+	    close_range(SPAWNER_FD + 1, ~0U, 0) < 0)
+		return -1;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, "skiff-spawner");
+	for (;;) {
+		iov = (struct iovec){buf, SPAWNER_REQ_MAX};
+		mh = (struct msghdr){.msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = c.buf,
+				     .msg_controllen = sizeof(c.buf)};
+		n = recvmsg(SPAWNER_FD, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		if (spawner_serve(buf, (size_t)n, &mh) < 0)
+			return -1;
+	}
+}

@@ -1,0 +1,69 @@
+/* spawner.h - a small process that clones containers for a big one.
+ *
+ * A clone costs in proportion to its parent: clone3 copies the parent's
+ * fd table and page tables, and the child's execve then closes every
+ * close-on-exec fd it inherited, one by one. skiffd holds about four fds
+ * per running container, so cloned from skiffd each start gets slower as
+ * more run. A spawner is forked while its parent is still small, closes
+ * every fd but its socket, and clones each container for its parent with
+ * CLONE_PARENT (the container is the parent's child: the parent watches
+ * it by pidfd and collects its exit) and CLONE_PIDFD; it hands the pidfd
+ * and the parent's end of the sync socket back, and the parent goes on
+ * with spawn_release/spawn_poll/spawn_free exactly as after
+ * spawn_create (DESIGN.md section 4).
+ *
+ * The socket is SOCK_SEQPACKET, one message each way per container:
+ *   request  struct spawner_req, then config.json's text, rootfs,
+ *            state_dir and the compiled seccomp program (lengths in the
+ *            header), with the child's stdio fds by SCM_RIGHTS;
+ *   reply    struct spawner_reply, with the pidfd and the sync socket by
+ *            SCM_RIGHTS when pid > 0, else the error.
+ * Requests are answered in order. Nothing here needs a daemon:
+ * spawner_main() is a blocking loop for any forked child, and the two
+ * calls for the parent's side never block (MSG_DONTWAIT). */
+#ifndef SKIFF_SPAWNER_H
+#define SKIFF_SPAWNER_H
+
+#include <stdint.h>
+
+#include "../core/base/err.h"
+#include "spawn.h"
+
+/* The largest request: config.json with Docker's seccomp profile inline
+ * is ~30 KiB. */
+#define SPAWNER_REQ_MAX (1u << 20)
+
+struct spawner_req {
+	uint64_t id;
+	uint32_t len[4]; /* spec text, rootfs, state_dir, seccomp program */
+	uint32_t stdio;  /* bit i: stdio[i] is among the fds, in order */
+};
+
+struct spawner_reply {
+	uint64_t id;
+	int32_t pid;   /* > 0: cloned, the fds came along */
+	int32_t code;  /* else: errno, */
+	int32_t class; /* enum err_class */
+	char msg[512]; /* and the message */
+};
+
+/* Serve requests on sock until its peer closes it (returns 0) or it
+ * fails (-1). First closes every fd but 0, 1, 2 and sock. */
+int spawner_main(int sock);
+
+/* A socketpair for spawner_main (sv[1]) and its parent (sv[0]), with
+ * room for the largest request on the parent's side. */
+int spawner_socketpair(int sv[2], struct err *e);
+
+/* Send one request for o (spec_text is o->spec as config.json; o->spec
+ * itself is not used). Returns 0 when sent, 1 when the socket is full
+ * (try again when writable), -1 with e on failure. */
+int spawner_send(int sock, uint64_t id, const struct spawn_opts *o,
+		 const char *spec_text, struct err *e);
+
+/* Take one reply: 1 = none yet; 0 = a reply for *id: *out is the cloned
+ * child (state SPAWN_WAITING, as from spawn_create), or NULL with e
+ * holding why not; -1 = the socket failed or the spawner is gone (e). */
+int spawner_recv(int sock, uint64_t *id, struct spawn **out, struct err *e);
+
+#endif
