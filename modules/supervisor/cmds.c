@@ -22,6 +22,7 @@
 #include "../../proto/ociimage.h"
 #include "../../proto/reference.h"
 #include "ctrlog.h"
+#include "ctrspawn.h"
 #include "exec.h"
 #include "supervisor.h"
 
@@ -1091,6 +1092,7 @@ static int sup_init(struct err *e)
 	struct err ce = ERR_INIT;
 	_cleanup_free_ char *dir = NULL;
 
+	ctrspawn_init(); /* first, while skiffd holds few fds */
 	diskuse_register(&ctr_du);
 	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
 		abort();

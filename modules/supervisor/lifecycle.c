@@ -34,6 +34,7 @@
 #include "../../fs/tree.h"
 #include "../../proto/ocispec.h"
 #include "ctrlog.h"
+#include "ctrspawn.h"
 #include "supervisor.h"
 
 struct cgroup_sys ctr_cgroups;
@@ -527,18 +528,56 @@ static const struct seccomp_bpf *compiled(const struct oci_seccomp *s,
 	return &bpf_cache[slot].bpf;
 }
 
-/* Clone the container's init (it waits), put it in its cgroup, then let
- * it set itself up; on_sync() learns whether it reached exec. */
-static int launch(struct ctr *c, const struct oci_spec *spec, struct err *e)
+/* Register the cloned init before it may run, so the orphan sweep never
+ * takes its exit (a quick `true` is reported as itself, not as killed);
+ * put it in its cgroup, then let it set itself up; on_sync() learns
+ * whether it reached exec. */
+static int admit(struct ctr *c, struct err *e)
+{
+	int pidfd;
+
+	c->pid = c->sp->pid;
+	pidfd = fcntl(c->sp->pidfd, F_DUPFD_CLOEXEC, 3);
+	if (pidfd < 0)
+		return err_set(e, errno, "dup pidfd");
+	c->proc = proc_watch(c->sp->pid, pidfd, ctr_exited, c, e);
+	if (!c->proc || (c->cg && cgroup_enter(c->cg, c->sp->pid, e) < 0) ||
+	    spawn_release(c->sp, e) < 0)
+		return -1;
+	ev_io_init(&c->sync_io, on_sync, c->sp->sync_fd, EV_READ);
+	c->sync_io.data = c;
+	ev_io_start(daemon_ctx.loop, &c->sync_io);
+	return 0;
+}
+
+/* The spawner's answer (ctrspawn.c): the init, cloned and waiting, or
+ * why not. A starting container stays until this comes (it can't be
+ * removed while starting). */
+static void launched(void *ctx, struct spawn *sp, struct err *e)
+{
+	struct ctr *c = ctx;
+
+	c->sp = sp;
+	if (sp && admit(c, e) == 0)
+		return;
+	start_failed(c, e);
+}
+
+/* Ask the spawner to clone the container's init (launched() goes on);
+ * the pipes' write ends go with the request. */
+static int launch(struct ctr *c, const struct oci_spec *spec,
+		  const char *text, struct err *e)
 {
 	_cleanup_free_ char *dir = ctr_dir(c, NULL);
 	struct spawn_opts o = { .spec = spec, .rootfs = c->rootfs,
 				.state_dir = dir, .stdio = { -1, -1, -1 } };
 	_cleanup_close_ int in_r = -1, out_w = -1, err_w = -1;
-	int p[2], pidfd;
+	int p[2];
 
 	if (spec->seccomp && !(o.seccomp_bpf = compiled(spec->seccomp, e)))
 		return err_wrap(e, "linux.seccomp");
+	if (spawn_check(&o, e) < 0)
+		return -1;
 	/* With -t the child makes a pty and sends its master (on_sync). */
 	if (!c->tty) {
 		if (pipe2(p, O_CLOEXEC) < 0)
@@ -563,20 +602,7 @@ static int launch(struct ctr *c, const struct oci_spec *spec, struct err *e)
 		if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0)
 			return err_set(e, errno, "stdin: O_NONBLOCK");
 	}
-	if (spawn_create(&o, &c->sp, e) < 0)
-		return -1;
-	/* Registered before it may run, so the orphan sweep never takes its
-	 * exit: a quick `true` is reported as itself, not as killed. */
-	c->pid = c->sp->pid;
-	if ((pidfd = fcntl(c->sp->pidfd, F_DUPFD_CLOEXEC, 3)) < 0)
-		return err_set(e, errno, "dup pidfd");
-	c->proc = proc_watch(c->sp->pid, pidfd, ctr_exited, c, e);
-	if (!c->proc || (c->cg && cgroup_enter(c->cg, c->sp->pid, e) < 0) ||
-	    spawn_release(c->sp, e) < 0)
-		return -1;
-	ev_io_init(&c->sync_io, on_sync, c->sp->sync_fd, EV_READ);
-	c->sync_io.data = c;
-	ev_io_start(daemon_ctx.loop, &c->sync_io);
+	ctrspawn_start(&o, text, launched, c);
 	return 0;
 }
 
@@ -592,8 +618,9 @@ static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 				"exiting: its output is draining", c->name);
 	cancel_restart(c);
 	spec = steal_ptr(&c->fresh_spec);
+	/* the spawner parses its own copy (ctrspawn.c) */
+	_cleanup_free_ char *text = ctr_spec(c);
 	if (!spec) {
-		_cleanup_free_ char *text = ctr_spec(c);
 		if (ocispec_parse(text, strlen(text), &spec, e) < 0)
 			return err_wrap(e, "container %s: config.json",
 					c->name);
@@ -603,7 +630,7 @@ static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 	if (rc == 0)
 		rc = make_cgroup(c, e);
 	if (rc == 0)
-		rc = launch(c, spec, e);
+		rc = launch(c, spec, text, e);
 	ocispec_free(spec);
 	if (rc < 0) {
 		struct err why = *e;

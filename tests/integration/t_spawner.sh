@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# How containers are cloned: a start that fails after the clone reports
-# the child's own error and exit while the loop goes on answering, and
-# leaves no child behind (core/proc alone reaps).
+# How containers are cloned: by a small spawner process (fs/spawner.c)
+# that holds a handful of fds, as skiffd's children (CLONE_PARENT); a
+# spawner that dies is replaced and starts go on; many starts at once
+# queue; a start that fails after the clone reports the child's own
+# error and exit while the loop goes on answering, and leaves no child
+# behind (core/proc alone reaps).
 . "$TOP/tests/integration/lib.sh"
 S=$SKIFF
 R=$T/rootfs
@@ -24,7 +27,7 @@ while kill -0 $fp 2>/dev/null; do
 	t0=$(date +%s%N)
 	ping_ok || slow=$((slow + 1000))
 	dt=$(( ($(date +%s%N) - t0) / 1000000 ))
-	[ $dt -gt 500 ] && slow=$((slow + 1))
+	[ $dt -gt 2000 ] && slow=$((slow + 1)) # a blocked loop: never
 	n=$((n + 1))
 done
 wait $fp
@@ -33,4 +36,27 @@ wait_for 5 sh -c "[ \$(ps -o stat= --ppid $DPID | grep -c '^Z') -eq 0 ]" &&
 	ok "no child left unreaped" || notok "zombies: $(zombies)"
 out=$($S run --rm --rootfs "$R" echo fine 2>&1)
 [ "$out" = fine ] && ok "the next start works" || notok "after failures: $out"
+
+# spawner: skiffd's child skiff-spawner (pgrep -x matches its comm)
+spawner() { pgrep -P "$DPID" -x skiff-spawner; }
+sp=$(spawner)
+[ -n "$sp" ] && [ "$(ls /proc/"$sp"/fd | wc -l)" -le 4 ] &&
+	ok "the spawner holds $(ls /proc/"$sp"/fd | wc -l) fds (0, 1, 2 and its socket)" || notok "spawner: '$sp' $(ls -l /proc/"$sp"/fd 2>&1)"
+id=$($S run -d --rootfs "$R" sleep 300)
+pid=$($S --json inspect "$id" | json_get pid)
+[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$DPID" ] &&
+	ok "a container is skiffd's child, not the spawner's" || notok "parent of $pid: $(ps -o ppid= -p "$pid")"
+kill -KILL "$sp"
+wait_for 5 sh -c "p=\$(pgrep -P $DPID -x skiff-spawner) && [ \"\$p\" != $sp ]" &&
+	ok "a killed spawner is replaced" || notok "no new spawner: $(spawner)"
+out=$($S run --rm --rootfs "$R" sh -c 'exit 7' 2>&1); rc=$?
+[ $rc -eq 7 ] && ok "starts go on with the new one (exit code 7 kept)" || notok "after the kill: rc=$rc $out"
+$S stop -t 1 "$id" >/dev/null && [ "$($S wait "$id")" = 137 ] &&
+	ok "a container from the old spawner is still watched (stop: SIGKILL after 1 s, 137)" || notok "old container: $($S --json inspect "$id" | json_get state)"
+# Many at once: more requests than the socket queues (10) wait their turn.
+pids=()
+for i in $(seq 24); do $S run -d --rootfs "$R" true >/dev/null 2>"$T/par.$i" & pids+=($!); done
+bad=0
+for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+[ $bad -eq 0 ] && ok "24 starts at once all start" || notok "$bad of 24 failed: $(cat "$T"/par.* | sort | uniq -c)"
 finish
