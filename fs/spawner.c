@@ -295,8 +295,9 @@ int spawner_main(int sock)
 		     dup3(sock, SPAWNER_FD, O_CLOEXEC) < 0) ||
 	    close_range(SPAWNER_FD + 1, ~0U, 0) < 0)
 		return -1;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	prctl(PR_SET_NAME, "skiff-spawner");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	    prctl(PR_SET_NAME, "skiff-spawner") < 0)
+		return -1;
 	for (;;) {
 		iov = (struct iovec){buf, SPAWNER_REQ_MAX};
 		mh = (struct msghdr){.msg_iov = &iov,
