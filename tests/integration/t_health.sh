@@ -35,12 +35,14 @@ $S events --filter event=health_status >"$T/hev" 2>&1 &
 hpid=$!; track $hpid
 
 # starting -> healthy, and the ps text for both.
+# (3 s: the checks of "starting" below must come before the first probe,
+# also on a loaded machine)
 $S run -d --rootfs "$R" --name good --health-cmd 'echo fine' \
-	--health-interval 1s sleep 600 >/dev/null
+	--health-interval 3s sleep 600 >/dev/null
 st=$(status_of good)
 case $st in *"(health: starting)") ok "ps before the first probe: $st" ;; *) notok "ps starting: $st" ;; esac
 is good starting && ok "inspect: health.status starting" || notok "status $(hs good)"
-wait_for 5 is good healthy && ok "starting -> healthy after a probe that exits 0" || notok "never healthy: $(hv good health)"
+wait_for 10 is good healthy && ok "starting -> healthy after a probe that exits 0" || notok "never healthy: $(hv good health)"
 st=$(status_of good)
 case $st in "Up "*" (healthy)") ok "ps: $st" ;; *) notok "ps healthy: $st" ;; esac
 out=$(hv good health.log)
@@ -50,14 +52,16 @@ assert r["exit_code"] == 0 and r["output"] == "fine\n", r
 assert 0 < r["start"] <= r["end"] and r["end"] - r["start"] < 5e9, r' &&
 	ok "health.log records start, end, exit code 0 and the output" || notok "log: $out"
 [ "$(hv good healthcheck.test)" = '["CMD-SHELL", "echo fine"]' ] &&
-	[ "$(hv good healthcheck.interval_ms)" = 1000 ] && [ "$(hv good healthcheck.timeout_ms)" = 30000 ] &&
+	[ "$(hv good healthcheck.interval_ms)" = 3000 ] && [ "$(hv good healthcheck.timeout_ms)" = 30000 ] &&
 	[ "$(hv good healthcheck.retries)" = 3 ] && [ "$(hv good healthcheck.start_period_ms)" = 0 ] &&
 	[ "$(hv good healthcheck.on_failure)" = none ] &&
 	ok "inspect shows the healthcheck config with Docker's defaults" || notok "config: $(hv good healthcheck)"
 
 # Retries: failures count only from the 3rd on; flipped both ways by exec.
+# (1.5 s between probes: each poll below, a client and a python, must see
+# every streak, also on a loaded machine)
 $S run -d --rootfs "$R" --name flip --health-cmd 'test -f /tmp/ok' \
-	--health-interval 600ms --health-retries 3 sleep 600 >/dev/null
+	--health-interval 1500ms --health-retries 3 sleep 600 >/dev/null
 seen=
 for _ in $(seq 200); do
 	line=$($S --json inspect flip | python3 -c 'import json,sys
@@ -76,10 +80,10 @@ assert not bad and ["1", "starting"] in pairs and ["2", "starting"] in pairs, pa
 st=$(status_of flip)
 case $st in "Up "*" (unhealthy)") ok "ps: $st" ;; *) notok "ps unhealthy: $st" ;; esac
 $S exec flip touch /tmp/ok
-wait_for 5 is flip healthy && [ "$(hv flip health.failing_streak)" = 0 ] &&
+wait_for 8 is flip healthy && [ "$(hv flip health.failing_streak)" = 0 ] &&
 	ok "unhealthy -> healthy once the probe succeeds (file made by exec)" || notok "no recovery: $(hv flip health)"
 $S exec flip busybox rm /tmp/ok
-wait_for 5 is flip unhealthy && ok "healthy -> unhealthy again after 3 failures" || notok "no relapse: $(hv flip health)"
+wait_for 12 is flip unhealthy && ok "healthy -> unhealthy again after 3 failures" || notok "no relapse: $(hv flip health)"
 n=$(hv flip health.log | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$n" = 5 ] && ok "the log keeps the last 5 results" || notok "log length $n"
 
