@@ -167,7 +167,9 @@ sleep 0.3
 line=$($S --json stats --no-stream spinner)
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["name"]=="spinner" and d["cpu_percent"]>5 and d["mem_limit"]==100*2**20 and d["pids"]>=1, d' "$line" \
 	&& ok "stats --no-stream: CPU %, memory limit, pids" || notok "stats: $line"
-timeout -s INT --preserve-status 2.8 $S stats spinner >"$T/stats" 2>&1; rc=$?
+# --foreground: without it timeout signals the child and then its whole
+# process group, and two SIGINTs read apart are ctrl-c twice (give up, 130).
+timeout --foreground -s INT --preserve-status 3.5 $S stats spinner >"$T/stats" 2>&1; rc=$?
 [ "$(grep -c name=spinner "$T/stats")" -ge 2 ] && [ $rc -eq 0 ] && ok "stats streams once a second until ctrl-c" || notok "stats stream rc=$rc: $(cat "$T/stats")"
 $S rm -f spinner >/dev/null
 
