@@ -17,6 +17,7 @@
 #include "module.h"
 #include "proc.h"
 #include "store.h"
+#include "base/xalloc.h"
 
 #ifndef SKIFF_VERSION
 #define SKIFF_VERSION "0.1.0"
@@ -290,9 +291,7 @@ static int do_events(struct ctl_req *r, void *args, struct err *e)
 					"action=, id=)", a->filter.v[i]);
 	if (parse_since(a->since, &since, e) < 0)
 		return -1;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		abort();
+	s = xcalloc(1, sizeof(*s));
 	s->filter = &a->filter;
 	s->since_ns = since;
 	s->cursor = last + 1;

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/cleanup.h"
+#include "base/xalloc.h"
 
 #define BUS_MAX_SUBS 64
 #define BUS_MAX_ATTRS 32
@@ -103,9 +104,7 @@ static void slot_fill(struct slot *sl, const char *type, const char *action,
 	jw_close(&w);
 	buf_append(&mem, "", 1);
 	vlen = (na + 1) * sizeof(*attrv);
-	sl->mem = malloc(vlen + mem.len);
-	if (!sl->mem)
-		abort();
+	sl->mem = xmalloc(vlen + mem.len);
 	attrv = sl->mem;
 	str = (char *)sl->mem + vlen;
 	memcpy(str, mem.data, mem.len);

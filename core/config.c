@@ -17,6 +17,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "module.h"
+#include "base/xalloc.h"
 
 /* ---- core's own keys ---- */
 
@@ -135,8 +136,7 @@ static int field_parse(const struct config_key *k, void *field,
 		if (!*text)
 			return -1;
 		free(*(char **)field);
-		if (!(*(char **)field = strdup(text)))
-			abort();
+		*(char **)field = xstrdup(text);
 		return 0;
 	case FLAG_INT:
 		n = strtoll(text, &end, 10);
@@ -247,17 +247,14 @@ static int list_parse(struct strlist *l, yajl_val v)
 	if (!YAJL_IS_ARRAY(v))
 		return -1;
 	n = v->u.array.len;
-	out.v = calloc(n + 1, sizeof(*out.v));
-	if (!out.v)
-		abort();
+	out.v = xcalloc(n + 1, sizeof(*out.v));
 	for (size_t i = 0; i < n; i++) {
 		yajl_val x = v->u.array.values[i];
 		if (!YAJL_IS_STRING(x) || !*x->u.string) {
 			strlist_clear(&out);
 			return -1;
 		}
-		if (!(out.v[out.n++] = strdup(x->u.string)))
-			abort();
+		out.v[out.n++] = xstrdup(x->u.string);
 	}
 	strlist_clear(l);
 	*l = out;
@@ -368,9 +365,7 @@ static int read_file(const char *path, bool optional, void **settings,
 		return optional && errno == ENOENT
 			       ? 0
 			       : err_set(e, errno, "config %s", path);
-	text = malloc(1024 * 1024 + 1);
-	if (!text)
-		abort();
+	text = xmalloc(1024 * 1024 + 1);
 	len = fread(text, 1, 1024 * 1024, fp);
 	if (ferror(fp) || !feof(fp))
 		return err_setc(e, ERR_INVALID, "%s: unreadable or over 1 MiB",
@@ -418,8 +413,8 @@ int config_load(const char *path, bool optional, struct err *e)
 		return -1;
 	free(daemon_ctx.cfg.path);
 	daemon_ctx.cfg.path = NULL;
-	if (rc && !(daemon_ctx.cfg.path = strdup(path)))
-		abort();
+	if (rc)
+		daemon_ctx.cfg.path = xstrdup(path);
 	return 0;
 }
 
@@ -451,8 +446,7 @@ int config_reload(struct err *e)
 	int rc;
 
 	FOREACH_TABLE(t, i) {
-		if (!(fresh[i] = calloc(1, t->size)))
-			abort();
+		fresh[i] = xcalloc(1, t->size);
 		keys_defaults(t->keys, fresh[i]);
 	}
 	rc = read_file(daemon_ctx.cfg.path, false, fresh, e);

@@ -25,6 +25,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "daemon.h"
+#include "base/xalloc.h"
 
 #define READ_CHUNK (64 * 1024)
 #define IN_LIMIT (LINE_MAX_BYTES + 1)
@@ -178,8 +179,8 @@ static struct ctl_req *req_get(struct ctl_client *c)
 
 	if (r)
 		c->spare = NULL;
-	else if (!(r = calloc(1, sizeof(*r))))
-		abort();
+	else
+		r = xcalloc(1, sizeof(*r));
 	r->c = c;
 	return r;
 }
@@ -686,9 +687,7 @@ static void client_new(int fd)
 		refuse(fd, "err busy too many clients\n");
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		abort();
+	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->cred = cr;
 	c->next = ctl.clients;

@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "diskuse.h"
 #include "helper.h"
+#include "base/xalloc.h"
 
 #define DU_KINDS_MAX 16
 
@@ -69,23 +70,18 @@ void du_add(struct du_list *l, const struct du_kind *kind, bool active,
 
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 32;
-		l->items = realloc(l->items, l->cap * sizeof(*l->items));
-		if (!l->items)
-			abort();
+		l->items = xrealloc(l->items, l->cap, sizeof(*l->items));
 	}
 	while (paths[n])
 		n++;
 	it = &l->items[l->n++];
 	*it = (struct du_item){ .kind = kind, .active = active, .n = n };
-	it->name = strdup(name ? name : "");
-	it->id = strdup(id ? id : "");
-	it->paths = calloc(n + 1, sizeof(char *));
-	it->at = calloc(n + 1, sizeof(size_t));
-	if (!it->name || !it->id || !it->paths || !it->at)
-		abort();
+	it->name = xstrdup(name ? name : "");
+	it->id = xstrdup(id ? id : "");
+	it->paths = xcalloc(n + 1, sizeof(char *));
+	it->at = xcalloc(n + 1, sizeof(size_t));
 	for (size_t i = 0; i < n; i++)
-		if (!(it->paths[i] = strdup(paths[i])))
-			abort();
+		it->paths[i] = xstrdup(paths[i]);
 }
 
 static void du_free(struct du_list *l)
@@ -118,9 +114,7 @@ static void du_index(struct du_list *l)
 
 	for (size_t i = 0; i < l->n; i++)
 		total += l->items[i].n;
-	l->uniq = calloc(total + 1, sizeof(char *));
-	if (!l->uniq)
-		abort();
+	l->uniq = xcalloc(total + 1, sizeof(char *));
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t p = 0; p < l->items[i].n; p++)
 			l->uniq[k++] = l->items[i].paths[p];
@@ -158,10 +152,8 @@ static int cmp_ino(const void *a, const void *b)
 static void count(const struct stat *st)
 {
 	if (st->st_nlink > 1 && !S_ISDIR(st->st_mode)) {
-		struct ino *k = malloc(sizeof(*k));
+		struct ino *k = xmalloc(sizeof(*k));
 		void *got;
-		if (!k)
-			abort();
 		*k = (struct ino){ st->st_dev, st->st_ino };
 		got = tsearch(k, &seen, cmp_ino);
 		if (!got)
@@ -228,9 +220,8 @@ static int read_sizes(struct du_list *l, struct err *e)
 
 	if (fstat(l->memfd, &st) < 0)
 		return err_set(e, errno, "system df: memfd");
-	if (!(text = calloc((size_t)st.st_size + 1, 1)) ||
-	    !(l->sizes = calloc(l->nuniq + 1, sizeof(*l->sizes))))
-		abort();
+	text = xcalloc((size_t)st.st_size + 1, 1);
+	l->sizes = xcalloc(l->nuniq + 1, sizeof(*l->sizes));
 	if (pread(l->memfd, text, (size_t)st.st_size, 0) != st.st_size)
 		return err_set(e, errno, "system df: read the sizes");
 	p = text;
@@ -266,11 +257,9 @@ static void summary_row(struct du_list *l, const struct du_kind *kind)
 {
 	uint64_t size = 0, reclaim = 0;
 	size_t total = 0, active = 0;
-	bool *done = calloc(l->nuniq + 1, sizeof(bool));
+	bool *done = xcalloc(l->nuniq + 1, sizeof(bool));
 	struct jw w;
 
-	if (!done)
-		abort();
 	for (size_t i = 0; i < l->n; i++) {
 		const struct du_item *it = &l->items[i];
 		if (it->kind != kind)
@@ -362,10 +351,8 @@ static void du_exited(struct helper *h, const struct err *result)
 static int do_df(struct ctl_req *r, void *args, struct err *e)
 {
 	const struct df_args *a = args;
-	struct du_list *l = calloc(1, sizeof(*l));
+	struct du_list *l = xcalloc(1, sizeof(*l));
 
-	if (!l)
-		abort();
 	l->memfd = memfd_create("skiff-df", MFD_CLOEXEC);
 	if (l->memfd < 0) {
 		du_free(l);

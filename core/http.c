@@ -28,6 +28,7 @@
 #include "daemon.h"
 #include "resolve.h"
 #include "../proto/noproxy.h"
+#include "base/xalloc.h"
 
 #define HTTP_BUFFER (256 * 1024) /* curl's receive buffer: fewer wake-ups */
 #define HTTP_MAX_CONNECTIONS 16
@@ -97,9 +98,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
 		return 0;
 	}
 	if (!k) {
-		k = calloc(1, sizeof(*k));
-		if (!k)
-			abort();
+		k = xcalloc(1, sizeof(*k));
 		k->fd = fd;
 		ev_io_init(&k->io, on_io, fd, ev);
 		k->io.data = k;
@@ -480,8 +479,7 @@ static int follow(struct http_req *r, struct err *e)
 	if (++r->redirects > HTTP_MAX_REDIRECTS)
 		return err_setc(e, ERR_INTERNAL, "%s: more than %d redirects",
 				r->url, HTTP_MAX_REDIRECTS);
-	if (!(to = strdup(to))) /* curl's copy goes with the next URL */
-		abort();
+	to = xstrdup(to); /* curl's copy goes with the next URL */
 	if (url_split(r->url, 0, &a, e) < 0) {
 		free(to);
 		return -1;
@@ -594,8 +592,9 @@ struct http_req *http_start(const struct http_opts *o, struct err *e)
 		       NULL;
 	if (http_init(e) < 0)
 		return NULL;
-	r = calloc(1, sizeof(*r));
-	if (!r || !(r->url = strdup(o->url)) || !(r->easy = curl_easy_init()))
+	r = xcalloc(1, sizeof(*r));
+	r->url = xstrdup(o->url);
+	if (!(r->easy = curl_easy_init()))
 		abort();
 	r->o = *o;
 	c = r->easy;

@@ -18,6 +18,7 @@
 
 #include "base/log.h"
 #include "daemon.h"
+#include "base/xalloc.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -97,9 +98,7 @@ struct proc *proc_watch(pid_t pid, int pidfd, proc_exit_fn fn, void *ctx,
 		pidfd = pidfd_open_sys(pid);
 	if (pidfd < 0)
 		return err_set(e, errno, "pidfd_open %d", (int)pid), NULL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		abort();
+	p = xcalloc(1, sizeof(*p));
 	p->pid = pid;
 	p->pidfd = pidfd;
 	p->fn = fn;

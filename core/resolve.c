@@ -267,9 +267,7 @@ struct resolve_wait *resolve_name(const char *host, resolve_fn fn,
 	}
 	if (!n->looking && lookup_start(n, e) < 0)
 		return NULL;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		abort();
+	w = xcalloc(1, sizeof(*w));
 	w->n = n;
 	w->fn = fn;
 	w->ctx = ctx;

@@ -33,6 +33,7 @@
 #include "base/log.h"
 #include "daemon.h"
 #include "proc.h"
+#include "base/xalloc.h"
 
 #define STORE_NAME_MAX 256
 #define STORE_DATA_MAX (16 * 1024 * 1024)
@@ -406,13 +407,11 @@ int store_open(const char *root, struct err *e)
 static int queue(uint32_t op, const char *kind, const char *id,
 		 const char *data, size_t len, store_done_fn done, void *ctx)
 {
-	struct commit *c = calloc(1, sizeof(*c));
+	struct commit *c = xcalloc(1, sizeof(*c));
 	char name[STORE_NAME_MAX + 1];
 	struct frame_hdr h;
 	int n = snprintf(name, sizeof(name), "%s/%s.json", kind, id);
 
-	if (!c)
-		abort();
 	if (n < 0 || n > STORE_NAME_MAX || len > STORE_DATA_MAX ||
 	    strchr(id, '/') || strchr(kind, '/')) {
 		free(c);

@@ -21,6 +21,7 @@
 
 #include "../core/base/cleanup.h"
 #include "tarcopy.h"
+#include "../core/base/xalloc.h"
 
 static int copyup_openat2(int root, const char *p, int flags)
 {
@@ -106,8 +107,7 @@ int copyup_run(const struct copyup_opts *o, struct err *e)
 	_cleanup_free_ char *opts = NULL;
 	_cleanup_close_ int rootfd = -1;
 
-	if (asprintf(&opts, "lowerdir=%s:%s", o->lower, o->empty) < 0)
-		abort();
+	opts = xasprintf("lowerdir=%s:%s", o->lower, o->empty);
 	if (tarcopy_prepare(e) < 0)
 		return -1;
 	if ((mkdir(o->dir, 0700) < 0 && errno != EEXIST) ||

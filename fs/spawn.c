@@ -24,6 +24,7 @@
 #include "mounts.h"
 #include "seccomp.h"
 #include "spawn_child.h"
+#include "../core/base/xalloc.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -44,10 +45,8 @@ static pid_t spawn_clone3(uint64_t flags, int *pidfd)
 
 static struct spawn *spawn_new(void)
 {
-	struct spawn *sp = calloc(1, sizeof(*sp));
+	struct spawn *sp = xcalloc(1, sizeof(*sp));
 
-	if (!sp)
-		return NULL;
 	sp->pid = -1;
 	sp->pidfd = -1;
 	sp->sync_fd = -1;
@@ -166,8 +165,6 @@ struct spawn *spawn_adopt(pid_t pid, int pidfd, int sync_fd)
 {
 	struct spawn *sp = spawn_new();
 
-	if (!sp)
-		abort();
 	sp->pid = pid;
 	sp->pidfd = pidfd;
 	sp->sync_fd = sync_fd;
@@ -212,8 +209,6 @@ int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 		flags |= CLONE_PARENT;
 	memcpy(c.stdio, o->stdio, sizeof(c.stdio));
 	sp = spawn_new();
-	if (!sp)
-		return err_set(e, ENOMEM, "spawn");
 	if (spawn_fork(&c, flags, sp, e) < 0) {
 		spawn_free(sp);
 		return -1;
@@ -273,8 +268,6 @@ int spawn_exec(const struct spawn_exec_opts *o, struct spawn **out,
 	if (own < 0)
 		return err_set(e, errno, "open /proc/self/ns/pid");
 	sp = spawn_new();
-	if (!sp)
-		return err_set(e, ENOMEM, "spawn");
 	r = spawn_enter_pidns(o, e);
 	if (r == 0)
 		r = spawn_fork(&c, 0, sp, e);

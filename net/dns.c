@@ -12,6 +12,7 @@
 #include "cidr.h"
 #include "dns.h"
 #include "dns_fns.h"
+#include "../core/base/xalloc.h"
 
 #define DNS_NAME_MAX 254 /* presentation form, no trailing dot */
 
@@ -33,10 +34,8 @@ struct dns_table {
 
 struct dns_table *dns_table_new(void)
 {
-	struct dns_table *t = calloc(1, sizeof(*t));
+	struct dns_table *t = xcalloc(1, sizeof(*t));
 
-	if (!t)
-		abort();
 	return t;
 }
 
@@ -54,9 +53,7 @@ void dns_table_free(struct dns_table *t)
 
 static void *grow(void *p, size_t n, size_t size)
 {
-	p = realloc(p, (n + 1) * size);
-	if (!p)
-		abort();
+	p = xrealloc(p, n + 1, size);
 	return p;
 }
 
@@ -91,8 +88,7 @@ int dns_table_add(struct dns_table *t, const char *name, const char *ip,
 				name);
 	if (cidr_parse_addr(ip, &d.family, &d.addr, e) < 0)
 		return -1;
-	if (!(d.name = strdup(n)))
-		abort();
+	d.name = xstrdup(n);
 	t->v = grow(t->v, t->n, sizeof(*t->v));
 	t->v[t->n++] = d;
 	return 0;
@@ -106,8 +102,7 @@ int dns_table_hide(struct dns_table *t, const char *name, struct err *e)
 		return err_setc(e, ERR_INVALID, "\"%s\" is not a DNS name",
 				name);
 	t->hidden = grow(t->hidden, t->nhidden, sizeof(*t->hidden));
-	if (!(t->hidden[t->nhidden++] = strdup(n)))
-		abort();
+	t->hidden[t->nhidden++] = xstrdup(n);
 	return 0;
 }
 

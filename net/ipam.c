@@ -6,6 +6,7 @@
 #include "../core/base/cleanup.h"
 #include "../proto/jtree.h"
 #include "ipam.h"
+#include "../core/base/xalloc.h"
 
 /* Smallest subnets that still leave an address to hand out. */
 #define IPAM_MAX_PREFIX4 30
@@ -116,9 +117,7 @@ static void insert(struct ipam *p, cidr_u128 a)
 
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 16;
-		p->used = realloc(p->used, p->cap * sizeof(*p->used));
-		if (!p->used)
-			abort();
+		p->used = xrealloc(p->used, p->cap, sizeof(*p->used));
 	}
 	memmove(p->used + i + 1, p->used + i, (p->n - i) * sizeof(*p->used));
 	p->used[i] = a;

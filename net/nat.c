@@ -15,6 +15,7 @@
 #include "cidr.h"
 #include "nat.h"
 #include "nat_fns.h"
+#include "../core/base/xalloc.h"
 
 #define NAT_TABLE "inet skiff"
 
@@ -42,8 +43,7 @@ struct nat *nat_open(struct err *e)
 
 	if (nat_fns_load(e) < 0)
 		return NULL;
-	if (!(n = calloc(1, sizeof(*n))))
-		abort();
+	n = xcalloc(1, sizeof(*n));
 	lowest = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free fd */
 	if (lowest >= 0)
 		close(lowest);

@@ -17,6 +17,7 @@
 #include "../core/base/cleanup.h"
 #include "nlink.h"
 #include "nlink_int.h"
+#include "../core/base/xalloc.h"
 
 #ifndef PIDFD_GET_NET_NAMESPACE
 #define PIDFD_GET_NET_NAMESPACE _IO(0xFF, 4)
@@ -73,8 +74,8 @@ struct nlink *nlink_open(int netns_fd, struct err *e)
 
 	if (nlink_fns_load(e) < 0)
 		return NULL;
-	n = calloc(1, sizeof(*n));
-	if (!n || !(n->sk = nl_socket_alloc()))
+	n = xcalloc(1, sizeof(*n));
+	if (!(n->sk = nl_socket_alloc()))
 		abort();
 	if (connect_in(n, netns_fd, e) < 0) {
 		nlink_close(n);
@@ -443,9 +444,7 @@ static void keep_route(struct rtnl_route *r, int family, struct cidr **out,
 	c.family = family;
 	c.prefix = nl_addr_get_prefixlen(dst);
 	c.addr = cidr_from_bytes(family, nl_addr_get_binary_addr(dst));
-	*out = realloc(*out, (*count + 1) * sizeof(**out));
-	if (!*out)
-		abort();
+	*out = xrealloc(*out, *count + 1, sizeof(**out));
 	(*out)[(*count)++] = c;
 }
 
@@ -474,9 +473,7 @@ int nlink_pick_subnet(struct nlink *n, const struct cidr *taken, size_t ntaken,
 
 	if (nlink_routes(n, AF_INET, &all, &count, e) < 0)
 		return -1;
-	all = realloc(all, (count + ntaken + 1) * sizeof(*all));
-	if (!all)
-		abort();
+	all = xrealloc(all, count + ntaken + 1, sizeof(*all));
 	if (ntaken)
 		memcpy(all + count, taken, ntaken * sizeof(*all));
 	return cidr_pick_default(all, count + ntaken, out, e);

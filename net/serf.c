@@ -5,6 +5,7 @@
  * table, the event and query de-duplication rings, and the queries in
  * flight both ways. */
 #include "serf.h"
+#include "../core/base/xalloc.h"
 
 #include <math.h>
 #include <regex.h>
@@ -97,13 +98,9 @@ static struct serf_mstate *ms_add(struct serf *s, const char *name)
 {
 	struct serf_mstate *m;
 
-	s->ms = realloc(s->ms, (s->n_ms + 1) * sizeof(*s->ms));
-	if (!s->ms)
-		abort();
+	s->ms = xrealloc(s->ms, s->n_ms + 1, sizeof(*s->ms));
 	m = &s->ms[s->n_ms++];
-	m->name = strdup(name);
-	if (!m->name)
-		abort();
+	m->name = xstrdup(name);
 	m->status = SERF_ALIVE;
 	m->status_ltime = 0;
 	return m;
@@ -233,9 +230,7 @@ static struct serf_q *q_find(struct serf *s, uint64_t ltime, uint32_t id,
 
 static void q_add(struct serf *s, const struct serf_q *q)
 {
-	s->qs = realloc(s->qs, (s->n_qs + 1) * sizeof(*s->qs));
-	if (!s->qs)
-		abort();
+	s->qs = xrealloc(s->qs, s->n_qs + 1, sizeof(*s->qs));
 	s->qs[s->n_qs++] = *q;
 }
 
@@ -488,9 +483,7 @@ static void filters_build(const char *const *nodes, size_t n_nodes,
 		len[k] = buf_used(store) - off[k];
 		k++;
 	}
-	out->v = calloc(k + 1, sizeof(*out->v));
-	if (!out->v)
-		abort();
+	out->v = xcalloc(k + 1, sizeof(*out->v));
 	for (size_t i = 0; i < k; i++)
 		out->v[i] = (struct msgpk_bytes){head(store) + off[i],
 						 (uint32_t)len[i]};
@@ -703,11 +696,9 @@ static void on_local_state(void *ctx, bool join, struct buf *out)
 	struct serfwire_pushpull pp = {.ltime = s->clock,
 				       .event_ltime = s->eclock,
 				       .query_ltime = s->qclock};
-	struct msgpk_bytes *left = calloc(s->n_ms + 1, sizeof(*left));
+	struct msgpk_bytes *left = xcalloc(s->n_ms + 1, sizeof(*left));
 
-	pp.status = calloc(s->n_ms + 1, sizeof(*pp.status));
-	if (!left || !pp.status)
-		abort();
+	pp.status = xcalloc(s->n_ms + 1, sizeof(*pp.status));
 	for (size_t i = 0; i < s->n_ms; i++) {
 		pp.status[pp.n_status++] = (struct serfwire_status_ltime){
 		    B(s->ms[i].name), s->ms[i].status_ltime};
@@ -794,15 +785,11 @@ static const struct swim_ops serf_swim_ops = {
 
 struct serf *serf_new(const struct serf_config *cfg, uint64_t now)
 {
-	struct serf *s = calloc(1, sizeof(*s));
+	struct serf *s = xcalloc(1, sizeof(*s));
 	struct swim_config sc = {0};
 
-	if (!s)
-		abort();
 	s->cfg = *cfg;
-	s->cfg.name = strdup(cfg->name);
-	if (!s->cfg.name)
-		abort();
+	s->cfg.name = xstrdup(cfg->name);
 	if (cfg->keys)
 		s->ring = *cfg->keys;
 	s->rng = cfg->seed ^ 0x5eedull;

@@ -7,6 +7,7 @@
  * (aliveNode, suspectNode, deadNode, refute, probeNode) so a mixed
  * cluster with Serf agents agrees on every transition. */
 #include "swim_int.h"
+#include "../core/base/xalloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -151,20 +152,16 @@ static void set_bytes(uint8_t **dst, size_t *dlen, struct msgpk_bytes b)
 	*dst = NULL;
 	*dlen = b.n;
 	if (b.n) {
-		*dst = malloc(b.n);
-		if (!*dst)
-			abort();
+		*dst = xmalloc(b.n);
 		memcpy(*dst, b.p, b.n);
 	}
 }
 
 static struct swim_node *node_add(struct swim *s, const struct mlwire_alive *a)
 {
-	struct swim_node *nd = calloc(1, sizeof(*nd));
+	struct swim_node *nd = xcalloc(1, sizeof(*nd));
 	size_t off;
 
-	if (!nd)
-		abort();
 	nd->m.name = msgpk_strdup(a->node);
 	nd->m.state = MLWIRE_STATE_DEAD;
 	memcpy(nd->m.addr.ip, a->addr.p, a->addr.n);
@@ -173,9 +170,7 @@ static struct swim_node *node_add(struct swim *s, const struct mlwire_alive *a)
 	set_bytes(&nd->m.meta, &nd->m.meta_len, a->meta);
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 8;
-		s->nodes = realloc(s->nodes, s->cap * sizeof(*s->nodes));
-		if (!s->nodes)
-			abort();
+		s->nodes = xrealloc(s->nodes, s->cap, sizeof(*s->nodes));
 	}
 	/* a random place, so new members are probed in no set order */
 	off = s->n ? swim_rand(s) % (s->n + 1) : 0;
@@ -298,9 +293,7 @@ static void confirm_add(struct swim_node *nd, struct msgpk_bytes from)
 	if (!name)
 		return;
 	nd->confirm =
-	    realloc(nd->confirm, (nd->n_confirm + 1) * sizeof(*nd->confirm));
-	if (!nd->confirm)
-		abort();
+	    xrealloc(nd->confirm, nd->n_confirm + 1, sizeof(*nd->confirm));
 	nd->confirm[nd->n_confirm++] = name;
 }
 
@@ -481,13 +474,11 @@ static void probe_start(struct swim *s, uint64_t now)
 	s->stats.probes++;
 	free(s->probe.node);
 	s->probe = (struct swim_probe){.active = true,
-				       .node = strdup(nd->m.name),
+				       .node = xstrdup(nd->m.name),
 				       .seq = ++s->seq,
 				       .timeout_at =
 					   now + s->cfg.profile.probe_timeout,
 				       .end_at = now + interval};
-	if (!s->probe.node)
-		abort();
 	swim_ping_of(s, nd, s->probe.seq, &p);
 	if (nd->m.state == MLWIRE_STATE_ALIVE) {
 		swim_send_msg(s, &nd->m.addr, NULL, MLWIRE_PING, &p);
@@ -575,17 +566,13 @@ static void probe_due(struct swim *s, uint64_t now)
 
 struct swim *swim_new(const struct swim_config *cfg, uint64_t now)
 {
-	struct swim *s = calloc(1, sizeof(*s));
+	struct swim *s = xcalloc(1, sizeof(*s));
 	struct mlwire_alive a = {0};
 	const uint8_t vsn[6] = {MLWIRE_PMIN, MLWIRE_PMAX, MLWIRE_PCUR,
 				MLWIRE_DMIN, MLWIRE_DMAX, MLWIRE_DCUR};
 
-	if (!s)
-		abort();
 	s->cfg = *cfg;
-	s->cfg.name = strdup(cfg->name);
-	if (!s->cfg.name)
-		abort();
+	s->cfg.name = xstrdup(cfg->name);
 	s->rng = cfg->seed;
 	s->incarnation = 1;
 	a.incarnation = 1;

@@ -6,6 +6,7 @@
  *
  * Owns the queues, the relay waits and the pending stream records. */
 #include "swim_int.h"
+#include "../core/base/xalloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,21 +53,15 @@ static void queue_add(struct swim *s, struct swim_queue *q, const char *key,
 				queue_del(q, i);
 				break;
 			}
-		b.key = strdup(key);
-		if (!b.key)
-			abort();
+		b.key = xstrdup(key);
 	}
-	b.msg = malloc(n ? n : 1);
-	if (!b.msg)
-		abort();
+	b.msg = xmalloc(n ? n : 1);
 	memcpy(b.msg, msg, n);
 	b.n = n;
 	b.id = ++s->bcast_id;
 	if (q->n == q->cap) {
 		q->cap = q->cap ? 2 * q->cap : 16;
-		q->v = realloc(q->v, q->cap * sizeof(*q->v));
-		if (!q->v)
-			abort();
+		q->v = xrealloc(q->v, q->cap, sizeof(*q->v));
 	}
 	q->v[q->n++] = b;
 }
@@ -109,10 +104,8 @@ static size_t queue_take(struct swim *s, struct swim_queue *q, size_t overhead,
 {
 	size_t used = 0, taken = 0;
 	unsigned tl = retransmit_limit(s);
-	bool *picked = calloc(q->n + 1, sizeof(*picked));
+	bool *picked = xcalloc(q->n + 1, sizeof(*picked));
 
-	if (!picked)
-		abort();
 	while (taken < max) {
 		ssize_t best = -1;
 
@@ -302,10 +295,8 @@ size_t swim_pick(struct swim *s, struct swim_node **out, size_t k,
 		 const struct swim_node *skip, bool alive_only, uint64_t now)
 {
 	size_t n = 0, want = k < 16 ? k : 16;
-	struct swim_node **c = malloc((s->n + 1) * sizeof(*c));
+	struct swim_node **c = xmalloc((s->n + 1) * sizeof(*c));
 
-	if (!c)
-		abort();
 	for (size_t i = 0; i < s->n; i++) {
 		struct swim_node *nd = s->nodes[i];
 		enum mlwire_state st = nd->m.state;
@@ -389,9 +380,7 @@ uint64_t swim_waits_deadline(const struct swim *s)
 
 static void wait_add(struct swim *s, const struct swim_wait *w)
 {
-	s->waits = realloc(s->waits, (s->n_waits + 1) * sizeof(*s->waits));
-	if (!s->waits)
-		abort();
+	s->waits = xrealloc(s->waits, s->n_waits + 1, sizeof(*s->waits));
 	s->waits[s->n_waits++] = *w;
 }
 
@@ -605,9 +594,7 @@ static int local_state(struct swim *s, bool join, struct buf *out,
 	struct buf user = {0}, plain = {0};
 	int r;
 
-	pp.nodes = calloc(s->n + 1, sizeof(*pp.nodes));
-	if (!pp.nodes)
-		abort();
+	pp.nodes = xcalloc(s->n + 1, sizeof(*pp.nodes));
 	for (size_t i = 0; i < s->n; i++) {
 		struct mlwire_alive a;
 
@@ -645,9 +632,7 @@ static void stream_start(struct swim *s, const struct swim_addr *to,
 	struct swim_stream st = {++s->next_stream, seq, kind, join};
 
 	s->streams =
-	    realloc(s->streams, (s->n_streams + 1) * sizeof(*s->streams));
-	if (!s->streams)
-		abort();
+	    xrealloc(s->streams, s->n_streams + 1, sizeof(*s->streams));
 	s->streams[s->n_streams++] = st;
 	s->cfg.ops->stream(s->cfg.ctx, st.id, to, head(msg), buf_used(msg));
 }

@@ -9,6 +9,7 @@
 
 #include "authcfg.h"
 #include "json.h"
+#include "../core/base/xalloc.h"
 
 void authcfg_key(const char *server, char out[AUTHCFG_KEY_MAX])
 {
@@ -69,18 +70,14 @@ void authcfg_set(struct authcfg *c, const char *key, const char *user,
 	struct authcfg_entry *x = (struct authcfg_entry *)authcfg_find(c, key);
 
 	if (!x) {
-		c->v = realloc(c->v, (c->n + 1) * sizeof(*c->v));
-		if (!c->v)
-			abort();
+		c->v = xrealloc(c->v, c->n + 1, sizeof(*c->v));
 		x = &c->v[c->n++];
 		memset(x, 0, sizeof(*x));
 	}
 	entry_clear(x);
-	x->key = strdup(key);
-	x->user = strdup(user);
-	x->password = strdup(password);
-	if (!x->key || !x->user || !x->password)
-		abort();
+	x->key = xstrdup(key);
+	x->user = xstrdup(user);
+	x->password = xstrdup(password);
 }
 
 int authcfg_drop(struct authcfg *c, const char *key)
@@ -99,11 +96,9 @@ int authcfg_drop(struct authcfg *c, const char *key)
 char *authcfg_basic(const char *user, const char *password)
 {
 	size_t n = strlen(user) + 1 + strlen(password);
-	char *plain = malloc(n + 1);
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
+	char *plain = xmalloc(n + 1);
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
 
-	if (!plain || !out)
-		abort();
 	snprintf(plain, n + 1, "%s:%s", user, password);
 	EVP_EncodeBlock((unsigned char *)out, (unsigned char *)plain, (int)n);
 	wipe_free(plain);
@@ -142,9 +137,7 @@ static int decode_auth(struct authcfg *c, const char *key, const char *b64,
 					"%s.auth: not base64 of user:password",
 					path);
 	pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
-	dec = calloc(1, n + 1);
-	if (!dec)
-		abort();
+	dec = xcalloc(1, n + 1);
 	len = EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)n);
 	len = len < 0 ? -1 : len - (int)pad; /* it counts the padding */
 	colon = len > 0 ? memchr(dec, ':', (size_t)len) : NULL;
@@ -223,9 +216,7 @@ int authcfg_parse(const char *text, size_t len, struct authcfg *out,
 	memset(out, 0, sizeof(*out));
 	if (memchr(text, 0, len))
 		return err_setc(e, ERR_INVALID, "config.json: has a NUL byte");
-	s = malloc(len + 1);
-	if (!s)
-		abort();
+	s = xmalloc(len + 1);
 	memcpy(s, text, len);
 	s[len] = '\0';
 	root = yajl_tree_parse(s, errbuf, sizeof(errbuf));

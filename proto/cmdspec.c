@@ -5,6 +5,7 @@
 #include "cmdspec.h"
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -107,10 +108,8 @@ static const struct flag *flag_short(const struct cmdspec *c, char ch)
 
 static void list_push(struct strlist *l, const char *v)
 {
-	const char **nv = realloc(l->v, sizeof(*nv) * ((size_t)l->n + 1));
+	const char **nv = xrealloc(l->v, sizeof(*nv), ((size_t)l->n + 1));
 
-	if (!nv)
-		abort();
 	nv[l->n++] = v;
 	l->v = nv;
 }
@@ -278,11 +277,9 @@ int cmdspec_parse(const struct cmdspec *c, int used, int argc, char **argv,
 
 	memset(call, 0, sizeof(*call));
 	call->cmd = c;
-	call->args = c->args_size ? calloc(1, c->args_size) : &no_args;
+	call->args = c->args_size ? xcalloc(1, c->args_size) : &no_args;
 	/* Positionals are compacted in place at the front of argv+used. */
 	call->argv = argv + used;
-	if (!call->args)
-		abort();
 	for (i = used; i < argc; i++) {
 		char *w = argv[i];
 		if (only_pos || !is_flag_word(w)) {

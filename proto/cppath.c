@@ -4,15 +4,14 @@
 #include <string.h>
 
 #include "cppath.h"
+#include "../core/base/xalloc.h"
 
 #define CPPATH_MAX 4095
 
 static char *dup_n(const char *s, size_t n)
 {
-	char *d = strndup(s, n);
+	char *d = xstrndup(s, n);
 
-	if (!d)
-		abort();
 	return d;
 }
 

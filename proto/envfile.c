@@ -8,14 +8,13 @@
 
 #include "envfile.h"
 #include "line.h"
+#include "../core/base/xalloc.h"
 
 static void push(struct envfile *f, const char *s, size_t n)
 {
-	char *copy = malloc(n + 1);
+	char *copy = xmalloc(n + 1);
 
-	f->v = realloc(f->v, (f->n + 1) * sizeof(*f->v));
-	if (!copy || !f->v)
-		abort();
+	f->v = xrealloc(f->v, f->n + 1, sizeof(*f->v));
 	memcpy(copy, s, n);
 	copy[n] = '\0';
 	f->v[f->n++] = copy;
@@ -62,9 +61,7 @@ static int one_line(const char *file, const char *s, size_t n, unsigned no,
 	val = lookup ? lookup(name, ctx) : NULL;
 	if (val) { /* KEY alone: the caller's value, if it has one */
 		size_t vl = strlen(val);
-		char *kv = malloc(name_len + vl + 2);
-		if (!kv)
-			abort();
+		char *kv = xmalloc(name_len + vl + 2);
 		sprintf(kv, "%s=%s", name, val);
 		push(out, kv, name_len + vl + 1);
 		free(kv);

@@ -9,6 +9,7 @@
 #include "gotmpl_int.h"
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,9 +25,7 @@ enum { GX_BREAK = 1, GX_CONTINUE = 2 };
 
 void *gx_alloc(struct gx *x, size_t n)
 {
-	struct gx_blk *b = malloc(sizeof(*b) + n + 1);
-	if (!b)
-		abort();
+	struct gx_blk *b = xmalloc(sizeof(*b) + n + 1);
 	b->next = x->blks;
 	x->blks = b;
 	x->scratch += n;
@@ -79,9 +78,7 @@ static void gx_push(struct gx *x, const char *name, struct gv v)
 		x->capvars = ARRAY_SIZE(x->inl);
 	}
 	if (x->nvars == x->capvars) {
-		struct gx_var *nv = malloc(2 * x->capvars * sizeof(*nv));
-		if (!nv)
-			abort();
+		struct gx_var *nv = xmalloc(2 * x->capvars * sizeof(*nv));
 		memcpy(nv, x->vars, x->nvars * sizeof(*nv));
 		if (x->vars != x->inl)
 			free(x->vars);

@@ -7,6 +7,7 @@
 #include "gotmpl_int.h"
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -295,9 +296,7 @@ static int gx_index1(struct gv *item, struct gv ix, char *msg, size_t len)
 		if (ix.k != GV_STR)
 			return gx_msg(msg, len, "value has type %s; should be string",
 				      gv_type(&ix));
-		key = strndup(ix.s.p, ix.s.n);
-		if (!key)
-			abort();
+		key = xstrndup(ix.s.p, ix.s.n);
 		for (size_t k = o->u.object.len; k-- > 0 && !v;)
 			if (!strcmp(o->u.object.keys[k], key))
 				v = o->u.object.values[k];
@@ -528,16 +527,12 @@ static int gx_split(struct gx *x, struct gv *a, size_t n, struct gv *res,
 {
 	struct gv_str s = a[0].s, sep = a[1].s;
 	size_t cnt = 0, cap = 8;
-	struct gv_str *v = malloc(cap * sizeof(*v));
+	struct gv_str *v = xmalloc(cap * sizeof(*v));
 
-	if (!v)
-		abort();
 	for (size_t i = 0;;) {
 		size_t j = i;
 		if (cnt == cap) {
-			v = realloc(v, (cap *= 2) * sizeof(*v));
-			if (!v)
-				abort();
+			v = xrealloc(v, cap *= 2, sizeof(*v));
 		}
 		if (!sep.n) { /* into UTF-8 sequences */
 			if (i >= s.n)

@@ -6,6 +6,7 @@
  * A lexing error ends the array with an error item (its text is the
  * message) followed by nothing: the parser reports it if it gets there. */
 #include "gotmpl_lex.h"
+#include "../core/base/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +62,7 @@ static void gl_emit_at(struct gl *l, enum gi_type type, size_t start,
 	struct gl_items *o = l->out;
 	if (o->n == o->cap) {
 		o->cap = o->cap ? 2 * o->cap : 64;
-		o->v = realloc(o->v, o->cap * sizeof(*o->v));
-		if (!o->v)
-			abort();
+		o->v = xrealloc(o->v, o->cap, sizeof(*o->v));
 	}
 	o->v[o->n++] = (struct gi){ type, start, end - start, l->startline };
 	for (size_t i = start; i < end; i++)

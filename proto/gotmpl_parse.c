@@ -8,6 +8,7 @@
  * unnamed template per --format). */
 #include "gotmpl_int.h"
 #include "gotmpl_lex.h"
+#include "../core/base/xalloc.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -31,9 +32,7 @@ struct gp {
 
 static void *gp_xalloc(void *p, size_t n)
 {
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
+	p = xrealloc(p, 1, n ? n : 1);
 	return p;
 }
 

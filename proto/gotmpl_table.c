@@ -4,6 +4,7 @@
  * settings Docker uses (minwidth 10, tabwidth 1, padding 3, spaces).
  * Owns nothing past the calls; the result strings are the caller's. */
 #include "gotmpl_int.h"
+#include "../core/base/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -122,18 +123,15 @@ void gotmpl_tabwrite(const char *in, size_t len, struct buf *out)
 			continue;
 		if (i == len && start == len && len)
 			break;
-		t.lines = realloc(t.lines, (t.nlines + 1) * sizeof(*t.lines));
-		if (!t.lines)
-			abort();
+		t.lines = xrealloc(t.lines, t.nlines + 1, sizeof(*t.lines));
 		struct tw_line *l = &t.lines[t.nlines++];
 		l->cells = NULL;
 		l->n = 0;
 		for (size_t c = start;;) {
 			const char *tab = memchr(in + c, '\t', i - c);
 			size_t e = tab ? (size_t)(tab - in) : i;
-			l->cells = realloc(l->cells, (l->n + 1) * sizeof(*l->cells));
-			if (!l->cells)
-				abort();
+			l->cells = xrealloc(l->cells, l->n + 1,
+					    sizeof(*l->cells));
 			l->cells[l->n++] = (struct tw_cell){ c, e - c,
 							     tw_runes(in + c, e - c) };
 			if (!tab)
@@ -144,9 +142,7 @@ void gotmpl_tabwrite(const char *in, size_t len, struct buf *out)
 			maxcells = l->n;
 		start = i + 1;
 	}
-	t.widths = calloc(maxcells + 1, sizeof(*t.widths));
-	if (!t.widths)
-		abort();
+	t.widths = xcalloc(maxcells + 1, sizeof(*t.widths));
 	tw_format(&t, 0, t.nlines);
 	if (len && in[len - 1] == '\n')
 		buf_puts(out, "\n");

@@ -4,6 +4,7 @@
  * helper) and strconv.Quote/Unquote (literals, %q, parse errors).
  * Nothing here allocates except the sorted key order and growing bufs. */
 #include "gotmpl_int.h"
+#include "../core/base/xalloc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -155,9 +156,7 @@ size_t *gv_map_order(struct gx *x, yajl_val obj)
 {
 	size_t n = obj->u.object.len;
 	size_t *o = x ? gx_alloc(x, (n + 1) * sizeof(*o)) :
-			malloc((n + 1) * sizeof(*o));
-	if (!o)
-		abort();
+			xmalloc((n + 1) * sizeof(*o));
 	for (size_t i = 0; i < n; i++)
 		o[i] = i;
 	gv_sort_keys = (const char *const *)obj->u.object.keys;

@@ -6,6 +6,7 @@
 
 #include "imgarchive.h"
 #include "json.h"
+#include "../core/base/xalloc.h"
 
 void imgarchive_free(struct imgarchive *a)
 {
@@ -142,9 +143,7 @@ int imgarchive_parse(const char *json, size_t len, struct imgarchive *out,
 					       : "no image in it");
 		goto out;
 	}
-	out->images = calloc(root->u.array.len, sizeof(*out->images));
-	if (!out->images)
-		abort();
+	out->images = xcalloc(root->u.array.len, sizeof(*out->images));
 	out->n = root->u.array.len;
 	for (size_t i = 0; i < out->n; i++) {
 		size_t m = jt_idx(&t, i);

@@ -1,6 +1,7 @@
 /* line.c - request line grammar (see line.h). Pure functions over caller
  * buffers; the only memory is struct line_words' own, grown as needed. */
 #include "line.h"
+#include "../core/base/xalloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,9 +68,7 @@ static void push_word(struct line_words *w, char *start)
 {
 	if ((size_t)w->argc + 2 > w->argcap) {
 		size_t cap = w->argcap ? w->argcap * 2 : 16;
-		char **a = realloc(w->argv, cap * sizeof(*a));
-		if (!a)
-			abort();
+		char **a = xrealloc(w->argv, cap, sizeof(*a));
 		w->argv = a;
 		w->argcap = cap;
 	}
@@ -87,9 +86,7 @@ static void store_reserve(struct line_words *w, size_t n)
 	while (cap < n)
 		cap *= 2;
 	free(w->store);
-	w->store = malloc(cap);
-	if (!w->store)
-		abort();
+	w->store = xmalloc(cap);
 	w->storecap = cap;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 
 enum {
 	LZW_CLEAR = 256,
@@ -92,9 +93,7 @@ void lzw_compress(const uint8_t *in, size_t n, struct buf *out)
 	struct lzw_writer w = {.out = out};
 	uint32_t code;
 
-	w.table = malloc(LZW_TABLE * sizeof(*w.table));
-	if (!w.table)
-		abort();
+	w.table = xmalloc(LZW_TABLE * sizeof(*w.table));
 	w_reset(&w);
 	w_code(&w, LZW_CLEAR);
 	if (n == 0)
@@ -180,12 +179,10 @@ static int r_fail(struct lzw_reader *r, struct err *e, const char *why)
 int lzw_decompress(const uint8_t *in, size_t n, size_t max, struct buf *out,
 		   struct err *e)
 {
-	_cleanup_free_ struct lzw_reader *r = calloc(1, sizeof(*r));
+	_cleanup_free_ struct lzw_reader *r = xcalloc(1, sizeof(*r));
 	unsigned hi = LZW_EOF, overflow = 1u << 9, last = LZW_NONE, code;
 	size_t written = 0;
 
-	if (!r)
-		abort();
 	*r = (struct lzw_reader){.in = in, .n = n, .width = 9};
 	for (;;) {
 		if (r_code(r, &code) < 0)

@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 
 int mlcrypt_key_check(const uint8_t *p, size_t n, struct err *e)
 {
@@ -153,9 +154,7 @@ int mlcrypt_seal(const struct mlcrypt_keyring *kr, unsigned vsn,
 		return err_setc(e, ERR_INVALID, "encrypt: no keys installed");
 	if (vsn > 1)
 		return err_setc(e, ERR_INVALID, "encrypt: version %u", vsn);
-	plain = malloc(n + pad + 1);
-	if (!plain)
-		abort();
+	plain = xmalloc(n + pad + 1);
 	memcpy(plain, msg, n);
 	memset(plain + n, (int)pad, pad);
 	dst = (uint8_t *)buf_reserve(out,
@@ -188,9 +187,7 @@ int mlcrypt_open(const struct mlcrypt_keyring *kr, const uint8_t *pkt, size_t n,
 		return err_setc(e, ERR_INVALID,
 				"decrypt: payload is too small: %zu bytes", n);
 	body = n - 1 - MLCRYPT_NONCE - MLCRYPT_TAG;
-	plain = malloc(body + 1);
-	if (!plain)
-		abort();
+	plain = xmalloc(body + 1);
 	for (size_t i = 0; i < kr->n; i++) {
 		if (gcm(&kr->keys[i], 0, pkt + 1, pkt + 1 + MLCRYPT_NONCE,
 			n - 1 - MLCRYPT_NONCE, aad, aadlen, plain) < 0)

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "lzw.h"
+#include "../core/base/xalloc.h"
 
 #define F(n, k, t, m)                                                          \
 	{                                                                      \
@@ -314,9 +315,8 @@ int mlwire_pushpull_decode(const uint8_t *body, size_t n,
 		    "push-pull header.UserStateLen: %lld out of range",
 		    (long long)h.user_state_len);
 	out->join = h.join;
-	out->nodes = calloc(h.nodes ? (size_t)h.nodes : 1, sizeof(*out->nodes));
-	if (!out->nodes)
-		abort();
+	out->nodes =
+	    xcalloc(h.nodes ? (size_t)h.nodes : 1, sizeof(*out->nodes));
 	off = used;
 	for (int64_t i = 0; i < h.nodes; i++) {
 		struct mlwire_push_node *pn = &out->nodes[i];

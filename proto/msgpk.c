@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 
 /* A bounds-checked cursor over the raw bytes (STYLE rule 16). */
 struct msgpk_cur {
@@ -376,9 +377,7 @@ char *msgpk_strdup(struct msgpk_bytes b)
 
 	if (b.n && memchr(b.p, 0, b.n))
 		return NULL;
-	s = malloc(b.n + 1u);
-	if (!s)
-		abort();
+	s = xmalloc(b.n + 1u);
 	if (b.n)
 		memcpy(s, b.p, b.n);
 	s[b.n] = 0;
@@ -517,9 +516,7 @@ int msgpk_list_dec(const msgpack_object *o, void *p, const char *name,
 		return want(o, name, "array", e);
 	if (o->via.array.size == 0)
 		return 0;
-	l->v = calloc(o->via.array.size, sizeof(*l->v));
-	if (!l->v)
-		abort();
+	l->v = xcalloc(o->via.array.size, sizeof(*l->v));
 	for (uint32_t i = 0; i < o->via.array.size; i++) {
 		snprintf(item, sizeof(item), "%s[%u]", name, i);
 		if (msgpk_get_bytes(&o->via.array.ptr[i], &l->v[i], item, e) <

@@ -3,6 +3,7 @@
  * Field tables in sorted name order, as Serf's encoder writes them.
  * Owns no state; decoded lists are allocated and freed by _free(). */
 #include "serfwire.h"
+#include "../core/base/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -149,9 +150,7 @@ static int status_dec(const msgpack_object *o, void *p, const char *name,
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return err_setc(e, ERR_INVALID, "%s: want map, got %s", name,
 				msgpk_type_name(o));
-	pp->status = calloc(o->via.map.size + 1u, sizeof(*pp->status));
-	if (!pp->status)
-		abort();
+	pp->status = xcalloc(o->via.map.size + 1u, sizeof(*pp->status));
 	for (uint32_t i = 0; i < o->via.map.size; i++) {
 		struct serfwire_status_ltime *s = &pp->status[i];
 
@@ -195,9 +194,7 @@ static int slot_events_dec(const msgpack_object *o, void *p, const char *name,
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		return err_setc(e, ERR_INVALID, "%s: want array, got %s", name,
 				msgpk_type_name(o));
-	s->ev = calloc(o->via.array.size + 1u, sizeof(*s->ev));
-	if (!s->ev)
-		abort();
+	s->ev = xcalloc(o->via.array.size + 1u, sizeof(*s->ev));
 	for (uint32_t i = 0; i < o->via.array.size; i++) {
 		snprintf(what, sizeof(what), "%s[%u]", name, i);
 		if (msgpk_decode_obj(&o->via.array.ptr[i], what, event_f,
@@ -240,9 +237,7 @@ static int events_dec(const msgpack_object *o, void *p, const char *name,
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		return err_setc(e, ERR_INVALID, "%s: want array, got %s", name,
 				msgpk_type_name(o));
-	pp->events = calloc(o->via.array.size + 1u, sizeof(*pp->events));
-	if (!pp->events)
-		abort();
+	pp->events = xcalloc(o->via.array.size + 1u, sizeof(*pp->events));
 	for (uint32_t i = 0; i < o->via.array.size; i++) {
 		const msgpack_object *slot = &o->via.array.ptr[i];
 		struct serfwire_events *s = &pp->events[pp->n_events];
@@ -327,9 +322,7 @@ static int tags_map(const msgpack_object *o, struct serfwire_tags *out,
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return err_setc(e, ERR_INVALID, "tags: want map, got %s",
 				msgpk_type_name(o));
-	out->v = calloc(o->via.map.size + 1u, sizeof(*out->v));
-	if (!out->v)
-		abort();
+	out->v = xcalloc(o->via.map.size + 1u, sizeof(*out->v));
 	for (uint32_t i = 0; i < o->via.map.size; i++) {
 		struct serfwire_tag *t = &out->v[i];
 
@@ -352,9 +345,7 @@ int serfwire_tags_decode(const uint8_t *meta, size_t n,
 
 	memset(out, 0, sizeof(*out));
 	if (n == 0 || meta[0] != SERFWIRE_TAG_MAGIC) {
-		out->v = calloc(1, sizeof(*out->v));
-		if (!out->v)
-			abort();
+		out->v = xcalloc(1, sizeof(*out->v));
 		out->v[0].key =
 		    (struct msgpk_bytes){(const uint8_t *)"role", 4};
 		out->v[0].value = (struct msgpk_bytes){meta, (uint32_t)n};

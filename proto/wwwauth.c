@@ -10,6 +10,7 @@
  * comes after the token: "=" starts a parameter, anything else a new
  * challenge. */
 #include "wwwauth.h"
+#include "../core/base/xalloc.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -45,10 +46,8 @@ static void skip_ows(struct scan *s)
 
 static char *dup_n(const char *p, size_t n, bool lower)
 {
-	char *d = malloc(n + 1);
+	char *d = xmalloc(n + 1);
 
-	if (!d)
-		abort();
 	for (size_t i = 0; i < n; i++)
 		d[i] = lower ? (char)tolower((unsigned char)p[i]) : p[i];
 	d[n] = '\0';

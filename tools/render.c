@@ -17,6 +17,7 @@
 
 #include "../core/base/cleanup.h"
 #include "skiff.h"
+#include "../core/base/xalloc.h"
 
 #define MAX_DEPTH 64	    /* nesting laid out; deeper values are cut off */
 #define JSON_DEPTH_MAX 1000 /* nesting accepted in a reply line */
@@ -257,11 +258,9 @@ static void table(struct client *c, struct buf *out)
 {
 	yajl_val first = c->objs[0];
 	size_t ncol = first->u.object.len, w;
-	_cleanup_free_ size_t *width = calloc(ncol + 1, sizeof(*width));
+	_cleanup_free_ size_t *width = xcalloc(ncol + 1, sizeof(*width));
 	_cleanup_buf_ struct buf scratch = { 0 };
 
-	if (!width)
-		abort();
 	if (!ncol)
 		return;
 	for (size_t k = 0; k < ncol; k++) {
@@ -550,9 +549,7 @@ void render_keep(struct client *c, yajl_val obj)
 {
 	if (c->nobjs == c->capobjs) {
 		c->capobjs = c->capobjs ? c->capobjs * 2 : 16;
-		c->objs = realloc(c->objs, c->capobjs * sizeof(*c->objs));
-		if (!c->objs)
-			abort();
+		c->objs = xrealloc(c->objs, c->capobjs, sizeof(*c->objs));
 	}
 	c->objs[c->nobjs++] = obj;
 }
@@ -614,14 +611,12 @@ void render_net_io(yajl_val obj)
 	human_bytes(obj->u.object.values[rx]->u.number.r, &text);
 	buf_puts(&text, " / ");
 	human_bytes(obj->u.object.values[tx]->u.number.r, &text);
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		abort();
+	v = xcalloc(1, sizeof(*v));
 	v->type = yajl_t_string;
-	v->u.string = strndup(buf_head(&text), buf_used(&text));
+	v->u.string = xstrndup(buf_head(&text), buf_used(&text));
 	buf_free(&text);
 	free((char *)obj->u.object.keys[rx]);
-	obj->u.object.keys[rx] = strdup("net_i/o");
+	obj->u.object.keys[rx] = xstrdup("net_i/o");
 	yajl_tree_free(obj->u.object.values[rx]);
 	obj->u.object.values[rx] = v;
 	free((char *)obj->u.object.keys[tx]);
@@ -631,8 +626,6 @@ void render_net_io(yajl_val obj)
 	memmove(&obj->u.object.values[tx], &obj->u.object.values[tx + 1],
 		(n - tx - 1) * sizeof(obj->u.object.values[0]));
 	obj->u.object.len--;
-	if (!v->u.string || !obj->u.object.keys[rx])
-		abort();
 }
 
 /* {"container":..,"error":..}: one container of a multi-container

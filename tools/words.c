@@ -21,6 +21,7 @@
 
 #include "../core/base/cleanup.h"
 #include "skiff.h"
+#include "../core/base/xalloc.h"
 
 #define SECRET_MAX 4096 /* bytes of a password read from stdin */
 
@@ -32,9 +33,7 @@ static int set_words(struct opts *o, const char *verb, int argc, char **argv)
 {
 	int n = 0;
 
-	o->argv = calloc((size_t)argc + 2, sizeof(*o->argv));
-	if (!o->argv)
-		abort();
+	o->argv = xcalloc((size_t)argc + 2, sizeof(*o->argv));
 	if (verb)
 		o->argv[n++] = (char *)verb;
 	for (int i = 0; i < argc; i++)
@@ -111,10 +110,8 @@ static bool names_flag(const char *w, const char *name, const char **val)
 /* Insert n words at argv[at]. */
 static void insert_words(struct opts *o, int at, const char *const *w, int n)
 {
-	o->argv = realloc(o->argv, ((size_t)o->argc + (size_t)n + 1) *
+	o->argv = xrealloc(o->argv, 1, ((size_t)o->argc + (size_t)n + 1) *
 				       sizeof(*o->argv));
-	if (!o->argv)
-		abort();
 	memmove(o->argv + at + n, o->argv + at,
 		((size_t)o->argc - (size_t)at + 1) * sizeof(*o->argv));
 	for (int k = 0; k < n; k++)
@@ -397,9 +394,7 @@ static int fill_secret(struct opts *o, struct err *e)
 /* Parse the final words as skiffd will (on a copy: the parse compacts). */
 static void parse_words(struct opts *o)
 {
-	o->pwords = calloc((size_t)o->argc + 1, sizeof(*o->pwords));
-	if (!o->pwords)
-		abort();
+	o->pwords = xcalloc((size_t)o->argc + 1, sizeof(*o->pwords));
 	memcpy(o->pwords, o->argv, (size_t)o->argc * sizeof(*o->pwords));
 	err_clear(&o->perr);
 	o->parsed = cmdspec_parse(o->spec, o->used, o->argc, o->pwords,

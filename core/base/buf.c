@@ -94,10 +94,8 @@ void buf_shrink(struct buf *b, size_t keep)
 char *buf_take_str(struct buf *b)
 {
 	size_t n = buf_used(b);
-	char *s = malloc(n + 1);
+	char *s = xmalloc(n + 1);
 
-	if (!s)
-		abort();
 	if (n)
 		memcpy(s, buf_head(b), n);
 	s[n] = '\0';

@@ -37,6 +37,11 @@ char *xstrdup(const char *s)
 	return s ? xalloc_check(strdup(s)) : NULL;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	return xalloc_check(strndup(s, n));
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

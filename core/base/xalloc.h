@@ -16,6 +16,8 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t nmemb, size_t size);
 /* NULL stays NULL */
 char *xstrdup(const char *s);
+/* at most n bytes of s, NUL-terminated */
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

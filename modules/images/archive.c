@@ -39,6 +39,7 @@
 #include "../../proto/json.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
+#include "../../core/base/xalloc.h"
 
 #define ANNOT_CONTAINERD_NAME "io.containerd.image.name"
 #define ARCHIVE_MAX_MEMBERS 100000
@@ -92,10 +93,8 @@ static void arc_end(struct helper *h, const struct err *result)
 static int arc_start(struct ctl_req *r, const char *verb, int fd,
 		     helper_fn fn, void *arg, bool count, struct err *e)
 {
-	struct arc *a = calloc(1, sizeof(*a));
+	struct arc *a = xcalloc(1, sizeof(*a));
 
-	if (!a)
-		abort();
 	a->r = r;
 	a->verb = verb;
 	a->h.owner = a;
@@ -231,8 +230,7 @@ static int save_image(struct archive *ar, struct blobstore *bs,
 		goto out;
 	snprintf(path, sizeof(path), "blobs/sha256/%s",
 		 digest_hex(m->config.digest));
-	if (!(out->config = strdup(path)))
-		abort();
+	out->config = xstrdup(path);
 	for (size_t i = 0; i < m->n_layers; i++) {
 		if (save_blob(ar, bs, done, m->layers[i].digest, e) < 0)
 			goto out;
@@ -285,9 +283,7 @@ static int save_write(struct archive *ar, const struct save_args *a,
 
 	if (blobstore_open(a->content, &bs, e) < 0)
 		return -1;
-	man.images = calloc(a->n, sizeof(*man.images));
-	if (!man.images)
-		abort();
+	man.images = xcalloc(a->n, sizeof(*man.images));
 	man.n = a->n;
 	if (tar_member(ar, "oci-layout", layout, -1, sizeof(layout) - 1, e) < 0)
 		goto out;
@@ -359,9 +355,7 @@ static int save_collect(struct ctl_req *r, struct save_args *a, struct err *e)
 	int argc = ctl_req_argc(r);
 	char **argv = ctl_req_argv(r);
 
-	a->imgs = calloc((size_t)argc, sizeof(*a->imgs));
-	if (!a->imgs)
-		abort();
+	a->imgs = xcalloc((size_t)argc, sizeof(*a->imgs));
 	for (int i = 0; i < argc; i++) {
 		struct img_entry en;
 		size_t k;
@@ -452,14 +446,11 @@ static struct member *member_add(struct load *l, const char *name,
 		       NULL;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
-		l->m = realloc(l->m, l->cap * sizeof(*l->m));
-		if (!l->m)
-			abort();
+		l->m = xrealloc(l->m, l->cap, sizeof(*l->m));
 	}
 	m = &l->m[l->n++];
 	memset(m, 0, sizeof(*m));
-	if (!(m->name = strdup(name)))
-		abort();
+	m->name = xstrdup(name);
 	return m;
 }
 
@@ -613,9 +604,7 @@ struct ld_list {
 
 static struct ld_img *ld_add(struct ld_list *L)
 {
-	L->v = realloc(L->v, (L->n + 1) * sizeof(*L->v));
-	if (!L->v)
-		abort();
+	L->v = xrealloc(L->v, L->n + 1, sizeof(*L->v));
 	memset(&L->v[L->n], 0, sizeof(*L->v));
 	return &L->v[L->n++];
 }
@@ -695,9 +684,7 @@ static int ld_from_docker(struct load *l, const struct imgarchive_image *di,
 				      .digest = im->config };
 	blobstore_has(l->bs, im->config, &m.config.size, e);
 	m.media_type = MT_OCI_MANIFEST;
-	m.layers = calloc(di->layers.n + 1, sizeof(*m.layers));
-	if (!m.layers)
-		abort();
+	m.layers = xcalloc(di->layers.n + 1, sizeof(*m.layers));
 	m.n_layers = di->layers.n;
 	for (size_t i = 0; i < di->layers.n; i++) {
 		struct member *lm = load_member(l, di->layers.v[i]);
@@ -803,9 +790,7 @@ static int ld_check(struct load *l, struct ld_img *im, struct err *e)
 		goto out;
 	}
 	snprintf(im->config, sizeof(im->config), "%s", m->config.digest);
-	chain = calloc(cfg->diff_ids.n + 1, sizeof(*chain));
-	if (!chain)
-		abort();
+	chain = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
 	img_chain_ids(&cfg->diff_ids, chain);
 	rc = img_unpack_chain(l->bs, l->layers, m->n_layers, m->layers, chain,
 			      &cfg->diff_ids, e);

@@ -25,6 +25,7 @@
 #include "../../proto/authcfg.h"
 #include "../../proto/json.h"
 #include "images.h"
+#include "../../core/base/xalloc.h"
 
 #define AUTH_FILE_MAX (1024 * 1024)
 
@@ -62,8 +63,7 @@ char *auth_basic(const char *user, const char *pass)
 {
 	char *b = authcfg_basic(user, pass), *out = NULL;
 
-	if (asprintf(&out, "Basic %s", b) < 0)
-		abort();
+	out = xasprintf("Basic %s", b);
 	OPENSSL_cleanse(b, strlen(b));
 	free(b);
 	return out;
@@ -79,13 +79,11 @@ int auth_load(struct err *e)
 	struct err pe = ERR_INIT;
 	size_t len;
 
-	if (asprintf(&auth_dir, "%s/auth", daemon_ctx.cfg.root) < 0 ||
-	    asprintf(&auth_path, "%s/config.json", auth_dir) < 0)
-		abort();
+	auth_dir = xasprintf("%s/auth", daemon_ctx.cfg.root);
+	auth_path = xasprintf("%s/config.json", auth_dir);
 	if (!(f = fopen(auth_path, "re")))
 		return errno == ENOENT ? 0 : err_set(e, errno, "%s", auth_path);
-	if (!(text = malloc(AUTH_FILE_MAX + 1)))
-		abort();
+	text = xmalloc(AUTH_FILE_MAX + 1);
 	len = fread(text, 1, AUTH_FILE_MAX, f);
 	if (authcfg_parse(text, len, &creds, &pe) < 0)
 		log_warn("%s: %s; no credentials loaded", auth_path, pe.msg);
@@ -293,10 +291,9 @@ static int do_login(struct ctl_req *r, void *args, struct err *e)
 				"login: the user name (no ':') and password "
 				"must be printable and at most %d bytes",
 				AUTHCFG_WORD_MAX);
-	l = calloc(1, sizeof(*l));
-	if (!l || !(l->user = strdup(a->username)) ||
-	    !(l->pass = strdup(a->password)))
-		abort();
+	l = xcalloc(1, sizeof(*l));
+	l->user = xstrdup(a->username);
+	l->pass = xstrdup(a->password);
 	l->r = r;
 	auth_key(argv[0], l->key, sizeof(l->key));
 	if (login_endpoint(l, e) < 0)
@@ -323,10 +320,8 @@ static int do_logout(struct ctl_req *r, void *args, struct err *e)
 {
 	char **argv = ctl_req_argv(r);
 	const char *u, *p;
-	struct login *l = calloc(1, sizeof(*l));
+	struct login *l = xcalloc(1, sizeof(*l));
 
-	if (!l)
-		abort();
 	l->r = r;
 	l->logout = true;
 	auth_key(argv[0], l->key, sizeof(l->key));

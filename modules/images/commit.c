@@ -31,6 +31,7 @@
 #include "../../proto/json.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
+#include "../../core/base/xalloc.h"
 
 struct commit_args {
 	const char *content, *layers, *upper, *manifest, *name, *ctr,
@@ -115,7 +116,7 @@ static int empty_member(struct archive *tw, const char *path,
 static int put_entry(struct archive *rd, struct archive *tw,
 		     struct archive_entry *en, struct err *e)
 {
-	_cleanup_free_ char *path = strdup(archive_entry_pathname(en));
+	_cleanup_free_ char *path = xstrdup(archive_entry_pathname(en));
 	const char *rel = path;
 	char *slash, wh[4200], v[4] = { 0 };
 	mode_t type = archive_entry_filetype(en);
@@ -124,8 +125,6 @@ static int put_entry(struct archive *rd, struct archive *tw,
 	la_int64_t off;
 	int r;
 
-	if (!path)
-		abort();
 	while (!strncmp(rel, "./", 2))
 		rel += 2;
 	if (!*rel || !strcmp(rel, "."))
@@ -272,10 +271,8 @@ static int commit_config(struct blobstore *bs, const struct commit_args *a,
 	snprintf(by, sizeof(by), "skiff commit %s", a->ctr);
 	if (strv_push(&cfg->diff_ids, diff_id) < 0)
 		abort();
-	cfg->history = realloc(cfg->history,
-			       (cfg->n_history + 1) * sizeof(*cfg->history));
-	if (!cfg->history)
-		abort();
+	cfg->history = xrealloc(cfg->history, cfg->n_history + 1,
+				sizeof(*cfg->history));
 	h = &cfg->history[cfg->n_history++];
 	*h = (struct oci_history){ strdup(now), strdup(by),
 				   a->author ? strdup(a->author) : NULL,
@@ -307,9 +304,7 @@ static int commit_image(struct blobstore *bs, const struct commit_args *a,
 	blobstore_has(bs, blob, &lsize, e);
 	if (commit_config(bs, a, cfg, diff_id, id, &csize, e) < 0)
 		return -1;
-	m->layers = realloc(m->layers, (m->n_layers + 1) * sizeof(*m->layers));
-	if (!m->layers)
-		abort();
+	m->layers = xrealloc(m->layers, m->n_layers + 1, sizeof(*m->layers));
 	l = &m->layers[m->n_layers++];
 	*l = (struct oci_desc){
 	    .media_type = strdup(m->docker ? MT_DOCKER_LAYER_GZIP
@@ -318,9 +313,7 @@ static int commit_image(struct blobstore *bs, const struct commit_args *a,
 	free(m->config.digest);
 	m->config.digest = strdup(id);
 	m->config.size = csize;
-	chain = calloc(cfg->diff_ids.n + 1, sizeof(*chain));
-	if (!chain)
-		abort();
+	chain = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
 	img_chain_ids(&cfg->diff_ids, chain);
 	if (img_unpack_chain(bs, a->layers, m->n_layers, m->layers, chain,
 			     &cfg->diff_ids, e) < 0)
@@ -435,8 +428,7 @@ static int do_commit(struct ctl_req *r, void *args, struct err *e)
 	a = (struct commit_args){ images.content, images.layers, ic.upper,
 				  en.manifest, name[0] ? name : NULL, ic.name,
 				  f->message, f->author };
-	if (!(c = calloc(1, sizeof(*c))))
-		abort();
+	c = xcalloc(1, sizeof(*c));
 	c->r = r;
 	c->h.owner = c;
 	c->h.on_line = commit_line;

@@ -26,6 +26,7 @@
 #include "../iface/imagesvc.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
+#include "../../core/base/xalloc.h"
 
 #define GC_INTERVAL 5.0 /* seconds */
 
@@ -49,9 +50,8 @@ void img_touch(const char *ref)
 		if (!strcmp(u->ref, ref))
 			break;
 	if (!u) {
-		u = calloc(1, sizeof(*u));
-		if (!u || !(u->ref = strdup(ref)))
-			abort();
+		u = xcalloc(1, sizeof(*u));
+		u->ref = xstrdup(ref);
 		u->next = gc.used;
 		gc.used = u;
 	}
@@ -130,8 +130,7 @@ void img_gc_check(void)
 	}
 	if (pick == SIZE_MAX)
 		return; /* nothing we may remove */
-	if (!(name = strdup(all[pick].ref)))
-		abort();
+	name = xstrdup(all[pick].ref);
 	log_info("image gc: %lld bytes free, under %lld: removing %s (least "
 		 "recently used)",
 		 (long long)sv.f_bavail * (long long)sv.f_frsize,

@@ -37,6 +37,7 @@
 #include "../../fs/unpack.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
+#include "../../core/base/xalloc.h"
 
 #define PULL_PARALLEL 3
 #define PIPE_SIZE (1 << 20)
@@ -451,9 +452,7 @@ static int layer_start(struct layer *l, struct err *e)
 	int data[2];
 
 	if (!p->chain) {
-		p->chain = calloc(p->n_layers + 1, sizeof(*p->chain));
-		if (!p->chain)
-			abort();
+		p->chain = xcalloc(p->n_layers + 1, sizeof(*p->chain));
 		img_chain_ids(&p->cfg->diff_ids, p->chain);
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", images.layers,
@@ -650,7 +649,8 @@ static void unpack_end(struct helper *h, const struct err *result)
 static void pull_unpack(struct pull *p)
 {
 	struct err e = ERR_INIT;
-	char (*chain)[DIGEST_STR_MAX] = calloc(p->n_layers + 1, sizeof(*chain));
+	char (*chain)[DIGEST_STR_MAX] =
+	    xcalloc(p->n_layers + 1, sizeof(*chain));
 	struct unpack_args a = {
 		.content = images.content,
 		.layers = images.layers,
@@ -659,8 +659,6 @@ static void pull_unpack(struct pull *p)
 		.diff_ids = &p->cfg->diff_ids,
 	};
 
-	if (!chain)
-		abort();
 	img_chain_ids(&p->cfg->diff_ids, chain);
 	a.chain = chain;
 	p->unpack.owner = p;
@@ -734,9 +732,7 @@ static void got_config(struct pull *p)
 	buf_append(&p->config, buf_head(&p->doc), buf_used(&p->doc));
 	buf_reset(&p->doc);
 	p->n_layers = p->m->n_layers;
-	p->layers = calloc(p->n_layers ? p->n_layers : 1, sizeof(*p->layers));
-	if (!p->layers)
-		abort();
+	p->layers = xcalloc(p->n_layers ? p->n_layers : 1, sizeof(*p->layers));
 	for (size_t i = 0; i < p->n_layers; i++) {
 		struct layer *l = &p->layers[i];
 		l->p = p;
@@ -953,10 +949,8 @@ static const struct ctl_stream_ops pull_ops = {
 static struct pull *pull_new(const char *ref, const char *platform,
 			     struct err *e)
 {
-	struct pull *p = calloc(1, sizeof(*p));
+	struct pull *p = xcalloc(1, sizeof(*p));
 
-	if (!p)
-		abort();
 	images.pulls++;
 	helper_init(&p->commit);
 	helper_init(&p->unpack);

@@ -28,6 +28,7 @@
 #include "../../core/daemon.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
+#include "../../core/base/xalloc.h"
 
 #define PUSH_PARALLEL 3
 #define PUSH_MONOLITHIC (16u << 20)
@@ -504,13 +505,11 @@ static void find_mount(const struct push *p, const struct img_entry *all,
 
 static int do_push(struct ctl_req *r, void *args, struct err *e)
 {
-	struct push *p = calloc(1, sizeof(*p));
+	struct push *p = xcalloc(1, sizeof(*p));
 	struct img_entry *all = NULL;
 	size_t nall = 0;
 	char line[REF_STR_MAX + 64], fam[REF_STR_MAX];
 
-	if (!p)
-		abort();
 	if (ref_parse(ctl_req_argv(r)[0], 0, &p->ref, e) < 0 ||
 	    img_lookup(ctl_req_argv(r)[0], &p->en, e) < 0 ||
 	    reg_endpoint(&p->ref, &p->ep, e) < 0 ||
@@ -529,9 +528,7 @@ static int do_push(struct ctl_req *r, void *args, struct err *e)
 	}
 	ref_string(&p->ref, p->name, sizeof(p->name));
 	p->n = p->m->n_layers + 1;
-	p->blobs = calloc(p->n, sizeof(*p->blobs));
-	if (!p->blobs)
-		abort();
+	p->blobs = xcalloc(p->n, sizeof(*p->blobs));
 	img_list(&all, &nall, e);
 	err_clear(e);
 	for (size_t i = 0; i < p->n; i++) {

@@ -22,6 +22,7 @@
 #include "../../core/daemon.h"
 #include "../../proto/wwwauth.h"
 #include "images.h"
+#include "../../core/base/xalloc.h"
 
 #define TOKEN_BODY_MAX (256 * 1024)
 #define TOKEN_TTL_DEFAULT 60 /* seconds, the token spec's default */
@@ -175,16 +176,13 @@ static void token_put(const char *base, const char *repo, bool push,
 		if (!strcmp(t->key, key))
 			break;
 	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t || !(t->key = strdup(key)))
-			abort();
+		t = xcalloc(1, sizeof(*t));
+		t->key = xstrdup(key);
 		t->next = tokens;
 		tokens = t;
 	}
 	free(t->value);
-	t->value = strdup(value);
-	if (!t->value)
-		abort();
+	t->value = xstrdup(value);
 	/* Renew a little early: the token must not expire mid-request. */
 	t->expires_mono_ns = mono_ns() + (int64_t)(ttl > 10 ? ttl - 5 : ttl) *
 						 1000000000LL;
@@ -314,8 +312,7 @@ static void call_token_put(struct reg_call *c, const char *value, long ttl)
 	if (c->own_auth)
 		OPENSSL_cleanse(c->own_auth, strlen(c->own_auth));
 	free(c->own_auth);
-	if (!(c->own_auth = strdup(value)))
-		abort();
+	c->own_auth = xstrdup(value);
 }
 
 static void call_free(struct reg_call *c)
@@ -441,8 +438,7 @@ static void token_done(struct http_req *r, long status, const struct err *he,
 		call_fail(c, status, &e);
 		return;
 	}
-	if (asprintf(&hv, "Bearer %s", YAJL_GET_STRING(tok)) < 0)
-		abort();
+	hv = xasprintf("Bearer %s", YAJL_GET_STRING(tok));
 	call_token_put(c, hv,
 		  exp && YAJL_IS_INTEGER(exp) && YAJL_GET_INTEGER(exp) > 0
 		      ? (long)YAJL_GET_INTEGER(exp)
@@ -559,17 +555,14 @@ static int call_send(struct reg_call *c, struct err *e)
 						c->o.push);
 	char url[sizeof(c->ep.base) + sizeof(c->ep.repo) + 2048];
 	struct call_tls t;
-	const char **h = calloc(c->nheaders + 2, sizeof(*h));
+	const char **h = xcalloc(c->nheaders + 2, sizeof(*h));
 	char *auth = NULL;
 	size_t n = 0;
 
-	if (!h)
-		abort();
 	for (size_t i = 0; i < c->nheaders; i++)
 		h[n++] = c->headers[i];
 	if (tok) {
-		if (asprintf(&auth, "Authorization: %s", tok) < 0)
-			abort();
+		auth = xasprintf("Authorization: %s", tok);
 		h[n++] = auth;
 	}
 	if (c->url)
@@ -608,30 +601,22 @@ static int call_send(struct reg_call *c, struct err *e)
 
 struct reg_call *reg_call(const struct reg_call_opts *o, struct err *e)
 {
-	struct reg_call *c = calloc(1, sizeof(*c));
+	struct reg_call *c = xcalloc(1, sizeof(*c));
 
-	if (!c)
-		abort();
 	c->o = *o;
 	c->ep = *o->ep;
-	c->what = strdup(o->what ? o->what : "");
-	c->method = o->method ? strdup(o->method) : NULL;
-	c->url = o->url ? strdup(o->url) : NULL;
-	if (!c->what || (o->method && !c->method) || (o->url && !c->url))
-		abort();
+	c->what = xstrdup(o->what ? o->what : "");
+	c->method = xstrdup(o->method); /* NULL stays NULL */
+	c->url = xstrdup(o->url);
 	if (o->body_len) {
-		if (!(c->body = malloc(o->body_len)))
-			abort();
+		c->body = xmalloc(o->body_len);
 		memcpy(c->body, o->body, o->body_len);
 	}
 	for (const char *const *h = o->headers; h && *h; h++)
 		c->nheaders++;
-	c->headers = calloc(c->nheaders + 1, sizeof(*c->headers));
-	if (!c->headers)
-		abort();
+	c->headers = xcalloc(c->nheaders + 1, sizeof(*c->headers));
 	for (size_t i = 0; i < c->nheaders; i++)
-		if (!(c->headers[i] = strdup(o->headers[i])))
-			abort();
+		c->headers[i] = xstrdup(o->headers[i]);
 	if (call_send(c, e) < 0) {
 		call_free(c);
 		return NULL;

@@ -28,6 +28,7 @@
 #include "../../fs/unpack.h"
 #include "../../proto/ociimage.h"
 #include "images.h"
+#include "../../core/base/xalloc.h"
 
 struct images images;
 
@@ -39,8 +40,7 @@ void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX])
 			snprintf(out[0], DIGEST_STR_MAX, "%s", diff_ids->v[0]);
 			continue;
 		}
-		if (asprintf(&s, "%s %s", out[i - 1], diff_ids->v[i]) < 0)
-			abort();
+		s = xasprintf("%s %s", out[i - 1], diff_ids->v[i]);
 		digest_sha256(s, strlen(s), out[i]);
 		free(s);
 	}
@@ -57,9 +57,7 @@ int img_list(struct img_entry **out, size_t *n, struct err *e)
 	*n = 0;
 	if (blobstore_index_load(images.bs, &x, e) < 0)
 		return -1;
-	*out = calloc(x->n_manifests ? x->n_manifests : 1, sizeof(**out));
-	if (!*out)
-		abort();
+	*out = xcalloc(x->n_manifests ? x->n_manifests : 1, sizeof(**out));
 	for (size_t i = 0; i < x->n_manifests; i++) {
 		const char *name = ociimage_desc_annotation(&x->manifests[i],
 							    ANNOT_REF_NAME);
@@ -177,9 +175,7 @@ static int img_resolve(const char *what, struct image_rootfs *out,
 	    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &b, e) < 0 ||
 	    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, e) < 0)
 		goto out;
-	chain = calloc(cfg->diff_ids.n + 1, sizeof(*chain));
-	if (!chain)
-		abort();
+	chain = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
 	img_chain_ids(&cfg->diff_ids, chain);
 	for (size_t i = cfg->diff_ids.n; i-- > 0;) {
 		char dir[4096];
@@ -198,12 +194,10 @@ static int img_resolve(const char *what, struct image_rootfs *out,
 		goto out;
 	}
 	img_touch(en.ref);
-	out->ref = strdup(en.dangling ? m->config.digest : en.ref);
-	out->id = strdup(m->config.digest);
+	out->ref = xstrdup(en.dangling ? m->config.digest : en.ref);
+	out->id = xstrdup(m->config.digest);
 	out->lowerdirs = buf_take_str(&dirs);
 	out->config_json = buf_take_str(&b);
-	if (!out->ref || !out->id)
-		abort();
 	rc = 0;
 out:
 	free(chain);
@@ -405,12 +399,9 @@ static void gc_keep(struct gc *g, const char *d)
 {
 	if (g->n == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 64;
-		g->live = realloc(g->live, g->cap * sizeof(*g->live));
-		if (!g->live)
-			abort();
+		g->live = xrealloc(g->live, g->cap, sizeof(*g->live));
 	}
-	if (!(g->live[g->n++] = strdup(d)))
-		abort();
+	g->live[g->n++] = xstrdup(d);
 }
 
 static int keep_blob(const char *digest, uint64_t size, void *ctx)
@@ -480,9 +471,7 @@ static int gc_run(struct blobstore *bs, const char *layers, struct err *e)
 		    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, e) ==
 			0) {
 			char (*chain)[DIGEST_STR_MAX] =
-			    calloc(cfg->diff_ids.n + 1, sizeof(*chain));
-			if (!chain)
-				abort();
+			    xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
 			img_chain_ids(&cfg->diff_ids, chain);
 			for (size_t k = 0; k < cfg->diff_ids.n; k++)
 				gc_keep(&g, chain[k]);
@@ -545,10 +534,8 @@ struct rmi {
 
 static struct rmi *rmi_new(void)
 {
-	struct rmi *m = calloc(1, sizeof(*m));
+	struct rmi *m = xcalloc(1, sizeof(*m));
 
-	if (!m)
-		abort();
 	helper_init(&m->h);
 	return m;
 }
@@ -573,13 +560,10 @@ static void rmi_add(struct rmi *m, const char *name, const char *manifest,
 			return;
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 8;
-		m->t = realloc(m->t, (size_t)m->cap * sizeof(*m->t));
-		if (!m->t)
-			abort();
+		m->t = xrealloc(m->t, (size_t)m->cap, sizeof(*m->t));
 	}
 	m->t[m->n] = (struct rmi_target){ .keep = keep };
-	if (name && !(m->t[m->n].name = strdup(name)))
-		abort();
+	m->t[m->n].name = xstrdup(name); /* NULL stays NULL */
 	snprintf(m->t[m->n].manifest, DIGEST_STR_MAX, "%s", manifest);
 	snprintf(m->t[m->n].id, DIGEST_STR_MAX, "%s", id);
 	m->n++;
@@ -937,9 +921,7 @@ static int do_tag(struct ctl_req *r, void *args, struct err *e)
 	if (*target.digest)
 		return err_setc(e, ERR_INVALID,
 				"tag %s: a tag cannot name a digest", argv[1]);
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		abort();
+	t = xcalloc(1, sizeof(*t));
 	ref_string(&target, t->name, sizeof(t->name));
 	t->r = r;
 	helper_init(&t->h);
@@ -968,8 +950,8 @@ static void path_push(struct strv *p, const char *dir, const char *digest)
 {
 	char *path;
 
-	if (asprintf(&path, "%s/%s", dir, digest_hex(digest)) < 0 ||
-	    strv_push(p, path) < 0)
+	path = xasprintf("%s/%s", dir, digest_hex(digest));
+	if (strv_push(p, path) < 0)
 		abort();
 	free(path);
 }
@@ -1003,14 +985,12 @@ static void img_diskuse_one(struct du_list *l, const struct img_entry *all,
 		log_warn("system df: %s: %s", all[i].ref, e.msg);
 		goto out;
 	}
-	if (asprintf(&blobs, "%s/blobs/sha256", images.content) < 0)
-		abort();
+	blobs = xasprintf("%s/blobs/sha256", images.content);
 	path_push(&paths, blobs, all[i].manifest);
 	path_push(&paths, blobs, m->config.digest);
 	for (size_t k = 0; k < m->n_layers; k++)
 		path_push(&paths, blobs, m->layers[k].digest);
-	if (!(chain = calloc(cfg->diff_ids.n + 1, sizeof(*chain))))
-		abort();
+	chain = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
 	img_chain_ids(&cfg->diff_ids, chain);
 	for (size_t k = 0; k < cfg->diff_ids.n; k++)
 		path_push(&paths, images.layers, chain[k]);
@@ -1058,9 +1038,8 @@ static const struct images_service img_service = {
 
 static int images_init(struct err *e)
 {
-	if (asprintf(&images.content, "%s/content", daemon_ctx.cfg.root) < 0 ||
-	    asprintf(&images.layers, "%s/layers", daemon_ctx.cfg.root) < 0)
-		abort();
+	images.content = xasprintf("%s/content", daemon_ctx.cfg.root);
+	images.layers = xasprintf("%s/layers", daemon_ctx.cfg.root);
 	if (mkdir(images.layers, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", images.layers);
 	service_register(IMAGES_SERVICE, &img_service);

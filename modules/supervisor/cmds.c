@@ -25,6 +25,7 @@
 #include "ctrspawn.h"
 #include "exec.h"
 #include "supervisor.h"
+#include "../../core/base/xalloc.h"
 
 #define DEFAULT_PATH \
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -54,10 +55,8 @@ static char init_path[4096];
 /* A NULL-terminated view of s (the strings stay s's). */
 static const char **nullterm(const struct strv *s)
 {
-	const char **v = calloc(s->n + 1, sizeof(*v));
+	const char **v = xcalloc(s->n + 1, sizeof(*v));
 
-	if (!v)
-		abort();
 	for (size_t i = 0; i < s->n; i++)
 		v[i] = s->v[i];
 	return v;
@@ -186,15 +185,13 @@ static void labels_set(struct labels *L, const char *k, size_t klen,
 		if (strlen(L->k[i]) == klen && !memcmp(L->k[i], k, klen))
 			break;
 	if (i == L->n) {
-		L->k = realloc(L->k, (L->n + 1) * sizeof(*L->k));
-		L->v = realloc(L->v, (L->n + 1) * sizeof(*L->v));
-		if (!L->k || !L->v || !(L->k[L->n] = strndup(k, klen)))
-			abort();
+		L->k = xrealloc(L->k, L->n + 1, sizeof(*L->k));
+		L->v = xrealloc(L->v, L->n + 1, sizeof(*L->v));
+		L->k[L->n] = xstrndup(k, klen);
 		L->v[L->n++] = NULL;
 	}
 	free(L->v[i]);
-	if (!(L->v[i] = strdup(v)))
-		abort();
+	L->v[i] = xstrdup(v);
 }
 
 static void labels_free(struct labels *L)
@@ -249,11 +246,9 @@ static char *image_labels(const struct strlist *l,
 			  const struct oci_imgcfg *icfg, struct err *e)
 {
 	size_t n = icfg ? icfg->config.n_labels : 0;
-	char **k = calloc(n + 1, sizeof(*k)), **v = calloc(n + 1, sizeof(*v));
+	char **k = xcalloc(n + 1, sizeof(*k)), **v = xcalloc(n + 1, sizeof(*v));
 	char *out;
 
-	if (!k || !v)
-		abort();
 	for (size_t i = 0; i < n; i++) {
 		k[i] = icfg->config.labels[i].key;
 		v[i] = icfg->config.labels[i].value;
@@ -336,8 +331,7 @@ static void env_put(struct strv *env, const char *kv)
 	for (size_t i = 0; i < env->n; i++)
 		if (!strncmp(env->v[i], kv, k) && env->v[i][k] == '=') {
 			free(env->v[i]);
-			if (!(env->v[i] = strdup(kv)))
-				abort();
+			env->v[i] = xstrdup(kv);
 			return;
 		}
 	strv_push(env, kv);
@@ -643,9 +637,7 @@ static int pull_first(struct ctl_req *r, void *args,
 		return 0; /* here (or another error create will report) */
 	}
 	err_clear(e);
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		abort();
+	p = xcalloc(1, sizeof(*p));
 	*p = (struct pulling){ r, args, handler };
 	log_info("image %s not here: pulling it", what);
 	if (imagesvc_pull(what, pulled, p, e) < 0) {
@@ -706,11 +698,9 @@ static int copy_then(struct ctl_req *r, struct ctr *c, void *args,
 				 struct err *),
 		     struct err *e)
 {
-	struct copied *k = calloc(1, sizeof(*k));
+	struct copied *k = xcalloc(1, sizeof(*k));
 	int rc;
 
-	if (!k)
-		abort();
 	*k = (struct copied){ r, args, next };
 	rc = vol_copyup(c, copied_up, k, e);
 	if (rc == 1)
@@ -1055,12 +1045,10 @@ static int ctr_for_commit(const char *name, struct image_ctr *out,
 		return err_setc(e, ERR_INVALID,
 				"container %s was made from a --rootfs, not an "
 				"image", c->name);
-	out->id = strdup(c->id);
-	out->name = strdup(c->name);
-	out->image_id = strdup(c->image_id);
+	out->id = xstrdup(c->id);
+	out->name = xstrdup(c->name);
+	out->image_id = xstrdup(c->image_id);
 	out->upper = ctr_dir(c, "upper");
-	if (!out->id || !out->name || !out->image_id || !out->upper)
-		abort();
 	return 0;
 }
 
@@ -1094,8 +1082,7 @@ static int sup_init(struct err *e)
 
 	ctrspawn_init(); /* first, while skiffd holds few fds */
 	diskuse_register(&ctr_du);
-	if (asprintf(&dir, "%s/containers", daemon_ctx.cfg.root) < 0)
-		abort();
+	dir = xasprintf("%s/containers", daemon_ctx.cfg.root);
 	service_register(CONTAINERS_SERVICE, &ctr_service);
 	find_init();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)

@@ -16,6 +16,7 @@
 #include "../../core/daemon.h"
 #include "../../proto/netdev.h"
 #include "supervisor.h"
+#include "../../core/base/xalloc.h"
 
 #define FREEZE_POLL 0.01 /* seconds between freezer state reads */
 #define FREEZE_TRIES 500 /* 5 s */
@@ -85,9 +86,7 @@ int ctr_freezer_start(struct ctr *c, const struct ctr_hook *done,
 	if (cgroup_freeze(c->cg, true, e) < 0)
 		return -1;
 	health_pause(c); /* no probe frozen halfway */
-	op = calloc(1, sizeof(*op));
-	if (!op)
-		abort();
+	op = xcalloc(1, sizeof(*op));
 	op->c = c;
 	op->done = *done;
 	c->pause_op = op;
@@ -270,9 +269,7 @@ static int do_stats(struct ctl_req *r, void *args, struct err *e)
 	if (n > STATS_MAX)
 		return err_setc(e, ERR_INVALID, "at most %d containers",
 				STATS_MAX);
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		abort();
+	st = xcalloc(1, sizeof(*st));
 	for (int i = 0; i < n; i++) {
 		struct ctr *c = ctr_find(ctl_req_argv(r)[i], e);
 		if (!c) {

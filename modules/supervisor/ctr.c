@@ -17,6 +17,7 @@
 #include "../../core/store.h"
 #include "../../proto/ocispec.h"
 #include "supervisor.h"
+#include "../../core/base/xalloc.h"
 
 static struct ctr *ctrs;
 static unsigned nctrs;
@@ -109,9 +110,7 @@ struct ctr *ctr_new(const char *name, struct err *e)
 				"the container name \"%s\" is already in use "
 				"by container %.12s", name, by_name(name)->id),
 		       NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		abort();
+	c = xcalloc(1, sizeof(*c));
 	gen_id(c->id);
 	c->name = name ? strdup(name) : gen_name();
 	c->out.fd = c->err.fd = c->stdin_fd = -1;
@@ -138,9 +137,7 @@ int ctr_rename(struct ctr *c, const char *name, struct err *e)
 		return err_setc(e, ERR_CONFLICT,
 				"the container name \"%s\" is already in use "
 				"by container %.12s", name, other->id);
-	copy = strdup(name);
-	if (!copy)
-		abort();
+	copy = xstrdup(name);
 	free(c->name);
 	c->name = copy;
 	return 0;
@@ -229,9 +226,8 @@ static struct ctr_piece *piece_get(const char *text, size_t len)
 			p->refs++;
 			return p;
 		}
-	p = calloc(1, sizeof(*p));
-	if (!p || !(p->text = malloc(len)))
-		abort();
+	p = xcalloc(1, sizeof(*p));
+	p->text = xmalloc(len);
 	memcpy(p->text, text, len);
 	p->len = len;
 	p->refs = 1;
@@ -337,9 +333,7 @@ void ctr_set_spec(struct ctr *c, char *json)
 	}
 	memmove(out + o, from, strlen(from) + 1);
 	c->spec_ncut = n;
-	c->spec_rest = n ? realloc(json, strlen(json) + 1) : json;
-	if (!c->spec_rest)
-		abort();
+	c->spec_rest = n ? xrealloc(json, 1, strlen(json) + 1) : json;
 }
 
 char *ctr_spec(const struct ctr *c)
@@ -350,9 +344,7 @@ char *ctr_spec(const struct ctr *c)
 
 	for (unsigned i = 0; i < c->spec_ncut; i++)
 		len += c->spec_cut[i].piece->len;
-	s = malloc(len + 1);
-	if (!s)
-		abort();
+	s = xmalloc(len + 1);
 	for (unsigned i = 0; i < c->spec_ncut; i++) {
 		const struct ctr_piece *p = c->spec_cut[i].piece;
 		memcpy(s + o, c->spec_rest + from, c->spec_cut[i].at - from);
@@ -487,12 +479,8 @@ int ctr_restart_parse(const char *s, struct ctr *c, struct err *e)
 
 char *ctr_dir(const struct ctr *c, const char *sub)
 {
-	char *p;
-
-	if (asprintf(&p, "%s/containers/%s%s%s", daemon_ctx.cfg.root, c->id,
-		     sub ? "/" : "", sub ? sub : "") < 0)
-		abort();
-	return p;
+	return xasprintf("%s/containers/%s%s%s", daemon_ctx.cfg.root, c->id,
+			 sub ? "/" : "", sub ? sub : "");
 }
 
 static void write_limits(const struct cgroup_limits *l, struct jw *w)
@@ -601,12 +589,10 @@ static void saved(int errnum, void *p)
 
 void ctr_save(struct ctr *c, void (*done)(int errnum, void *ctx), void *ctx)
 {
-	struct save_ctx *s = calloc(1, sizeof(*s));
+	struct save_ctx *s = xcalloc(1, sizeof(*s));
 	struct buf b = { 0 };
 	struct jw w;
 
-	if (!s)
-		abort();
 	*s = (struct save_ctx){ c, done, ctx };
 	jw_open(&w, &b);
 	ctr_write_json(c, &w, true);
@@ -692,10 +678,8 @@ static void load_limits(yajl_val t, struct cgroup_limits *l)
 static void load_one(const char *id, yajl_val t, void *ctx)
 {
 	const char *name = get_str(t, "name"), *state = get_str(t, "state");
-	struct ctr *c = calloc(1, sizeof(*c));
+	struct ctr *c = xcalloc(1, sizeof(*c));
 
-	if (!c)
-		abort();
 	if (!name || !state || strlen(id) != CTR_ID_LEN) {
 		log_err("containers/%s.json: missing name or state; skipped",
 			id);

@@ -26,6 +26,7 @@
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
 #include "supervisor.h"
+#include "../../core/base/xalloc.h"
 
 #define MULTI_MAX 256 /* containers named in one request */
 #define item_of(wp) ((struct item *)((char *)(wp)-offsetof(struct item, w)))
@@ -136,9 +137,7 @@ static int multi_run(struct ctl_req *r, void *args, one_fn fn, bool codes,
 	if (n > MULTI_MAX)
 		return err_setc(e, ERR_INVALID, "at most %d containers",
 				MULTI_MAX);
-	m = calloc(1, sizeof(*m) + (size_t)n * sizeof(m->it[0]));
-	if (!m)
-		abort();
+	m = xcalloc(1, sizeof(*m) + (size_t)n * sizeof(m->it[0]));
 	m->r = r;
 	m->args = args;
 	m->n = m->left = n;
@@ -383,9 +382,7 @@ static int do_rename(struct ctl_req *r, void *args, struct err *e)
 
 	if (!c)
 		return -1;
-	old = strdup(c->name);
-	if (!old)
-		abort();
+	old = xstrdup(c->name);
 	if (ctr_rename(c, ctl_req_argv(r)[1], e) < 0)
 		return -1;
 	bus_publish(
@@ -548,9 +545,7 @@ static int do_top(struct ctl_req *r, void *args, struct err *e)
 		return err_setc(e, ERR_CONFLICT, "container %s is not running",
 				c->name);
 	if (!c->cg) {
-		pids = malloc(sizeof(*pids));
-		if (!pids)
-			abort();
+		pids = xmalloc(sizeof(*pids));
 		pids[n++] = c->pid; /* no cgroups: the init alone */
 	} else if (cgroup_pids(c->cg, &pids, &n, e) < 0) {
 		return err_wrap(e, "top %s", c->name);

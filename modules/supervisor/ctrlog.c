@@ -201,10 +201,8 @@ void ctrlog_started(struct ctr *c)
 int ctrlog_attach(struct ctl_req *r, struct ctr *c,
 		  const struct ctrlog_attach_opts *o)
 {
-	struct attach *a = calloc(1, sizeof(*a));
+	struct attach *a = xcalloc(1, sizeof(*a));
 
-	if (!a)
-		abort();
 	a->r = r;
 	a->c = c;
 	a->exit_code = o->exit_code;
@@ -563,9 +561,7 @@ static int do_logs(struct ctl_req *r, void *args, struct err *e)
 	if (!c || logs_opts(a, c, &o, e) < 0)
 		return -1;
 	path = ctr_dir(c, "json.log");
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		abort();
+	f = xcalloc(1, sizeof(*f));
 	f->rd = logread_open(path, &o, e);
 	if (!f->rd) {
 		free(f);

@@ -26,6 +26,7 @@
 #include "../../core/daemon.h"
 #include "../../core/proc.h"
 #include "../../fs/spawner.h"
+#include "../../core/base/xalloc.h"
 
 #define BACKOFF_MIN 0.01
 #define BACKOFF_MAX 5.0
@@ -266,21 +267,17 @@ void ctrspawn_init(void)
 
 static char *xstrdup_or_abort(const char *s)
 {
-	char *d = strdup(s);
+	char *d = xstrdup(s);
 
-	if (!d)
-		abort();
 	return d;
 }
 
 void ctrspawn_start(const struct spawn_opts *o, const char *spec_text,
 		    ctrspawn_fn fn, void *ctx)
 {
-	struct start *s = calloc(1, sizeof(*s));
+	struct start *s = xcalloc(1, sizeof(*s));
 	size_t n;
 
-	if (!s)
-		abort();
 	s->id = ++sp.next_id;
 	s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
 	s->fn = fn;
@@ -290,8 +287,7 @@ void ctrspawn_start(const struct spawn_opts *o, const char *spec_text,
 	s->state_dir = xstrdup_or_abort(o->state_dir);
 	if (o->seccomp_bpf) {
 		n = o->seccomp_bpf->len * sizeof(*o->seccomp_bpf->insns);
-		if (!(s->bpf.insns = malloc(n)))
-			abort();
+		s->bpf.insns = xmalloc(n);
 		memcpy(s->bpf.insns, o->seccomp_bpf->insns, n);
 		s->bpf.len = o->seccomp_bpf->len;
 	}

@@ -81,15 +81,11 @@ static void gen_id(char *out)
 
 static struct exec *exec_new(const struct ctr *c, bool detach)
 {
-	struct exec *x = calloc(1, sizeof(*x));
+	struct exec *x = xcalloc(1, sizeof(*x));
 
-	if (!x)
-		abort();
 	gen_id(x->id);
 	memcpy(x->ctr_id, c->id, sizeof(x->ctr_id));
-	x->ctr_name = strdup(c->name);
-	if (!x->ctr_name)
-		abort();
+	x->ctr_name = xstrdup(c->name);
 	x->detach = detach;
 	x->out.fd = x->err.fd = x->stdin_fd = -1;
 	x->next = execs;
@@ -337,9 +333,7 @@ static void env_set(struct strv *env, const char *kv)
 		if (!strncmp(env->v[i], kv, k) &&
 		    (env->v[i][k] == '=' || env->v[i][k] == '\0')) {
 			free(env->v[i]);
-			env->v[i] = strdup(kv);
-			if (!env->v[i])
-				abort();
+			env->v[i] = xstrdup(kv);
 			return;
 		}
 	if (strv_push(env, kv) < 0)
@@ -733,10 +727,8 @@ static int probe_launch(struct exec_probe *p, struct ctr *c,
 static struct exec_probe *probe_new(int fd, exec_probe_fn done, void *ctx,
 				    int64_t timeout_ms)
 {
-	struct exec_probe *p = calloc(1, sizeof(*p));
+	struct exec_probe *p = xcalloc(1, sizeof(*p));
 
-	if (!p)
-		abort();
 	p->done = done;
 	p->ctx = ctx;
 	p->timeout_ms = timeout_ms;

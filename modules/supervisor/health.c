@@ -30,6 +30,7 @@
 #include "../../core/daemon.h"
 #include "exec.h"
 #include "supervisor.h"
+#include "../../core/base/xalloc.h"
 
 #define DEFAULT_INTERVAL_MS 30000
 #define DEFAULT_TIMEOUT_MS 30000
@@ -106,9 +107,7 @@ int health_parse(struct ctr_health *h, const struct health_opts *o,
 		return err_setc(e, ERR_INVALID,
 				"invalid --health-on-failure \"%s\" (use none, "
 				"kill or restart)", o->on_failure);
-	h->cmd = strdup(o->cmd);
-	if (!h->cmd)
-		abort();
+	h->cmd = xstrdup(o->cmd);
 	h->interval_ms = o->interval_ms;
 	h->timeout_ms = o->timeout_ms;
 	h->start_period_ms = o->start_period_ms;
@@ -165,9 +164,7 @@ static void log_add(struct ctr_health *h, int code, const char *out,
 	r->start_ns = h->probe_start_ns;
 	r->end_ns = now_ns();
 	r->exit_code = code;
-	r->output = malloc(len + 1);
-	if (!r->output)
-		abort();
+	r->output = xmalloc(len + 1);
 	memcpy(r->output, out, len);
 	r->output[len] = '\0';
 	r->output_len = len;
@@ -381,9 +378,7 @@ void health_load(struct ctr *c, yajl_val t)
 			 "kept", c->id);
 		return;
 	}
-	h->cmd = strdup(cmd->u.string);
-	if (!h->cmd)
-		abort();
+	h->cmd = xstrdup(cmd->u.string);
 	h->interval_ms = load_int(o, "interval_ms", INT64_MAX / 1000000);
 	h->timeout_ms = load_int(o, "timeout_ms", INT64_MAX / 1000000);
 	h->start_period_ms = load_int(o, "start_period_ms",

@@ -36,6 +36,7 @@
 #include "ctrlog.h"
 #include "ctrspawn.h"
 #include "supervisor.h"
+#include "../../core/base/xalloc.h"
 
 struct cgroup_sys ctr_cgroups;
 bool ctr_have_cgroups;
@@ -208,9 +209,7 @@ static void cgroup_release(struct ctr *c)
 		c->cg = NULL;
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		abort();
+	r = xcalloc(1, sizeof(*r));
 	r->cg = c->cg;
 	r->next = cg_pending;
 	cg_pending = r;
@@ -797,9 +796,7 @@ static void remove_now(struct ctr *c)
 	snprintf(what, sizeof(what), "container %.12s", c->id);
 	ctr_remove_tree(dir, what);
 	if (c->rm_hook.fn) {
-		h = malloc(sizeof(*h));
-		if (!h)
-			abort();
+		h = xmalloc(sizeof(*h));
 		*h = c->rm_hook;
 		c->rm_hook.fn = NULL;
 	}
@@ -879,9 +876,7 @@ void ctr_stop_all(void (*done)(void))
 			ctr_event(c, EV_STOP, &(struct ctr_evarg){ 0 }, &e);
 		if (!c->proc)
 			continue;
-		w = calloc(1, sizeof(*w));
-		if (!w)
-			abort();
+		w = xcalloc(1, sizeof(*w));
 		w->fn = one_stopped;
 		stopping.left++;
 		err_clear(&e);

@@ -61,9 +61,8 @@ static char *vol_path(const char *name, const char *sub)
 {
 	char *p;
 
-	if (asprintf(&p, "%s/volumes/%s%s%s", daemon_ctx.cfg.root, name,
-		     sub ? "/" : "", sub ? sub : "") < 0)
-		abort();
+	p = xasprintf("%s/volumes/%s%s%s", daemon_ctx.cfg.root, name,
+		      sub ? "/" : "", sub ? sub : "");
 	return p;
 }
 
@@ -135,10 +134,9 @@ static struct vol *vol_make(const char *name, bool anon,
 	if ((mkdir(top, 0701) < 0 && errno != EEXIST) ||
 	    (mkdir(data, 0755) < 0 && errno != EEXIST))
 		return err_set(e, errno, "volume %s: mkdir", name), NULL;
-	v = calloc(1, sizeof(*v));
-	if (!v || !(v->name = strdup(name)) ||
-	    !(v->labels_json = strdup(labels_json ? labels_json : "{}")))
-		abort();
+	v = xcalloc(1, sizeof(*v));
+	v->name = xstrdup(name);
+	v->labels_json = xstrdup(labels_json ? labels_json : "{}");
 	v->anon = anon;
 	v->created_ns = now_ns();
 	v->next = vols;
@@ -148,8 +146,7 @@ static struct vol *vol_make(const char *name, bool anon,
 	jw_close(&w);
 	if (!done) {
 		done = vol_saved;
-		if (!(ctx = strdup(v->name)))
-			abort();
+		ctx = xstrdup(v->name);
 	}
 	store_put("volumes", v->name, b.data, b.len, done, ctx);
 	buf_free(&b);
@@ -173,8 +170,7 @@ static void vol_destroy(struct vol *v, store_done_fn done, void *ctx)
 	ctr_remove_tree(dir, what);
 	if (!done) {
 		done = vol_saved;
-		if (!(ctx = strdup(v->name)))
-			abort();
+		ctx = xstrdup(v->name);
 	}
 	store_del("volumes", v->name, done, ctx);
 	bus_publish("volume", "destroy", v->name, NULL);
@@ -227,15 +223,12 @@ static struct ctr_mount *plan_add(struct vol_plan *p, const char *type,
 		    !strncmp(p->m[i].dest, dest, n))
 			return err_setc(e, ERR_INVALID, "duplicate mount point: "
 					"%.*s", (int)n, dest), NULL;
-	p->m = realloc(p->m, (p->n + 1) * sizeof(*p->m));
-	if (!p->m)
-		abort();
+	p->m = xrealloc(p->m, p->n + 1, sizeof(*p->m));
 	m = memset(&p->m[p->n++], 0, sizeof(*m));
 	m->type = xstrdup(type);
 	m->name = src && strcmp(type, "bind") ? xstrdup(src) : NULL;
 	m->source = src && !strcmp(type, "bind") ? xstrdup(src) : NULL;
-	if (!(m->dest = strndup(dest, n)))
-		abort();
+	m->dest = xstrndup(dest, n);
 	m->rw = true;
 	return m;
 }
@@ -448,10 +441,8 @@ static void vol_load(struct ctr *c, yajl_val t)
 			free(m.dest), free(m.opts);
 			continue;
 		}
-		c->mounts = realloc(c->mounts,
-				    (c->n_mounts + 1) * sizeof(*c->mounts));
-		if (!c->mounts)
-			abort();
+		c->mounts = xrealloc(c->mounts, c->n_mounts + 1,
+				     sizeof(*c->mounts));
 		c->mounts[c->n_mounts++] = m;
 	}
 }
@@ -732,9 +723,7 @@ static int vrm_start(struct ctl_req *r, struct vol **list, int n)
 
 	if (!n)
 		return 0;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		abort();
+	m = xcalloc(1, sizeof(*m));
 	m->r = r;
 	m->left = (unsigned)n;
 	for (int i = 0; i < n; i++) {
@@ -751,10 +740,8 @@ static int do_vrm(struct ctl_req *r, void *args, struct err *e)
 {
 	struct vrm_args *a = args;
 	int n = ctl_req_argc(r), k = 0;
-	_cleanup_free_ struct vol **list = calloc((size_t)n, sizeof(*list));
+	_cleanup_free_ struct vol **list = xcalloc((size_t)n, sizeof(*list));
 
-	if (!list)
-		abort();
 	for (int i = 0; i < n; i++) { /* all checked before any goes */
 		const char *name = ctl_req_argv(r)[i];
 		struct vol *v = vol_find(name);
@@ -793,9 +780,7 @@ static int do_vprune(struct ctl_req *r, void *args, struct err *e)
 					"(use label=)", a->filter.v[i]);
 	for (struct vol *v = vols; v; v = v->next)
 		n++;
-	list = calloc(n + 1, sizeof(*list));
-	if (!list)
-		abort();
+	list = xcalloc(n + 1, sizeof(*list));
 	for (struct vol *v = vols; v; v = v->next)
 		if ((a->all || v->anon) && !vol_user(v->name, NULL) &&
 		    vls_match(v, &a->filter))
@@ -827,9 +812,8 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 		log_err("volumes/%s.json: not a volume name; skipped", id);
 		return;
 	}
-	v = calloc(1, sizeof(*v));
-	if (!v || !(v->name = strdup(id)))
-		abort();
+	v = xcalloc(1, sizeof(*v));
+	v->name = xstrdup(id);
 	jw_open(&w, &b);
 	jw_tree(&w, "x", l);
 	jw_close(&w);
@@ -875,8 +859,7 @@ int vol_init(struct err *e)
 
 	ctr_part_register(&part);
 	diskuse_register(&vol_du);
-	if (asprintf(&dir, "%s/volumes", daemon_ctx.cfg.root) < 0)
-		abort();
+	dir = xasprintf("%s/volumes", daemon_ctx.cfg.root);
 	if (mkdir(dir, 0701) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);
 	return store_load("volumes", load_one, NULL, e);

@@ -48,6 +48,9 @@ broken "a bare prctl" core/main.c '\tprctl(PR_SET_CHILD_SUBREAPER, 1);' \
 broken "an unchecked F_DUPFD passed on" modules/supervisor/exec.c \
 	'\tp = proc_watch(pid, fcntl(fd, F_DUPFD_CLOEXEC, 3), fn, x, e);' \
 	"F_DUPFD result passed on unchecked"
+broken "an allocation failure checked by hand" core/daemon.c \
+	'static void *lint_probe_alloc(void)\n{\n\tvoid *p = malloc(8);\n\n\tif (!p)\n\t\tabort();\n\treturn p;\n}' \
+	"allocation failure checked by hand"
 if "$SKIFFD" --commands-md | diff -u docs/commands.md - >/dev/null; then
 	echo "ok - docs/commands.md matches the command table"
 else
