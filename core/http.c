@@ -33,6 +33,8 @@
 #define HTTP_BUFFER (256 * 1024) /* curl's receive buffer: fewer wake-ups */
 #define HTTP_MAX_CONNECTIONS 16
 #define HTTP_MAX_REDIRECTS 10
+#define HTTP_RATE_WINDOW 30L /* s, when the caller sets none */
+#define HTTP_CONNECT_TIMEOUT 30L /* s */
 /* libcurl with its TLS stack is about 4 MiB of PSS that an edge host's
  * skiffd, idle between pulls, should not keep. */
 #define HTTP_IDLE_UNLOAD 30.0
@@ -506,6 +508,62 @@ static int follow(struct http_req *r, struct err *e)
 	return route(r, e);
 }
 
+/* Which limit cut a transfer that timed out: the deadline (the whole
+ * request took timeout_ms), the connect, or the minimum rate. */
+static void timeout_message(struct http_req *r, struct err *e)
+{
+	const struct http_opts *o = &r->o;
+	curl_off_t total = 0, conn = 0, got = 0;
+
+	curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T, &total);
+	curl_easy_getinfo(r->easy, CURLINFO_PRETRANSFER_TIME_T, &conn);
+	curl_easy_getinfo(r->easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
+	if (o->timeout_ms > 0 && total / 1000 >= o->timeout_ms - 50)
+		err_setc(e, ERR_BUSY, "%s: not done within the request "
+			 "deadline of %.1f s (%s; %lld bytes received)", r->url,
+			 (double)o->timeout_ms / 1000,
+			 o->deadline_name ? o->deadline_name : "deadline",
+			 (long long)got);
+	else if (!conn && total / 1000000 >= HTTP_CONNECT_TIMEOUT - 1)
+		err_setc(e, ERR_BUSY, "%s: connect timed out after %ld s",
+			 r->url, HTTP_CONNECT_TIMEOUT);
+	else
+		err_setc(e, ERR_BUSY, "%s: slower than the minimum rate of "
+			 "%ld bytes/s over %ld s (%s; %lld bytes received)",
+			 r->url, o->min_rate > 0 ? o->min_rate : 1L,
+			 o->rate_window_s > 0 ? o->rate_window_s
+					      : HTTP_RATE_WINDOW,
+			 o->rate_name ? o->rate_name : "minimum rate",
+			 (long long)got);
+	e->code = ETIMEDOUT;
+}
+
+/* A transport failure: its message, and in e->code its kind (http.h). */
+static void fail_message(struct http_req *r, CURLcode rc, struct err *e)
+{
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		timeout_message(r, e);
+		return;
+	}
+	err_setc(e, ERR_INTERNAL, "%s: %s", r->url,
+		 *r->errbuf ? r->errbuf : curl_easy_strerror(rc));
+	switch (rc) {
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		e->code = ECONNRESET;
+		break;
+	case CURLE_COULDNT_CONNECT:
+		e->code = ECONNREFUSED;
+		break;
+	default:
+		break;
+	}
+}
+
 static void req_finish(struct http_req *r, CURLcode rc)
 {
 	struct err e = ERR_INIT;
@@ -529,10 +587,7 @@ static void req_finish(struct http_req *r, CURLcode rc)
 	if (r->aborted)
 		err_setc(&e, ERR_CANCELED, "%s: canceled", r->url);
 	else if (failed)
-		err_setc(&e, rc == CURLE_OPERATION_TIMEDOUT ? ERR_BUSY
-							    : ERR_INTERNAL,
-			 "%s: %s", r->url,
-			 *r->errbuf ? r->errbuf : curl_easy_strerror(rc));
+		fail_message(r, rc, &e);
 	req_unlink(r);
 	r->o.on_done(r, r->status, failed ? &e : NULL, r->o.ctx);
 	req_free(r);
@@ -622,9 +677,10 @@ struct http_req *http_start(const struct http_opts *o, struct err *e)
 	SET(CURLOPT_USERAGENT, "skiff/" SKIFF_VERSION);
 	SET(CURLOPT_BUFFERSIZE, (long)HTTP_BUFFER);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-	SET(CURLOPT_CONNECTTIMEOUT, 30L);
-	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
-	SET(CURLOPT_LOW_SPEED_TIME, o->stall_seconds > 0 ? o->stall_seconds : 30L);
+	SET(CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
+	SET(CURLOPT_LOW_SPEED_LIMIT, o->min_rate > 0 ? o->min_rate : 1L);
+	SET(CURLOPT_LOW_SPEED_TIME,
+	    o->rate_window_s > 0 ? o->rate_window_s : HTTP_RATE_WINDOW);
 	if (o->timeout_ms > 0)
 		SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
 	if (o->range_from > 0) {

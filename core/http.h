@@ -14,6 +14,12 @@
  * called once the final response's headers are in (after redirects),
  * before any body; it may return HTTP_ABORT too.
  *
+ * A failure of the transport (not an HTTP status) says what kind it was
+ * in e->code: ETIMEDOUT (a limit cut it, or the connect took too long),
+ * ECONNRESET (the connection broke: reset, closed early, nothing
+ * answered), ECONNREFUSED (nobody listens), else 0; a caller retries
+ * by it.
+ *
  * Owns: the multi handle, one ev_io per socket curl uses, one ev_timer,
  * and every struct http_req until its on_done has returned.
  *
@@ -52,11 +58,16 @@ struct http_opts {
 	const char *user, *password; /* basic auth, when user is set */
 	bool no_redirect;	     /* default: follow up to 10 */
 	bool upload;		     /* the body comes from upload_fd */
-	/* Give up when fewer than 1 byte/s arrive for this long (0: 30 s),
-	 * or when the whole request takes longer than timeout_ms (0: no
-	 * limit, a layer may be large). */
-	long stall_seconds;
+	/* Give up when fewer than min_rate bytes/s (0: 1) arrive over
+	 * rate_window_s seconds (0: 30; curl's low-speed check, its rate
+	 * averaged over the last few seconds), or when the whole request
+	 * takes longer than timeout_ms (0: no limit). The error then says
+	 * which limit cut it, by rate_name or deadline_name when set (the
+	 * config keys that set them), and has code ETIMEDOUT. */
+	long min_rate;
+	long rate_window_s;
 	long timeout_ms;
+	const char *rate_name, *deadline_name; /* static strings */
 	int (*on_response)(struct http_req *r, long status, void *ctx);
 	int (*on_data)(struct http_req *r, const char *p, size_t n, void *ctx);
 	/* e is NULL on success (any HTTP status: check it). */

@@ -52,6 +52,9 @@ struct img_settings {
 	struct strlist insecure; /* "host[:port]" or "CIDR": plain http */
 	struct strlist mirrors;	 /* "https://host[:port]" for docker.io */
 	char *certs_dir;	 /* HOST:PORT/ca.crt; /etc/skiff/certs.d */
+	/* Every registry request: at least min_rate bytes/s over
+	 * rate_window_ms, and done within request_timeout_ms (0: none). */
+	int64_t min_rate, rate_window_ms, request_timeout_ms;
 };
 extern struct img_settings img_settings;
 extern const struct config_table img_config;
@@ -115,6 +118,8 @@ void reg_call_resume(struct reg_call *c);
 void reg_status_error(long status, const char *body, size_t len,
 		      const char *what, struct err *e);
 void reg_forget_tokens(void);
+/* The daemon config's limits for a request (core/http's options). */
+void reg_limits(struct http_opts *o);
 
 /* ---- auth.c: credentials (login/logout), ROOT/auth/config.json ---- */
 #define AUTH_HUB_KEY AUTHCFG_HUB_KEY

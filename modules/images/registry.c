@@ -199,6 +199,15 @@ void reg_forget_tokens(void)
 	}
 }
 
+void reg_limits(struct http_opts *o)
+{
+	o->min_rate = (long)img_settings.min_rate;
+	o->rate_window_s = (long)(img_settings.rate_window_ms / 1000);
+	o->timeout_ms = (long)img_settings.request_timeout_ms;
+	o->rate_name = "registry-min-rate over registry-rate-window";
+	o->deadline_name = "registry-request-timeout";
+}
+
 /* ---- errors ---- */
 
 void reg_status_error(long status, const char *body, size_t len,
@@ -507,7 +516,7 @@ static int call_auth(struct reg_call *c, struct err *e)
 	buf_append(&url, "", 1);
 	call_creds(c, &user, &pass);
 	call_tls(c, &t);
-	c->token_req = http_start(&(struct http_opts){
+	struct http_opts o = {
 		.url = buf_head(&url),
 		.user = user,
 		.password = pass,
@@ -515,8 +524,11 @@ static int call_auth(struct reg_call *c, struct err *e)
 		.on_data = token_data,
 		.on_done = token_done,
 		.ctx = c,
-		.timeout_ms = 60000,
-	}, e);
+	};
+	reg_limits(&o);
+	if (!o.timeout_ms || o.timeout_ms > 60000)
+		o.timeout_ms = 60000; /* a token is small */
+	c->token_req = http_start(&o, e);
 	rc = c->token_req ? 0 : -1;
 out:
 	wwwauth_free(&w);
@@ -574,7 +586,7 @@ static int call_send(struct reg_call *c, struct err *e)
 		snprintf(url, sizeof(url), "%s/v2/%s", call_base(c), c->what);
 	c->unauthorized = c->skip = false;
 	call_tls(c, &t);
-	c->req = http_start(&(struct http_opts){
+	struct http_opts o = {
 		.method = c->method,
 		.url = url,
 		.headers = h,
@@ -591,7 +603,9 @@ static int call_send(struct reg_call *c, struct err *e)
 		.on_data = on_data,
 		.on_done = on_done,
 		.ctx = c,
-	}, e);
+	};
+	reg_limits(&o);
+	c->req = http_start(&o, e);
 	if (auth)
 		OPENSSL_cleanse(auth, strlen(auth));
 	free(auth);

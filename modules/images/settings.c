@@ -91,6 +91,17 @@ static int absolute_check(void *field)
 	return **(char **)field == '/' ? 0 : -1;
 }
 
+static int positive_check(void *field)
+{
+	return *(int64_t *)field > 0 ? 0 : -1;
+}
+
+/* curl counts the window in whole seconds. */
+static int window_check(void *field)
+{
+	return *(int64_t *)field >= 1000 ? 0 : -1;
+}
+
 #define AT(member) offsetof(struct img_settings, member)
 
 static const struct config_key img_keys[] = {
@@ -115,6 +126,18 @@ static const struct config_key img_keys[] = {
 		 .offset = AT(certs_dir), .help = "expected an absolute path" },
 	  .def = "/etc/skiff/certs.d", .check = absolute_check,
 	  .flags = CONFIG_RELOAD },
+	{ .f = { .name = "registry-min-rate", .type = FLAG_SIZE,
+		 .offset = AT(min_rate),
+		 .help = "expected a rate in bytes/s such as \"1k\"" },
+	  .def = "1k", .check = positive_check, .flags = CONFIG_RELOAD },
+	{ .f = { .name = "registry-rate-window", .type = FLAG_DURATION,
+		 .offset = AT(rate_window_ms),
+		 .help = "expected a duration of at least 1s such as \"30s\"" },
+	  .def = "30s", .check = window_check, .flags = CONFIG_RELOAD },
+	{ .f = { .name = "registry-request-timeout", .type = FLAG_DURATION,
+		 .offset = AT(request_timeout_ms),
+		 .help = "expected a duration such as \"1h\" (\"0\": none)" },
+	  .def = "1h", .flags = CONFIG_RELOAD },
 	{ .f = { .name = NULL } },
 };
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Faults found by probing pulls and state (issue 14), each against a
+# registry that misbehaves on purpose (tests/helpers/fakereg.py, serving
+# an image made here): a blob sent too slowly is cut by the minimum
+# transfer rate, one that takes too long by the request deadline, and the
+# error names the limit (registry-min-rate, registry-request-timeout).
+. "$TOP/tests/integration/lib.sh"
+S=$SKIFF
+B=$(dirname "$SKIFFD")
+H=$B/tests/helpers/oci_image
+[ -x "$H" ] || make -s -C "$TOP" BUILD="$(basename "$B")" "$(basename "$B")/tests/helpers/oci_image" >/dev/null
+
+# the image: a small tar layer and a 256 KiB gzip layer of random bytes
+mkdir -p "$T/l1/etc" "$T/l2"
+echo hello >"$T/l1/etc/hello"
+head -c $((256 << 10)) /dev/urandom >"$T/l2/big"
+tar -C "$T/l1" -cf "$T/l1.tar" etc
+tar -C "$T/l2" -cf "$T/l2.tar" big
+gzip -1nc "$T/l2.tar" >"$T/l2.tar.gz"
+"$H" write "$T/oci" img "$T/l1.tar" "$T/l2.tar.gz" "sha256:$(sha256sum "$T/l2.tar" | cut -d' ' -f1)" >/dev/null
+big=sha256:$(sha256sum "$T/l2.tar.gz" | cut -d' ' -f1)
+
+echo pass >"$T/ctl"
+: >"$T/reqs"
+exec 7> >(python3 "$TOP/tests/helpers/fakereg.py" "$T/oci" "$T/ctl" "$T/reqs" >"$T/reg.port" 2>"$T/reg.err")
+track $!
+wait_for 5 test -s "$T/reg.port" || { notok "fakereg starts: $(cat "$T/reg.err")"; finish; }
+IMG=127.0.0.1:$(cat "$T/reg.port")/test/img
+C=$T/root/content
+
+# daemon CONFIG-JSON: (re)start skiffd with this config
+daemon() {
+	stop_daemon
+	printf '%s\n' "$1" >"$T/cfg.json"
+	start_daemon --config "$T/cfg.json" || notok "skiffd starts with $1"
+}
+# pulled N: the pull of tag N succeeded; reset the image for the next
+pull_ok() { $S pull -q "$IMG:$1" >/dev/null 2>&1 && $S rmi "$IMG:$1" >/dev/null; }
+
+# ---- 1. transfer rate and deadline ----
+daemon '{"registry-min-rate": "4k", "registry-rate-window": "2s"}'
+echo "slow 200" >"$T/ctl"
+t0=$(date +%s%N)
+out=$($S pull "$IMG:slow" 2>&1); rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $rc -eq 1 ] && echo "$out" | grep -q 'registry-min-rate' && [ $ms -lt 15000 ] &&
+	ok "a blob sent at 200 B/s is cut by the minimum rate in $ms ms ($(echo "$out" | tail -1 | cut -c1-160))" ||
+	notok "slow blob: rc=$rc ${ms}ms $out"
+echo pass >"$T/ctl"
+pull_ok slow2 && ok "the next pull at full speed works" || notok "pull after slow"
+
+daemon '{"registry-min-rate": "1k", "registry-rate-window": "5s", "registry-request-timeout": "2s"}'
+echo "slow 20000" >"$T/ctl"
+t0=$(date +%s%N)
+out=$($S pull "$IMG:deadline" 2>&1); rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $rc -eq 1 ] && echo "$out" | grep -q 'registry-request-timeout' && [ $ms -lt 10000 ] &&
+	ok "a blob that takes longer than the request deadline is cut in $ms ms ($(echo "$out" | tail -1 | cut -c1-160))" ||
+	notok "deadline: rc=$rc ${ms}ms $out"
+echo pass >"$T/ctl"
+
+out=$("$SKIFFD" --config <(echo '{"registry-min-rate": "fast"}') --root "$T/r2" --run-dir "$T/r2run" --sock "$T/s2" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "registry-min-rate\": expected" && ok "a bad registry-min-rate is refused ($out)" || notok "bad min-rate: rc=$rc $out"
+
+exec 7>&-
+finish
