@@ -458,3 +458,31 @@ int dns_servfail(const uint8_t *q, size_t len, struct buf *out, struct err *e)
 	ldns_pkt_free(p);
 	return 0;
 }
+
+size_t dns_udp_limit(const uint8_t *q, size_t len)
+{
+	struct err e = ERR_INIT;
+	ldns_pkt *p = parse(q, len, "query", &e);
+	size_t n = 512;
+
+	if (p && ldns_pkt_edns_udp_size(p) > n)
+		n = ldns_pkt_edns_udp_size(p);
+	ldns_pkt_free(p);
+	return n;
+}
+
+int dns_truncate(const uint8_t *r, size_t len, struct buf *out,
+		 struct err *e)
+{
+	ldns_pkt *p = parse(r, len, "reply", e), *t;
+
+	if (!p)
+		return -1;
+	t = reply_to(p, ldns_pkt_get_rcode(p));
+	ldns_pkt_set_aa(t, ldns_pkt_aa(p));
+	ldns_pkt_set_tc(t, true);
+	ldns_pkt_free(p);
+	if (emit(t, out) != DNS_REPLY)
+		return err_setc(e, ERR_INVALID, "reply does not build");
+	return 0;
+}

@@ -60,4 +60,12 @@ int dns_forward_reply(const uint8_t *r, size_t len, uint16_t upstream_id,
 /* SERVFAIL for query q (the upstream timed out or failed). */
 int dns_servfail(const uint8_t *q, size_t len, struct buf *out, struct err *e);
 
+/* The largest UDP reply the asker of query q takes: 512, or its EDNS0
+ * payload size if larger. */
+size_t dns_udp_limit(const uint8_t *q, size_t len);
+/* Reply r cut to its header and question with TC set (the asker
+ * retries over TCP), appended to out; -1 with e if r does not parse. */
+int dns_truncate(const uint8_t *r, size_t len, struct buf *out,
+		 struct err *e);
+
 #endif

@@ -51,7 +51,11 @@
 	X(ldns_pkt_query_new) \
 	X(ldns_pkt_answer) \
 	X(ldns_pkt_ancount) \
-	X(ldns_rr_rdf)
+	X(ldns_rr_rdf) \
+	X(ldns_pkt_edns_udp_size) \
+	X(ldns_pkt_set_tc) \
+	X(ldns_pkt_aa) \
+	X(ldns_pkt_tc)
 
 struct dns_fns {
 #define DNS_FN_SLOT(f) __typeof__(f) *f;
@@ -104,5 +108,9 @@ int dns_fns_load(struct err *e);
 #define ldns_pkt_answer(...) (dns_fns.ldns_pkt_answer(__VA_ARGS__))
 #define ldns_pkt_ancount(...) (dns_fns.ldns_pkt_ancount(__VA_ARGS__))
 #define ldns_rr_rdf(...) (dns_fns.ldns_rr_rdf(__VA_ARGS__))
+#define ldns_pkt_edns_udp_size(...) (dns_fns.ldns_pkt_edns_udp_size(__VA_ARGS__))
+#define ldns_pkt_set_tc(...) (dns_fns.ldns_pkt_set_tc(__VA_ARGS__))
+#define ldns_pkt_aa(...) (dns_fns.ldns_pkt_aa(__VA_ARGS__))
+#define ldns_pkt_tc(...) (dns_fns.ldns_pkt_tc(__VA_ARGS__))
 
 #endif
