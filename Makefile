@@ -174,9 +174,9 @@ DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libsecco
 	libldns-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 nftables \
 	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl \
-	golang-go serf
+	golang-go serf dnsmasq-base
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \
-	binutils
+	binutils dnsperf
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \

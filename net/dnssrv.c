@@ -5,6 +5,7 @@
  * CLOCK_MONOTONIC in milliseconds. */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -205,6 +206,11 @@ struct dnssrv_client *dnssrv_client_new(struct dnssrv *s, void *owner,
 		c->next->prev = c;
 	s->clients = c;
 	return c;
+}
+
+void *dnssrv_client_owner(const struct dnssrv_client *c)
+{
+	return c->owner;
 }
 
 void dnssrv_client_free(struct dnssrv *s, struct dnssrv_client *c)
@@ -511,4 +517,46 @@ void dnssrv_expire(struct dnssrv *s)
 const struct dnssrv_stats *dnssrv_stats(const struct dnssrv *s)
 {
 	return &s->stats;
+}
+
+/* One socket of type bound to a:port, TCP listening. */
+static int listen_one(int type, const struct sockaddr_in *a, struct err *e)
+{
+	int one = 1, fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				 0);
+
+	if (fd < 0)
+		return err_set(e, errno, "dns socket");
+	if (setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
+	    (type == SOCK_STREAM &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    bind(fd, (const struct sockaddr *)a, sizeof(*a)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
+		err_set(e, errno, "dns %s socket on %s:%u",
+			type == SOCK_STREAM ? "tcp" : "udp",
+			inet_ntoa(a->sin_addr), ntohs(a->sin_port));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int dnssrv_listen(int netns_fd, const char *addr, uint16_t port, int *fds,
+		  struct err *e)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(port)};
+
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+		return err_setc(e, ERR_INVALID, "\"%s\" is not an address",
+				addr);
+	if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0)
+		return err_set(e, errno, "setns");
+	if ((fds[0] = listen_one(SOCK_DGRAM, &a, e)) < 0)
+		return -1;
+	if ((fds[1] = listen_one(SOCK_STREAM, &a, e)) < 0) {
+		close(fds[0]);
+		return -1;
+	}
+	return 0;
 }

@@ -78,6 +78,7 @@ struct dnssrv_client *dnssrv_client_new(struct dnssrv *s, void *owner,
 int dnssrv_client_upstreams(struct dnssrv_client *c,
 			    const char *const *upstreams, size_t n,
 			    struct err *e);
+void *dnssrv_client_owner(const struct dnssrv_client *c);
 /* Forget the client and drop its pending queries (nothing is sent). */
 void dnssrv_client_free(struct dnssrv *s, struct dnssrv_client *c);
 /* Every client's table is refilled on its next query. */
@@ -103,6 +104,14 @@ void dnssrv_readable(struct dnssrv *s, int fd);
 int dnssrv_next_ms(const struct dnssrv *s);
 /* Ask the next upstream or answer SERVFAIL for queries now due. */
 void dnssrv_expire(struct dnssrv *s);
+
+/* In the network namespace netns_fd (this process moves into it: call
+ * it in a helper process, never on a loop thread), a UDP socket
+ * (fds[0]) and a listening TCP socket (fds[1]) bound to addr:port
+ * (IP_FREEBIND: lo may not be up yet), non-blocking, close-on-exec.
+ * netns_fd -1: the current namespace. */
+int dnssrv_listen(int netns_fd, const char *addr, uint16_t port, int *fds,
+		  struct err *e);
 
 /* Counters since dnssrv_new. */
 struct dnssrv_stats {
