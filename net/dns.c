@@ -177,18 +177,22 @@ static ldns_pkt *reply_to(const ldns_pkt *q, uint8_t rcode)
 	return r;
 }
 
-/* Append p's wire form to out and free p. */
+/* Append p's wire form to out and free p. The wire form is built in one
+ * buffer kept for the process (ldns_pkt2wire would allocate and free
+ * 64 KiB per message); the server is single-threaded. */
 static enum dns_verdict emit(ldns_pkt *p, struct buf *out)
 {
-	uint8_t *w = NULL;
-	size_t n = 0;
+	static ldns_buffer *wire;
 	enum dns_verdict v = DNS_DROP;
 
-	if (ldns_pkt2wire(&w, p, &n) == LDNS_STATUS_OK) {
-		buf_append(out, w, n);
+	if (!wire && !(wire = ldns_buffer_new(4096)))
+		abort();
+	ldns_buffer_clear(wire);
+	if (ldns_pkt2buffer_wire(wire, p) == LDNS_STATUS_OK) {
+		buf_append(out, ldns_buffer_begin(wire),
+			   ldns_buffer_position(wire));
 		v = DNS_REPLY;
 	}
-	free(w);
 	ldns_pkt_free(p);
 	return v;
 }

@@ -55,7 +55,9 @@
 	X(ldns_pkt_edns_udp_size) \
 	X(ldns_pkt_set_tc) \
 	X(ldns_pkt_aa) \
-	X(ldns_pkt_tc)
+	X(ldns_pkt_tc) \
+	X(ldns_buffer_new) \
+	X(ldns_pkt2buffer_wire)
 
 struct dns_fns {
 #define DNS_FN_SLOT(f) __typeof__(f) *f;
@@ -112,5 +114,7 @@ int dns_fns_load(struct err *e);
 #define ldns_pkt_set_tc(...) (dns_fns.ldns_pkt_set_tc(__VA_ARGS__))
 #define ldns_pkt_aa(...) (dns_fns.ldns_pkt_aa(__VA_ARGS__))
 #define ldns_pkt_tc(...) (dns_fns.ldns_pkt_tc(__VA_ARGS__))
+#define ldns_buffer_new(...) (dns_fns.ldns_buffer_new(__VA_ARGS__))
+#define ldns_pkt2buffer_wire(...) (dns_fns.ldns_pkt2buffer_wire(__VA_ARGS__))
 
 #endif

@@ -55,6 +55,7 @@ struct dnssrv {
 	struct dnssrv_pending *pending;
 	size_t npending;
 	uint64_t rnd; /* xorshift state for upstream ids */
+	struct buf reply; /* a local answer, reused from query to query */
 	struct dnssrv_stats stats;
 };
 
@@ -119,6 +120,7 @@ void dnssrv_free(struct dnssrv *s)
 		pending_free(s, s->pending);
 	while (s->clients)
 		dnssrv_client_free(s, s->clients);
+	buf_free(&s->reply);
 	if (s->fd4 >= 0)
 		close(s->fd4);
 	if (s->fd6 >= 0)
@@ -348,8 +350,9 @@ static void query(struct dnssrv *s, const struct dnssrv_peer *peer,
 		  const uint8_t *q, size_t qlen)
 {
 	struct dnssrv_client *c = peer->client;
+	struct buf *b = &s->reply;
 	struct err e = ERR_INIT;
-	struct buf b = {0};
+	const uint8_t *r;
 
 	if (!c->table) {
 		c->table = dns_table_new();
@@ -360,15 +363,15 @@ static void query(struct dnssrv *s, const struct dnssrv_peer *peer,
 			return;
 		}
 	}
-	switch (dns_answer(c->table, q, qlen, &b)) {
+	buf_reset(b);
+	switch (dns_answer(c->table, q, qlen, b)) {
 	case DNS_REPLY:
-		if (buf_used(&b) > 3 &&
-		    (((uint8_t *)buf_head(&b))[3] & 0xf) == LDNS_RCODE_FORMERR)
+		r = (const uint8_t *)buf_head(b);
+		if (buf_used(b) > 3 && (r[3] & 0xf) == LDNS_RCODE_FORMERR)
 			s->stats.formerr++;
 		else
 			s->stats.answered++;
-		deliver(s, peer, q, qlen, (uint8_t *)buf_head(&b),
-			buf_used(&b));
+		deliver(s, peer, q, qlen, r, buf_used(b));
 		break;
 	case DNS_FORWARD:
 		forward(s, peer, q, qlen);
@@ -377,7 +380,7 @@ static void query(struct dnssrv *s, const struct dnssrv_peer *peer,
 		s->stats.dropped++;
 		break;
 	}
-	buf_free(&b);
+	buf_shrink(b, 4096);
 }
 
 void dnssrv_udp(struct dnssrv *s, struct dnssrv_client *c, const uint8_t *m,
