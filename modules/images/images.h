@@ -55,6 +55,10 @@ struct img_settings {
 	/* Every registry request: at least min_rate bytes/s over
 	 * rate_window_ms, and done within request_timeout_ms (0: none). */
 	int64_t min_rate, rate_window_ms, request_timeout_ms;
+	/* A transient fault is retried this many times, after
+	 * retry_delay_ms doubling each time (registry.c). */
+	long long retries;
+	int64_t retry_delay_ms;
 };
 extern struct img_settings img_settings;
 extern const struct config_table img_config;
@@ -117,6 +121,15 @@ void reg_call_resume(struct reg_call *c);
  * {"errors":[{"code","message"}]} when it has one. */
 void reg_status_error(long status, const char *body, size_t len,
 		      const char *what, struct err *e);
+/* The same, followed by " from URL" (the last one asked) and, when it
+ * was retried, the attempts made: what a caller says of an answer it
+ * does not take. */
+void reg_call_status_error(const struct reg_call *c, long status,
+			   const char *body, size_t len, const char *what,
+			   struct err *e);
+/* Append the attempts made to e's message when there were several;
+ * returns e. */
+struct err *reg_call_gave_up(const struct reg_call *c, struct err *e);
 void reg_forget_tokens(void);
 /* The daemon config's limits for a request (core/http's options). */
 void reg_limits(struct http_opts *o);

@@ -65,6 +65,7 @@ struct layer {
 	struct buf pending;
 	struct reg_call *call;
 	int64_t shown_ns;
+	long status; /* of the answer to its GET */
 	bool call_ok;
 	struct err call_err;
 };
@@ -312,9 +313,11 @@ static int layer_response(struct reg_call *c, struct http_req *r,
 {
 	struct layer *l = ctx;
 
-	/* A server that ignores Range sends it all: drop what we have. */
+	/* A server that ignores Range sends it all: drop what we have. An
+	 * error's body is dropped too; layer_call_done says its status. */
 	l->skip = status == 200 ? l->offset : 0;
-	return status == 200 || status == 206 ? HTTP_CONTINUE : HTTP_ABORT;
+	l->status = status;
+	return HTTP_CONTINUE;
 }
 
 static int layer_data(struct reg_call *c, const char *p, size_t n, void *ctx)
@@ -322,6 +325,8 @@ static int layer_data(struct reg_call *c, const char *p, size_t n, void *ctx)
 	struct layer *l = ctx;
 	ssize_t k;
 
+	if (l->status != 200 && l->status != 206)
+		return HTTP_CONTINUE;
 	if (buf_used(&l->pending) && !data_flush(l))
 		return HTTP_PAUSE; /* nothing of this chunk taken */
 	if (l->skip) {
@@ -351,7 +356,7 @@ static void layer_call_done(struct reg_call *c, long status,
 	l->call = NULL;
 	snprintf(what, sizeof(what), "layer %s", l->digest);
 	if (!e && status != 200 && status != 206)
-		reg_status_error(status, NULL, 0, what, &l->call_err);
+		reg_call_status_error(c, status, NULL, 0, what, &l->call_err);
 	else if (e)
 		l->call_err = *e;
 	else
@@ -831,8 +836,8 @@ static void doc_done(struct reg_call *c, long status, const struct err *he,
 		return;
 	}
 	if (status != 200) {
-		reg_status_error(status, buf_head(&p->doc), buf_used(&p->doc),
-				 p->doc_what, &e);
+		reg_call_status_error(c, status, buf_head(&p->doc),
+				      buf_used(&p->doc), p->doc_what, &e);
 		pull_fail(p, &e);
 		return;
 	}

@@ -5,11 +5,19 @@
  * Hub the registry-mirrors tried first) and the token cache (one
  * Authorization value per registry and repository, until it expires).
  * The 401's body and a failing mirror's answer are dropped; the caller
- * sees only the answer it asked for. Credentials come from auth.c and
+ * sees only the answer it asked for. A GET or HEAD that meets a
+ * transient fault (429, 500, 502, 503, 504, a broken connection, a
+ * limit of core/http) is sent again after a back-off (registry-retry-
+ * delay doubling, with jitter, Retry-After honoured up to
+ * REG_RETRY_AFTER_MAX), at most registry-retries times; a body the
+ * caller had begun to take continues where it stopped (Range), so the
+ * caller sees one answer. Credentials come from auth.c and
  * are never logged; https uses the system CAs plus
  * CERTS_DIR/HOST:PORT/ca.crt when it exists. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
@@ -26,6 +34,8 @@
 
 #define TOKEN_BODY_MAX (256 * 1024)
 #define TOKEN_TTL_DEFAULT 60 /* seconds, the token spec's default */
+#define REG_RETRY_DELAY_MAX 30000  /* ms: back-off stops doubling here */
+#define REG_RETRY_AFTER_MAX 60000  /* ms: the longest Retry-After waited */
 
 struct token {
 	char *key; /* "base repo" */
@@ -51,6 +61,17 @@ struct reg_call {
 	bool skip;	   /* a mirror's error answer: try the next */
 	bool delivered;	   /* the caller has seen an answer */
 	char *own_auth;	   /* login: its Authorization value, uncached */
+	/* retries: attempts sent so far; the answer being dropped for a
+	 * retry (its status); the caller's first answer and the body bytes
+	 * it took, and what a resumed 200 repeats of them */
+	int attempts;
+	long retry_status;
+	int64_t retry_after_ms;
+	long first_status;
+	int64_t got, resume_skip;
+	bool resume_failed; /* a resumed answer that cannot continue */
+	char *last_url;
+	ev_timer backoff;
 };
 
 /* ---- endpoints ---- */
@@ -326,6 +347,8 @@ static void call_token_put(struct reg_call *c, const char *value, long ttl)
 
 static void call_free(struct reg_call *c)
 {
+	ev_timer_stop(daemon_ctx.loop, &c->backoff);
+	free(c->last_url);
 	if (c->own_auth)
 		OPENSSL_cleanse(c->own_auth, strlen(c->own_auth));
 	free(c->own_auth);
@@ -371,6 +394,111 @@ static void call_fail(struct reg_call *c, long status, const struct err *e)
 	call_end(c, status, e);
 }
 
+/* ---- retries ---- */
+
+static bool retryable_status(long status)
+{
+	return status == 429 || status == 500 || status == 502 ||
+	       status == 503 || status == 504;
+}
+
+/* Idempotent, to the registry itself (a mirror that fails is skipped),
+ * with attempts left. */
+static bool call_may_retry(const struct reg_call *c)
+{
+	return (!c->method || !strcmp(c->method, "GET") ||
+		!strcmp(c->method, "HEAD")) &&
+	       !c->o.upload && !c->o.body_len && c->at >= c->ep.n_mirrors &&
+	       c->attempts <= img_settings.retries;
+}
+
+/* Retry-After in seconds (an HTTP date is left to the back-off). */
+static int64_t retry_after(struct http_req *r)
+{
+	const char *v = http_header(r, "Retry-After");
+	char *end;
+	long long s;
+
+	if (!v)
+		return 0;
+	s = strtoll(v, &end, 10);
+	if (end == v || s < 0)
+		return 0;
+	return s > REG_RETRY_AFTER_MAX / 1000 ? REG_RETRY_AFTER_MAX
+					      : (int64_t)s * 1000;
+}
+
+/* registry-retry-delay doubling per attempt up to REG_RETRY_DELAY_MAX,
+ * then a random half of it taken off (jitter: pulls that failed
+ * together do not come back together), at least Retry-After. */
+static int64_t backoff_ms(const struct reg_call *c)
+{
+	int64_t d = img_settings.retry_delay_ms;
+	uint32_t rnd = 0;
+
+	for (int i = 1; i < c->attempts && d < REG_RETRY_DELAY_MAX; i++)
+		d *= 2;
+	if (d > REG_RETRY_DELAY_MAX)
+		d = REG_RETRY_DELAY_MAX;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint32_t)mono_ns();
+	d -= (int64_t)((double)d / 2 * ((double)rnd / UINT32_MAX));
+	return d > c->retry_after_ms ? d : c->retry_after_ms;
+}
+
+static void on_backoff(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct reg_call *c = t->data;
+	struct err e = ERR_INIT;
+
+	if (call_send(c, &e) < 0)
+		call_fail(c, 0, &e);
+}
+
+/* A transient fault this call may retry: arm the back-off and say so. */
+static bool call_retry(struct reg_call *c, long status, const struct err *he)
+{
+	int64_t ms;
+
+	if (!call_may_retry(c) || (he && he->class == ERR_CANCELED))
+		return false;
+	if (he ? he->code != ECONNRESET && he->code != ETIMEDOUT
+	       : !c->retry_status)
+		return false;
+	ms = backoff_ms(c);
+	if (he)
+		log_info("%s; retry %d of %lld in %.1f s", he->msg, c->attempts,
+			 (long long)img_settings.retries, (double)ms / 1000);
+	else
+		log_info("%s: HTTP %ld; retry %d of %lld in %.1f s",
+			 c->last_url, status, c->attempts,
+			 (long long)img_settings.retries, (double)ms / 1000);
+	ev_timer_init(&c->backoff, on_backoff, (double)ms / 1000, 0.);
+	c->backoff.data = c;
+	ev_timer_start(daemon_ctx.loop, &c->backoff);
+	return true;
+}
+
+/* Where this attempt starts: the caller's offset, or, once the caller
+ * took part of a body, the byte after the last it took. */
+static int64_t call_range(const struct reg_call *c)
+{
+	if (!c->delivered)
+		return c->o.range_from;
+	return (c->first_status == 206 ? c->o.range_from : 0) + c->got;
+}
+
+/* An answer to a resumed attempt: 206 goes on, a 200 (Range ignored)
+ * has its first resume_skip bytes dropped, anything else ends it. */
+static void resumed_response(struct reg_call *c, long status)
+{
+	c->resume_skip = 0;
+	if (status == 200)
+		c->resume_skip = call_range(c);
+	else if (status != 206)
+		c->resume_failed = true;
+}
+
 static int on_response(struct http_req *r, long status, void *ctx)
 {
 	struct reg_call *c = ctx;
@@ -387,7 +515,17 @@ static int on_response(struct http_req *r, long status, void *ctx)
 	c->skip = c->at < c->ep.n_mirrors && status >= 400;
 	if (c->skip)
 		return HTTP_CONTINUE;
+	if (retryable_status(status) && call_may_retry(c)) {
+		c->retry_status = status; /* its body is dropped */
+		c->retry_after_ms = retry_after(r);
+		return HTTP_CONTINUE;
+	}
+	if (c->delivered) {
+		resumed_response(c, status);
+		return HTTP_CONTINUE;
+	}
 	c->delivered = true;
+	c->first_status = status;
 	return c->o.on_response ? c->o.on_response(c, r, status, c->o.ctx)
 				: HTTP_CONTINUE;
 }
@@ -396,9 +534,20 @@ static int on_data(struct http_req *r, const char *p, size_t n, void *ctx)
 {
 	struct reg_call *c = ctx;
 
-	if (c->unauthorized || c->skip || !c->o.on_data)
+	size_t s;
+	int x;
+
+	if (c->unauthorized || c->skip || c->retry_status ||
+	    c->resume_failed || !c->o.on_data)
 		return HTTP_CONTINUE;
-	return c->o.on_data(c, p, n, c->o.ctx);
+	/* a paused chunk comes again whole: count only what was taken */
+	s = n < (uint64_t)c->resume_skip ? n : (size_t)c->resume_skip;
+	x = s < n ? c->o.on_data(c, p + s, n - s, c->o.ctx) : HTTP_CONTINUE;
+	if (x == HTTP_CONTINUE) {
+		c->resume_skip -= (int64_t)s;
+		c->got += (int64_t)(n - s);
+	}
+	return x;
 }
 
 static int token_data(struct http_req *r, const char *p, size_t n, void *ctx)
@@ -554,10 +703,25 @@ static void on_done(struct http_req *r, long status, const struct err *he,
 		call_fail(c, status, &e);
 		return;
 	}
-	if (he)
-		call_fail(c, status, he);
-	else
+	if (call_retry(c, status, he))
+		return;
+	if (c->retry_status && !he) { /* no attempt left after all */
+		err_setc(&e, ERR_INTERNAL, "%s: HTTP %ld", c->last_url, status);
+		call_fail(c, status, reg_call_gave_up(c, &e));
+		return;
+	}
+	if (c->resume_failed && !he) {
+		err_setc(&e, ERR_INTERNAL, "%s: HTTP %ld to a resumed request",
+			 c->last_url, status);
+		call_fail(c, status, reg_call_gave_up(c, &e));
+		return;
+	}
+	if (he) {
+		e = *he;
+		call_fail(c, status, reg_call_gave_up(c, &e));
+	} else {
 		call_end(c, status, NULL);
+	}
 }
 
 static int call_send(struct reg_call *c, struct err *e)
@@ -584,13 +748,18 @@ static int call_send(struct reg_call *c, struct err *e)
 			 c->ep.repo, c->what);
 	else
 		snprintf(url, sizeof(url), "%s/v2/%s", call_base(c), c->what);
-	c->unauthorized = c->skip = false;
+	c->unauthorized = c->skip = c->resume_failed = false;
+	c->retry_status = 0;
+	c->retry_after_ms = c->resume_skip = 0;
+	c->attempts++;
+	free(c->last_url);
+	c->last_url = xstrdup(url);
 	call_tls(c, &t);
 	struct http_opts o = {
 		.method = c->method,
 		.url = url,
 		.headers = h,
-		.range_from = c->o.range_from,
+		.range_from = call_range(c),
 		.body = c->body,
 		.body_len = c->o.body_len,
 		.upload = c->o.upload,
@@ -619,6 +788,8 @@ struct reg_call *reg_call(const struct reg_call_opts *o, struct err *e)
 
 	c->o = *o;
 	c->ep = *o->ep;
+	ev_timer_init(&c->backoff, on_backoff, 0., 0.);
+	c->backoff.data = c;
 	c->what = xstrdup(o->what ? o->what : "");
 	c->method = xstrdup(o->method); /* NULL stays NULL */
 	c->url = xstrdup(o->url);
@@ -636,6 +807,29 @@ struct reg_call *reg_call(const struct reg_call_opts *o, struct err *e)
 		return NULL;
 	}
 	return c;
+}
+
+struct err *reg_call_gave_up(const struct reg_call *c, struct err *e)
+{
+	size_t n = strlen(e->msg);
+
+	if (c->attempts > 1)
+		snprintf(e->msg + n, sizeof(e->msg) - n,
+			 " (gave up after %d attempts)", c->attempts);
+	return e;
+}
+
+void reg_call_status_error(const struct reg_call *c, long status,
+			   const char *body, size_t len, const char *what,
+			   struct err *e)
+{
+	size_t n;
+
+	reg_status_error(status, body, len, what, e);
+	n = strlen(e->msg);
+	snprintf(e->msg + n, sizeof(e->msg) - n, " from %s",
+		 c->last_url ? c->last_url : "?");
+	reg_call_gave_up(c, e);
 }
 
 void reg_call_cancel(struct reg_call *c)

@@ -96,6 +96,13 @@ static int positive_check(void *field)
 	return *(int64_t *)field > 0 ? 0 : -1;
 }
 
+static int retries_check(void *field)
+{
+	long long n = *(long long *)field;
+
+	return n >= 0 && n <= 100 ? 0 : -1;
+}
+
 /* curl counts the window in whole seconds. */
 static int window_check(void *field)
 {
@@ -138,6 +145,14 @@ static const struct config_key img_keys[] = {
 		 .offset = AT(request_timeout_ms),
 		 .help = "expected a duration such as \"1h\" (\"0\": none)" },
 	  .def = "1h", .flags = CONFIG_RELOAD },
+	{ .f = { .name = "registry-retries", .type = FLAG_INT,
+		 .offset = AT(retries),
+		 .help = "expected a number of retries from 0 to 100" },
+	  .def = "3", .check = retries_check, .flags = CONFIG_RELOAD },
+	{ .f = { .name = "registry-retry-delay", .type = FLAG_DURATION,
+		 .offset = AT(retry_delay_ms),
+		 .help = "expected a duration such as \"1s\"" },
+	  .def = "1s", .check = positive_check, .flags = CONFIG_RELOAD },
 	{ .f = { .name = NULL } },
 };
 

@@ -11,7 +11,7 @@ LOG_FILE as "METHOD PATH RANGE-START STATUS". Before each request it
 reads CONTROL_FILE (one line):
     pass                     answer normally
     slow BPS                 send blob bodies at BPS bytes per second
-    fail N STATUS [RA] [blobs|manifests]
+    fail N STATUS [RA] [blobs|manifests|DIGEST]
                              answer the next N requests (of that kind)
                              with STATUS (and Retry-After: RA when RA is
                              a number), then pass
@@ -41,9 +41,9 @@ def manifest_desc():
         return json.load(f)["manifests"][0]
 
 
-def take_fault(kind):
-    """The fault for a request of this kind ("blobs", "manifests", "v2"),
-    counting a one-shot down."""
+def take_fault(kind, path="", size=0):
+    """The fault for a request of this kind ("blobs", "manifests", "v2")
+    with a body of size bytes, counting a one-shot down."""
     with lock:
         try:
             with open(CTL) as f:
@@ -56,13 +56,16 @@ def take_fault(kind):
             return ("slow", int(w[1])) if kind == "blobs" else ("pass",)
         if w[0] == "fail":
             only = w[-1] if w[-1] in ("blobs", "manifests") else None
+            dig = w[-1] if w[-1].startswith("sha256:") else None
             if only and only != kind or kind == "v2":
+                return ("pass",)
+            if dig and not path.endswith(dig):
                 return ("pass",)
             n, status = int(w[1]), int(w[2])
             ra = w[3] if len(w) > 3 and w[3].isdigit() else None
             rest = w[3:]
         elif w[0] == "reset":
-            if kind != "blobs":
+            if kind != "blobs" or size <= int(w[2]):
                 return ("pass",)
             n, status, ra, rest = int(w[1]), int(w[2]), None, []
         else:
@@ -103,7 +106,14 @@ class H(http.server.BaseHTTPRequestHandler):
             kind = parts[-2]
         rng = self.headers.get("Range", "")
         start = int(rng[6:].split("-")[0]) if rng.startswith("bytes=") else 0
-        f = take_fault(kind)
+        data = None
+        if kind == "blobs":
+            try:
+                with open(blob_path(parts[-1]), "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                pass
+        f = take_fault(kind, self.path, len(data or b"") - start)
         if f[0] == "fail":
             self.note(f[1], start)
             body = json.dumps({"errors": [{"code": "UNAVAILABLE",
@@ -122,10 +132,7 @@ class H(http.server.BaseHTTPRequestHandler):
             self.answer(200, body, d["mediaType"],
                         [("Docker-Content-Digest", d["digest"])])
             return
-        try:
-            with open(blob_path(parts[-1]), "rb") as fh:
-                data = fh.read()
-        except OSError:
+        if data is None:
             self.note(404, start)
             self.answer(404, b'{"errors":[{"code":"BLOB_UNKNOWN"}]}')
             return

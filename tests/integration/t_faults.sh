@@ -4,6 +4,10 @@
 # an image made here): a blob sent too slowly is cut by the minimum
 # transfer rate, one that takes too long by the request deadline, and the
 # error names the limit (registry-min-rate, registry-request-timeout).
+# Transient errors (500/502/503/504, 429 with Retry-After, a reset
+# connection) are retried with back-off (registry-retries,
+# registry-retry-delay), a blob resumed with Range; giving up names the
+# last status and the URL.
 . "$TOP/tests/integration/lib.sh"
 S=$SKIFF
 B=$(dirname "$SKIFFD")
@@ -38,7 +42,7 @@ daemon() {
 pull_ok() { $S pull -q "$IMG:$1" >/dev/null 2>&1 && $S rmi "$IMG:$1" >/dev/null; }
 
 # ---- 1. transfer rate and deadline ----
-daemon '{"registry-min-rate": "4k", "registry-rate-window": "2s"}'
+daemon '{"registry-min-rate": "4k", "registry-rate-window": "2s", "registry-retries": "0"}'
 echo "slow 200" >"$T/ctl"
 t0=$(date +%s%N)
 out=$($S pull "$IMG:slow" 2>&1); rc=$?
@@ -49,7 +53,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 echo pass >"$T/ctl"
 pull_ok slow2 && ok "the next pull at full speed works" || notok "pull after slow"
 
-daemon '{"registry-min-rate": "1k", "registry-rate-window": "5s", "registry-request-timeout": "2s"}'
+daemon '{"registry-min-rate": "1k", "registry-rate-window": "5s", "registry-request-timeout": "2s", "registry-retries": "0"}'
 echo "slow 20000" >"$T/ctl"
 t0=$(date +%s%N)
 out=$($S pull "$IMG:deadline" 2>&1); rc=$?
@@ -61,6 +65,45 @@ echo pass >"$T/ctl"
 
 out=$("$SKIFFD" --config <(echo '{"registry-min-rate": "fast"}') --root "$T/r2" --run-dir "$T/r2run" --sock "$T/s2" 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "registry-min-rate\": expected" && ok "a bad registry-min-rate is refused ($out)" || notok "bad min-rate: rc=$rc $out"
+
+# ---- 3. retries of transient errors ----
+daemon '{"registry-retries": "3", "registry-retry-delay": "100ms"}'
+# nstatus CODE: how many requests the registry answered with CODE
+nstatus() { awk -v c="$1" '$4 == c' "$T/reqs" | wc -l; }
+for st in 500 502 503 504; do
+	: >"$T/reqs"; echo "fail 2 $st blobs" >"$T/ctl"
+	out=$($S pull "$IMG:r$st" 2>&1); rc=$?
+	[ $rc -eq 0 ] && [ "$(nstatus "$st")" = 2 ] && ok "two $st answers to blobs are retried, the pull succeeds" ||
+		notok "retry $st: rc=$rc $(nstatus "$st") $out"
+	$S rmi "$IMG:r$st" >/dev/null 2>&1
+done
+: >"$T/reqs"; echo "fail 1 429 2 manifests" >"$T/ctl"
+t0=$(date +%s%N)
+out=$($S pull "$IMG:r429" 2>&1); rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $rc -eq 0 ] && [ "$(nstatus 429)" = 1 ] && [ $ms -ge 1900 ] && ok "a 429 with Retry-After: 2 is retried after it (${ms} ms)" ||
+	notok "429: rc=$rc ${ms}ms $(cat "$T/reqs") $out"
+$S rmi "$IMG:r429" >/dev/null 2>&1
+: >"$T/reqs"; echo "reset 1 100000" >"$T/ctl"
+out=$($S pull "$IMG:reset" 2>&1); rc=$?
+# (from what arrived before the reset: up to 100000 bytes)
+from=$(awk -v b="blobs/$big" 'index($2, b) && $4 == 206 { print $3 }' "$T/reqs")
+[ $rc -eq 0 ] && [ "${from:-0}" -gt 0 ] && [ "$from" -le 100000 ] && ok "a connection reset mid-layer is resumed with Range from byte $from" ||
+	notok "reset: rc=$rc $(cat "$T/reqs") $out"
+[ "$(sha256sum "$C/blobs/sha256/${big#sha256:}" | cut -d' ' -f1)" = "${big#sha256:}" ] && ok "and the layer is stored right" || notok "reset layer wrong"
+$S rmi "$IMG:reset" >/dev/null 2>&1
+: >"$T/reqs"; echo "fail 99 503 $big" >"$T/ctl"
+out=$($S pull "$IMG:down" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "layer $big: registry error (HTTP 503)" && echo "$out" | grep -q "http://127.0.0.1:.*/blobs/$big" &&
+	echo "$out" | grep -q '4 attempts' && ! echo "$out" | grep -q canceled &&
+	ok "a registry that keeps failing: the last status and the URL ($(echo "$out" | tail -1 | cut -c1-200))" ||
+	notok "giving up: rc=$rc $out"
+echo pass >"$T/ctl"
+daemon '{"registry-retries": "0"}'
+: >"$T/reqs"; echo "fail 1 502 manifests" >"$T/ctl"
+out=$($S pull "$IMG:noretry" 2>&1); rc=$?
+[ $rc -eq 1 ] && [ "$(nstatus 502)" = 1 ] && echo "$out" | grep -q 'HTTP 502' && ok "registry-retries 0: no retry ($out)" || notok "no retry: rc=$rc $out"
+echo pass >"$T/ctl"
 
 exec 7>&-
 finish

@@ -3,8 +3,8 @@
 # an image skopeo pushed (a small tar layer and a 20 MiB gzip layer) is
 # pulled into the OCI layout (skopeo reads it back), listed, pulled again
 # (every layer "Already exists"), removed with its blobs. Faults through
-# tests/helpers/cutproxy.py: a link cut mid-layer resumes with Range on
-# the next pull; a corrupted byte is refused by digest and the next pull
+# tests/helpers/cutproxy.py: a link cut mid-layer is retried with Range
+# (and, with registry-retries 0, resumes with Range on the next pull); a corrupted byte is refused by digest and the next pull
 # works; skiffd killed -9 mid-pull resumes after a restart. Bad
 # references and unknown names fail with what is wrong.
 . "$TOP/tests/integration/lib.sh"
@@ -94,6 +94,14 @@ wait $a; ra=$?; wait $b; rb=$?
 
 # faults (the layers must come through the proxy again)
 $S rmi "$IMG:v1" >/dev/null
+echo "cut 3000000" >"$T/ctl"
+out=$($S pull "127.0.0.1:$PPORT/test/hello:v2" 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "retry 1 of 3" "$T/daemon.log" && ok "a link cut mid-layer is retried (Range) and the pull succeeds" || notok "cut retried: rc=$rc $out"
+$S rmi "127.0.0.1:$PPORT/test/hello:v2" >/dev/null
+# without retries, a cut fails the pull and the next pull resumes it
+stop_daemon
+printf '{"registry-retries": "0"}\n' >"$T/noretry.json"
+start_daemon --config "$T/noretry.json" || notok "skiffd restarts without retries"
 echo "cut 3000000" >"$T/ctl"
 out=$($S pull "127.0.0.1:$PPORT/test/hello:v2" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "$big" && ok "a link cut mid-layer fails the pull, naming the layer" || notok "cut: rc=$rc $out"
