@@ -30,23 +30,6 @@
 #define DEFAULT_PATH \
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* ---- signals by name ---- */
-
-int ctr_parse_signal(const char *s, struct err *e)
-{
-	char *end;
-	long n = strtol(s, &end, 10);
-
-	if (*s && !*end && n > 0 && n < NSIG)
-		return (int)n;
-	if (!strncasecmp(s, "SIG", 3))
-		s += 3;
-	for (int i = 1; i < NSIG; i++)
-		if (sigabbrev_np(i) && !strcasecmp(s, sigabbrev_np(i)))
-			return i;
-	return err_setc(e, ERR_INVALID, "invalid signal: %s", s);
-}
-
 /* ---- create / run ---- */
 
 /* skiff-init beside skiffd, for --init (found at module init). */
@@ -167,78 +150,6 @@ static int parse_log_opts(const struct strlist *l, struct ctr *c,
 		}
 	}
 	return 0;
-}
-
-#define LABEL_KEY_MAX 255
-
-struct labels {
-	char **k, **v;
-	size_t n;
-};
-
-static void labels_set(struct labels *L, const char *k, size_t klen,
-		       const char *v)
-{
-	size_t i;
-
-	for (i = 0; i < L->n; i++)
-		if (strlen(L->k[i]) == klen && !memcmp(L->k[i], k, klen))
-			break;
-	if (i == L->n) {
-		L->k = xrealloc(L->k, L->n + 1, sizeof(*L->k));
-		L->v = xrealloc(L->v, L->n + 1, sizeof(*L->v));
-		L->k[L->n] = xstrndup(k, klen);
-		L->v[L->n++] = NULL;
-	}
-	free(L->v[i]);
-	L->v[i] = xstrdup(v);
-}
-
-static void labels_free(struct labels *L)
-{
-	for (size_t i = 0; i < L->n; i++) {
-		free(L->k[i]);
-		free(L->v[i]);
-	}
-	free(L->k);
-	free(L->v);
-}
-
-char *ctr_labels_merge(const struct strlist *l, char *const *keys,
-		       char *const *vals, size_t n, struct err *e)
-{
-	struct labels L = { 0 };
-	struct buf b = { 0 };
-	struct jw w;
-
-	for (size_t i = 0; i < n; i++)
-		labels_set(&L, keys[i], strlen(keys[i]), vals[i]);
-	for (int i = 0; i < l->n; i++) {
-		const char *eq = strchr(l->v[i], '=');
-		size_t klen = eq ? (size_t)(eq - l->v[i]) : strlen(l->v[i]);
-		if (!klen || klen > LABEL_KEY_MAX) {
-			labels_free(&L);
-			return err_setc(e, ERR_INVALID,
-					"invalid label \"%.300s\": %s", l->v[i],
-					klen ? "label key is longer than 255 "
-					       "bytes"
-					     : "no key before '='"),
-			       NULL;
-		}
-		labels_set(&L, l->v[i], klen, eq ? eq + 1 : "");
-	}
-	jw_open(&w, &b);
-	for (size_t i = 0; i < L.n; i++)
-		jw_str(&w, L.k[i], L.v[i]);
-	jw_close(&w);
-	labels_free(&L);
-	b.data[b.len - 1] = '\0'; /* drop the LF */
-	return b.data;
-}
-
-char *ctr_labels_json(const struct strlist *l, struct err *e)
-{
-	return ctr_labels_merge(l, NULL, NULL, 0, e);
 }
 
 /* An image's Labels over which --label goes, as Docker merges them. */
@@ -1095,7 +1006,7 @@ static int sup_init(struct err *e)
 	if (!ctr_have_cgroups)
 		log_warn("supervisor: %s; containers run without limits",
 			 ce.msg);
-	return ctr_load_all(e);
+	return ctr_load_all(ctr_state_load, e);
 }
 
 static int sup_start(struct err *e)

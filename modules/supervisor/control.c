@@ -3,8 +3,10 @@
  *
  * Freezing is asked of the kernel and then polled from a timer until the
  * cgroup reports frozen (never waited for); then lifecycle.c hears
- * EV_FROZEN and the request is answered. The freezer changes no state
- * itself. Owns the per-container freeze timer state (struct pause_op). */
+ * it (its frozen callback raises EV_FROZEN) and the request is answered.
+ * The freezer changes no state itself and calls no other file of the
+ * supervisor by name: the parts hear of freezing and thawing through
+ * ctr_parts_at(). Owns the per-container freeze timer state (struct pause_op). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 struct pause_op {
 	ev_timer t;
 	struct ctr *c;
+	int (*frozen)(struct ctr *c, struct err *e);
 	struct ctr_hook done;
 	int tries;
 };
@@ -36,13 +39,13 @@ static void pause_end(struct pause_op *op, const struct err *e)
 
 	ev_timer_stop(daemon_ctx.loop, &op->t);
 	op->c->pause_op = NULL;
-	if (!e && ctr_event(op->c, EV_FROZEN, NULL, &refused) < 0) {
+	if (!e && op->frozen(op->c, &refused) < 0) {
 		if (op->c->cg)
 			cgroup_freeze(op->c->cg, false, &(struct err)ERR_INIT);
 		e = &refused;
 	}
 	if (e)
-		health_resume(op->c); /* not frozen after all */
+		ctr_parts_at(op->c, CTR_AT_THAWED); /* not frozen after all */
 	ctr_hook_fire(&op->done, e);
 	free(op);
 }
@@ -71,8 +74,9 @@ static void on_freeze_poll(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 }
 
-int ctr_freezer_start(struct ctr *c, const struct ctr_hook *done,
-		      struct err *e)
+int ctr_freezer_start(struct ctr *c,
+		      int (*frozen)(struct ctr *c, struct err *e),
+		      const struct ctr_hook *done, struct err *e)
 {
 	struct pause_op *op;
 
@@ -85,9 +89,10 @@ int ctr_freezer_start(struct ctr *c, const struct ctr_hook *done,
 				"paused", c->name);
 	if (cgroup_freeze(c->cg, true, e) < 0)
 		return -1;
-	health_pause(c); /* no probe frozen halfway */
+	ctr_parts_at(c, CTR_AT_FREEZING); /* no probe frozen halfway */
 	op = xcalloc(1, sizeof(*op));
 	op->c = c;
+	op->frozen = frozen;
 	op->done = *done;
 	c->pause_op = op;
 	ev_timer_init(&op->t, on_freeze_poll, 0, FREEZE_POLL);

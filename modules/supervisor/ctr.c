@@ -4,6 +4,7 @@
  * at most) and their JSON: ctr_write_json() is both the state file and
  * `inspect`; ctr_load_all() rebuilds the registry at start. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,9 @@
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/daemon.h"
+#include "../../core/helper.h"
 #include "../../core/store.h"
+#include "../../fs/tree.h"
 #include "../../proto/ocispec.h"
 #include "supervisor.h"
 #include "../../core/base/xalloc.h"
@@ -31,6 +34,32 @@ void ctr_part_register(const struct ctr_part *p)
 	if (nparts == CTR_PARTS_MAX)
 		abort(); /* a fixed set of files registers */
 	parts[nparts++] = p;
+}
+
+void ctr_parts_at(struct ctr *c, enum ctr_moment m)
+{
+	for (unsigned i = 0; i < nparts; i++)
+		if (parts[i]->at[m])
+			parts[i]->at[m](c);
+}
+
+static const char *parts_ps_suffix(const struct ctr *c)
+{
+	const char *s;
+
+	for (unsigned i = 0; i < nparts; i++)
+		if (parts[i]->ps_suffix && *(s = parts[i]->ps_suffix(c)))
+			return s;
+	return "";
+}
+
+void ctr_hook_fire(struct ctr_hook *h, const struct err *e)
+{
+	void (*fn)(void *, const struct err *) = h->fn;
+
+	h->fn = NULL;
+	if (fn)
+		fn(h->ctx, e);
 }
 
 struct ctr *ctr_first(void)
@@ -85,7 +114,7 @@ static char *gen_name(void)
 	}
 }
 
-static void gen_id(char *out)
+void ctr_gen_id(char *out)
 {
 	unsigned char raw[CTR_ID_LEN / 2];
 
@@ -111,7 +140,7 @@ struct ctr *ctr_new(const char *name, struct err *e)
 				"by container %.12s", name, by_name(name)->id),
 		       NULL;
 	c = xcalloc(1, sizeof(*c));
-	gen_id(c->id);
+	ctr_gen_id(c->id);
 	c->name = name ? strdup(name) : gen_name();
 	c->out.fd = c->err.fd = c->stdin_fd = -1;
 	c->next = ctrs;
@@ -425,7 +454,7 @@ void ctr_status_text(const struct ctr *c, char *out, size_t len)
 		ago(c->started_ns, t, sizeof(t));
 		snprintf(out, len, "Up %s%s", t,
 			 c->state == CTR_PAUSED ? " (Paused)"
-						: health_ps_suffix(c));
+						: parts_ps_suffix(c));
 		break;
 	case CTR_EXITED:
 	case CTR_RESTARTING:
@@ -675,6 +704,9 @@ static void load_limits(yajl_val t, struct cgroup_limits *l)
 	snprintf(l->cpuset_cpus, sizeof(l->cpuset_cpus), "%s", cs ? cs : "");
 }
 
+/* ctr_load_all's state: lifecycle.c's ctr_state_load */
+static void (*load_state)(struct ctr *c, const char *name);
+
 static void load_one(const char *id, yajl_val t, void *ctx)
 {
 	const char *name = get_str(t, "name"), *state = get_str(t, "state");
@@ -727,10 +759,33 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	c->next = ctrs;
 	ctrs = c;
 	nctrs++;
-	ctr_state_load(c, state);
+	load_state(c, state);
 }
 
-int ctr_load_all(struct err *e)
+int ctr_load_all(void (*state)(struct ctr *c, const char *name),
+		 struct err *e)
 {
+	load_state = state;
 	return store_load("containers", load_one, NULL, e);
+}
+
+/* ---- removal of a container's or a volume's files ---- */
+
+/* In a helper process: the upper layer can be large. A tree that is not
+ * there (a container never started) is already removed. */
+static int remove_tree(void *arg, struct err *e)
+{
+	return tree_remove(AT_FDCWD, arg, e);
+}
+
+void ctr_remove_tree(char *dir, const char *what)
+{
+	struct err e = ERR_INIT;
+	char label[128];
+
+	snprintf(label, sizeof(label), "%s: removing its files", what);
+	if (helper_run_logged(remove_tree, dir, free, label, &e) < 0) {
+		log_err("%s: %s", what, e.msg);
+		free(dir);
+	}
 }

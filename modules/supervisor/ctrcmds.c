@@ -47,6 +47,23 @@ struct item {
 
 /* A verb's action on one container: 0 done now, CMD_PENDING (item_done
  * comes later), -1 failed (e set). */
+/* ---- signals by name ---- */
+
+int ctr_parse_signal(const char *s, struct err *e)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end && n > 0 && n < NSIG)
+		return (int)n;
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (int i = 1; i < NSIG; i++)
+		if (sigabbrev_np(i) && !strcasecmp(s, sigabbrev_np(i)))
+			return i;
+	return err_setc(e, ERR_INVALID, "invalid signal: %s", s);
+}
+
 typedef int (*one_fn)(struct item *it, struct ctr *c, void *args,
 		      struct err *e);
 
@@ -56,15 +73,6 @@ struct multi {
 	int n, left, emitted;
 	struct item it[];
 };
-
-void ctr_hook_fire(struct ctr_hook *h, const struct err *e)
-{
-	void (*fn)(void *, const struct err *) = h->fn;
-
-	h->fn = NULL;
-	if (fn)
-		fn(h->ctx, e);
-}
 
 /* Send the settled items at the head of the order; end the request
  * once every item is in. */

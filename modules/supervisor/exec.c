@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -69,21 +68,11 @@ static struct exec *execs;
 
 /* ---- the object ---- */
 
-static void gen_id(char *out)
-{
-	unsigned char raw[CTR_ID_LEN / 2];
-
-	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-		abort(); /* the kernel's CSPRNG does not fail once seeded */
-	for (size_t i = 0; i < sizeof(raw); i++)
-		sprintf(out + 2 * i, "%02x", raw[i]);
-}
-
 static struct exec *exec_new(const struct ctr *c, bool detach)
 {
 	struct exec *x = xcalloc(1, sizeof(*x));
 
-	gen_id(x->id);
+	ctr_gen_id(x->id);
 	memcpy(x->ctr_id, c->id, sizeof(x->ctr_id));
 	x->ctr_name = xstrdup(c->name);
 	x->detach = detach;

@@ -137,6 +137,14 @@ void health_init(void)
 		.write_json = health_write_json,
 		.load = health_load,
 		.free = health_free,
+		.ps_suffix = health_ps_suffix,
+		.at = {
+			[CTR_AT_RUNNING] = health_start,
+			[CTR_AT_EXITED] = health_stop,
+			[CTR_AT_FREEZING] = health_pause,
+			[CTR_AT_THAWED] = health_resume,
+			[CTR_AT_REMOVING] = health_stop,
+		},
 	};
 
 	ctr_part_register(&part);

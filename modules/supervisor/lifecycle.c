@@ -29,9 +29,7 @@
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
-#include "../../core/helper.h"
 #include "../../core/store.h"
-#include "../../fs/tree.h"
 #include "../../proto/ocispec.h"
 #include "ctrlog.h"
 #include "ctrspawn.h"
@@ -85,13 +83,6 @@ static const struct ctr_pipe_ops output_ops = { on_output, on_output_end };
 static void pipe_close(struct ctr_pipe *p)
 {
 	ctr_pipe_close(p);
-}
-
-void ctr_stdin_close(struct ctr *c)
-{
-	if (c->stdin_fd >= 0)
-		close(c->stdin_fd);
-	c->stdin_fd = -1;
 }
 
 /* Takes fd: watches it, or closes it when it cannot be made
@@ -356,7 +347,7 @@ static int act_exit(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 	uint64_t ooms = 0;
 
 	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
-	health_stop(c);
+	ctr_parts_at(c, CTR_AT_EXITED);
 	c->exit_code = a->exit_code;
 	if (c->cg && cgroup_oom_count(c->cg, &ooms, e) == 0 &&
 	    ooms > c->oom_base)
@@ -438,7 +429,7 @@ static int act_started(struct ctr *c, const struct ctr_evarg *a,
 	c->oom_killed = false;
 	publish(c, "start", NULL, NULL);
 	ctrlog_started(c); /* attached clients get the tty or stdin */
-	health_start(c);
+	ctr_parts_at(c, CTR_AT_RUNNING);
 	ctr_save(c, after_start_saved, c);
 	if (c->early_exit) {
 		c->early_exit = false;
@@ -647,7 +638,7 @@ static int thaw(struct ctr *c, enum ctr_state next, struct err *e)
 	if (ctr_freezer_thaw(c, e) < 0)
 		return -1;
 	enter(c, next);
-	health_resume(c);
+	ctr_parts_at(c, CTR_AT_THAWED);
 	publish(c, "unpause", NULL, NULL);
 	return 0;
 }
@@ -664,9 +655,16 @@ static int act_signal(struct ctr *c, const struct ctr_evarg *a,
 	return c->state == CTR_PAUSED ? thaw(c, CTR_RUNNING, e) : 0;
 }
 
+/* The freezer's report (control.c): frozen, if the state still allows
+ * it (a stop may have come meanwhile). */
+static int frozen(struct ctr *c, struct err *e)
+{
+	return ctr_event(c, EV_FROZEN, NULL, e);
+}
+
 static int act_pause(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 {
-	return ctr_freezer_start(c, &a->hook, e);
+	return ctr_freezer_start(c, frozen, &a->hook, e);
 }
 
 /* The freezer reports frozen (control.c). */
@@ -753,25 +751,6 @@ static int act_nothing_runs(struct ctr *c, const struct ctr_evarg *a,
 
 /* ---- remove ---- */
 
-/* In a helper process: the upper layer can be large. A tree that is not
- * there (a container never started) is already removed. */
-static int remove_tree(void *arg, struct err *e)
-{
-	return tree_remove(AT_FDCWD, arg, e);
-}
-
-void ctr_remove_tree(char *dir, const char *what)
-{
-	struct err e = ERR_INIT;
-	char label[128];
-
-	snprintf(label, sizeof(label), "%s: removing its files", what);
-	if (helper_run_logged(remove_tree, dir, free, label, &e) < 0) {
-		log_err("%s: %s", what, e.msg);
-		free(dir);
-	}
-}
-
 /* `rm` is answered once the removal is durable (ctx: a copy of the
  * container's rm_hook, which outlives the container). */
 static void rm_saved(int errnum, void *ctx)
@@ -790,9 +769,8 @@ static void remove_now(struct ctr *c)
 	struct ctr_hook *h = NULL;
 
 	cancel_restart(c);
-	health_stop(c);
+	ctr_parts_at(c, CTR_AT_REMOVING); /* health, volumes */
 	ctrlog_remove(c);
-	vol_detach(c);
 	snprintf(what, sizeof(what), "container %.12s", c->id);
 	ctr_remove_tree(dir, what);
 	if (c->rm_hook.fn) {

@@ -70,3 +70,10 @@ void ctr_pipe_pause(struct ctr_pipe *p, bool pause)
 	else
 		ev_io_start(daemon_ctx.loop, &p->io);
 }
+
+void ctr_stdin_close(struct ctr *c)
+{
+	if (c->stdin_fd >= 0)
+		close(c->stdin_fd);
+	c->stdin_fd = -1;
+}

@@ -6,7 +6,15 @@
  * the stdio pipes. Lifecycle (lifecycle.c) is a state x event table of
  * small actions and the only writer of a container's state; commands
  * (cmds.c, ctrcmds.c) only look containers up, validate and pass events
- * to ctr_event(). */
+ * to ctr_event().
+ *
+ * Calls between the files go one way, never in a loop: cmds.c ->
+ * ctrcmds.c, ctrcp.c, health.c, volumes.c -> lifecycle.c, exec.c ->
+ * control.c, ctrlog.c -> ctr.c, stdio.c, labels.c, settings.c,
+ * ctrspawn.c. What a lower file tells a higher one goes through what the
+ * higher one registered: a struct ctr_part (its state file fields, ps
+ * text and the lifecycle's moments: health and volumes) or a callback
+ * (the freezer's frozen, ctr_load_all's state). */
 #ifndef SKIFF_SUPERVISOR_H
 #define SKIFF_SUPERVISOR_H
 
@@ -255,8 +263,14 @@ struct ctr {
 	struct ctr *next;
 };
 
+/* stdio.c: close the daemon's end of a container's stdin pipe (it sees
+ * EOF once no client holds one either). */
+void ctr_stdin_close(struct ctr *c);
+
 /* ctr.c: the registry */
 struct ctr *ctr_new(const char *name, struct err *e);
+/* A new random id: CTR_ID_LEN hex digits (containers' and execs'). */
+void ctr_gen_id(char *out);
 /* Give c a new name: valid like create's and unique (not saved here). */
 int ctr_rename(struct ctr *c, const char *name, struct err *e);
 void ctr_free(struct ctr *c);
@@ -279,17 +293,51 @@ void ctr_set_spec(struct ctr *c, char *json);
 char *ctr_spec(const struct ctr *c);
 /* The data line {"exit_code":N} that ends run, exec and wait. */
 void ctr_reply_exit_code(struct ctl_req *r, int code);
-int ctr_load_all(struct err *e);
+/* Rebuild the registry from the state files; state gets each container
+ * and the state its file names, after every part has loaded (lifecycle's
+ * ctr_state_load: ctr.c sets no state). */
+int ctr_load_all(void (*state)(struct ctr *c, const char *name),
+		 struct err *e);
+/* The moments of a container's life that parts hear of: lifecycle.c
+ * announces them with ctr_parts_at() and knows no part by name. */
+enum ctr_moment {
+	CTR_AT_RUNNING,	 /* exec'd: running from now */
+	CTR_AT_EXITED,	 /* its process is gone */
+	CTR_AT_FREEZING, /* a pause begins */
+	CTR_AT_THAWED,	 /* unpaused, or the pause failed */
+	CTR_AT_REMOVING, /* about to be removed */
+	CTR_AT_N
+};
 /* A part of a container another file keeps (health.c, volumes.c): its
  * fields in the state file and inspect, read back at load, freed with
- * the container. ctr.c runs the registered parts in the order they were
- * registered (module init) and knows nothing else of them. */
+ * the container, told of the lifecycle's moments. ctr.c runs the
+ * registered parts in the order they were registered (module init) and
+ * knows nothing else of them, so the registry and the lifecycle include
+ * no part and the parts include neither back in a loop. Any hook may be
+ * NULL. */
 struct ctr_part {
 	void (*write_json)(const struct ctr *c, struct jw *w);
 	void (*load)(struct ctr *c, yajl_val t);
 	void (*free)(struct ctr *c);
+	/* What ps shows after "Up 3 minutes" ("" for nothing). */
+	const char *(*ps_suffix)(const struct ctr *c);
+	void (*at[CTR_AT_N])(struct ctr *c);
 };
 void ctr_part_register(const struct ctr_part *p);
+void ctr_parts_at(struct ctr *c, enum ctr_moment m);
+/* Run a hook once: its fn is cleared before it runs. */
+void ctr_hook_fire(struct ctr_hook *h, const struct err *e);
+/* Remove the tree dir (taken, malloc'd) in a helper process: a
+ * container's upper layer or a volume can be large. what names it in
+ * the log if that fails. */
+void ctr_remove_tree(char *dir, const char *what);
+/* labels.c: -l K=V words as {"K":"V"} (malloc'd), or NULL and e set. */
+char *ctr_labels_json(const struct strlist *l, struct err *e);
+/* The same over base labels (an image's: n keys and values, in order):
+ * a --label of the same key wins; each key once. Keys are 1 to 255
+ * bytes. */
+char *ctr_labels_merge(const struct strlist *l, char *const *keys,
+		       char *const *vals, size_t n, struct err *e);
 
 /* settings.c: this module's keys in skiffd.json (core/config.h) */
 struct sup_settings {
@@ -318,13 +366,6 @@ static inline bool ctr_has_exited(const struct ctr *c)
 	return c->state == CTR_EXITED || c->state == CTR_RESTARTING ||
 	       c->state == CTR_REMOVING;
 }
-/* Close the daemon's end of stdin's pipe (the container sees EOF once no
- * client holds one either). */
-void ctr_stdin_close(struct ctr *c);
-/* Remove the tree dir (taken, malloc'd) in a helper process: a
- * container's upper layer or a volume can be large. what names it in
- * the log if that fails. */
-void ctr_remove_tree(char *dir, const char *what);
 void ctr_add_waiter(struct ctr *c, struct ctr_waiter *w);
 void ctr_stop_all(void (*done)(void));
 /* At daemon start: containers whose policy says they run. */
@@ -335,10 +376,12 @@ int ctr_restart_parse(const char *s, struct ctr *c, struct err *e);
 unsigned ctr_cgroups_pending(void);
 
 /* control.c: the freezer (lifecycle.c's pause and unpause actions) */
-/* Freeze c's cgroup; once frozen it raises EV_FROZEN, then done runs
- * (with an error if the freeze failed or was refused). */
-int ctr_freezer_start(struct ctr *c, const struct ctr_hook *done,
-		      struct err *e);
+/* Freeze c's cgroup; once frozen it calls frozen (lifecycle.c raises
+ * EV_FROZEN; a refusal thaws it again), then done runs (with an error if
+ * the freeze failed or was refused). */
+int ctr_freezer_start(struct ctr *c,
+		      int (*frozen)(struct ctr *c, struct err *e),
+		      const struct ctr_hook *done, struct err *e);
 int ctr_freezer_thaw(struct ctr *c, struct err *e);
 /* The container exited while a freeze was in progress. */
 void ctr_pause_abort(struct ctr *c);
@@ -346,7 +389,8 @@ extern const struct command ctr_cmd_stats;
 
 /* ctrcmds.c: start, stop, kill, rm, restart, pause, unpause and wait of
  * one or more containers; rename and top */
-void ctr_hook_fire(struct ctr_hook *h, const struct err *e);
+/* A signal by number or name ("9", "KILL", "SIGKILL"), or -1 and e set. */
+int ctr_parse_signal(const char *s, struct err *e);
 extern const struct command ctr_cmd_start, ctr_cmd_stop, ctr_cmd_kill,
 	ctr_cmd_rm, ctr_cmd_restart, ctr_cmd_pause, ctr_cmd_unpause,
 	ctr_cmd_wait, ctr_cmd_rename, ctr_cmd_top;
@@ -358,7 +402,8 @@ extern const struct command ctr_cmd_cp, ctr_cmd_export;
 		&ctr_cmd_wait, &ctr_cmd_rename, &ctr_cmd_top, &ctr_cmd_cp, &ctr_cmd_export,
 
 /* health.c */
-/* Register the healthcheck as a part of every container (ctr_part). */
+/* Register the healthcheck as a part of every container (ctr_part): its
+ * start, stop, pause and resume below run at the lifecycle's moments. */
 void health_init(void);
 /* Check the flags and fill h (config only); nothing is changed on error. */
 int health_parse(struct ctr_health *h, const struct health_opts *o,
@@ -381,13 +426,6 @@ void health_load(struct ctr *c, yajl_val t);
 
 /* cmds.c */
 extern const struct command *const supervisor_commands[];
-/* -l K=V words as {"K":"V"} (malloc'd), or NULL and e set. */
-char *ctr_labels_json(const struct strlist *l, struct err *e);
-/* The same over base labels (an image's: n keys and values, in order):
- * a --label of the same key wins; each key once. Keys are 1 to 255
- * bytes. */
-char *ctr_labels_merge(const struct strlist *l, char *const *keys,
-		       char *const *vals, size_t n, struct err *e);
 
 /* volumes.c: named and anonymous volumes, a container's mounts */
 struct vol_plan {
@@ -420,6 +458,5 @@ extern const struct command vol_cmd_vcreate, vol_cmd_vls, vol_cmd_vinspect,
 #define VOL_COMMANDS                                                      \
 	&vol_cmd_vcreate, &vol_cmd_vls, &vol_cmd_vinspect, &vol_cmd_vrm,  \
 		&vol_cmd_vprune,
-int ctr_parse_signal(const char *s, struct err *e);
 
 #endif

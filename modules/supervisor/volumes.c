@@ -854,6 +854,7 @@ int vol_init(struct err *e)
 		.write_json = part_write,
 		.load = part_load,
 		.free = part_free,
+		.at = { [CTR_AT_REMOVING] = vol_detach },
 	};
 	_cleanup_free_ char *dir = NULL;
 
