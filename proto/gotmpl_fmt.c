@@ -160,7 +160,7 @@ static void gf_int(const struct gf_spec *f, int64_t i, struct buf *b)
 			buf_printf(&u8, "U+%04llX", (unsigned long long)i);
 			if (f->sharp && i >= 0 && i <= 0x10ffff && gv_printable(r)) {
 				buf_puts(&u8, " '");
-				gv_case_rune(r, &u8);
+				gv_put_rune(r, &u8);
 				buf_puts(&u8, "'");
 			}
 			gf_pad(f, buf_head(&u8), buf_used(&u8), b);
@@ -169,7 +169,7 @@ static void gf_int(const struct gf_spec *f, int64_t i, struct buf *b)
 		}
 		char u[5];
 		struct buf enc = { 0 };
-		gv_case_rune(r, &enc);
+		gv_put_rune(r, &enc);
 		size_t n = buf_used(&enc) < 5 ? buf_used(&enc) : 4;
 		memcpy(u, buf_head(&enc), n);
 		buf_free(&enc);
@@ -277,6 +277,13 @@ static void gf_string(const struct gf_spec *f, const struct gv *v,
 	buf_free(&q);
 }
 
+struct gf_elem {
+	const struct gf_spec *f;
+	struct buf *b;
+};
+static void gf_print_elem(size_t i, const char *key, const struct gv *e,
+			  void *ctx);
+
 static void gf_print(const struct gf_spec *f, const struct gv *v, struct buf *b)
 {
 	switch (v->k) {
@@ -302,43 +309,34 @@ static void gf_print(const struct gf_spec *f, const struct gv *v, struct buf *b)
 	case GV_STR:
 		gf_string(f, v, b);
 		return;
-	case GV_MAP: {
-		yajl_val o = v->a.j;
-		size_t *order = gv_map_order(NULL, o);
-		buf_puts(b, "map[");
-		for (size_t i = 0; i < o->u.object.len; i++) {
-			const char *k = o->u.object.keys[order[i]];
-			struct gv kv = { .k = GV_STR, .iface = false };
-			struct gv e = gv_from_json(o->u.object.values[order[i]], true);
-			kv.s = (struct gv_str){ k, strlen(k) };
-			if (i)
-				buf_puts(b, " ");
-			gf_print(f, &kv, b);
-			buf_puts(b, ":");
-			if (e.k == GV_NIL)
-				gf_pad(f, "<nil>", 5, b);
-			else
-				gf_print(f, &e, b);
-		}
-		buf_puts(b, "]");
-		free(order);
-		return;
-	}
+	case GV_MAP:
 	case GV_ARR:
 	case GV_STRS:
-		buf_puts(b, "[");
-		for (size_t i = 0; i < gv_len(v); i++) {
-			struct gv e = gv_index(v, i);
-			if (i)
-				buf_puts(b, " ");
-			if (e.k == GV_NIL)
-				gf_pad(f, "<nil>", 5, b);
-			else
-				gf_print(f, &e, b);
-		}
+		buf_puts(b, v->k == GV_MAP ? "map[" : "[");
+		gv_each(v, gf_print_elem, &(struct gf_elem){ f, b });
 		buf_puts(b, "]");
 		return;
 	}
+}
+
+/* One element of a map or slice under the verb: "k:v" or "v". */
+static void gf_print_elem(size_t i, const char *key, const struct gv *e,
+			  void *ctx)
+{
+	const struct gf_elem *x = ctx;
+
+	if (i)
+		buf_puts(x->b, " ");
+	if (key) {
+		struct gv kv = { .k = GV_STR, .iface = false,
+				 .s = { key, strlen(key) } };
+		gf_print(x->f, &kv, x->b);
+		buf_puts(x->b, ":");
+	}
+	if (e->k == GV_NIL)
+		gf_pad(x->f, "<nil>", 5, x->b);
+	else
+		gf_print(x->f, e, x->b);
 }
 
 /* Parse flags, width, precision; returns the index after the verb. */
@@ -516,26 +514,6 @@ static uint32_t gv_lower(uint32_t c)
 	return c;
 }
 
-void gv_case_rune(uint32_t c, struct buf *b)
-{
-	char u[4];
-	size_t n;
-
-	if (c < 0x80) {
-		u[0] = (char)c, n = 1;
-	} else if (c < 0x800) {
-		u[0] = (char)(0xc0 | c >> 6), u[1] = (char)(0x80 | (c & 0x3f)), n = 2;
-	} else if (c < 0x10000) {
-		u[0] = (char)(0xe0 | c >> 12), u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (c & 0x3f)), n = 3;
-	} else {
-		u[0] = (char)(0xf0 | c >> 18), u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((c >> 6) & 0x3f)), u[3] = (char)(0x80 | (c & 0x3f));
-		n = 4;
-	}
-	buf_append(b, u, n);
-}
-
 /* strings.Title's word boundary test on the previous rune. */
 static bool gv_separator(uint32_t r)
 {
@@ -573,7 +551,7 @@ void gv_case(const char *s, size_t n, int mode, struct buf *b)
 			m = gv_lower(c);
 		else if (gv_separator(prev))
 			m = gv_upper(c);
-		gv_case_rune(m, b);
+		gv_put_rune(m, b);
 		prev = c;
 		i += l;
 	}

@@ -152,6 +152,12 @@ size_t gv_len(const struct gv *v);
 struct gv gv_index(const struct gv *v, size_t i);
 /* Sorted member indices of a GV_MAP (allocated in x's scratch). */
 size_t *gv_map_order(struct gx *x, yajl_val obj);
+/* Each element of a map (in Go's key order, with its key) or of an
+ * array-like value (key NULL), with its index: one walk for fmt's %v,
+ * fmt.Print and encoding/json. */
+typedef void (*gv_elem_fn)(size_t i, const char *key, const struct gv *e,
+			   void *ctx);
+void gv_each(const struct gv *v, gv_elem_fn fn, void *ctx);
 /* fmt.Print of one value (%v). */
 void gv_print(const struct gv *v, struct buf *b);
 /* Go's %v of a float64. */
@@ -181,7 +187,7 @@ void gx_sprintf(const char *f, size_t n, struct gv *args, size_t nargs,
 		struct buf *b);
 void gv_case(const char *s, size_t n, int mode, struct buf *b);
 /* Append code point c as UTF-8. */
-void gv_case_rune(uint32_t c, struct buf *b);
+void gv_put_rune(uint32_t c, struct buf *b);
 size_t gv_js_rune(const char *s, size_t n, struct buf *b);
 
 /* Builtins and Docker's helpers (gotmpl_funcs.c). A function gets the

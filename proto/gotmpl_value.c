@@ -164,6 +164,25 @@ size_t *gv_map_order(struct gx *x, yajl_val obj)
 	return o;
 }
 
+void gv_each(const struct gv *v, gv_elem_fn fn, void *ctx)
+{
+	if (v->k == GV_MAP) {
+		yajl_val o = v->a.j;
+		size_t *order = gv_map_order(NULL, o);
+		for (size_t i = 0; i < o->u.object.len; i++) {
+			struct gv e = gv_from_json(o->u.object.values[order[i]],
+						   true);
+			fn(i, o->u.object.keys[order[i]], &e, ctx);
+		}
+		free(order);
+		return;
+	}
+	for (size_t i = 0; i < gv_len(v); i++) {
+		struct gv e = gv_index(v, i);
+		fn(i, NULL, &e, ctx);
+	}
+}
+
 /* Shortest round-trip digits of |f| (> 0): digits[], count, and the
  * decimal exponent dp such that f = 0.d1d2... x 10^dp. */
 static int gv_shortest(double f, char *digits, int *dp)
@@ -244,6 +263,17 @@ void gv_fmt_float(double f, struct buf *b)
 	gv_float_form(f, dp - 1 < -4 || dp - 1 >= 6 ? 'e' : 'f', b);
 }
 
+/* fmt.Print's map and slice elements: "k:v k:v", "a b". */
+static void gv_print_elem(size_t i, const char *key, const struct gv *e,
+			  void *b)
+{
+	if (i)
+		buf_puts(b, " ");
+	if (key)
+		buf_printf(b, "%s:", key);
+	gv_print(e, b);
+}
+
 void gv_print(const struct gv *v, struct buf *b)
 {
 	switch (v->k) {
@@ -265,28 +295,11 @@ void gv_print(const struct gv *v, struct buf *b)
 	case GV_STR:
 		buf_append(b, v->s.p, v->s.n);
 		break;
-	case GV_MAP: {
-		yajl_val o = v->a.j;
-		size_t *order = gv_map_order(NULL, o);
-		buf_puts(b, "map[");
-		for (size_t i = 0; i < o->u.object.len; i++) {
-			struct gv e = gv_from_json(o->u.object.values[order[i]], true);
-			buf_printf(b, "%s%s:", i ? " " : "", o->u.object.keys[order[i]]);
-			gv_print(&e, b);
-		}
-		buf_puts(b, "]");
-		free(order);
-		break;
-	}
+	case GV_MAP:
 	case GV_ARR:
 	case GV_STRS:
-		buf_puts(b, "[");
-		for (size_t i = 0; i < gv_len(v); i++) {
-			struct gv e = gv_index(v, i);
-			if (i)
-				buf_puts(b, " ");
-			gv_print(&e, b);
-		}
+		buf_puts(b, v->k == GV_MAP ? "map[" : "[");
+		gv_each(v, gv_print_elem, b);
 		buf_puts(b, "]");
 		break;
 	}
@@ -381,6 +394,19 @@ static void gv_json_float(double f, struct buf *b)
 	}
 }
 
+/* encoding/json's members and elements: "k":v,"k":v and a,b. */
+static void gv_json_elem(size_t i, const char *key, const struct gv *e,
+			 void *b)
+{
+	if (i)
+		buf_puts(b, ",");
+	if (key) {
+		gv_json_str(key, strlen(key), b);
+		buf_puts(b, ":");
+	}
+	gv_json(e, b);
+}
+
 void gv_json(const struct gv *v, struct buf *b)
 {
 	switch (v->k) {
@@ -396,33 +422,12 @@ void gv_json(const struct gv *v, struct buf *b)
 	case GV_STR:
 		gv_json_str(v->s.p, v->s.n, b);
 		break;
-	case GV_MAP: {
-		yajl_val o = v->a.j;
-		size_t *order = gv_map_order(NULL, o);
-		buf_puts(b, "{");
-		for (size_t i = 0; i < o->u.object.len; i++) {
-			const char *k = o->u.object.keys[order[i]];
-			struct gv e = gv_from_json(o->u.object.values[order[i]], true);
-			if (i)
-				buf_puts(b, ",");
-			gv_json_str(k, strlen(k), b);
-			buf_puts(b, ":");
-			gv_json(&e, b);
-		}
-		buf_puts(b, "}");
-		free(order);
-		break;
-	}
+	case GV_MAP:
 	case GV_ARR:
 	case GV_STRS:
-		buf_puts(b, "[");
-		for (size_t i = 0; i < gv_len(v); i++) {
-			struct gv e = gv_index(v, i);
-			if (i)
-				buf_puts(b, ",");
-			gv_json(&e, b);
-		}
-		buf_puts(b, "]");
+		buf_puts(b, v->k == GV_MAP ? "{" : "[");
+		gv_each(v, gv_json_elem, b);
+		buf_puts(b, v->k == GV_MAP ? "}" : "]");
 		break;
 	default:
 		buf_puts(b, "null");
@@ -500,7 +505,7 @@ static int gv_hex(int c)
 	return -1;
 }
 
-static void gv_put_rune(uint32_t c, struct buf *b)
+void gv_put_rune(uint32_t c, struct buf *b)
 {
 	char u[4];
 	size_t n;

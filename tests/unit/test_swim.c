@@ -14,70 +14,10 @@
 
 #include "../../net/swim_int.h" /* white box: suspicion timers */
 
-#define MAXM 16
-
-enum ev_kind { EV_PKT, EV_STREAM, EV_REPLY };
-
-struct ev {
-	uint64_t at;
-	enum ev_kind kind;
-	int to, from;
-	uint32_t id;
-	struct buf data;
-};
-
-struct sim {
-	uint64_t now;
-	int n;
-	struct swim *m[MAXM];
-	bool down[MAXM];
-	bool cut[MAXM][MAXM]; /* no packets from i to j */
-	struct ev *q;
-	size_t nq, cap;
-	int ctx_of[MAXM];
-	unsigned user_rx;
-	struct mlcrypt_keyring ring[MAXM];
-};
-
-static struct sim *S;
-
-static int idx_of(const struct swim_addr *a)
-{
-	return a->ip[3] - 1;
-}
-
-static void push(struct sim *sim, enum ev_kind k, int from, int to, uint32_t id,
-		 const uint8_t *p, size_t n)
-{
-	struct ev e = {sim->now + 1, k, to, from, id, {0}};
-
-	if (to < 0 || to >= sim->n || sim->down[from] || sim->down[to] ||
-	    sim->cut[from][to])
-		return;
-	buf_append(&e.data, p, n);
-	if (sim->nq == sim->cap) {
-		sim->cap = sim->cap ? 2 * sim->cap : 64;
-		sim->q = realloc(sim->q, sim->cap * sizeof(*sim->q));
-	}
-	sim->q[sim->nq++] = e;
-}
-
-static void op_send(void *ctx, const struct swim_addr *to, const uint8_t *p,
-		    size_t n)
-{
-	push(S, EV_PKT, *(int *)ctx, idx_of(to), 0, p, n);
-}
-
-static void op_stream(void *ctx, uint32_t id, const struct swim_addr *to,
-		      const uint8_t *p, size_t n)
-{
-	int from = *(int *)ctx, t = idx_of(to);
-	size_t before = S->nq;
-
-	push(S, EV_STREAM, from, t, id, p, n);
-	if (S->nq == before) /* refused: the connection fails */
-		push(S, EV_REPLY, from, from, id, NULL, 0);
-}
+#define SIM_T struct swim
+#define SIM_FN(name) swim_##name
+#define SIM_EXTRA
+#include "simnet.h"
 
 static void op_user(void *ctx, const uint8_t *p, size_t n)
 {
@@ -126,85 +66,6 @@ static void sim_init(struct sim *sim, int n, const struct swim_profile *pr,
 	}
 }
 
-static void sim_free(struct sim *sim)
-{
-	for (int i = 0; i < sim->n; i++)
-		swim_free(sim->m[i]);
-	for (size_t i = 0; i < sim->nq; i++)
-		buf_free(&sim->q[i].data);
-	free(sim->q);
-}
-
-static void deliver(struct sim *sim, struct ev *e)
-{
-	struct swim_addr from = {{127, 0, 0, (uint8_t)(e->from + 1)}, 4, 7946};
-	struct err err = ERR_INIT;
-	struct buf reply = {0};
-	const uint8_t *p =
-	    (const uint8_t *)(e->data.data ? buf_head(&e->data) : "");
-
-	if (sim->down[e->to])
-		return;
-	if (e->kind == EV_PKT) {
-		swim_recv(sim->m[e->to], &from, p, buf_used(&e->data), sim->now,
-			  &err);
-	} else if (e->kind == EV_STREAM) {
-		if (swim_stream_in(sim->m[e->to], p, buf_used(&e->data), &reply,
-				   sim->now, &err) < 0 ||
-		    buf_used(&reply) == 0) {
-			buf_reset(&reply);
-		}
-		/* the reply goes back to the opener (empty: it failed) */
-		push(sim, EV_REPLY, e->to, e->from, e->id,
-		     (const uint8_t *)(reply.data ? buf_head(&reply) : ""),
-		     buf_used(&reply));
-	} else if (buf_used(&e->data) == 0) {
-		swim_stream_failed(sim->m[e->to], e->id, sim->now);
-	} else {
-		swim_stream_reply(sim->m[e->to], e->id, p, buf_used(&e->data),
-				  sim->now, &err);
-	}
-	buf_free(&reply);
-}
-
-/* Run until time t: events in time order, then members' deadlines. */
-static void sim_run(struct sim *sim, uint64_t t)
-{
-	while (sim->now < t) {
-		uint64_t next = t;
-		ssize_t best = -1;
-
-		for (size_t i = 0; i < sim->nq; i++)
-			if (sim->q[i].at <= next) {
-				next = sim->q[i].at;
-				best = (ssize_t)i;
-			}
-		for (int i = 0; i < sim->n; i++) {
-			uint64_t d = swim_next_deadline(sim->m[i]);
-
-			if (!sim->down[i] && d < next) {
-				next = d;
-				best = -1;
-			}
-		}
-		if (next > sim->now)
-			sim->now = next;
-		if (best >= 0) {
-			struct ev e = sim->q[best];
-
-			sim->q[best] = sim->q[--sim->nq];
-			deliver(sim, &e);
-			buf_free(&e.data);
-			continue;
-		}
-		for (int i = 0; i < sim->n; i++)
-			if (!sim->down[i] &&
-			    swim_next_deadline(sim->m[i]) <= sim->now)
-				swim_tick(sim->m[i], sim->now);
-	}
-}
-
-/* who's state as viewer sees it; -1: unknown to viewer */
 static int state_at(struct sim *sim, int viewer, int who)
 {
 	char name[16];
@@ -213,15 +74,6 @@ static int state_at(struct sim *sim, int viewer, int who)
 	snprintf(name, sizeof(name), "n%d", who);
 	m = swim_find(sim->m[viewer], name);
 	return m ? (int)m->state : -1;
-}
-
-static bool all_see(struct sim *sim, int who, enum mlwire_state st)
-{
-	for (int i = 0; i < sim->n; i++)
-		if (!sim->down[i] && i != who &&
-		    state_at(sim, i, who) != (int)st)
-			return false;
-	return true;
 }
 
 static void form(struct sim *sim)
