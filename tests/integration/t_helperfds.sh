@@ -3,7 +3,8 @@
 # (core/helper): while a `cp` helper runs (held open by a stdin that
 # never ends), a client that skiffd closed sees EOF at once, and the
 # helper holds no socket of skiffd's (listening or client) and no
-# container's stdin write end.
+# container's stdin write end, and an attached `run -i` container reading
+# its stdin to EOF gets its EOF while the helper still runs.
 . "$TOP/tests/integration/lib.sh"
 S=$SKIFF
 R=$T/rootfs
@@ -17,9 +18,20 @@ $S run -d -i --rootfs "$R" --name held sh -c 'cat >/dev/null; echo eof; sleep 60
 cpid=$($S --json inspect held | json_get pid)
 stdin_obj=$(readlink "/proc/$cpid/fd/0")
 
+# An attached run -i container, running before the helper starts: it
+# reads stdin to EOF, then says so. Its stdin is a fifo this script
+# holds open (fd 8) until the helper runs.
+mkfifo "$T/in"
+exec 8<>"$T/in"
+$S run -i --rootfs "$R" --name reader sh -c 'cat >/dev/null; echo got-eof' \
+	<"$T/in" >"$T/reader.out" 2>&1 8>&- &
+READER=$!
+track "$READER"
+wait_for 5 sh -c "$S ps | grep -q reader" || notok "run -i reader runs"
+
 # A client skiffd has accepted before the helper starts; once told, it
 # sends ping, closes its writing half and times how long EOF takes.
-python3 - "$SOCK" "$T/go" >"$T/client.out" 2>&1 <<'EOF' &
+python3 - "$SOCK" "$T/go" >"$T/client.out" 2>&1 8>&- <<'EOF' &
 import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
@@ -50,7 +62,7 @@ wait_for 5 test -e "$T/go.ready" || notok "client connected"
 before=" $(pgrep -P "$DPID" -x skiffd | tr '\n' ' ') "
 mkfifo "$T/fifo"
 exec 7<>"$T/fifo"
-$S cp - held:/tmp <"$T/fifo" >"$T/cp.out" 2>&1 7>&- &
+$S cp - held:/tmp <"$T/fifo" >"$T/cp.out" 2>&1 7>&- 8>&- &
 CP=$!
 track "$CP"
 helper=
@@ -71,6 +83,18 @@ if [ -n "$helper" ]; then
 	echo "$fds" | grep -qxF "$stdin_obj" && notok "the helper holds a container's stdin" ||
 		ok "the helper holds no container's stdin"
 fi
+
+# The reader's stdin ends now, while the helper runs: its client's copy
+# of the pipe's write end closes, and no helper holds another.
+exec 8>&-
+if wait_for 5 grep -q got-eof "$T/reader.out"; then
+	ok "a run -i container gets its stdin's EOF while a helper runs"
+else
+	notok "run -i container: no EOF while a helper runs ($(cat "$T/reader.out"))"
+fi
+[ -n "$helper" ] && kill -0 "$helper" 2>/dev/null &&
+	ok "the helper still ran meanwhile" || notok "the helper had ended"
+wait "$READER" 2>/dev/null
 
 touch "$T/go"
 wait "$CLIENT"
