@@ -36,7 +36,12 @@ struct health_opts {
 struct create_args {
 	bool detach, rm, privileged, read_only, init, interactive, tty;
 	const char *name, *rootfs, *workdir, *user, *hostname, *entrypoint;
-	const char *detach_keys, *network;
+	const char *detach_keys;
+	/* networking (modules/network through modules/iface/netsvc.h) */
+	struct strlist network, net, network_alias, add_host, dns, dns_search;
+	struct strlist dns_option, link, publish, expose;
+	const char *ip, *ip6, *mac_address;
+	bool publish_all;
 	const char *stop_signal, *cpus, *cpuset, *memory_swap, *restart;
 	long long stop_timeout, cpu_shares, pids_limit;
 	int64_t memory, memory_reservation;
@@ -102,6 +107,37 @@ struct vrm_args {
 struct vprune_args {
 	bool force, all;
 	struct strlist filter;
+};
+
+/* ---- network ---- */
+
+struct netcreate_args {
+	const char *driver;
+	struct strlist subnet, gateway, ip_range, label, opt;
+	bool ipv6, internal, attachable;
+};
+
+struct netls_args {
+	bool quiet, no_trunc;
+	struct strlist filter;
+};
+
+struct netrm_args {
+	bool force;
+};
+
+struct netprune_args {
+	bool force;
+	struct strlist filter;
+};
+
+struct netconnect_args {
+	const char *ip, *ip6;
+	struct strlist alias;
+};
+
+struct netdisconnect_args {
+	bool force;
 };
 
 /* ---- images ---- */

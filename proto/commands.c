@@ -41,8 +41,31 @@ static const struct flag create_flags[] = {
     {"env-file", 0, FLAG_LIST, CA(env_file), "FILE",
      "read variables from FILE (K=V lines; the skiff CLI reads it)"},
     {"workdir", 'w', FLAG_STR, CA(workdir), "DIR", "working directory"},
-    {"network", 0, FLAG_STR, CA(network), "none",
-     "none (the default): its own network namespace with only lo, up"},
+    {"network", 0, FLAG_LIST, CA(network), "NET",
+     "bridge (the default), none (only lo), host, container:NAME or a "
+     "network's name (repeatable: several networks)"},
+    {"net", 0, FLAG_LIST, CA(net), "NET", "the same as --network"},
+    {"ip", 0, FLAG_STR, CA(ip), "ADDR", "IPv4 address on the first network"},
+    {"ip6", 0, FLAG_STR, CA(ip6), "ADDR", "IPv6 address on the first network"},
+    {"mac-address", 0, FLAG_STR, CA(mac_address), "MAC",
+     "MAC address on the first network"},
+    {"network-alias", 0, FLAG_LIST, CA(network_alias), "NAME",
+     "another name on the first network (user networks' DNS)"},
+    {"add-host", 0, FLAG_LIST, CA(add_host), "HOST:IP",
+     "a line in /etc/hosts"},
+    {"dns", 0, FLAG_LIST, CA(dns), "IP", "name server for /etc/resolv.conf"},
+    {"dns-search", 0, FLAG_LIST, CA(dns_search), "DOMAIN",
+     "search domain for /etc/resolv.conf"},
+    {"dns-option", 0, FLAG_LIST, CA(dns_option), "OPT",
+     "option for /etc/resolv.conf"},
+    {"link", 0, FLAG_LIST, CA(link), "NAME[:ALIAS]",
+     "another container's address in /etc/hosts (default bridge)"},
+    {"publish", 'p', FLAG_LIST, CA(publish), "[IP:][HOSTPORT:]PORT[/PROTO]",
+     "publish a container port (ranges too; no host port: one is chosen)"},
+    {"publish-all", 'P', FLAG_BOOL, CA(publish_all), 0,
+     "publish every exposed port on a chosen host port"},
+    {"expose", 0, FLAG_LIST, CA(expose), "PORT[/PROTO]",
+     "expose a port (or a range) without publishing it"},
     {"user", 'u', FLAG_STR, CA(user), "USER[:GROUP]",
      "user, by name or id, looked up in the container"},
     {"hostname", 'h', FLAG_STR, CA(hostname), "NAME",
@@ -292,6 +315,68 @@ static const struct flag update_flags[] = {
     LIMIT_FLAGS{0},
 };
 
+#define NC(f) offsetof(struct netcreate_args, f)
+static const struct flag netcreate_flags[] = {
+    {"driver", 'd', FLAG_STR, NC(driver), "DRIVER", "bridge (the only one)"},
+    {"subnet", 0, FLAG_LIST, NC(subnet), "CIDR",
+     "subnet (one IPv4, one IPv6 with --ipv6; default: a free private one)"},
+    {"gateway", 0, FLAG_LIST, NC(gateway), "ADDR",
+     "the bridge's address (default: the subnet's first)"},
+    {"ip-range", 0, FLAG_LIST, NC(ip_range), "CIDR",
+     "hand out container addresses from this part of the subnet"},
+    {"ipv6", 0, FLAG_BOOL, NC(ipv6), 0, "IPv6 too (needs a v6 --subnet)"},
+    {"internal", 0, FLAG_BOOL, NC(internal), 0,
+     "no way out of the network and none in"},
+    {"attachable", 0, FLAG_BOOL, NC(attachable), 0,
+     "accepted for Docker's sake (every network is)"},
+    {"label", 0, FLAG_LIST, NC(label), "K=V", "label"},
+    {"opt", 'o', FLAG_LIST, NC(opt), "K=V",
+     "mtu=N, icc=false, com.docker.network.bridge.name=NAME (and "
+     "com.docker.network.driver.mtu, "
+     "com.docker.network.bridge.enable_icc)"},
+    {0},
+};
+
+static const struct flag netls_flags[] = {
+    {"quiet", 'q', FLAG_BOOL, offsetof(struct netls_args, quiet), 0,
+     "only ids"},
+    {"no-trunc", 0, FLAG_BOOL, offsetof(struct netls_args, no_trunc), 0,
+     "whole ids"},
+    {"filter", 'f', FLAG_LIST, offsetof(struct netls_args, filter),
+     "KEY=VALUE", "name=, id=, driver=, label=, type=custom|builtin"},
+    {0},
+};
+
+static const struct flag netrm_flags[] = {
+    {"force", 'f', FLAG_BOOL, offsetof(struct netrm_args, force), 0,
+     "no error for a network that does not exist"},
+    {0},
+};
+
+static const struct flag netprune_flags[] = {
+    {"force", 'f', FLAG_BOOL, offsetof(struct netprune_args, force), 0,
+     "do not ask"},
+    {"filter", 0, FLAG_LIST, offsetof(struct netprune_args, filter),
+     "KEY=VALUE", "label="},
+    {0},
+};
+
+static const struct flag netconnect_flags[] = {
+    {"ip", 0, FLAG_STR, offsetof(struct netconnect_args, ip), "ADDR",
+     "IPv4 address"},
+    {"ip6", 0, FLAG_STR, offsetof(struct netconnect_args, ip6), "ADDR",
+     "IPv6 address"},
+    {"alias", 0, FLAG_LIST, offsetof(struct netconnect_args, alias), "NAME",
+     "another name on the network"},
+    {0},
+};
+
+static const struct flag netdisconnect_flags[] = {
+    {"force", 'f', FLAG_BOOL, offsetof(struct netdisconnect_args, force), 0,
+     "accepted for Docker's sake"},
+    {0},
+};
+
 static const struct flag vcreate_flags[] = {
     {"label", 'l', FLAG_LIST, offsetof(struct vcreate_args, label), "K=V",
      "label"},
@@ -538,6 +623,76 @@ const struct cmdspec cmd_table[] = {
 	.cli = {.stream_if = "follow"},
     },
     {
+	.name = "network connect",
+	.usage = "[OPTIONS] NETWORK CONTAINER",
+	.summary = "Put a container on a network (a running one at once)",
+	.flags = netconnect_flags,
+	.args_size = sizeof(struct netconnect_args),
+	.min_pos = 2,
+	.max_pos = 2,
+	.cmd_flags = CMD_MUTATES,
+	.module = "network",
+    },
+    {
+	.name = "network create",
+	.usage = "[OPTIONS] NETWORK",
+	.summary = "Create a bridge network",
+	.flags = netcreate_flags,
+	.args_size = sizeof(struct netcreate_args),
+	.min_pos = 1,
+	.max_pos = 1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "network",
+    },
+    {
+	.name = "network disconnect",
+	.usage = "[OPTIONS] NETWORK CONTAINER",
+	.summary = "Take a container off a network",
+	.flags = netdisconnect_flags,
+	.args_size = sizeof(struct netdisconnect_args),
+	.min_pos = 2,
+	.max_pos = 2,
+	.cmd_flags = CMD_MUTATES,
+	.module = "network",
+    },
+    {
+	.name = "network inspect",
+	.usage = "NETWORK [NETWORK...]",
+	.summary = "Show networks as JSON (Docker's fields)",
+	.min_pos = 1,
+	.max_pos = -1,
+	.module = "network",
+	.cli = {.how = CLI_PRETTY},
+    },
+    {
+	.name = "network ls",
+	.usage = "[OPTIONS]",
+	.summary = "List networks",
+	.flags = netls_flags,
+	.args_size = sizeof(struct netls_args),
+	.module = "network",
+    },
+    {
+	.name = "network prune",
+	.usage = "[OPTIONS]",
+	.summary = "Remove every user network no container is on",
+	.flags = netprune_flags,
+	.args_size = sizeof(struct netprune_args),
+	.cmd_flags = CMD_MUTATES,
+	.module = "network",
+    },
+    {
+	.name = "network rm",
+	.usage = "[OPTIONS] NETWORK [NETWORK...]",
+	.summary = "Remove networks no container is on",
+	.flags = netrm_flags,
+	.args_size = sizeof(struct netrm_args),
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "network",
+    },
+    {
 	.name = "pause",
 	.usage = "CONTAINER [CONTAINER...]",
 	.summary = "Freeze every process of containers (cgroup freezer)",
@@ -549,6 +704,14 @@ const struct cmdspec cmd_table[] = {
     {
 	.name = "ping",
 	.summary = "Check that skiffd answers",
+    },
+    {
+	.name = "port",
+	.usage = "CONTAINER [PORT[/PROTO]]",
+	.summary = "Show a container's published ports",
+	.min_pos = 1,
+	.max_pos = 2,
+	.module = "network",
     },
     {
 	.name = "ps",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../../core/base/cleanup.h"
@@ -17,6 +18,7 @@
 #include "../../core/diskuse.h"
 #include "../../core/host.h"
 #include "../../core/module.h"
+#include "../iface/netsvc.h"
 #include "../iface/imagesvc.h"
 #include "../../fs/specgen.h"
 #include "../../proto/ociimage.h"
@@ -248,8 +250,63 @@ static void env_put(struct strv *env, const char *kv)
 	strv_push(env, kv);
 }
 
+/* The request's network words for the network module (netsvc.h):
+ * --network and --net are one list; the host name is the container's. */
+static int net_create(struct ctr *c, const struct create_args *a,
+		      struct netsvc_plan *plan, struct err *e)
+{
+	const struct network_service *s = netsvc();
+	char host[16];
+	struct strlist nets = { 0 };
+	int rc;
+
+	nets.v = calloc((size_t)(a->network.n + a->net.n) + 1,
+			sizeof(*nets.v));
+	if (!nets.v)
+		abort();
+	for (int i = 0; i < a->network.n; i++)
+		nets.v[nets.n++] = a->network.v[i];
+	for (int i = 0; i < a->net.n; i++)
+		nets.v[nets.n++] = a->net.v[i];
+	snprintf(host, sizeof(host), "%.12s", c->id);
+	if (!s) {
+		rc = 0;
+		if (nets.n && (nets.n > 1 || strcmp(nets.v[0], "none")))
+			rc = err_setc(e, ERR_INVALID, "--network %s: this "
+				      "skiffd has no network module (none "
+				      "only)", nets.v[0]);
+		free(nets.v);
+		return rc;
+	}
+	rc = s->create(c->id, c->name, &(struct netsvc_opts){
+		.network = &nets, .ip = a->ip, .ip6 = a->ip6,
+		.mac = a->mac_address, .alias = &a->network_alias,
+		.hostname = a->hostname ? a->hostname : host,
+		.add_host = &a->add_host, .dns = &a->dns,
+		.dns_search = &a->dns_search, .dns_option = &a->dns_option,
+		.link = &a->link, .publish = &a->publish,
+		.expose = &a->expose, .publish_all = a->publish_all,
+		.image_exposed = c->exposed_json }, plan, e);
+	free(nets.v);
+	return rc;
+}
+
+/* Drop the spec's "network" namespace (--network host: the host's). */
+static void spec_host_net(struct oci_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_namespaces; i++)
+		if (!strcmp(spec->namespaces[i].type, "network")) {
+			free(spec->namespaces[i].type);
+			free(spec->namespaces[i].path);
+			spec->namespaces[i] =
+			    spec->namespaces[--spec->n_namespaces];
+			return;
+		}
+}
+
 static int make_spec(struct ctr *c, const struct create_args *a,
-		     const struct oci_imgcfg *img, int argc, char **argv,
+		     const struct oci_imgcfg *img,
+		     const struct netsvc_plan *plan, int argc, char **argv,
 		     struct err *e)
 {
 	struct specgen_opts o = { 0 };
@@ -302,6 +359,8 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 	o.env = envv = nullterm(&env);
 	if (specgen_build(&o, &spec, e) < 0)
 		goto out;
+	if (plan->mode == NETSVC_NS_HOST)
+		spec_host_net(spec);
 	ocispec_write_compact(spec, &b);
 	ctr_set_spec(c, buf_take_str(&b));
 	c->fresh_spec = steal_ptr(&spec); /* its first start needs no parse */
@@ -385,6 +444,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	int argc = ctl_req_argc(r);
 	char **argv = ctl_req_argv(r);
 	struct ctr *c = NULL;
+	struct netsvc_plan plan = { 0 };
 	int sig = 0;
 	char keys[16];
 
@@ -408,12 +468,6 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	} else {
 		argc--, argv++;
 		image_health(icfg, &ho, &hcmd);
-	}
-	if (a->network && strcmp(a->network, "none")) {
-		err_setc(e, ERR_INVALID,
-			 "--network %s: unknown network mode (this skiffd has "
-			 "none: a network namespace with only lo)", a->network);
-		goto fail;
 	}
 	if (ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0 ||
 	    parse_limits(a, &lim, true, e) < 0 ||
@@ -459,8 +513,10 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 	c->labels_json = image_labels(&a->label, icfg, e);
 	c->exposed_json = image_exposed(icfg);
 	if (!c->labels_json || parse_log_opts(&a->log_opt, c, e) < 0 ||
-	    vol_attach(c, &vp, e) < 0 ||
-	    make_spec(c, a, icfg, argc, argv, e) < 0) {
+	    net_create(c, a, &plan, e) < 0 || vol_attach(c, &vp, e) < 0 ||
+	    make_spec(c, a, icfg, &plan, argc, argv, e) < 0) {
+		if (netsvc())
+			netsvc()->remove(c->id);
 		c->rm_anon = true;
 		vol_detach(c);
 		ctr_unlink(c);
@@ -986,6 +1042,27 @@ static void ctr_diskuse(struct du_list *l)
 	}
 }
 
+/* What the network module may ask of containers (modules/iface). */
+static int net_find_ctr(const char *ref, struct netsvc_ctr *out,
+			struct err *e)
+{
+	struct ctr *c = ctr_find(ref, e);
+
+	if (!c)
+		return -1;
+	snprintf(out->id, sizeof(out->id), "%s", c->id);
+	snprintf(out->name, sizeof(out->name), "%s", c->name);
+	out->running = c->proc != NULL;
+	out->pidfd = -1;
+	if (c->proc)
+		out->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	return 0;
+}
+
+static const struct netctrs_service netctrs_service = {
+	.find = net_find_ctr,
+};
+
 static int sup_init(struct err *e)
 {
 	struct err ce = ERR_INIT;
@@ -995,6 +1072,7 @@ static int sup_init(struct err *e)
 	diskuse_register(&ctr_du);
 	dir = xasprintf("%s/containers", daemon_ctx.cfg.root);
 	service_register(CONTAINERS_SERVICE, &ctr_service);
+	service_register(NETCTRS_SERVICE, &netctrs_service);
 	find_init();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);

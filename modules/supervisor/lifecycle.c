@@ -31,6 +31,7 @@
 #include "../../core/daemon.h"
 #include "../../core/store.h"
 #include "../../proto/ocispec.h"
+#include "../iface/netsvc.h"
 #include "ctrlog.h"
 #include "ctrspawn.h"
 #include "supervisor.h"
@@ -58,6 +59,7 @@ static void publish(struct ctr *c, const char *action, const char *k,
 /* ---- stdio ---- */
 
 static void maybe_auto_remove(struct ctr *c);
+static void net_detach(struct ctr *c);
 static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx);
 static void exit_finish(struct ctr *c);
 static int event(struct ctr *c, enum ctr_event ev, const struct ctr_evarg *a);
@@ -357,6 +359,7 @@ static int act_exit(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 	c->exit_pending = true;
 	ctr_pause_abort(c);
 	ctr_stdin_close(c);
+	net_detach(c);
 	cgroup_release(c); /* kills what is left, so the pipes reach EOF */
 	exit_finish(c);
 	return 0;
@@ -381,6 +384,7 @@ static int act_setup_failed(struct ctr *c, const struct ctr_evarg *a,
 	pipe_close(&c->out);
 	pipe_close(&c->err);
 	ctr_stdin_close(c);
+	net_detach(c);
 	cgroup_release(c);
 	ev_timer_stop(daemon_ctx.loop, &c->kill_timer);
 	enter(c, c->auto_remove ? CTR_REMOVING : CTR_CREATED);
@@ -518,6 +522,24 @@ static const struct seccomp_bpf *compiled(const struct oci_seccomp *s,
 	return &bpf_cache[slot].bpf;
 }
 
+/* Its network (modules/network through netsvc.h), wired into the
+ * init's namespace before the init may run its command. */
+static int net_attach(struct ctr *c, struct err *e)
+{
+	const struct network_service *s = netsvc();
+	_cleanup_free_ char *dir = ctr_dir(c, NULL);
+
+	return s ? s->attach(c->id, c->sp->pidfd, dir, e) : 0;
+}
+
+static void net_detach(struct ctr *c)
+{
+	const struct network_service *s = netsvc();
+
+	if (s)
+		s->detach(c->id);
+}
+
 /* Register the cloned init before it may run, so the orphan sweep never
  * takes its exit (a quick `true` is reported as itself, not as killed);
  * put it in its cgroup, then let it set itself up; on_sync() learns
@@ -532,7 +554,7 @@ static int admit(struct ctr *c, struct err *e)
 		return err_set(e, errno, "dup pidfd");
 	c->proc = proc_watch(c->sp->pid, pidfd, ctr_exited, c, e);
 	if (!c->proc || (c->cg && cgroup_enter(c->cg, c->sp->pid, e) < 0) ||
-	    spawn_release(c->sp, e) < 0)
+	    net_attach(c, e) < 0 || spawn_release(c->sp, e) < 0)
 		return -1;
 	ev_io_init(&c->sync_io, on_sync, c->sp->sync_fd, EV_READ);
 	c->sync_io.data = c;
@@ -596,11 +618,50 @@ static int launch(struct ctr *c, const struct oci_spec *spec,
 	return 0;
 }
 
+/* --network container:NAME: spec's network namespace becomes NAME's
+ * (running) one, by its pid now; *changed says the spec was changed. */
+static int ctr_net_join(struct ctr *c, struct oci_spec *spec, bool *changed,
+		 struct err *e)
+{
+	const struct network_service *s = netsvc();
+	struct buf mode = { 0 };
+	struct ctr *o;
+	char path[64];
+	int rc = 0;
+
+	*changed = false;
+	if (!s)
+		return 0;
+	s->mode(c->id, &mode);
+	buf_append(&mode, "", 1);
+	if (strncmp(buf_head(&mode), "container:", 10)) {
+		buf_free(&mode);
+		return 0;
+	}
+	o = ctr_find(buf_head(&mode) + 10, e);
+	if (o && !o->proc)
+		rc = err_setc(e, ERR_CONFLICT, "--network container:%s: "
+			      "container %s is not running", o->name, o->name);
+	buf_free(&mode);
+	if (!o || rc < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", o->pid);
+	for (size_t i = 0; i < spec->n_namespaces; i++)
+		if (!strcmp(spec->namespaces[i].type, "network")) {
+			free(spec->namespaces[i].path);
+			if (!(spec->namespaces[i].path = strdup(path)))
+				abort();
+			*changed = true;
+		}
+	return 0;
+}
+
 /* The spec made by create is used as it is (built once, parsed never);
  * a later start parses the config.json kept. */
 static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 {
 	struct oci_spec *spec;
+	bool joined;
 	int rc;
 
 	if (c->exit_pending) /* its pipes are still in use */
@@ -614,6 +675,16 @@ static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 		if (ocispec_parse(text, strlen(text), &spec, e) < 0)
 			return err_wrap(e, "container %s: config.json",
 					c->name);
+	}
+	if (ctr_net_join(c, spec, &joined, e) < 0) {
+		ocispec_free(spec);
+		return -1;
+	}
+	if (joined) { /* another container's namespace, by its pid now */
+		struct buf b = { 0 };
+		ocispec_write_compact(spec, &b);
+		free(text);
+		text = buf_take_str(&b);
 	}
 	enter(c, CTR_STARTING);
 	rc = ctrlog_open(c, e);
