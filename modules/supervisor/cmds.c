@@ -260,10 +260,8 @@ static int net_create(struct ctr *c, const struct create_args *a,
 	struct strlist nets = { 0 };
 	int rc;
 
-	nets.v = calloc((size_t)(a->network.n + a->net.n) + 1,
-			sizeof(*nets.v));
-	if (!nets.v)
-		abort();
+	nets.v = xcalloc((size_t)(a->network.n + a->net.n) + 1,
+			 sizeof(*nets.v));
 	for (int i = 0; i < a->network.n; i++)
 		nets.v[nets.n++] = a->network.v[i];
 	for (int i = 0; i < a->net.n; i++)

@@ -649,8 +649,7 @@ static int ctr_net_join(struct ctr *c, struct oci_spec *spec, bool *changed,
 	for (size_t i = 0; i < spec->n_namespaces; i++)
 		if (!strcmp(spec->namespaces[i].type, "network")) {
 			free(spec->namespaces[i].path);
-			if (!(spec->namespaces[i].path = strdup(path)))
-				abort();
+			spec->namespaces[i].path = xstrdup(path);
 			*changed = true;
 		}
 	return 0;
