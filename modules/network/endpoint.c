@@ -270,8 +270,7 @@ int netctr_load_all(struct err *e)
 {
 	_cleanup_free_ char *dir = NULL;
 
-	if (asprintf(&dir, "%s/netctrs", daemon_ctx.cfg.root) < 0)
-		abort();
+	dir = xasprintf("%s/netctrs", daemon_ctx.cfg.root);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);
 	return store_load("netctrs", load_one, NULL, e);

@@ -323,8 +323,7 @@ static int make_default(struct err *e)
 	jw_open(&w, &b);
 	net_write_json(n, &w, true);
 	jw_close(&w);
-	if (asprintf(&dir, "%s/networks", daemon_ctx.cfg.root) < 0)
-		abort();
+	dir = xasprintf("%s/networks", daemon_ctx.cfg.root);
 	snprintf(file, sizeof(file), "%s.json", n->id);
 	rc = store_write_sync(dir, file, buf_head(&b), buf_used(&b), e);
 	n->next = nets;
@@ -337,8 +336,7 @@ int net_load_all(struct err *e)
 {
 	_cleanup_free_ char *dir = NULL;
 
-	if (asprintf(&dir, "%s/networks", daemon_ctx.cfg.root) < 0)
-		abort();
+	dir = xasprintf("%s/networks", daemon_ctx.cfg.root);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, errno, "mkdir %s", dir);
 	if (store_load("networks", load_one, NULL, e) < 0)
