@@ -506,34 +506,81 @@ static char *slurp(int dirfd, const char *name, size_t *len)
 	return b.data;
 }
 
-static void load_one(int dirfd, const char *kind, const char *name,
-		     void (*fn)(const char *, yajl_val, void *), void *ctx)
+/* Bytes from a file for a log line: printable ASCII stays, newlines
+ * and runs of spaces become one space, anything else (a terminal
+ * escape, a tab) becomes \xNN. */
+static void escape(char *out, size_t n, const char *in)
 {
-	char errbuf[256], id[STORE_NAME_MAX], bad[STORE_NAME_MAX + 8];
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in;
+	     *p && o + 5 < n; p++) {
+		if ((*p == ' ' || *p == '\n') && o && out[o - 1] == ' ')
+			continue; /* yajl's message spans lines */
+		if (*p == '\n')
+			out[o++] = ' ';
+		else if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, n - o, "\\x%02x", *p);
+	}
+	out[o] = '\0';
+}
+
+struct load_fns {
+	void (*fn)(const char *id, yajl_val tree, void *ctx);
+	void (*bad)(const char *id, const char *why, void *ctx);
+	void *ctx;
+};
+
+static void load_one(int dirfd, const char *kind, const char *name,
+		     const struct load_fns *f)
+{
+	char errbuf[256], safe[512], id[STORE_NAME_MAX];
+	char why[sizeof(safe) + STORE_NAME_MAX + 64];
+	char bad[STORE_NAME_MAX + 8];
 	size_t len = 0, nl = strlen(name);
 	_cleanup_free_ char *text = slurp(dirfd, name, &len);
 	yajl_val tree = text ? yajl_tree_parse(text, errbuf, sizeof(errbuf))
 			     : NULL;
 
+	snprintf(id, sizeof(id), "%.*s", (int)(nl - 5), name);
 	if (!tree) {
-		for (char *c = errbuf; *c; c++)
-			if (*c == '\n')
-				*c = ' ';
+		escape(safe, sizeof(safe), text ? errbuf : "unreadable");
 		log_err("store: %s/%s/%s does not parse (%s); moved aside as "
-			".bad", st.root, kind, name, text ? errbuf : "unreadable");
+			".bad", st.root, kind, name, safe);
 		snprintf(bad, sizeof(bad), "%s.bad", name);
 		renameat(dirfd, name, dirfd, bad);
+		snprintf(why, sizeof(why), "state file does not parse (%s); "
+			 "moved aside as %s", safe, bad);
+		if (f->bad)
+			f->bad(id, why, f->ctx);
 		return;
 	}
-	snprintf(id, sizeof(id), "%.*s", (int)(nl - 5), name);
-	fn(id, tree, ctx);
+	f->fn(id, tree, f->ctx);
 	yajl_tree_free(tree);
 }
 
-int store_load(const char *kind,
-	       void (*fn)(const char *id, yajl_val tree, void *ctx), void *ctx,
-	       struct err *e)
+/* NAME.json.bad from an earlier start: its owner may show it. */
+static void load_bad(const char *name, size_t n, const struct load_fns *f)
 {
+	char id[STORE_NAME_MAX], why[STORE_NAME_MAX + 64];
+
+	if (!f->bad || n < 10 || n - 9 >= sizeof(id) ||
+	    strcmp(name + n - 9, ".json.bad"))
+		return;
+	snprintf(id, sizeof(id), "%.*s", (int)(n - 9), name);
+	snprintf(why, sizeof(why), "state file does not parse; moved aside "
+		 "as %s", name);
+	f->bad(id, why, f->ctx);
+}
+
+int store_load_all(const char *kind,
+		   void (*fn)(const char *id, yajl_val tree, void *ctx),
+		   void (*bad)(const char *id, const char *why, void *ctx),
+		   void *ctx, struct err *e)
+{
+	const struct load_fns f = { fn, bad, ctx };
 	char path[4096];
 	struct dirent *d;
 	DIR *dir;
@@ -549,8 +596,17 @@ int store_load(const char *kind,
 			unlinkat(dirfd(dir), d->d_name, 0);
 		else if (d->d_name[0] != '.' && n > 5 && n < STORE_NAME_MAX &&
 			 !strcmp(d->d_name + n - 5, ".json"))
-			load_one(dirfd(dir), kind, d->d_name, fn, ctx);
+			load_one(dirfd(dir), kind, d->d_name, &f);
+		else if (d->d_name[0] != '.')
+			load_bad(d->d_name, n, &f);
 	}
 	closedir(dir);
 	return 0;
+}
+
+int store_load(const char *kind,
+	       void (*fn)(const char *id, yajl_val tree, void *ctx), void *ctx,
+	       struct err *e)
+{
+	return store_load_all(kind, fn, NULL, ctx, e);
 }

@@ -35,6 +35,14 @@ int store_del(const char *kind, const char *id, store_done_fn done, void *ctx);
 int store_load(const char *kind,
 	       void (*fn)(const char *id, yajl_val tree, void *ctx),
 	       void *ctx, struct err *e);
+/* The same, and bad (when set) is told of each file that does not
+ * parse (why: the reason, its bytes escaped), now or at an earlier start
+ * (a KIND/ID.json.bad), so its owner can show it; a bad may be told of
+ * one id twice. */
+int store_load_all(const char *kind,
+		   void (*fn)(const char *id, yajl_val tree, void *ctx),
+		   void (*bad)(const char *id, const char *why, void *ctx),
+		   void *ctx, struct err *e);
 /* Commits waiting for the writer (for `info`). */
 unsigned store_pending(void);
 /* The writer process's pid, 0 if none is running (for `info`, tests). */

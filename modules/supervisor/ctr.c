@@ -215,6 +215,7 @@ void ctr_free(struct ctr *c)
 	free(c->image);
 	free(c->image_id);
 	free(c->command);
+	free(c->dead_reason);
 	ctr_set_spec(c, NULL);
 	ocispec_free(c->fresh_spec);
 	free(c->labels_json);
@@ -421,6 +422,7 @@ const char *ctr_state_name(const struct ctr *c)
 		[CTR_RUNNING] = "running",   [CTR_PAUSED] = "paused",
 		[CTR_STOPPING] = "running",  [CTR_EXITED] = "exited",
 		[CTR_RESTARTING] = "exited", [CTR_REMOVING] = "removing",
+		[CTR_DEAD] = "dead",
 	};
 	return names[c->state];
 }
@@ -548,6 +550,8 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	}
 	jw_str(w, "command", c->command);
 	jw_str(w, "state", ctr_state_name(c));
+	if (c->dead_reason)
+		jw_str(w, "error", c->dead_reason);
 	jw_int(w, "created", c->created_ns);
 	jw_int(w, "started", c->started_ns);
 	jw_int(w, "finished", c->finished_ns);
@@ -707,17 +711,52 @@ static void load_limits(yajl_val t, struct cgroup_limits *l)
 /* ctr_load_all's state: lifecycle.c's ctr_state_load */
 static void (*load_state)(struct ctr *c, const char *name);
 
+static bool is_ctr_id(const char *id)
+{
+	return strlen(id) == CTR_ID_LEN &&
+	       strspn(id, "0123456789abcdef") == CTR_ID_LEN;
+}
+
+/* A container whose state cannot be read: shown as dead, as Docker
+ * does, with why, so that rm can take it and what it owns (its
+ * directory, its cgroup, the file moved aside). Named by its short id:
+ * its name was in the file. */
+static void load_dead(const char *id, const char *why, void *ctx)
+{
+	struct ctr *c;
+
+	if (!is_ctr_id(id))
+		return;
+	for (c = ctrs; c; c = c->next)
+		if (!strcmp(c->id, id))
+			return; /* told twice (store.h) */
+	c = xcalloc(1, sizeof(*c));
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	c->name = xasprintf("%.12s", id);
+	c->rootfs = xstrdup("");
+	c->command = xstrdup("");
+	c->dead_reason = xstrdup(why);
+	c->log_max_size = sup_settings.log_max_size;
+	c->log_max_file = (int)sup_settings.log_max_file;
+	c->out.fd = c->err.fd = c->stdin_fd = -1;
+	c->next = ctrs;
+	ctrs = c;
+	nctrs++;
+	log_warn("container %.12s: %s; shown as dead until rm", id, why);
+	load_state(c, "dead");
+}
+
 static void load_one(const char *id, yajl_val t, void *ctx)
 {
 	const char *name = get_str(t, "name"), *state = get_str(t, "state");
-	struct ctr *c = xcalloc(1, sizeof(*c));
+	struct ctr *c;
 
 	if (!name || !state || strlen(id) != CTR_ID_LEN) {
-		log_err("containers/%s.json: missing name or state; skipped",
-			id);
-		free(c);
+		log_err("containers/%s.json: missing name or state", id);
+		load_dead(id, "state file has no name or state", ctx);
 		return;
 	}
+	c = xcalloc(1, sizeof(*c));
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->name = strdup(name);
 	c->rootfs = strdup(get_str(t, "rootfs") ? get_str(t, "rootfs") : "");
@@ -766,7 +805,7 @@ int ctr_load_all(void (*state)(struct ctr *c, const char *name),
 		 struct err *e)
 {
 	load_state = state;
-	return store_load("containers", load_one, NULL, e);
+	return store_load_all("containers", load_one, load_dead, NULL, e);
 }
 
 /* ---- removal of a container's or a volume's files ---- */

@@ -865,6 +865,32 @@ static int act_remove(struct ctr *c, const struct ctr_evarg *a,
 	return 0;
 }
 
+/* rm of a dead container: what may still run in its cgroup is killed
+ * (its state, pid included, is lost), the state file moved aside goes,
+ * then as any removal (its directory, its log, its volumes' use). */
+static int act_remove_dead(struct ctr *c, const struct ctr_evarg *a,
+			   struct err *e)
+{
+	char path[128], *bad;
+	struct err ce = ERR_INIT;
+	struct cgroup *cg;
+
+	snprintf(path, sizeof(path), "skiff/%s", c->id);
+	if (ctr_have_cgroups &&
+	    (cg = cgroup_open(&ctr_cgroups, path, &ce)) != NULL) {
+		if (cgroup_destroy(cg, &ce) < 0)
+			log_warn("container %.12s: %s", c->id, ce.msg);
+		cgroup_free(cg);
+	}
+	bad = xasprintf("%s/containers/%s.json.bad", daemon_ctx.cfg.root,
+			c->id);
+	if (unlink(bad) < 0 && errno != ENOENT)
+		log_warn("container %.12s: unlink %s: %s", c->id, bad,
+			 strerror(errno));
+	free(bad);
+	return act_remove(c, a, e);
+}
+
 /* ---- daemon start and stop ---- */
 
 /* A container recorded as running when skiffd starts: skiffd died
@@ -995,6 +1021,10 @@ static ctr_action *const table[CTR_NSTATES][EV_N] = {
 		[EV_DRAINED] = act_drained,
 		[EV_STOP] = act_stop_exited,
 	},
+	[CTR_DEAD] = {
+		[EV_STOP] = act_nothing_runs,
+		[EV_REMOVE] = act_remove_dead,
+	},
 };
 
 /* Why an event is refused: "container NAME is STATE" and this; a few
@@ -1094,11 +1124,16 @@ static int event(struct ctr *c, enum ctr_event ev, const struct ctr_evarg *a)
 	return rc;
 }
 
-/* A state file's state: created, exited, or running (then adopted). */
+/* A state file's state: created, exited, or running (then adopted);
+ * "dead" for one whose file does not parse (ctr.c's load_dead). */
 void ctr_state_load(struct ctr *c, const char *name)
 {
 	bool ran = !strcmp(name, "running") || !strcmp(name, "paused");
 
+	if (!strcmp(name, "dead")) {
+		enter(c, CTR_DEAD);
+		return;
+	}
 	enter(c, !strcmp(name, "created") ? CTR_CREATED
 		 : ran			   ? CTR_RUNNING
 					   : CTR_EXITED);

@@ -53,6 +53,7 @@ enum ctr_state {
 	CTR_EXITED,
 	CTR_RESTARTING, /* exited; its policy's restart timer runs */
 	CTR_REMOVING,	/* removed once its output has drained */
+	CTR_DEAD,	/* its state file does not parse: only rm (dead_reason) */
 	CTR_NSTATES
 };
 
@@ -194,6 +195,7 @@ struct ctr {
 	char *image;	   /* the image reference it was made from, or NULL */
 	char *image_id;	   /* that image's id (config digest), or NULL */
 	char *command;	   /* the process's args, joined, for ps */
+	char *dead_reason; /* CTR_DEAD: why (inspect's error) */
 	/* config.json as written, kept as the text around its parts that
 	 * most containers have alike (seccomp profile, capabilities, mounts,
 	 * masked and read-only paths) plus those parts, each shared by every

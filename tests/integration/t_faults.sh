@@ -7,7 +7,9 @@
 # Transient errors (500/502/503/504, 429 with Retry-After, a reset
 # connection) are retried with back-off (registry-retries,
 # registry-retry-delay), a blob resumed with Range; giving up names the
-# last status and the URL.
+# last status and the URL. A container whose state file does not parse
+# is shown as dead (ps -a, inspect with the reason) and rm removes it
+# with its files; the file's bytes are escaped in the log.
 . "$TOP/tests/integration/lib.sh"
 S=$SKIFF
 B=$(dirname "$SKIFFD")
@@ -104,6 +106,30 @@ daemon '{"registry-retries": "0"}'
 out=$($S pull "$IMG:noretry" 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$(nstatus 502)" = 1 ] && echo "$out" | grep -q 'HTTP 502' && ok "registry-retries 0: no retry ($out)" || notok "no retry: rc=$rc $out"
 echo pass >"$T/ctl"
+
+# ---- 4. a container whose state file does not parse ----
+make_rootfs "$T/rfs"
+id=$($S create --name broken --rootfs "$T/rfs" true 2>&1)
+$S create --name fine --rootfs "$T/rfs" true >/dev/null
+mkdir -p "$T/root/containers/$id/upper"
+echo left >"$T/root/containers/$id/upper/file"
+stop_daemon
+printf '{"name": "broken", "state": \033[31mred\001' >"$T/root/containers/$id.json"
+start_daemon || notok "skiffd starts with a broken state file"
+st=$($S --json inspect "$id" 2>&1 | json_get state 2>&1)
+why=$($S --json inspect "$id" 2>&1 | json_get error 2>&1)
+[ "$st" = dead ] && echo "$why" | grep -q 'does not parse' && ok "inspect: state dead, error: $why" || notok "inspect dead: $st $why"
+$S ps -a 2>&1 | grep -q "^${id:0:12} .*Dead" && ok "ps -a lists it as Dead" || notok "ps -a: $($S ps -a 2>&1)"
+grep -q $'\033' "$T/daemon.log" && notok "a raw escape byte of the file reached the log" || ok "the file's bytes are escaped in the log"
+out=$($S start "$id" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q dead && ok "start of a dead container is refused: $out" || notok "start dead: rc=$rc $out"
+out=$($S rm "$id" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ ! -e "$T/root/containers/$id" ] && [ -z "$(ls "$T/root/containers/" | grep "$id")" ] &&
+	ok "rm removes it, its directory and its state file" || notok "rm dead: rc=$rc $out $(ls "$T/root/containers/")"
+$S --json inspect "$id" >/dev/null 2>&1 && notok "still there after rm" || ok "then it is gone"
+[ "$($S --json inspect fine | json_get state)" = created ] && ok "the other container is untouched" || notok "fine: $($S inspect fine 2>&1)"
+stop_daemon
+start_daemon && [ "$($S ps -aq | wc -l)" = 1 ] && ok "after a restart only the good one is back" || notok "restart: $($S ps -a)"
 
 exec 7>&-
 finish

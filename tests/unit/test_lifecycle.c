@@ -101,6 +101,10 @@ static void test_shape(void **s)
 	assert_false(ctr_event_allowed(CTR_REMOVING, EV_START));
 	assert_true(ctr_event_allowed(CTR_RESTARTING, EV_START));
 	assert_true(ctr_event_allowed(CTR_PAUSED, EV_KILL));
+	/* a dead container (its state lost) is only removed */
+	assert_true(ctr_event_allowed(CTR_DEAD, EV_REMOVE));
+	assert_false(ctr_event_allowed(CTR_DEAD, EV_START));
+	assert_false(ctr_event_allowed(CTR_DEAD, EV_KILL));
 }
 
 static void refused_with(enum ctr_state st, enum ctr_event ev,
@@ -127,6 +131,7 @@ static void test_words(void **s)
 	refused_with(CTR_REMOVING, EV_REMOVE,
 		     "removal of t is already in progress");
 	refused_with(CTR_EXITED, EV_KILL, "container t is not running");
+	refused_with(CTR_DEAD, EV_START, "container t is dead");
 	refused_with(CTR_CREATED, EV_PAUSE, "container t is not running");
 	refused_with(CTR_PAUSED, EV_PAUSE, "container t is already paused");
 	refused_with(CTR_RUNNING, EV_UNPAUSE, "container t is not paused");
