@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 #include "../proto/json.h"
 
 /* ---- controller names ---- */
@@ -590,28 +591,25 @@ static struct cgroup *cgroup_new(const struct cgroup_sys *sys,
 				 const char *path, struct err *e)
 {
 	struct cgroup *cg;
+	struct cgdir d;
 
 	if (cgroup_path_valid(path, e) < 0)
 		return NULL;
 	if (sys->nhier == 0 || sys->nhier > CGROUP_HIER_MAX || !sys->ops)
 		return err_setc(e, ERR_INVALID, "cgroup %s: no hierarchy",
 				path), NULL;
-	cg = calloc(1, sizeof(*cg));
-	if (!cg)
-		return err_set(e, ENOMEM, "cgroup %s", path), NULL;
+	cg = xcalloc(1, sizeof(*cg));
 	cg->sys = sys;
 	cg->oom_fd = -1;
-	cg->path = strdup(path);
-	if (!cg->path)
-		goto nomem;
-	for (; cg->ndir < sys->nhier; cg->ndir++)
-		if (asprintf(&cg->dir[cg->ndir], "%s/%s",
-			     sys->hier[cg->ndir].mount, path) < 0)
-			goto nomem;
+	cg->path = xstrdup(path);
+	cg->ndir = sys->nhier;
+	for (size_t i = 0; i < cg->ndir; i++)
+		if (!cgroup_dir(cg, i, &d)) {
+			cgroup_free(cg);
+			return err_setc(e, ERR_INVALID, "cgroup %s: path too "
+					"long", path), NULL;
+		}
 	return cg;
-nomem:
-	cgroup_free(cg);
-	return err_set(e, ENOMEM, "cgroup %s", path), NULL;
 }
 
 void cgroup_free(struct cgroup *cg)
@@ -620,8 +618,6 @@ void cgroup_free(struct cgroup *cg)
 		return;
 	if (cg->oom_fd >= 0)
 		close(cg->oom_fd);
-	for (size_t i = 0; i < cg->ndir; i++)
-		free(cg->dir[i]);
 	free(cg->path);
 	free(cg);
 }
@@ -631,11 +627,20 @@ const char *cgroup_path(const struct cgroup *cg)
 	return cg->path;
 }
 
-const char *cgroup_dir_for(const struct cgroup *cg, unsigned ctrl)
+const char *cgroup_dir(const struct cgroup *cg, size_t h, struct cgdir *d)
+{
+	int n = snprintf(d->s, sizeof(d->s), "%s/%s", cg->sys->hier[h].mount,
+			 cg->path);
+
+	return n > 0 && (size_t)n < sizeof(d->s) ? d->s : NULL;
+}
+
+const char *cgroup_dir_for(const struct cgroup *cg, unsigned ctrl,
+			   struct cgdir *d)
 {
 	for (size_t i = 0; i < cg->ndir; i++)
 		if (cg->sys->hier[i].controllers & ctrl)
-			return cg->dir[i];
+			return cgroup_dir(cg, i, d);
 	return NULL;
 }
 
@@ -675,9 +680,11 @@ static int cgroup_mkpath(struct cgroup *cg, size_t h, bool *made,
 /* Remove the leaf directories this process created (create's rollback). */
 static void cgroup_rollback(struct cgroup *cg, const bool *made)
 {
+	struct cgdir d;
+
 	for (size_t i = 0; i < cg->ndir; i++)
 		if (made[i])
-			rmdir(cg->dir[i]);
+			rmdir(cgroup_dir(cg, i, &d));
 }
 
 struct cgroup *cgroup_create(const struct cgroup_sys *sys, const char *path,
@@ -708,18 +715,19 @@ fail:
 struct cgroup *cgroup_open(const struct cgroup_sys *sys, const char *path,
 			   struct err *e)
 {
+	struct cgdir d;
 	struct cgroup *cg = cgroup_new(sys, path, e);
 	struct stat st;
 
 	if (!cg)
 		return NULL;
 	for (size_t i = 0; i < cg->ndir; i++) {
-		int r = stat(cg->dir[i], &st);
+		int r = stat(cgroup_dir(cg, i, &d), &st);
 
 		if (r == 0 && S_ISDIR(st.st_mode))
 			continue;
 		err_set(e, r < 0 ? errno : ENOTDIR, "cgroup %s: %s", path,
-			cg->dir[i]);
+			cgroup_dir(cg, i, &d));
 		cgroup_free(cg);
 		return NULL;
 	}
@@ -728,26 +736,29 @@ struct cgroup *cgroup_open(const struct cgroup_sys *sys, const char *path,
 
 int cgroup_dirfd(struct cgroup *cg, struct err *e)
 {
+	struct cgdir d;
 	int fd;
 
 	if (cg->sys->version != 2)
 		return err_setc(e, ERR_INVALID,
 				"cgroup %s: a directory fd is for cgroup v2 only",
 				cg->path);
-	fd = open(cg->dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(cgroup_dir(cg, 0, &d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, errno, "cgroup %s: open %s", cg->path,
-			       cg->dir[0]);
+			       cgroup_dir(cg, 0, &d));
 	return fd;
 }
 
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e)
 {
+	struct cgdir d;
+
 	for (size_t i = 0; i < cg->ndir; i++)
-		if (cgroup_writef(e, cg->dir[i], "cgroup.procs", "%d",
-				  (int)pid) < 0)
+		if (cgroup_writef(e, cgroup_dir(cg, i, &d), "cgroup.procs",
+				  "%d", (int)pid) < 0)
 			return err_wrap(e, "cgroup %s: enter %s", cg->path,
-					cg->dir[i]);
+					cgroup_dir(cg, i, &d));
 	return 0;
 }
 
@@ -823,8 +834,10 @@ int cgroup_oom_count(struct cgroup *cg, uint64_t *count, struct err *e)
 
 int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, struct err *e)
 {
+	struct cgdir d;
+
 	memset(st, 0, sizeof(*st));
-	if (access(cg->dir[0], F_OK) < 0)
+	if (access(cgroup_dir(cg, 0, &d), F_OK) < 0)
 		return err_set(e, errno, "cgroup %s", cg->path);
 	if (cg->sys->ops->stats(cg, st, e) < 0)
 		return err_wrap(e, "cgroup %s: stats", cg->path);
@@ -875,7 +888,9 @@ static int cgroup_dir_pids(const char *dir, pid_t **pids, size_t *n,
 
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e)
 {
-	if (cgroup_dir_pids(cg->dir[0], pids, n, e) < 0)
+	struct cgdir d;
+
+	if (cgroup_dir_pids(cgroup_dir(cg, 0, &d), pids, n, e) < 0)
 		return err_wrap(e, "cgroup %s", cg->path);
 	return 0;
 }
@@ -982,14 +997,15 @@ static int cgroup_rmtree(const char *dir, int sig, struct err *e)
 
 int cgroup_destroy(struct cgroup *cg, struct err *e)
 {
+	struct cgdir d;
 	struct err ke = ERR_INIT;
 
 	/* Thaws a v1 freezer and uses cgroup.kill where there is one; a
 	 * failure here still leaves rmtree to signal pid by pid. */
-	if (access(cg->dir[0], F_OK) == 0)
+	if (access(cgroup_dir(cg, 0, &d), F_OK) == 0)
 		cg->sys->ops->kill(cg, SIGKILL, &ke);
 	for (size_t i = 0; i < cg->ndir; i++)
-		if (cgroup_rmtree(cg->dir[i], SIGKILL, e) < 0)
+		if (cgroup_rmtree(cgroup_dir(cg, i, &d), SIGKILL, e) < 0)
 			return err_wrap(e, "cgroup %s: destroy", cg->path);
 	return 0;
 }

@@ -12,14 +12,21 @@
 
 #include "cgroup.h"
 
-/* One container's cgroup. dir[i] is the full directory in sys->hier[i]
- * (v2: only dir[0]). Strings are owned; oom_fd is owned, -1 until asked. */
+/* One container's cgroup: its path below each of sys's hierarchies
+ * (ndir of them; v2: one). The full directories are composed when used
+ * (cgroup_dir), not kept: on a v1 host they were nine strings of ~90
+ * bytes per container, a fifth of skiffd's memory per container. path
+ * is owned; oom_fd is owned, -1 until asked. */
 struct cgroup {
 	const struct cgroup_sys *sys;
 	char *path;
 	size_t ndir;
-	char *dir[CGROUP_HIER_MAX];
 	int oom_fd;
+};
+
+/* Room for one composed directory. */
+struct cgdir {
+	char s[PATH_MAX];
 };
 
 /* A backend. Every hook gets a valid cgroup and reports through e. */
@@ -45,9 +52,13 @@ struct cgroup_ops {
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;
 
-/* The directory of cg that holds controller bit ctrl, or NULL (v1 when
- * the controller is not mounted). v2 always answers dir[0]. */
-const char *cgroup_dir_for(const struct cgroup *cg, unsigned ctrl);
+/* cg's directory in hierarchy h, composed in d (NULL if it does not fit
+ * PATH_MAX: cgroup_new refuses such a path, so never afterwards). */
+const char *cgroup_dir(const struct cgroup *cg, size_t h, struct cgdir *d);
+/* The directory of cg that holds controller bit ctrl, in d, or NULL (v1
+ * when the controller is not mounted). v2 always answers hierarchy 0. */
+const char *cgroup_dir_for(const struct cgroup *cg, unsigned ctrl,
+			   struct cgdir *d);
 
 /* dir/file helpers. Reads return the contents NUL-terminated without the
  * trailing newline. */

@@ -59,7 +59,8 @@ static int v1_set(const char *dir, const char *file, int64_t v,
 static int v1_memory(struct cgroup *cg, const struct cgroup_limits *l,
 		     struct err *e)
 {
-	const char *dir = cgroup_dir_for(cg, CGROUP_MEMORY);
+	struct cgdir d;
+	const char *dir = cgroup_dir_for(cg, CGROUP_MEMORY, &d);
 	const char *sw = "memory.memsw.limit_in_bytes";
 	int64_t swap = l->memory_swap;
 	bool swap_first = false;
@@ -92,7 +93,8 @@ static int v1_memory(struct cgroup *cg, const struct cgroup_limits *l,
 static int v1_cpu(struct cgroup *cg, const struct cgroup_limits *l,
 		  struct err *e)
 {
-	const char *dir = cgroup_dir_for(cg, CGROUP_CPU);
+	struct cgdir d;
+	const char *dir = cgroup_dir_for(cg, CGROUP_CPU, &d);
 	int64_t period = l->cpu_period_us;
 
 	if (!dir)
@@ -113,15 +115,16 @@ static int v1_cpu(struct cgroup *cg, const struct cgroup_limits *l,
 static int v1_apply(struct cgroup *cg, const struct cgroup_limits *l,
 		    struct err *e)
 {
+	struct cgdir d;
 	const char *dir;
 
 	if (v1_memory(cg, l, e) < 0 || v1_cpu(cg, l, e) < 0)
 		return -1;
-	dir = cgroup_dir_for(cg, CGROUP_CPUSET);
+	dir = cgroup_dir_for(cg, CGROUP_CPUSET, &d);
 	if (dir && l->cpuset_cpus[0] &&
 	    cgroup_write(dir, "cpuset.cpus", l->cpuset_cpus, e) < 0)
 		return -1;
-	dir = cgroup_dir_for(cg, CGROUP_PIDS);
+	dir = cgroup_dir_for(cg, CGROUP_PIDS, &d);
 	if (dir && l->pids_limit == CGROUP_UNLIMITED)
 		return cgroup_write(dir, "pids.max", "max", e);
 	if (dir && l->pids_limit)
@@ -131,7 +134,8 @@ static int v1_apply(struct cgroup *cg, const struct cgroup_limits *l,
 
 static int v1_freeze(struct cgroup *cg, bool freeze, struct err *e)
 {
-	const char *dir = cgroup_dir_for(cg, CGROUP_FREEZER);
+	struct cgdir d;
+	const char *dir = cgroup_dir_for(cg, CGROUP_FREEZER, &d);
 
 	return cgroup_write(dir, "freezer.state", freeze ? "FROZEN" : "THAWED",
 			    e);
@@ -139,7 +143,8 @@ static int v1_freeze(struct cgroup *cg, bool freeze, struct err *e)
 
 static int v1_freeze_state(struct cgroup *cg, struct err *e)
 {
-	const char *dir = cgroup_dir_for(cg, CGROUP_FREEZER);
+	struct cgdir d;
+	const char *dir = cgroup_dir_for(cg, CGROUP_FREEZER, &d);
 	char s[32];
 
 	if (cgroup_read(dir, "freezer.state", s, sizeof(s), e) < 0)
@@ -159,7 +164,8 @@ static int v1_freeze_state(struct cgroup *cg, struct err *e)
  * oom_control fd is closed here. */
 static int v1_oom_open(struct cgroup *cg, struct err *e)
 {
-	const char *dir = cgroup_dir_for(cg, CGROUP_MEMORY);
+	struct cgdir d;
+	const char *dir = cgroup_dir_for(cg, CGROUP_MEMORY, &d);
 	char p[PATH_MAX];
 	_cleanup_close_ int efd = -1, cfd = -1;
 
@@ -178,7 +184,9 @@ static int v1_oom_open(struct cgroup *cg, struct err *e)
 
 static int v1_oom_count(struct cgroup *cg, uint64_t *count, struct err *e)
 {
-	return cgroup_read_key(cgroup_dir_for(cg, CGROUP_MEMORY),
+	struct cgdir d;
+
+	return cgroup_read_key(cgroup_dir_for(cg, CGROUP_MEMORY, &d),
 			       "memory.oom_control", "oom_kill", count, e);
 }
 
@@ -232,18 +240,19 @@ static int v1_stats_memory(const char *dir, struct cgroup_stats *st,
 static int v1_stats(struct cgroup *cg, struct cgroup_stats *st,
 		    struct err *e)
 {
+	struct cgdir d;
 	const char *dir;
 
-	dir = cgroup_dir_for(cg, CGROUP_CPUACCT);
+	dir = cgroup_dir_for(cg, CGROUP_CPUACCT, &d);
 	if (dir) {
 		if (cgroup_read_u64(dir, "cpuacct.usage", &st->cpu_ns, e) < 0)
 			return -1;
 		st->have |= CGROUP_STAT_CPU;
 	}
-	dir = cgroup_dir_for(cg, CGROUP_MEMORY);
+	dir = cgroup_dir_for(cg, CGROUP_MEMORY, &d);
 	if (dir && v1_stats_memory(dir, st, e) < 0)
 		return -1;
-	dir = cgroup_dir_for(cg, CGROUP_PIDS);
+	dir = cgroup_dir_for(cg, CGROUP_PIDS, &d);
 	if (dir) {
 		if (cgroup_read_u64(dir, "pids.current", &st->pids_current, e) <
 			    0 ||
@@ -251,7 +260,7 @@ static int v1_stats(struct cgroup *cg, struct cgroup_stats *st,
 			return -1;
 		st->have |= CGROUP_STAT_PIDS;
 	}
-	dir = cgroup_dir_for(cg, CGROUP_IO);
+	dir = cgroup_dir_for(cg, CGROUP_IO, &d);
 	if (dir && v1_blkio(dir, st, e) < 0)
 		return -1;
 	return 0;
@@ -263,13 +272,14 @@ static int v1_stats(struct cgroup *cg, struct cgroup_stats *st,
  * so that the pending SIGKILLs take effect, also in a paused container. */
 static int v1_kill(struct cgroup *cg, int sig, struct err *e)
 {
-	const char *fz = cgroup_dir_for(cg, CGROUP_FREEZER);
+	struct cgdir d, d0;
+	const char *fz = cgroup_dir_for(cg, CGROUP_FREEZER, &d);
 	bool freeze = sig == SIGKILL && fz;
 	int r;
 
 	if (freeze)
 		cgroup_write(fz, "freezer.state", "FROZEN", NULL);
-	r = cgroup_signal_tree(cg->dir[0], sig, e);
+	r = cgroup_signal_tree(cgroup_dir(cg, 0, &d0), sig, e);
 	if (freeze && cgroup_write(fz, "freezer.state", "THAWED", r ? NULL : e))
 		r = -1;
 	return r;

@@ -148,7 +148,8 @@ static int v2_cpu(const char *dir, const struct cgroup_limits *l,
 static int v2_apply(struct cgroup *cg, const struct cgroup_limits *l,
 		    struct err *e)
 {
-	const char *dir = cg->dir[0];
+	struct cgdir d;
+	const char *dir = cgroup_dir(cg, 0, &d);
 
 	if (v2_memory(dir, l, e) < 0 || v2_cpu(dir, l, e) < 0)
 		return -1;
@@ -162,16 +163,21 @@ static int v2_apply(struct cgroup *cg, const struct cgroup_limits *l,
 
 static int v2_freeze(struct cgroup *cg, bool freeze, struct err *e)
 {
-	return cgroup_write(cg->dir[0], "cgroup.freeze", freeze ? "1" : "0", e);
+	struct cgdir d;
+
+	return cgroup_write(cgroup_dir(cg, 0, &d), "cgroup.freeze",
+			    freeze ? "1" : "0", e);
 }
 
 /* cgroup.freeze is what was asked, cgroup.events "frozen" what is. */
 static int v2_freeze_state(struct cgroup *cg, struct err *e)
 {
+	struct cgdir d;
+	const char *dir = cgroup_dir(cg, 0, &d);
 	uint64_t want, frozen;
 
-	if (cgroup_read_u64(cg->dir[0], "cgroup.freeze", &want, e) < 0 ||
-	    cgroup_read_key(cg->dir[0], "cgroup.events", "frozen", &frozen,
+	if (cgroup_read_u64(dir, "cgroup.freeze", &want, e) < 0 ||
+	    cgroup_read_key(dir, "cgroup.events", "frozen", &frozen,
 			    e) < 0)
 		return -1;
 	if (!want)
@@ -183,10 +189,11 @@ static int v2_freeze_state(struct cgroup *cg, struct err *e)
  * of the cgroup: oom, oom_kill, but also high and max. */
 static int v2_oom_open(struct cgroup *cg, struct err *e)
 {
+	struct cgdir d;
 	char p[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 
-	snprintf(p, sizeof(p), "%s/memory.events", cg->dir[0]);
+	snprintf(p, sizeof(p), "%s/memory.events", cgroup_dir(cg, 0, &d));
 	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, errno, "inotify_init1");
@@ -197,8 +204,10 @@ static int v2_oom_open(struct cgroup *cg, struct err *e)
 
 static int v2_oom_count(struct cgroup *cg, uint64_t *count, struct err *e)
 {
-	return cgroup_read_key(cg->dir[0], "memory.events", "oom_kill", count,
-			       e);
+	struct cgdir d;
+
+	return cgroup_read_key(cgroup_dir(cg, 0, &d), "memory.events",
+			       "oom_kill", count, e);
 }
 
 /* Sum rbytes= and wbytes= over the devices of io.stat. */
@@ -238,7 +247,8 @@ static int v2_stats_memory(const char *dir, struct cgroup_stats *st,
 static int v2_stats(struct cgroup *cg, struct cgroup_stats *st,
 		    struct err *e)
 {
-	const char *dir = cg->dir[0];
+	struct cgdir d;
+	const char *dir = cgroup_dir(cg, 0, &d);
 	unsigned c = cg->sys->controllers;
 	uint64_t usec;
 
@@ -264,9 +274,11 @@ static int v2_stats(struct cgroup *cg, struct cgroup_stats *st,
  * not, with no race against fork. */
 static int v2_kill(struct cgroup *cg, int sig, struct err *e)
 {
-	if (sig == SIGKILL && cgroup_exists(cg->dir[0], "cgroup.kill"))
-		return cgroup_write(cg->dir[0], "cgroup.kill", "1", e);
-	return cgroup_signal_tree(cg->dir[0], sig, e);
+	struct cgdir d;
+
+	if (sig == SIGKILL && cgroup_exists(cgroup_dir(cg, 0, &d), "cgroup.kill"))
+		return cgroup_write(cgroup_dir(cg, 0, &d), "cgroup.kill", "1", e);
+	return cgroup_signal_tree(cgroup_dir(cg, 0, &d), sig, e);
 }
 
 const struct cgroup_ops cgroup_v2_ops = {

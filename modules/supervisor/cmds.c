@@ -186,8 +186,8 @@ static char *image_exposed(const struct oci_imgcfg *icfg)
 		jw_end_obj(&w);
 	}
 	jw_close(&w);
-	b.data[b.len - 1] = '\0'; /* drop the LF */
-	return b.data;
+	b.len--; /* drop the LF */
+	return buf_take_str(&b); /* kept as long as the container */
 }
 
 /* "sh -c 'echo hi'"-style text of the args, for ps. */
@@ -200,8 +200,7 @@ static char *join_args(const struct strv *a)
 		buf_printf(&b, "%s%s%s%s", i ? " " : "", q ? "'" : "",
 			   a->v[i], q ? "'" : "");
 	}
-	buf_append(&b, "", 1);
-	return b.data;
+	return buf_take_str(&b); /* kept as long as the container */
 }
 
 /* args of the process: [skiff-init --], the entrypoint (--entrypoint,

@@ -122,6 +122,8 @@ static void log_clear(struct ctr_health *h)
 	for (int i = 0; i < h->nlog; i++)
 		free(h->log[i].output);
 	h->nlog = 0;
+	free(h->log);
+	h->log = NULL;
 }
 
 void health_free(struct ctr *c)
@@ -162,6 +164,8 @@ static void log_add(struct ctr_health *h, int code, const char *out,
 {
 	struct health_result *r;
 
+	if (!h->log)
+		h->log = xcalloc(HEALTH_LOG_MAX, sizeof(*h->log));
 	if (h->nlog == HEALTH_LOG_MAX) {
 		free(h->log[0].output);
 		memmove(&h->log[0], &h->log[1],

@@ -69,8 +69,8 @@ char *ctr_labels_merge(const struct strlist *l, char *const *keys,
 		jw_str(&w, L.k[i], L.v[i]);
 	jw_close(&w);
 	labels_free(&L);
-	b.data[b.len - 1] = '\0'; /* drop the LF */
-	return b.data;
+	b.len--; /* drop the LF */
+	return buf_take_str(&b); /* kept as long as the container */
 }
 
 char *ctr_labels_json(const struct strlist *l, struct err *e)

@@ -155,7 +155,9 @@ struct ctr_health {
 	enum health_action on_failure;
 	enum health_status status;
 	int failing_streak;
-	struct health_result log[HEALTH_LOG_MAX]; /* oldest first */
+	/* the last results, oldest first: HEALTH_LOG_MAX slots allocated
+	 * with the first (most containers have no healthcheck) */
+	struct health_result *log;
 	int nlog;
 	bool restart;	 /* an on-failure restart is under way */
 	ev_timer timer;	 /* the next probe */
