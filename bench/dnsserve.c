@@ -45,8 +45,8 @@ static int fill(void *arg, void *owner, struct dns_table *t, struct err *e)
 	return 0;
 }
 
-static void send_reply(void *arg, const struct dnssrv_peer *p,
-		       const uint8_t *m, size_t len)
+static void send_reply(void *arg, const struct dnssrv_peer *p, const uint8_t *m,
+		       size_t len)
 {
 	(void)!sendto(usock, m, len, MSG_DONTWAIT,
 		      (const struct sockaddr *)&p->addr, p->addrlen);

@@ -54,7 +54,7 @@ struct dnssrv {
 	struct dnssrv_client *clients;
 	struct dnssrv_pending *pending;
 	size_t npending;
-	uint64_t rnd; /* xorshift state for upstream ids */
+	uint64_t rnd;	  /* xorshift state for upstream ids */
 	struct buf reply; /* a local answer, reused from query to query */
 	struct dnssrv_stats stats;
 };
@@ -159,8 +159,8 @@ static int upstream_parse(const char *spec, struct dnssrv_upstream *u,
 	if (hlen >= sizeof(host))
 		return err_setc(e, ERR_INVALID, "upstream \"%s\"", spec);
 	memcpy(host, spec, hlen), host[hlen] = '\0';
-	if (port && (!*port || (p = strtoul(port, &end, 10)) == 0 || *end ||
-		     p > 65535))
+	if (port &&
+	    (!*port || (p = strtoul(port, &end, 10)) == 0 || *end || p > 65535))
 		return err_setc(e, ERR_INVALID, "upstream \"%s\": bad port",
 				spec);
 	memset(u, 0, sizeof(*u));
@@ -193,8 +193,8 @@ int dnssrv_client_upstreams(struct dnssrv_client *c,
 }
 
 struct dnssrv_client *dnssrv_client_new(struct dnssrv *s, void *owner,
-					const char *const *upstreams,
-					size_t n, struct err *e)
+					const char *const *upstreams, size_t n,
+					struct err *e)
 {
 	struct dnssrv_client *c = xcalloc(1, sizeof(*c));
 
@@ -247,8 +247,7 @@ void dnssrv_changed(struct dnssrv *s)
 /* Send reply m to p: a UDP reply over the asker's limit (lim) is cut
  * to its question with TC; a TCP reply gets its length prefix. */
 static void deliver(struct dnssrv *s, const struct dnssrv_peer *p,
-		    const uint8_t *q, size_t qlen, const uint8_t *m,
-		    size_t len)
+		    const uint8_t *q, size_t qlen, const uint8_t *m, size_t len)
 {
 	struct err e = ERR_INIT;
 	struct buf b = {0};
@@ -487,10 +486,10 @@ int dnssrv_next_ms(const struct dnssrv *s)
 	int64_t now = now_ms(), due = -1;
 
 	for (const struct dnssrv_pending *p = s->pending; p; p = p->next) {
-		int64_t t = p->tried < p->peer.client->nup &&
-				    p->next_ms < p->end_ms
-				? p->next_ms
-				: p->end_ms;
+		int64_t t =
+		    p->tried < p->peer.client->nup && p->next_ms < p->end_ms
+			? p->next_ms
+			: p->end_ms;
 
 		if (due < 0 || t < due)
 			due = t;
@@ -525,8 +524,8 @@ const struct dnssrv_stats *dnssrv_stats(const struct dnssrv *s)
 /* One socket of type bound to a:port, TCP listening. */
 static int listen_one(int type, const struct sockaddr_in *a, struct err *e)
 {
-	int one = 1, fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				 0);
+	int one = 1,
+	    fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return err_set(e, errno, "dns socket");
@@ -547,8 +546,7 @@ static int listen_one(int type, const struct sockaddr_in *a, struct err *e)
 int dnssrv_listen(int netns_fd, const char *addr, uint16_t port, int *fds,
 		  struct err *e)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons(port)};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
 
 	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
 		return err_setc(e, ERR_INVALID, "\"%s\" is not an address",

@@ -46,8 +46,7 @@ struct dnssrv_peer {
 struct dnssrv_ops {
 	/* The names client (owner as given to dnssrv_client_new) may see,
 	 * into t (empty). -1 with e: the query gets SERVFAIL. */
-	int (*fill)(void *arg, void *owner, struct dns_table *t,
-		    struct err *e);
+	int (*fill)(void *arg, void *owner, struct dns_table *t, struct err *e);
 	/* Send one reply (over TCP with its length prefix) to p. */
 	void (*send)(void *arg, const struct dnssrv_peer *p, const uint8_t *m,
 		     size_t len);
@@ -73,8 +72,8 @@ int dnssrv_fds(const struct dnssrv *s, int *fds);
  * upstreams ("IP", "IP:PORT", "[IPv6]:PORT"; at most
  * DNSSRV_UPSTREAMS_MAX are used). */
 struct dnssrv_client *dnssrv_client_new(struct dnssrv *s, void *owner,
-					const char *const *upstreams,
-					size_t n, struct err *e);
+					const char *const *upstreams, size_t n,
+					struct err *e);
 int dnssrv_client_upstreams(struct dnssrv_client *c,
 			    const char *const *upstreams, size_t n,
 			    struct err *e);

@@ -92,9 +92,8 @@ static void renew(void)
  * data under the id the server chose. */
 static void upstream(const uint8_t *data, size_t size)
 {
-	static const uint8_t q[] = {1, 2, 1,   0,   0,	 1, 0, 0, 0,
-				    0, 0, 0, 3, 'e', 'x', 't', 0, 0,
-				    1, 0, 1};
+	static const uint8_t q[] = {1, 2, 1,   0,   0,	 1, 0, 0, 0, 0, 0,
+				    0, 3, 'e', 'x', 't', 0, 0, 1, 0, 1};
 	struct sockaddr_in from = {.sin_family = AF_INET};
 	uint8_t fwd[512], *r;
 	ssize_t n;
@@ -110,8 +109,7 @@ static void upstream(const uint8_t *data, size_t size)
 	r = malloc(size);
 	memcpy(r, data, size);
 	r[0] = fwd[0], r[1] = fwd[1]; /* the id it asked with */
-	sendto(up, r, size, 0, (struct sockaddr *)&srv_addr,
-	       sizeof(srv_addr));
+	sendto(up, r, size, 0, (struct sockaddr *)&srv_addr, sizeof(srv_addr));
 	free(r);
 	dnssrv_fds(srv, fds);
 	dnssrv_readable(srv, fds[0]);

@@ -68,8 +68,8 @@ static int fill(void *arg, void *owner, struct dns_table *t, struct err *e)
 	return 0;
 }
 
-static void sendreply(void *arg, const struct dnssrv_peer *p,
-		      const uint8_t *m, size_t len)
+static void sendreply(void *arg, const struct dnssrv_peer *p, const uint8_t *m,
+		      size_t len)
 {
 	if (p->conn)
 		assert_int_equal(write(*(int *)p->conn, m, len), (ssize_t)len);
@@ -121,9 +121,8 @@ static int pump(struct dnssrv_client *c, int fd, int conn, int timeout_ms)
 	uint8_t m[65536];
 
 	for (;;) {
-		struct pollfd p[5] = {{fd, POLLIN, 0},
-				      {usock, POLLIN, 0},
-				      {conn, POLLIN, 0}};
+		struct pollfd p[5] = {
+		    {fd, POLLIN, 0}, {usock, POLLIN, 0}, {conn, POLLIN, 0}};
 		int up[2], nup = dnssrv_fds(srv, up), wait, next;
 		int64_t left = end - ms();
 
@@ -232,9 +231,11 @@ static struct dnssrv_client *client(const char *owner, const char *up1,
 {
 	const char *ups[2] = {up1, up2};
 	struct err e = ERR_INIT;
-	struct dnssrv_client *c =
-	    dnssrv_client_new(srv, (void *)owner, ups, up2 ? 2 : up1 ? 1 : 0,
-			      &e);
+	struct dnssrv_client *c = dnssrv_client_new(srv, (void *)owner, ups,
+						    up2	  ? 2
+						    : up1 ? 1
+							  : 0,
+						    &e);
 
 	assert_non_null(c);
 	return c;
@@ -267,7 +268,8 @@ static void test_rotation(void **state)
 		const char *s = ask(a, "app.", LDNS_RR_TYPE_A);
 
 		/* all three each time, starting one further along */
-		assert_int_equal(strlen(s), strlen("0|10.1.0.3,10.1.0.4,10.1.0.5,"));
+		assert_int_equal(strlen(s),
+				 strlen("0|10.1.0.3,10.1.0.4,10.1.0.5,"));
 		assert_non_null(strstr(s, "10.1.0.3"));
 		assert_non_null(strstr(s, "10.1.0.4"));
 		assert_non_null(strstr(s, "10.1.0.5"));
@@ -288,8 +290,8 @@ static void test_ptr(void **state)
 	assert_string_equal(ask(a, "4.0.1.10.in-addr.arpa.", LDNS_RR_TYPE_PTR),
 			    "0|app.,");
 	/* an address of the subnet nobody has */
-	assert_string_equal(
-	    ask(a, "99.0.1.10.in-addr.arpa.", LDNS_RR_TYPE_PTR), "3|");
+	assert_string_equal(ask(a, "99.0.1.10.in-addr.arpa.", LDNS_RR_TYPE_PTR),
+			    "3|");
 	dnssrv_client_free(srv, a);
 }
 
@@ -377,7 +379,8 @@ static void test_tcp(void **state)
 
 		query(i ? "web." : "many.", LDNS_RR_TYPE_A, (uint16_t)(10 + i),
 		      0, &w);
-		pre[0] = (uint8_t)(buf_used(&w) >> 8), pre[1] = (uint8_t)buf_used(&w);
+		pre[0] = (uint8_t)(buf_used(&w) >> 8),
+		pre[1] = (uint8_t)buf_used(&w);
 		buf_append(&both, pre, 2);
 		buf_append(&both, buf_head(&w), buf_used(&w));
 	}
@@ -465,7 +468,8 @@ static void test_dead_upstream(void **state)
 
 static void test_bad_upstreams(void **state)
 {
-	const char *bad[] = {"nonsense", "10.0.0.1:0", "[::1]:x", "1.2.3.4:70000"};
+	const char *bad[] = {"nonsense", "10.0.0.1:0", "[::1]:x",
+			     "1.2.3.4:70000"};
 	const char *good[] = {"10.0.0.1", "10.0.0.1:5353", "[fd00::1]:53",
 			      "fd00::1"};
 	struct err e = ERR_INIT;
@@ -501,9 +505,10 @@ static void start_dnsmasq(void)
 	dnsmasq_port = ntohs(a.sin_port);
 	snprintf(port, sizeof(port), "--port=%d", dnsmasq_port);
 	if ((dnsmasq = fork()) == 0) {
-		execl("/usr/sbin/dnsmasq", "dnsmasq", "-k", "--conf-file=/dev/null",
-		      "--no-resolv", "--no-hosts", "--bind-interfaces",
-		      "--listen-address=127.0.0.1", "--pid-file=", "--user=root",
+		execl("/usr/sbin/dnsmasq", "dnsmasq", "-k",
+		      "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+		      "--bind-interfaces", "--listen-address=127.0.0.1",
+		      "--pid-file=", "--user=root",
 		      "--address=/ext.test/192.0.2.7", port, (char *)NULL);
 		_exit(127);
 	}
@@ -564,11 +569,16 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_names),	  cmocka_unit_test(test_rotation),
-	    cmocka_unit_test(test_ptr),		  cmocka_unit_test(test_refill),
-	    cmocka_unit_test(test_formerr),	  cmocka_unit_test(test_truncation),
-	    cmocka_unit_test(test_tcp),		  cmocka_unit_test(test_forward),
-	    cmocka_unit_test(test_dead_upstream), cmocka_unit_test(test_bad_upstreams),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_rotation),
+	    cmocka_unit_test(test_ptr),
+	    cmocka_unit_test(test_refill),
+	    cmocka_unit_test(test_formerr),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_tcp),
+	    cmocka_unit_test(test_forward),
+	    cmocka_unit_test(test_dead_upstream),
+	    cmocka_unit_test(test_bad_upstreams),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
