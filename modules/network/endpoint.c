@@ -28,6 +28,7 @@
 #include "../../core/store.h"
 #include "../../net/nlink.h"
 #include "../iface/netsvc.h"
+#include "dnsd.h"
 #include "network.h"
 
 static struct netctr *ctrs;
@@ -512,6 +513,11 @@ void netctr_resolv_init(void)
 		buf_puts(&upstream, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
 }
 
+const char *netctr_host_resolv(void)
+{
+	return buf_used(&upstream) ? buf_head(&upstream) : "";
+}
+
 /* Lines of the host's file that start with word (nameserver, search,
  * options). */
 static void upstream_lines(struct buf *out, const char *word)
@@ -530,6 +536,8 @@ static void upstream_lines(struct buf *out, const char *word)
 
 static void resolv_text(const struct netctr *c, struct buf *b)
 {
+	if (dnswire_resolv(c, b)) /* a user network: the embedded server */
+		return;
 	if (c->ndns)
 		for (int i = 0; i < c->ndns; i++)
 			buf_printf(b, "nameserver %s\n", c->dns[i]);

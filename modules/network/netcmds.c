@@ -17,6 +17,7 @@
 #include "../../core/service.h"
 #include "../../proto/jsonlog.h"
 #include "../iface/netsvc.h"
+#include "dnsd.h"
 #include "network.h"
 
 extern const struct network_service network_service;
@@ -476,6 +477,7 @@ static const struct bus_sub net_subs[] = {
 static int net_init(struct err *e)
 {
 	netctr_resolv_init();
+	dnswire_init();
 	service_register(NETWORK_SERVICE, &network_service);
 	if (net_load_all(e) < 0)
 		return -1;
@@ -484,6 +486,7 @@ static int net_init(struct err *e)
 
 static void net_stop(void (*done)(void))
 {
+	dnswire_stop();
 	net_kernel_close();
 	done();
 }

@@ -147,6 +147,8 @@ struct ep *ep_on(const struct netctr *c, const struct net *n);
 void netctr_write_etc(struct netctr *c);
 /* The host's resolv.conf upstreams, read at init. */
 void netctr_resolv_init(void);
+/* Those lines ("nameserver IP", "search ...", "options ...") as text. */
+const char *netctr_host_resolv(void);
 
 /* ports.c: published ports */
 /* Expand -p/--expose/-P words into c's ports and expose list. */
