@@ -56,16 +56,9 @@ static int helper_close_fds(int *keep, int n)
 
 static void helper_send(int fd, const struct err *e)
 {
-	char frame[sizeof(struct helper_frame) + sizeof(e->msg)];
-	struct helper_frame h = { .class = (uint32_t)e->class,
-				  .errnum = e->code,
-				  .len = (uint32_t)strnlen(e->msg,
-							   sizeof(e->msg) - 1) };
-	ssize_t n;
+	char frame[ERR_FRAME_MAX];
+	ssize_t n = write(fd, frame, err_frame_put(e, frame)); /* < PIPE_BUF */
 
-	memcpy(frame, &h, sizeof(h));
-	memcpy(frame + sizeof(h), e->msg, h.len);
-	n = write(fd, frame, sizeof(h) + h.len); /* < PIPE_BUF: atomic */
 	(void)n; /* skiffd gone: nobody to tell */
 }
 
@@ -157,21 +150,13 @@ static void on_helper_line(struct ev_loop *loop, ev_io *w, int revents)
  * crashed) is described by how it ended. */
 static void helper_read_result(struct helper *h, const siginfo_t *si)
 {
-	char frame[sizeof(struct helper_frame) + sizeof(h->result.msg)], how[64];
-	struct helper_frame f;
+	char frame[ERR_FRAME_MAX], how[64];
 	ssize_t n = read(h->res_fd, frame, sizeof(frame));
 
 	err_clear(&h->result);
-	if (n >= (ssize_t)sizeof(f)) {
-		memcpy(&f, frame, sizeof(f));
-		if (f.len < sizeof(h->result.msg) &&
-		    (size_t)n == sizeof(f) + f.len && f.class <= ERR_CANCELED) {
-			h->result.class = (enum err_class)f.class;
-			h->result.code = f.errnum;
-			memcpy(h->result.msg, frame + sizeof(f), f.len);
-			h->result.msg[f.len] = '\0';
+	if (n >= (ssize_t)sizeof(struct err_frame)) {
+		if (err_frame_get(frame, (size_t)n, &h->result) == 0)
 			return;
-		}
 		err_setc(&h->result, ERR_INTERNAL,
 			 "helper: bad result frame (%zd bytes)", n);
 		return;

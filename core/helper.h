@@ -58,12 +58,7 @@ struct helper_fds {
 /* The body, run in the helper: 0, or -1 with e set. */
 typedef int (*helper_fn)(void *arg, struct err *e);
 
-/* The frame on the wire: header then len bytes of message (no NUL). */
-struct helper_frame {
-	uint32_t class;
-	int32_t errnum;
-	uint32_t len;
-};
+/* The frame on the wire is core/base/err.h's struct err_frame. */
 
 /* A helper not started yet: nothing to close or kill (a zeroed struct
  * would name fd 0). helper_start() does this itself. */

@@ -346,16 +346,14 @@ int spawn_poll(struct spawn *sp, struct err *e)
 	}
 	if (n < 0)
 		err_set(e, errno, "read from child %d", sp->pid);
-	else if ((size_t)n != sizeof(m) || (mh.msg_flags & MSG_CTRUNC))
+	else if ((size_t)n < SPAWN_MSG_HDR || (mh.msg_flags & MSG_CTRUNC))
 		err_setc(e, ERR_INTERNAL, "child %d: short message", sp->pid);
 	else if (m.kind == SPAWN_MSG_CONSOLE) {
 		if (spawn_take_console(sp, &mh, e) == 1)
 			return 1;
+	} else if (err_frame_get(m.frame, (size_t)n - SPAWN_MSG_HDR, e) < 0) {
+		err_setc(e, ERR_INTERNAL, "child %d: bad message", sp->pid);
 	} else { /* its error: it exits 127 by itself, reported as such */
-		m.msg[sizeof(m.msg) - 1] = '\0';
-		e->code = m.code;
-		e->class = (enum err_class)m.class;
-		snprintf(e->msg, sizeof(e->msg), "%s", m.msg);
 		sp->state = SPAWN_FAILED;
 		return -1;
 	}

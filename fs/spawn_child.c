@@ -37,13 +37,10 @@
 _Noreturn static void child_fail(const struct spawn_child *c,
 				 const struct err *e)
 {
-	struct spawn_msg m = {.kind = SPAWN_MSG_ERROR,
-			      .code = e->code,
-			      .class = (int32_t)e->class};
+	struct spawn_msg m = {.kind = SPAWN_MSG_ERROR};
 	ssize_t r;
 
-	snprintf(m.msg, sizeof(m.msg), "%s", e->msg);
-	r = write(c->sync_fd, &m, sizeof(m));
+	r = write(c->sync_fd, &m, SPAWN_MSG_HDR + err_frame_put(e, m.frame));
 	(void)r;
 	_exit(127);
 }
@@ -109,7 +106,7 @@ static int child_console(const struct spawn_child *c, bool console,
 	_cleanup_close_ int master = -1, slave = -1;
 	struct spawn_msg m = {.kind = SPAWN_MSG_CONSOLE};
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0}, path[64];
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct iovec iov = {.iov_base = &m, .iov_len = SPAWN_MSG_HDR};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = cbuf,
@@ -143,7 +140,7 @@ static int child_console(const struct spawn_child *c, bool console,
 	h->cmsg_type = SCM_RIGHTS;
 	h->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(h), &master, sizeof(int));
-	if (sendmsg(c->sync_fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+	if (sendmsg(c->sync_fd, &mh, MSG_NOSIGNAL) != (ssize_t)SPAWN_MSG_HDR)
 		return err_set(e, errno, "send pty master");
 	return 0;
 }

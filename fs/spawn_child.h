@@ -7,20 +7,21 @@
 #define SKIFF_SPAWN_CHILD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "spawn.h"
 
 /* What the child sends (SOCK_SEQPACKET: one message each): the pty
- * master it made (SCM_RIGHTS, kind CONSOLE), or why it failed (kind
- * ERROR, its last message). */
+ * master it made (SCM_RIGHTS, kind CONSOLE, the kind alone), or why it
+ * failed (kind ERROR, its last message): the kind, then the failure as
+ * the frame a helper's result is (core/base/err.h's struct err_frame). */
 enum { SPAWN_MSG_ERROR, SPAWN_MSG_CONSOLE };
 struct spawn_msg {
-	int32_t kind;  /* SPAWN_MSG_* */
-	int32_t code;  /* errno, or 0 */
-	int32_t class; /* enum err_class */
-	char msg[512];
+	int32_t kind; /* SPAWN_MSG_* */
+	char frame[ERR_FRAME_MAX];
 };
+#define SPAWN_MSG_HDR offsetof(struct spawn_msg, frame)
 
 /* The parent's one-byte go-ahead. */
 #define SPAWN_GO 'g'

@@ -132,8 +132,11 @@ int spawner_recv(int sock, uint64_t *id, struct spawn **out, struct err *e)
 		return err_set(e, errno, "spawner: receive");
 	if (n == 0)
 		return err_setc(e, ERR_INTERNAL, "spawner: gone");
-	if ((size_t)n != sizeof(r) ||
-	    spawner_fds(&mh, fds, r.pid > 0 ? 2 : 0) < 0) {
+	if ((size_t)n < SPAWNER_REPLY_HDR ||
+	    (r.pid > 0 && (size_t)n != SPAWNER_REPLY_HDR) ||
+	    spawner_fds(&mh, fds, r.pid > 0 ? 2 : 0) < 0 ||
+	    (r.pid <= 0 &&
+	     err_frame_get(r.frame, (size_t)n - SPAWNER_REPLY_HDR, e) < 0)) {
 		spawner_close_fds(&mh);
 		return err_setc(e, ERR_INTERNAL, "spawner: bad reply");
 	}
@@ -142,11 +145,7 @@ int spawner_recv(int sock, uint64_t *id, struct spawn **out, struct err *e)
 		*out = spawn_adopt(r.pid, fds[0], fds[1]);
 		return 0;
 	}
-	r.msg[sizeof(r.msg) - 1] = '\0';
-	e->code = r.code;
-	e->class = (enum err_class)r.class;
-	snprintf(e->msg, sizeof(e->msg), "%s", r.msg);
-	return 0;
+	return 0; /* e has its failure */
 }
 
 /* ---- the spawner ---- */
@@ -226,7 +225,7 @@ static int spawner_reply(const struct spawner_job *j, struct spawn *sp,
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} c;
-	struct iovec iov = {&r, sizeof(r)};
+	struct iovec iov = {&r, SPAWNER_REPLY_HDR};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	int fds[2];
 
@@ -242,9 +241,7 @@ static int spawner_reply(const struct spawner_job *j, struct spawn *sp,
 		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(fds));
 		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(fds));
 	} else {
-		r.code = e->code;
-		r.class = (int32_t)e->class;
-		snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
+		iov.iov_len += err_frame_put(e, r.frame);
 	}
 	while (sendmsg(SPAWNER_FD, &mh, MSG_NOSIGNAL) < 0)
 		if (errno != EINTR)

@@ -24,6 +24,7 @@
 #ifndef SKIFF_SPAWNER_H
 #define SKIFF_SPAWNER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../core/base/err.h"
@@ -41,11 +42,11 @@ struct spawner_req {
 
 struct spawner_reply {
 	uint64_t id;
-	int32_t pid;   /* > 0: cloned, the fds came along */
-	int32_t code;  /* else: errno, */
-	int32_t class; /* enum err_class */
-	char msg[512]; /* and the message */
+	int32_t pid; /* > 0: cloned, the fds came along; the reply ends here */
+	/* else why not: the frame a helper's result is (core/base/err.h) */
+	char frame[ERR_FRAME_MAX];
 };
+#define SPAWNER_REPLY_HDR offsetof(struct spawner_reply, frame)
 
 /* Serve requests on sock until its peer closes it (returns 0) or it
  * fails (-1). First closes every fd but 0, 1, 2 and sock. */

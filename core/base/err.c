@@ -133,3 +133,32 @@ void err_clear(struct err *e)
 	e->class = ERR_OK;
 	e->msg[0] = '\0';
 }
+
+size_t err_frame_put(const struct err *e, void *buf)
+{
+	struct err_frame h = { .class = (uint32_t)e->class,
+			       .errnum = e->code,
+			       .len = (uint32_t)strnlen(e->msg,
+						sizeof(e->msg) - 1) };
+
+	memcpy(buf, &h, sizeof(h));
+	memcpy((char *)buf + sizeof(h), e->msg, h.len);
+	return sizeof(h) + h.len;
+}
+
+int err_frame_get(const void *buf, size_t n, struct err *e)
+{
+	struct err_frame h;
+
+	if (n < sizeof(h))
+		return -1;
+	memcpy(&h, buf, sizeof(h));
+	if (h.len >= sizeof(e->msg) || n != sizeof(h) + h.len ||
+	    h.class > ERR_CANCELED)
+		return -1;
+	e->class = (enum err_class)h.class;
+	e->code = h.errnum;
+	memcpy(e->msg, (const char *)buf + sizeof(h), h.len);
+	e->msg[h.len] = '\0';
+	return 0;
+}

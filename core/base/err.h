@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Wire-level classes of failure; err_code_name() maps them to the protocol. */
 enum err_class {
@@ -45,5 +46,19 @@ void err_clear(struct err *e);
 const char *err_class_name(enum err_class class);
 /* Class that an errno value maps to. */
 enum err_class err_class_of_errno(int errnum);
+
+/* The one binary form of a result that crosses a process boundary: a
+ * helper's frame (core/helper) and a container child's failure (fs/spawn)
+ * are this header, then len bytes of message (no NUL). */
+struct err_frame {
+	uint32_t class;
+	int32_t errnum;
+	uint32_t len;
+};
+#define ERR_FRAME_MAX (sizeof(struct err_frame) + sizeof(((struct err *)0)->msg))
+/* Encode e into buf (ERR_FRAME_MAX bytes): the frame's length. */
+size_t err_frame_put(const struct err *e, void *buf);
+/* Decode one whole frame of n bytes into e: 0, or -1 (e untouched). */
+int err_frame_get(const void *buf, size_t n, struct err *e);
 
 #endif
