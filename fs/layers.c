@@ -3,8 +3,11 @@
 #include "layers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "../core/base/xalloc.h"
 #include "unpack.h"
 
 int layers_unpack_chain(const struct layers_chain *c, struct err *e)
@@ -37,4 +40,18 @@ int layers_unpack_chain(const struct layers_chain *c, struct err *e)
 			c->progress(i, c->ctx);
 	}
 	return 0;
+}
+
+void layers_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX])
+{
+	for (size_t i = 0; i < diff_ids->n; i++) {
+		char *s = NULL;
+		if (!i) {
+			snprintf(out[0], DIGEST_STR_MAX, "%s", diff_ids->v[0]);
+			continue;
+		}
+		s = xasprintf("%s %s", out[i - 1], diff_ids->v[i]);
+		digest_sha256(s, strlen(s), out[i]);
+		free(s);
+	}
 }

@@ -29,4 +29,9 @@ struct layers_chain {
  * and the error names both. */
 int layers_unpack_chain(const struct layers_chain *c, struct err *e);
 
+/* Layer i's chain id (OCI image spec): diff_ids[0], then
+ * sha256(chain[i-1] + " " + diff_ids[i]). out gets n digests. */
+void layers_chain_ids(const struct strv *diff_ids,
+		      char (*out)[DIGEST_STR_MAX]);
+
 #endif

@@ -38,6 +38,7 @@
 #include "../../proto/imgarchive.h"
 #include "../../proto/json.h"
 #include "../../proto/ociimage.h"
+#include "../../fs/layers.h"
 #include "images.h"
 #include "../../core/base/xalloc.h"
 
@@ -791,7 +792,7 @@ static int ld_check(struct load *l, struct ld_img *im, struct err *e)
 	}
 	snprintf(im->config, sizeof(im->config), "%s", m->config.digest);
 	chain = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
-	img_chain_ids(&cfg->diff_ids, chain);
+	layers_chain_ids(&cfg->diff_ids, chain);
 	rc = img_unpack_chain(l->bs, l->layers, m->n_layers, m->layers, chain,
 			      &cfg->diff_ids, e);
 out:

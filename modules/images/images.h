@@ -157,9 +157,6 @@ int img_unpack_chain(struct blobstore *bs, const char *layers, size_t n,
 		     const struct oci_desc *desc, char (*chain)[DIGEST_STR_MAX],
 		     const struct strv *diff_ids, struct err *e);
 
-/* Layer i's chain id (OCI image spec): diff_ids[0], then
- * sha256(chain[i-1] + " " + diff_ids[i]). out gets n digests. */
-void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX]);
 
 /* ---- pull.c ---- */
 extern const struct command img_cmd_pull, img_cmd_push;

@@ -36,6 +36,7 @@
 #include "../../proto/digest.h"
 #include "../../fs/unpack.h"
 #include "../../proto/ociimage.h"
+#include "../../fs/layers.h"
 #include "images.h"
 #include "../../core/base/xalloc.h"
 
@@ -458,7 +459,7 @@ static int layer_start(struct layer *l, struct err *e)
 
 	if (!p->chain) {
 		p->chain = xcalloc(p->n_layers + 1, sizeof(*p->chain));
-		img_chain_ids(&p->cfg->diff_ids, p->chain);
+		layers_chain_ids(&p->cfg->diff_ids, p->chain);
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", images.layers,
 		 digest_hex(p->chain[i]));
@@ -664,7 +665,7 @@ static void pull_unpack(struct pull *p)
 		.diff_ids = &p->cfg->diff_ids,
 	};
 
-	img_chain_ids(&p->cfg->diff_ids, chain);
+	layers_chain_ids(&p->cfg->diff_ids, chain);
 	a.chain = chain;
 	p->unpack.owner = p;
 	helper_init(&p->unpack);

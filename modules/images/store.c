@@ -27,24 +27,11 @@
 #include "../../fs/tree.h"
 #include "../../fs/unpack.h"
 #include "../../proto/ociimage.h"
+#include "../../fs/layers.h"
 #include "images.h"
 #include "../../core/base/xalloc.h"
 
 struct images images;
-
-void img_chain_ids(const struct strv *diff_ids, char (*out)[DIGEST_STR_MAX])
-{
-	for (size_t i = 0; i < diff_ids->n; i++) {
-		char *s = NULL;
-		if (!i) {
-			snprintf(out[0], DIGEST_STR_MAX, "%s", diff_ids->v[0]);
-			continue;
-		}
-		s = xasprintf("%s %s", out[i - 1], diff_ids->v[i]);
-		digest_sha256(s, strlen(s), out[i]);
-		free(s);
-	}
-}
 
 /* ---- reading ---- */
 
@@ -176,7 +163,7 @@ static int img_resolve(const char *what, struct image_rootfs *out,
 	    ociimage_parse_config(buf_head(&b), buf_used(&b), &cfg, e) < 0)
 		goto out;
 	chain = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
-	img_chain_ids(&cfg->diff_ids, chain);
+	layers_chain_ids(&cfg->diff_ids, chain);
 	for (size_t i = cfg->diff_ids.n; i-- > 0;) {
 		char dir[4096];
 		snprintf(dir, sizeof(dir), "%s/%s", images.layers,
@@ -472,7 +459,7 @@ static int gc_run(struct blobstore *bs, const char *layers, struct err *e)
 			0) {
 			char (*chain)[DIGEST_STR_MAX] =
 			    xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
-			img_chain_ids(&cfg->diff_ids, chain);
+			layers_chain_ids(&cfg->diff_ids, chain);
 			for (size_t k = 0; k < cfg->diff_ids.n; k++)
 				gc_keep(&g, chain[k]);
 			free(chain);
@@ -991,7 +978,7 @@ static void img_diskuse_one(struct du_list *l, const struct img_entry *all,
 	for (size_t k = 0; k < m->n_layers; k++)
 		path_push(&paths, blobs, m->layers[k].digest);
 	chain = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
-	img_chain_ids(&cfg->diff_ids, chain);
+	layers_chain_ids(&cfg->diff_ids, chain);
 	for (size_t k = 0; k < cfg->diff_ids.n; k++)
 		path_push(&paths, images.layers, chain[k]);
 	if (strv_push(&paths, "") < 0) /* room for the NULL at the end */
