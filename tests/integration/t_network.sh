@@ -73,6 +73,18 @@ check "app reaches db (back)" get app $db
 out=$($S exec app ip route)
 [ "$(echo "$out" | grep -c default)" = 1 ] && ok "a container on two networks has one default route" || notok "routes: $out"
 
+# ---- --internal and icc=false ----
+$S network create --internal --subnet 10.78.0.0/24 inner >/dev/null
+out=$($S run --rm --network inner --rootfs "$R" ip route)
+echo "$out" | grep -q default && notok "an internal network has a default route: $out" || ok "an --internal network gives no default route"
+! $S run --rm --network inner --rootfs "$R" ping -c1 -W2 "$ipa" >/dev/null 2>&1 && ok "and nothing leaves it" || notok "internal reached the bridge"
+$S network create -o icc=false --subnet 10.79.0.0/24 quiet >/dev/null
+$S run -d --name q1 --network quiet --rootfs "$R" sleep 300 >/dev/null
+! $S run --rm --network quiet --rootfs "$R" ping -c1 -W2 10.79.0.2 >/dev/null 2>&1 && ok "icc=false: containers of a network do not reach each other" || notok "icc=false reached q1"
+check "icc=false: the gateway still answers" $S run --rm --network quiet --rootfs "$R" ping -c1 -W3 10.79.0.1
+$S rm -f q1 >/dev/null
+$S network rm inner quiet >/dev/null
+
 # ---- connect / disconnect live ----
 $S network connect back web && ok "network connect of a running container" || notok "connect"
 check "after connect, web reaches db" get web $db 
