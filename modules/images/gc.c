@@ -3,7 +3,8 @@
  * With "image-gc-free" in the daemon config, a timer (every
  * GC_INTERVAL) and every finished pull look at the free space of the
  * filesystem that holds ROOT/content (statvfs). While it is under the
- * threshold, the dangling images (no name left) and then the least
+ * threshold, partial downloads no pull is writing (oldest first), then
+ * the dangling images (no name left) and then the least
  * recently used image that no container uses and that was not used in
  * the last "image-gc-min-age" are removed (its names
  * from index.json, then the blobs and layers nothing else needs, in a
@@ -14,9 +15,12 @@
  * Owns the last-used table (in memory: name -> when pulled or last used
  * by run/create; a name not in it counts from its manifest file's time)
  * and the timer. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -102,6 +106,62 @@ static void removed(void *ctx, const struct err *e)
 		img_gc_check(); /* more room needed? */
 }
 
+static bool short_of_space(struct statvfs *sv)
+{
+	return statvfs(images.content, sv) == 0 &&
+	       (int64_t)sv->f_bavail * (int64_t)sv->f_frsize <
+		       img_settings.gc_free;
+}
+
+struct partial {
+	char name[80];
+	time_t mtime;
+};
+
+static int partial_cmp(const void *a, const void *b)
+{
+	const struct partial *x = a, *y = b;
+
+	return (x->mtime > y->mtime) - (x->mtime < y->mtime);
+}
+
+/* Partial downloads go first, oldest first, while space is short: never
+ * one a pull is writing (its sink holds an flock on it). A few names,
+ * an open and an unlink each: small enough for the loop. */
+static void gc_partials(struct statvfs *sv)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/ingest", images.content);
+	_cleanup_free_ struct partial *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(v->name) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap)
+			v = xrealloc(v, cap = cap ? 2 * cap : 16, sizeof(*v));
+		snprintf(v[n].name, sizeof(v->name), "%s", de->d_name);
+		v[n++].mtime = st.st_mtime;
+	}
+	qsort(v, n, sizeof(*v), partial_cmp);
+	for (size_t i = 0; i < n && short_of_space(sv); i++) {
+		_cleanup_close_ int fd = openat(dirfd(d), v[i].name,
+						O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue; /* gone, or being written */
+		if (unlinkat(dirfd(d), v[i].name, 0) == 0)
+			log_info("image gc: removed the partial download %s",
+				 v[i].name);
+	}
+	closedir(d);
+}
+
 void img_gc_check(void)
 {
 	int64_t want = img_settings.gc_free, oldest = 0, now = now_ns();
@@ -111,9 +171,10 @@ void img_gc_check(void)
 	size_t n, pick = SIZE_MAX;
 	char *name;
 
-	if (!want || gc.running || images.pulls || !images.content ||
-	    statvfs(images.content, &sv) < 0 ||
-	    (int64_t)sv.f_bavail * (int64_t)sv.f_frsize >= want)
+	if (!want || gc.running || !images.content || !short_of_space(&sv))
+		return;
+	gc_partials(&sv);
+	if (images.pulls || !short_of_space(&sv))
 		return;
 	if (img_list(&all, &n, &e) < 0)
 		return;

@@ -221,8 +221,12 @@ static int sink_main(void *arg, struct err *e)
 	dprintf(1, "ok\n");
 	return 0;
 fail:
-	if (w)
-		blobstore_writer_close(w); /* the partial stays for a resume */
+	/* The partial stays for a resume, unless the disk is full: then
+	 * it only holds the space the next pull needs. */
+	if (w && e->code == ENOSPC)
+		blobstore_writer_discard(w);
+	else if (w)
+		blobstore_writer_close(w);
 	unpack_feed_end(&t); /* a cut stream: the unpacker fails, leaves nothing */
 	return -1;
 }

@@ -502,9 +502,10 @@ static int rmi_main(void *arg, struct err *e)
 			return -1;
 	if (a->gc && gc_run(bs, a->layers, e) < 0)
 		return -1;
-	/* partial downloads nobody resumed for a day */
-	if (a->gc && a->prune_ingest &&
-	    blobstore_ingest_prune(bs, time(NULL) - 86400, &pruned, e) < 0)
+	/* image-prune: every partial download no pull is writing (its
+	 * writer holds a lock on it) */
+	if (a->prune_ingest &&
+	    blobstore_ingest_prune(bs, time(NULL) + 1, &pruned, e) < 0)
 		return -1;
 	return 0;
 }
@@ -933,6 +934,39 @@ static void img_diskuse(struct du_list *l);
 /* Docker's first row of `system df`. */
 static const struct du_kind img_du = { "Images", "image", 0, img_diskuse };
 
+/* Partial downloads (content/ingest/HEX.partial): a cut or failed pull
+ * keeps them to resume; image-prune and image gc reclaim them. Listing
+ * a directory of a few names on the loop, as the image rows read
+ * index.json. */
+static void img_partials_du(struct du_list *l);
+static const struct du_kind img_partials_kind = { "Partial downloads",
+						  "partial", 3,
+						  img_partials_du };
+
+static void img_partials_du(struct du_list *l)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/ingest", images.content);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char id[DIGEST_STR_MAX];
+		size_t n = strlen(de->d_name);
+		_cleanup_free_ char *path = NULL;
+		if (de->d_name[0] == '.' || n < 9 ||
+		    strcmp(de->d_name + n - 8, ".partial"))
+			continue;
+		snprintf(id, sizeof(id), "sha256:%.*s", (int)(n - 8),
+			 de->d_name);
+		path = xasprintf("%s/%s", dir, de->d_name);
+		du_add(l, &img_partials_kind, false, "", id,
+		       (const char *const[]){ path, NULL });
+	}
+	closedir(d);
+}
+
 static void path_push(struct strv *p, const char *dir, const char *digest)
 {
 	char *path;
@@ -1031,6 +1065,7 @@ static int images_init(struct err *e)
 		return err_set(e, errno, "mkdir %s", images.layers);
 	service_register(IMAGES_SERVICE, &img_service);
 	diskuse_register(&img_du);
+	diskuse_register(&img_partials_kind);
 	img_gc_start();
 	if (auth_load(e) < 0)
 		return -1;

@@ -7,7 +7,9 @@
 # Transient errors (500/502/503/504, 429 with Retry-After, a reset
 # connection) are retried with back-off (registry-retries,
 # registry-retry-delay), a blob resumed with Range; giving up names the
-# last status and the URL. A container whose state file does not parse
+# last status and the URL. A partial download counts in system df,
+# image-prune takes it, and a pull that fills the disk (a small tmpfs)
+# removes its own. A container whose state file does not parse
 # is shown as dead (ps -a, inspect with the reason) and rm removes it
 # with its files; the file's bytes are escaped in the log.
 . "$TOP/tests/integration/lib.sh"
@@ -67,6 +69,43 @@ echo pass >"$T/ctl"
 
 out=$("$SKIFFD" --config <(echo '{"registry-min-rate": "fast"}') --root "$T/r2" --run-dir "$T/r2run" --sock "$T/s2" 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "registry-min-rate\": expected" && ok "a bad registry-min-rate is refused ($out)" || notok "bad min-rate: rc=$rc $out"
+
+# ---- 2. partial downloads and a full disk ----
+# a partial left by a cut link: system df counts it, image-prune takes it
+daemon '{"registry-retries": "0"}'
+echo "reset 1 100000" >"$T/ctl"
+$S pull "$IMG:cut" >/dev/null 2>&1 && notok "the cut pull should fail"
+part=$(ls "$C/ingest" 2>/dev/null | head -1)
+[ -n "$part" ] && ok "a cut pull leaves its partial ($part)" || notok "no partial: $(ls -la "$C/ingest")"
+$S system df >"$T/df" 2>&1
+grep -q '^Partial downloads *1 ' "$T/df" && ok "system df counts it ($(grep '^Partial' "$T/df" | tr -s ' '))" || notok "df: $(cat "$T/df")"
+$S image-prune -a >/dev/null 2>&1
+[ -z "$(ls -A "$C/ingest")" ] && ok "image-prune -a reclaims it" || notok "prune left: $(ls "$C/ingest")"
+echo "reset 1 100000" >"$T/ctl"
+# and image gc under disk pressure (free space "under" an absurd threshold)
+$S pull "$IMG:cut2" >/dev/null 2>&1
+echo pass >"$T/ctl"
+[ -n "$(ls -A "$C/ingest")" ] || notok "no partial for gc"
+daemon '{"image-gc-free": "1000000t", "image-gc-min-age": "1h"}'
+wait_for 15 sh -c "[ -z \"\$(ls -A '$C/ingest')\" ]" && grep -q 'removed the partial download' "$T/daemon.log" &&
+	ok "image gc removes a partial download when space is short" || notok "gc partial: $(ls "$C/ingest")"
+# a pull that fills the disk removes its partial; the next one can work
+stop_daemon
+mkdir -p "$T/small"
+if mount -t tmpfs -o size=160k tmpfs "$T/small"; then
+	TR=$T/small/root
+	"$SKIFFD" --root "$TR" --run-dir "$T/run2" --sock "$T/small.sock" 2>>"$T/daemon.log" &
+	DPID=$!
+	wait_sock "$T/small.sock" || notok "skiffd on a small tmpfs"
+	out=$(SKIFF_SOCK=$T/small.sock $S pull "$IMG:full" 2>&1); rc=$?
+	[ $rc -eq 1 ] && echo "$out" | grep -qi 'no space' && ok "a pull that fills the disk fails: $(echo "$out" | tail -1 | cut -c1-150)" || notok "full: rc=$rc $out"
+	[ -z "$(ls -A "$TR/content/ingest")" ] && ok "and leaves no partial in ingest/" || notok "full left: $(ls -la "$TR/content/ingest")"
+	stop_daemon
+	umount "$T/small"
+else
+	notok "mount a tmpfs"
+fi
+daemon '{}'
 
 # ---- 3. retries of transient errors ----
 daemon '{"registry-retries": "3", "registry-retry-delay": "100ms"}'
