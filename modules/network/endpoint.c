@@ -515,7 +515,10 @@ void netctr_resolv_init(void)
 
 const char *netctr_host_resolv(void)
 {
-	return buf_used(&upstream) ? buf_head(&upstream) : "";
+	if (!buf_used(&upstream))
+		return "";
+	*buf_reserve(&upstream, 1) = '\0'; /* a C string, len unchanged */
+	return buf_head(&upstream);
 }
 
 /* Lines of the host's file that start with word (nameserver, search,
