@@ -43,7 +43,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 # headers are needed at build time.
 PC_LIBS := yajl libseccomp libcap libzstd libcrypto msgpack zlib
 LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto -lmsgpackc -lz) -lm
-LIBS_C := -lyajl
+LIBS_C := -lyajl -lm
 # Tests and test helpers make tars and HTTP calls of their own.
 LIBS_T = $(LIBS_D) -larchive -lcurl
 
@@ -62,10 +62,10 @@ DAEMON_OBJ := $(call obj,$(CORE_SRC) $(MOD_SRC)) $(BUILD)/gen/modules_gen.o
 # grammar, env files, cp words, fd passing and JSON lines; it parses
 # replies with yajl. tools/skiff.h says which file does what.
 CLI_SRC := tools/skiff.c tools/words.c tools/files.c tools/conn.c \
-	tools/render.c tools/relay.c
+	tools/render.c tools/relay.c tools/format.c
 CLI_OBJ := $(call obj,$(CLI_SRC) $(BASE_SRC) proto/line.c proto/envfile.c \
 	proto/cppath.c proto/fdpass.c proto/cmdspec.c proto/commands.c \
-	proto/json.c)
+	proto/json.c proto/units.c $(wildcard proto/gotmpl*.c))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -174,7 +174,7 @@ DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libsecco
 	libldns-dev
 DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 nftables \
 	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl \
-	golang-go serf dnsmasq-base
+	golang-go serf dnsmasq-base docker.io
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \
 	binutils dnsperf
 deps:

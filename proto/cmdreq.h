@@ -16,10 +16,18 @@
 struct events_args {
 	struct strlist filter;
 	const char *since;
+	const char *format;
 };
 
 struct df_args {
 	bool verbose;
+	const char *format;
+};
+
+/* Verbs whose only flag is --format (the client's: it lays out the
+ * reply with a Go template; skiffd ignores it). */
+struct format_args {
+	const char *format;
 };
 
 /* ---- supervisor ---- */
@@ -56,8 +64,10 @@ struct attach_args {
 };
 
 struct ps_args {
-	bool all, quiet, no_trunc;
+	bool all, quiet, no_trunc, latest;
+	long long last;
 	struct strlist filter;
+	const char *format; /* the client's (--format) */
 };
 
 struct exec_args {
@@ -73,6 +83,7 @@ struct logs_args {
 
 struct stats_args {
 	bool no_stream;
+	const char *format;
 };
 
 struct stop_args {
@@ -98,6 +109,7 @@ struct vcreate_args {
 struct vls_args {
 	bool quiet;
 	struct strlist filter;
+	const char *format;
 };
 
 struct vrm_args {
@@ -150,6 +162,7 @@ struct pull_args {
 struct images_args {
 	bool all, quiet, digests, no_trunc;
 	struct strlist filter;
+	const char *format;
 };
 
 struct rmi_args {

@@ -260,6 +260,9 @@ const struct cmdspec *cmdspec_lookup(const struct cmdspec *tab, size_t n,
 	if (argc >= 2 && snprintf(two, sizeof(two), "%s %s", argv[0],
 				  argv[1]) < (int)sizeof(two)) {
 		c = find(tab, n, two, have);
+		for (size_t i = 0; !c && i < cmd_aliases_len; i++)
+			if (!strcmp(cmd_aliases[i].name, two))
+				c = find(tab, n, cmd_aliases[i].target, have);
 		if (c) {
 			*used = 2;
 			return c;

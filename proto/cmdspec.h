@@ -61,7 +61,6 @@ enum cmd_cli {
 	CLI_EVENTS = 1 << 3,	/* `TIME TYPE ACTION ID (k=v, ...)` lines */
 	CLI_PROGRESS = 1 << 4,	/* {"id","status"} progress lines, redrawn on
 				   a terminal */
-	CLI_NET_IO = 1 << 5,	/* net_rx and net_tx become one NET I/O column */
 	CLI_FD_IN = 1 << 6,	/* passes a file the client opens to read:
 				   file_flag's value or the first positional
 				   (CLI_FILE_POS), else ("-") its stdin */
@@ -73,7 +72,13 @@ enum cmd_cli {
 				   (O_PATH) or its stdin/stdout for "-" */
 	CLI_HELP = 1 << 10,	/* the client answers it from its own table
 				   when no skiffd runs (help) */
+	CLI_EXEC_CODES = 1 << 11, /* an `err` for a program that cannot be
+				     found or run exits 127 or 126, as
+				     Docker's run and exec */
+	CLI_ERR_125 = 1 << 12,	/* any other `err` exits 125 (docker run) */
 };
+
+struct gotmpl_header; /* proto/gotmpl.h */
 
 /* The client's hints (all optional). Flags are named by long name. */
 struct cmd_client {
@@ -90,6 +95,12 @@ struct cmd_client {
 	const char *secret_stdin_flag; /* read from the client's stdin and
 					  sent as secret_flag */
 	const char *user_flag; /* asked for with the secret when absent */
+	/* The layout as Docker's: the default Go template of the reply's
+	 * rows ("table {{.ID}}\t..."), used when --format is not given and
+	 * the rows have more than one key, and the titles of its columns
+	 * (NULL-terminated; --format's table directive uses them too). */
+	const char *table;
+	const struct gotmpl_header *headers;
 };
 
 struct cmdspec {
@@ -118,11 +129,21 @@ struct cmd_call {
 	bool help;   /* --help was given: answer with the usage */
 };
 
+/* Docker's management-command forms ("container ls", "image rm") as
+ * other names of the table's verbs (proto/commands.c). */
+struct cmd_alias {
+	const char *name;   /* two words */
+	const char *target; /* a verb of the table */
+};
+extern const struct cmd_alias cmd_aliases[];
+extern const size_t cmd_aliases_len;
+
 /* Which verbs a lookup may find (NULL: all of the table). */
 typedef bool cmdspec_have_fn(const struct cmdspec *c);
 
-/* The command named by the first two words, else by the first one, among
- * tab[0..n) (sorted); *used = words consumed. NULL if none. */
+/* The command named by the first two words (or their alias), else by the
+ * first one, among tab[0..n) (sorted); *used = words consumed. NULL if
+ * none. */
 const struct cmdspec *cmdspec_lookup(const struct cmdspec *tab, size_t n,
 				     int argc, char **argv, int *used,
 				     cmdspec_have_fn *have);

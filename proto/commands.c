@@ -11,8 +11,16 @@
 
 #include "../core/base/cleanup.h"
 #include "cmdreq.h"
+#include "gotmpl.h"
 
 /* ---- flags ---- */
+
+/* --format: the client's alone (a Go template, `table ...` or json);
+ * skiffd parses and ignores it. */
+#define FORMAT_FLAG(type, sh) \
+	{"format", sh, FLAG_STR, offsetof(struct type, format), "FORMAT", \
+	 "a Go template ('{{.ID}}'), 'table TEMPLATE' (aligned, with " \
+	 "headers) or json (one object a line)"}
 
 #define CA(f) offsetof(struct create_args, f)
 /* clang-format off */
@@ -152,6 +160,7 @@ static const struct flag events_flags[] = {
      "KEY=VALUE", "only events with type=, action= or id= (prefix)"},
     {"since", 0, FLAG_STR, offsetof(struct events_args, since), "WHEN",
      "replay kept events newer than a duration ago or Unix seconds"},
+    FORMAT_FLAG(events_args, 0),
     {0},
 };
 
@@ -201,6 +210,7 @@ static const struct flag images_flags[] = {
     {"filter", 'f', FLAG_LIST, offsetof(struct images_args, filter),
      "reference=PATTERN|dangling=true|false",
      "only names matching the glob; only (or no) untagged images"},
+    FORMAT_FLAG(images_args, 0),
     {0},
 };
 
@@ -256,7 +266,13 @@ static const struct flag ps_flags[] = {
     {"no-trunc", 0, FLAG_BOOL, offsetof(struct ps_args, no_trunc), 0,
      "full ids"},
     {"filter", 'f', FLAG_LIST, offsetof(struct ps_args, filter), "K=V",
-     "status=, name=, label=, id=, health=, volume="},
+     "status=, name=, label=, id=, health=, volume=, exited=, ancestor=, "
+     "before=, since=, network=, expose=, publish=, is-task="},
+    {"last", 'n', FLAG_INT, offsetof(struct ps_args, last), "N",
+     "the N last created containers, of every state"},
+    {"latest", 'l', FLAG_BOOL, offsetof(struct ps_args, latest), 0,
+     "the last created container, of any state"},
+    FORMAT_FLAG(ps_args, 0),
     {0},
 };
 
@@ -295,6 +311,7 @@ static const struct flag save_flags[] = {
 static const struct flag stats_flags[] = {
     {"no-stream", 0, FLAG_BOOL, offsetof(struct stats_args, no_stream), 0,
      "one sample (over half a second) instead of a stream"},
+    FORMAT_FLAG(stats_args, 0),
     {0},
 };
 
@@ -308,6 +325,7 @@ static const struct flag stop_flags[] = {
 static const struct flag df_flags[] = {
     {"verbose", 'v', FLAG_BOOL, offsetof(struct df_args, verbose), 0,
      "one row per image, container and volume"},
+    FORMAT_FLAG(df_args, 0),
     {0},
 };
 
@@ -388,6 +406,7 @@ static const struct flag vls_flags[] = {
      "only names"},
     {"filter", 'f', FLAG_LIST, offsetof(struct vls_args, filter), "K=V",
      "name=SUBSTRING, label=K[=V], dangling=true|false"},
+    FORMAT_FLAG(vls_args, 0),
     {0},
 };
 
@@ -404,6 +423,55 @@ static const struct flag vprune_flags[] = {
 static const struct flag vrm_flags[] = {
     {"force", 'f', FLAG_BOOL, offsetof(struct vrm_args, force), 0,
      "a missing volume is not an error (one in use is still refused)"},
+    {0},
+};
+
+
+static const struct flag format_flags[] = {
+    FORMAT_FLAG(format_args, 0),
+    {0},
+};
+
+static const struct flag format_f_flags[] = {
+    FORMAT_FLAG(format_args, 'f'),
+    {0},
+};
+
+/* Column titles of Docker's tables, by field. */
+static const struct gotmpl_header ps_headers[] = {
+    {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},
+    {"Command", "COMMAND"}, {"RunningFor", "CREATED"},
+    {"CreatedAt", "CREATED AT"}, {"Status", "STATUS"},
+    {"Ports", "PORTS"}, {"Names", "NAMES"},
+    {"State", "STATE"}, {"Size", "SIZE"},
+    {"Labels", "LABELS"}, {"Mounts", "MOUNTS"},
+    {"Networks", "NETWORKS"}, {"LocalVolumes", "LOCAL VOLUMES"},
+    {0},
+};
+
+static const struct gotmpl_header images_headers[] = {
+    {"ID", "IMAGE ID"}, {"Repository", "REPOSITORY"},
+    {"Tag", "TAG"}, {"Digest", "DIGEST"},
+    {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
+    {"Size", "SIZE"}, {"Containers", "CONTAINERS"},
+    {"SharedSize", "SHARED SIZE"}, {"UniqueSize", "UNIQUE SIZE"},
+    {"VirtualSize", "VIRTUAL SIZE"},
+    {0},
+};
+
+static const struct gotmpl_header stats_headers[] = {
+    {"ID", "CONTAINER ID"}, {"Container", "CONTAINER"},
+    {"Name", "NAME"}, {"CPUPerc", "CPU %"},
+    {"MemUsage", "MEM USAGE / LIMIT"}, {"MemPerc", "MEM %"},
+    {"NetIO", "NET I/O"}, {"BlockIO", "BLOCK I/O"},
+    {"PIDs", "PIDS"},
+    {0},
+};
+
+static const struct gotmpl_header volume_headers[] = {
+    {"Name", "VOLUME NAME"}, {"Driver", "DRIVER"},
+    {"Mountpoint", "MOUNTPOINT"}, {"Scope", "SCOPE"},
+    {"Labels", "LABELS"}, {"Links", "LINKS"},
     {0},
 };
 
@@ -479,7 +547,7 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = -1,
 	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
 	.module = "supervisor",
-	.cli = {.how = CLI_EXIT_CODE | CLI_RELAY,
+	.cli = {.how = CLI_EXIT_CODE | CLI_RELAY | CLI_EXEC_CODES,
 		.env_file_flag = "env-file",
 		.env_flag = "env"},
     },
@@ -509,6 +577,8 @@ const struct cmdspec cmd_table[] = {
 	.min_pos = 1,
 	.max_pos = 1,
 	.module = "images",
+	.flags = format_flags,
+	.args_size = sizeof(struct format_args),
     },
     {
 	.name = "image-inspect",
@@ -517,6 +587,8 @@ const struct cmdspec cmd_table[] = {
 	.min_pos = 1,
 	.max_pos = -1,
 	.module = "images",
+	.flags = format_f_flags,
+	.args_size = sizeof(struct format_args),
     },
     {
 	.name = "image-prune",
@@ -536,6 +608,9 @@ const struct cmdspec cmd_table[] = {
 	.flags = images_flags,
 	.args_size = sizeof(struct images_args),
 	.module = "images",
+	.cli = {.table = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t"
+			 "{{.CreatedSince}}\t{{.Size}}",
+		.headers = images_headers},
     },
     {
 	.name = "import",
@@ -554,6 +629,8 @@ const struct cmdspec cmd_table[] = {
 	.name = "info",
 	.summary = "Show host facts (kernel, cgroups, storage and network "
 		   "features) and daemon state",
+	.flags = format_f_flags,
+	.args_size = sizeof(struct format_args),
     },
     {
 	.name = "inspect",
@@ -563,6 +640,8 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = -1,
 	.module = "supervisor",
 	.cli = {.how = CLI_PRETTY},
+	.flags = format_f_flags,
+	.args_size = sizeof(struct format_args),
     },
     {
 	.name = "kill",
@@ -720,6 +799,9 @@ const struct cmdspec cmd_table[] = {
 	.flags = ps_flags,
 	.args_size = sizeof(struct ps_args),
 	.module = "supervisor",
+	.cli = {.table = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t"
+			 "{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
+		.headers = ps_headers},
     },
     {
 	.name = "pull",
@@ -787,6 +869,7 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = -1,
 	.cmd_flags = CMD_MUTATES,
 	.module = "images",
+	.cli = {.table = "{{range $k, $v := .}}{{$k}}: {{$v}}{{end}}"},
     },
     {
 	.name = "run",
@@ -799,7 +882,7 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = -1,
 	.cmd_flags = CMD_MUTATES | CMD_POSIX | CMD_STREAMS,
 	.module = "supervisor",
-	.cli = {.how = CLI_EXIT_CODE | CLI_RELAY,
+	.cli = {.how = CLI_EXIT_CODE | CLI_RELAY | CLI_EXEC_CODES | CLI_ERR_125,
 		.env_file_flag = "env-file",
 		.env_flag = "env"},
     },
@@ -840,7 +923,11 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = -1,
 	.cmd_flags = CMD_STREAMS,
 	.module = "supervisor",
-	.cli = {.how = CLI_NET_IO, .stream_unless = "no-stream"},
+	.cli = {.stream_unless = "no-stream",
+		.table = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t"
+			 "{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t"
+			 "{{.BlockIO}}\t{{.PIDs}}",
+		.headers = stats_headers},
     },
     {
 	.name = "stop",
@@ -901,6 +988,8 @@ const struct cmdspec cmd_table[] = {
     {
 	.name = "version",
 	.summary = "Show skiffd's version",
+	.flags = format_f_flags,
+	.args_size = sizeof(struct format_args),
     },
     {
 	.name = "volume create",
@@ -921,6 +1010,8 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = -1,
 	.module = "supervisor",
 	.cli = {.how = CLI_PRETTY},
+	.flags = format_f_flags,
+	.args_size = sizeof(struct format_args),
     },
     {
 	.name = "volume ls",
@@ -929,6 +1020,7 @@ const struct cmdspec cmd_table[] = {
 	.flags = vls_flags,
 	.args_size = sizeof(struct vls_args),
 	.module = "supervisor",
+	.cli = {.headers = volume_headers},
     },
     {
 	.name = "volume prune",
@@ -962,3 +1054,29 @@ const struct cmdspec cmd_table[] = {
 };
 
 const size_t cmd_table_len = ARRAY_SIZE(cmd_table);
+
+/* Docker's management commands beside the short forms. */
+const struct cmd_alias cmd_aliases[] = {
+    {"container attach", "attach"}, {"container commit", "commit"},
+    {"container cp", "cp"},	    {"container create", "create"},
+    {"container exec", "exec"},	    {"container export", "export"},
+    {"container inspect", "inspect"}, {"container kill", "kill"},
+    {"container list", "ps"},	    {"container logs", "logs"},
+    {"container ls", "ps"},	    {"container pause", "pause"},
+    {"container ps", "ps"},	    {"container rename", "rename"},
+    {"container restart", "restart"}, {"container rm", "rm"},
+    {"container run", "run"},	    {"container start", "start"},
+    {"container stats", "stats"},   {"container stop", "stop"},
+    {"container top", "top"},	    {"container unpause", "unpause"},
+    {"container update", "update"}, {"container wait", "wait"},
+    {"image history", "history"},   {"image import", "import"},
+    {"image inspect", "image-inspect"}, {"image list", "images"},
+    {"image load", "load"},	    {"image ls", "images"},
+    {"image prune", "image-prune"}, {"image pull", "pull"},
+    {"image push", "push"},	    {"image rm", "rmi"},
+    {"image save", "save"},	    {"image tag", "tag"},
+    {"system events", "events"},    {"system info", "info"},
+    {"volume list", "volume ls"},
+};
+
+const size_t cmd_aliases_len = ARRAY_SIZE(cmd_aliases);

@@ -30,6 +30,11 @@ struct gotmpl;
 struct gotmpl *gotmpl_parse(const char *text, size_t len, struct err *e);
 void gotmpl_free(struct gotmpl *t);
 
+/* Go's t.Option("missingkey=error"), as Docker's inspect sets it: a
+ * field that names no key of a map fails ("map has no entry for key
+ * \"Foo\"") instead of giving <no value>. */
+void gotmpl_missingkey_error(struct gotmpl *t);
+
 /* Apply t to dot (any yajl value; NULL is Go's nil). Appends to out; on an
  * execution error returns -1 with e set, and out keeps what was written
  * before the failing action (as Go's writer would). */

@@ -158,6 +158,9 @@ static int gx_field(struct gx *x, const char *name, size_t nargs,
 			return gx_fail(x, "%s is not a method but has arguments",
 				       name);
 		v = gx_member(recv.a.j, name);
+		if (!v && x->t->missingkey_error)
+			return gx_fail(x, "map has no entry for key \"%s\"",
+				       name);
 		if (!v) /* absent; a JSON null is a yajl_t_null value */
 			*res = (struct gv){ .k = GV_INVALID, .iface = false };
 		else
@@ -732,6 +735,11 @@ int gotmpl_exec(const struct gotmpl *t, yajl_val dot, struct buf *out,
 {
 	struct gx x = { .t = t, .out = out, .e = e };
 	return gx_run(&x, gv_from_json(dot, false));
+}
+
+void gotmpl_missingkey_error(struct gotmpl *t)
+{
+	t->missingkey_error = true;
 }
 
 int gotmpl_exec_header(const struct gotmpl *t, const struct gotmpl_header *hdr,

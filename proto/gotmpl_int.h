@@ -64,6 +64,7 @@ struct gotmpl {
 	struct gn *root;
 	struct gn **nodes; /* every node, for freeing */
 	size_t nnodes, capnodes;
+	bool missingkey_error; /* Go's Option("missingkey=error") */
 };
 
 /* Node as Go's String() writes it (for "at <...>" in errors). */

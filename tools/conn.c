@@ -119,17 +119,33 @@ static int on_data(struct client *c, const char *line, struct err *e)
 		yajl_tree_free(obj); /* skiff run exits as its container did */
 		return MORE;
 	}
-	if (c->o->how & CLI_NET_IO)
-		render_net_io(obj);
 	r = render_raw_text(c, line, obj, &done);
 	if (!done && !c->streaming) {
 		render_keep(c, obj); /* laid out at the status line */
 		return MORE;
 	}
-	if (!done)
-		render_streamed(c, obj);
+	if (!done && render_streamed(c, obj))
+		return r; /* kept for a table of the round */
 	yajl_tree_free(obj);
 	return r;
+}
+
+/* Docker's run: 127 when the program is not there, 126 when it cannot be
+ * run, 125 for the daemon's other refusals; exec: 126 for both. */
+static int err_status(const struct client *c, const char *msg)
+{
+	unsigned how = c->o->how;
+
+	if ((how & CLI_EXEC_CODES) && strstr(msg, "exec \"")) {
+		/* docker exec says 126 for both */
+		if (strstr(msg, "No such file or directory"))
+			return (how & CLI_ERR_125) ? 127 : 126;
+		if (strstr(msg, "Permission denied") ||
+		    strstr(msg, "Exec format error") ||
+		    strstr(msg, "Is a directory"))
+			return 126;
+	}
+	return (how & CLI_ERR_125) ? EXIT_DAEMON : EXIT_ERR;
 }
 
 /* `err CODE message`: say the message; a cancel we asked for is no error. */
@@ -144,7 +160,7 @@ static int on_err(struct client *c, const char *rest)
 	if (c->item_errors)
 		return EXIT_ERR; /* each failure was said on its own */
 	fprintf(stderr, "skiff: %s\n", *msg ? msg : "error (no message)");
-	return EXIT_ERR;
+	return err_status(c, msg);
 }
 
 /* One reply line, LF replaced by NUL. Returns MORE after a data line, the
@@ -155,7 +171,8 @@ static int on_line(struct client *c, char *line, size_t len, struct err *e)
 	int r;
 
 	if (ok || !strncmp(line, "err ", 4) || !strcmp(line, "err")) {
-		render_kept(c);
+		if (ok || c->nobjs) /* a refusal alone gets no table header */
+			render_kept(c);
 		r = render_flush(c, stdout);
 		if (r != MORE)
 			return r;

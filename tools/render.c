@@ -113,6 +113,11 @@ static void json_compact(struct client *c, yajl_val v, struct buf *out)
 	gen_take(c, out);
 }
 
+void render_json(struct client *c, yajl_val v, struct buf *out)
+{
+	json_compact(c, v, out);
+}
+
 static void json_key(struct client *c, const char *key, struct buf *out)
 {
 	yajl_gen_string(c->gen, (const unsigned char *)key, strlen(key));
@@ -407,12 +412,17 @@ static bool progress_line(struct client *c, yajl_val obj, struct buf *out)
 }
 
 /* A line of a streaming reply: an event, a progress line, else pairs. */
-void render_streamed(struct client *c, yajl_val obj)
+bool render_streamed(struct client *c, yajl_val obj)
 {
+	int f = format_streamed(c, obj);
+
+	if (f)
+		return f == 2;
 	if (c->events)
 		event_line(c, obj, &c->out);
 	else if (!progress_line(c, obj, &c->out))
 		pairs_line(c, obj, &c->out);
+	return false;
 }
 
 /* ---- output ---- */
@@ -577,57 +587,6 @@ bool render_depth_ok(const char *s)
 	return true;
 }
 
-/* Bytes as docker prints them: 3 significant digits, 1000-based. */
-static void human_bytes(const char *num, struct buf *out)
-{
-	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-	double v = strtod(num, NULL);
-	size_t u = 0;
-
-	while (v >= 1000 && u + 1 < ARRAY_SIZE(unit))
-		v /= 1000, u++;
-	buf_printf(out, "%.3g%s", v, unit[u]);
-}
-
-/* stats: the net_rx and net_tx counters become one "net_i/o" column
- * ("NET I/O": "1.2kB / 648B"), in net_rx's place, as docker shows it.
- * The tree is yajl's: its strings and nodes are malloc'd. */
-void render_net_io(yajl_val obj)
-{
-	size_t rx = SIZE_MAX, tx = SIZE_MAX, n = obj->u.object.len;
-	struct buf text = { 0 };
-	yajl_val v;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(obj->u.object.keys[i], "net_rx"))
-			rx = i;
-		else if (!strcmp(obj->u.object.keys[i], "net_tx"))
-			tx = i;
-	}
-	if (rx == SIZE_MAX || tx == SIZE_MAX ||
-	    !YAJL_IS_NUMBER(obj->u.object.values[rx]) ||
-	    !YAJL_IS_NUMBER(obj->u.object.values[tx]))
-		return;
-	human_bytes(obj->u.object.values[rx]->u.number.r, &text);
-	buf_puts(&text, " / ");
-	human_bytes(obj->u.object.values[tx]->u.number.r, &text);
-	v = xcalloc(1, sizeof(*v));
-	v->type = yajl_t_string;
-	v->u.string = xstrndup(buf_head(&text), buf_used(&text));
-	buf_free(&text);
-	free((char *)obj->u.object.keys[rx]);
-	obj->u.object.keys[rx] = xstrdup("net_i/o");
-	yajl_tree_free(obj->u.object.values[rx]);
-	obj->u.object.values[rx] = v;
-	free((char *)obj->u.object.keys[tx]);
-	yajl_tree_free(obj->u.object.values[tx]);
-	memmove(&obj->u.object.keys[tx], &obj->u.object.keys[tx + 1],
-		(n - tx - 1) * sizeof(obj->u.object.keys[0]));
-	memmove(&obj->u.object.values[tx], &obj->u.object.values[tx + 1],
-		(n - tx - 1) * sizeof(obj->u.object.values[0]));
-	obj->u.object.len--;
-}
-
 /* {"container":..,"error":..}: one container of a multi-container
  * request failed (stop a b c); say so on stderr at once, as docker does,
  * and let the final `err` line go unsaid. */
@@ -649,7 +608,7 @@ void render_kept(struct client *c)
 {
 	bool deep = false;
 
-	if (!c->nobjs)
+	if (format_kept(c) || !c->nobjs)
 		return;
 	if (c->inspect) {
 		buf_puts(&c->out, "[\n");

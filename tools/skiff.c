@@ -49,6 +49,7 @@ static void client_free(struct client *c)
 	buf_free(&c->out);
 	if (c->gen)
 		yajl_gen_free(c->gen);
+	format_free(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->sigfd >= 0)
@@ -161,6 +162,10 @@ static int client_run(struct client *c, struct err *e)
 	c->streaming = words_streams(c->o);
 	c->events = c->o->how & CLI_EVENTS;
 	c->inspect = c->o->how & CLI_PRETTY;
+	if (format_setup(c, e) < 0) {
+		fprintf(stderr, "skiff: %s\n", e->msg);
+		return (c->o->how & CLI_PRETTY) ? 64 : EXIT_ERR; /* as docker */
+	}
 	if (c->streaming && (c->sigfd = relay_sigfd(e)) < 0)
 		return -1;
 	c->fd = conn_connect(c->o->sock, e);

@@ -67,6 +67,8 @@ struct client {
 	int exit_code;	/* `run`: the container's, from {"exit_code":N} */
 	bool interrupted; /* a second ctrl-c: give up at once */
 	bool item_errors; /* a per-container error line was printed */
+	struct gotmpl *tmpl; /* format.c: --format or the verb's table */
+	bool fmt_json, fmt_table, fmt_failed, tty_out;
 	struct buf in;
 	size_t scanned; /* bytes at the head of in known to hold no LF */
 	yajl_val *objs; /* a non-streaming reply, until its status line */
@@ -117,13 +119,26 @@ const char *render_str(yajl_val obj, const char *key);
 bool render_int(yajl_val obj, const char *key, int *out);
 bool render_depth_ok(const char *s);
 bool render_item_error(struct client *c, yajl_val obj);
-void render_net_io(yajl_val obj);
 int render_raw_text(struct client *c, const char *line, yajl_val obj,
 		    bool *done);
 void render_keep(struct client *c, yajl_val obj);
-void render_streamed(struct client *c, yajl_val obj);
+/* true when obj was kept (a round of a streamed table): not the
+ * caller's to free any more. */
+bool render_streamed(struct client *c, yajl_val obj);
 void render_kept(struct client *c);
 int render_flush(struct client *c, FILE *f);
+
+/* render.c: one value as compact JSON (no LF). */
+void render_json(struct client *c, yajl_val v, struct buf *out);
+
+/* format.c: Go templates over the reply's objects (--format, tables). */
+int format_setup(struct client *c, struct err *e);
+void format_free(struct client *c);
+/* Lay out the kept objects / one streamed object; false when no
+ * template applies (the default layouts do). */
+bool format_kept(struct client *c);
+int format_streamed(struct client *c, yajl_val obj); /* 0, 1 laid out,
+							2 kept */
 
 /* relay.c: the container's pty or stdin, ctrl-c and SIGWINCH. */
 int relay_sigfd(struct err *e);

@@ -256,6 +256,42 @@ static int expand_env_files(struct opts *o, struct err *e)
 	return 0;
 }
 
+/* -e NAME (no "="): the client's value of NAME goes as NAME=VALUE, and
+ * the variable is left out when the client has none, as docker does.
+ * The new words are kept in o->env. */
+static int expand_bare_env(struct opts *o)
+{
+	const char *name = o->spec->cli.env_flag;
+	const struct flag *f;
+	int end = flags_end(o);
+
+	if (!name)
+		return 0;
+	for (int i = o->used; i < end;) {
+		int n = word_span(o, i, &f), v = i + n - 1;
+		const char *val, *word = o->argv[v];
+		char *kv;
+		if (!f || strcmp(f->name, name) || n != 2 || strchr(word, '=')) {
+			i += n;
+			continue;
+		}
+		if (!(val = getenv(word))) {
+			drop_words(o, i, n);
+			end -= n;
+			continue;
+		}
+		if (asprintf(&kv, "%s=%s", word, val) < 0)
+			abort();
+		o->env.v = realloc(o->env.v, (o->env.n + 1) * sizeof(*o->env.v));
+		if (!o->env.v)
+			abort();
+		o->env.v[o->env.n++] = kv;
+		o->argv[v] = kv;
+		i += n;
+	}
+	return 0;
+}
+
 /* ---- secrets ---- */
 
 /* Read one line from the terminal on fd 0 into out (LF dropped), with
@@ -410,7 +446,8 @@ int words_from_argv(int argc, char **argv, struct opts *o, struct err *e)
 	if (!o->spec)
 		return 0; /* skiffd says what is wrong */
 	o->how = o->spec->cli.how;
-	if (expand_env_files(o, e) < 0 || fill_secret(o, e) < 0)
+	if (expand_env_files(o, e) < 0 || expand_bare_env(o) < 0 ||
+	    fill_secret(o, e) < 0)
 		return -1;
 	parse_words(o);
 	return 0;

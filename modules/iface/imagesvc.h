@@ -49,7 +49,8 @@ struct images_service {
 
 #define CONTAINERS_SERVICE "containers"
 struct containers_service {
-	bool (*image_in_use)(const char *id);
+	/* The id of a container made from image id, or NULL. */
+	const char *(*image_user)(const char *id);
 	/* ERR_NOT_FOUND: no such container; ERR_INVALID: it was made from
 	 * --rootfs, not an image. */
 	int (*image_ctr)(const char *name, struct image_ctr *out,
@@ -100,11 +101,18 @@ static inline int imagesvc_pull(const char *ref, image_pull_done_fn done,
 	return s->pull(ref, done, ctx, e);
 }
 
-static inline bool imagesvc_in_use(const char *id)
+/* The id of a container that uses image id ("" when none). */
+static inline const char *imagesvc_user(const char *id)
 {
 	const struct containers_service *s = service_get(CONTAINERS_SERVICE);
+	const char *c = s ? s->image_user(id) : NULL;
 
-	return s && s->image_in_use(id);
+	return c ? c : "";
+}
+
+static inline bool imagesvc_in_use(const char *id)
+{
+	return *imagesvc_user(id) != '\0';
 }
 
 static inline int imagesvc_ctr(const char *name, struct image_ctr *out,

@@ -28,6 +28,7 @@
 #include "../../fs/unpack.h"
 #include "../../proto/ociimage.h"
 #include "../../fs/layers.h"
+#include "../../proto/units.h"
 #include "images.h"
 #include "../../core/base/xalloc.h"
 
@@ -247,8 +248,9 @@ static void images_row(struct ctl_req *r, const struct images_args *a,
 		       const struct oci_manifest *m,
 		       const struct oci_imgcfg *cfg)
 {
-	char name[REF_STR_MAX] = "<none>", id[80];
+	char name[REF_STR_MAX] = "<none>", id[80], t[64], sz[32];
 	const char *tag = "<none>";
+	int64_t created;
 	uint64_t size = 0;
 	struct ref ref;
 	struct err e = ERR_INIT;
@@ -264,16 +266,27 @@ static void images_row(struct ctl_req *r, const struct images_args *a,
 	}
 	ctl_req_json(r, &w);
 	if (a->quiet) {
-		jw_str(&w, "id", id);
-	} else {
-		jw_str(&w, "repository", name);
-		jw_str(&w, "tag", tag);
-		if (a->digests)
-			jw_str(&w, "digest", en->manifest);
-		jw_str(&w, "image_id", id);
-		jw_str(&w, "created", cfg->created ? cfg->created : "");
-		jw_uint(&w, "size", size);
+		jw_str(&w, "ID", id);
+		jw_close(&w);
+		return;
 	}
+	/* the keys of Docker's `images --format`, in its {{json .}} order */
+	created = units_parse_time(cfg->created);
+	units_size((double)size, sz, sizeof(sz));
+	jw_str(&w, "Containers", "N/A");
+	units_time_text(created, t, sizeof(t));
+	jw_str(&w, "CreatedAt", created ? t : "");
+	units_ago(created, t, sizeof(t));
+	jw_str(&w, "CreatedSince", created ? t : "N/A");
+	jw_str(&w, "Digest", a->digests && *en->manifest ? en->manifest
+							 : "<none>");
+	jw_str(&w, "ID", id);
+	jw_str(&w, "Repository", name);
+	jw_str(&w, "SharedSize", "N/A");
+	jw_str(&w, "Size", sz);
+	jw_str(&w, "Tag", tag);
+	jw_str(&w, "UniqueSize", "N/A");
+	jw_str(&w, "VirtualSize", sz);
 	jw_close(&w);
 }
 
@@ -571,10 +584,23 @@ static bool manifest_listed(const struct img_entry *all, size_t n,
 	return false;
 }
 
-/* Say what went, as Docker does: "untagged" per name, then "deleted"
- * per image id no entry has any more. */
+static void untagged_name(const char *ref, char *out, size_t n)
+{
+	struct err e = ERR_INIT;
+	struct ref r;
+
+	if (ref_parse(ref, 0, &r, &e) < 0)
+		snprintf(out, n, "%s", ref);
+	else
+		ref_familiar(&r, out, n);
+}
+
+/* Say what went, as Docker's API does: {"Untagged":NAME} per name (in
+ * its familiar form), then {"Deleted":ID} per image id no entry has any
+ * more. */
 static void rmi_report(struct rmi *m)
 {
+	char name[REF_STR_MAX];
 	_cleanup_free_ struct img_entry *all = NULL;
 	struct err e = ERR_INIT;
 	size_t n = 0;
@@ -585,7 +611,8 @@ static void rmi_report(struct rmi *m)
 			continue;
 		if (m->r) {
 			ctl_req_json(m->r, &w);
-			jw_str(&w, "untagged", m->t[i].name);
+			untagged_name(m->t[i].name, name, sizeof(name));
+			jw_str(&w, "Untagged", name);
 			jw_close(&w);
 		}
 		bus_publish("image", "untag", m->t[i].name, NULL);
@@ -600,7 +627,7 @@ static void rmi_report(struct rmi *m)
 			continue;
 		if (m->r) {
 			ctl_req_json(m->r, &w);
-			jw_str(&w, "deleted", m->t[i].id);
+			jw_str(&w, "Deleted", m->t[i].id);
 			jw_close(&w);
 		}
 		bus_publish("image", "delete", m->t[i].id, NULL);
@@ -690,11 +717,15 @@ static int rmi_name(struct rmi *m, const struct img_entry *en,
 		others |= !all[i].dangling && strcmp(all[i].ref, en->ref) &&
 			  !strcmp(all[i].manifest, en->manifest) &&
 			  !rmi_queued(m, all[i].ref);
-	if (used && !others && !force)
+	if (used && !others && !force) {
+		char name[REF_STR_MAX];
+		untagged_name(en->ref, name, sizeof(name));
 		return err_setc(e, ERR_CONFLICT,
-				"unable to remove repository reference %s "
-				"(must force): its image %.19s is used by a "
-				"container", en->ref, id);
+				"conflict: unable to remove repository "
+				"reference \"%s\" (must force) - container "
+				"%.12s is using its referenced image %.12s",
+				name, imagesvc_user(id), digest_hex(id));
+	}
 	rmi_add(m, en->ref, en->manifest, id, used);
 	return 0;
 }
@@ -710,13 +741,14 @@ static int rmi_id(struct rmi *m, const struct img_entry *en,
 
 	if (used && !named)
 		return err_setc(e, ERR_CONFLICT,
-				"unable to delete %s (cannot be forced): the "
-				"untagged image is used by a container; "
-				"remove the container first", what);
+				"conflict: unable to delete %s (cannot be "
+				"forced) - image is being used by container "
+				"%.12s", what, imagesvc_user(id));
 	if (used && !force)
 		return err_setc(e, ERR_CONFLICT,
-				"unable to delete %s (must be forced): image is "
-				"being used by a container", what);
+				"conflict: unable to delete %s (must be "
+				"forced) - image is being used by container "
+				"%.12s", what, imagesvc_user(id));
 	if (!force && !one_repository(all, n, en->manifest))
 		return err_setc(e, ERR_CONFLICT,
 				"unable to delete %s (must be forced): image is "

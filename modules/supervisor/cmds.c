@@ -26,6 +26,7 @@
 #include "ctrlog.h"
 #include "ctrspawn.h"
 #include "exec.h"
+#include "../../proto/units.h"
 #include "supervisor.h"
 #include "../../core/base/xalloc.h"
 
@@ -301,6 +302,17 @@ static void spec_host_net(struct oci_spec *spec)
 		}
 }
 
+/* K=V unless K is there already (the image's under -e's). */
+static void env_add_absent(struct strv *env, const char *kv)
+{
+	size_t k = strcspn(kv, "=");
+
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], kv, k) && env->v[i][k] == '=')
+			return;
+	strv_push(env, kv);
+}
+
 static int make_spec(struct ctr *c, const struct create_args *a,
 		     const struct oci_imgcfg *img,
 		     const struct netsvc_plan *plan, int argc, char **argv,
@@ -318,11 +330,12 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 
 	snprintf(host, sizeof(host), "%.12s", c->id);
 	snprintf(cgpath, sizeof(cgpath), "skiff/%s", c->id);
-	strv_push(&env, DEFAULT_PATH);
-	for (size_t i = 0; img && i < img->config.env.n; i++)
-		env_put(&env, img->config.env.v[i]);
+	/* Docker's order: -e first, then the image's it does not override */
 	for (int i = 0; i < a->env.n; i++)
 		env_put(&env, a->env.v[i]);
+	for (size_t i = 0; img && i < img->config.env.n; i++)
+		env_add_absent(&env, img->config.env.v[i]);
+	env_add_absent(&env, DEFAULT_PATH);
 	strv_from(&capa, &a->cap_add);
 	strv_from(&capd, &a->cap_drop);
 	strv_from(&tmpfs, &a->tmpfs);
@@ -580,6 +593,26 @@ static void pulled(void *ctx, const struct err *pe)
 	free(p);
 }
 
+/* Docker's CLI says so on stderr before it pulls. */
+static void unable_to_find(struct ctl_req *r, const char *what)
+{
+	char name[REF_STR_MAX], line[REF_STR_MAX + 64];
+	struct err e = ERR_INIT;
+	struct ref ref;
+	struct jw w;
+
+	if (ref_parse(what, 0, &ref, &e) < 0)
+		snprintf(name, sizeof(name), "%s", what);
+	else
+		ref_familiar(&ref, name, sizeof(name));
+	snprintf(line, sizeof(line), "Unable to find image '%s' locally\n",
+		 name);
+	ctl_req_json(r, &w);
+	jw_str(&w, "log", line);
+	jw_str(&w, "stream", "stderr");
+	jw_close(&w);
+}
+
 /* Docker pulls an image `run`/`create` names when it has none by that
  * name (not for an id). Returns CMD_PENDING when a pull started, 0 when
  * none is needed. */
@@ -604,6 +637,7 @@ static int pull_first(struct ctl_req *r, void *args,
 	p = xcalloc(1, sizeof(*p));
 	*p = (struct pulling){ r, args, handler };
 	log_info("image %s not here: pulling it", what);
+	unable_to_find(r, what);
 	if (imagesvc_pull(what, pulled, p, e) < 0) {
 		free(p);
 		return -1;
@@ -832,23 +866,83 @@ static bool label_match(const struct ctr *c, const char *want)
 	return hit;
 }
 
-/* Filters: status=, name= (substring), label=k[=v], id= (prefix),
- * health=starting|healthy|unhealthy|none. */
+/* ancestor=IMAGE: made from that image (by name as given, familiar
+ * name, name without tag, or id prefix). */
+static bool ancestor_match(const struct ctr *c, const char *v)
+{
+	char img[REF_STR_MAX];
+	size_t n = strlen(v);
+
+	if (!c->image)
+		return false;
+	ctr_image_short(c, img, sizeof(img));
+	if (!strcmp(c->image, v) || !strcmp(img, v))
+		return true;
+	if (!strncmp(img, v, n) && img[n] == ':')
+		return true;
+	if (!c->image_id)
+		return false;
+	if (!strncmp(v, "sha256:", 7))
+		return !strncmp(c->image_id, v, n);
+	return strlen(c->image_id) > 7 && !strncmp(c->image_id + 7, v, n);
+}
+
+/* before=CTR / since=CTR: created before or after that container. */
+static bool order_match(const struct ctr *c, const char *v, bool before)
+{
+	struct err e = ERR_INIT;
+	const struct ctr *o = ctr_find(v, &e);
+
+	if (!o)
+		return false;
+	return before ? c->created_ns < o->created_ns
+		      : c->created_ns > o->created_ns;
+}
+
+/* expose=PORT[/PROTO]: the image's ExposedPorts name it. */
+static bool expose_match(const struct ctr *c, const char *v)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "\"%s%s\"", v, strchr(v, '/') ? "" : "/tcp");
+	return c->exposed_json && strstr(c->exposed_json, key);
+}
+
+/* Docker's filters: status=, name= (substring), label=k[=v], id=
+ * (prefix), health=, volume=, exited=N, ancestor=, before=, since=,
+ * network=, expose=, publish= (nothing is published yet), is-task=. */
 static bool ps_match(const struct ctr *c, const struct strlist *f)
 {
 	for (int i = 0; i < f->n; i++) {
-		const char *v = strchr(f->v[i], '=') + 1;
+		const char *k = f->v[i], *v = strchr(k, '=') + 1;
 		bool ok;
-		if (!strncmp(f->v[i], "status=", 7))
-			ok = !strcmp(ctr_state_name(c), v);
-		else if (!strncmp(f->v[i], "name=", 5))
+		if (!strncmp(k, "status=", 7))
+			ok = !strcmp(ctr_state_name(c), v) ||
+			     (c->state == CTR_RESTARTING &&
+			      !strcmp(v, "restarting"));
+		else if (!strncmp(k, "name=", 5))
 			ok = strstr(c->name, v) != NULL;
-		else if (!strncmp(f->v[i], "label=", 6))
+		else if (!strncmp(k, "label=", 6))
 			ok = label_match(c, v);
-		else if (!strncmp(f->v[i], "health=", 7))
+		else if (!strncmp(k, "health=", 7))
 			ok = !strcmp(health_status_name(c), v);
-		else if (!strncmp(f->v[i], "volume=", 7))
+		else if (!strncmp(k, "volume=", 7))
 			ok = vol_ctr_uses(c, v);
+		else if (!strncmp(k, "exited=", 7))
+			ok = ctr_has_exited(c) && c->finished_ns &&
+			     c->exit_code == atoi(v);
+		else if (!strncmp(k, "ancestor=", 9))
+			ok = ancestor_match(c, v);
+		else if (!strncmp(k, "before=", 7) || !strncmp(k, "since=", 6))
+			ok = order_match(c, v, k[0] == 'b');
+		else if (!strncmp(k, "network=", 8))
+			ok = !strcmp(v, "none");
+		else if (!strncmp(k, "expose=", 7))
+			ok = expose_match(c, v);
+		else if (!strncmp(k, "publish=", 8))
+			ok = false;
+		else if (!strncmp(k, "is-task=", 8))
+			ok = !strcmp(v, "false");
 		else
 			ok = !strncmp(c->id, v, strlen(v));
 		if (!ok)
@@ -859,8 +953,11 @@ static bool ps_match(const struct ctr *c, const struct strlist *f)
 
 static int check_filters(const struct strlist *f, struct err *e)
 {
-	static const char *const keys[] = { "status=", "name=", "label=",
-					    "id=", "health=", "volume=" };
+	static const char *const keys[] = {
+		"status=", "name=",    "label=",  "id=",     "health=",
+		"volume=", "exited=",  "ancestor=", "before=", "since=",
+		"network=", "expose=", "publish=", "is-task=",
+	};
 	static const char *const health[] = { "starting", "healthy",
 					      "unhealthy", "none" };
 	for (int i = 0; i < f->n; i++) {
@@ -870,7 +967,9 @@ static int check_filters(const struct strlist *f, struct err *e)
 		if (!known)
 			return err_setc(e, ERR_INVALID,
 					"invalid filter \"%s\" (use status=, "
-					"name=, label=, id=, health=, volume=)",
+					"name=, label=, id=, health=, volume=, "
+					"exited=, ancestor=, before=, since=, "
+					"network=, expose=, publish=, is-task=)",
 					f->v[i]);
 		if (strncmp(f->v[i], "health=", 7))
 			continue;
@@ -888,7 +987,7 @@ static int check_filters(const struct strlist *f, struct err *e)
 
 /* ps's IMAGE: the familiar name (busybox:1, not
  * docker.io/library/busybox:1), or the rootfs directory. */
-static const char *image_short(const struct ctr *c, char *out, size_t n)
+const char *ctr_image_short(const struct ctr *c, char *out, size_t n)
 {
 	struct ref r;
 	struct err e = ERR_INIT;
@@ -901,39 +1000,138 @@ static const char *image_short(const struct ctr *c, char *out, size_t n)
 	return out;
 }
 
+/* ps's COMMAND as Docker's CLI shows it: cut to 19 characters and "…"
+ * past 20 (unless --no-trunc), then quoted like Go's strconv.Quote. */
+static void ps_command(const struct ctr *c, bool trunc, struct buf *out)
+{
+	const char *s = c->command;
+	size_t n = strlen(s), chars = 0, cut = n;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && ++chars == 20)
+			cut = i;
+	if (!trunc || chars <= 20)
+		cut = n;
+	buf_puts(out, "\"");
+	for (size_t i = 0; i < cut; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			buf_puts(out, "\\");
+		if ((unsigned char)s[i] < 0x20)
+			buf_printf(out, "\\x%02x", (unsigned char)s[i]);
+		else
+			buf_append(out, &s[i], 1);
+	}
+	buf_puts(out, cut < n ? "…\"" : "\"");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Labels as "k=v,k2=v2", sorted, as Docker's ps shows them. */
+static void ps_labels(const struct ctr *c, struct buf *out)
+{
+	char ebuf[64];
+	yajl_val t = c->labels_json ? yajl_tree_parse(c->labels_json, ebuf,
+						      sizeof(ebuf)) : NULL;
+	size_t n = YAJL_IS_OBJECT(t) ? t->u.object.len : 0;
+	char **kv = n ? calloc(n, sizeof(*kv)) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		yajl_val v = t->u.object.values[i];
+		if (asprintf(&kv[i], "%s=%s", t->u.object.keys[i],
+			     YAJL_IS_STRING(v) ? v->u.string : "") < 0)
+			abort();
+	}
+	if (n)
+		qsort(kv, n, sizeof(*kv), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(out, "%s%s", i ? "," : "", kv[i]);
+		free(kv[i]);
+	}
+	free(kv);
+	yajl_tree_free(t);
+}
+
+/* Mounts: volume names and bind sources (cut to 15 as Docker does). */
+static int ps_mounts(const struct ctr *c, bool trunc, struct buf *out)
+{
+	int vols = 0;
+
+	for (int i = 0; i < c->n_mounts; i++) {
+		const struct ctr_mount *m = &c->mounts[i];
+		const char *name = m->name ? m->name : m->source ? m->source : "";
+		bool cut = trunc && strlen(name) > 15;
+		vols += !strcmp(m->type, "volume");
+		buf_printf(out, "%s%.*s%s", buf_used(out) ? "," : "",
+			   cut ? 14 : (int)strlen(name), name, cut ? "…" : "");
+	}
+	return vols;
+}
+
+/* One row with the keys of Docker's `ps --format` (in the order of its
+ * `{{json .}}`); -q: the ID alone. */
 static void ps_row(struct ctl_req *r, const struct ctr *c,
 		   const struct ps_args *a)
 {
-	char img[REF_STR_MAX];
-
-	char status[96], id[CTR_ID_LEN + 1];
+	char img[REF_STR_MAX], status[96], id[CTR_ID_LEN + 1], t[64];
+	struct buf b = { 0 };
 	struct jw w;
+	int vols;
 
 	snprintf(id, sizeof(id), "%.*s", a->no_trunc ? CTR_ID_LEN : 12,
 		 c->id);
 	ctl_req_json(r, &w);
-	jw_str(&w, "container_id", id);
-	if (!a->quiet) {
-		ctr_status_text(c, status, sizeof(status));
-		jw_str(&w, "image", image_short(c, img, sizeof(img)));
-		jw_strn(&w, "command", c->command,
-			a->no_trunc || strlen(c->command) <= 20
-				? strlen(c->command) : 20);
-		jw_str(&w, "status", status);
-		jw_str(&w, "names", c->name);
+	if (a->quiet) {
+		jw_str(&w, "ID", id);
+		jw_close(&w);
+		return;
 	}
+	ps_command(c, !a->no_trunc, &b);
+	jw_strn(&w, "Command", buf_head(&b), buf_used(&b));
+	units_time_text(c->created_ns, t, sizeof(t));
+	jw_str(&w, "CreatedAt", t);
+	jw_str(&w, "ID", id);
+	jw_str(&w, "Image", ctr_image_short(c, img, sizeof(img)));
+	buf_reset(&b);
+	ps_labels(c, &b);
+	jw_strn(&w, "Labels", buf_head(&b), buf_used(&b));
+	buf_reset(&b);
+	vols = ps_mounts(c, !a->no_trunc, &b);
+	snprintf(t, sizeof(t), "%d", vols);
+	jw_str(&w, "LocalVolumes", t);
+	jw_strn(&w, "Mounts", buf_head(&b), buf_used(&b));
+	buf_free(&b);
+	jw_str(&w, "Names", c->name);
+	jw_str(&w, "Networks", "none");
+	jw_str(&w, "Ports", "");
+	units_ago(c->created_ns, t, sizeof(t));
+	jw_str(&w, "RunningFor", t);
+	jw_str(&w, "State", c->state == CTR_RESTARTING ? "restarting"
+			    : c->state == CTR_STARTING ? "created"
+						       : ctr_state_name(c));
+	ctr_status_text(c, status, sizeof(status));
+	jw_str(&w, "Status", status);
 	jw_close(&w);
 }
 
 static int do_ps(struct ctl_req *r, void *args, struct err *e)
 {
 	struct ps_args *a = args;
+	long long last = a->latest ? 1 : a->last;
 
 	if (check_filters(&a->filter, e) < 0)
 		return -1;
-	for (struct ctr *c = ctr_first(); c; c = c->next)
-		if ((a->all || c->proc) && ps_match(c, &a->filter))
-			ps_row(r, c, a);
+	/* newest first; -n/-l take the last created of every state */
+	for (struct ctr *c = ctr_first(); c; c = c->next) {
+		if (last > 0 || a->all || c->proc) {
+			if (ps_match(c, &a->filter))
+				ps_row(r, c, a);
+		}
+		if (last > 0 && !--last)
+			break;
+	}
 	return 0;
 }
 
@@ -950,7 +1148,7 @@ static int do_inspect(struct ctl_req *r, void *args, struct err *e)
 			return -1;
 	for (int i = 0; i < n; i++) {
 		ctl_req_json(r, &w);
-		ctr_write_json(found[i], &w, true);
+		ctr_write_inspect(found[i], &w);
 		jw_close(&w);
 	}
 	return 0;
@@ -989,12 +1187,12 @@ static void find_init(void)
 }
 
 /* For rmi (CONTAINERS_SERVICE): does a container use image id? */
-static bool image_used(const char *id)
+static const char *image_used(const char *id)
 {
 	for (struct ctr *c = ctr_first(); c; c = c->next)
 		if (c->image_id && !strcmp(c->image_id, id))
-			return true;
-	return false;
+			return c->id;
+	return NULL;
 }
 
 /* For commit (CONTAINERS_SERVICE): the container's image and upper dir. */
@@ -1018,7 +1216,7 @@ static int ctr_for_commit(const char *name, struct image_ctr *out,
 
 /* What the images module may ask of containers (modules/iface). */
 static const struct containers_service ctr_service = {
-	.image_in_use = image_used,
+	.image_user = image_used,
 	.image_ctr = ctr_for_commit,
 };
 

@@ -17,6 +17,7 @@
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
 #include "../../proto/netdev.h"
+#include "../../proto/units.h"
 #include "supervisor.h"
 #include "../../core/base/xalloc.h"
 
@@ -173,31 +174,59 @@ static void net_totals(const struct ctr *c, struct netdev_totals *t)
 		log_warn("container %.12s: %s", c->id, e.msg);
 }
 
+/* "1.2kB / 648B", Docker's NET I/O and BLOCK I/O cells. */
+static void two_sizes(uint64_t a, uint64_t b, char *out, size_t n)
+{
+	char x[32], y[32];
+
+	units_size((double)a, x, sizeof(x));
+	units_size((double)b, y, sizeof(y));
+	snprintf(out, n, "%s / %s", x, y);
+}
+
+/* One row: the fields of Docker's `stats --format` (as its {{json .}}
+ * orders them), and the numbers under "Skiff". */
 static void emit_stats(struct ctl_req *r, struct ctr *c,
 		       const struct cgroup_stats *cs, double cpu_pct)
 {
 	uint64_t mem = cs->mem_usage > cs->mem_inactive_file
 			       ? cs->mem_usage - cs->mem_inactive_file
 			       : cs->mem_usage;
+	double mem_pct = cs->mem_limit ? mem * 100.0 / cs->mem_limit : 0;
+	char t[96], u[32], l[32];
 	struct netdev_totals net;
 	struct jw w;
 
 	net_totals(c, &net);
 	ctl_req_json(r, &w);
-	jw_strn(&w, "container_id", c->id, 12);
-	jw_str(&w, "name", c->name);
+	two_sizes(cs->io_read_bytes, cs->io_write_bytes, t, sizeof(t));
+	jw_str(&w, "BlockIO", t);
+	snprintf(t, sizeof(t), "%.2f%%", cpu_pct);
+	jw_str(&w, "CPUPerc", t);
+	jw_strn(&w, "Container", c->id, 12);
+	jw_strn(&w, "ID", c->id, 12);
+	snprintf(t, sizeof(t), "%.2f%%", mem_pct);
+	jw_str(&w, "MemPerc", t);
+	units_bytes((double)mem, u, sizeof(u));
+	units_bytes((double)cs->mem_limit, l, sizeof(l));
+	snprintf(t, sizeof(t), "%s / %s", u, l);
+	jw_str(&w, "MemUsage", t);
+	jw_str(&w, "Name", c->name);
+	two_sizes(net.rx_bytes, net.tx_bytes, t, sizeof(t));
+	jw_str(&w, "NetIO", t);
+	snprintf(t, sizeof(t), "%llu", (unsigned long long)cs->pids_current);
+	jw_str(&w, "PIDs", t);
+	jw_obj(&w, "Skiff");
 	jw_double(&w, "cpu_percent", (double)(long)(cpu_pct * 100) / 100);
 	jw_uint(&w, "mem_usage", mem);
 	jw_uint(&w, "mem_limit", cs->mem_limit);
-	jw_double(&w, "mem_percent",
-		  cs->mem_limit ? (double)(long)(mem * 10000.0 /
-						 cs->mem_limit) / 100
-				: 0);
+	jw_double(&w, "mem_percent", (double)(long)(mem_pct * 100) / 100);
 	jw_uint(&w, "net_rx", net.rx_bytes);
 	jw_uint(&w, "net_tx", net.tx_bytes);
 	jw_uint(&w, "pids", cs->pids_current);
 	jw_uint(&w, "block_read", cs->io_read_bytes);
 	jw_uint(&w, "block_write", cs->io_write_bytes);
+	jw_end_obj(&w);
 	jw_close(&w);
 }
 

@@ -19,6 +19,7 @@
 #include "../../core/store.h"
 #include "../../fs/tree.h"
 #include "../../proto/ocispec.h"
+#include "../../proto/units.h"
 #include "supervisor.h"
 #include "../../core/base/xalloc.h"
 
@@ -427,22 +428,12 @@ const char *ctr_state_name(const struct ctr *c)
 	return names[c->state];
 }
 
+/* Docker's words for the time since ns ("3 minutes", "About an hour"). */
 static void ago(int64_t ns, char *out, size_t len)
 {
-	int64_t s = (now_ns() - ns) / 1000000000;
+	int64_t d = now_ns() - ns;
 
-	if (s < 1)
-		snprintf(out, len, "Less than a second");
-	else if (s < 60)
-		snprintf(out, len, "%lld second%s", (long long)s,
-			 s == 1 ? "" : "s");
-	else if (s < 3600)
-		snprintf(out, len, "%lld minute%s", (long long)s / 60,
-			 s < 120 ? "" : "s");
-	else if (s < 172800)
-		snprintf(out, len, "%lld hours", (long long)s / 3600);
-	else
-		snprintf(out, len, "%lld days", (long long)s / 86400);
+	units_duration(d > 0 ? d : 0, out, len);
 }
 
 void ctr_status_text(const struct ctr *c, char *out, size_t len)

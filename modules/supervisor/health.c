@@ -416,3 +416,9 @@ const char *health_ps_suffix(const struct ctr *c)
 		return "";
 	}
 }
+
+/* --health-on-failure's word ("none", "kill", "restart"), for inspect. */
+const char *health_action_name(const struct ctr *c)
+{
+	return action_names[c->health.on_failure];
+}

@@ -424,12 +424,22 @@ void health_free(struct ctr *c);
 const char *health_status_name(const struct ctr *c);
 /* For ps: " (healthy)", " (health: starting)", " (unhealthy)" or "". */
 const char *health_ps_suffix(const struct ctr *c);
+/* --health-on-failure's word: "none", "kill" or "restart". */
+const char *health_action_name(const struct ctr *c);
 /* State file and inspect: "healthcheck" (config) and "health" (state). */
 void health_write_json(const struct ctr *c, struct jw *w);
 void health_load(struct ctr *c, yajl_val t);
 
 /* cmds.c */
 extern const struct command *const supervisor_commands[];
+/* ps's and inspect's image: the familiar name (busybox:1), or the rootfs
+ * directory of a container made from one. */
+const char *ctr_image_short(const struct ctr *c, char *out, size_t n);
+
+/* ctrinspect.c: `inspect` in the Docker Engine API's schema */
+void ctr_write_inspect(const struct ctr *c, struct jw *w);
+/* ns since the epoch as Go's time.Time in JSON (UTC; 0 is Go's zero). */
+void ctr_time_text(int64_t ns, char *out, size_t n);
 
 /* volumes.c: named and anonymous volumes, a container's mounts */
 struct vol_plan {

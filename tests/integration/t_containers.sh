@@ -56,9 +56,9 @@ id=$($S run -d --rootfs "$R" --name sleeper --label app=web sleep 300)
 $S ps | grep -q sleeper && ok "ps lists the running container" || notok "ps"
 [ "$($S ps -q --filter label=app=web)" = "${id:0:12}" ] && ok "ps --filter label=" || notok "label filter"
 [ -z "$($S ps -q --filter status=exited --filter name=sleeper)" ] && ok "ps --filter status= and name= combine" || notok "status filter"
-st=$($S --json inspect "${id:0:6}" | json_get state)
+st=$($S --json inspect "${id:0:6}" | json_get State.Status)
 [ "$st" = running ] && ok "inspect by unique id prefix" || notok "inspect: $st"
-$S --json inspect sleeper | json_get spec.process.args | grep -q sleep && ok "inspect shows the OCI spec" || notok "inspect spec"
+$S --json inspect sleeper | json_get Skiff.Spec.process.args | grep -q sleep && ok "inspect shows the OCI spec" || notok "inspect spec"
 [ -d /sys/fs/cgroup/memory/skiff/"$id" ] || [ -d /sys/fs/cgroup/skiff/"$id" ] && ok "container has its cgroup" || notok "no cgroup for $id"
 $S kill -s USR1 sleeper && ok "kill -s USR1 delivered" || notok "kill -s"
 $S stop -t 1 sleeper && ok "stop returns once stopped" || notok "stop"
@@ -72,7 +72,7 @@ $S inspect victim >/dev/null 2>&1 && notok "victim still there" || ok "removed c
 out=$($S run --rm --rootfs "$R" --memory 16m --memory-swap 16m sh -c 'x=a; while true; do x=$x$x; done' 2>&1); rc=$?
 [ $rc -eq 137 ] && ok "memory limit: killed with 137" || notok "oom rc=$rc"
 $S run --name oomer --rootfs "$R" --memory 16m --memory-swap 16m sh -c 'x=a; while true; do x=$x$x; done' >/dev/null 2>&1
-[ "$($S --json inspect oomer | json_get oom_killed)" = True ] && ok "OOMKilled recorded" || notok "oom_killed: $($S --json inspect oomer)"
+[ "$($S --json inspect oomer | json_get State.OOMKilled)" = True ] && ok "OOMKilled recorded" || notok "oom_killed: $($S --json inspect oomer)"
 out=$($S run --rm --rootfs "$R" --pids-limit 20 sh -c 'for i in $(seq 50); do sleep 5 & done 2>/dev/null; echo started' 2>&1)
 [ $? -ne 0 ] || echo "$out" | grep -qv "^started" && ok "pids limit stops a fork storm" || notok "pids: $out"
 
@@ -108,16 +108,16 @@ tick 3" ] && ok "logs -f follows and ends when the container stops" || notok "fo
 $S run -d --name counter --rootfs "$R" --memory 64m sh -c 'i=0; while true; do i=$((i+1)); echo $i; sleep 0.05; done' >/dev/null
 sleep 0.3
 $S pause counter && ok "pause" || notok "pause"
-[ "$($S --json inspect counter | json_get state)" = paused ] && ok "inspect shows paused" || notok "state not paused"
+[ "$($S --json inspect counter | json_get State.Status)" = paused ] && ok "inspect shows paused" || notok "state not paused"
 a=$($S logs counter | wc -l); sleep 0.5; b=$($S logs counter | wc -l)
 [ "$a" -eq "$b" ] && ok "a paused container makes no progress" || notok "progress while paused: $a -> $b"
 $S pause counter 2>/dev/null && notok "pause twice" || ok "pausing a paused container is refused"
 $S unpause counter && sleep 0.3 && [ "$($S logs counter | wc -l)" -gt "$b" ] && ok "unpause resumes it" || notok "unpause"
-cid=$($S --json inspect counter | json_get id)
+cid=$($S --json inspect counter | json_get Id)
 $S update --memory 96m --pids-limit 40 counter && ok "update" || notok "update"
 lim=$(cat /sys/fs/cgroup/memory/skiff/"$cid"/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/skiff/"$cid"/memory.max)
 [ "$lim" = $((96 * 1024 * 1024)) ] && ok "update reaches the kernel live" || notok "memory limit $lim"
-[ "$($S --json inspect counter | json_get limits.pids_limit)" = 40 ] && ok "update is kept in the state" || notok "limits not saved"
+[ "$($S --json inspect counter | json_get HostConfig.PidsLimit)" = 40 ] && ok "update is kept in the state" || notok "limits not saved"
 $S update --cpus nope counter 2>/dev/null && notok "bad update accepted" || ok "bad update refused"
 $S pause counter >/dev/null && $S stop -t 1 counter && ok "stop of a paused container" || notok "stop paused"
 
@@ -150,7 +150,7 @@ $S run -d --init --name initsleep --rootfs "$R" sleep 300 >/dev/null
 $S stop -t 10 initsleep >/dev/null
 [ "$($S wait initsleep)" = 143 ] && ok "--init forwards SIGTERM (143, no SIGKILL)" || notok "--init stop: $($S wait initsleep)"
 zombies() { # NAME: zombie children of the container's PID 1 (or of its child)
-	local pid; pid=$($S --json inspect "$1" | json_get pid)
+	local pid; pid=$($S --json inspect "$1" | json_get State.Pid)
 	for p in $(cat /proc/"$pid"/task/*/children 2>/dev/null) $(for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do cat /proc/"$c"/task/*/children 2>/dev/null; done); do
 		grep -q '^State:.*Z' /proc/"$p"/status 2>/dev/null && echo "$p"
 	done | wc -l
@@ -165,23 +165,23 @@ $S rm -f noinit >/dev/null; $S rm -f withinit >/dev/null
 $S run -d --name spinner --memory 100m --rootfs "$R" sh -c 'while true; do :; done' >/dev/null
 sleep 0.3
 line=$($S --json stats --no-stream spinner)
-python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["name"]=="spinner" and d["cpu_percent"]>5 and d["mem_limit"]==100*2**20 and d["pids"]>=1, d' "$line" \
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); k=d["Skiff"]; assert d["Name"]=="spinner" and k["cpu_percent"]>5 and k["mem_limit"]==100*2**20 and k["pids"]>=1 and d["MemUsage"].endswith(" / 100MiB") and d["CPUPerc"].endswith("%"), d' "$line" \
 	&& ok "stats --no-stream: CPU %, memory limit, pids" || notok "stats: $line"
 # --foreground: without it timeout signals the child and then its whole
 # process group, and two SIGINTs read apart are ctrl-c twice (give up, 130).
 timeout --foreground -s INT --preserve-status 3.5 $S stats spinner >"$T/stats" 2>&1; rc=$?
-[ "$(grep -c name=spinner "$T/stats")" -ge 2 ] && [ $rc -eq 0 ] && ok "stats streams once a second until ctrl-c" || notok "stats stream rc=$rc: $(cat "$T/stats")"
+[ "$(grep -c ' spinner ' "$T/stats")" -ge 2 ] && [ "$(grep -c '^CONTAINER ID' "$T/stats")" -ge 2 ] && [ $rc -eq 0 ] && ok "stats streams a table a second until ctrl-c" || notok "stats stream rc=$rc: $(cat "$T/stats")"
 $S rm -f spinner >/dev/null
 
 # Restart policies, with back-off.
 $S run -d --name flaky --restart on-failure:2 --rootfs "$R" sh -c 'echo run; exit 3' >/dev/null
-wait_for 5 sh -c "[ \"\$($S --json inspect flaky | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"restart_count\"], d[\"state\"])')\" = '2 exited' ]"
+wait_for 5 sh -c "[ \"\$($S --json inspect flaky | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"RestartCount\"], d[\"State\"][\"Status\"])')\" = '2 exited' ]"
 sleep 0.5
-[ "$($S logs flaky | grep -c run)" -eq 3 ] && [ "$($S --json inspect flaky | json_get restart_count)" = 2 ] && ok "on-failure:2 runs three times, then stays exited" || notok "on-failure: $($S logs flaky | grep -c run) runs"
+[ "$($S logs flaky | grep -c run)" -eq 3 ] && [ "$($S --json inspect flaky | json_get RestartCount)" = 2 ] && ok "on-failure:2 runs three times, then stays exited" || notok "on-failure: $($S logs flaky | grep -c run) runs"
 $S run -d --name looper --restart always --rootfs "$R" sh -c 'sleep 0.1' >/dev/null
-wait_for 5 sh -c "[ \$($S --json inspect looper | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"restart_count\"])') -ge 3 ]" && ok "always restarts a container that exits 0" || notok "always"
-$S stop looper >/dev/null; n1=$($S --json inspect looper | json_get restart_count); sleep 0.8
-[ "$($S --json inspect looper | json_get restart_count)" = "$n1" ] && ok "stop ends the restarts" || notok "restarted after stop"
+wait_for 5 sh -c "[ \$($S --json inspect looper | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"RestartCount\"])') -ge 3 ]" && ok "always restarts a container that exits 0" || notok "always"
+$S stop looper >/dev/null; n1=$($S --json inspect looper | json_get RestartCount); sleep 0.8
+[ "$($S --json inspect looper | json_get RestartCount)" = "$n1" ] && ok "stop ends the restarts" || notok "restarted after stop"
 $S run --rm --restart always --rootfs "$R" true 2>/dev/null && notok "--rm with --restart accepted" || ok "--rm and --restart conflict"
 $S run -d --name keeper --restart unless-stopped --rootfs "$R" sleep 600 >/dev/null
 $S run -d --name parked --restart unless-stopped --rootfs "$R" sleep 600 >/dev/null
@@ -193,10 +193,10 @@ restarted_at=$(date +%s%N)
 stop_daemon
 start_daemon || notok "restart"
 [ "$($S ps -a -q | wc -l)" -eq "$n" ] && ok "containers kept across a daemon restart" || notok "lost containers"
-[ "$($S --json inspect oomer | json_get exit_code)" = 137 ] && ok "exit codes kept across a restart" || notok "exit code lost"
-[ "$($S --json inspect keeper | json_get state)" = running ] && ok "unless-stopped comes back with skiffd" || notok "keeper not running"
-[ "$($S --json inspect looper | json_get started)" -gt "$restarted_at" ] && ok "always comes back with skiffd, even after a stop" || notok "looper not started again"
-[ "$($S --json inspect parked | json_get state)" = exited ] && ok "unless-stopped stays stopped after a manual stop" || notok "parked started"
+[ "$($S --json inspect oomer | json_get State.ExitCode)" = 137 ] && ok "exit codes kept across a restart" || notok "exit code lost"
+[ "$($S --json inspect keeper | json_get State.Status)" = running ] && ok "unless-stopped comes back with skiffd" || notok "keeper not running"
+[ "$(date -d "$($S --json inspect looper | json_get State.StartedAt)" +%s%N)" -gt "$restarted_at" ] && ok "always comes back with skiffd, even after a stop" || notok "looper not started again"
+[ "$($S --json inspect parked | json_get State.Status)" = exited ] && ok "unless-stopped stays stopped after a manual stop" || notok "parked started"
 for c in keeper looper; do $S rm -f $c >/dev/null; done
 out=$($S start oomer 2>&1) && ok "start an exited container again" || notok "start: $out"
 $S wait oomer >/dev/null

@@ -18,27 +18,27 @@ epid=$!; track $epid
 # field CONTAINER KEY: one field of inspect
 field() { $S --json inspect "$1" | json_get "$2"; }
 # restarted CONTAINER: its policy restarted it at least once
-restarted() { [ "$(field "$1" restart_count)" -ge 1 ]; }
+restarted() { [ "$(field "$1" RestartCount)" -ge 1 ]; }
 
 # ---- restart ----
 $S run -d --rootfs "$R" --name r1 sleep 600 >/dev/null
-pid1=$($S --json inspect r1 | json_get pid)
+pid1=$($S --json inspect r1 | json_get State.Pid)
 out=$($S restart -t 1 r1); rc=$?
-pid2=$($S --json inspect r1 | json_get pid)
+pid2=$($S --json inspect r1 | json_get State.Pid)
 [ $rc -eq 0 ] && [ "$out" = r1 ] && ok "restart prints the name and exits 0" || notok "restart: rc=$rc $out"
-[ "$($S --json inspect r1 | json_get state)" = running ] && [ "$pid1" != "$pid2" ] && ok "restart runs a new init" || notok "restart pid $pid1 -> $pid2"
-[ "$($S --json inspect r1 | json_get exit_code)" = 137 ] && ok "restart -t 1: sleep (no TERM handler as pid 1) was SIGKILLed after the timeout" || notok "restart exit $($S --json inspect r1 | json_get exit_code)"
+[ "$($S --json inspect r1 | json_get State.Status)" = running ] && [ "$pid1" != "$pid2" ] && ok "restart runs a new init" || notok "restart pid $pid1 -> $pid2"
+[ "$($S --json inspect r1 | json_get State.ExitCode)" = 137 ] && ok "restart -t 1: sleep (no TERM handler as pid 1) was SIGKILLed after the timeout" || notok "restart exit $($S --json inspect r1 | json_get State.ExitCode)"
 $S run -d --rootfs "$R" --name r2 --stop-signal USR1 sh -c 'trap "exit 0" USR1; while :; do sleep 0.1; done' >/dev/null
 sleep 0.2
 t0=$(date +%s%N); $S restart r2 >/dev/null; t1=$(date +%s%N)
-[ "$($S --json inspect r2 | json_get exit_code)" = 0 ] && [ $(( (t1 - t0) / 1000000 )) -lt 5000 ] && ok "restart uses the stop signal (exit 0, no timeout)" || notok "restart r2: $($S --json inspect r2 | json_get exit_code)"
+[ "$($S --json inspect r2 | json_get State.ExitCode)" = 0 ] && [ $(( (t1 - t0) / 1000000 )) -lt 5000 ] && ok "restart uses the stop signal (exit 0, no timeout)" || notok "restart r2: $($S --json inspect r2 | json_get State.ExitCode)"
 $S run --rootfs "$R" --name r3 sh -c 'echo run >>/tmp/count; cat /tmp/count | wc -l' >/dev/null
 $S restart r3 >/dev/null && [ "$($S wait r3)" = 0 ] &&
 	[ "$($S logs r3 | tail -n1)" = 2 ] && ok "restart starts an exited container (its upper layer kept)" || notok "restart exited: $($S logs r3)"
 $S run -d --rootfs "$R" --name r4 --restart on-failure:5 sh -c 'sleep 2; exit 1' >/dev/null
 wait_for 10 restarted r4
 $S restart -t 1 r4 >/dev/null
-rc4=$($S --json inspect r4 | json_get restart_count)
+rc4=$($S --json inspect r4 | json_get RestartCount)
 [ "$rc4" = 0 ] && ok "a manual restart resets the restart count" || notok "restart_count $rc4"
 wait_for 10 restarted r4 && ok "the policy still applies after a manual restart" || notok "policy after restart"
 $S rm -f r4 >/dev/null
@@ -46,7 +46,7 @@ $S restart nosuch 2>"$T/e"; rc=$?
 [ $rc -eq 1 ] && grep -q "no such container: nosuch" "$T/e" && ok "restart of an unknown container: exit 1, named" || notok "restart nosuch: $rc $(cat "$T/e")"
 
 # ---- rename ----
-$S rename r3 renamed && [ "$($S --json inspect renamed | json_get name)" = renamed ] && ok "rename" || notok "rename"
+$S rename r3 renamed && [ "$($S --json inspect renamed | json_get Name)" = /renamed ] && ok "rename" || notok "rename"
 $S inspect r3 >/dev/null 2>&1 && notok "old name still found" || ok "the old name is gone"
 $S rename renamed r1 2>"$T/e" && notok "rename onto a used name" || { grep -q 'already in use' "$T/e" && ok "rename refuses a name in use" || notok "rename dup: $(cat "$T/e")"; }
 $S rename renamed 'bad/name' 2>"$T/e" && notok "rename to a bad name" || { grep -q 'invalid container name' "$T/e" && ok "rename refuses an invalid name" || notok "bad name: $(cat "$T/e")"; }
@@ -60,7 +60,7 @@ out=$($S start m1 m2 m3); rc=$?
 m2
 m3" ] && ok "start m1 m2 m3 prints each name" || notok "start several: rc=$rc $out"
 [ "$($S ps -q --filter name=m | wc -l)" = 3 ] && ok "all three run" || notok "ps: $($S ps)"
-$S pause m1 m2 >/dev/null && [ "$(field m1 state)" = paused ] && [ "$(field m2 state)" = paused ] && ok "pause m1 m2" || notok "pause several"
+$S pause m1 m2 >/dev/null && [ "$(field m1 State.Status)" = paused ] && [ "$(field m2 State.Status)" = paused ] && ok "pause m1 m2" || notok "pause several"
 out=$($S unpause m1 m2 m3 2>"$T/e"); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "m1
 m2" ] && grep -q "container m3 is not paused" "$T/e" && [ "$(wc -l <"$T/e")" = 1 ] && ok "unpause m1 m2 m3: two done, m3's error once, exit 1" || notok "unpause: rc=$rc out=$out err=$(cat "$T/e")"
@@ -73,7 +73,7 @@ m3" ] && [ $(( (t1 - t0) / 1000000 )) -lt 2500 ] && ok "stop -t 1 of three takes
 [ "$($S wait m1 m2 m3 | tr '\n' ' ')" = "137 137 137 " ] && ok "wait m1 m2 m3: an exit code each" || notok "wait several: $($S wait m1 m2 m3)"
 $S start m1 >/dev/null
 out=$($S restart -t 1 m1 m2); rc=$?
-[ $rc -eq 0 ] && [ "$(field m1 state)" = running ] && [ "$(field m2 state)" = running ] && ok "restart m1 (running) m2 (exited)" || notok "restart several: $out"
+[ $rc -eq 0 ] && [ "$(field m1 State.Status)" = running ] && [ "$(field m2 State.Status)" = running ] && ok "restart m1 (running) m2 (exited)" || notok "restart several: $out"
 $S rm m1 m3 2>"$T/e" >"$T/o"; rc=$?
 [ $rc -eq 1 ] && [ "$(cat "$T/o")" = m3 ] && grep -q "m1 is running" "$T/e" && ok "rm m1 m3: the exited one goes, the running one is refused" || notok "rm: $rc $(cat "$T/o") $(cat "$T/e")"
 out=$($S rm -f m1 m2); rc=$?
@@ -100,7 +100,7 @@ $S rm -f envc envcr >/dev/null
 
 # ---- stats: network I/O of the container's namespace ----
 $S run -d --rootfs "$R" --name net1 sleep 600 >/dev/null
-npid=$(field net1 pid)
+npid=$(field net1 State.Pid)
 veth=skct$$
 if ip link add "$veth" type veth peer name eth0 netns "$npid" 2>/dev/null; then
 	ip addr add 10.213.$(( $$ % 200 )).1/24 dev "$veth" && ip link set "$veth" up
@@ -109,7 +109,7 @@ if ip link add "$veth" type veth peer name eth0 netns "$npid" 2>/dev/null; then
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(100):
     s.sendto(b"x" * 1000, (sys.argv[1], 9)); time.sleep(0.002)' "10.213.$(( $$ % 200 )).2"
-	rx=$($S --json stats --no-stream net1 | json_get net_rx)
+	rx=$($S --json stats --no-stream net1 | json_get Skiff.net_rx)
 	[ "$rx" -ge 100000 ] && ok "stats: net_rx counts the container's interfaces ($rx bytes)" || notok "net_rx $rx"
 	$S stats --no-stream net1 >"$T/o"
 	head -n1 "$T/o" | grep -q 'NET I/O' && sed -n 2p "$T/o" | grep -Eq '[0-9.]+kB / [0-9.]+k?B' && ok "stats table: a NET I/O column (rx / tx)" || notok "stats table: $(cat "$T/o")"
@@ -119,14 +119,14 @@ else
 fi
 $S run -d --rootfs "$R" --name net2 --cap-add NET_ADMIN sh -c 'busybox ip link set lo up; busybox ping -c 5 -i 0.2 127.0.0.1; sleep 600' >/dev/null
 sleep 1.5
-lo=$(awk '$1 == "lo:" { print $2 }' /proc/"$(field net2 pid)"/net/dev)
-rx=$($S --json stats --no-stream net2 | json_get net_rx)
+lo=$(awk '$1 == "lo:" { print $2 }' /proc/"$(field net2 State.Pid)"/net/dev)
+rx=$($S --json stats --no-stream net2 | json_get Skiff.net_rx)
 [ "${lo:-0}" -gt 0 ] && [ "$rx" = 0 ] && ok "stats: loopback traffic ($lo bytes) is not counted (Docker's rule)" || notok "lo=$lo net_rx=$rx $($S logs net2 2>&1)"
 $S rm -f net1 net2 >/dev/null
 
 # ---- top ----
 $S run -d --rootfs "$R" --name topc sh -c 'sleep 600 & exec sleep 601' >/dev/null
-ipid=$(field topc pid)
+ipid=$(field topc State.Pid)
 wait_for 3 sh -c "[ \$($S --json top topc | wc -l) -ge 2 ]"
 $S top topc >"$T/o"
 head -n1 "$T/o" | grep -Eq '^UID +USER +PID +PPID +STAT +TIME +CMD$' && ok "top: a table with UID USER PID PPID STAT TIME CMD" || notok "top header: $(head -n1 "$T/o")"
@@ -214,7 +214,7 @@ stop_daemon
 chmod 711 "$T"
 printf '{ "socket-group": "nogroup" }\n' >"$T/grp.json"
 start_daemon --config "$T/grp.json" || notok "skiffd restarts"
-[ "$(field renamed name)" = renamed ] && ok "the new name survives a daemon restart" || notok "rename not durable"
+[ "$(field renamed Name)" = /renamed ] && ok "the new name survives a daemon restart" || notok "rename not durable"
 $S inspect r3 >/dev/null 2>&1 && notok "old name back after restart" || ok "the old name stays gone"
 
 # ---- cp with the rights of a client that is not root ----

@@ -27,7 +27,7 @@ $S exec c sh -c 'echo to-out; echo to-err >&2; exit 3' >"$T/o" 2>"$T/e"; rc=$?
 out=$($S exec c cat /proc/1/comm)
 [ "$out" = sleep ] && $S exec c ps | grep -Eq '^ +1 .*sleep 600$' && ok "sees the container's pid namespace (pid 1 is its init)" || notok "pid 1: $out"
 [ "$($S exec c hostname)" = box ] && ok "sees the container's hostname" || notok "hostname: $($S exec c hostname)"
-[ "$(readlink /proc/"$($S --json inspect c | json_get pid)"/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] &&
+[ "$(readlink /proc/"$($S --json inspect c | json_get State.Pid)"/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] &&
 	$S exec c ls / | grep -qx tmp && ok "runs in the container's root" || notok "root"
 out=$($S exec c sh -c 'cat /proc/self/cgroup')
 echo "$out" | grep -q "skiff/$id" && notok "cgroup path leaks the host's view: $out" || ok "cgroup namespace joined ($out)"
@@ -126,7 +126,7 @@ sleep 0.5
 ping_ok && ok "ping answers while a client does not read" || notok "ping stuck"
 wait $slow
 ping_ok && ok "ping still answers after clients left mid-output" || notok "ping"
-[ "$($S --json inspect c | json_get state)" = running ] && ok "container still running" || notok "container state"
+[ "$($S --json inspect c | json_get State.Status)" = running ] && ok "container still running" || notok "container state"
 [ "$($S exec c echo still)" = still ] && ok "exec works after clients left" || notok "exec after"
 wait_for 10 sh -c "! $S exec c ps | grep -q 'seq 10000000'" && ok "the abandoned execs ran to their end (output drained)" || notok "abandoned exec stuck: $($S exec c ps)"
 
@@ -147,7 +147,7 @@ for a in exec_create exec_start exec_die; do
 done
 grep 'exec_die' "$T/ev" | grep -q 'exitCode=7' && ok "exec_die carries the exit code" || notok "exec_die: $(grep exec_die "$T/ev" | head -3)"
 
-ids=$(for c in c weak done; do $S --json inspect "$c" | json_get id; done)
+ids=$(for c in c weak done; do $S --json inspect "$c" | json_get Id; done)
 for c in c weak done; do $S rm -f "$c" >/dev/null 2>&1; done
 # only this scenario's cgroups (other daemons may be running tests too)
 cg_left() { for i in $ids; do ls -d /sys/fs/cgroup/*/skiff/"$i" /sys/fs/cgroup/skiff/"$i"; done 2>/dev/null | wc -l; }

@@ -19,14 +19,20 @@ for k in sys.argv[1].split("."):
     v = v[int(k)] if isinstance(v, list) else v[k]
 print(v if not isinstance(v, (dict, list)) else json.dumps(v))' "$1"
 }
-# hv NAME KEY.PATH: a field of inspect; hs NAME: its health status
+# hv NAME KEY.PATH: a field of inspect (Docker's schema); hs NAME: its
+# health status. NS is python that reads Go's RFC 3339 times as ns.
 hv() { $S --json inspect "$1" | jget "$2"; }
-hs() { hv "$1" health.status; }
+NS='import calendar, re, time
+def ns(t):
+    m = re.match(r"(.{19})(?:\.(\d+))?Z$", t)
+    return calendar.timegm(time.strptime(m[1], "%Y-%m-%dT%H:%M:%S")) * 10**9 + int((m[2] or "0").ljust(9, "0"))
+' 
+hs() { hv "$1" State.Health.Status; }
 is() { [ "$(hs "$1")" = "$2" ]; }
 # field_is NAME KEY VALUE / field_ge NAME KEY N: for wait_for
 field_is() { [ "$(hv "$1" "$2")" = "$3" ]; }
 field_ge() { [ "$(hv "$1" "$2")" -ge "$3" ]; }
-status_of() { $S --json ps -a --filter name="$1" | json_get status; }
+status_of() { $S --json ps -a --filter name="$1" | json_get Status; }
 
 start_daemon || { notok "skiffd starts"; exit 1; }
 $S events --filter type=container >"$T/ev" 2>&1 &
@@ -41,21 +47,21 @@ $S run -d --rootfs "$R" --name good --health-cmd 'echo fine' \
 	--health-interval 3s sleep 600 >/dev/null
 st=$(status_of good)
 case $st in *"(health: starting)") ok "ps before the first probe: $st" ;; *) notok "ps starting: $st" ;; esac
-is good starting && ok "inspect: health.status starting" || notok "status $(hs good)"
-wait_for 10 is good healthy && ok "starting -> healthy after a probe that exits 0" || notok "never healthy: $(hv good health)"
+is good starting && ok "inspect: State.Health.Status starting" || notok "status $(hs good)"
+wait_for 10 is good healthy && ok "starting -> healthy after a probe that exits 0" || notok "never healthy: $(hv good State.Health)"
 st=$(status_of good)
 case $st in "Up "*" (healthy)") ok "ps: $st" ;; *) notok "ps healthy: $st" ;; esac
-out=$(hv good health.log)
-echo "$out" | python3 -c 'import json,sys
+out=$(hv good State.Health.Log)
+echo "$out" | python3 -c "$NS"'import json,sys
 l = json.load(sys.stdin); r = l[-1]
-assert r["exit_code"] == 0 and r["output"] == "fine\n", r
-assert 0 < r["start"] <= r["end"] and r["end"] - r["start"] < 5e9, r' &&
-	ok "health.log records start, end, exit code 0 and the output" || notok "log: $out"
-[ "$(hv good healthcheck.test)" = '["CMD-SHELL", "echo fine"]' ] &&
-	[ "$(hv good healthcheck.interval_ms)" = 3000 ] && [ "$(hv good healthcheck.timeout_ms)" = 30000 ] &&
-	[ "$(hv good healthcheck.retries)" = 3 ] && [ "$(hv good healthcheck.start_period_ms)" = 0 ] &&
-	[ "$(hv good healthcheck.on_failure)" = none ] &&
-	ok "inspect shows the healthcheck config with Docker's defaults" || notok "config: $(hv good healthcheck)"
+assert r["ExitCode"] == 0 and r["Output"] == "fine\n", r
+assert 0 < ns(r["Start"]) <= ns(r["End"]) and ns(r["End"]) - ns(r["Start"]) < 5e9, r' &&
+	ok "State.Health.Log records start, end, exit code 0 and the output" || notok "log: $out"
+[ "$(hv good Config.Healthcheck.Test)" = '["CMD-SHELL", "echo fine"]' ] &&
+	[ "$(hv good Config.Healthcheck.Interval)" = 3000000000 ] && [ "$(hv good Config.Healthcheck.Timeout)" = 30000000000 ] &&
+	[ "$(hv good Config.Healthcheck.Retries)" = 3 ] && [ "$(hv good Config.Healthcheck.StartPeriod)" = 0 ] &&
+	[ "$(hv good Skiff.HealthOnFailure)" = none ] &&
+	ok "inspect shows the healthcheck config with Docker's defaults" || notok "config: $(hv good Config.Healthcheck)"
 
 # Retries: failures count only from the 3rd on; flipped both ways by exec.
 # (1.5 s between probes: each poll below, a client and a python, must see
@@ -65,7 +71,7 @@ $S run -d --rootfs "$R" --name flip --health-cmd 'test -f /tmp/ok' \
 seen=
 for _ in $(seq 200); do
 	line=$($S --json inspect flip | python3 -c 'import json,sys
-h = json.load(sys.stdin)["health"]; print(h["failing_streak"], h["status"])')
+h = json.load(sys.stdin)["State"]["Health"]; print(h["FailingStreak"], h["Status"])')
 	seen="$seen|$line"
 	[ "${line#* }" = unhealthy ] && break
 	sleep 0.05
@@ -80,22 +86,22 @@ assert not bad and ["1", "starting"] in pairs and ["2", "starting"] in pairs, pa
 st=$(status_of flip)
 case $st in "Up "*" (unhealthy)") ok "ps: $st" ;; *) notok "ps unhealthy: $st" ;; esac
 $S exec flip touch /tmp/ok
-wait_for 8 is flip healthy && [ "$(hv flip health.failing_streak)" = 0 ] &&
-	ok "unhealthy -> healthy once the probe succeeds (file made by exec)" || notok "no recovery: $(hv flip health)"
+wait_for 8 is flip healthy && [ "$(hv flip State.Health.FailingStreak)" = 0 ] &&
+	ok "unhealthy -> healthy once the probe succeeds (file made by exec)" || notok "no recovery: $(hv flip State.Health)"
 $S exec flip busybox rm /tmp/ok
-wait_for 12 is flip unhealthy && ok "healthy -> unhealthy again after 3 failures" || notok "no relapse: $(hv flip health)"
-n=$(hv flip health.log | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+wait_for 12 is flip unhealthy && ok "healthy -> unhealthy again after 3 failures" || notok "no relapse: $(hv flip State.Health)"
+n=$(hv flip State.Health.Log | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$n" = 5 ] && ok "the log keeps the last 5 results" || notok "log length $n"
 
 # A probe past its timeout is killed and counts as a failure (-1).
 $S run -d --rootfs "$R" --name slow --health-cmd 'sleep 7; echo late' --health-timeout 300ms \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
-wait_for 5 is slow unhealthy && ok "a probe past its timeout makes it unhealthy" || notok "timeout: $(hv slow health)"
-out=$(hv slow health.log)
-echo "$out" | python3 -c 'import json,sys
+wait_for 5 is slow unhealthy && ok "a probe past its timeout makes it unhealthy" || notok "timeout: $(hv slow State.Health)"
+out=$(hv slow State.Health.Log)
+echo "$out" | python3 -c "$NS"'import json,sys
 r = json.load(sys.stdin)[0]
-assert r["exit_code"] == -1 and "exceeded timeout" in r["output"], r
-assert 0.25e9 < r["end"] - r["start"] < 2e9, r' && ok "timed-out probe logged as exit -1 after ~300ms: $(echo "$out" | jget 0.output)" || notok "timeout log: $out"
+assert r["ExitCode"] == -1 and "exceeded timeout" in r["Output"], r
+assert 0.25e9 < ns(r["End"]) - ns(r["Start"]) < 2e9, r' && ok "timed-out probe logged as exit -1 after ~300ms: $(echo "$out" | jget 0.Output)" || notok "timeout log: $out"
 sleep 1
 n=$($S exec slow ps | grep -cE 'root +sleep 7$') # the probes' children
 [ "$n" -le 1 ] && ok "timed-out probes are killed with what they started (sh and its sleep), not piling up ($n running)" || notok "$n probes left running: $($S exec slow ps)"
@@ -104,51 +110,51 @@ n=$($S exec slow ps | grep -cE 'root +sleep 7$') # the probes' children
 # for the polls below on a loaded machine (each is a client and a python).
 $S run -d --rootfs "$R" --name sp --health-cmd 'test -f /tmp/ok' --health-start-period 8s \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
-nfails() { hv "$1" health.log | python3 -c 'import json,sys; print(sum(r["exit_code"] != 0 for r in json.load(sys.stdin)))'; }
+nfails() { hv "$1" State.Health.Log | python3 -c 'import json,sys; print(sum(r["ExitCode"] != 0 for r in json.load(sys.stdin)))'; }
 fails_ge() { [ "$(nfails "$1")" -ge "$2" ]; }
 wait_for 6 fails_ge sp 2
 fails=$(nfails sp)
-is sp starting && [ "$fails" -ge 2 ] && [ "$(hv sp health.failing_streak)" = 0 ] &&
-	ok "inside the start period $fails failures leave it starting (streak 0)" || notok "start period: $(hv sp health)"
-wait_for 15 is sp unhealthy && ok "after the start period one failure (retries 1) makes it unhealthy" || notok "after: $(hv sp health)"
+is sp starting && [ "$fails" -ge 2 ] && [ "$(hv sp State.Health.FailingStreak)" = 0 ] &&
+	ok "inside the start period $fails failures leave it starting (streak 0)" || notok "start period: $(hv sp State.Health)"
+wait_for 15 is sp unhealthy && ok "after the start period one failure (retries 1) makes it unhealthy" || notok "after: $(hv sp State.Health)"
 $S run -d --rootfs "$R" --name sp2 --health-cmd 'test -f /tmp/ok' --health-start-period 30s \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
 sleep 0.5
 $S exec sp2 touch /tmp/ok
-wait_for 5 is sp2 healthy && ok "a success inside the start period makes it healthy" || notok "sp2: $(hv sp2 health)"
+wait_for 5 is sp2 healthy && ok "a success inside the start period makes it healthy" || notok "sp2: $(hv sp2 State.Health)"
 $S exec sp2 busybox rm /tmp/ok
-wait_for 5 is sp2 unhealthy && ok "after a success the start period no longer shields failures" || notok "sp2 after: $(hv sp2 health)"
+wait_for 5 is sp2 unhealthy && ok "after a success the start period no longer shields failures" || notok "sp2 after: $(hv sp2 State.Health)"
 
 # Output trimmed to 4 KiB plus "..."; stderr captured too.
 $S run -d --rootfs "$R" --name big --health-cmd 'seq 1 3000; echo oops >&2; exit 3' \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
 wait_for 5 is big unhealthy
-out=$(hv big health.log)
+out=$(hv big State.Health.Log)
 echo "$out" | python3 -c 'import json,sys
 r = json.load(sys.stdin)[0]
-assert r["exit_code"] == 3, r["exit_code"]
-o = r["output"]
+assert r["ExitCode"] == 3, r["ExitCode"]
+o = r["Output"]
 assert len(o) == 4099 and o.endswith("...") and o.startswith("1\n2\n3\n"), (len(o), o[-20:])' &&
 	ok "output trimmed to 4096 bytes + \"...\", exit code 3 kept" || notok "big output: $(echo "$out" | head -c 300)"
 $S run -d --rootfs "$R" --name errout --health-cmd 'echo to-err >&2; exit 1' \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
 wait_for 5 is errout unhealthy
-[ "$(hv errout health.log.0.output)" = to-err ] && ok "stderr is in the probe output" || notok "stderr: $(hv errout health.log)"
+[ "$(hv errout State.Health.Log.0.Output)" = to-err ] && ok "stderr is in the probe output" || notok "stderr: $(hv errout State.Health.Log)"
 
 # A probe that cannot start (no /bin/sh in the container) fails with -1.
 mkdir -p "$T/nosh/bin" && cp /bin/busybox "$T/nosh/bin/"
 $S run -d --rootfs "$T/nosh" --name nosh --health-cmd true --health-interval 200ms \
 	--health-retries 1 /bin/busybox sleep 600 >/dev/null
 wait_for 5 is nosh unhealthy
-out=$(hv nosh health.log.0)
-[ "$(echo "$out" | jget exit_code)" = -1 ] && echo "$out" | grep -q 'No such file' &&
-	ok "a probe that cannot start: exit -1, $(echo "$out" | jget output)" || notok "nosh: $out"
+out=$(hv nosh State.Health.Log.0)
+[ "$(echo "$out" | jget ExitCode)" = -1 ] && echo "$out" | grep -q 'No such file' &&
+	ok "a probe that cannot start: exit -1, $(echo "$out" | jget Output)" || notok "nosh: $out"
 
 # ps --filter health=
 $S run -d --rootfs "$R" --name plain sleep 600 >/dev/null
 $S run -d --rootfs "$R" --name off --no-healthcheck sleep 600 >/dev/null
 names() { $S --json ps --filter "$1" | python3 -c 'import json,sys
-print(" ".join(sorted(json.loads(l)["names"] for l in sys.stdin if l.strip())))'; }
+print(" ".join(sorted(json.loads(l)["Names"] for l in sys.stdin if l.strip())))'; }
 h=$(names health=healthy) u=$(names health=unhealthy) n=$(names health=none)
 [ "$h" = good ] && ok "--filter health=healthy: $h" || notok "healthy filter: $h"
 [ "$u" = "big errout flip nosh slow sp sp2" ] &&
@@ -159,13 +165,13 @@ $S run -d --rootfs "$R" --name late --health-cmd true --health-interval 1m sleep
 out=$($S ps --filter health=sick 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q 'health=starting, healthy, unhealthy or none' && ok "bad health filter refused: $out" || notok "bad filter: $out"
 st=$(status_of off)
-[ "$(hv off healthcheck.test)" = '["NONE"]' ] && [ "$st" = "${st%% (*}" ] && [ -z "$(hv off health 2>/dev/null)" ] &&
-	ok "--no-healthcheck: test [\"NONE\"], no health in ps" || notok "no-healthcheck: $(hv off healthcheck)"
+[ "$(hv off Config.Healthcheck.Test)" = '["NONE"]' ] && [ "$st" = "${st%% (*}" ] && [ -z "$(hv off State.Health 2>/dev/null)" ] &&
+	ok "--no-healthcheck: test [\"NONE\"], no health in ps" || notok "no-healthcheck: $(hv off Config.Healthcheck)"
 $S rm -f plain off late sp sp2 nosh errout big >/dev/null 2>&1
 
 # Pause: no probes while frozen; they resume after.
 if $S pause good >/dev/null 2>&1; then
-	last_end() { hv good health.log | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["end"])'; }
+	last_end() { hv good State.Health.Log | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["End"])'; }
 	new_probe() { [ "$(last_end)" != "$1" ]; }
 	e0=$(last_end)
 	sleep 1.3
@@ -181,40 +187,40 @@ fi
 # --health-on-failure kill: SIGKILLed; without a restart policy it stays down.
 $S run -d --rootfs "$R" --name killme --health-cmd false --health-interval 200ms \
 	--health-retries 2 --health-on-failure kill sleep 600 >/dev/null
-wait_for 5 field_is killme state exited &&
-	[ "$(hv killme exit_code)" = 137 ] && ok "on-failure kill: exited 137 after turning unhealthy" ||
-	notok "kill: $(hv killme state) $(hv killme exit_code)"
+wait_for 5 field_is killme State.Status exited &&
+	[ "$(hv killme State.ExitCode)" = 137 ] && ok "on-failure kill: exited 137 after turning unhealthy" ||
+	notok "kill: $(hv killme State.Status) $(hv killme State.ExitCode)"
 sleep 0.5
-[ "$(hv killme state)" = exited ] && [ "$(hv killme restart_count)" = 0 ] && ok "no restart policy: it stays exited" || notok "killme restarted"
+[ "$(hv killme State.Status)" = exited ] && [ "$(hv killme RestartCount)" = 0 ] && ok "no restart policy: it stays exited" || notok "killme restarted"
 # ... with --restart on-failure:1 the policy brings it back once; the
 # health status starts over, so it turns unhealthy (and is killed) again.
 $S run -d --rootfs "$R" --name killre --restart on-failure:1 --health-cmd false --health-interval 200ms \
 	--health-retries 1 --health-on-failure kill sleep 600 >/dev/null
 unhealthy_events() { [ "$(grep -c "health_status: unhealthy .*(name=$1)" "$T/ev")" -ge "$2" ]; }
-wait_for 8 field_is killre restart_count 1 &&
-	ok "on-failure kill + --restart on-failure:1: restarted by the policy" || notok "killre: $(hv killre restart_count)"
-wait_for 5 unhealthy_events killre 2 && wait_for 5 field_is killre state exited &&
-	[ "$(hv killre restart_count)" = 1 ] && [ "$(hv killre exit_code)" = 137 ] &&
+wait_for 8 field_is killre RestartCount 1 &&
+	ok "on-failure kill + --restart on-failure:1: restarted by the policy" || notok "killre: $(hv killre RestartCount)"
+wait_for 5 unhealthy_events killre 2 && wait_for 5 field_is killre State.Status exited &&
+	[ "$(hv killre RestartCount)" = 1 ] && [ "$(hv killre State.ExitCode)" = 137 ] &&
 	ok "after the restart health starts over: unhealthy again, killed again, policy spent" ||
-	notok "killre again: $(hv killre state) $(hv killre restart_count) $(grep -c 'name=killre' "$T/ev") events"
+	notok "killre again: $(hv killre State.Status) $(hv killre RestartCount) $(grep -c 'name=killre' "$T/ev") events"
 $S rm -f killre >/dev/null
 
 # --health-on-failure restart: stopped and started again, counted.
 $S run -d --rootfs "$R" --name re --stop-timeout 1 --health-cmd 'test -f /tmp/ok' --health-interval 200ms \
 	--health-retries 3 --health-on-failure restart sleep 600 >/dev/null
-s0=$(hv re started)
-wait_for 10 field_ge re restart_count 1 && wait_for 3 field_is re state running &&
-	[ "$(hv re started)" != "$s0" ] && ok "on-failure restart: running again, restart_count $(hv re restart_count), started changed" ||
-	notok "restart: $(hv re state) count=$(hv re restart_count) started $s0 -> $(hv re started)"
+s0=$(hv re State.StartedAt)
+wait_for 10 field_ge re RestartCount 1 && wait_for 3 field_is re State.Status running &&
+	[ "$(hv re State.StartedAt)" != "$s0" ] && ok "on-failure restart: running again, restart_count $(hv re RestartCount), started changed" ||
+	notok "restart: $(hv re State.Status) count=$(hv re RestartCount) started $s0 -> $(hv re State.StartedAt)"
 wait_for 5 $S exec re touch /tmp/ok
-wait_for 5 is re healthy && ok "restarted container turns healthy (same upper layer)" || notok "re: $(hv re health)"
+wait_for 5 is re healthy && ok "restarted container turns healthy (same upper layer)" || notok "re: $(hv re State.Health)"
 $S exec re busybox rm /tmp/ok
-c1=$(hv re restart_count)
-wait_for 10 field_ge re restart_count $((c1 + 1)) &&
-	ok "unhealthy again: restarted again" || notok "second restart: $(hv re restart_count)"
+c1=$(hv re RestartCount)
+wait_for 10 field_ge re RestartCount $((c1 + 1)) &&
+	ok "unhealthy again: restarted again" || notok "second restart: $(hv re RestartCount)"
 $S stop -t 1 re >/dev/null
 sleep 1.5
-[ "$(hv re state)" = exited ] && ok "stop ends the health restarts" || notok "after stop: $(hv re state)"
+[ "$(hv re State.Status)" = exited ] && ok "stop ends the health restarts" || notok "after stop: $(hv re State.Status)"
 
 # Events.
 sleep 0.2
@@ -254,7 +260,7 @@ $S create --rootfs "$R" --name kept --health-cmd 'echo ok' --health-interval 250
 	--health-retries 4 --health-start-period 1s --health-on-failure kill sleep 600 >/dev/null
 $S create --rootfs "$R" --name edited --health-cmd true --health-interval 1s sleep 600 >/dev/null
 $S create --rootfs "$R" --name broken --health-cmd true sleep 600 >/dev/null
-ed_id=$(hv edited id) br_id=$(hv broken id)
+ed_id=$(hv edited Id) br_id=$(hv broken Id)
 stop_daemon && ok "skiffd stops" || notok "stop"
 # Hand-edited state: out-of-range values fall back to the defaults, an
 # unusable test drops the healthcheck; neither stops the daemon.
@@ -269,17 +275,17 @@ s["healthcheck"]["test"] = ["CMD", "true"]
 json.dump(s, open(p, "w"))
 PY
 start_daemon || { notok "skiffd restarts"; exit 1; }
-[ "$(hv edited healthcheck.interval_ms)" = 30000 ] && [ "$(hv edited healthcheck.timeout_ms)" = 30000 ] &&
-	[ "$(hv edited healthcheck.retries)" = 3 ] && [ "$(hv edited healthcheck.on_failure)" = none ] &&
-	ok "hand-edited bad values load as the defaults" || notok "edited: $(hv edited healthcheck)"
-[ -z "$(hv broken healthcheck 2>/dev/null)" ] && grep -q "unusable healthcheck test" "$T/daemon.log" &&
-	ok "an unusable test is dropped with a warning" || notok "broken: $(hv broken healthcheck 2>&1)"
-[ "$(hv kept healthcheck.test)" = '["CMD-SHELL", "echo ok"]' ] && [ "$(hv kept healthcheck.interval_ms)" = 250 ] &&
-	[ "$(hv kept healthcheck.timeout_ms)" = 2000 ] && [ "$(hv kept healthcheck.retries)" = 4 ] &&
-	[ "$(hv kept healthcheck.start_period_ms)" = 1000 ] && [ "$(hv kept healthcheck.on_failure)" = kill ] &&
-	ok "healthcheck config reloaded from the state file" || notok "reloaded: $(hv kept healthcheck)"
+[ "$(hv edited Config.Healthcheck.Interval)" = 30000000000 ] && [ "$(hv edited Config.Healthcheck.Timeout)" = 30000000000 ] &&
+	[ "$(hv edited Config.Healthcheck.Retries)" = 3 ] && [ "$(hv edited Skiff.HealthOnFailure)" = none ] &&
+	ok "hand-edited bad values load as the defaults" || notok "edited: $(hv edited Config.Healthcheck)"
+[ -z "$(hv broken Config.Healthcheck 2>/dev/null)" ] && grep -q "unusable healthcheck test" "$T/daemon.log" &&
+	ok "an unusable test is dropped with a warning" || notok "broken: $(hv broken Config.Healthcheck 2>&1)"
+[ "$(hv kept Config.Healthcheck.Test)" = '["CMD-SHELL", "echo ok"]' ] && [ "$(hv kept Config.Healthcheck.Interval)" = 250000000 ] &&
+	[ "$(hv kept Config.Healthcheck.Timeout)" = 2000000000 ] && [ "$(hv kept Config.Healthcheck.Retries)" = 4 ] &&
+	[ "$(hv kept Config.Healthcheck.StartPeriod)" = 1000000000 ] && [ "$(hv kept Skiff.HealthOnFailure)" = kill ] &&
+	ok "healthcheck config reloaded from the state file" || notok "reloaded: $(hv kept Config.Healthcheck)"
 $S start kept
-wait_for 5 is kept healthy && ok "reloaded container turns healthy" || notok "kept: $(hv kept health)"
+wait_for 5 is kept healthy && ok "reloaded container turns healthy" || notok "kept: $(hv kept State.Health)"
 
 ids=$($S ps -aq --no-trunc)
 for c in $($S ps -aq); do $S rm -f "$c" >/dev/null 2>&1; done

@@ -15,7 +15,7 @@ start_daemon || { notok "skiffd starts"; exit 1; }
 # its stdin does.
 $S run -d -i --rootfs "$R" --name held sh -c 'cat >/dev/null; echo eof; sleep 600' >/dev/null ||
 	notok "run -d -i"
-cpid=$($S --json inspect held | json_get pid)
+cpid=$($S --json inspect held | json_get State.Pid)
 stdin_obj=$(readlink "/proc/$cpid/fd/0")
 
 # An attached run -i container, running before the helper starts: it

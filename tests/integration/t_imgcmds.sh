@@ -37,7 +37,7 @@ mk c localhost/ic:v1 'OCI_IMAGE_CMD=echo|from-c'
 
 start_daemon || { notok "skiffd starts"; finish; }
 iid() { $S --json image-inspect "$1" | json_get id; }
-dangling() { $S --json images --filter dangling=true | python3 -c 'import json,sys;print(" ".join(sorted(json.loads(l)["image_id"] for l in sys.stdin)))'; }
+dangling() { $S --json images --filter dangling=true | python3 -c 'import json,sys;print(" ".join(sorted(json.loads(l)["ID"] for l in sys.stdin)))'; }
 index_count() { python3 -c 'import json,sys;print(sum(m["digest"]==sys.argv[2] for m in json.load(open(sys.argv[1]))["manifests"]))' "$T/root/content/index.json" "$1"; }
 
 $S load -i "$T/a.tar" >/dev/null || notok "load a"
@@ -50,7 +50,7 @@ $S --json inspect c1 >"$T/ins"
 python3 - "$T/ins" <<'EOF' && ok "the image's Labels merge with --label (the flag wins), ExposedPorts in Config" || notok "inspect c1: $(cat "$T/ins")"
 import json, sys
 c = json.loads(open(sys.argv[1]).readline())
-l = c["labels"]
+l = c["Config"]["Labels"]
 assert l == {"img.a": "1", "shared": "flag", "img.space": "a b", "mine": "x"}, l
 assert c["Config"]["ExposedPorts"] == {"80/tcp": {}, "53/udp": {}}, c["Config"]
 assert c["Config"]["Labels"] == l, c["Config"]
@@ -67,7 +67,7 @@ long=$(printf 'k%.0s' $(seq 300))
 out=$($S create --label "$long=v" localhost/ic:v1 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q "label key is longer than" && ok "a label key over 255 bytes is refused, not cut" || notok "long label: $out"
 out=$($S create --name dup --label k=1 --label k=2 localhost/ic:v1 2>&1) &&
-	[ "$($S --json inspect dup | json_get labels.k)" = 2 ] && [ "$($S --json inspect dup | python3 -c 'import sys;print(sys.stdin.readline().count("\"k\""))')" -le 2 ] &&
+	[ "$($S --json inspect dup | json_get Config.Labels.k)" = 2 ] && [ "$($S --json inspect dup | python3 -c 'import sys;print(sys.stdin.readline().count("\"k\""))')" -le 2 ] &&
 	ok "a repeated --label key: the last wins, once" || notok "dup label: $out $($S --json inspect dup)"
 $S rm dup >/dev/null
 
@@ -92,7 +92,7 @@ $S image-prune >/dev/null
 [ "$(dangling)" = "${A:7:12}" ] && ok "image-prune keeps it while c1 uses it" || notok "prune in use: $(dangling)"
 $S rm c1 >/dev/null
 out=$($S --json image-prune)
-[ -z "$(dangling)" ] && echo "$out" | grep -q "\"deleted\":\"$A\"" && [ -n "$($S images -q localhost/ic:v1)" ] &&
+[ -z "$(dangling)" ] && echo "$out" | grep -q "\"Deleted\":\"$A\"" && [ -n "$($S images -q localhost/ic:v1)" ] &&
 	ok "image-prune removes the dangling image once unused, not the named one" || notok "prune: $out $($S images)"
 [ ! -e "$T/root/content/blobs/sha256/${A#sha256:}" ] && ok "its config blob is collected" || notok "config blob left"
 
@@ -108,12 +108,12 @@ $S tag localhost/ic:v1 localhost/other:v1
 out=$($S rmi "${A:7:12}" 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q "referenced in multiple repositories" && ok "rmi ID of names in two repositories needs -f" || notok "rmi id 2 repos: $out"
 out=$($S --json rmi -f "${A:7:12}")
-[ $? -eq 0 ] && echo "$out" | grep -q '"untagged":"localhost/ic:v1"' && echo "$out" | grep -q '"untagged":"localhost/other:v1"' &&
-	echo "$out" | grep -q "\"deleted\":\"$A\"" && ! $S images -q | grep -q "${A:7:12}" &&
+[ $? -eq 0 ] && echo "$out" | grep -q '"Untagged":"localhost/ic:v1"' && echo "$out" | grep -q '"Untagged":"localhost/other:v1"' &&
+	echo "$out" | grep -q "\"Deleted\":\"$A\"" && ! $S images -q | grep -q "${A:7:12}" &&
 	ok "rmi -f ID removes every name and the image" || notok "rmi -f id: $out"
 $S tag localhost/ic:b localhost/ic:b3
 out=$($S --json rmi "${Bi:7:12}")
-[ $? -eq 0 ] && [ "$(echo "$out" | grep -c untagged)" = 2 ] && ! $S images -q | grep -q "${Bi:7:12}" &&
+[ $? -eq 0 ] && [ "$(echo "$out" | grep -c Untagged)" = 2 ] && ! $S images -q | grep -q "${Bi:7:12}" &&
 	ok "rmi ID of names in one repository removes them all" || notok "rmi id 1 repo: $out"
 $S load -i "$T/c.tar" >/dev/null
 Ci=$(iid localhost/ic:v1)
@@ -126,7 +126,7 @@ out=$($S rmi localhost/ic:v1 localhost/ic:v9 2>&1)
 	ok "rmi of both last names of an image in use needs -f (nothing removed)" || notok "rmi 2 names in use: $out $(dangling)"
 $S rmi localhost/ic:v9 >/dev/null || notok "rmi v9"
 out=$($S --json rmi -f localhost/ic:v1)
-[ $? -eq 0 ] && echo "$out" | grep -q untagged && ! echo "$out" | grep -q deleted && [ "$(dangling)" = "${Ci:7:12}" ] &&
+[ $? -eq 0 ] && echo "$out" | grep -q Untagged && ! echo "$out" | grep -q Deleted && [ "$(dangling)" = "${Ci:7:12}" ] &&
 	ok "rmi -f of an image in use untags it: it stays, dangling" || notok "rmi -f in use: $out $(dangling)"
 $S start c2 >/dev/null && $S wait c2 >/dev/null && [ "$($S logs c2)" = from-c ] &&
 	ok "its container still runs" || notok "c2: $($S logs c2 2>&1)"
@@ -159,7 +159,7 @@ print(tot)
 PY
 }
 R=$T/root
-cid() { $S --json inspect "$1" | json_get id; }
+cid() { $S --json inspect "$1" | json_get Id; }
 img_paths=$(ls -d "$R"/content/blobs/sha256/* "$R"/layers/*)
 want_img=$(du_of $img_paths)
 want_r1=$(du_of "$R/containers/$(cid r1)/upper")

@@ -161,7 +161,7 @@ out=$($S run --rm "$APP" cat /etc/hostname 2>&1)
 [ "$(sha256sum "$T/root/layers"/*/bin/busybox 2>/dev/null | head -1 | cut -d' ' -f1)" = "$(sha256sum /bin/busybox | cut -d' ' -f1)" ] &&
 	ok "the image's layer directory is not written by containers" || notok "layer changed"
 $S run -d --name fromimg "$APP" sleep 600 >/dev/null
-[ "$($S --json inspect fromimg | json_get image)" = "$APP" ] && ok "inspect names the image" || notok "inspect image: $($S --json inspect fromimg | json_get image)"
+[ "$($S --json inspect fromimg | json_get Skiff.ImageRef)" = "$APP" ] && ok "inspect names the image" || notok "inspect image: $($S --json inspect fromimg | json_get Skiff.ImageRef)"
 wait_for 10 sh -c "$S ps --filter health=healthy -q | grep -q ." && ok "the image's Healthcheck runs (healthy)" || notok "image health: $($S ps)"
 $S exec fromimg touch /tmp/sick
 wait_for 10 sh -c "$S ps --filter health=unhealthy -q | grep -q ." && ok "and turns unhealthy when its test fails" || notok "image unhealthy: $($S ps)"

@@ -17,8 +17,8 @@ zombies() { ps -o stat= --ppid "$DPID" | grep -c '^Z'; }
 out=$($S run -d --name bad --rootfs "$R" nonexistent 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q 'start bad: exec "nonexistent": No such file or directory' &&
 	ok "a start that fails after clone reports the child's error" || notok "failed start: rc=$rc $out"
-code=$($S --json inspect bad | json_get exit_code)
-st=$($S --json inspect bad | json_get state)
+code=$($S --json inspect bad | json_get State.ExitCode)
+st=$($S --json inspect bad | json_get State.Status)
 [ "$code" = 127 ] && [ "$st" = created ] && ok "its exit is 127 and it stays created" || notok "exit $code state $st"
 # Failing starts while a client pings: every ping is answered at once.
 ( for i in $(seq 20); do $S start bad >/dev/null 2>&1; done ) & fp=$!; track $fp
@@ -43,7 +43,7 @@ sp=$(spawner)
 [ -n "$sp" ] && [ "$(ls /proc/"$sp"/fd | wc -l)" -le 4 ] &&
 	ok "the spawner holds $(ls /proc/"$sp"/fd | wc -l) fds (0, 1, 2 and its socket)" || notok "spawner: '$sp' $(ls -l /proc/"$sp"/fd 2>&1)"
 id=$($S run -d --rootfs "$R" sleep 300)
-pid=$($S --json inspect "$id" | json_get pid)
+pid=$($S --json inspect "$id" | json_get State.Pid)
 [ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$DPID" ] &&
 	ok "a container is skiffd's child, not the spawner's" || notok "parent of $pid: $(ps -o ppid= -p "$pid")"
 kill -KILL "$sp"
@@ -52,7 +52,7 @@ wait_for 5 sh -c "p=\$(pgrep -P $DPID -x skiff-spawner) && [ \"\$p\" != $sp ]" &
 out=$($S run --rm --rootfs "$R" sh -c 'exit 7' 2>&1); rc=$?
 [ $rc -eq 7 ] && ok "starts go on with the new one (exit code 7 kept)" || notok "after the kill: rc=$rc $out"
 $S stop -t 1 "$id" >/dev/null && [ "$($S wait "$id")" = 137 ] &&
-	ok "a container from the old spawner is still watched (stop: SIGKILL after 1 s, 137)" || notok "old container: $($S --json inspect "$id" | json_get state)"
+	ok "a container from the old spawner is still watched (stop: SIGKILL after 1 s, 137)" || notok "old container: $($S --json inspect "$id" | json_get State.Status)"
 # Many at once: more requests than the socket queues (10) wait their turn.
 pids=()
 for i in $(seq 24); do $S run -d --rootfs "$R" true >/dev/null 2>"$T/par.$i" & pids+=($!); done

@@ -52,18 +52,18 @@ pty "ctrl-p ctrl-q detaches: the client ends 0, the container runs on" \
 	'read escape sequence;;^exit 0$' \
 	'expect # ;;send echo before\r;;expect before;;send \x10\x11' \
 	-- "$S" run -it --name d --rootfs "$R" sh
-[ "$($S --json inspect d | json_get state)" = running ] && ok "detached container is still running" || notok "state: $($S --json inspect d | json_get state)"
+[ "$($S --json inspect d | json_get State.Status)" = running ] && ok "detached container is still running" || notok "state: $($S --json inspect d | json_get State.Status)"
 pty "attach: the same shell answers, and attach ends with its exit code (5)" \
 	'^\| again;;^exit 5$' \
 	'send echo again\r;;expect again;;send exit 5\r' -- "$S" attach d
-[ "$($S --json wait d | json_get exit_code)" = 5 ] && ok "the container exited 5" || notok "after attach: $($S --json inspect d | json_get state)"
+[ "$($S --json wait d | json_get exit_code)" = 5 ] && ok "the container exited 5" || notok "after attach: $($S --json inspect d | json_get State.Status)"
 $S logs d >"$T/dlog"
 grep -q before "$T/dlog" && grep -q again "$T/dlog" && ok "a tty container's output is in its log" || notok "log: $(cat "$T/dlog")"
 pty "--detach-keys ctrl-a,x: a lone ctrl-a still reaches the container, ctrl-a x detaches" \
 	'read escape sequence;;^exit 0$' \
 	'expect # ;;send echo one\x01;;send \r;;expect one;;send \x01x' \
 	-- "$S" run -it --name k --detach-keys ctrl-a,x --rootfs "$R" sh
-[ "$($S --json inspect k | json_get state)" = running ] && ok "custom keys left it running" || notok "k: $($S --json inspect k | json_get state)"
+[ "$($S --json inspect k | json_get State.Status)" = running ] && ok "custom keys left it running" || notok "k: $($S --json inspect k | json_get State.Status)"
 $S rm -f k >/dev/null
 $S rm d >/dev/null
 
@@ -95,7 +95,7 @@ $S run -di --name si --rootfs "$R" sh -c 'while read l; do echo "got $l"; done; 
 apid=$!; track $apid
 wait_for 5 grep -q 'got abc' "$T/si.out" && ok "attach writes the stdin of a -di container" || notok "attach -i: $(cat "$T/si.out")"
 sleep 0.3
-[ "$($S --json inspect si | json_get state)" = running ] && ok "its stdin stays open after that client's EOF (not stdin-once)" || notok "si stopped: $($S logs si)"
+[ "$($S --json inspect si | json_get State.Status)" = running ] && ok "its stdin stays open after that client's EOF (not stdin-once)" || notok "si stopped: $($S logs si)"
 $S attach --no-stdin si >"$T/si2.out" 2>&1 &
 bpid=$!; track $bpid
 sleep 0.3

@@ -52,8 +52,8 @@ wait_for 5 test -f "$mp/live"
 [ "$($S run --rm --rootfs "$R" -v data:/srv cat /srv/live 2>&1)" = live ] && ok "a volume is shared between two containers" || notok "shared"
 out=$($S run --rm --rootfs "$R" -v data:/data:ro sh -c 'echo x >/data/g; echo rc=$?' 2>&1)
 echo "$out" | grep -q "rc=1" && [ ! -e "$mp/g" ] && ok "NAME:/PATH:ro is read-only" || notok ":ro: $out"
-[ "$($S ps -q --filter volume=data)" = "$(field s1 id | cut -c1-12)" ] && ok "ps --filter volume=" || notok "ps filter volume: $($S ps -q --filter volume=data)"
-m=$($S --json inspect s1 | python3 -c 'import json,sys; m=json.load(sys.stdin)["mounts"][0]; print(m["type"],m["name"],m["source"],m["destination"],m["rw"])')
+[ "$($S ps -q --filter volume=data)" = "$(field s1 Id | cut -c1-12)" ] && ok "ps --filter volume=" || notok "ps filter volume: $($S ps -q --filter volume=data)"
+m=$($S --json inspect s1 | python3 -c 'import json,sys; m=json.load(sys.stdin)["Mounts"][0]; print(m["Type"],m["Name"],m["Source"],m["Destination"],m["RW"])')
 [ "$m" = "volume data $mp /data True" ] && ok "inspect shows the mounts (type, name, source, destination, rw)" || notok "inspect mounts: $m"
 
 # ---- volume rm while used ----
@@ -71,14 +71,14 @@ echo "$out" | grep -q rc=1 && [ ! -e "$T/host/x" ] && ok "-v /HOST:/PATH:ro is r
 
 # ---- anonymous volumes ----
 $S run --rootfs "$R" --name a1 -v /anon sh -c 'echo a >/anon/a' >/dev/null
-an=$($S --json inspect a1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["name"])')
+an=$($S --json inspect a1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Mounts"][0]["Name"])')
 [[ "$an" =~ ^[0-9a-f]{64}$ ]] && [ -f "$T/root/volumes/$an/_data/a" ] && [ "$($S --json volume inspect "$an" | json_get anonymous)" = True ] &&
 	ok "-v /PATH: an anonymous volume" || notok "anon: $an"
 $S rm -v a1 >/dev/null
 ! $S volume ls -q | grep -qx "$an" && [ ! -e "$T/root/volumes/$an.json" ] && wait_for 5 test ! -e "$T/root/volumes/$an" &&
 	ok "rm -v removes the anonymous volume" || notok "rm -v left $an"
 $S run --rootfs "$R" --name a2 -v /anon true >/dev/null
-an2=$($S --json inspect a2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["name"])')
+an2=$($S --json inspect a2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Mounts"][0]["Name"])')
 $S rm a2 >/dev/null
 $S volume ls -q | grep -qx "$an2" && ok "rm without -v keeps it" || notok "rm removed $an2"
 before=$(vols)
@@ -131,7 +131,7 @@ rm -r "$R/link" "${R:?}/${T#/}"
 # ---- --volumes-from ----
 $S create --rootfs "$R" --name src -v data:/data -v /anon4 -v "$T/host:/h" true >/dev/null
 out=$($S run --rm --rootfs "$R" --volumes-from src sh -c 'cat /data/f /h/h; echo z >/anon4/z' 2>&1)
-an4=$($S --json inspect src | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][1]["name"])')
+an4=$($S --json inspect src | python3 -c 'import json,sys; print(json.load(sys.stdin)["Mounts"][1]["Name"])')
 [ "$out" = "kept
 fromhost" ] && [ -f "$T/root/volumes/$an4/_data/z" ] && ok "--volumes-from mounts the other's volumes and binds" || notok "volumes-from: $out"
 out=$($S run --rm --rootfs "$R" --volumes-from src:ro sh -c 'echo x >/data/x; echo rc=$?' 2>&1)
@@ -176,7 +176,7 @@ EOC
 	IMG=127.0.0.1:$RPORT/test/vol:1
 	$S pull "$IMG" >/dev/null 2>&1
 	out=$($S run --name img1 "$IMG" 2>&1 | tr '\n' ' ')
-	ian=$($S --json inspect img1 | python3 -c 'import json,sys; m=json.load(sys.stdin)["mounts"]; print(m[0]["name"] if m and m[0]["destination"]=="/data" else "")')
+	ian=$($S --json inspect img1 | python3 -c 'import json,sys; m=json.load(sys.stdin)["Mounts"]; print(m[0]["Name"] if m and m[0]["Destination"]=="/data" else "")')
 	[ "$out" = "base top " ] && [ -n "$ian" ] && [ -f "$T/root/volumes/$ian/_data/top" ] && [ ! -e "$T/root/volumes/$ian/_data/gone" ] &&
 		ok "the image's VOLUME: an anonymous volume with the image's content (layers stacked, whiteouts kept)" || notok "image volume: $out ($ian)"
 	out=$($S run --rm -v iv:/data "$IMG" 2>&1 | tr '\n' ' ')

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -11,6 +13,7 @@
 #include "../../core/builtin.h"
 #include "../../core/cmd.h"
 #include "../../core/module.h"
+#include "../../proto/gotmpl.h"
 #include "../../proto/line.h"
 
 struct run_args {
@@ -364,9 +367,42 @@ static void test_client_parse_is_daemons(void **s)
 	line_words_free(&w2);
 }
 
+/* Docker's management forms name verbs of the table; a default table is
+ * a template that parses; every alias resolves in the lookup. */
+static void test_aliases_and_tables(void **s)
+{
+	for (size_t i = 0; i < cmd_aliases_len; i++) {
+		char words[64], *ws[3] = { words, NULL, NULL };
+		const struct cmdspec *c;
+		int used;
+		snprintf(words, sizeof(words), "%s", cmd_aliases[i].name);
+		ws[1] = strchr(words, ' ');
+		assert_non_null(ws[1]);
+		*ws[1]++ = '\0';
+		c = cmdspec_lookup(cmd_table, cmd_table_len, 2, ws, &used, NULL);
+		if (!c || strcmp(c->name, cmd_aliases[i].target))
+			fail_msg("alias %s -> %s", cmd_aliases[i].name,
+				 cmd_aliases[i].target);
+		assert_int_equal(used, 2);
+	}
+	for (size_t i = 0; i < cmd_table_len; i++) {
+		const char *t = cmd_table[i].cli.table;
+		struct err e = ERR_INIT;
+		bool table;
+		char *text = t ? gotmpl_docker_format(t, &table) : NULL;
+		struct gotmpl *g = text ? gotmpl_parse(text, strlen(text), &e)
+					: NULL;
+		if (t && !g)
+			fail_msg("%s: %s", cmd_table[i].name, e.msg);
+		gotmpl_free(g);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aliases_and_tables),
 		cmocka_unit_test_setup_teardown(test_flags_and_positionals,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_posix_stops_at_positional,

@@ -254,6 +254,33 @@ static void test_header(void **state)
 		  "IMAGE STARTEDAT  NAMES ");
 }
 
+/* Docker's inspect: Option("missingkey=error"). */
+static void test_missingkey_error(void **state)
+{
+	static const char doc[] = "{\"A\":{\"B\":1,\"N\":null}}";
+	const char *tmpl = "x{{.A.B}}{{.A.N}}{{.A.C}}y";
+	struct err e = ERR_INIT;
+	struct buf out = { 0 };
+	char ebuf[64];
+	yajl_val v = yajl_tree_parse(doc, ebuf, sizeof(ebuf));
+	struct gotmpl *t = gotmpl_parse(tmpl, strlen(tmpl), &e);
+
+	assert_non_null(t);
+	assert_int_equal(gotmpl_exec(t, v, &out, &e), 0);
+	buf_append(&out, "", 1);
+	assert_string_equal(buf_head(&out), "x1<no value><no value>y");
+	buf_reset(&out);
+	gotmpl_missingkey_error(t);
+	assert_int_equal(gotmpl_exec(t, v, &out, &e), -1);
+	assert_string_equal(e.msg, "template: :1:21: executing \"\" at "
+				   "<.A.C>: map has no entry for key \"C\"");
+	buf_append(&out, "", 1);
+	assert_string_equal(buf_head(&out), "x1<no value>");
+	buf_free(&out);
+	gotmpl_free(t);
+	yajl_tree_free(v);
+}
+
 static void test_tabwrite(void **state)
 {
 	static const char in[] = "CONTAINER ID\tNAMES\tSTATUS\n"
@@ -325,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_docker_format),
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_tabwrite),
+		cmocka_unit_test(test_missingkey_error),
 		cmocka_unit_test(test_speed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

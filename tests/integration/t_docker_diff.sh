@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# skiff beside real Docker (Debian's docker.io 20.10): one busybox image
+# loaded into both, the same containers made in both, then the outputs of
+# a list of Go templates, inspect paths and tables compared; ids and
+# times by shape. The key sets of ps, images and inspect are compared
+# too: every key skiff writes is one Docker writes (skiff's own are
+# under "Skiff"), and the keys a script is likely to read are in both.
+# dockerd runs here with its own data root, exec root, pid file and
+# socket, no bridge and no iptables, and is stopped by its pid.
+# Skipped when docker.io is not installed; a dockerd that cannot start
+# is a failure.
+. "$TOP/tests/integration/lib.sh"
+S=$SKIFF
+B=$(dirname "$SKIFFD")
+H=$B/tests/helpers/oci_image
+DOCKERD=/usr/sbin/dockerd DOCKER=/usr/bin/docker
+if [ ! -x "$DOCKERD" ] || [ ! -x "$DOCKER" ]; then
+	ok "# SKIP docker.io is not installed"
+	finish
+fi
+[ -x "$H" ] || make -s -C "$TOP" BUILD="$(basename "$B")" "$(basename "$B")/tests/helpers/oci_image" >/dev/null
+command -v skopeo >/dev/null || { notok "skopeo is not installed (make deps)"; finish; }
+
+# ---- dockerd of our own ----
+DK=$T/dk
+mkdir -p "$DK"
+DKPID=
+dk_stop() {
+	[ -n "$DKPID" ] || return 0
+	D ps -aq 2>/dev/null | xargs -r "$DOCKER" -H "unix://$DK/sock" rm -f >/dev/null 2>&1
+	stop_pid "$DKPID"
+	DKPID=
+	# what a killed dockerd may leave mounted under its roots
+	grep -o " $DK/[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
+}
+D() { "$DOCKER" -H "unix://$DK/sock" "$@"; }
+trap 'dk_stop; cleanup' EXIT
+"$DOCKERD" --data-root "$DK/data" --exec-root "$DK/exec" --pidfile "$DK/pid" \
+	-H "unix://$DK/sock" --bridge none --iptables=false --ip6tables=false \
+	--ip-masq=false --userland-proxy=false >"$DK/log" 2>&1 &
+DKPID=$!
+dk_up() { D version >/dev/null 2>&1; }
+if ! wait_for 60 dk_up; then
+	notok "dockerd starts: $(tail -5 "$DK/log")"
+	finish
+fi
+ok "dockerd $(D version --format '{{.Server.Version}}') runs on its own socket"
+
+# ---- one image, loaded into both ----
+make_rootfs "$T/rootfs"
+tar -C "$T/rootfs" -cf "$T/l1.tar" .
+OCI_IMAGE_CMD=sh OCI_IMAGE_WORKDIR= OCI_IMAGE_LABELS='img.a=1' \
+	"$H" write "$T/oci" img "$T/l1.tar" >/dev/null 2>"$T/err" &&
+	skopeo --insecure-policy copy -q "oci:$T/oci:img" "docker-archive:$T/img.tar:diffbox:1" ||
+	{ notok "make the image: $(cat "$T/err")"; finish; }
+start_daemon || { notok "skiffd starts"; finish; }
+D load -i "$T/img.tar" >/dev/null && $S load -i "$T/img.tar" >/dev/null &&
+	ok "the image loads into both" || { notok "load"; finish; }
+
+# ---- the same containers in both ----
+# c1 running with a label, env and a restart policy; c2 created; c3
+# exited 3; c4 with a volume and a healthcheck
+for X in D "$S"; do
+	$X create --network none --name c1 -l a=b -e X=1 --restart on-failure:2 diffbox:1 sh -c 'sleep 1000' >/dev/null &&
+		$X start c1 >/dev/null &&
+		$X create --network none --name c2 diffbox:1 echo hello world from a long command line >/dev/null &&
+		$X run --network none --name c3 diffbox:1 sh -c 'exit 3' >/dev/null 2>&1
+	$X run -d --network none --name c4 -v dvol:/data --health-cmd true --health-interval 1s diffbox:1 sleep 1000 >/dev/null ||
+		notok "create the containers with $X"
+done
+sleep 2.5 # c4's first probes
+
+# Values that legitimately differ are put in a shape: hex ids, times,
+# pids, durations, paths under each engine's root.
+norm() {
+	sed -E -e 's/[0-9a-f]{64}/<ID64>/g' -e 's/\b[0-9a-f]{12}\b/<ID12>/g' \
+		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]+)?(Z|[+-][0-9:]{5})/<TIME>/g' \
+		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [+-][0-9]{4} [A-Z]+/<LOCALTIME>/g' \
+		-e 's/(Less than a second|About an? [a-z]+|[0-9]+ [a-z]+)( ago)?/<DUR>\2/g' \
+		-e 's/^[1-9][0-9]*$/<PID>/' -e "s|$DK/data|<ROOT>|g; s|$T/root|<ROOT>|g"
+}
+# same WHAT CMD...: the output of CMD in both, compared after norm
+same() {
+	local what=$1 d s
+	shift
+	d=$("$DOCKER" -H "unix://$DK/sock" "$@" 2>&1 | norm)
+	s=$("$S" "$@" 2>&1 | norm)
+	if [ "$d" = "$s" ]; then
+		ok "$what: $(echo "$s" | head -c 120 | tr '\n' '|')"
+	else
+		notok "$what: docker [$d] skiff [$s]"
+	fi
+}
+
+# ---- inspect -f: templates and paths ----
+while IFS='|' read -r ctr tmpl; do
+	[ -n "$ctr" ] && same "inspect -f '$tmpl' $ctr" inspect -f "$tmpl" "$ctr"
+done <<'EOF'
+c1|{{.Name}}
+c1|{{.Id}}
+c1|{{.Created}}
+c1|{{.Path}} {{json .Args}}
+c1|{{.State.Status}} {{.State.Running}} {{.State.Paused}} {{.State.Restarting}} {{.State.Dead}}
+c1|{{.State.Pid}}
+c1|{{.State.ExitCode}} {{.State.OOMKilled}} {{printf "%q" .State.Error}}
+c1|{{.State.StartedAt}} {{.State.FinishedAt}}
+c1|{{.Image}}
+c1|{{.RestartCount}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}
+c1|{{json .Config.Labels}} {{index .Config.Labels "a"}}
+c1|{{.Config.Image}} {{json .Config.Cmd}} {{json .Config.Entrypoint}}
+c1|{{range .Config.Env}}{{println .}}{{end}}
+c1|{{.Config.Hostname}} {{.Config.Tty}} {{.Config.OpenStdin}} {{printf "%q" .Config.WorkingDir}}
+c1|{{.HostConfig.NetworkMode}} {{.HostConfig.AutoRemove}} {{.HostConfig.Memory}} {{.HostConfig.CpuShares}}
+c1|{{range .NetworkSettings.Networks}}[{{.IPAddress}}]{{end}} {{json .NetworkSettings.Ports}}
+c1|{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}
+c1|{{len .Mounts}} {{json .HostConfig.Binds}}
+c1|{{.HostConfig.LogConfig.Type}} {{json .HostConfig.LogConfig.Config}}
+c1|{{.Config.Labels.a | upper}} {{.Name | printf "%.3s"}} {{join .Args ","}}
+c1|{{if .State.Running}}up{{else}}down{{end}} {{with .State}}{{.Status}}{{end}}
+c2|{{.State.Status}} {{.State.Pid}} {{.State.StartedAt}}
+c2|{{json .Args}}
+c3|{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}
+c4|{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}} {{.Driver}}{{end}}
+c4|{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{(index .State.Health.Log 0).ExitCode}}
+c4|{{json .Config.Healthcheck.Test}}
+c4|{{json .HostConfig.Binds}}
+EOF
+
+# errors: a missing field, an unparseable template
+d=$(D inspect -f '{{.Foo}}' c1 2>&1); drc=$?
+s=$($S inspect -f '{{.Foo}}' c1 2>&1); src=$?
+[ $drc -ne 0 ] && [ $src -ne 0 ] && [ "${d#*template: }" = "${s#*template: }" ] &&
+	ok "a missing field fails in both: ${s#*template: }" || notok "missing field: docker $drc [$d] skiff $src [$s]"
+d=$(D inspect -f '{{.State.Pid' c1 2>&1); drc=$?
+s=$($S inspect -f '{{.State.Pid' c1 2>&1); src=$?
+[ $drc = $src ] && [ "${d#*template: }" = "${s#*template: }" ] &&
+	ok "an unparseable template: exit $src, ${s#*template: }" || notok "parse error: docker $drc [$d] skiff $src [$s]"
+$S ping >/dev/null && ok "skiffd unaffected" || notok "skiffd after template errors"
+
+# ---- ps and images ----
+for f in '{{.Names}} {{.Image}} {{.Command}} {{.State}}' '{{.Status}}' '{{.Labels}}' '{{.Networks}} {{.Ports}} {{.Mounts}} {{.LocalVolumes}}' \
+	'{{.ID}} {{.CreatedAt}} {{.RunningFor}}' 'table {{.Names}}\t{{.Command}}' '{{.Names}} {{.Image | upper}}'; do
+	d=$(D ps -a --format "$f" | sort | norm) s=$($S ps -a --format "$f" | sort | norm)
+	[ "$d" = "$s" ] && ok "ps -a --format '$f'" || notok "ps -a --format '$f': docker [$d] skiff [$s]"
+done
+for flt in status=exited exited=3 name=c1 label=a=b ancestor=diffbox:1 volume=dvol network=none health=healthy before=c3 since=c2; do
+	d=$(D ps -a --filter "$flt" --format '{{.Names}}' | sort | tr '\n' ' ')
+	s=$($S ps -a --filter "$flt" --format '{{.Names}}' | sort | tr '\n' ' ')
+	[ "$d" = "$s" ] && ok "ps --filter $flt: $s" || notok "ps --filter $flt: docker [$d] skiff [$s]"
+done
+same "ps -n 2 -q (ids by shape)" ps -n 2 -q
+d=$(D ps -l --format '{{.Names}}') s=$($S ps -l --format '{{.Names}}')
+[ "$d" = "$s" ] && ok "ps -l: $s" || notok "ps -l: docker [$d] skiff [$s]"
+# (squeezed: the widths follow the values, "About a minute ago" or not)
+d=$(D ps -a | head -1 | tr -s ' ') s=$($S ps -a | head -1 | tr -s ' ')
+[ "$d" = "$s" ] && ok "ps's header: $s" || notok "ps header: docker [$d] skiff [$s]"
+same "images --format" images --format '{{.Repository}} {{.Tag}} {{.ID}} {{.CreatedAt}} {{.CreatedSince}}'
+d=$(D images | head -1) s=$($S images | head -1)
+[ "$d" = "$s" ] && ok "images' header: $s" || notok "images header: docker [$d] skiff [$s]"
+same "images table" images --format 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}'
+
+# ---- key sets ----
+# keys PREFIX JSON: the dotted key paths of a JSON value (2 levels)
+keys() {
+	python3 -c 'import json, sys
+d = json.loads(sys.stdin.read())
+d = d[0] if isinstance(d, list) else d
+out = set()
+for k, v in d.items():
+    out.add(k)
+    if isinstance(v, dict) and k not in ("Labels", "Networks", "ExposedPorts", "Skiff"):
+        out.update(k + "." + k2 for k2 in v)
+print(" ".join(sorted(out)))'
+}
+# keycmp WHAT NEED: skiff writes no key Docker lacks; NEED are in both
+keycmp() {
+	local what=$1 need=$2 extra missing
+	extra=$(comm -13 <(tr ' ' '\n' <<<"$dkeys") <(tr ' ' '\n' <<<"$skeys") | grep -v '^Skiff$' | tr '\n' ' ')
+	missing=$(for k in $need; do tr ' ' '\n' <<<"$skeys" | grep -qx "$k" || echo -n "$k "; done)
+	absent=$(comm -23 <(tr ' ' '\n' <<<"$dkeys") <(tr ' ' '\n' <<<"$skeys") | wc -l)
+	[ -z "$extra$missing" ] && ok "$what keys: none invented, the common ones there ($absent of Docker's absent)" ||
+		notok "$what keys: invented [$extra] missing [$missing]"
+}
+dkeys=$(D inspect c1 | keys) skeys=$($S inspect c1 | keys)
+keycmp "inspect" "Id Created Path Args State Image Name RestartCount LogPath HostConfig Mounts Config NetworkSettings
+	State.Status State.Running State.Paused State.Restarting State.OOMKilled State.Dead State.Pid State.ExitCode State.Error State.StartedAt State.FinishedAt
+	Config.Hostname Config.User Config.Env Config.Cmd Config.Image Config.WorkingDir Config.Entrypoint Config.Labels Config.Tty Config.OpenStdin
+	HostConfig.RestartPolicy HostConfig.Binds HostConfig.NetworkMode HostConfig.Memory HostConfig.PortBindings
+	NetworkSettings.Networks NetworkSettings.IPAddress NetworkSettings.Ports"
+dkeys=$(D ps -a --format '{{json .}}' | head -1 | keys) skeys=$($S ps -a --format json | head -1 | keys)
+keycmp "ps" "Command CreatedAt ID Image Labels Mounts Names Networks Ports RunningFor State Status"
+dkeys=$(D images --format '{{json .}}' | head -1 | keys) skeys=$($S images --format json | head -1 | keys)
+keycmp "images" "CreatedAt CreatedSince ID Repository Size Tag"
+
+# ---- words, tables and messages ----
+d=$(D rmi diffbox:1 2>&1); drc=$?
+s=$($S rmi diffbox:1 2>&1); src=$?
+[ $drc -ne 0 ] && [ $src -ne 0 ] && [ "$(echo "${d#*daemon: }" | norm)" = "$(echo "${s#skiff: }" | norm)" ] &&
+	ok "rmi of an image in use: ${s#skiff: }" || notok "rmi refusal: docker [$d] skiff [$s]"
+# exit codes of run and exec; -e NAME takes the client's value
+for cmd in nonexistent /etc; do
+	D run --rm --network none diffbox:1 $cmd >/dev/null 2>&1; drc=$?
+	$S run --rm --network none diffbox:1 $cmd >/dev/null 2>&1; src=$?
+	[ $drc = $src ] && ok "run of $cmd exits $src" || notok "run $cmd: docker $drc skiff $src"
+	D exec c1 $cmd >/dev/null 2>&1; drc=$?
+	$S exec c1 $cmd >/dev/null 2>&1; src=$?
+	[ $drc = $src ] && ok "exec of $cmd exits $src" || notok "exec $cmd: docker $drc skiff $src"
+done
+export FROMCLIENT=yes
+unset NOTSET
+same "-e NAME: the client's value, or nothing" run --rm --network none -e FROMCLIENT -e NOTSET diffbox:1 sh -c 'echo "$FROMCLIENT ${NOTSET-unset}"'
+same "container ls (management form)" container ls -a --format '{{.Names}}'
+same "image ls (management form)" image ls --format '{{.Repository}}:{{.Tag}}'
+for X in D "$S"; do $X rm -f c1 c2 c3 c4 >/dev/null; done
+# (Docker deletes the layer too: one more Deleted: line)
+d=$(D rmi diffbox:1 2>&1 | head -2 | norm) s=$($S rmi diffbox:1 2>&1 | head -2 | norm)
+[ "$d" = "$s" ] && ok "rmi says Untagged: and Deleted: $(echo "$s" | tr '\n' '|')" || notok "rmi: docker [$d] skiff [$s]"
+finish
