@@ -280,11 +280,8 @@ static int expand_bare_env(struct opts *o)
 			end -= n;
 			continue;
 		}
-		if (asprintf(&kv, "%s=%s", word, val) < 0)
-			abort();
-		o->env.v = realloc(o->env.v, (o->env.n + 1) * sizeof(*o->env.v));
-		if (!o->env.v)
-			abort();
+		kv = xasprintf("%s=%s", word, val);
+		o->env.v = xrealloc(o->env.v, o->env.n + 1, sizeof(*o->env.v));
 		o->env.v[o->env.n++] = kv;
 		o->argv[v] = kv;
 		i += n;

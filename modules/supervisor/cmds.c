@@ -20,6 +20,7 @@
 #include "../../core/module.h"
 #include "../iface/netsvc.h"
 #include "../iface/imagesvc.h"
+#include "../iface/netsvc.h"
 #include "../../fs/specgen.h"
 #include "../../proto/ociimage.h"
 #include "../../proto/reference.h"
@@ -899,6 +900,14 @@ static bool order_match(const struct ctr *c, const char *v, bool before)
 		      : c->created_ns > o->created_ns;
 }
 
+static bool network_match(const struct ctr *c, const char *v)
+{
+	char mode[128];
+
+	ctr_network_mode(c, mode, sizeof(mode));
+	return !strcmp(mode, v);
+}
+
 /* expose=PORT[/PROTO]: the image's ExposedPorts name it. */
 static bool expose_match(const struct ctr *c, const char *v)
 {
@@ -936,7 +945,7 @@ static bool ps_match(const struct ctr *c, const struct strlist *f)
 		else if (!strncmp(k, "before=", 7) || !strncmp(k, "since=", 6))
 			ok = order_match(c, v, k[0] == 'b');
 		else if (!strncmp(k, "network=", 8))
-			ok = !strcmp(v, "none");
+			ok = network_match(c, v);
 		else if (!strncmp(k, "expose=", 7))
 			ok = expose_match(c, v);
 		else if (!strncmp(k, "publish=", 8))
@@ -1036,13 +1045,12 @@ static void ps_labels(const struct ctr *c, struct buf *out)
 	yajl_val t = c->labels_json ? yajl_tree_parse(c->labels_json, ebuf,
 						      sizeof(ebuf)) : NULL;
 	size_t n = YAJL_IS_OBJECT(t) ? t->u.object.len : 0;
-	char **kv = n ? calloc(n, sizeof(*kv)) : NULL;
+	char **kv = n ? xcalloc(n, sizeof(*kv)) : NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		yajl_val v = t->u.object.values[i];
-		if (asprintf(&kv[i], "%s=%s", t->u.object.keys[i],
-			     YAJL_IS_STRING(v) ? v->u.string : "") < 0)
-			abort();
+		kv[i] = xasprintf("%s=%s", t->u.object.keys[i],
+				  YAJL_IS_STRING(v) ? v->u.string : "");
 	}
 	if (n)
 		qsort(kv, n, sizeof(*kv), cmp_str);
@@ -1102,10 +1110,12 @@ static void ps_row(struct ctl_req *r, const struct ctr *c,
 	snprintf(t, sizeof(t), "%d", vols);
 	jw_str(&w, "LocalVolumes", t);
 	jw_strn(&w, "Mounts", buf_head(&b), buf_used(&b));
-	buf_free(&b);
 	jw_str(&w, "Names", c->name);
-	jw_str(&w, "Networks", "none");
-	jw_str(&w, "Ports", "");
+	ctr_network_mode(c, t, sizeof(t));
+	jw_str(&w, "Networks", t);
+	buf_reset(&b);
+	netsvc_ports(c->id, &b); /* "" without a network module */
+	jw_strn(&w, "Ports", buf_head(&b), buf_used(&b));
 	units_ago(c->created_ns, t, sizeof(t));
 	jw_str(&w, "RunningFor", t);
 	jw_str(&w, "State", c->state == CTR_RESTARTING ? "restarting"
@@ -1114,6 +1124,7 @@ static void ps_row(struct ctl_req *r, const struct ctr *c,
 	ctr_status_text(c, status, sizeof(status));
 	jw_str(&w, "Status", status);
 	jw_close(&w);
+	buf_free(&b);
 }
 
 static int do_ps(struct ctl_req *r, void *args, struct err *e)

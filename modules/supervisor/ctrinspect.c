@@ -15,7 +15,9 @@
 #include <time.h>
 
 #include "../../core/base/cleanup.h"
+#include "../../core/base/xalloc.h"
 #include "../../proto/reference.h"
+#include "../iface/netsvc.h"
 #include "supervisor.h"
 
 /* Go's time.Time in JSON (RFC 3339 with nanoseconds, trailing zeros cut),
@@ -152,10 +154,9 @@ static void write_binds(const struct ctr *c, struct jw *w)
 		_cleanup_free_ char *s = NULL;
 		if (!strcmp(m->type, "tmpfs"))
 			continue;
-		if (asprintf(&s, "%s:%s%s",
-			     !strcmp(m->type, "volume") ? m->name : m->source,
-			     m->dest, m->rw ? "" : ":ro") < 0)
-			abort();
+		s = xasprintf("%s:%s%s",
+			      !strcmp(m->type, "volume") ? m->name : m->source,
+			      m->dest, m->rw ? "" : ":ro");
 		jw_vstr(w, s);
 	}
 	jw_end_arr(w);
@@ -169,6 +170,7 @@ static void write_hostconfig(const struct ctr *c, yajl_val spec,
 				 *const masked[] = { "linux", "maskedPaths", NULL },
 				 *const rop[] = { "linux", "readonlyPaths", NULL };
 	long long nano = 0;
+	char mode[128];
 
 	if (l->cpu_quota_us > 0 && l->cpu_period_us > 0)
 		nano = l->cpu_quota_us * 1000000000LL / l->cpu_period_us;
@@ -179,7 +181,8 @@ static void write_hostconfig(const struct ctr *c, yajl_val spec,
 	jw_obj(w, "Config");
 	jw_end_obj(w);
 	jw_end_obj(w);
-	jw_str(w, "NetworkMode", "none");
+	ctr_network_mode(c, mode, sizeof(mode));
+	jw_str(w, "NetworkMode", mode);
 	jw_obj(w, "PortBindings");
 	jw_end_obj(w);
 	write_restart(c, w);
@@ -327,15 +330,52 @@ static void write_config(const struct ctr *c, yajl_val spec, struct jw *w)
 	jw_end_obj(w);
 }
 
-/* What Docker writes for a container of --network none. (When the
- * network module offers its service, modules/iface/netsvc.h, its inspect
- * hook writes this object instead.) */
+/* The network module's NetworkSettings (modules/iface/netsvc.h); false
+ * when there is none. */
+static bool write_netsvc(const struct ctr *c, struct jw *w)
+{
+	struct buf b = { 0 };
+	char ebuf[128];
+	yajl_val t;
+
+	if (!netsvc())
+		return false;
+	netsvc_inspect(c->id, &b);
+	buf_append(&b, "", 1);
+	t = yajl_tree_parse(buf_head(&b), ebuf, sizeof(ebuf));
+	buf_free(&b);
+	if (!YAJL_IS_OBJECT(t)) {
+		yajl_tree_free(t);
+		return false;
+	}
+	jw_tree(w, "NetworkSettings", t);
+	yajl_tree_free(t);
+	return true;
+}
+
+/* HostConfig.NetworkMode: the network module's word, else "none". */
+void ctr_network_mode(const struct ctr *c, char *out, size_t n)
+{
+	const struct network_service *s = netsvc();
+	struct buf b = { 0 };
+
+	if (s)
+		s->mode(c->id, &b);
+	snprintf(out, n, "%.*s", buf_used(&b) ? (int)buf_used(&b) : 4,
+		 buf_used(&b) ? buf_head(&b) : "none");
+	buf_free(&b);
+}
+
+/* The network module's, or what Docker writes for a container of
+ * --network none. */
 static void write_network(const struct ctr *c, struct jw *w)
 {
 	static const char *const empty_str[] = {
 		"EndpointID", "Gateway", "GlobalIPv6Address", NULL,
 	};
-	(void)c;
+
+	if (write_netsvc(c, w))
+		return;
 	jw_obj(w, "NetworkSettings");
 	jw_str(w, "Bridge", "");
 	jw_str(w, "SandboxID", "");

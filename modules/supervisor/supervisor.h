@@ -438,6 +438,9 @@ const char *ctr_image_short(const struct ctr *c, char *out, size_t n);
 
 /* ctrinspect.c: `inspect` in the Docker Engine API's schema */
 void ctr_write_inspect(const struct ctr *c, struct jw *w);
+/* HostConfig.NetworkMode (and ps's NETWORKS): the network module's word
+ * ("bridge", "none", a network's name), else "none". */
+void ctr_network_mode(const struct ctr *c, char *out, size_t n);
 /* ns since the epoch as Go's time.Time in JSON (UTC; 0 is Go's zero). */
 void ctr_time_text(int64_t ns, char *out, size_t n);
 

@@ -25,7 +25,7 @@ box" ] && ok "env, user and groups, workdir, hostname" || notok "identity: $out"
 out=$($S run --rm --network none --rootfs "$R" sh -c 'cat /proc/net/dev | grep -c ":"; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags')
 [ "$(echo "$out" | head -1)" = 1 ] && echo "$out" | sed -n 3p | grep -q '0x9' && ok "--network none: only lo, and it is up ($(echo $out))" || notok "network none: $out"
 out=$($S run --rm --network nosuch --rootfs "$R" true 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q 'not found' && ok "an unknown network is refused ($out)" || notok "network nosuch: rc=$rc $out"
+[ $rc -eq 125 ] && echo "$out" | grep -q 'not found' && ok "an unknown network is refused ($out)" || notok "network nosuch: rc=$rc $out"
 n=$($S ps -a -q | wc -l)
 [ "$n" -eq 2 ] && ok "--rm removed its container (2 others remain)" || notok "ps -a shows $n"
 out=$($S run --rm --rootfs "$R" cat /proc/self/status)

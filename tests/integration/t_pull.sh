@@ -170,7 +170,7 @@ sleep 0.5
 [ "$($S ps --filter name=nohc --filter health=none -q | wc -l)" = 1 ] && ok "--no-healthcheck turns the image's off" || notok "no-hc: $($S ps)"
 $S rm -f nohc >/dev/null
 out=$($S rmi "$APP" 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q 'used by a container' && ok "rmi refuses an image a container uses ($out)" || notok "rmi in use: rc=$rc $out"
+[ $rc -eq 1 ] && echo "$out" | grep -q 'container [0-9a-f]\{12\} is using its referenced image' && ok "rmi refuses an image a container uses ($out)" || notok "rmi in use: rc=$rc $out"
 $S rm -f fromimg >/dev/null
 out=$($S rmi "$APP" 2>&1) && [ -z "$(ls "$T/root/layers")" ] && ok "rmi removes its unpacked layers" || notok "rmi app: $out $(ls "$T/root/layers")"
 out=$($S run --rm "$APP" 2>&1 | head -1)
@@ -201,7 +201,7 @@ out=$($S tag "$APP" local/app:two 2>&1) && $S images | grep -q '^local/app *two'
 $S run -d --name user local/app:two sleep 60 >/dev/null
 $S rmi "$APP" >/dev/null 2>&1 && $S images | grep -q '^local/app' && ok "rmi of one name of a used image only untags it" || notok "untag: $($S images)"
 out=$($S rmi local/app:two 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q 'used by a container' && ok "its last name stays while a container uses it" || notok "rmi last: rc=$rc $out"
+[ $rc -eq 1 ] && echo "$out" | grep -q 'container [0-9a-f]\{12\} is using its referenced image' && ok "its last name stays while a container uses it" || notok "rmi last: rc=$rc $out"
 $S rm -f user >/dev/null
 $S rmi local/app:two >/dev/null && [ -z "$(ls "$T/root/layers")" ] && ok "then it goes, layers and all" || notok "final rmi: $(ls "$T/root/layers")"
 $S pull -q "$APP" >/dev/null && $S tag "$APP" local/app:two
