@@ -32,8 +32,8 @@ int format_setup(struct client *c, struct err *e)
 	_cleanup_free_ char *text = NULL;
 	bool table = false;
 
-	if (!o->spec || o->json)
-		return 0;
+	if (!o->spec || o->json || (o->parsed && o->call.help))
+		return 0; /* --help's text is laid out as text */
 	if (fmt && !strcmp(fmt, "json")) {
 		c->fmt_json = true;
 		return 0;
