@@ -20,7 +20,6 @@
 #include "../../core/module.h"
 #include "../iface/netsvc.h"
 #include "../iface/imagesvc.h"
-#include "../iface/netsvc.h"
 #include "../../fs/specgen.h"
 #include "../../proto/ociimage.h"
 #include "../../proto/reference.h"

@@ -119,10 +119,10 @@ static void write_state(const struct ctr *c, struct jw *w)
 	jw_bool(w, "Paused", c->state == CTR_PAUSED);
 	jw_bool(w, "Restarting", c->state == CTR_RESTARTING);
 	jw_bool(w, "OOMKilled", c->oom_killed);
-	jw_bool(w, "Dead", false);
+	jw_bool(w, "Dead", c->state == CTR_DEAD);
 	jw_int(w, "Pid", running(c) ? c->pid : 0);
 	jw_int(w, "ExitCode", c->exit_code);
-	jw_str(w, "Error", "");
+	jw_str(w, "Error", c->dead_reason ? c->dead_reason : "");
 	put_time(w, "StartedAt", c->started_ns);
 	put_time(w, "FinishedAt", c->finished_ns);
 	write_health(c, w);

@@ -155,8 +155,8 @@ echo left >"$T/root/containers/$id/upper/file"
 stop_daemon
 printf '{"name": "broken", "state": \033[31mred\001' >"$T/root/containers/$id.json"
 start_daemon || notok "skiffd starts with a broken state file"
-st=$($S --json inspect "$id" 2>&1 | json_get state 2>&1)
-why=$($S --json inspect "$id" 2>&1 | json_get error 2>&1)
+st=$($S --json inspect "$id" 2>&1 | json_get State.Status 2>&1)
+why=$($S --json inspect "$id" 2>&1 | json_get State.Error 2>&1)
 [ "$st" = dead ] && echo "$why" | grep -q 'does not parse' && ok "inspect: state dead, error: $why" || notok "inspect dead: $st $why"
 $S ps -a 2>&1 | grep -q "^${id:0:12} .*Dead" && ok "ps -a lists it as Dead" || notok "ps -a: $($S ps -a 2>&1)"
 grep -q $'\033' "$T/daemon.log" && notok "a raw escape byte of the file reached the log" || ok "the file's bytes are escaped in the log"
@@ -166,7 +166,7 @@ out=$($S rm "$id" 2>&1); rc=$?
 [ $rc -eq 0 ] && [ ! -e "$T/root/containers/$id" ] && [ -z "$(ls "$T/root/containers/" | grep "$id")" ] &&
 	ok "rm removes it, its directory and its state file" || notok "rm dead: rc=$rc $out $(ls "$T/root/containers/")"
 $S --json inspect "$id" >/dev/null 2>&1 && notok "still there after rm" || ok "then it is gone"
-[ "$($S --json inspect fine | json_get state)" = created ] && ok "the other container is untouched" || notok "fine: $($S inspect fine 2>&1)"
+[ "$($S --json inspect fine | json_get State.Status)" = created ] && ok "the other container is untouched" || notok "fine: $($S inspect fine 2>&1)"
 stop_daemon
 start_daemon && [ "$($S ps -aq | wc -l)" = 1 ] && ok "after a restart only the good one is back" || notok "restart: $($S ps -a)"
 
