@@ -9,7 +9,9 @@
  *   SIM_T          the member type (struct swim, struct serf)
  *   SIM_FN(name)   its function of that name (swim_##name, serf_##name)
  *   SIM_EXTRA      more fields of struct sim the test uses (may be empty)
- * The test writes sim_init (its config), state_at and its own ops. */
+ *   SIM_SWIM(m)    the struct swim of member m
+ * The test writes sim_init (its config, with sim_addr and sim_keyring)
+ * and its own ops. */
 #ifndef SIMNET_H
 #define SIMNET_H
 
@@ -157,8 +159,44 @@ static void sim_run(struct sim *sim, uint64_t t)
 	}
 }
 
-/* who's state as viewer sees it (the test's); -1: unknown to viewer */
-static int state_at(struct sim *sim, int viewer, int who);
+/* sim emptied for n members, and the one the ops feed. */
+static void sim_reset(struct sim *sim, int n)
+{
+	memset(sim, 0, sizeof(*sim));
+	S = sim;
+	sim->n = n;
+	for (int i = 0; i < n; i++)
+		sim->ctx_of[i] = i;
+}
+
+/* Member i's address: 127.0.0.(i + 1):7946. */
+static struct swim_addr sim_addr(int i)
+{
+	return (struct swim_addr){{127, 0, 0, (uint8_t)(i + 1)}, 4, 7946};
+}
+
+/* Member i's keyring, holding the tests' one key. */
+static struct mlcrypt_keyring *sim_keyring(struct sim *sim, int i)
+{
+	struct mlcrypt_key k;
+	struct err e = ERR_INIT;
+
+	assert_int_equal(mlcrypt_key_parse("cg8StVXbQJ0gPvMd9o7yrg==", &k, &e),
+			 0);
+	mlcrypt_keyring_add(&sim->ring[i], &k, &e);
+	return &sim->ring[i];
+}
+
+/* who's state as viewer sees it; -1: unknown to viewer */
+static int state_at(struct sim *sim, int viewer, int who)
+{
+	char name[16];
+	const struct swim_member *m;
+
+	snprintf(name, sizeof(name), "n%d", who);
+	m = swim_find(SIM_SWIM(sim->m[viewer]), name);
+	return m ? (int)m->state : -1;
+}
 
 static bool all_see(struct sim *sim, int who, enum mlwire_state st)
 {
@@ -167,6 +205,19 @@ static bool all_see(struct sim *sim, int who, enum mlwire_state st)
 		    state_at(sim, i, who) != (int)st)
 			return false;
 	return true;
+}
+
+/* Every member joins member 0; after 3 s all see all alive. */
+static void form(struct sim *sim)
+{
+	for (int i = 1; i < sim->n; i++) {
+		struct swim_addr a0 = sim_addr(0);
+
+		SIM_FN(join)(sim->m[i], &a0, sim->now);
+	}
+	sim_run(sim, sim->now + 3000);
+	for (int i = 0; i < sim->n; i++)
+		assert_true(all_see(sim, i, MLWIRE_STATE_ALIVE));
 }
 
 #endif

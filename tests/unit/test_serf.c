@@ -18,6 +18,7 @@
 #define SIM_EXTRA                                                         \
 	unsigned events[MAXM][16];                                         \
 	bool answer;
+#define SIM_SWIM(m) serf_swim(m)
 #include "simnet.h"
 
 static void op_event(void *ctx, const struct serf_event *ev)
@@ -46,9 +47,7 @@ static const struct serf_ops ops = {
 static void sim_init(struct sim *sim, int n, const struct swim_profile *pr,
 		     bool keys)
 {
-	memset(sim, 0, sizeof(*sim));
-	S = sim;
-	sim->n = n;
+	sim_reset(sim, n);
 	for (int i = 0; i < n; i++) {
 		struct serf_config c = {0};
 		struct serfwire_tag tag[1];
@@ -59,51 +58,18 @@ static void sim_init(struct sim *sim, int n, const struct swim_profile *pr,
 		tag[0].key = (struct msgpk_bytes){(const uint8_t *)"role", 4};
 		tag[0].value = (struct msgpk_bytes){(const uint8_t *)role,
 						    (uint32_t)strlen(role)};
-		sim->ctx_of[i] = i;
 		c.name = name;
-		c.addr =
-		    (struct swim_addr){{127, 0, 0, (uint8_t)(i + 1)}, 4, 7946};
+		c.addr = sim_addr(i);
 		c.tags = tag;
 		c.n_tags = 1;
 		c.profile = *pr;
 		c.seed = 1000 + (uint64_t)i;
 		c.ops = &ops;
 		c.ctx = &sim->ctx_of[i];
-		if (keys) {
-			struct mlcrypt_key k;
-			struct err e = ERR_INIT;
-
-			assert_int_equal(
-			    mlcrypt_key_parse("cg8StVXbQJ0gPvMd9o7yrg==", &k,
-					      &e),
-			    0);
-			mlcrypt_keyring_add(&sim->ring[i], &k, &e);
-			c.keys = &sim->ring[i];
-		}
+		if (keys)
+			c.keys = sim_keyring(sim, i);
 		sim->m[i] = serf_new(&c, 0);
 	}
-}
-
-static int state_at(struct sim *sim, int viewer, int who)
-{
-	char name[16];
-	const struct swim_member *m;
-
-	snprintf(name, sizeof(name), "n%d", who);
-	m = swim_find(serf_swim(sim->m[viewer]), name);
-	return m ? (int)m->state : -1;
-}
-
-static void form(struct sim *sim)
-{
-	for (int i = 1; i < sim->n; i++) {
-		struct swim_addr a0 = {{127, 0, 0, 1}, 4, 7946};
-
-		serf_join(sim->m[i], &a0, sim->now);
-	}
-	sim_run(sim, sim->now + 3000);
-	for (int i = 0; i < sim->n; i++)
-		assert_true(all_see(sim, i, MLWIRE_STATE_ALIVE));
 }
 
 static void test_status_and_tags(void **state)

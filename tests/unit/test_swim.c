@@ -17,6 +17,7 @@
 #define SIM_T struct swim
 #define SIM_FN(name) swim_##name
 #define SIM_EXTRA
+#define SIM_SWIM(m) (m)
 #include "simnet.h"
 
 static void op_user(void *ctx, const uint8_t *p, size_t n)
@@ -33,59 +34,24 @@ static const struct swim_ops ops = {
 static void sim_init(struct sim *sim, int n, const struct swim_profile *pr,
 		     bool keys)
 {
-	memset(sim, 0, sizeof(*sim));
-	S = sim;
-	sim->n = n;
+	sim_reset(sim, n);
 	for (int i = 0; i < n; i++) {
 		struct swim_config c = {0};
 		char name[16];
 
 		snprintf(name, sizeof(name), "n%d", i);
-		sim->ctx_of[i] = i;
 		c.name = name;
-		c.addr =
-		    (struct swim_addr){{127, 0, 0, (uint8_t)(i + 1)}, 4, 7946};
+		c.addr = sim_addr(i);
 		c.profile = *pr;
 		c.udp_buffer = 1400;
 		c.compress = true;
 		c.seed = 1000 + (uint64_t)i;
 		c.ops = &ops;
 		c.ctx = &sim->ctx_of[i];
-		if (keys) {
-			struct mlcrypt_key k;
-			struct err e = ERR_INIT;
-
-			assert_int_equal(
-			    mlcrypt_key_parse("cg8StVXbQJ0gPvMd9o7yrg==", &k,
-					      &e),
-			    0);
-			mlcrypt_keyring_add(&sim->ring[i], &k, &e);
-			c.keyring = &sim->ring[i];
-		}
+		if (keys)
+			c.keyring = sim_keyring(sim, i);
 		sim->m[i] = swim_new(&c, 0);
 	}
-}
-
-static int state_at(struct sim *sim, int viewer, int who)
-{
-	char name[16];
-	const struct swim_member *m;
-
-	snprintf(name, sizeof(name), "n%d", who);
-	m = swim_find(sim->m[viewer], name);
-	return m ? (int)m->state : -1;
-}
-
-static void form(struct sim *sim)
-{
-	for (int i = 1; i < sim->n; i++) {
-		struct swim_addr a0 = {{127, 0, 0, 1}, 4, 7946};
-
-		swim_join(sim->m[i], &a0, sim->now);
-	}
-	sim_run(sim, sim->now + 3000);
-	for (int i = 0; i < sim->n; i++)
-		assert_true(all_see(sim, i, MLWIRE_STATE_ALIVE));
 }
 
 static void test_formation(void **state)
