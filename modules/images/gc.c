@@ -140,13 +140,14 @@ static void gc_partials(struct statvfs *sv)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(v->name) ||
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len >= sizeof(v->name) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		if (n == cap)
 			v = xrealloc(v, cap = cap ? 2 * cap : 16, sizeof(*v));
-		snprintf(v[n].name, sizeof(v->name), "%s", de->d_name);
+		memcpy(v[n].name, de->d_name, len + 1);
 		v[n++].mtime = st.st_mtime;
 	}
 	qsort(v, n, sizeof(*v), partial_cmp);
