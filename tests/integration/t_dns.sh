@@ -23,7 +23,8 @@ HOST() { nsenter -t "$DPID" -n "$@"; }
 
 # An upstream in skiffd's namespace: dnsmasq on 127.0.0.1:53 that knows
 # ext.test (and nothing else: no upstream of its own).
-HOST /usr/sbin/dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
+# (nsenter without a pid namespace execs: $! is dnsmasq itself)
+nsenter -t "$DPID" -n /usr/sbin/dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
 	--bind-interfaces --listen-address=127.0.0.1 --port=53 --pid-file= \
 	--user=root --address=/ext.test/192.0.2.77 2>>"$T/dnsmasq.log" &
 track $!
