@@ -74,7 +74,7 @@ echo "$out" | grep -q "name = app" && ok "PTR of app's address names app" || not
 # "RCODE LASTADDRESS MS"
 ask() {
 	local pid
-	pid=$($S inspect "$1" | tr -d ' \n' | grep -o '"pid":[0-9]*' | grep -o '[0-9]*$')
+	pid=$($S inspect -f '{{.State.Pid}}' "$1")
 	nsenter -t "$pid" -n python3 - "$2" "${3:-udp}" <<'PY' 2>&1
 import socket, struct, sys, time
 name, proto = sys.argv[1], sys.argv[2]
