@@ -99,7 +99,7 @@ $S run --rm --rootfs "$R" --env-file "$T/none.env" true 2>"$T/e"; rc=$?
 $S rm -f envc envcr >/dev/null
 
 # ---- stats: network I/O of the container's namespace ----
-$S run -d --rootfs "$R" --name net1 sleep 600 >/dev/null
+$S run -d --network none --rootfs "$R" --name net1 sleep 600 >/dev/null
 npid=$(field net1 State.Pid)
 veth=skct$$
 if ip link add "$veth" type veth peer name eth0 netns "$npid" 2>/dev/null; then
@@ -117,7 +117,7 @@ for _ in range(100):
 else
 	notok "veth into the container's netns"
 fi
-$S run -d --rootfs "$R" --name net2 --cap-add NET_ADMIN sh -c 'busybox ip link set lo up; busybox ping -c 5 -i 0.2 127.0.0.1; sleep 600' >/dev/null
+$S run -d --network none --rootfs "$R" --name net2 --cap-add NET_ADMIN sh -c 'busybox ip link set lo up; busybox ping -c 5 -i 0.2 127.0.0.1; sleep 600' >/dev/null
 sleep 1.5
 lo=$(awk '$1 == "lo:" { print $2 }' /proc/"$(field net2 State.Pid)"/net/dev)
 rx=$($S --json stats --no-stream net2 | json_get Skiff.net_rx)
