@@ -150,7 +150,8 @@ static void gc_partials(struct statvfs *sv)
 		memcpy(v[n].name, de->d_name, len + 1);
 		v[n++].mtime = st.st_mtime;
 	}
-	qsort(v, n, sizeof(*v), partial_cmp);
+	if (n) /* qsort is declared nonnull: v is NULL when n is 0 */
+		qsort(v, n, sizeof(*v), partial_cmp);
 	for (size_t i = 0; i < n && short_of_space(sv); i++) {
 		_cleanup_close_ int fd = openat(dirfd(d), v[i].name,
 						O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
