@@ -140,7 +140,7 @@ $S ping >/dev/null && ok "skiffd unaffected" || notok "skiffd after template err
 # ---- ps and images ----
 for f in '{{.Names}} {{.Image}} {{.Command}} {{.State}}' '{{.Status}}' '{{.Labels}}' '{{.Networks}} {{.Ports}} {{.Mounts}} {{.LocalVolumes}}' \
 	'{{.ID}} {{.CreatedAt}} {{.RunningFor}}' 'table {{.Names}}\t{{.Command}}' '{{.Names}} {{.Image | upper}}'; do
-	d=$(D ps -a --format "$f" | sort | norm) s=$($S ps -a --format "$f" | sort | norm)
+	d=$(D ps -a --format "$f" | norm | sort) s=$($S ps -a --format "$f" | norm | sort)
 	[ "$d" = "$s" ] && ok "ps -a --format '$f'" || notok "ps -a --format '$f': docker [$d] skiff [$s]"
 done
 for flt in status=exited exited=3 name=c1 label=a=b ancestor=diffbox:1 volume=dvol network=none health=healthy before=c3 since=c2; do
