@@ -888,6 +888,28 @@ static void ep_json(const struct ep *ep, struct jw *w)
 	jw_end_obj(w);
 }
 
+/* Docker's endpoint under Networks.none or Networks.host: the same keys
+ * as a bridge endpoint's, all empty (templates such as
+ * {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}} work on every
+ * container). */
+static void ep_json_empty(const char *name, struct jw *w)
+{
+	jw_obj(w, name);
+	jw_null(w, "IPAMConfig");
+	jw_null(w, "Links");
+	jw_null(w, "Aliases");
+	jw_str(w, "MacAddress", "");
+	jw_str(w, "NetworkID", name);
+	jw_str(w, "EndpointID", "");
+	jw_str(w, "Gateway", "");
+	jw_str(w, "IPAddress", "");
+	jw_int(w, "IPPrefixLen", 0);
+	jw_str(w, "IPv6Gateway", "");
+	jw_str(w, "GlobalIPv6Address", "");
+	jw_int(w, "GlobalIPv6PrefixLen", 0);
+	jw_end_obj(w);
+}
+
 static void svc_inspect(const char *id, struct buf *out)
 {
 	const struct netctr *c = netctr_find(id);
@@ -903,8 +925,8 @@ static void svc_inspect(const char *id, struct buf *out)
 	jw_str(&w, "Bridge", "");
 	jw_str(&w, "SandboxID", c && c->attached ? c->id : "");
 	jw_str(&w, "SandboxKey", "");
-	jw_obj(&w, "Ports");
-	if (c)
+	jw_obj(&w, "Ports"); /* none and host publish nothing (Docker: {}) */
+	if (c && c->mode == NETCTR_BRIDGE)
 		ports_json(c, &w);
 	jw_end_obj(&w);
 	jw_str(&w, "Gateway", gw);
@@ -915,9 +937,10 @@ static void svc_inspect(const char *id, struct buf *out)
 	jw_obj(&w, "Networks");
 	for (const struct ep *ep = c ? c->eps : NULL; ep; ep = ep->next)
 		ep_json(ep, &w);
-	if (c && c->mode != NETCTR_BRIDGE) {
-		jw_obj(&w, c->mode == NETCTR_CONTAINER ? "container"
-						       : mode_names[c->mode]);
+	if (!c || c->mode == NETCTR_NONE || c->mode == NETCTR_HOST)
+		ep_json_empty(c ? mode_names[c->mode] : "none", &w);
+	else if (c->mode == NETCTR_CONTAINER) {
+		jw_obj(&w, "container");
 		jw_end_obj(&w);
 	}
 	jw_end_obj(&w);
@@ -930,7 +953,7 @@ static void svc_ports(const char *id, struct buf *out)
 {
 	const struct netctr *c = netctr_find(id);
 
-	if (c)
+	if (c && c->mode == NETCTR_BRIDGE) /* as inspect's Ports */
 		ports_text(c, out);
 }
 
