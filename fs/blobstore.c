@@ -616,6 +616,8 @@ int blobstore_writer_commit(struct blobstore_writer *w,
 	int r = -1;
 
 	if (w->size != BLOBSTORE_SIZE_UNKNOWN && w->off < w->size) {
+		if (!w->off) /* nothing to resume */
+			partial_unlink(w);
 		err_setc(e, ERR_INVALID,
 			 "blob %s incomplete: %llu of %llu bytes (kept to "
 			 "resume)",
@@ -643,6 +645,11 @@ int blobstore_writer_commit(struct blobstore_writer *w,
 
 void blobstore_writer_close(struct blobstore_writer *w)
 {
+	/* An empty partial holds nothing to resume, only a name: e.g. a
+	 * layer's sink that a pull failing elsewhere ended before its first
+	 * byte (on a full disk it would be left behind for nothing). */
+	if (w && !w->off)
+		partial_unlink(w);
 	writer_free(w);
 }
 

@@ -87,12 +87,13 @@ int blobstore_writer_write(struct blobstore_writer *w, const void *p, size_t n,
 			   struct err *e);
 uint64_t blobstore_writer_offset(const struct blobstore_writer *w);
 /* Verify and move into place; frees w whatever happens. Fewer bytes than
- * expected keeps the partial for a later resume; a wrong digest deletes
- * it and the message names both digests. out (may be NULL) gets the
- * digest stored. */
+ * expected keeps the partial for a later resume (none at all: it is
+ * removed); a wrong digest deletes it and the message names both
+ * digests. out (may be NULL) gets the digest stored. */
 int blobstore_writer_commit(struct blobstore_writer *w,
 			    char out[DIGEST_STR_MAX], struct err *e);
-/* Stop without committing, keeping the partial (what a crash leaves). */
+/* Stop without committing, keeping the partial (what a crash leaves);
+ * an empty partial, nothing to resume, is removed. */
 void blobstore_writer_close(struct blobstore_writer *w);
 /* Stop and delete the partial. */
 void blobstore_writer_discard(struct blobstore_writer *w);
