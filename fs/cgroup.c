@@ -734,6 +734,12 @@ struct cgroup *cgroup_open(const struct cgroup_sys *sys, const char *path,
 	return cg;
 }
 
+struct cgroup *cgroup_of(const struct cgroup_sys *sys, const char *path,
+			 struct err *e)
+{
+	return cgroup_new(sys, path, e);
+}
+
 int cgroup_dirfd(struct cgroup *cg, struct err *e)
 {
 	struct cgdir d;

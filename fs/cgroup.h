@@ -147,6 +147,10 @@ struct cgroup *cgroup_create(const struct cgroup_sys *sys, const char *path,
 /* Open an existing cgroup (re-adoption). ERR_NOT_FOUND if missing. */
 struct cgroup *cgroup_open(const struct cgroup_sys *sys, const char *path,
 			   struct err *e);
+/* The handle of a cgroup another process just made for us (the spawner,
+ * fs/spawner.h): no system call, nothing checked. */
+struct cgroup *cgroup_of(const struct cgroup_sys *sys, const char *path,
+			 struct err *e);
 /* Release memory and the OOM fd; the kernel cgroup stays. NULL is fine. */
 void cgroup_free(struct cgroup *cg);
 const char *cgroup_path(const struct cgroup *cg);

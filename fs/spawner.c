@@ -42,10 +42,14 @@ int spawner_socketpair(int sv[2], struct err *e)
 }
 
 int spawner_send(int sock, uint64_t id, const struct spawn_opts *o,
-		 const char *spec_text, struct err *e)
+		 const char *spec_text, const struct spawner_cgroup *cg,
+		 struct err *e)
 {
 	const struct seccomp_bpf *b = o->seccomp_bpf;
 	struct spawner_req h = {.id = id};
+
+	if (cg)
+		h.cg = *cg;
 	struct iovec iov[5] = {
 	    {&h, sizeof(h)},
 	    {(void *)spec_text, strlen(spec_text)},
@@ -170,6 +174,7 @@ static int spawner_parse(const char *buf, size_t n, struct msghdr *mh,
 		total += j->h.len[i];
 	j->nfds = __builtin_popcount(j->h.stdio & 7u);
 	if (total != n || (j->h.stdio & ~7u) ||
+	    !memchr(j->h.cg.path, 0, sizeof(j->h.cg.path)) ||
 	    j->h.len[3] % sizeof(struct sock_filter) ||
 	    j->h.len[3] / sizeof(struct sock_filter) > BPF_MAXINSNS ||
 	    spawner_fds(mh, j->fds, j->nfds) < 0)
@@ -217,6 +222,55 @@ static int spawner_clone(const struct spawner_job *j, struct spawn **sp,
 	return r;
 }
 
+/* The job's cgroup, made anew: one left by a crash under the same path
+ * is destroyed first (ERR_CONFLICT from create). */
+static struct cgroup *spawner_cgroup(const struct cgroup_sys *sys,
+				     const struct spawner_cgroup *c,
+				     struct err *e)
+{
+	struct err ignore = ERR_INIT;
+	struct cgroup *cg;
+
+	if (!sys) {
+		err_setc(e, ERR_INVALID, "spawner: no cgroups here");
+		return NULL;
+	}
+	cg = cgroup_create(sys, c->path, &c->limits, e);
+	if (cg || e->class != ERR_CONFLICT)
+		return cg;
+	if ((cg = cgroup_open(sys, c->path, &ignore)) != NULL &&
+	    cgroup_destroy(cg, &ignore) == 0) {
+		cgroup_free(cg);
+		err_clear(e);
+		return cgroup_create(sys, c->path, &c->limits, e);
+	}
+	cgroup_free(cg);
+	return NULL;
+}
+
+/* Make the cgroup, clone, move the child in; a child that can't be moved
+ * is killed (spawn_free) and its cgroup left to the requester, who
+ * destroys it once the child is gone. */
+static int spawner_start(const struct cgroup_sys *sys,
+			 const struct spawner_job *j, struct spawn **sp,
+			 struct err *e)
+{
+	struct cgroup *cg = NULL;
+	int r;
+
+	if (j->h.cg.path[0] && !(cg = spawner_cgroup(sys, &j->h.cg, e)))
+		return -1;
+	r = spawner_clone(j, sp, e);
+	if (r == 0 && cg && cgroup_enter(cg, (*sp)->pid, e) < 0) {
+		spawn_free(steal_ptr(sp));
+		r = -1;
+	} else if (r < 0 && cg) {
+		cgroup_destroy(cg, &(struct err)ERR_INIT); /* nothing in it */
+	}
+	cgroup_free(cg);
+	return r;
+}
+
 static int spawner_reply(const struct spawner_job *j, struct spawn *sp,
 			 const struct err *e)
 {
@@ -253,7 +307,8 @@ static int spawner_reply(const struct spawner_job *j, struct spawn *sp,
  * The child is the requester's now: our copies of its fds close (once
  * stolen, spawn_free kills nothing); a reply that can't be sent kills it
  * instead. */
-static int spawner_serve(const char *buf, size_t n, struct msghdr *mh)
+static int spawner_serve(const struct cgroup_sys *sys, const char *buf,
+			 size_t n, struct msghdr *mh)
 {
 	struct spawner_job j = {.h.id = 0};
 	struct err e = ERR_INIT;
@@ -263,7 +318,7 @@ static int spawner_serve(const char *buf, size_t n, struct msghdr *mh)
 	if (mh->msg_flags & MSG_TRUNC)
 		err_setc(&e, ERR_TOO_LARGE, "spawner: request too large");
 	else if (spawner_parse(buf, n, mh, &j, &e) == 0)
-		spawner_clone(&j, &sp, &e);
+		spawner_start(sys, &j, &sp, &e);
 	spawner_close_fds(mh); /* the child has its own copies */
 	r = spawner_reply(&j, sp, &e);
 	if (r == 0 && sp) {
@@ -274,7 +329,7 @@ static int spawner_serve(const char *buf, size_t n, struct msghdr *mh)
 	return r;
 }
 
-int spawner_main(int sock)
+int spawner_main(int sock, const struct cgroup_sys *cgroups)
 {
 	_cleanup_free_ char *buf = malloc(SPAWNER_REQ_MAX);
 	union {
@@ -306,7 +361,7 @@ int spawner_main(int sock)
 			continue;
 		if (n <= 0)
 			return n == 0 ? 0 : -1;
-		if (spawner_serve(buf, (size_t)n, &mh) < 0)
+		if (spawner_serve(cgroups, buf, (size_t)n, &mh) < 0)
 			return -1;
 	}
 }

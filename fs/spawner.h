@@ -13,7 +13,8 @@
  * spawn_create (DESIGN.md section 4).
  *
  * The socket is SOCK_SEQPACKET, one message each way per container:
- *   request  struct spawner_req, then config.json's text, rootfs,
+ *   request  struct spawner_req (with the cgroup to make, if any),
+ *            then config.json's text, rootfs,
  *            state_dir and the compiled seccomp program (lengths in the
  *            header), with the child's stdio fds by SCM_RIGHTS;
  *   reply    struct spawner_reply, with the pidfd and the sync socket by
@@ -28,14 +29,25 @@
 #include <stdint.h>
 
 #include "../core/base/err.h"
+#include "cgroup.h"
 #include "spawn.h"
 
 /* The largest request: config.json with Docker's seccomp profile inline
  * is ~30 KiB. */
 #define SPAWNER_REQ_MAX (1u << 20)
 
+/* The container's cgroup, made by the spawner: created (a crash's
+ * leftover of the same path is destroyed first) with the limits before
+ * the clone, the child moved into it before the reply, so the parent's
+ * loop does none of the directory work. path "" = no cgroup. */
+struct spawner_cgroup {
+	char path[80]; /* relative to every hierarchy, "skiff/<id>" */
+	struct cgroup_limits limits;
+};
+
 struct spawner_req {
 	uint64_t id;
+	struct spawner_cgroup cg;
 	uint32_t len[4]; /* spec text, rootfs, state_dir, seccomp program */
 	uint32_t stdio;  /* bit i: stdio[i] is among the fds, in order */
 };
@@ -49,8 +61,9 @@ struct spawner_reply {
 #define SPAWNER_REPLY_HDR offsetof(struct spawner_reply, frame)
 
 /* Serve requests on sock until its peer closes it (returns 0) or it
- * fails (-1). First closes every fd but 0, 1, 2 and sock. */
-int spawner_main(int sock);
+ * fails (-1). First closes every fd but 0, 1, 2 and sock. cgroups are
+ * the host's hierarchies (NULL: a request naming a cgroup fails). */
+int spawner_main(int sock, const struct cgroup_sys *cgroups);
 
 /* A socketpair for spawner_main (sv[1]) and its parent (sv[0]), with
  * room for the largest request on the parent's side. */
@@ -60,7 +73,8 @@ int spawner_socketpair(int sv[2], struct err *e);
  * itself is not used). Returns 0 when sent, 1 when the socket is full
  * (try again when writable), -1 with e on failure. */
 int spawner_send(int sock, uint64_t id, const struct spawn_opts *o,
-		 const char *spec_text, struct err *e);
+		 const char *spec_text, const struct spawner_cgroup *cg,
+		 struct err *e);
 
 /* Take one reply: 1 = none yet; 0 = a reply for *id: *out is the cloned
  * child (state SPAWN_WAITING, as from spawn_create), or NULL with e

@@ -1273,7 +1273,13 @@ static int sup_init(struct err *e)
 	struct err ce = ERR_INIT;
 	_cleanup_free_ char *dir = NULL;
 
-	ctrspawn_init(); /* first, while skiffd holds few fds */
+	/* The spawner makes containers' cgroups, so it needs them found. */
+	ctr_have_cgroups = cgroup_detect(&ctr_cgroups, &ce) == 0;
+	if (!ctr_have_cgroups)
+		log_warn("supervisor: %s; containers run without limits",
+			 ce.msg);
+	/* first, while skiffd holds few fds */
+	ctrspawn_init(ctr_have_cgroups ? &ctr_cgroups : NULL);
 	diskuse_register(&ctr_du);
 	dir = xasprintf("%s/containers", daemon_ctx.cfg.root);
 	service_register(CONTAINERS_SERVICE, &ctr_service);
@@ -1284,11 +1290,6 @@ static int sup_init(struct err *e)
 	health_init(); /* its fields come before the volumes' */
 	if (vol_init(e) < 0)
 		return -1;
-
-	ctr_have_cgroups = cgroup_detect(&ctr_cgroups, &ce) == 0;
-	if (!ctr_have_cgroups)
-		log_warn("supervisor: %s; containers run without limits",
-			 ce.msg);
 	return ctr_load_all(ctr_state_load, e);
 }
 

@@ -37,6 +37,7 @@ struct start {
 	bool sent;
 	char *spec_text, *rootfs, *state_dir;
 	struct seccomp_bpf bpf;
+	struct spawner_cgroup cg; /* path "" = none */
 	int stdio[3];
 	struct err err; /* why it failed, for the answer from kick */
 	ctrspawn_fn fn;
@@ -45,6 +46,7 @@ struct start {
 };
 
 static struct {
+	const struct cgroup_sys *cgroups;
 	struct proc *proc;
 	int sock;
 	ev_io rd, wr;
@@ -121,7 +123,8 @@ static void flush(void)
 		    .state_dir = s->state_dir,
 		    .seccomp_bpf = s->bpf.insns ? &s->bpf : NULL};
 		memcpy(o.stdio, s->stdio, sizeof(o.stdio));
-		r = spawner_send(sp.sock, s->id, &o, s->spec_text, &s->err);
+		r = spawner_send(sp.sock, s->id, &o, s->spec_text, &s->cg,
+				 &s->err);
 		if (r == 1) {
 			ev_io_start(daemon_ctx.loop, &sp.wr);
 			return;
@@ -227,7 +230,7 @@ static void spawner_lost(const char *why)
 
 static int spawner_child(void *arg)
 {
-	return spawner_main(*(int *)arg) < 0;
+	return spawner_main(*(int *)arg, sp.cgroups) < 0;
 }
 
 static void spawner_fork(void)
@@ -256,8 +259,9 @@ static void spawner_fork(void)
 	flush();
 }
 
-void ctrspawn_init(void)
+void ctrspawn_init(const struct cgroup_sys *cgroups)
 {
+	sp.cgroups = cgroups;
 	ev_io_init(&sp.rd, on_reply, -1, EV_READ);
 	ev_io_init(&sp.wr, on_writable, -1, EV_WRITE);
 	ev_timer_init(&sp.retry, on_retry, 0, 0);
@@ -273,7 +277,8 @@ static char *xstrdup_or_abort(const char *s)
 }
 
 void ctrspawn_start(const struct spawn_opts *o, const char *spec_text,
-		    ctrspawn_fn fn, void *ctx)
+		    const struct spawner_cgroup *cg, ctrspawn_fn fn,
+		    void *ctx)
 {
 	struct start *s = xcalloc(1, sizeof(*s));
 	size_t n;
@@ -282,6 +287,8 @@ void ctrspawn_start(const struct spawn_opts *o, const char *spec_text,
 	s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
 	s->fn = fn;
 	s->ctx = ctx;
+	if (cg)
+		s->cg = *cg;
 	s->spec_text = xstrdup_or_abort(spec_text);
 	s->rootfs = xstrdup_or_abort(o->rootfs);
 	s->state_dir = xstrdup_or_abort(o->state_dir);

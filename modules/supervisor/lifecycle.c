@@ -463,26 +463,29 @@ static void on_sync(struct ev_loop *loop, ev_io *w, int revents)
 	start_failed(c, &e);
 }
 
-static int make_cgroup(struct ctr *c, struct err *e)
+/* The cgroup the spawner is to make for c (fs/spawner.h): its loop does
+ * the directory work, not ours. false: cgroups are off here. */
+static bool cgroup_want(const struct ctr *c, struct spawner_cgroup *cg)
 {
-	char path[128];
+	if (!ctr_have_cgroups)
+		return false;
+	snprintf(cg->path, sizeof(cg->path), "skiff/%s", c->id);
+	cg->limits = c->limits;
+	return true;
+}
+
+/* The spawner's answer came: the cgroup it made (the child is in it), or
+ * after a failure whatever of it is left, for cgroup_release. */
+static void cgroup_take(struct ctr *c, bool made)
+{
+	struct spawner_cgroup want;
 	struct err ignore = ERR_INIT;
 
-	if (!ctr_have_cgroups)
-		return 0;
-	snprintf(path, sizeof(path), "skiff/%s", c->id);
-	c->cg = cgroup_create(&ctr_cgroups, path, &c->limits, e);
-	if (!c->cg && e->class == ERR_CONFLICT) { /* left by a crash */
-		c->cg = cgroup_open(&ctr_cgroups, path, &ignore);
-		if (c->cg && cgroup_destroy(c->cg, &ignore) == 0) {
-			cgroup_free(c->cg);
-			err_clear(e);
-			c->cg = cgroup_create(&ctr_cgroups, path, &c->limits, e);
-		}
-	}
-	if (c->cg)
-		cgroup_oom_count(c->cg, &c->oom_base, &ignore);
-	return c->cg ? 0 : -1;
+	if (c->cg || !cgroup_want(c, &want))
+		return;
+	c->cg = made ? cgroup_of(&ctr_cgroups, want.path, &ignore)
+		     : cgroup_open(&ctr_cgroups, want.path, &ignore);
+	c->oom_base = 0; /* a new cgroup: none yet */
 }
 
 /* Compiled seccomp programs by the exact text of their profile: Docker's
@@ -542,8 +545,8 @@ static void net_detach(struct ctr *c)
 
 /* Register the cloned init before it may run, so the orphan sweep never
  * takes its exit (a quick `true` is reported as itself, not as killed);
- * put it in its cgroup, then let it set itself up; on_sync() learns
- * whether it reached exec. */
+ * (the spawner has put it in its cgroup) then let it set itself up;
+ * on_sync() learns whether it reached exec. */
 static int admit(struct ctr *c, struct err *e)
 {
 	int pidfd;
@@ -553,8 +556,7 @@ static int admit(struct ctr *c, struct err *e)
 	if (pidfd < 0)
 		return err_set(e, errno, "dup pidfd");
 	c->proc = proc_watch(c->sp->pid, pidfd, ctr_exited, c, e);
-	if (!c->proc || (c->cg && cgroup_enter(c->cg, c->sp->pid, e) < 0) ||
-	    net_attach(c, e) < 0 || spawn_release(c->sp, e) < 0)
+	if (!c->proc || net_attach(c, e) < 0 || spawn_release(c->sp, e) < 0)
 		return -1;
 	ev_io_init(&c->sync_io, on_sync, c->sp->sync_fd, EV_READ);
 	c->sync_io.data = c;
@@ -570,6 +572,7 @@ static void launched(void *ctx, struct spawn *sp, struct err *e)
 	struct ctr *c = ctx;
 
 	c->sp = sp;
+	cgroup_take(c, sp != NULL);
 	if (sp && admit(c, e) == 0)
 		return;
 	start_failed(c, e);
@@ -583,6 +586,7 @@ static int launch(struct ctr *c, const struct oci_spec *spec,
 	_cleanup_free_ char *dir = ctr_dir(c, NULL);
 	struct spawn_opts o = { .spec = spec, .rootfs = c->rootfs,
 				.state_dir = dir, .stdio = { -1, -1, -1 } };
+	struct spawner_cgroup cg;
 	_cleanup_close_ int in_r = -1, out_w = -1, err_w = -1;
 	int p[2];
 
@@ -614,7 +618,8 @@ static int launch(struct ctr *c, const struct oci_spec *spec,
 		if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0)
 			return err_set(e, errno, "stdin: O_NONBLOCK");
 	}
-	ctrspawn_start(&o, text, launched, c);
+	ctrspawn_start(&o, text, cgroup_want(c, &cg) ? &cg : NULL, launched,
+		       c);
 	return 0;
 }
 
@@ -687,8 +692,6 @@ static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 	}
 	enter(c, CTR_STARTING);
 	rc = ctrlog_open(c, e);
-	if (rc == 0)
-		rc = make_cgroup(c, e);
 	if (rc == 0)
 		rc = launch(c, spec, text, e);
 	ocispec_free(spec);

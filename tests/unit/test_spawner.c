@@ -4,9 +4,10 @@
  * spawner_socketpair) and asks it for containers over the other end, as
  * skiffd does: each container must come back as the test's own child
  * (CLONE_PARENT), run as spawn_create's would, and every failure must
- * come back as an error reply with the spawner still serving. Each test
- * builds a busybox rootfs in a temp directory and removes it, and leaves
- * no child behind. */
+ * come back as an error reply with the spawner still serving. A request
+ * naming a cgroup gets it made, with its limits, and the child in it
+ * before the reply. Each test builds a busybox rootfs in a temp
+ * directory and removes it, and leaves no child or cgroup behind. */
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -31,6 +32,9 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+
+static struct cgroup_sys cgsys;
+static bool have_cgroups;
 
 struct tc {
 	char dir[64];
@@ -66,7 +70,7 @@ static int setup(void **state)
 		return -1;
 	t->spawner = fork();
 	if (t->spawner == 0)
-		_exit(spawner_main(sv[1]) < 0 ? 1 : 0);
+		_exit(spawner_main(sv[1], have_cgroups ? &cgsys : NULL) < 0);
 	close(sv[1]);
 	t->sock = sv[0];
 	*state = t;
@@ -109,8 +113,10 @@ static struct oci_spec *spec_for(struct tc *t, const char *const *argv)
 }
 
 /* Send a request for s with stdout/stderr to wfd, wait for the reply. */
-static int ask(struct tc *t, const struct oci_spec *s, int wfd,
-	       const struct seccomp_bpf *bpf, struct spawn **sp, struct err *e)
+static int ask_cg(struct tc *t, const struct oci_spec *s, int wfd,
+		  const struct seccomp_bpf *bpf,
+		  const struct spawner_cgroup *cg, struct spawn **sp,
+		  struct err *e)
 {
 	struct spawn_opts o = {.rootfs = t->rootfs,
 			       .state_dir = t->state,
@@ -124,13 +130,19 @@ static int ask(struct tc *t, const struct oci_spec *s, int wfd,
 
 	ocispec_write(s, &text);
 	buf_append(&text, "", 1);
-	assert_int_equal(spawner_send(t->sock, ++id, &o, text.data, e), 0);
+	assert_int_equal(spawner_send(t->sock, ++id, &o, text.data, cg, e), 0);
 	buf_free(&text);
 	while ((r = spawner_recv(t->sock, &got, sp, e)) == 1)
 		poll(&pfd, 1, -1);
 	assert_int_equal(r, 0);
 	assert_true(got == id);
 	return *sp ? 0 : -1;
+}
+
+static int ask(struct tc *t, const struct oci_spec *s, int wfd,
+	       const struct seccomp_bpf *bpf, struct spawn **sp, struct err *e)
+{
+	return ask_cg(t, s, wfd, bpf, NULL, sp, e);
 }
 
 /* Release a cloned child and drive it to exec or failure. */
@@ -233,6 +245,89 @@ static void test_spawner_errors(void **state)
 	ocispec_free(s);
 }
 
+/* Lines of /proc/PID/cgroup that do not end in want (v1: one line a
+ * hierarchy; the name=systemd one and empty v2 line of a hybrid host
+ * are not among the hierarchies containers go in). */
+static int cgroup_misses(pid_t pid, const char *want)
+{
+	char path[64], line[1024];
+	size_t n = strlen(want), len;
+	int miss = 0, seen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	assert_non_null(f = fopen(path, "re"));
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (strstr(line, ":name=") || strstr(line, "::") ||
+		    strstr(line, ":misc:"))
+			continue;
+		len = strlen(line);
+		seen++;
+		if (len < n || strcmp(line + len - n, want))
+			miss++;
+	}
+	fclose(f);
+	return seen ? miss : -1;
+}
+
+/* The cgroup a request names is made, limited and holds the child
+ * before the reply; one left behind under that path is made anew; a bad
+ * path is an error reply. */
+static void test_spawner_cgroup(void **state)
+{
+	struct tc *t = *state;
+	const char *argv[] = {"true", NULL};
+	struct oci_spec *s = spec_for(t, argv);
+	struct spawner_cgroup cg = {.limits = {.pids_limit = 77,
+					       .memory = 0}};
+	struct err e = ERR_INIT;
+	struct spawn *sp = NULL;
+	struct cgroup *h;
+	char want[128], pmax[32] = "";
+	FILE *f;
+
+	if (!have_cgroups) {
+		ocispec_free(s);
+		skip();
+	}
+	snprintf(cg.path, sizeof(cg.path), "skiff-test-spawner-%d",
+		 (int)getpid());
+	snprintf(want, sizeof(want), "/%s", cg.path);
+	for (int round = 0; round < 2; round++) {
+		if (ask_cg(t, s, -1, NULL, &cg, &sp, &e) < 0)
+			fail_msg("spawner: %s", e.msg);
+		assert_int_equal(cgroup_misses(sp->pid, want), 0);
+		if (cgsys.controllers & CGROUP_PIDS) {
+			for (size_t i = 0; i < cgsys.nhier; i++)
+				if (cgsys.hier[i].controllers & CGROUP_PIDS) {
+					char p[CGROUP_MOUNT_MAX + 160];
+					snprintf(p, sizeof(p), "%s/%s/pids.max",
+						 cgsys.hier[i].mount, cg.path);
+					assert_non_null(f = fopen(p, "re"));
+					assert_non_null(fgets(pmax,
+							      sizeof(pmax), f));
+					fclose(f);
+				}
+			assert_string_equal(pmax, "77\n");
+		}
+		assert_int_equal(go(sp, &e), 0);
+		assert_int_equal(reap(sp), 0);
+		spawn_free(sp);
+		/* round 0 leaves it behind (as a crash would) */
+	}
+	assert_non_null(h = cgroup_open(&cgsys, cg.path, &e));
+	assert_int_equal(cgroup_destroy(h, &e), 0);
+	cgroup_free(h);
+	/* A path the cgroup layer refuses: the spawner's error reply. */
+	strcpy(cg.path, "../escape");
+	assert_int_equal(ask_cg(t, s, -1, NULL, &cg, &sp, &e), -1);
+	assert_null(sp);
+	assert_non_null(strstr(e.msg, "../escape"));
+	assert_int_equal(kill(t->spawner, 0), 0);
+	ocispec_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,11 +335,15 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_spawner_errors, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_spawner_cgroup, setup,
+					    teardown),
 	};
+	struct err e = ERR_INIT;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "test_spawner: needs root\n");
 		return 77;
 	}
+	have_cgroups = cgroup_detect(&cgsys, &e) == 0;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
