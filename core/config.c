@@ -89,7 +89,7 @@ static const struct config_table *table_at(size_t i)
 
 static size_t field_size(const struct config_key *k)
 {
-	if (k->parse)
+	if (k->parse || k->parse_tree)
 		return k->size;
 	switch (k->f.type) {
 	case FLAG_BOOL: return sizeof(bool);
@@ -112,7 +112,7 @@ static void strlist_clear(struct strlist *l)
 
 static void field_free(const struct config_key *k, void *field)
 {
-	if (k->parse)
+	if (k->parse || k->parse_tree)
 		return;
 	if (k->f.type == FLAG_STR) {
 		free(*(char **)field);
@@ -146,6 +146,11 @@ static int field_parse(const struct config_key *k, void *field,
 		return 0;
 	case FLAG_SIZE: return cmd_parse_size(text, field);
 	case FLAG_DURATION: return cmd_parse_duration(text, field);
+	case FLAG_BOOL: /* a default only: the file's are JSON booleans */
+		if (strcmp(text, "true") && strcmp(text, "false"))
+			return -1;
+		*(bool *)field = !strcmp(text, "true");
+		return 0;
 	default: return -1;
 	}
 }
@@ -171,6 +176,11 @@ static void keys_defaults(const struct config_key *keys, void *settings)
 		field_free(k, field);
 		if (!k->parse)
 			memset(field, 0, field_size(k));
+		if (k->parse_tree) {
+			if (k->parse_tree(field, NULL) < 0)
+				abort();
+			continue;
+		}
 		if ((k->def || k->parse) && field_parse(k, field, k->def) < 0)
 			abort(); /* a table's own default is wrong */
 	}
@@ -265,6 +275,8 @@ static int list_parse(struct strlist *l, yajl_val v)
  * for keys with their own parser, booleans, arrays for lists. */
 static int value_parse(const struct config_key *k, void *field, yajl_val v)
 {
+	if (k->parse_tree)
+		return k->parse_tree(field, v);
 	if (k->f.type == FLAG_LIST && !k->parse)
 		return list_parse(field, v);
 	if (k->f.type == FLAG_BOOL && !k->parse) {

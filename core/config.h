@@ -17,12 +17,14 @@
 #include "base/err.h"
 #include "cmd.h"
 
+struct yajl_val_s; /* yajl_tree's value */
+
 enum config_key_flags {
 	CONFIG_RELOAD = 1 << 0, /* SIGHUP applies a new value (else: start) */
 };
 
 /* Field types by f.type: FLAG_STR char * (owned; non-empty), FLAG_BOOL
- * bool, FLAG_INT long long, FLAG_SIZE and FLAG_DURATION int64_t (bytes,
+ * bool (its default "true" or "false"), FLAG_INT long long, FLAG_SIZE and FLAG_DURATION int64_t (bytes,
  * milliseconds); these three are JSON strings ("3", "10m", "30s") as in
  * Docker's log-opts. FLAG_LIST a struct strlist of owned strings, its v
  * NULL-terminated (a JSON array of strings). */
@@ -35,6 +37,11 @@ struct config_key {
 	 * of f.type's parser, into a field of `size` bytes; called with NULL
 	 * to set the default. -1 refuses it. */
 	int (*parse)(void *field, const char *text);
+	/* Optional: take the parsed JSON value itself (an array or object
+	 * of the owner's shape: "default-address-pools") into a field of
+	 * `size` bytes that owns no memory; called with NULL to set the
+	 * default. -1 refuses it. */
+	int (*parse_tree)(void *field, const struct yajl_val_s *v);
 	size_t size;
 	/* Optional: the parsed value's last check; may normalise it. */
 	int (*check)(void *field);

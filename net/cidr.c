@@ -171,3 +171,38 @@ int cidr_pick_default(const struct cidr *used, size_t n, struct cidr *out,
 			"no free subnet left in the default "
 			"pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s)");
 }
+
+static bool cidr_free_of(const struct cidr *c, const struct cidr *used,
+			 size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (used[j].prefix && cidr_overlap(c, &used[j]))
+			return false;
+	return true;
+}
+
+int cidr_pick_pools(const struct cidr_pool *pools, size_t npools,
+		    const struct cidr *used, size_t n, struct cidr *out,
+		    struct err *e)
+{
+	if (!npools)
+		return cidr_pick_default(used, n, out, e);
+	for (size_t p = 0; p < npools; p++) {
+		const struct cidr_pool *pl = &pools[p];
+		unsigned width = pl->base.family == AF_INET ? 32 : 128;
+		unsigned bits = pl->size - pl->base.prefix;
+		/* at most 2^16 candidates a pool: a /8 cut in /24s */
+		uint64_t count = bits >= 16 ? 65536 : (uint64_t)1 << bits;
+		struct cidr c = { pl->base.family, 0, pl->size };
+
+		for (uint64_t i = 0; i < count; i++) {
+			c.addr = pl->base.addr + ((cidr_u128)i << (width - pl->size));
+			if (cidr_free_of(&c, used, n)) {
+				*out = c;
+				return 0;
+			}
+		}
+	}
+	return err_setc(e, ERR_CONFLICT, "no free subnet left in the "
+			"default-address-pools");
+}

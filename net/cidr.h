@@ -53,4 +53,15 @@ bool cidr_overlap(const struct cidr *a, const struct cidr *b);
 int cidr_pick_default(const struct cidr *used, size_t n, struct cidr *out,
 		      struct err *e);
 
+/* One of daemon.json's "default-address-pools": base cut in /size. */
+struct cidr_pool {
+	struct cidr base;
+	unsigned size; /* base.prefix .. 32 (128) */
+};
+/* The first /size of the pools, in order, that overlaps none of used[]
+ * (as cidr_pick_default, which it is when npools is 0). */
+int cidr_pick_pools(const struct cidr_pool *pools, size_t npools,
+		    const struct cidr *used, size_t n, struct cidr *out,
+		    struct err *e);
+
 #endif

@@ -17,10 +17,14 @@
 #include "nat_fns.h"
 #include "../core/base/xalloc.h"
 
+/* The scripts below are written for the table `inet skiff`; run() names
+ * the struct's own table in them (see table_script). */
 #define NAT_TABLE "inet skiff"
+#define NAT_TABLE_MAX 32
 
 struct nat {
 	struct nft_ctx *ctx;
+	char table[NAT_TABLE_MAX + 1]; /* "skiff", "skiff-1a2b3c4d" */
 };
 
 /* libnftables opens its netlink socket in nft_ctx_new without
@@ -36,14 +40,28 @@ static int cloexec_socket(int fd)
 	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
-struct nat *nat_open(struct err *e)
+static bool table_ok(const char *t)
+{
+	size_t len = strlen(t);
+
+	return len && len <= NAT_TABLE_MAX && (t[0] < '0' || t[0] > '9') &&
+	       strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len;
+}
+
+struct nat *nat_open(const char *table, struct err *e)
 {
 	struct nat *n;
 	int lowest;
 
+	table = table ? table : "skiff";
+	if (!table_ok(table))
+		return err_setc(e, ERR_INVALID, "nft table name \"%s\": want "
+				"1-32 of [a-z0-9_-], not a digit first", table),
+		       NULL;
 	if (nat_fns_load(e) < 0)
 		return NULL;
 	n = xcalloc(1, sizeof(*n));
+	snprintf(n->table, sizeof(n->table), "%s", table);
 	lowest = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free fd */
 	if (lowest >= 0)
 		close(lowest);
@@ -71,14 +89,44 @@ void nat_close(struct nat *n)
 	free(n);
 }
 
+const char *nat_table(const struct nat *n)
+{
+	return n->table;
+}
+
+/* script with each "inet skiff" (a table reference: nothing else in
+ * the scripts has a space before a name) naming n's table instead; the
+ * text is the caller's to free, or NULL when script is right as it is. */
+static char *table_script(const struct nat *n, const char *script)
+{
+	static const char word[] = NAT_TABLE;
+	struct buf b = {0};
+	const char *p = script, *hit;
+
+	if (!strcmp(n->table, "skiff"))
+		return NULL;
+	while ((hit = strstr(p, word))) {
+		char next = hit[sizeof(word) - 1];
+		buf_append(&b, p, (size_t)(hit - p));
+		if (next == ' ' || next == '\n' || next == '\0')
+			buf_printf(&b, "inet %s", n->table);
+		else
+			buf_append(&b, word, sizeof(word) - 1);
+		p = hit + sizeof(word) - 1;
+	}
+	buf_append(&b, p, strlen(p) + 1);
+	return buf_take_str(&b);
+}
+
 /* Run script as one transaction; the error is nft's first line. */
 static int run(struct nat *n, const char *script, const char *what,
 	       struct err *e)
 {
+	_cleanup_free_ char *own = table_script(n, script);
 	const char *msg;
 	size_t len;
 
-	if (nft_run_cmd_from_buffer(n->ctx, script) == 0)
+	if (nft_run_cmd_from_buffer(n->ctx, own ? own : script) == 0)
 		return 0;
 	msg = nft_ctx_get_error_buffer(n->ctx);
 	msg = msg ? msg : "failed";
@@ -193,7 +241,7 @@ static void net_script(struct buf *b, const struct nat_net *net, const char *s4,
 		   "add rule " NAT_TABLE " n-%s-ps oifname \"%s\" "
 		   "ct status dnat masquerade\n",
 		   br, br);
-	if (!net->internal)
+	if (!net->internal && !net->no_masquerade)
 		buf_printf(b,
 			   "add rule " NAT_TABLE " n-%s-ps oifname != \"%s\""
 			   " masquerade\n",

@@ -1,6 +1,7 @@
 /* nat.h - published ports, masquerade and isolation in the kernel, through
  * libnftables (loaded on first use: nat_fns.h). No `nft` or `iptables`
- * process. Everything lives in skiff's own table, `inet skiff`, created
+ * process. Everything lives in skiff's own table, `inet skiff` (or
+ * another name given at nat_open: one per daemon), created
  * and removed whole, so it coexists with a host firewall and with Docker's
  * or podman's tables:
  *
@@ -40,7 +41,10 @@
 
 struct nat;
 
-struct nat *nat_open(struct err *e);
+/* table: the table's name in the inet family (NULL: "skiff"), so two
+ * daemons in one namespace each keep their own. */
+struct nat *nat_open(const char *table, struct err *e);
+const char *nat_table(const struct nat *n);
 void nat_close(struct nat *n);
 
 /* (Re)create the table whole and empty; nat_teardown removes it whole
@@ -53,6 +57,7 @@ struct nat_net {
 	const char *subnet4; /* "172.18.0.0/16" or NULL */
 	const char *subnet6; /* "fd00:1::/64" or NULL */
 	bool internal;	     /* no way out, no way in */
+	bool no_masquerade;  /* outbound keeps its source (ip-masq false) */
 };
 
 /* Add (or replace) one network's rules; remove them (net as it was

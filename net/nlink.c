@@ -275,6 +275,20 @@ int nlink_set_up(struct nlink *n, const char *name, bool up, struct err *e)
 	return rc;
 }
 
+int nlink_set_mtu(struct nlink *n, const char *name, unsigned mtu,
+		  struct err *e)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+	int rc;
+
+	if (!chg)
+		abort();
+	rtnl_link_set_mtu(chg, mtu);
+	rc = change(n, name, chg, "set mtu", e);
+	rtnl_link_put(chg);
+	return rc;
+}
+
 int nlink_move(struct nlink *n, const char *name, int netns_fd,
 	       const char *new_name, struct err *e)
 {

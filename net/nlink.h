@@ -59,6 +59,10 @@ int nlink_move(struct nlink *n, const char *name, int netns_fd,
 /* Delete a link (a veth's peer goes with it); ERR_NOT_FOUND if absent. */
 int nlink_del(struct nlink *n, const char *name, struct err *e);
 /* Set a link up (down when !up). */
+/* A link's MTU, as a user sets it: a bridge keeps it when its last port
+ * goes (one made with an MTU falls back to 1500). */
+int nlink_set_mtu(struct nlink *n, const char *name, unsigned mtu,
+		  struct err *e);
 int nlink_set_up(struct nlink *n, const char *name, bool up, struct err *e);
 /* A bridge port's flags: hairpin (frames may go back out the port they
  * came in by: a container reaching its own published port) and isolated

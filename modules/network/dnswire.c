@@ -91,15 +91,18 @@ static int dnswire_fill(void *arg, const char *id, struct dns_table *t,
 	return 0;
 }
 
-/* c's upstreams: its --dns, else the host's name servers. */
+/* c's upstreams: its --dns, else the daemon's dns, else the host's name
+ * servers. */
 static size_t upstreams(const struct netctr *c, const char **v, char *buf,
 			size_t n)
 {
 	const char *p = netctr_host_resolv();
+	const char *const *own;
+	int nown = netctr_dns_words(c, NETCTR_DNS, &own);
 	size_t k = 0, used = 0;
 
-	for (int i = 0; i < c->ndns && k < DNSSRV_UPSTREAMS_MAX; i++)
-		v[k++] = c->dns[i];
+	for (int i = 0; i < nown && k < DNSSRV_UPSTREAMS_MAX; i++)
+		v[k++] = own[i];
 	while (!k && p && *p) { /* "nameserver X" lines */
 		const char *nl = strchr(p, '\n');
 		int len = 0;
@@ -192,18 +195,23 @@ bool dnswire_resolv(const struct netctr *c, struct buf *out)
 	char sbuf[512], obuf[512];
 	size_t ns = 0, no = 0;
 	bool user = false;
+	const char *const *v;
+	int n;
 
 	for (const struct ep *ep = c->eps; ep; ep = ep->next)
 		user |= !ep->net->is_default;
 	if (!user)
 		return false;
-	for (int i = 0; i < c->ndns_search && ns < 8; i++)
-		search[ns++] = c->dns_search[i];
-	if (!c->ndns_search)
+	n = netctr_dns_words(c, NETCTR_DNS_SEARCH, &v);
+
+	for (int i = 0; i < n && ns < 8; i++)
+		search[ns++] = v[i];
+	if (!n)
 		ns = host_words("search", search, 8, sbuf, sizeof(sbuf));
-	for (int i = 0; i < c->ndns_option && no < 16; i++)
-		opts[no++] = c->dns_option[i];
-	if (!c->ndns_option)
+	n = netctr_dns_words(c, NETCTR_DNS_OPTS, &v);
+	for (int i = 0; i < n && no < 16; i++)
+		opts[no++] = v[i];
+	if (!n)
 		no = host_words("options", opts, 16, obuf, sizeof(obuf));
 	dnsd_resolv_conf(out, search, ns, opts, no);
 	return true;

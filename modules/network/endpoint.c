@@ -197,17 +197,34 @@ static char **jwords(yajl_val t, const char *key, int *n)
 	return out;
 }
 
-/* An endpoint's addresses go back into its network's allocator. */
-static void ep_reserve(struct ep *ep)
+static void mac_of(const char *ip, char *out, size_t n);
+
+/* An endpoint's addresses go back into its network's allocator. The
+ * default network's subnet may have changed with the daemon settings
+ * (bip): an address it no longer holds is replaced by a new one. */
+static bool ep_reserve(struct ep *ep)
 {
 	struct err e = ERR_INIT;
+	bool moved = false;
 
-	if (*ep->ip && ipam_reserve(&ep->net->ip4, ep->ip, &e) < 0)
+	if (*ep->ip && ipam_reserve(&ep->net->ip4, ep->ip, &e) < 0 &&
+	    e.class == ERR_INVALID && ep->net->is_default && !ep->ip_given) {
+		err_clear(&e);
+		moved = ipam_alloc(&ep->net->ip4, ep->ip, sizeof(ep->ip),
+				   &e) == 0;
+		if (moved)
+			mac_of(ep->ip, ep->mac, sizeof(ep->mac));
+	}
+	if (e.class != ERR_OK)
 		log_warn("network %s: %s", ep->net->name, e.msg);
+	if (moved)
+		log_info("container %.12s: new address %s on network %s",
+			 ep->ctr->id, ep->ip, ep->net->name);
 	err_clear(&e);
 	if (*ep->ip6 && ep->net->ipv6 &&
 	    ipam_reserve(&ep->net->ip6, ep->ip6, &e) < 0)
 		log_warn("network %s: %s", ep->net->name, e.msg);
+	return moved;
 }
 
 static void load_eps(struct netctr *c, yajl_val t)
@@ -236,7 +253,8 @@ static void load_eps(struct netctr *c, yajl_val t)
 		ep->ip_given = YAJL_IS_TRUE(yajl_tree_get(
 		    o, (const char *[]){ "Given", NULL }, yajl_t_true));
 		ep->aliases = jwords(o, "Aliases", &ep->naliases);
-		ep_reserve(ep);
+		if (ep_reserve(ep))
+			c->dirty = true;
 		*tail = ep;
 		tail = &ep->next;
 	}
@@ -537,30 +555,52 @@ static void upstream_lines(struct buf *out, const char *word)
 	}
 }
 
+int netctr_dns_words(const struct netctr *c, enum netctr_dns which,
+		     const char *const **out)
+{
+	static const size_t own[] = { offsetof(struct netctr, dns),
+				      offsetof(struct netctr, dns_search),
+				      offsetof(struct netctr, dns_option) };
+	static const size_t cnt[] = { offsetof(struct netctr, ndns),
+				      offsetof(struct netctr, ndns_search),
+				      offsetof(struct netctr, ndns_option) };
+	const struct strlist *dflt[] = { &net_settings.dns,
+					 &net_settings.dns_search,
+					 &net_settings.dns_opts };
+	int n = *(const int *)((const char *)c + cnt[which]);
+
+	if (n) {
+		*out = *(const char *const *const *)((const char *)c +
+						     own[which]);
+		return n;
+	}
+	*out = dflt[which]->v;
+	return dflt[which]->n;
+}
+
 static void resolv_text(const struct netctr *c, struct buf *b)
 {
+	static const char *const words[] = { "nameserver", "search",
+					     "options" };
+	const char *const *v;
+	int n;
+
 	if (dnswire_resolv(c, b)) /* a user network: the embedded server */
 		return;
-	if (c->ndns)
-		for (int i = 0; i < c->ndns; i++)
-			buf_printf(b, "nameserver %s\n", c->dns[i]);
-	else
-		upstream_lines(b, "nameserver");
-	if (c->ndns_search) {
-		buf_puts(b, "search");
-		for (int i = 0; i < c->ndns_search; i++)
-			buf_printf(b, " %s", c->dns_search[i]);
+	for (int w = NETCTR_DNS; w <= NETCTR_DNS_OPTS; w++) {
+		if (!(n = netctr_dns_words(c, (enum netctr_dns)w, &v))) {
+			upstream_lines(b, words[w]);
+			continue;
+		}
+		if (w == NETCTR_DNS) { /* a name server a line */
+			for (int i = 0; i < n; i++)
+				buf_printf(b, "nameserver %s\n", v[i]);
+			continue;
+		}
+		buf_puts(b, words[w]);
+		for (int i = 0; i < n; i++)
+			buf_printf(b, " %s", v[i]);
 		buf_puts(b, "\n");
-	} else {
-		upstream_lines(b, "search");
-	}
-	if (c->ndns_option) {
-		buf_puts(b, "options");
-		for (int i = 0; i < c->ndns_option; i++)
-			buf_printf(b, " %s", c->dns_option[i]);
-		buf_puts(b, "\n");
-	} else {
-		upstream_lines(b, "options");
 	}
 }
 
@@ -656,6 +696,8 @@ static int parse_mode(struct netctr *c, const struct netsvc_opts *o,
 	const char *first = o->network->n ? o->network->v[0] : NET_DEFAULT;
 	struct netsvc_ctr who;
 
+	if (!o->network->n && !net_default()) /* "bridge": "none" */
+		first = "none";
 	c->mode = NETCTR_BRIDGE;
 	if (!strcmp(first, "none"))
 		c->mode = NETCTR_NONE;
@@ -816,6 +858,9 @@ static int svc_attach(const char *id, int pidfd, const char *etc_dir,
 	if (c->eps && ports_publish(c, c->eps->ip, e) < 0)
 		goto fail;
 	netctr_write_etc(c);
+	if (c->dirty) /* an address the default network moved at load */
+		netctr_save(c);
+	c->dirty = false;
 	return 0;
 fail:
 	detach(c);

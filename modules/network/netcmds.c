@@ -498,6 +498,7 @@ static void net_info(struct jw *w)
 	for (struct net *n = net_first(); n; n = n->next)
 		k++;
 	jw_int(w, "networks", k);
+	jw_str(w, "nft-table", net_settings.iptables ? net_table() : "");
 }
 
 const struct module module_network = {
@@ -507,4 +508,5 @@ const struct module module_network = {
 	.commands = network_commands,
 	.subs = net_subs,
 	.info = net_info,
+	.config = &net_config,
 };

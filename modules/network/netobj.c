@@ -91,15 +91,37 @@ struct nlink *net_nlink(struct err *e)
 	return host_nl;
 }
 
+/* The nat table's name: "skiff" for the default root, else "skiff-" and
+ * a hash of the root, so two skiffd in one namespace (two roots) never
+ * remake each other's table. */
+const char *net_table(void)
+{
+	static char name[32];
+	const char *root = daemon_ctx.cfg.root;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	if (name[0])
+		return name;
+	if (!strcmp(root, "/var/lib/skiff"))
+		return strcpy(name, "skiff");
+	for (const char *p = root; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	snprintf(name, sizeof(name), "skiff-%08x", h);
+	return name;
+}
+
 struct nat *net_nat(struct err *e)
 {
 	struct nat *n;
 
 	if (host_nat)
 		return host_nat;
-	if (!(n = nat_open(e)))
+	if (!net_settings.iptables)
+		return err_setc(e, ERR_INTERNAL, "\"iptables\": false: skiff "
+				"manages no nftables rules"), NULL;
+	if (!(n = nat_open(net_table(), e)))
 		return NULL;
-	if (nat_setup(n, e) < 0 || nat_forwarding_on(false, e) < 0) {
+	if (nat_setup(n, e) < 0) {
 		nat_close(n);
 		return NULL;
 	}
@@ -147,11 +169,18 @@ static int pick_subnet(const char *skip, char *out, size_t len,
 		       struct err *e)
 {
 	struct cidr used[256], c;
-	size_t k = host_routes(used, 200, skip);
+	size_t k = host_routes(used, 200, skip), np = 0;
+	struct cidr_pool pools[NET_POOLS_MAX];
 
 	for (struct net *n = nets; n && k < 256; n = n->next)
 		used[k++] = n->ip4.subnet;
-	if (cidr_pick_default(used, k, &c, e) < 0)
+	for (int i = 0; i < net_settings.pools.n; i++)
+		if (net_settings.pools.v[i].base.family == AF_INET)
+			pools[np++] = net_settings.pools.v[i];
+	if (net_settings.pools.n && !np)
+		return err_setc(e, ERR_CONFLICT, "default-address-pools has no "
+				"IPv4 pool (give --subnet)");
+	if (cidr_pick_pools(pools, np, used, k, &c, e) < 0)
 		return err_wrap(e, "no free private subnet (give --subnet)");
 	cidr_str(&c, out, len);
 	return 0;
@@ -174,6 +203,7 @@ void net_write_json(const struct net *n, struct jw *w, bool state)
 	jw_bool(w, "Internal", n->internal);
 	jw_bool(w, "ICC", n->icc);
 	jw_bool(w, "EnableIPv6", n->ipv6);
+	jw_bool(w, "NoMasquerade", n->no_masq);
 	jw_int(w, "MTU", n->mtu);
 	jw_int(w, "CreatedNs", n->created_ns);
 	jw_tree(w, "Labels", l);
@@ -268,6 +298,7 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	n->internal = jbool(t, "Internal");
 	n->icc = jbool(t, "ICC");
 	n->ipv6 = jbool(t, "EnableIPv6");
+	n->no_masq = jbool(t, "NoMasquerade");
 	n->mtu = (unsigned)jint(t, "MTU");
 	n->created_ns = jint(t, "CreatedNs");
 	n->labels_json = jobj_text(t, "Labels");
@@ -295,41 +326,164 @@ static void random_id(char *out)
 		sprintf(out + 2 * i, "%02x", r[i]);
 }
 
-/* The default network, made once (its subnet chosen around the host's
- * routes) and kept like the others. */
-static int make_default(struct err *e)
+/* ---- the default network, as the daemon settings ask ---- */
+
+/* Without bip, an earlier default's subnet stays while it is on the
+ * same bridge and, with pools given, is one of their prefixes. */
+static bool subnet_fits(const struct net *keep, const char *bridge)
+{
+	const struct cidr *c = &keep->ip4.subnet;
+
+	if (strcmp(keep->bridge, bridge))
+		return false;
+	if (!net_settings.pools.n)
+		return true;
+	for (int i = 0; i < net_settings.pools.n; i++) {
+		const struct cidr_pool *p = &net_settings.pools.v[i];
+		if (p->size == c->prefix && cidr_within(&p->base, c))
+			return true;
+	}
+	return false;
+}
+
+/* Its addresses: bip (the bridge's address and prefix), else keep's
+ * subnet or a free one; fixed-cidr as the range; fixed-cidr-v6 with
+ * ipv6. keep: the default as an earlier start made it, or NULL. */
+static int default_addresses(struct net *n, const struct net *keep,
+			     struct err *e)
+{
+	char subnet[CIDR_STRLEN], gw[CIDR_STRLEN];
+	const char *g = NULL;
+	struct cidr c;
+	cidr_u128 a;
+
+	if (net_settings.bip) {
+		if (net_settings_bip(net_settings.bip, &c, &a, e) < 0)
+			return -1;
+		cidr_str(&c, subnet, sizeof(subnet));
+		cidr_addr_str(AF_INET, a, gw, sizeof(gw));
+		g = gw;
+	} else if (keep && subnet_fits(keep, n->bridge)) {
+		ipam_subnet_str(&keep->ip4, subnet, sizeof(subnet));
+	} else if (pick_subnet(n->bridge, subnet, sizeof(subnet), e) < 0) {
+		return -1;
+	}
+	if (ipam_init(&n->ip4, subnet, g, net_settings.fixed_cidr, e) < 0)
+		return err_wrap(e, "daemon settings bip and fixed-cidr");
+	n->ipv6 = net_settings.ipv6;
+	if (n->ipv6 && !net_settings.fixed_cidr_v6)
+		return err_setc(e, ERR_INVALID, "daemon setting \"ipv6\": "
+				"the default network needs \"fixed-cidr-v6\"");
+	if (n->ipv6 &&
+	    ipam_init(&n->ip6, net_settings.fixed_cidr_v6, NULL, NULL, e) < 0)
+		return err_wrap(e, "daemon setting fixed-cidr-v6");
+	return 0;
+}
+
+/* A default network from the settings (not in the list, not saved). */
+static struct net *default_new(const struct net *keep, struct err *e)
 {
 	struct net *n = xcalloc(1, sizeof(*n));
-	char subnet[CIDR_STRLEN], file[NET_ID_LEN + 8];
-	_cleanup_free_ char *dir = NULL;
+
+	snprintf(n->bridge, sizeof(n->bridge), "%s", net_settings.bridge);
+	if (default_addresses(n, keep, e) < 0) {
+		net_free(n);
+		return NULL;
+	}
+	if (keep) {
+		memcpy(n->id, keep->id, sizeof(n->id));
+		n->created_ns = keep->created_ns;
+	} else {
+		random_id(n->id);
+		n->created_ns = now_ns();
+	}
+	n->name = xstrdup(NET_DEFAULT);
+	n->is_default = true;
+	n->icc = net_settings.icc;
+	n->no_masq = !net_settings.ip_masq;
+	n->mtu = (unsigned)net_settings.mtu;
+	n->labels_json = xstrdup("{}");
+	n->options_json = xasprintf("{\"com.docker.network.bridge.name\":"
+				    "\"%s\"}", n->bridge);
+	return n;
+}
+
+static bool cidr_same(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == b->family && a->addr == b->addr &&
+	       a->prefix == b->prefix;
+}
+
+static bool ipam_same(const struct ipam *a, const struct ipam *b)
+{
+	return cidr_same(&a->subnet, &b->subnet) &&
+	       cidr_same(&a->range, &b->range) && a->gateway == b->gateway;
+}
+
+static bool default_same(const struct net *a, const struct net *b)
+{
+	return !strcmp(a->bridge, b->bridge) && a->mtu == b->mtu &&
+	       a->icc == b->icc && a->no_masq == b->no_masq &&
+	       a->ipv6 == b->ipv6 && ipam_same(&a->ip4, &b->ip4) &&
+	       (!a->ipv6 || ipam_same(&a->ip6, &b->ip6));
+}
+
+static int default_write(const struct net *n, struct err *e)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/networks",
+					     daemon_ctx.cfg.root);
+	char file[NET_ID_LEN + 8];
 	struct buf b = { 0 };
 	struct jw w;
 	int rc;
 
-	if (pick_subnet("skiff0", subnet, sizeof(subnet), e) < 0 ||
-	    ipam_init(&n->ip4, subnet, NULL, NULL, e) < 0) {
-		free(n);
-		return -1;
-	}
-	random_id(n->id);
-	n->name = xstrdup(NET_DEFAULT);
-	snprintf(n->bridge, sizeof(n->bridge), "skiff0");
-	n->is_default = true;
-	n->icc = true;
-	n->created_ns = now_ns();
-	n->labels_json = xstrdup("{}");
-	n->options_json = xstrdup("{\"com.docker.network.bridge.name\":"
-				  "\"skiff0\"}");
 	jw_open(&w, &b);
 	net_write_json(n, &w, true);
 	jw_close(&w);
-	dir = xasprintf("%s/networks", daemon_ctx.cfg.root);
 	snprintf(file, sizeof(file), "%s.json", n->id);
 	rc = store_write_sync(dir, file, buf_head(&b), buf_used(&b), e);
-	n->next = nets;
-	nets = n;
 	buf_free(&b);
 	return rc;
+}
+
+/* At start, as dockerd remakes its default network from its settings:
+ * made when absent, changed in place when the settings changed (the
+ * containers on it keep their addresses where the new subnet holds
+ * them: endpoint.c), removed with "bridge": "none". */
+static int default_apply(struct err *e)
+{
+	struct net *old = net_default(), *n, **pp;
+	_cleanup_free_ char *path = NULL;
+
+	if (!strcmp(net_settings.bridge, "none")) {
+		if (!old)
+			return 0;
+		path = xasprintf("%s/networks/%s.json", daemon_ctx.cfg.root,
+				 old->id);
+		for (pp = &nets; *pp != old; pp = &(*pp)->next)
+			;
+		*pp = old->next;
+		net_free(old);
+		return unlink(path) < 0 ? err_set(e, errno, "unlink %s", path)
+					: 0;
+	}
+	if (!(n = default_new(old, e)))
+		return err_wrap(e, "the default network");
+	if (old && default_same(old, n)) {
+		net_free(n);
+		return 0;
+	}
+	if (old) {
+		log_info("network %s: remade from the daemon settings "
+			 "(bridge %s)", NET_DEFAULT, n->bridge);
+		for (pp = &nets; *pp != old; pp = &(*pp)->next)
+			;
+		*pp = old->next;
+		net_free(old);
+	}
+	n->next = nets;
+	nets = n;
+	return default_write(n, e);
 }
 
 int net_load_all(struct err *e)
@@ -341,7 +495,7 @@ int net_load_all(struct err *e)
 		return err_set(e, errno, "mkdir %s", dir);
 	if (store_load("networks", load_one, NULL, e) < 0)
 		return -1;
-	return net_default() ? 0 : make_default(e);
+	return default_apply(e);
 }
 
 /* ---- network create ---- */
@@ -391,6 +545,14 @@ static int net_opts(struct net *n, const struct strlist *o, struct err *e)
 				buf_free(&b);
 				return -1;
 			}
+		} else if (!strcmp(k, "com.docker.network.bridge."
+				    "enable_ip_masquerade")) {
+			bool on;
+			if (opt_bool(eq, &on, k, e) < 0) {
+				buf_free(&b);
+				return -1;
+			}
+			n->no_masq = !on;
 		} else if (!strcmp(k, "com.docker.network.bridge.name")) {
 			if (!*eq || strlen(eq) >= IFNAMSIZ ||
 			    strspn(eq, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
@@ -406,7 +568,8 @@ static int net_opts(struct net *n, const struct strlist *o, struct err *e)
 			buf_free(&b);
 			return err_setc(e, ERR_INVALID, "-o %s: unknown option "
 					"(mtu, icc, com.docker.network.bridge."
-					"name)", k);
+					"name, com.docker.network.bridge."
+					"enable_ip_masquerade)", k);
 		}
 		jw_str(&w, k, eq);
 	}
@@ -565,15 +728,16 @@ static int addr_add(struct nlink *nl, const struct net *n,
 int net_up(struct net *n, struct err *e)
 {
 	struct nlink *nl = net_nlink(e);
-	struct nat *nt = nl ? net_nat(e) : NULL;
+	struct nat *nt = nl && net_settings.iptables ? net_nat(e) : NULL;
 	char s4[CIDR_STRLEN], s6[CIDR_STRLEN];
-	struct nat_net nn = { .bridge = n->bridge, .internal = n->internal };
+	struct nat_net nn = { .bridge = n->bridge, .internal = n->internal,
+			      .no_masquerade = n->no_masq };
 
 	if (n->up)
 		return 0;
-	if (!nt)
+	if (!nl || (!nt && net_settings.iptables))
 		return err_wrap(e, "network %s", n->name);
-	if (nlink_bridge_add(nl, n->bridge, n->mtu, NULL, e) < 0) {
+	if (nlink_bridge_add(nl, n->bridge, 0, NULL, e) < 0) {
 		if (e->class != ERR_CONFLICT) /* left by an earlier skiffd */
 			return err_wrap(e, "network %s", n->name);
 		err_clear(e);
@@ -584,12 +748,15 @@ int net_up(struct net *n, struct err *e)
 		ipam_subnet_str(&n->ip6, s6, sizeof(s6));
 		nn.subnet6 = s6;
 	}
-	if (addr_add(nl, n, &n->ip4, e) < 0 ||
+	/* the MTU set as a change, not at creation: the kernel keeps it
+	 * then when the bridge has no port */
+	if ((n->mtu && nlink_set_mtu(nl, n->bridge, n->mtu, e) < 0) ||
+	    addr_add(nl, n, &n->ip4, e) < 0 ||
 	    (n->ipv6 && addr_add(nl, n, &n->ip6, e) < 0) ||
 	    nlink_set_up(nl, n->bridge, true, e) < 0 ||
-	    nat_network_add(nt, &nn, e) < 0 ||
-	    nat_route_localnet(n->bridge, e) < 0 ||
-	    (n->ipv6 && nat_forwarding_on(true, e) < 0))
+	    (nt && nat_network_add(nt, &nn, e) < 0) ||
+	    (nt && nat_route_localnet(n->bridge, e) < 0) ||
+	    (net_settings.ip_forward && nat_forwarding_on(n->ipv6, e) < 0))
 		return err_wrap(e, "network %s", n->name);
 	n->up = true;
 	return 0;

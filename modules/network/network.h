@@ -22,6 +22,7 @@
 #include "../../core/base/buf.h"
 #include "../../core/base/err.h"
 #include "../../core/cmd.h"
+#include "../../core/config.h"
 #include "../../proto/cmdreq.h"
 #include "../../net/cidr.h"
 #include "../../net/ipam.h"
@@ -37,6 +38,7 @@ struct net {
 	char bridge[IFNAMSIZ];
 	bool is_default; /* the `bridge` network: --link, no DNS names */
 	bool internal, icc, ipv6;
+	bool no_masq; /* ip-masq false, -o ...enable_ip_masquerade=false */
 	unsigned mtu;
 	char *labels_json;  /* {"k":"v"} */
 	char *options_json; /* -o words as {"k":"v"} */
@@ -93,6 +95,7 @@ struct netctr {
 	int nexpose;
 	struct ep *eps;
 	bool attached; /* wired into a live namespace */
+	bool dirty;    /* changed at load, saved at the next attach */
 	int netns_fd;  /* while attached, -1 otherwise */
 	char *etc_dir;
 	struct netctr *next;
@@ -106,6 +109,26 @@ struct ep_watch {
 	void (*left)(const struct ep *ep);
 };
 void ep_watch_set(const struct ep_watch *w);
+
+/* settings.c: skiffd.json's network keys (Docker's daemon.json names) */
+#define NET_POOLS_MAX 16
+struct net_pools {
+	struct cidr_pool v[NET_POOLS_MAX];
+	int n;
+};
+struct net_settings {
+	char *bridge; /* the default network's bridge; "none": no default */
+	char *bip, *fixed_cidr, *fixed_cidr_v6; /* NULL: not given */
+	struct net_pools pools; /* none given: Docker's default pools */
+	long long mtu;		/* the default network's; 0: the kernel's */
+	bool icc, iptables, ip_forward, ip_masq, ipv6;
+	struct strlist dns, dns_search, dns_opts; /* containers' defaults */
+};
+extern struct net_settings net_settings;
+extern const struct config_table net_config;
+/* bip's text into its subnet and the bridge's address. */
+int net_settings_bip(const char *s, struct cidr *subnet, cidr_u128 *addr,
+		     struct err *e);
 
 /* netobj.c: networks */
 struct net *net_first(void);
@@ -125,6 +148,8 @@ int net_up(struct net *n, struct err *e);
 /* The shared kernel handles (opened on first use). */
 struct nlink *net_nlink(struct err *e);
 struct nat *net_nat(struct err *e);
+/* The nat table's name (one per root). */
+const char *net_table(void);
 void net_kernel_close(void);
 /* How many endpoints a network has. */
 unsigned net_users(const struct net *n);
@@ -145,6 +170,11 @@ void ep_leave(struct ep *ep);
 struct ep *ep_on(const struct netctr *c, const struct net *n);
 /* The hosts file of c, into etc_dir (attached only). */
 void netctr_write_etc(struct netctr *c);
+/* c's --dns, --dns-search or --dns-option words, else the daemon's dns,
+ * dns-search or dns-opts (0: neither: the host's are used). */
+enum netctr_dns { NETCTR_DNS, NETCTR_DNS_SEARCH, NETCTR_DNS_OPTS };
+int netctr_dns_words(const struct netctr *c, enum netctr_dns which,
+		     const char *const **out);
 /* The host's resolv.conf upstreams, read at init. */
 void netctr_resolv_init(void);
 /* Those lines ("nameserver IP", "search ...", "options ...") as text. */

@@ -154,7 +154,9 @@ for i in $(seq 200); do $S run --rm -p 9000:80 --rootfs "$R" true >/dev/null || 
 sleep 1
 after=$(HOST ip -o link show | wc -l)
 [ "$after" -le "$before" ] && ok "200 run --rm cycles leave no veth ($before/$after links)" || notok "links $before -> $after: $(HOST ip -o link show | cut -c1-60)"
-out=$(HOST nft list map inet skiff pub4any)
+tbl=$(HOST nft list tables inet | sed -n 's/^table inet \(skiff[-0-9a-f]*\)$/\1/p')
+out=$(HOST nft list map inet "$tbl" pub4any 2>&1)
+[ -n "$tbl" ] && echo "$out" | grep -q 'map pub4any' || notok "no nat table ($tbl): $out"
 echo "$out" | grep -q 'elements' && notok "a published port is left: $out" || ok "and no published port rule"
 n=$($S network inspect bridge | grep -c IPv4Address)
 [ "$n" -eq 1 ] && ok "and no address but the running container's" || notok "addresses: $n"

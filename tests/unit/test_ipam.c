@@ -89,6 +89,33 @@ static void test_pick_default(void **state)
 	      "no free subnet");
 }
 
+/* daemon.json's default-address-pools: each base cut in /size, in order */
+static void test_pick_pools(void **state)
+{
+	struct err e = ERR_INIT;
+	struct cidr_pool pools[2] = {{.size = 24}, {.size = 26}};
+	struct cidr used[3], got;
+	char s[CIDR_STRLEN];
+
+	must(cidr_parse("10.200.0.0/23", &pools[0].base, &e), &e);
+	must(cidr_parse("10.9.0.0/24", &pools[1].base, &e), &e);
+	must(cidr_parse("10.200.0.0/24", &used[0], &e), &e);
+	must(cidr_pick_pools(pools, 2, used, 1, &got, &e), &e);
+	cidr_str(&got, s, sizeof(s));
+	assert_string_equal(s, "10.200.1.0/24");
+	must(cidr_parse("10.200.1.128/25", &used[1], &e), &e);
+	must(cidr_parse("10.9.0.0/26", &used[2], &e), &e);
+	must(cidr_pick_pools(pools, 2, used, 3, &got, &e), &e);
+	cidr_str(&got, s, sizeof(s));
+	assert_string_equal(s, "10.9.0.64/26");
+	must(cidr_parse("10.9.0.0/24", &used[2], &e), &e);
+	fails(cidr_pick_pools(pools, 2, used, 3, &got, &e), &e, ERR_CONFLICT,
+	      "default-address-pools");
+	must(cidr_pick_pools(NULL, 0, used, 1, &got, &e), &e); /* Docker's */
+	cidr_str(&got, s, sizeof(s));
+	assert_string_equal(s, "172.17.0.0/16");
+}
+
 static void alloc_is(struct ipam *p, const char *want)
 {
 	struct err e = ERR_INIT;
@@ -276,6 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cidr),
 	    cmocka_unit_test(test_pick_default),
+	    cmocka_unit_test(test_pick_pools),
 	    cmocka_unit_test(test_alloc),
 	    cmocka_unit_test(test_reserve),
 	    cmocka_unit_test(test_init_errors),

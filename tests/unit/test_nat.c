@@ -156,7 +156,7 @@ static const char *ask(int ns, int type, const char *ip, uint16_t port)
 static void test_table_whole(void **state)
 {
 	struct err e = ERR_INIT;
-	struct nat *n = nat_open(&e);
+	struct nat *n = nat_open(NULL, &e);
 
 	assert_non_null(n);
 	must(nat_setup(n, &e), &e);
@@ -167,6 +167,40 @@ static void test_table_whole(void **state)
 	assert_null(strstr(nt_sh("nft list tables"), "skiff"));
 	must(nat_teardown(n, &e), &e); /* absent is fine */
 	nat_close(n);
+}
+
+/* Two daemons in one namespace: each makes, fills and removes its own
+ * table and never touches the other's. */
+static void test_two_tables(void **state)
+{
+	struct err e = ERR_INIT;
+	struct nat *a = nat_open(NULL, &e), *b = nat_open("skiff-2nd", &e);
+	const struct nat_port p = {NULL, 8081, PORTSPEC_TCP, "10.79.0.9", 80};
+	const struct nat_net net = {.bridge = "tt2nd", .subnet4 = "10.99.0.0/24"};
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_equal(nat_table(b), "skiff-2nd");
+	assert_null(nat_open("Bad Name", &e));
+	err_clear(&e);
+	must(nat_setup(a, &e), &e);
+	must(nat_publish(a, &p, 1, &e), &e);
+	must(nat_setup(b, &e), &e); /* the second daemon starts */
+	must(nat_network_add(b, &net, &e), &e);
+	must(nat_publish(b, &p, 1, &e), &e); /* its own maps */
+	assert_non_null(strstr(nt_sh("nft list map inet skiff pub4any"),
+			       "8081"));
+	assert_non_null(strstr(nt_sh("nft list map inet skiff-2nd pub4any"),
+			       "8081"));
+	assert_non_null(strstr(nt_sh("nft list table inet skiff-2nd"),
+			       "n-tt2nd-ps"));
+	assert_null(strstr(nt_sh("nft list table inet skiff"), "tt2nd"));
+	must(nat_teardown(b, &e), &e);
+	assert_non_null(strstr(nt_sh("nft list map inet skiff pub4any"),
+			       "8081"));
+	must(nat_teardown(a, &e), &e);
+	nat_close(a);
+	nat_close(b);
 }
 
 static void setup_world(struct nat *n)
@@ -204,7 +238,7 @@ static void setup_world(struct nat *n)
 static void test_published(void **state)
 {
 	struct err e = ERR_INIT;
-	struct nat *n = nat_open(&e);
+	struct nat *n = nat_open(NULL, &e);
 	const struct nat_port ports[] = {
 	    {NULL, 8080, PORTSPEC_TCP, "10.79.0.2", 80},
 	    {"", 5353, PORTSPEC_UDP, "10.79.0.2", 53},
@@ -249,7 +283,7 @@ static void test_published(void **state)
 static void test_isolation(void **state)
 {
 	struct err e = ERR_INIT;
-	struct nat *n = nat_open(&e);
+	struct nat *n = nat_open(NULL, &e);
 	const struct nat_net a = {.bridge = br_a, .subnet4 = "10.79.0.0/24"};
 
 	assert_non_null(n);
@@ -281,7 +315,7 @@ static void test_isolation(void **state)
 static void test_bad_input(void **state)
 {
 	struct err e = ERR_INIT;
-	struct nat *n = nat_open(&e);
+	struct nat *n = nat_open(NULL, &e);
 	const struct nat_net bad = {.bridge = "br\"; flush ruleset"};
 	const struct nat_port p6 = {"::1", 80, PORTSPEC_TCP, "10.79.0.2", 80};
 	const struct nat_port p0 = {NULL, 0, PORTSPEC_TCP, "10.79.0.2", 80};
@@ -301,6 +335,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table_whole),
+	    cmocka_unit_test(test_two_tables),
 	    cmocka_unit_test(test_published),
 	    cmocka_unit_test(test_isolation),
 	    cmocka_unit_test(test_bad_input),
