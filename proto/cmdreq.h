@@ -195,4 +195,14 @@ struct login_args {
 	bool password_stdin;
 };
 
+/* ---- compose ---- */
+
+/* The project flags every compose verb takes, and config's own. */
+struct compose_args {
+	struct strlist file, env_file, profile;
+	const char *project_name, *project_directory, *format;
+	const char *model; /* the normalised model, JSON (the CLI's) */
+	bool services, volumes, profiles, quiet;
+};
+
 #endif

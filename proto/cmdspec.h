@@ -76,6 +76,9 @@ enum cmd_cli {
 				     found or run exits 127 or 126, as
 				     Docker's run and exec */
 	CLI_ERR_125 = 1 << 12,	/* any other `err` exits 125 (docker run) */
+	CLI_COMPOSE = 1 << 13,	/* the client reads the compose project (its
+				   files, .env, the environment) and answers
+				   from the model itself (tools/compose.c) */
 };
 
 struct gotmpl_header; /* proto/gotmpl.h */

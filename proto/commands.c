@@ -40,6 +40,33 @@
 	  "process limit (-1 for unlimited)" },
 /* clang-format on */
 
+#define CO(f) offsetof(struct compose_args, f)
+/* clang-format off */
+#define COMPOSE_PROJECT_FLAGS \
+	{ "file", 'f', FLAG_LIST, CO(file), "FILE", \
+	  "compose file (several merge in order; - is stdin)" }, \
+	{ "project-name", 'p', FLAG_STR, CO(project_name), "NAME", \
+	  "project name (else COMPOSE_PROJECT_NAME, name:, the directory)" }, \
+	{ "project-directory", 0, FLAG_STR, CO(project_directory), "DIR", \
+	  "project directory (else the first file's)" }, \
+	{ "env-file", 0, FLAG_LIST, CO(env_file), "FILE", \
+	  "variables for interpolation instead of DIR/.env" }, \
+	{ "profile", 0, FLAG_LIST, CO(profile), "NAME", \
+	  "enable a profile (COMPOSE_PROFILES too)" },
+/* clang-format on */
+
+static const struct flag compose_config_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    {"format", 0, FLAG_STR, CO(format), "yaml|json", "output format"},
+    {"services", 0, FLAG_BOOL, CO(services), NULL, "print service names"},
+    {"volumes", 0, FLAG_BOOL, CO(volumes), NULL, "print volume names"},
+    {"profiles", 0, FLAG_BOOL, CO(profiles), NULL, "print profile names"},
+    {"quiet", 'q', FLAG_BOOL, CO(quiet), NULL, "only validate"},
+    {"model", 0, FLAG_STR, CO(model), "JSON",
+     "the normalised model (the skiff CLI reads the files and sends it)"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
 static const struct flag create_flags[] = {
     {"rootfs", 0, FLAG_STR, CA(rootfs), "DIR",
      "a root filesystem directory instead of an image (used read-only, "
@@ -503,6 +530,17 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = 2,
 	.cmd_flags = CMD_MUTATES,
 	.module = "images",
+    },
+    {
+	.name = "compose config",
+	.usage = "[-f FILE]... [-p NAME] [--profile P]... [OPTIONS]",
+	.summary = "The compose project as skiff reads it: every file merged, "
+		   "interpolated and in the long syntax",
+	.flags = compose_config_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = 0,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE},
     },
     {
 	.name = "cp",

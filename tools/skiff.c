@@ -22,6 +22,7 @@
 
 #include "../core/base/cleanup.h"
 #include "../proto/json.h"
+#include "../proto/compose.h"
 #include "../proto/line.h"
 #include "skiff.h"
 
@@ -142,17 +143,50 @@ static int no_daemon(struct client *c, struct err *e)
 	return r;
 }
 
+/* The request line; for a CLI_COMPOSE verb, the project read and its
+ * model added as --model (*answered >= 0, an exit status, when the
+ * client has answered by itself: a bad project exits 1, as docker
+ * compose). */
+static int compose_line(struct client *c, struct buf *line,
+			struct compose_project *proj, int *answered,
+			struct err *e)
+{
+	_cleanup_buf_ struct buf model = { 0 };
+	_cleanup_free_ char **words = NULL;
+	bool done = false;
+	int argc;
+
+	*answered = -1;
+	if (!(c->o->how & CLI_COMPOSE) || !c->o->parsed || c->o->call.help)
+		return line_quote(line, c->o->argc, c->o->argv, e);
+	if (compose_prepare(c->o, proj, &model, &done, e) < 0) {
+		fprintf(stderr, "skiff: %s\n", e->msg);
+		*answered = EXIT_ERR;
+		return 0;
+	}
+	if (done) {
+		*answered = EXIT_OK;
+		return 0;
+	}
+	words = compose_words(c->o, proj->model ? buf_head(&model) : NULL,
+			      &argc);
+	return line_quote(line, argc, words, e);
+}
+
 /* Send the request and read its reply. A bad argv is refused before we
  * connect; SIGINT is caught from before the request leaves, so no ctrl-c
  * during a stream is lost. */
 static int client_run(struct client *c, struct err *e)
 {
+	_cleanup_(compose_project_free) struct compose_project proj = { 0 };
 	_cleanup_buf_ struct buf line = { 0 };
 	struct err late = ERR_INIT;
-	int r, hfd;
+	int r, hfd, answered;
 
-	if (line_quote(&line, c->o->argc, c->o->argv, e) < 0)
+	if (compose_line(c, &line, &proj, &answered, e) < 0)
 		return -1;
+	if (answered >= 0)
+		return answered;
 	hfd = files_fd(c->o, e);
 	if (hfd == -1)
 		return -1;
@@ -172,6 +206,9 @@ static int client_run(struct client *c, struct err *e)
 	if (c->fd < 0) {
 		if (hfd > 1)
 			close(hfd);
+		if (proj.model) /* config needs no engine (docker's neither) */
+			return compose_print_local(c->o, &proj, e) < 0 ? -1 :
+									 EXIT_OK;
 		return no_daemon(c, e);
 	}
 	r = conn_send_request(c->fd, &line, hfd, e);

@@ -140,6 +140,18 @@ bool format_kept(struct client *c);
 int format_streamed(struct client *c, yajl_val obj); /* 0, 1 laid out,
 							2 kept */
 
+/* compose.c: a CLI_COMPOSE verb's project. prepare: load it (printing
+ * its warnings) and put its model, as one line of JSON and a NUL, in
+ * model; *done when the client has answered by itself (--profiles).
+ * words: the request's words with --model MODEL (NULL: none) added;
+ * free the array only. print_local: the answer when no skiffd runs. */
+struct compose_project;
+int compose_prepare(const struct opts *o, struct compose_project *p,
+		    struct buf *model, bool *done, struct err *e);
+char **compose_words(const struct opts *o, const char *model, int *argc);
+int compose_print_local(const struct opts *o, const struct compose_project *p,
+			struct err *e);
+
 /* relay.c: the container's pty or stdin, ctrl-c and SIGWINCH. */
 int relay_sigfd(struct err *e);
 int relay_start(struct client *c, yajl_val obj, struct err *e);

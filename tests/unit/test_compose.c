@@ -1,0 +1,253 @@
+/* test_compose.c - proto/cnode.c and proto/compose*.c: compose YAML to
+ * the normalised model (YAML typing, anchors and merge keys,
+ * interpolation, the schema's errors with positions, short to long
+ * syntax, several files merged, .env, env_file, profiles, names). Files
+ * are served from a table by the read callback: no filesystem. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../proto/compose.h"
+
+struct vfile {
+	const char *path, *text;
+};
+
+static const struct vfile *files_now;
+
+static int vread(const char *path, struct buf *out, void *ctx, struct err *e)
+{
+	for (const struct vfile *f = files_now; f && f->path; f++)
+		if (!strcmp(f->path, path)) {
+			buf_puts(out, f->text);
+			return 0;
+		}
+	return err_set(e, ENOENT, "%s", path);
+}
+
+/* The environment: TAG=1.36, EMPTY="", COMPOSE_PROJECT_NAME unset. */
+static const char *venv(const char *name, void *ctx)
+{
+	if (!strcmp(name, "TAG"))
+		return "1.36";
+	if (!strcmp(name, "EMPTY"))
+		return "";
+	return NULL;
+}
+
+/* Load the project /p/compose.yaml (plus more -f files) and return its
+ * model as compact JSON (static buffer), or "ERR: msg". */
+static const char *load(const struct vfile *fs, const char *const *f,
+			size_t nf, const char *const *profiles, size_t np)
+{
+	static char out[16384];
+	struct compose_opts o = { .files = f, .nfiles = nf, .cwd = "/p",
+				  .env = venv, .read = vread,
+				  .profiles = profiles, .nprofiles = np };
+	struct compose_project p;
+	struct err e = ERR_INIT;
+	struct buf b = { 0 };
+
+	files_now = fs;
+	if (compose_project_load(&o, &p, &e) < 0) {
+		snprintf(out, sizeof(out), "ERR: %s", e.msg);
+	} else {
+		compose_project_json(&p, false, &b);
+		snprintf(out, sizeof(out), "%.*s", (int)buf_used(&b) - 1,
+			 buf_head(&b));
+	}
+	buf_free(&b);
+	compose_project_free(&p);
+	return out;
+}
+
+static const char *load1(const char *text)
+{
+	const struct vfile fs[] = { { "/p/compose.yaml", text }, { 0 } };
+
+	return load(fs, NULL, 0, NULL, 0);
+}
+
+static void has(const char *got, const char *want)
+{
+	if (!strstr(got, want))
+		fail_msg("wanted %s\n   in %s", want, got);
+}
+
+static void test_typing_anchors(void **state)
+{
+	const char *m = load1("x-base: &b {image: a, restart: always}\n"
+			      "services:\n"
+			      "  s: {<<: *b, image: 'mine', labels: {n: 1, q: "
+			      "'2'}}\n"
+			      "  t: {<<: [*b], stop_grace_period: 10s}\n");
+
+	has(m, "\"s\":{\"image\":\"mine\",\"labels\":{\"n\":\"1\",\"q\":\"2\"}");
+	has(m, "\"t\":{\"image\":\"a\"");
+	has(m, "\"restart\":\"always\"");
+	has(m, "\"name\":\"p\"");
+	has(m, "\"networks\":{\"default\":{\"name\":\"p_default\"}}");
+	has(load1("services: {s: {image: a, labels: {t: true}}}\n"),
+	    "services.s.labels.t: expected string or number or null, got a "
+	    "boolean");
+}
+
+static void test_interpolation(void **state)
+{
+	char buf[256];
+	struct buf out = { 0 };
+	struct err e = ERR_INIT;
+	static const char *const cases[][2] = {
+		{ "busybox:${TAG}", "busybox:1.36" },
+		{ "$TAG-$$HOME", "1.36-$HOME" },
+		{ "${NO:-d}/${EMPTY:-e}/${EMPTY-f}", "d/e/" },
+		{ "${NO:-${TAG}}", "1.36" },
+		{ "${TAG:+set}${NO+x}", "set" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&out);
+		assert_int_equal(compose_interp_str(cases[i][0], venv, NULL,
+						    &out, NULL, NULL, 0, &e),
+				 0);
+		snprintf(buf, sizeof(buf), "%.*s", (int)buf_used(&out),
+			 buf_used(&out) ? buf_head(&out) : "");
+		assert_string_equal(buf, cases[i][1]);
+	}
+	buf_free(&out);
+	has(load1("services:\n  s:\n    image: ${NO:?say it}\n"),
+	    "ERR: /p/compose.yaml:3:12: required variable NO is missing a "
+	    "value: say it");
+	has(load1("services:\n  s:\n    image: a${}\n"),
+	    "invalid interpolation format");
+	/* a plain scalar is typed again: an integer where one is needed */
+	has(load1("services:\n  s:\n    image: a\n    ports:\n"
+		  "    - target: ${P:-80}\n"),
+	    "\"target\":80");
+}
+
+static void test_schema_errors(void **state)
+{
+	has(load1("services:\n  web:\n    imag: x\n"),
+	    "ERR: /p/compose.yaml:3:5: services.web: unknown key \"imag\"");
+	has(load1("services: {web: {image: x, ports: [{target: a}]}}\n"),
+	    "ERR: /p/compose.yaml:1:45: services.web.ports[0].target: "
+	    "expected integer, got a string");
+	has(load1("services: {web: {image: x, depends_on: {a: {condition: "
+		  "nope}}}}\n"),
+	    "is not one of the values allowed");
+	has(load1("services: [a]\n"), "services: expected object, got a list");
+	has(load1("a: 1\na: 2\n"), "ERR: /p/compose.yaml:2:1: duplicate key");
+	has(load1("x: [\n"), "ERR: /p/compose.yaml:2:1: flow sequence");
+	has(load1("services: {a: {image: x, depends_on: [b]}, b: {image: y, "
+		  "depends_on: [a]}}\n"),
+	    "a dependency cycle: a -> b -> a");
+	has(load1("services: {a: {image: x, networks: [n]}}\n"),
+	    "refers to an undefined network n");
+	has(load1("services: {a: {build: .}}\nversion: '3'\n"),
+	    "\"build\":{\"context\":\"/p\"}");
+	has(load1("a: &a [*a]\n"), "an alias to an unknown anchor");
+}
+
+static void test_long_syntax(void **state)
+{
+	const char *m = load1(
+		"services:\n"
+		"  s:\n"
+		"    image: a\n"
+		"    command: sh -c 'echo \"a b\"'\n"
+		"    environment: [A=1, B]\n"
+		"    ports: ['127.0.0.1:8000-8001:80-81/udp', 3000]\n"
+		"    volumes: [data:/d, ./src:/s:ro, /anon]\n"
+		"    depends_on: [t]\n"
+		"    healthcheck: {test: wget -q x}\n"
+		"    secrets: [k]\n"
+		"  t: {image: b, networks: {back: {aliases: [x]}}}\n"
+		"volumes: {data: }\n"
+		"networks: {back: {external: true}}\n"
+		"secrets: {k: {file: ./k.txt}}\n");
+
+	has(m, "\"command\":[\"sh\",\"-c\",\"echo \\\"a b\\\"\"]");
+	has(m, "\"environment\":{\"A\":\"1\",\"B\":null}");
+	has(m, "{\"host_ip\":\"127.0.0.1\",\"mode\":\"ingress\",\"protocol\":"
+	       "\"udp\",\"published\":\"8001\",\"target\":81}");
+	has(m, "{\"mode\":\"ingress\",\"protocol\":\"tcp\",\"target\":3000}");
+	has(m, "{\"source\":\"data\",\"target\":\"/d\",\"type\":\"volume\","
+	       "\"volume\":{}}");
+	has(m, "{\"bind\":{\"create_host_path\":true},\"read_only\":true,"
+	       "\"source\":\"/p/src\",\"target\":\"/s\",\"type\":\"bind\"}");
+	has(m, "\"depends_on\":{\"t\":{\"condition\":\"service_started\","
+	       "\"required\":true}}");
+	has(m, "\"secrets\":[{\"source\":\"k\"}]");
+	has(m, "\"test\":[\"CMD-SHELL\",\"wget -q x\"]");
+	has(m, "\"k\":{\"file\":\"/p/k.txt\"}");
+	has(m, "\"back\":{\"external\":true,\"name\":\"back\"}");
+	has(m, "\"data\":{\"name\":\"p_data\"}");
+}
+
+static void test_merge_env_profiles(void **state)
+{
+	const struct vfile fs[] = {
+		{ "/p/a.yml", "name: Demo_1\n"
+			      "services:\n"
+			      "  web:\n"
+			      "    image: a:${TAG}\n"
+			      "    command: [x]\n"
+			      "    environment: {A: '1', B: '2'}\n"
+			      "    env_file: web.env\n"
+			      "    ports: ['80:80']\n"
+			      "    volumes: ['v:/data']\n"
+			      "  dbg: {image: d, profiles: [debug]}\n"
+			      "volumes: {v: {}}\n" },
+		{ "/p/b.yml", "services:\n"
+			      "  web:\n"
+			      "    command: [y]\n"
+			      "    environment: {B: three}\n"
+			      "    ports: ['81:81']\n"
+			      "    volumes: ['/h:/data']\n" },
+		{ "/p/web.env", "A=from-file\nC=\"quoted\"\n" },
+		{ "/p/.env", "TAG=ignored-env-wins\nFROM_DOTENV=1\n" },
+		{ 0 }
+	};
+	static const char *const f[] = { "a.yml", "b.yml" };
+	static const char *const prof[] = { "debug" };
+	const char *m = load(fs, f, 2, NULL, 0);
+
+	has(m, "\"name\":\"demo_1\"");
+	has(m, "\"image\":\"a:1.36\"");
+	has(m, "\"command\":[\"y\"]");
+	has(m, "\"environment\":{\"A\":\"1\",\"B\":\"three\",\"C\":\"quoted\"}");
+	has(m, "\"published\":\"80\"");
+	has(m, "\"published\":\"81\"");
+	has(m, "\"volumes\":[{\"bind\":{\"create_host_path\":true},"
+	       "\"source\":\"/h\",\"target\":\"/data\",\"type\":\"bind\"}]");
+	assert_null(strstr(m, "dbg"));
+	assert_null(strstr(m, "env_file"));
+	has(load(fs, f, 2, prof, 1), "\"dbg\":{");
+}
+
+static void test_no_file(void **state)
+{
+	const struct vfile fs[] = { { 0 } };
+
+	has(load(fs, NULL, 0, NULL, 0), "ERR: no compose file");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_typing_anchors),
+	    cmocka_unit_test(test_interpolation),
+	    cmocka_unit_test(test_schema_errors),
+	    cmocka_unit_test(test_long_syntax),
+	    cmocka_unit_test(test_merge_env_profiles),
+	    cmocka_unit_test(test_no_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
