@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_version.h>
 
@@ -26,6 +28,9 @@
 #define SKIFF_GIT "unknown"
 #endif
 
+/* `events` streams open now (Docker's NEventsListener). */
+static int ev_stream_count;
+
 /* ---- ping ---- */
 
 static int do_ping(struct ctl_req *r, void *args, struct err *e)
@@ -37,27 +42,63 @@ static const struct command cmd_ping = { "ping", do_ping };
 
 /* ---- version ---- */
 
+#if defined(__x86_64__)
+#define ARCH "amd64"
+#elif defined(__aarch64__)
+#define ARCH "arm64"
+#else
+#define ARCH "other"
+#endif
+/* The line protocol's version (skiff's, not the Docker Engine API's). */
+#define PROTO_VERSION "1"
+
+/* Docker's GET /version (the Server half of `docker version`; the CLI
+ * adds its own Client half): skiffd is the Engine, and the libraries
+ * it is built on are its other components. */
 static int do_version(struct ctl_req *r, void *args, struct err *e)
 {
 	struct jw w;
-	char ev[16];
+	struct utsname u;
+	char ev[16], yv[16];
 
+	uname(&u);
 	snprintf(ev, sizeof(ev), "%d.%d", ev_version_major(),
 		 ev_version_minor());
+	snprintf(yv, sizeof(yv), "%d.%d.%d", YAJL_MAJOR, YAJL_MINOR,
+		 YAJL_MICRO);
 	ctl_req_json(r, &w);
-	jw_str(&w, "version", SKIFF_VERSION);
-	jw_str(&w, "git_commit", SKIFF_GIT);
-	jw_str(&w, "api_version", "1");
-	jw_str(&w, "os", "linux");
-#if defined(__x86_64__)
-	jw_str(&w, "arch", "amd64");
-#elif defined(__aarch64__)
-	jw_str(&w, "arch", "arm64");
-#else
-	jw_str(&w, "arch", "other");
-#endif
-	jw_str(&w, "libev", ev);
-	jw_int(&w, "yajl", YAJL_VERSION);
+	jw_obj(&w, "Platform");
+	jw_str(&w, "Name", "skiff");
+	jw_end_obj(&w);
+	jw_arr(&w, "Components");
+	jw_obj(&w, NULL);
+	jw_str(&w, "Name", "Engine");
+	jw_str(&w, "Version", SKIFF_VERSION);
+	jw_obj(&w, "Details");
+	jw_str(&w, "ApiVersion", PROTO_VERSION);
+	jw_str(&w, "Arch", ARCH);
+	jw_str(&w, "GitCommit", SKIFF_GIT);
+	jw_str(&w, "KernelVersion", u.release);
+	jw_str(&w, "MinAPIVersion", PROTO_VERSION);
+	jw_str(&w, "Os", "linux");
+	jw_end_obj(&w);
+	jw_end_obj(&w);
+	jw_obj(&w, NULL);
+	jw_str(&w, "Name", "libev");
+	jw_str(&w, "Version", ev);
+	jw_end_obj(&w);
+	jw_obj(&w, NULL);
+	jw_str(&w, "Name", "yajl");
+	jw_str(&w, "Version", yv);
+	jw_end_obj(&w);
+	jw_end_arr(&w);
+	jw_str(&w, "Version", SKIFF_VERSION);
+	jw_str(&w, "ApiVersion", PROTO_VERSION);
+	jw_str(&w, "MinAPIVersion", PROTO_VERSION);
+	jw_str(&w, "GitCommit", SKIFF_GIT);
+	jw_str(&w, "Os", "linux");
+	jw_str(&w, "Arch", ARCH);
+	jw_str(&w, "KernelVersion", u.release);
 	jw_close(&w);
 	return 0;
 }
@@ -93,11 +134,43 @@ static void info_daemon(struct jw *w)
 	jw_end_obj(w);
 }
 
+/* The daemon's keys of Docker's GET /info. */
+static void info_docker(struct jw *w)
+{
+	char t[64];
+	int64_t ns = now_ns();
+	time_t s = (time_t)(ns / 1000000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&s, &tm);
+	n = strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(t + n, sizeof(t) - n, ".%09lldZ",
+		 (long long)(ns % 1000000000));
+	jw_str(w, "SystemTime", t);
+	jw_int(w, "NEventsListener", ev_stream_count);
+	host_docker(w);
+	jw_str(w, "DockerRootDir", daemon_ctx.cfg.root);
+	jw_arr(w, "Labels");
+	jw_end_arr(w);
+	jw_bool(w, "ExperimentalBuild", false);
+	jw_str(w, "ServerVersion", SKIFF_VERSION);
+	/* containers outlive a restart of skiffd (DESIGN 4) */
+	jw_bool(w, "LiveRestoreEnabled", true);
+}
+
+/* Docker's keys at the top (from core, the host and each module's
+ * info_docker), skiff's own facts under Skiff. */
 static int do_info(struct ctl_req *r, void *args, struct err *e)
 {
 	struct jw w;
 
 	ctl_req_json(r, &w);
+	for (size_t i = 0; i < modules_count; i++)
+		if (modules[i]->info_docker)
+			modules[i]->info_docker(&w);
+	info_docker(&w);
+	jw_obj(&w, "Skiff");
 	jw_obj(&w, "host");
 	host_describe(&w);
 	jw_end_obj(&w);
@@ -108,6 +181,7 @@ static int do_info(struct ctl_req *r, void *args, struct err *e)
 			modules[i]->info(&w);
 			jw_end_obj(&w);
 		}
+	jw_end_obj(&w);
 	jw_close(&w);
 	return 0;
 }
@@ -244,6 +318,7 @@ static enum ctl_produce events_produce(struct ctl_req *r, void *ctx,
 
 static void events_release(void *ctx)
 {
+	ev_stream_count--;
 	free(ctx);
 }
 
@@ -292,6 +367,7 @@ static int do_events(struct ctl_req *r, void *args, struct err *e)
 	if (parse_since(a->since, &since, e) < 0)
 		return -1;
 	s = xcalloc(1, sizeof(*s));
+	ev_stream_count++;
 	s->filter = &a->filter;
 	s->since_ns = since;
 	s->cursor = last + 1;

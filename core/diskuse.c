@@ -23,6 +23,7 @@
 #include "diskuse.h"
 #include "helper.h"
 #include "base/xalloc.h"
+#include "../proto/units.h"
 
 #define DU_KINDS_MAX 16
 
@@ -251,6 +252,36 @@ static bool path_used(const struct du_list *l, size_t u,
 	return false;
 }
 
+/* A summary row: Docker's `system df --format` keys, as its CLI words
+ * them (counts as strings, sizes as units.HumanSize, the reclaimable
+ * share in percent), and the numbers under Skiff. */
+static void summary_put(struct jw *w, const char *type, size_t total,
+			size_t active, uint64_t size, uint64_t reclaim,
+			bool percent)
+{
+	char n[32], r[48];
+
+	jw_str(w, "Type", type);
+	snprintf(n, sizeof(n), "%zu", total);
+	jw_str(w, "TotalCount", n);
+	snprintf(n, sizeof(n), "%zu", active);
+	jw_str(w, "Active", n);
+	units_size_prec((double)size, 4, n, sizeof(n));
+	jw_str(w, "Size", n);
+	units_size_prec((double)reclaim, 4, r, sizeof(r));
+	if (percent && size)
+		snprintf(r + strlen(r), sizeof(r) - strlen(r), " (%d%%)",
+			 (int)(100 * reclaim / size));
+	jw_str(w, "Reclaimable", r);
+	jw_obj(w, "Skiff");
+	jw_str(w, "type", type);
+	jw_uint(w, "total", total);
+	jw_uint(w, "active", active);
+	jw_uint(w, "size", size);
+	jw_uint(w, "reclaimable", reclaim);
+	jw_end_obj(w);
+}
+
 /* TYPE TOTAL ACTIVE SIZE RECLAIMABLE of one kind: a path counts once;
  * reclaimable is what no active item holds. */
 static void summary_row(struct du_list *l, const struct du_kind *kind)
@@ -278,11 +309,7 @@ static void summary_row(struct du_list *l, const struct du_kind *kind)
 	}
 	free(done);
 	ctl_req_json(l->r, &w);
-	jw_str(&w, "type", kind->type);
-	jw_uint(&w, "total", total);
-	jw_uint(&w, "active", active);
-	jw_uint(&w, "size", size);
-	jw_uint(&w, "reclaimable", reclaim);
+	summary_put(&w, kind->type, total, active, size, reclaim, true);
 	jw_close(&w);
 }
 
@@ -320,11 +347,7 @@ static void build_cache_row(struct du_list *l)
 	struct jw w;
 
 	ctl_req_json(l->r, &w);
-	jw_str(&w, "type", "Build Cache");
-	jw_uint(&w, "total", 0);
-	jw_uint(&w, "active", 0);
-	jw_uint(&w, "size", 0);
-	jw_uint(&w, "reclaimable", 0);
+	summary_put(&w, "Build Cache", 0, 0, 0, 0, false);
 	jw_close(&w);
 }
 

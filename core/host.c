@@ -22,7 +22,7 @@
 
 static struct {
 	struct utsname uts;
-	char os[128];
+	char os[128], os_version[64];
 	const char *cgroup;
 	const char *backing_fs;
 	bool overlay, pidfd, clone3, openat2, userns;
@@ -136,6 +136,12 @@ void host_probe(const char *root)
 				snprintf(h.os, sizeof(h.os), "%s",
 					 line + 12 + (line[12] == '"'));
 				h.os[strcspn(h.os, "\"")] = '\0';
+			} else if (!strncmp(line, "VERSION_ID=", 11)) {
+				line[strcspn(line, "\n")] = '\0';
+				snprintf(h.os_version, sizeof(h.os_version),
+					 "%s", line + 11 + (line[11] == '"'));
+				h.os_version[strcspn(h.os_version, "\"")] =
+					'\0';
 			}
 	}
 	h.cgroup = cgroup_layout();
@@ -161,6 +167,26 @@ void host_probe(const char *root)
 const char *host_cgroup_version(void)
 {
 	return h.cgroup;
+}
+
+void host_docker(struct jw *w)
+{
+	jw_str(w, "Driver", "overlay");
+	jw_arr(w, "DriverStatus");
+	jw_arr(w, NULL);
+	jw_vstr(w, "Backing Filesystem");
+	jw_vstr(w, h.backing_fs);
+	jw_end_arr(w);
+	jw_end_arr(w);
+	jw_bool(w, "IPv4Forwarding", h.ip_forward);
+	jw_str(w, "KernelVersion", h.uts.release);
+	jw_str(w, "OperatingSystem", h.os);
+	jw_str(w, "OSVersion", h.os_version);
+	jw_str(w, "OSType", "linux");
+	jw_str(w, "Architecture", h.uts.machine);
+	jw_int(w, "NCPU", h.cpus);
+	jw_uint(w, "MemTotal", h.mem);
+	jw_str(w, "Name", h.uts.nodename);
 }
 
 void host_describe(struct jw *w)

@@ -24,8 +24,12 @@ struct module {
 	int (*reload)(struct err *e); /* SIGHUP */
 	const struct command *const *commands;
 	const struct bus_sub *subs; /* terminated by an entry with fn NULL */
-	/* Add this module's facts to `info` (an open JSON object). */
+	/* Add this module's facts to `info` (an open JSON object, under
+	 * Skiff.NAME). */
 	void (*info)(struct jw *w);
+	/* The keys of Docker's `info` this module answers for, at the top
+	 * level (Containers..., Images). */
+	void (*info_docker)(struct jw *w);
 	/* Its keys in skiffd.json and the settings they fill (config.h);
 	 * read before init, again at SIGHUP (before reload). */
 	const struct config_table *config;

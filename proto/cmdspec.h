@@ -79,6 +79,9 @@ enum cmd_cli {
 	CLI_COMPOSE = 1 << 13,	/* the client reads the compose project (its
 				   files, .env, the environment) and answers
 				   from the model itself (tools/compose.c) */
+	CLI_CLIENT = 1 << 14,	/* the reply is the Server half: the client
+				   lays out {"Client":{its own},"Server":...}
+				   as Docker's version */
 };
 
 struct gotmpl_header; /* proto/gotmpl.h */
@@ -104,6 +107,9 @@ struct cmd_client {
 	 * (NULL-terminated; --format's table directive uses them too). */
 	const char *table;
 	const struct gotmpl_header *headers;
+	const char *table_unless; /* no default table when this bool flag is
+				     on (system df -v: rows of another
+				     shape) */
 };
 
 struct cmdspec {

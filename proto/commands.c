@@ -495,12 +495,66 @@ static const struct gotmpl_header stats_headers[] = {
     {0},
 };
 
+static const struct gotmpl_header df_headers[] = {
+    {"Type", "TYPE"}, {"TotalCount", "TOTAL"},
+    {"Active", "ACTIVE"}, {"Size", "SIZE"},
+    {"Reclaimable", "RECLAIMABLE"},
+    {0},
+};
+
 static const struct gotmpl_header volume_headers[] = {
     {"Name", "VOLUME NAME"}, {"Driver", "DRIVER"},
     {"Mountpoint", "MOUNTPOINT"}, {"Scope", "SCOPE"},
     {"Labels", "LABELS"}, {"Links", "LINKS"},
     {0},
 };
+
+/* The text of `version` and `info` without --format: Docker's layout
+ * of the keys skiff has (`index` for a module's keys, which a build
+ * without that module lacks). */
+#define VERSION_TEXT                                                        \
+	"Client: skiff\n"                                                    \
+	" Version:           {{.Client.Version}}\n"                          \
+	" API version:       {{.Client.ApiVersion}}\n"                       \
+	" Git commit:        {{.Client.GitCommit}}\n"                        \
+	" OS/Arch:           {{.Client.Os}}/{{.Client.Arch}}\n\n"            \
+	"Server: {{.Server.Platform.Name}}"                                  \
+	"{{range .Server.Components}}\n {{.Name}}:\n"                        \
+	"  Version:          {{.Version}}"                                   \
+	"{{if eq .Name \"Engine\"}}\n"                                       \
+	"  API version:      {{.Details.ApiVersion}} (minimum version "      \
+	"{{.Details.MinAPIVersion}})\n"                                      \
+	"  Git commit:       {{.Details.GitCommit}}\n"                       \
+	"  OS/Arch:          {{.Details.Os}}/{{.Details.Arch}}\n"            \
+	"  Kernel version:   {{.Details.KernelVersion}}{{end}}{{end}}"
+
+#define INFO_TEXT                                                           \
+	"Server:\n"                                                          \
+	" Containers: {{index . \"Containers\"}}\n"                          \
+	"  Running: {{index . \"ContainersRunning\"}}\n"                     \
+	"  Paused: {{index . \"ContainersPaused\"}}\n"                       \
+	"  Stopped: {{index . \"ContainersStopped\"}}\n"                     \
+	" Images: {{index . \"Images\"}}\n"                                  \
+	" Server Version: {{.ServerVersion}}\n"                              \
+	" Storage Driver: {{.Driver}}"                                       \
+	"{{range .DriverStatus}}\n  {{index . 0}}: {{index . 1}}{{end}}\n"   \
+	" Logging Driver: {{index . \"LoggingDriver\"}}\n"                   \
+	" Cgroup Driver: {{index . \"CgroupDriver\"}}\n"                     \
+	" Cgroup Version: {{index . \"CgroupVersion\"}}\n"                   \
+	" Kernel Version: {{.KernelVersion}}\n"                              \
+	" Operating System: {{.OperatingSystem}}\n"                          \
+	" OSType: {{.OSType}}\n"                                             \
+	" Architecture: {{.Architecture}}\n"                                 \
+	" CPUs: {{.NCPU}}\n"                                                 \
+	" Total Memory: {{.MemTotal}}\n"                                     \
+	" Name: {{.Name}}\n"                                                 \
+	" Docker Root Dir: {{.DockerRootDir}}\n"                             \
+	" Live Restore Enabled: {{.LiveRestoreEnabled}}\n"                   \
+	" Skiff:\n"                                                          \
+	"  Socket: {{.Skiff.daemon.socket}}\n"                               \
+	"  Modules: {{join .Skiff.daemon.modules \" \"}}\n"                   \
+	"  Cgroups: {{.Skiff.host.cgroup.version}}\n"                        \
+	"  Uptime: {{.Skiff.daemon.uptime_seconds}} s"
 
 /* ---- the table ---- */
 
@@ -621,10 +675,12 @@ const struct cmdspec cmd_table[] = {
     {
 	.name = "image-inspect",
 	.usage = "IMAGE [IMAGE...]",
-	.summary = "An image's manifest and config",
+	.summary = "Show images as JSON (Docker's fields; the manifest and "
+		   "config as stored under Skiff)",
 	.min_pos = 1,
 	.max_pos = -1,
 	.module = "images",
+	.cli = {.how = CLI_PRETTY},
 	.flags = format_f_flags,
 	.args_size = sizeof(struct format_args),
     },
@@ -665,10 +721,11 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "info",
-	.summary = "Show host facts (kernel, cgroups, storage and network "
-		   "features) and daemon state",
+	.summary = "Show host facts and daemon state (Docker's keys; skiff's "
+		   "own under Skiff)",
 	.flags = format_f_flags,
 	.args_size = sizeof(struct format_args),
+	.cli = {.table = INFO_TEXT},
     },
     {
 	.name = "inspect",
@@ -985,6 +1042,10 @@ const struct cmdspec cmd_table[] = {
 		   "much of it nothing in use holds",
 	.flags = df_flags,
 	.args_size = sizeof(struct df_args),
+	.cli = {.table = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t"
+			 "{{.Size}}\t{{.Reclaimable}}",
+		.headers = df_headers,
+		.table_unless = "verbose"},
     },
     {
 	.name = "tag",
@@ -1025,9 +1086,11 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "version",
-	.summary = "Show skiffd's version",
+	.summary = "Show the client's and skiffd's versions (Docker's "
+		   "Client and Server)",
 	.flags = format_f_flags,
 	.args_size = sizeof(struct format_args),
+	.cli = {.how = CLI_CLIENT, .table = VERSION_TEXT},
     },
     {
 	.name = "volume create",

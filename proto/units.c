@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-void units_size(double bytes, char *out, size_t n)
+void units_size_prec(double bytes, int prec, char *out, size_t n)
 {
 	static const char *const unit[] = { "B",  "kB", "MB", "GB",
 					    "TB", "PB", "EB", "ZB", "YB" };
@@ -15,7 +15,12 @@ void units_size(double bytes, char *out, size_t n)
 
 	while (bytes >= 1000 && u + 1 < sizeof(unit) / sizeof(unit[0]))
 		bytes /= 1000, u++;
-	snprintf(out, n, "%.3g%s", bytes, unit[u]);
+	snprintf(out, n, "%.*g%s", prec, bytes, unit[u]);
+}
+
+void units_size(double bytes, char *out, size_t n)
+{
+	units_size_prec(bytes, 3, out, n);
 }
 
 void units_bytes(double bytes, char *out, size_t n)

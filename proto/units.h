@@ -9,6 +9,8 @@
 
 /* 1000-based, 3 significant digits: "0B", "832B", "1.04MB", "72.8GB". */
 void units_size(double bytes, char *out, size_t n);
+/* The same with prec significant digits (Docker's HumanSize is 4). */
+void units_size_prec(double bytes, int prec, char *out, size_t n);
 /* 1024-based, 4 significant digits, as docker stats' memory:
  * "1.555MiB", "7.637GiB". */
 void units_bytes(double bytes, char *out, size_t n);

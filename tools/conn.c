@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 #include "../proto/fdpass.h"
+#include "../proto/line.h"
 #include "skiff.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -163,6 +165,43 @@ static int on_err(struct client *c, const char *rest)
 	return err_status(c, msg);
 }
 
+/* ---- inspect of what is not a container ---- */
+
+void conn_inspect_other(struct client *c, const char *name)
+{
+	c->others = xrealloc(c->others, (size_t)c->nothers + 1,
+			     sizeof(*c->others));
+	c->others[c->nothers++] = xstrdup(name);
+}
+
+/* A status line while `inspect` has names to try as images: the first
+ * ends the containers' reply (its err, when no container's own error
+ * was said, is the names we try next), each later one an image-inspect's
+ * ("no such object", as docker says). MORE while a request is out; the
+ * objects of all are laid out together at the end. */
+static int inspect_others(struct client *c, bool ok, struct err *e)
+{
+	_cleanup_buf_ struct buf line = { 0 };
+	char *argv[2] = { "image-inspect", NULL };
+
+	if (!c->iothers)
+		c->others_rc = ok || !c->item_errors ? EXIT_OK : EXIT_ERR;
+	else if (!ok) {
+		buf_printf(&c->others_err, "skiff: no such object: %s\n",
+			   c->others[c->iothers - 1]);
+		c->others_rc = EXIT_ERR;
+	}
+	if (c->iothers == c->nothers) {
+		c->nothers = 0; /* done: lay out what came */
+		return c->others_rc;
+	}
+	argv[1] = c->others[c->iothers++];
+	if (line_quote(&line, 2, argv, e) < 0 ||
+	    conn_send_all(c->fd, buf_head(&line), buf_used(&line), e) < 0)
+		return -1;
+	return MORE;
+}
+
 /* One reply line, LF replaced by NUL. Returns MORE after a data line, the
  * exit status after the status line, -1 (e set) on a protocol error. */
 static int on_line(struct client *c, char *line, size_t len, struct err *e)
@@ -170,6 +209,18 @@ static int on_line(struct client *c, char *line, size_t len, struct err *e)
 	bool ok = !strcmp(line, "ok");
 	int r;
 
+	if ((ok || !strncmp(line, "err", 3)) && c->nothers) {
+		r = inspect_others(c, ok, e);
+		if (r == MORE || r < 0)
+			return r;
+		render_kept(c);
+		r = render_flush(c, stdout);
+		fwrite(buf_head(&c->others_err), 1, buf_used(&c->others_err),
+		       stderr);
+		if (r != MORE)
+			return r;
+		return c->others_rc ? c->others_rc : c->exit_code;
+	}
 	if (ok || !strncmp(line, "err ", 4) || !strcmp(line, "err")) {
 		if (ok || c->nobjs) /* a refusal alone gets no table header */
 			render_kept(c);

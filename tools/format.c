@@ -45,7 +45,9 @@ int format_setup(struct client *c, struct err *e)
 			text = gotmpl_docker_format(o->spec->cli.table, &table);
 		}
 	} else if (o->spec->cli.table &&
-		   !(o->parsed && cmdspec_bool(&o->call, "quiet"))) {
+		   !(o->parsed && cmdspec_bool(&o->call, "quiet")) &&
+		   !(o->parsed && o->spec->cli.table_unless &&
+		     cmdspec_bool(&o->call, o->spec->cli.table_unless))) {
 		text = gotmpl_docker_format(o->spec->cli.table, &table);
 	}
 	if (!text)
@@ -61,6 +63,46 @@ int format_setup(struct client *c, struct err *e)
 	c->fmt_table = table;
 	c->tty_out = isatty(STDOUT_FILENO);
 	return 0;
+}
+
+#ifndef SKIFF_VERSION
+#define SKIFF_VERSION "0.1.0-dev"
+#endif
+#ifndef SKIFF_GIT
+#define SKIFF_GIT "unknown"
+#endif
+#if defined(__x86_64__)
+#define CLIENT_ARCH "amd64"
+#elif defined(__aarch64__)
+#define CLIENT_ARCH "arm64"
+#else
+#define CLIENT_ARCH "other"
+#endif
+
+/* CLI_CLIENT (version): the reply is the Server half of Docker's
+ * version; the dot becomes {"Client":{this client},"Server":reply}. */
+static void client_half(struct client *c)
+{
+	struct buf j = { 0 };
+	char why[64];
+	yajl_val v;
+
+	if (!(c->o->how & CLI_CLIENT) || !c->nobjs)
+		return;
+	buf_printf(&j,
+		   "{\"Client\":{\"Platform\":{\"Name\":\"skiff\"},"
+		   "\"Version\":\"%s\",\"ApiVersion\":\"1\","
+		   "\"GitCommit\":\"%s\",\"Os\":\"linux\",\"Arch\":\"%s\"},"
+		   "\"Server\":",
+		   SKIFF_VERSION, SKIFF_GIT, CLIENT_ARCH);
+	render_json(c, c->objs[0], &j);
+	buf_append(&j, "}", 2);
+	v = yajl_tree_parse(buf_head(&j), why, sizeof(why));
+	if (v) {
+		yajl_tree_free(c->objs[0]);
+		c->objs[0] = v;
+	}
+	buf_free(&j);
 }
 
 void format_free(struct client *c)
@@ -140,6 +182,7 @@ bool format_kept(struct client *c)
 {
 	if (!c->tmpl && !c->fmt_json)
 		return false;
+	client_half(c);
 	if (c->streaming && c->fmt_table) {
 		if (c->nobjs)
 			flush_round(c);

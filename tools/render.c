@@ -596,6 +596,12 @@ bool render_item_error(struct client *c, yajl_val obj)
 
 	if (!msg || !render_str(obj, "container"))
 		return false;
+	if (c->inspect && !strcmp(c->o->spec->name, "inspect") &&
+	    !strncmp(msg, "no such container", 17)) {
+		conn_inspect_other(c, render_str(obj, "container"));
+		yajl_tree_free(obj);
+		return true;
+	}
 	fflush(stdout);
 	fprintf(stderr, "skiff: %s\n", msg);
 	c->item_errors = true;

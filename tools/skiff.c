@@ -46,6 +46,10 @@ static void client_free(struct client *c)
 	for (size_t i = 0; i < c->nobjs; i++)
 		yajl_tree_free(c->objs[i]);
 	free(c->objs);
+	for (int i = 0; i < c->nothers; i++)
+		free(c->others[i]);
+	free(c->others);
+	buf_free(&c->others_err);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	if (c->gen)

@@ -67,6 +67,12 @@ struct client {
 	int exit_code;	/* `run`: the container's, from {"exit_code":N} */
 	bool interrupted; /* a second ctrl-c: give up at once */
 	bool item_errors; /* a per-container error line was printed */
+	/* inspect: names no container has, tried as images after the
+	 * reply (conn.c), as docker inspect looks for any object */
+	char **others;
+	int nothers, iothers; /* iothers: image-inspects sent so far */
+	int others_rc;
+	struct buf others_err; /* their "no such object" lines */
 	struct gotmpl *tmpl; /* format.c: --format or the verb's table */
 	bool fmt_json, fmt_table, fmt_failed, tty_out;
 	struct buf in;
@@ -119,6 +125,8 @@ const char *render_str(yajl_val obj, const char *key);
 bool render_int(yajl_val obj, const char *key, int *out);
 bool render_depth_ok(const char *s);
 bool render_item_error(struct client *c, yajl_val obj);
+/* conn.c: a name `inspect` found no container by, to try as an image. */
+void conn_inspect_other(struct client *c, const char *name);
 int render_raw_text(struct client *c, const char *line, yajl_val obj,
 		    bool *done);
 void render_keep(struct client *c, yajl_val obj);

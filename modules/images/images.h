@@ -181,6 +181,10 @@ int img_list(struct img_entry **out, size_t *n, struct err *e);
 /* Resolve NAME[:TAG] / full ref / image id prefix to an entry (a name
  * first, as Docker does; an id names the named entry when it has one). */
 int img_lookup(const char *what, struct img_entry *out, struct err *e);
+struct oci_manifest;
+/* An entry's manifest, parsed (*m NULL on failure). */
+int img_manifest(const struct img_entry *en, struct oci_manifest **m,
+		 struct err *e);
 /* Remove one image (its name, or a dangling entry) and collect what no
  * image needs (no request). */
 int img_remove(const struct img_entry *en,

@@ -1,5 +1,5 @@
-/* store.c - the images module: its state, `images`, `image inspect`,
- * `rmi` and the module table entry.
+/* store.c - the images module: its state, `images`, `rmi` and the
+ * module table entry (`image inspect` is imginspect.c).
  *
  * Reads of the layout (index.json, a manifest, a config: small files) are
  * done on the loop; `rmi` drops the reference and collects the blobs no
@@ -68,8 +68,8 @@ int img_list(struct img_entry **out, size_t *n, struct err *e)
 }
 
 /* The image's config digest (its id) and parsed manifest. */
-static int img_manifest(const struct img_entry *en, struct oci_manifest **m,
-			struct err *e)
+int img_manifest(const struct img_entry *en, struct oci_manifest **m,
+		 struct err *e)
 {
 	struct buf b = { 0 };
 	int rc;
@@ -321,50 +321,6 @@ static int do_images(struct ctl_req *r, void *args, struct err *e)
 		ociimage_manifest_free(m);
 		ociimage_config_free(cfg);
 		buf_free(&b);
-	}
-	return 0;
-}
-
-/* ---- image inspect ---- */
-
-static int do_inspect(struct ctl_req *r, void *args, struct err *e)
-{
-	char **argv = ctl_req_argv(r);
-
-	for (int i = 0; i < ctl_req_argc(r); i++) {
-		struct img_entry en;
-		struct oci_manifest *m = NULL;
-		struct buf man = { 0 }, cfg = { 0 }, out = { 0 };
-		char ebuf[128];
-		yajl_val mv = NULL, cv = NULL;
-		struct jw w;
-
-		if (img_lookup(argv[i], &en, e) < 0 || img_manifest(&en, &m, e) < 0 ||
-		    blobstore_read(images.bs, en.manifest, IMG_DOC_MAX, &man, e) < 0 ||
-		    blobstore_read(images.bs, m->config.digest, IMG_DOC_MAX, &cfg,
-				   e) < 0) {
-			ociimage_manifest_free(m);
-			buf_free(&man);
-			return -1;
-		}
-		buf_append(&man, "", 1);
-		buf_append(&cfg, "", 1);
-		mv = yajl_tree_parse(buf_head(&man), ebuf, sizeof(ebuf));
-		cv = yajl_tree_parse(buf_head(&cfg), ebuf, sizeof(ebuf));
-		ctl_req_json(r, &w);
-		jw_str(&w, "id", m->config.digest);
-		jw_str(&w, "name", en.dangling ? "" : en.ref);
-		jw_bool(&w, "dangling", en.dangling);
-		jw_str(&w, "digest", en.manifest);
-		jw_tree(&w, "manifest", mv);
-		jw_tree(&w, "config", cv);
-		jw_close(&w);
-		yajl_tree_free(mv);
-		yajl_tree_free(cv);
-		ociimage_manifest_free(m);
-		buf_free(&man);
-		buf_free(&cfg);
-		buf_free(&out);
 	}
 	return 0;
 }
@@ -1122,8 +1078,24 @@ static void images_info(struct jw *w)
 	jw_uint(w, "images", n);
 }
 
+/* Docker's info key: how many images (named or not, one per id). */
+static void images_info_docker(struct jw *w)
+{
+	_cleanup_free_ struct img_entry *all = NULL;
+	struct err e = ERR_INIT;
+	size_t n = 0, ids = 0;
+
+	img_list(&all, &n, &e);
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+		for (size_t k = 0; k < i && first; k++)
+			first = !!strcmp(all[k].manifest, all[i].manifest);
+		ids += first;
+	}
+	jw_uint(w, "Images", ids);
+}
+
 const struct command img_cmd_images = { "images", do_images };
-const struct command img_cmd_inspect = { "image-inspect", do_inspect };
 
 const struct command img_cmd_rmi = { "rmi", do_rmi };
 
@@ -1140,5 +1112,6 @@ const struct module module_images = {
 	.stop = images_stop,
 	.commands = images_commands,
 	.info = images_info,
+	.info_docker = images_info_docker,
 	.config = &img_config,
 };

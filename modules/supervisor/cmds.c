@@ -1147,21 +1147,34 @@ static int do_ps(struct ctl_req *r, void *args, struct err *e)
 
 static int do_inspect(struct ctl_req *r, void *args, struct err *e)
 {
-	struct ctr *found[64];
-	int n = ctl_req_argc(r);
+	int n = ctl_req_argc(r), failed = 0;
+	struct err first = ERR_INIT;
 	struct jw w;
 
-	if (n > 64)
-		return err_setc(e, ERR_INVALID, "at most 64 containers");
-	for (int i = 0; i < n; i++) /* all or nothing, like docker */
-		if (!(found[i] = ctr_find(ctl_req_argv(r)[i], e)))
-			return -1;
+	/* as docker: what is found is shown, each name that is not is an
+	 * item line ({"container","error"}: the CLI tries it as an image)
+	 * and the status says how many failed */
 	for (int i = 0; i < n; i++) {
+		const char *name = ctl_req_argv(r)[i];
+		struct ctr *c = ctr_find(name, e);
 		ctl_req_json(r, &w);
-		ctr_write_inspect(found[i], &w);
+		if (c) {
+			ctr_write_inspect(c, &w);
+		} else {
+			jw_str(&w, "container", name);
+			jw_str(&w, "error", e->msg);
+			if (!failed++)
+				first = *e;
+			err_clear(e);
+		}
 		jw_close(&w);
 	}
-	return 0;
+	if (failed == 1)
+		*e = first;
+	else if (failed)
+		err_setc(e, first.class, "%d of %d containers failed", failed,
+			 n);
+	return failed ? -1 : 0;
 }
 
 /* ---- the handlers of proto/commands.c's verbs ---- */
@@ -1319,6 +1332,38 @@ static void sup_info(struct jw *w)
 		cgroup_sys_describe(&ctr_cgroups, w);
 }
 
+/* Docker's info keys: container counts, cgroup and log facts. */
+static void sup_info_docker(struct jw *w)
+{
+	unsigned running = 0, paused = 0;
+	char v[8];
+
+	for (struct ctr *c = ctr_first(); c; c = c->next) {
+		running += c->state == CTR_RUNNING || c->state == CTR_STOPPING;
+		paused += c->state == CTR_PAUSED;
+	}
+	jw_int(w, "Containers", ctr_count());
+	jw_int(w, "ContainersRunning", running);
+	jw_int(w, "ContainersPaused", paused);
+	jw_int(w, "ContainersStopped", ctr_count() - running - paused);
+	if (ctr_have_cgroups) {
+		unsigned has = ctr_cgroups.controllers;
+		jw_bool(w, "MemoryLimit", has & CGROUP_MEMORY);
+		jw_bool(w, "SwapLimit", ctr_cgroups.swap);
+		jw_bool(w, "CpuCfsPeriod", has & CGROUP_CPU);
+		jw_bool(w, "CpuCfsQuota", has & CGROUP_CPU);
+		jw_bool(w, "CPUShares", has & CGROUP_CPU);
+		jw_bool(w, "CPUSet", has & CGROUP_CPUSET);
+		jw_bool(w, "PidsLimit", has & CGROUP_PIDS);
+		jw_str(w, "CgroupDriver", "cgroupfs");
+		snprintf(v, sizeof(v), "%d", ctr_cgroups.version);
+		jw_str(w, "CgroupVersion", v);
+	} else {
+		jw_str(w, "CgroupDriver", "none");
+	}
+	jw_str(w, "LoggingDriver", "json-file");
+}
+
 const struct module module_supervisor = {
 	.name = "supervisor",
 	.init = sup_init,
@@ -1326,5 +1371,6 @@ const struct module module_supervisor = {
 	.stop = sup_stop,
 	.commands = supervisor_commands,
 	.info = sup_info,
+	.info_docker = sup_info_docker,
 	.config = &sup_config,
 };

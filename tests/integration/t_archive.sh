@@ -31,8 +31,8 @@ start_daemon || { notok "skiffd starts"; finish; }
 
 out=$($S load -i "$T/in.oci.tar" 2>&1)
 [ "$out" = "Loaded image: localhost/arc:v1" ] && ok "load an oci-archive made by skopeo" || notok "load oci-archive: $out"
-id=$($S --json image-inspect localhost/arc:v1 | json_get id)
-md=$($S --json image-inspect localhost/arc:v1 | json_get digest)
+id=$($S --json image-inspect localhost/arc:v1 | json_get Id)
+md=$($S --json image-inspect localhost/arc:v1 | json_get Skiff.ManifestDigest)
 want=$(tar -xOf "$T/in.oci.tar" index.json | python3 -c 'import json,sys;print(json.load(sys.stdin)["manifests"][0]["digest"])')
 [ -n "$id" ] && [ "$md" = "$want" ] && ok "load keeps the archive's manifest digest ($md)" || notok "loaded digest $md, archive has $want"
 out=$($S run --rm localhost/arc:v1 2>&1)
@@ -66,8 +66,8 @@ $S rmi localhost/arc:v1 >/dev/null 2>&1
 $S image-inspect localhost/arc:v1 >/dev/null 2>&1 && notok "rmi left the image"
 out=$($S load <"$T/s1.tar" 2>&1)
 [ "$out" = "Loaded image: localhost/arc:v1" ] && ok "load < save.tar" || notok "load back: $out"
-[ "$($S --json image-inspect localhost/arc:v1 | json_get id)" = "$id" ] &&
-	[ "$($S --json image-inspect localhost/arc:v1 | json_get digest)" = "$md" ] &&
+[ "$($S --json image-inspect localhost/arc:v1 | json_get Id)" = "$id" ] &&
+	[ "$($S --json image-inspect localhost/arc:v1 | json_get Skiff.ManifestDigest)" = "$md" ] &&
 	ok "same image id and manifest digest after save, rmi, load" || notok "ids differ"
 out=$($S run --rm localhost/arc:v1 2>&1)
 [ "$out" = archived ] && ok "the reloaded image runs" || notok "run reloaded: $out"
@@ -76,7 +76,7 @@ out=$($S run --rm localhost/arc:v1 2>&1)
 cop "oci:$T/oci:arc" "docker-archive:$T/sk.tar:other/arc:dk" 2>"$T/err" || notok "skopeo docker-archive: $(cat "$T/err")"
 out=$($S load -i "$T/sk.tar" 2>&1)
 [ "$out" = "Loaded image: other/arc:dk" ] && ok "load a docker-archive made by skopeo" || notok "load skopeo docker-archive: $out"
-[ "$($S --json image-inspect other/arc:dk | json_get id)" = "$id" ] && ok "same image id through docker-archive" ||
+[ "$($S --json image-inspect other/arc:dk | json_get Id)" = "$id" ] && ok "same image id through docker-archive" ||
 	notok "docker-archive id: $($S --json image-inspect other/arc:dk)"
 out=$($S run --rm other/arc:dk 2>&1)
 [ "$out" = archived ] && ok "it runs" || notok "run docker-archive image: $out"
@@ -143,7 +143,7 @@ ins=$($S --json image-inspect busy:plain)
 echo "$ins" | python3 -c '
 import json, sys
 v = json.loads(sys.stdin.readline())
-m, c = v["manifest"], v["config"]
+m, c = v["Skiff"]["Manifest"], v["Skiff"]["Config"]
 assert len(m["layers"]) == 1 and m["layers"][0]["mediaType"].endswith("tar+gzip"), m
 assert len(c["rootfs"]["diff_ids"]) == 1 and c["history"][0]["created_by"].startswith("skiff import"), c
 assert c["rootfs"]["diff_ids"][0] == "sha256:" + sys.argv[1], c' "$(sha256sum "$T/l1.tar" | cut -d' ' -f1)" &&
@@ -203,13 +203,13 @@ out=$($S run --rm busy:committed sh -c 'cat /tmp/new; ls /bin/wc 2>/dev/null; ls
 $S --json image-inspect busy:committed | python3 -c '
 import json, sys
 v = json.loads(sys.stdin.readline())
-c, m = v["config"], v["manifest"]
+c, m = v["Skiff"]["Config"], v["Skiff"]["Manifest"]
 assert len(c["rootfs"]["diff_ids"]) == 2 and len(m["layers"]) == 2, v
 h = c["history"][-1]
 assert h["created_by"] == "skiff commit cm" and h["comment"] == "my change" and h["author"] == "me", h' &&
 	ok "two layers, a history entry with -m and -a" || notok "commit inspect: $($S --json image-inspect busy:committed)"
 ld=$($S --json image-inspect busy:committed |
-	python3 -c 'import json,sys;print("blobs/sha256/"+json.loads(sys.stdin.readline())["manifest"]["layers"][1]["digest"][7:])')
+	python3 -c 'import json,sys;print("blobs/sha256/"+json.loads(sys.stdin.readline())["Skiff"]["Manifest"]["layers"][1]["digest"][7:])')
 $S save busy:committed | tar -xOf - "$ld" | tar -tzf - | sort >"$T/cl.list"
 grep -qx 'bin/.wh.wc' "$T/cl.list" && grep -qx 'opq/.wh..wh..opq' "$T/cl.list" && grep -qx 'tmp/new' "$T/cl.list" &&
 	ok "the new layer carries OCI whiteouts (.wh.wc, .wh..wh..opq)" || notok "layer list: $(cat "$T/cl.list")"

@@ -152,7 +152,7 @@ def vanishing_clients():
     # The vanished clients are all gone from the daemon's count.
     n = -1
     for _ in range(50):
-        n = D.info()["daemon"]["counts"]["clients"]
+        n = D.info()["Skiff"]["daemon"]["counts"]["clients"]
         if n == 1:
             break
         time.sleep(0.05)

@@ -12,15 +12,15 @@ start_daemon || { notok "skiffd starts"; exit 1; }
 check "ping exits 0" "$SKIFF" ping
 check "ping over --sock" env -u SKIFF_SOCK "$SKIFF" --sock "$SOCK" ping
 out=$("$SKIFF" version)
-[[ $out == *VERSION*"0.1.0"* ]] && ok "version renders a table" || notok "version: $out"
+[[ $out == *"Client: skiff"*"Version:"*"0.1.0"*"Server: skiff"*"Engine:"* ]] && ok "version renders Docker's Client and Server text" || notok "version: $out"
 out=$("$SKIFF" --json version)
-python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["version"]=="0.1.0" and d["api_version"]=="1"' "$out" \
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["Version"]=="0.1.0" and d["ApiVersion"]=="1" and d["Components"][0]["Name"]=="Engine"' "$out" \
 	&& ok "version --json is the raw NDJSON" || notok "version --json: $out"
 out=$("$SKIFF" info)
-[[ $out == *"kernel: $(uname -r)"* && $out == *"socket: $SOCK"* && $out == *"cgroup:"* ]] \
+[[ $out == *"Kernel Version: $(uname -r)"* && $out == *"Socket: $SOCK"* && $out == *"Cgroup Driver:"* ]] \
 	&& ok "info shows host and daemon facts" || notok "info: $out"
 out=$("$SKIFF" --json info)
-python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["daemon"]["counts"]["clients"]==1; assert d["host"]["storage"]["overlay"] in (True,False)' "$out" \
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["Skiff"]["daemon"]["counts"]["clients"]==1; assert d["Skiff"]["host"]["storage"]["overlay"] in (True,False); assert d["NCPU"] >= 1 and d["ServerVersion"]=="0.1.0"' "$out" \
 	&& ok "info --json has counts and storage facts" || notok "info --json: $out"
 out=$("$SKIFF" help)
 [[ $out == *COMMAND*DESCRIPTION* && $out == *events* && $out == *shutdown* ]] && ok "help lists the table" || notok "help: $out"

@@ -64,7 +64,7 @@ def main():
     R.check("%d clients connected at once" % N,
             not any(e.startswith("connect") for e in errors), errors[:3])
     try:
-        n = D.info()["daemon"]["counts"]["clients"]
+        n = D.info()["Skiff"]["daemon"]["counts"]["clients"]
     finally:
         try:
             release.wait()
@@ -82,7 +82,7 @@ def main():
     R.check("client threads done", not any(t.is_alive() for t in threads))
     n = -1
     for _ in range(100):
-        n = D.info()["daemon"]["counts"]["clients"]
+        n = D.info()["Skiff"]["daemon"]["counts"]["clients"]
         if n == 1:
             break
         time.sleep(0.05)

@@ -92,14 +92,14 @@ if wait_sock "$T/config.sock"; then ok "valid config: listens on its sock"; else
 	notok "valid config: listens on its sock"; tail "$T/daemon.log"
 fi
 j=$(info_of "$T/config.sock")
-check "info daemon.root is the config's root" test "$(json_get daemon.root <<<"$j")" = "$T/croot"
-check "info daemon.socket is the config's sock" test "$(json_get daemon.socket <<<"$j")" = "$T/config.sock"
-check "info daemon.run_dir is the config's run-dir" test "$(json_get daemon.run_dir <<<"$j")" = "$T/crun"
-check "info daemon.config names the file" test "$(json_get daemon.config <<<"$j")" = "$T/good.json"
+check "info daemon.root is the config's root" test "$(json_get Skiff.daemon.root <<<"$j")" = "$T/croot"
+check "info daemon.socket is the config's sock" test "$(json_get Skiff.daemon.socket <<<"$j")" = "$T/config.sock"
+check "info daemon.run_dir is the config's run-dir" test "$(json_get Skiff.daemon.run_dir <<<"$j")" = "$T/crun"
+check "info daemon.config names the file" test "$(json_get Skiff.daemon.config <<<"$j")" = "$T/good.json"
 check "root directory created" test -d "$T/croot"
 
 # SIGHUP with a broken config: refused, logged, the daemon goes on.
-ev0=$(json_get daemon.counts.events <<<"$j")
+ev0=$(json_get Skiff.daemon.counts.events <<<"$j")
 cp "$T/good.json" "$T/good.json.orig"
 printf '{\n  "log-level": "debug",\n  "oops": true\n}\n' >"$T/good.json"
 kill -HUP "$DPID"
@@ -111,7 +111,7 @@ fi
 check "the refusal names the key" grep -qF '"oops"' "$T/daemon.log"
 check "daemon keeps running after the refused reload" kill -0 "$DPID"
 check "and still answers ping" ping_ok "$T/config.sock"
-ev1=$(info_of "$T/config.sock" | json_get daemon.counts.events)
+ev1=$(info_of "$T/config.sock" | json_get Skiff.daemon.counts.events)
 check "no 'daemon reload' event for a refused reload" test "$ev1" = "$ev0"
 printf '{ "log-level": ' >"$T/good.json" # invalid JSON this time
 kill -HUP "$DPID"
@@ -121,7 +121,7 @@ check "daemon still answers" ping_ok "$T/config.sock"
 cp "$T/good.json.orig" "$T/good.json"
 kill -HUP "$DPID"
 wait_for 5 sh -c "printf 'info\n' | socat -t2 - UNIX-CONNECT:$T/config.sock | head -n1 | grep -q '\"events\":$((ev0 + 1))[,}]'"
-ev2=$(info_of "$T/config.sock" | json_get daemon.counts.events)
+ev2=$(info_of "$T/config.sock" | json_get Skiff.daemon.counts.events)
 check "a good config at SIGHUP reloads (one 'daemon reload' event)" test "$ev2" = $((ev0 + 1))
 check "skiffd exits 0 on SIGTERM" stop_daemon
 check "socket removed on exit" test ! -e "$T/config.sock"
@@ -131,14 +131,14 @@ env -u SKIFF_SOCK -u SKIFF_ROOT "$SKIFFD" --config "$T/good.json" --sock "$T/fla
 DPID=$!
 check "--sock overrides the config: listens on the flag's path" wait_sock "$T/flag.sock"
 check "--sock overrides the config: not on the config's sock" test ! -e "$T/config.sock"
-check "info daemon.socket is the flag's path" test "$(info_of "$T/flag.sock" | json_get daemon.socket)" = "$T/flag.sock"
+check "info daemon.socket is the flag's path" test "$(info_of "$T/flag.sock" | json_get Skiff.daemon.socket)" = "$T/flag.sock"
 check "skiffd exits 0 on SIGTERM" stop_daemon
 
 # SKIFF_SOCK is honoured over the config; the flag wins over it.
 env -u SKIFF_ROOT SKIFF_SOCK="$T/env.sock" "$SKIFFD" --config "$T/good.json" 2>>"$T/daemon.log" &
 DPID=$!
 check "SKIFF_SOCK is honoured over the config's sock" wait_sock "$T/env.sock"
-check "info daemon.socket is SKIFF_SOCK" test "$(info_of "$T/env.sock" | json_get daemon.socket)" = "$T/env.sock"
+check "info daemon.socket is SKIFF_SOCK" test "$(info_of "$T/env.sock" | json_get Skiff.daemon.socket)" = "$T/env.sock"
 check "skiffd exits 0 on SIGTERM" stop_daemon
 env -u SKIFF_ROOT SKIFF_SOCK="$T/env.sock" "$SKIFFD" --config "$T/good.json" --sock "$T/flag2.sock" 2>>"$T/daemon.log" &
 DPID=$!
@@ -149,7 +149,7 @@ check "skiffd exits 0 on SIGTERM" stop_daemon
 SKIFF_ROOT="$T/envroot" "$SKIFFD" --config "$T/good.json" --sock "$T/r.sock" 2>>"$T/daemon.log" &
 DPID=$!
 wait_sock "$T/r.sock"
-check "SKIFF_ROOT is honoured over the config's root" test "$(info_of "$T/r.sock" | json_get daemon.root)" = "$T/envroot"
+check "SKIFF_ROOT is honoured over the config's root" test "$(info_of "$T/r.sock" | json_get Skiff.daemon.root)" = "$T/envroot"
 check "skiffd exits 0 on SIGTERM" stop_daemon
 
 # Flags: a bad --log-level and a stray argument are refused.

@@ -192,6 +192,59 @@ keycmp "ps" "Command CreatedAt ID Image Labels Mounts Names Networks Ports Runni
 dkeys=$(D images --format '{{json .}}' | head -1 | keys) skeys=$($S images --format json | head -1 | keys)
 keycmp "images" "CreatedAt CreatedSince ID Repository Size Tag"
 
+# ---- images: image inspect (and inspect, which finds an image too) ----
+while IFS='|' read -r verb tmpl; do
+	[ -n "$verb" ] && same "$verb -f '$tmpl' diffbox:1" $verb -f "$tmpl" diffbox:1
+done <<'EOF'
+image inspect|{{.Id}} {{json .RepoTags}} {{json .RepoDigests}}
+image inspect|{{.Created}} {{.Architecture}} {{.Os}} {{printf "%q" .Author}} {{printf "%q" .Parent}} {{printf "%q" .Comment}}
+image inspect|{{json .Config.Cmd}} {{json .Config.Entrypoint}} {{json .Config.Env}} {{json .Config.Labels}}
+image inspect|{{json .Config.ExposedPorts}} {{printf "%q" .Config.WorkingDir}} {{printf "%q" .Config.User}} {{json .Config.Volumes}} {{.Config.Tty}}
+image inspect|{{.RootFS.Type}} {{range .RootFS.Layers}}{{.}}{{end}} {{len .RootFS.Layers}}
+image inspect|{{.Size}}
+image inspect|{{json .Metadata}} {{index .Config.Labels "img.a"}}
+inspect|{{.Id}} {{index .RepoTags 0}} {{.Config.Cmd}}
+EOF
+dkeys=$(D image inspect diffbox:1 | keys) skeys=$($S image inspect diffbox:1 | keys)
+keycmp "image inspect" "Id RepoTags RepoDigests Parent Comment Created Author Config Architecture Os Size VirtualSize GraphDriver RootFS Metadata
+	Config.Cmd Config.Env Config.Entrypoint Config.Labels Config.ExposedPorts Config.WorkingDir Config.User Config.Volumes
+	RootFS.Type RootFS.Layers GraphDriver.Name GraphDriver.Data Metadata.LastTagTime"
+[ "$(D inspect diffbox:1 | keys)" = "$dkeys" ] && [ "$($S inspect diffbox:1 | keys)" = "$skeys" ] &&
+	ok "inspect of an image is image inspect's" || notok "inspect IMAGE: $($S inspect diffbox:1 2>&1 | head -5)"
+for args in "image inspect nosuch" "inspect nosuch" "inspect c1 nosuch"; do
+	d=$(D $args 2>&1 >/dev/null); drc=$?
+	s=$($S $args 2>&1 >/dev/null); src=$?
+	[ $drc = $src ] && ok "$args: exit $src, $s" || notok "$args: docker $drc [$d] skiff $src [$s]"
+done
+d=$(D inspect -f '{{.Name}}' c1 nosuch 2>/dev/null) s=$($S inspect -f '{{.Name}}' c1 nosuch 2>/dev/null)
+[ "$d" = "$s" ] && ok "inspect shows what it finds beside what it does not: $s" || notok "inspect c1 nosuch: docker [$d] skiff [$s]"
+
+# ---- version and info: Docker's keys ----
+same "version -f (Os/Arch)" version -f '{{.Server.Os}}/{{.Server.Arch}} {{.Client.Os}}/{{.Client.Arch}} {{(index .Server.Components 0).Name}}'
+same "info -f (host)" info -f '{{.NCPU}} {{.OSType}} {{.Architecture}} {{.KernelVersion}} {{.OperatingSystem}} {{.OSVersion}} {{.MemTotal}} {{.Name}} {{.IPv4Forwarding}}'
+same "info -f (counts)" info -f '{{.Containers}} {{.ContainersRunning}} {{.ContainersPaused}} {{.ContainersStopped}} {{.Images}}'
+same "info -f (cgroups, logs)" info -f '{{.CgroupDriver}} {{.CgroupVersion}} {{.LoggingDriver}} {{.MemoryLimit}} {{.PidsLimit}} {{.CPUShares}} {{json .Labels}}'
+same "info -f (times, paths)" info -f '{{.SystemTime}} {{index (index .DriverStatus 0) 0}}'
+dkeys=$(D info --format '{{json .}}' | keys) skeys=$($S info --format json | keys)
+keycmp "info" "Containers ContainersRunning ContainersPaused ContainersStopped Images Driver DriverStatus KernelVersion OperatingSystem
+	OSType Architecture NCPU MemTotal Name ServerVersion DockerRootDir LoggingDriver CgroupDriver CgroupVersion SystemTime LiveRestoreEnabled"
+dkeys=$(D version --format '{{json .}}' | keys) skeys=$($S version --format json | keys)
+keycmp "version" "Client Server Client.Version Client.ApiVersion Client.GitCommit Client.Os Client.Arch
+	Server.Version Server.ApiVersion Server.MinAPIVersion Server.GitCommit Server.Os Server.Arch Server.KernelVersion Server.Components Server.Platform"
+d=$(D version -f '{{.Server.Foo}}' 2>&1); drc=$?
+s=$($S version -f '{{.Server.Foo}}' 2>&1); src=$?
+[ $drc = $src ] && ok "version -f with a missing field exits $src" || notok "version -f missing: docker $drc [$d] skiff $src [$s]"
+
+# system df: Docker's rows and words (skiff's extra row of partial
+# downloads aside; sizes are measured differently)
+d=$(D system df --format '{{.Type}} {{.TotalCount}} {{.Active}}')
+s=$($S system df --format '{{.Type}} {{.TotalCount}} {{.Active}}' | grep -v '^Partial downloads')
+[ "$d" = "$s" ] && ok "system df --format: $(echo "$s" | tr '\n' '|')" || notok "system df --format: docker [$d] skiff [$s]"
+d=$(D system df | head -1 | tr -s ' ') s=$($S system df | head -1 | tr -s ' ')
+[ "$d" = "$s" ] && ok "system df's header: $s" || notok "system df header: docker [$d] skiff [$s]"
+dkeys=$(D system df --format '{{json .}}' | head -1 | keys) skeys=$($S system df --format json | head -1 | keys)
+keycmp "system df" "Type TotalCount Active Size Reclaimable"
+
 # ---- words, tables and messages ----
 d=$(D rmi diffbox:1 2>&1); drc=$?
 s=$($S rmi diffbox:1 2>&1); src=$?

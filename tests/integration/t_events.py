@@ -69,7 +69,7 @@ def live_and_filters():
     barrier()
     os.kill(D.pid, signal.SIGHUP)
     ev = next_event(all_)
-    seq = D.info()["daemon"]["counts"]["events"]
+    seq = D.info()["Skiff"]["daemon"]["counts"]["events"]
     check_fields("events after SIGHUP", ev, seq)
     ev2 = next_event(both)
     R.check("--filter type=daemon --filter action=reload receives it",

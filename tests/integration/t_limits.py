@@ -64,7 +64,7 @@ def wait_clients(d, want, what):
     n = -1
     for _ in range(100):
         try:
-            n = d.info()["daemon"]["counts"]["clients"]
+            n = d.info()["Skiff"]["daemon"]["counts"]["clients"]
         except Exception:
             n = -1
         if n == want:

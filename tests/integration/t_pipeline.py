@@ -35,7 +35,7 @@ def check_mixed(name, replies):
     R.check(name + ": ping -> ok", (d1, s1) == ([], "ok"), repr((d1, s1)))
     v = json.loads(d2[0]) if len(d2) == 1 else {}
     R.check(name + ": version -> one JSON line + ok",
-            s2 == "ok" and "version" in v and "api_version" in v,
+            s2 == "ok" and "Version" in v and "ApiVersion" in v,
             repr((d2, s2)))
     R.check(name + ": bogus -> err not_found naming it",
             d3 == [] and s3.startswith("err not_found ") and "bogus" in s3,

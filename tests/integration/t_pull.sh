@@ -80,7 +80,7 @@ grep -q "127.0.0.1:$RPORT/test/hello *v1" "$T/images" && ok "images lists it" ||
 out=$($S pull "$IMG:v1" 2>&1)
 [ "$(echo "$out" | grep -c 'Already exists')" = 2 ] && ok "a second pull downloads nothing" || notok "re-pull: $out"
 id=$($S --json images -q | json_get ID)
-got=$($S --json image-inspect "$id" 2>&1 | json_get digest 2>&1)
+got=$($S --json image-inspect "$id" 2>&1 | json_get Skiff.ManifestDigest 2>&1)
 [ "$got" = "$md" ] && ok "image-inspect by id prefix" || notok "inspect $id: $got"
 
 # two pulls of one image at once (as two `run`s of a missing image):

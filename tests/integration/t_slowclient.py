@@ -84,7 +84,7 @@ def slow_subscriber():
     a.connect(D.sock)
     a.sendall(b"events\n")
     ctl = D.conn()
-    first = json.loads(ctl.call("info")[0][0])["daemon"]["counts"]["events"]
+    first = json.loads(ctl.call("info")[0][0])["Skiff"]["daemon"]["counts"]["events"]
 
     b = Pinger()
     b.start()
@@ -96,13 +96,13 @@ def slow_subscriber():
         time.sleep(0.0005)
         if sent % 250 == 0:
             info = json.loads(ctl.call("info")[0][0])
-            published = info["daemon"]["counts"]["events"] - first
+            published = info["Skiff"]["daemon"]["counts"]["events"] - first
             if published >= WANT_EVENTS:
                 break
     took = time.monotonic() - t0
     time.sleep(0.1)  # let the last reloads land
     info = json.loads(ctl.call("info")[0][0])
-    last = info["daemon"]["counts"]["events"]
+    last = info["Skiff"]["daemon"]["counts"]["events"]
     published = last - first
     R.info("%d SIGHUPs in %.2f s published %d events (seq %d..%d)" %
            (sent, took, published, first + 1, last))
@@ -112,7 +112,7 @@ def slow_subscriber():
     rss_check("the event flood")
     R.check("daemon answers after the flood", ctl.call("ping") == ([], "ok"))
     R.check("A still counted as a client (not dropped)",
-            info["daemon"]["counts"]["clients"] >= 2)
+            info["Skiff"]["daemon"]["counts"]["clients"] >= 2)
 
     # A reads now: events in order, then a status line (fell behind) or,
     # if it kept up, all of them and `ok` after `cancel`.
