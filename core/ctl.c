@@ -13,6 +13,7 @@
 
 #include <ev.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -723,6 +724,20 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/* Does the skiffd at s answer a ping within a second? A connection
+ * alone is not enough: a child of a skiffd killed a moment ago may still
+ * hold the listening socket until it execs or exits (the keeper starts
+ * skiffd again at once), and nobody accepts there. At start only. */
+static bool answers(int s)
+{
+	struct pollfd p = { s, POLLIN, 0 };
+	char c;
+
+	if (send(s, "ping\n", 5, MSG_NOSIGNAL) != 5)
+		return false;
+	return poll(&p, 1, 1000) == 1 && recv(s, &c, 1, 0) == 1;
+}
+
 /* Refuse to start when another skiffd answers; remove a stale socket. */
 static int check_stale(const struct sockaddr_un *sa, struct err *e)
 {
@@ -734,7 +749,8 @@ static int check_stale(const struct sockaddr_un *sa, struct err *e)
 	if (!S_ISSOCK(sb.st_mode))
 		return err_setc(e, ERR_CONFLICT, "%s exists and is not a socket",
 				sa->sun_path);
-	if (s >= 0 && connect(s, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+	if (s >= 0 && connect(s, (const struct sockaddr *)sa, sizeof(*sa)) == 0 &&
+	    answers(s))
 		return err_setc(e, ERR_CONFLICT,
 				"another skiffd is listening on %s",
 				sa->sun_path);

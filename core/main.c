@@ -21,12 +21,14 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "fdstore.h"
 #include "http.h"
 #include "host.h"
 #include "module.h"
 #include "pid1.h"
 #include "proc.h"
 #include "store.h"
+#include "../proto/keepwire.h"
 
 static struct {
 	int sfd;
@@ -128,6 +130,10 @@ static int run(struct err *e)
 		return err_set(e, errno, "mkdir %s", c->run_dir);
 	if (store_open(c->root, e) < 0)
 		return -1;
+	if (fdstore_open(e) < 0) { /* containers then are not crash-safe */
+		log_err("%s", e->msg);
+		err_clear(e);
+	}
 	host_probe(c->root);
 	builtin_register();
 	if (modules_init_start(e) < 0 || ctl_listen(c->sock, e) < 0)
@@ -139,6 +145,7 @@ static int run(struct err *e)
 	ctl_close();
 	http_shutdown(); /* modules have ended their requests */
 	store_close();
+	fdstore_close();
 	return 0;
 }
 
@@ -156,6 +163,8 @@ static void usage(FILE *f)
 		"/run/skiff/skiff.sock, env SKIFF_SOCK)\n"
 		"  --log-level L     error, warn, info or debug\n"
 		"  --init            act as init even when not PID 1\n"
+		"  --no-keeper       run without skiffd-keeper (containers "
+		"die with skiffd)\n"
 		"  --commands-md     print the command reference (Markdown)\n"
 		"  --version         print the version\n");
 }
@@ -167,7 +176,9 @@ static void set_str(char **dst, const char *v)
 }
 
 enum { O_ROOT = 1, O_RUN, O_SOCK, O_LEVEL, O_CONFIG, O_INIT, O_MD, O_VER,
-       O_HELP };
+       O_HELP, O_NOKEEP };
+
+static bool no_keeper;
 
 /* Flags win over the environment, which wins over the config file. */
 static int parse_flags(int argc, char **argv, bool *init, struct err *e)
@@ -177,7 +188,8 @@ static int parse_flags(int argc, char **argv, bool *init, struct err *e)
 		{ "sock", 1, 0, O_SOCK },     { "log-level", 1, 0, O_LEVEL },
 		{ "config", 1, 0, O_CONFIG }, { "init", 0, 0, O_INIT },
 		{ "commands-md", 0, 0, O_MD }, { "version", 0, 0, O_VER },
-		{ "help", 0, 0, O_HELP },     { 0, 0, 0, 0 },
+		{ "help", 0, 0, O_HELP },     { "no-keeper", 0, 0, O_NOKEEP },
+		{ 0, 0, 0, 0 },
 	};
 	struct config *c = &daemon_ctx.cfg;
 	const char *cfg = NULL, *root = getenv("SKIFF_ROOT"),
@@ -195,6 +207,7 @@ static int parse_flags(int argc, char **argv, bool *init, struct err *e)
 		case O_MD: return 2;
 		case O_VER: return 3;
 		case O_HELP: return 4;
+		case O_NOKEEP: no_keeper = true; break;
 		default: return err_setc(e, ERR_INVALID, "bad flags (see --help)");
 		}
 	}
@@ -234,11 +247,52 @@ static int print_commands_md(void)
 	return 0;
 }
 
+/* Unless it runs as init, under a keeper already, or is told not to,
+ * skiffd becomes its keeper (core/keeper.c: same pid), which starts
+ * skiffd again as its child. Without the keeper installed next to
+ * skiffd it runs alone, as before. */
+static void exec_keeper(char **argv0)
+{
+	char exe[4096], keeper[4200], **av;
+	ssize_t n;
+	int argc = 0;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	snprintf(keeper, sizeof(keeper), "%.*s/skiffd-keeper",
+		 (int)(strrchr(exe, '/') ? strrchr(exe, '/') - exe : 1), exe);
+	if (access(keeper, X_OK) < 0) {
+		log_warn("%s: %s; containers will not survive skiffd",
+			 keeper, strerror(errno));
+		return;
+	}
+	while (argv0[argc])
+		argc++;
+	av = calloc((size_t)argc + 2, sizeof(*av));
+	if (!av)
+		return;
+	av[0] = keeper;
+	av[1] = exe;
+	for (int i = 1; i < argc; i++)
+		av[i + 1] = argv0[i];
+	execv(keeper, av);
+	log_warn("exec %s: %s; containers will not survive skiffd", keeper,
+		 strerror(errno));
+	free(av);
+}
+
 int main(int argc, char **argv)
 {
 	struct err e = ERR_INIT;
 	bool init = false;
-	int rc = parse_flags(argc, argv, &init, &e);
+	char **argv0 = calloc((size_t)argc + 1, sizeof(*argv0));
+	int rc;
+
+	if (argv0)
+		memcpy(argv0, argv, (size_t)argc * sizeof(*argv));
+	rc = parse_flags(argc, argv, &init, &e);
 
 	if (rc < 0) {
 		fprintf(stderr, "skiffd: %s\n", e.msg);
@@ -250,6 +304,12 @@ int main(int argc, char **argv)
 		return printf("skiffd %s\n", SKIFF_VERSION) < 0;
 	if (rc == 4)
 		return usage(stdout), 0;
+	if (getpid() != 1 && !init && !no_keeper && !getenv(KEEP_ENV) && argv0)
+		exec_keeper(argv0);
+	free(argv0);
+	/* Killing the keeper kills skiffd (as killing skiffd did before). */
+	if (getenv(KEEP_ENV) && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		log_warn("prctl PR_SET_PDEATHSIG: %s", strerror(errno));
 	if (getpid() == 1 || init) {
 		if (pid1_run(daemon_ctx.cfg.run_dir, pid1_is_host_init()) < 0)
 			return 1;

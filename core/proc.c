@@ -30,6 +30,7 @@ struct proc {
 	ev_io io;
 	proc_exit_fn fn;
 	void *ctx;
+	bool foreign; /* the keeper's child: no waitid, no watcher */
 	struct proc *next;
 };
 
@@ -44,7 +45,7 @@ static int pidfd_open_sys(pid_t pid)
 static struct proc *find(pid_t pid)
 {
 	for (struct proc *p = procs; p; p = p->next)
-		if (p->pid == pid)
+		if (p->pid == pid && !p->foreign)
 			return p;
 	return NULL;
 }
@@ -110,6 +111,57 @@ struct proc *proc_watch(pid_t pid, int pidfd, proc_exit_fn fn, void *ctx,
 	p->io.data = p;
 	ev_io_start(daemon_ctx.loop, &p->io);
 	return p;
+}
+
+struct proc *proc_adopt(pid_t pid, int pidfd, proc_exit_fn fn, void *ctx)
+{
+	struct proc *p = xcalloc(1, sizeof(*p));
+
+	p->pid = pid;
+	p->pidfd = pidfd;
+	p->fn = fn;
+	p->ctx = ctx;
+	p->foreign = true;
+	p->next = procs;
+	procs = p;
+	nprocs++;
+	return p;
+}
+
+void proc_foreign_exit(pid_t pid, int wstatus)
+{
+	struct proc *p;
+	siginfo_t si;
+
+	for (p = procs; p && !(p->foreign && p->pid == pid); p = p->next)
+		;
+	if (!p)
+		return;
+	memset(&si, 0, sizeof(si));
+	si.si_pid = pid;
+	si.si_signo = SIGCHLD;
+	if (WIFEXITED(wstatus)) {
+		si.si_code = CLD_EXITED;
+		si.si_status = WEXITSTATUS(wstatus);
+	} else {
+		si.si_code = WCOREDUMP(wstatus) ? CLD_DUMPED : CLD_KILLED;
+		si.si_status = WTERMSIG(wstatus);
+	}
+	unlink_proc(p);
+	close(p->pidfd);
+	if (p->fn)
+		p->fn(p, &si, p->ctx);
+	free(p);
+}
+
+bool proc_pidfd_alive(int pidfd)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+}
+
+int proc_pidfd(const struct proc *p)
+{
+	return p->pidfd;
 }
 
 void proc_child_signals(void)

@@ -26,6 +26,17 @@ typedef void (*proc_exit_fn)(struct proc *p, const siginfo_t *si, void *ctx);
  * when pidfd < 0). */
 struct proc *proc_watch(pid_t pid, int pidfd, proc_exit_fn fn, void *ctx,
 			struct err *e);
+/* Adopt a process that is not our child: a container a skiffd that died
+ * left to the keeper (core/fdstore.h). Takes pidfd (for signals); the
+ * exit comes from the keeper through proc_foreign_exit. */
+struct proc *proc_adopt(pid_t pid, int pidfd, proc_exit_fn fn, void *ctx);
+/* The keeper reaped pid (wstatus as from waitpid): an adopted proc's
+ * owner runs as for a child's exit. */
+void proc_foreign_exit(pid_t pid, int wstatus);
+/* True while the process pidfd names has not exited. */
+bool proc_pidfd_alive(int pidfd);
+/* The proc's pidfd (borrowed). */
+int proc_pidfd(const struct proc *p);
 /* Fork a child that runs fn(arg) and _exits with its return; the child has
  * default signal dispositions and an empty mask. */
 struct proc *proc_fork(int (*fn)(void *arg), void *arg, proc_exit_fn on_exit,

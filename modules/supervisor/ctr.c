@@ -562,6 +562,8 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	jw_int(w, "pid", c->state == CTR_RUNNING || c->state == CTR_PAUSED ||
 				 c->state == CTR_STOPPING
 			     ? c->pid : 0);
+	if (c->pid_start)
+		jw_int(w, "pid_start", (int64_t)c->pid_start);
 	write_limits(&c->limits, w);
 	write_doc(w, "labels", c->labels_json);
 	write_doc(w, "exposed_ports", c->exposed_json);
@@ -782,6 +784,7 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 		c->log_max_file = (int)sup_settings.log_max_file;
 	}
 	c->pid = (int)get_int(t, "pid");
+	c->pid_start = (uint64_t)get_int(t, "pid_start");
 	load_limits(t, &c->limits);
 	for (unsigned i = 0; i < nparts; i++)
 		parts[i]->load(c, t);

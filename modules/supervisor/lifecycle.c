@@ -29,6 +29,7 @@
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
 #include "../../core/daemon.h"
+#include "../../core/fdstore.h"
 #include "../../core/store.h"
 #include "../../proto/ocispec.h"
 #include "../iface/netsvc.h"
@@ -288,7 +289,8 @@ void ctr_start_policy(void)
 		if (c->restart != RESTART_ALWAYS &&
 		    (c->restart != RESTART_UNLESS_STOPPED || c->manual_stop))
 			continue;
-		if (c->state != CTR_EXITED && c->state != CTR_CREATED)
+		if ((c->state != CTR_EXITED && c->state != CTR_CREATED) ||
+		    c->exit_pending) /* exited while skiffd was away */
 			continue;
 		c->manual_stop = false;
 		err_clear(&e);
@@ -322,6 +324,7 @@ static int act_drained(struct ctr *c, const struct ctr_evarg *a,
 	ctrlog_exited(c);
 	maybe_restart(c);
 	ctr_save(c, after_exit_saved, c);
+	fdstore_drop(c->id);
 	if (c->auto_remove)
 		enter(c, CTR_REMOVING);
 	maybe_auto_remove(c);
@@ -334,8 +337,11 @@ static int act_drained(struct ctr *c, const struct ctr_evarg *a,
 static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 {
 	struct ctr *c = ctx;
+	int ws = si->si_code == CLD_EXITED ? (si->si_status & 0xff) << 8
+					   : si->si_status & 0x7f;
 
 	c->proc = NULL;
+	fdstore_exited(c->id, ws, now_ns()); /* kept if we die now */
 	if (c->sp) {
 		c->early_code = proc_exit_code(si);
 		c->early_exit = true;
@@ -432,6 +438,9 @@ static int act_started(struct ctr *c, const struct ctr_evarg *a,
 	c->started_ns = now_ns();
 	c->oom_killed = false;
 	publish(c, "start", NULL, NULL);
+	if (c->proc) /* the keeper holds copies: see adopt() */
+		fdstore_put(c->id, c->pid, proc_pidfd(c->proc), c->out.fd,
+			    c->err.fd, c->stdin_fd);
 	ctrlog_started(c); /* attached clients get the tty or stdin */
 	ctr_parts_at(c, CTR_AT_RUNNING);
 	ctr_save(c, after_start_saved, c);
@@ -552,6 +561,7 @@ static int admit(struct ctr *c, struct err *e)
 	int pidfd;
 
 	c->pid = c->sp->pid;
+	c->pid_start = ctr_proc_start(c->pid);
 	pidfd = fcntl(c->sp->pidfd, F_DUPFD_CLOEXEC, 3);
 	if (pidfd < 0)
 		return err_set(e, errno, "dup pidfd");
@@ -896,13 +906,10 @@ static int act_remove_dead(struct ctr *c, const struct ctr_evarg *a,
 
 /* ---- daemon start and stop ---- */
 
-/* A container recorded as running when skiffd starts: skiffd died
- * without stopping it. Its exit status can no longer be collected (it is
- * not our child any more), so it is stopped through its cgroup and
- * recorded as killed; re-adoption that keeps it running comes with the
- * crash-safe supervision work (DESIGN.md section 4). */
-static int act_adopt(struct ctr *c, const struct ctr_evarg *a,
-		     struct err *e)
+/* A container recorded as running that the keeper does not hold (no
+ * keeper, or it died too): its exit status can no longer be collected,
+ * so it is stopped through its cgroup and recorded as killed. */
+static int adopt_lost(struct ctr *c, struct err *e)
 {
 	char path[128];
 	struct cgroup *cg;
@@ -920,6 +927,77 @@ static int act_adopt(struct ctr *c, const struct ctr_evarg *a,
 	c->exit_code = 137;
 	c->finished_ns = now_ns();
 	ctr_save(c, NULL, NULL);
+	return 0;
+}
+
+static void take_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Its output's read ends (or pty master) and stdin come back from the
+ * keeper's entry; the log goes on from where it stopped. */
+static int adopt_stdio(struct ctr *c, struct fdstore_entry *en,
+		       struct err *e)
+{
+	char path[128];
+
+	if (ctr_have_cgroups) {
+		snprintf(path, sizeof(path), "skiff/%s", c->id);
+		c->cg = cgroup_open(&ctr_cgroups, path, e);
+		if (c->cg)
+			cgroup_oom_count(c->cg, &c->oom_base, e);
+		err_clear(e);
+	}
+	if (ctrlog_open(c, e) < 0)
+		return -1;
+	if (en->out >= 0 && pipe_watch(c, &c->out, steal_fd(&en->out),
+				       "stdout", e) < 0)
+		return -1;
+	if (en->err >= 0 && pipe_watch(c, &c->err, steal_fd(&en->err),
+				       "stderr", e) < 0)
+		return -1;
+	c->stdin_fd = steal_fd(&en->in);
+	return 0;
+}
+
+/* A container recorded as running when skiffd starts: skiffd died
+ * while it ran. The keeper held its fds; if it still runs (its pidfd,
+ * and the start time its state file keeps, agree) it is watched again
+ * as if never left, else it exited meanwhile and its real status and
+ * time are recorded, its output drained, and its policy applies. */
+static int act_adopt(struct ctr *c, const struct ctr_evarg *a,
+		     struct err *e)
+{
+	struct fdstore_entry *en = ctr_keeper_entry(c);
+	bool alive;
+
+	if (!en || en->pidfd < 0)
+		return adopt_lost(c, e);
+	alive = en->status < 0 &&
+		(!c->pid_start || ctr_proc_start(en->pid) == c->pid_start) &&
+		proc_pidfd_alive(en->pidfd);
+	if (adopt_stdio(c, en, e) < 0) {
+		log_warn("container %.12s: %s", c->id, e->msg);
+		err_clear(e);
+	}
+	if (!alive) {
+		int code = en->status >= 0 ? ctr_wait_code(en->status) : 137;
+		int64_t when = en->status >= 0 ? en->time_ns : now_ns();
+		take_fd(&en->pidfd);
+		log_info("container %.12s (%s) exited while skiffd was away "
+			 "(%d)", c->id, c->name, code);
+		act_exit(c, &(struct ctr_evarg){ .exit_code = code }, e);
+		c->finished_ns = when;
+		return 0;
+	}
+	c->pid = en->pid;
+	c->proc = proc_adopt(en->pid, steal_fd(&en->pidfd), ctr_exited, c);
+	ctr_parts_at(c, CTR_AT_RUNNING); /* healthchecks go on */
+	log_info("container %.12s (%s) re-adopted (pid %d)", c->id, c->name,
+		 c->pid);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "../../core/base/log.h"
 #include "../../core/daemon.h"
+#include "../../core/fdstore.h"
 #include "supervisor.h"
 
 #define PIPE_READ_MAX (16 * 1024) /* bytes per pipe per wake-up */
@@ -73,7 +74,9 @@ void ctr_pipe_pause(struct ctr_pipe *p, bool pause)
 
 void ctr_stdin_close(struct ctr *c)
 {
-	if (c->stdin_fd >= 0)
+	if (c->stdin_fd >= 0) {
 		close(c->stdin_fd);
+		fdstore_stdin_closed(c->id); /* the container sees EOF */
+	}
 	c->stdin_fd = -1;
 }

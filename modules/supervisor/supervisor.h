@@ -231,6 +231,9 @@ struct ctr {
 	int stop_signal;
 	int64_t stop_timeout_ms;
 	int pid;
+	/* its start time (/proc/PID/stat, clock ticks since boot): with the
+	 * pidfd the keeper held, what re-adoption checks (never pid alone) */
+	uint64_t pid_start;
 	struct cgroup_limits limits;
 	struct ctr_health health;
 	struct ctr_mount *mounts; /* volumes.c */
@@ -362,6 +365,16 @@ int ctr_event(struct ctr *c, enum ctr_event ev, const struct ctr_evarg *a,
 	      struct err *e);
 bool ctr_event_allowed(enum ctr_state s, enum ctr_event ev);
 const char *ctr_event_name(enum ctr_event ev);
+/* adopt.c: re-adoption of the containers a skiffd that died left to
+ * the keeper (core/fdstore.h) */
+/* pid's start time from /proc/PID/stat, 0 if it cannot be read. */
+uint64_t ctr_proc_start(pid_t pid);
+/* The keeper's entry for c (its fds still the entry's), or NULL. */
+struct fdstore_entry *ctr_keeper_entry(const struct ctr *c);
+/* A wait status as a shell's exit code (128 + signal). */
+int ctr_wait_code(int wstatus);
+/* After the load: the keeper forgets what no container took. */
+void ctr_adopt_done(void);
 /* Set the state a state file names (at load; running is adopted). */
 void ctr_state_load(struct ctr *c, const char *name);
 /* Exited (restarting and removing count): no process, maybe draining. */

@@ -7,6 +7,7 @@ T=$(mktemp -d /tmp/skiff-test.XXXXXX)
 SOCK=$T/skiff.sock
 export SKIFF_SOCK=$SOCK
 DPID=
+SPID= # skiffd proper (daemon_pid)
 EXTRA_PIDS=() # other processes this scenario started (see track)
 FAILED=0
 # stop_pid PID: TERM, up to 5 s, then KILL; only a pid we started.
@@ -60,10 +61,19 @@ ping_ok() {
 # wait_sock PATH: until the socket answers ping (5 s)
 wait_sock() { wait_for 5 ping_ok "$1"; }
 
+# daemon_pid: skiffd proper. DPID is the process started: skiffd's
+# keeper (core/keeper.c), whose child skiffd is, or skiffd itself when
+# it runs without one (--no-keeper, --init).
+daemon_pid() {
+	local p
+	p=$(pgrep -P "$DPID" -x skiffd | head -n1)
+	echo "${p:-$DPID}"
+}
+
 start_daemon() { # extra flags pass through
 	"$SKIFFD" --root "$T/root" --run-dir "$T/run" --sock "$SOCK" "$@" 2>>"$T/daemon.log" &
 	DPID=$!
-	wait_sock "$SOCK"
+	wait_sock "$SOCK" && SPID=$(daemon_pid)
 }
 
 stop_daemon() {

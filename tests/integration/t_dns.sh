@@ -115,13 +115,13 @@ out=$($S run --rm --rootfs "$R" cat /etc/resolv.conf)
 
 # names follow the containers: a removed container's name goes, and so
 # do its DNS sockets (they would keep its namespace, and veth, alive)
-nfd() { ls /proc/"$DPID"/fd | wc -l; }
+nfd() { ls /proc/"$SPID"/fd | wc -l; }
 before=$(nfd)
 $S run -d --name brief --network front --rootfs "$R" sleep 600 >/dev/null
 [ "$(addrs web brief)" != "" ] || notok "brief has no name"
 $S rm -f brief >/dev/null
 sleep 0.5
-[ "$(nfd)" = "$before" ] && ok "a removed container leaves no DNS socket in skiffd ($before fds)" || notok "fds $before -> $(nfd): $(ls -l /proc/$DPID/fd | tail -5)"
+[ "$(nfd)" = "$before" ] && ok "a removed container leaves no DNS socket in skiffd ($before fds)" || notok "fds $before -> $(nfd): $(ls -l /proc/$SPID/fd | tail -5)"
 $S rm -f s3 >/dev/null
 got=$(addrs web svc)
 [ "$(echo "$got" | wc -l)" = 2 ] && ok "a removed container leaves the alias's answers" || notok "after rm: $got"

@@ -89,7 +89,7 @@ out=$($S exec c sh -c 'seq 50000 >&2; echo done' 2>/dev/null)
 
 # Back-pressure: a client that does not read holds the process, not the
 # daemon's memory (its output is about 78 MB).
-rss() { awk '/^VmRSS/ { print $2 }' /proc/"$DPID"/status; }
+rss() { awk '/^VmRSS/ { print $2 }' /proc/"$SPID"/status; }
 rss0=$(rss)
 python3 - "$SOCK" <<'PY' &
 import socket, sys, time

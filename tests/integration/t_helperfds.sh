@@ -59,7 +59,7 @@ wait_for 5 test -e "$T/go.ready" || notok "client connected"
 
 # A long helper: cp from a stdin that stays open and silent. (skiffd's
 # other children named skiffd, e.g. the state writer, were there before.)
-before=" $(pgrep -P "$DPID" -x skiffd | tr '\n' ' ') "
+before=" $(pgrep -P "$SPID" -x skiffd | tr '\n' ' ') "
 mkfifo "$T/fifo"
 exec 7<>"$T/fifo"
 $S cp - held:/tmp <"$T/fifo" >"$T/cp.out" 2>&1 7>&- 8>&- &
@@ -68,7 +68,7 @@ track "$CP"
 helper=
 find_helper() {
 	local p
-	for p in $(pgrep -P "$DPID" -x skiffd); do
+	for p in $(pgrep -P "$SPID" -x skiffd); do
 		[[ "$before" == *" $p "* ]] || { helper=$p; return 0; }
 	done
 	return 1

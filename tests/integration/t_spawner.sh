@@ -12,7 +12,7 @@ make_rootfs "$R"
 start_daemon || { notok "skiffd starts"; exit 1; }
 
 # zombies DPID: children of the daemon that have exited but not been reaped
-zombies() { ps -o stat= --ppid "$DPID" | grep -c '^Z'; }
+zombies() { ps -o stat= --ppid "$SPID" | grep -c '^Z'; }
 
 out=$($S run -d --name bad --rootfs "$R" nonexistent 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q 'start bad: exec "nonexistent": No such file or directory' &&
@@ -32,22 +32,22 @@ while kill -0 $fp 2>/dev/null; do
 done
 wait $fp
 [ $slow -eq 0 ] && [ $n -gt 0 ] && ok "ping answered during $n rounds of failing starts" || notok "ping slow or lost: $slow of $n"
-wait_for 5 sh -c "[ \$(ps -o stat= --ppid $DPID | grep -c '^Z') -eq 0 ]" &&
+wait_for 5 sh -c "[ \$(ps -o stat= --ppid $SPID | grep -c '^Z') -eq 0 ]" &&
 	ok "no child left unreaped" || notok "zombies: $(zombies)"
 out=$($S run --rm --rootfs "$R" echo fine 2>&1)
 [ "$out" = fine ] && ok "the next start works" || notok "after failures: $out"
 
 # spawner: skiffd's child skiff-spawner (pgrep -x matches its comm)
-spawner() { pgrep -P "$DPID" -x skiff-spawner; }
+spawner() { pgrep -P "$SPID" -x skiff-spawner; }
 sp=$(spawner)
 [ -n "$sp" ] && [ "$(ls /proc/"$sp"/fd | wc -l)" -le 4 ] &&
 	ok "the spawner holds $(ls /proc/"$sp"/fd | wc -l) fds (0, 1, 2 and its socket)" || notok "spawner: '$sp' $(ls -l /proc/"$sp"/fd 2>&1)"
 id=$($S run -d --rootfs "$R" sleep 300)
 pid=$($S --json inspect "$id" | json_get State.Pid)
-[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$DPID" ] &&
+[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$SPID" ] &&
 	ok "a container is skiffd's child, not the spawner's" || notok "parent of $pid: $(ps -o ppid= -p "$pid")"
 kill -KILL "$sp"
-wait_for 5 sh -c "p=\$(pgrep -P $DPID -x skiff-spawner) && [ \"\$p\" != $sp ]" &&
+wait_for 5 sh -c "p=\$(pgrep -P $SPID -x skiff-spawner) && [ \"\$p\" != $sp ]" &&
 	ok "a killed spawner is replaced" || notok "no new spawner: $(spawner)"
 out=$($S run --rm --rootfs "$R" sh -c 'exit 7' 2>&1); rc=$?
 [ $rc -eq 7 ] && ok "starts go on with the new one (exit code 7 kept)" || notok "after the kill: rc=$rc $out"

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Crash-safe skiffd (issue 14, DESIGN.md section 4): skiffd runs under
+# its keeper (core/keeper.c), which holds every running container's
+# pidfd and stdio and records exits while skiffd is away. kill -9 of
+# skiffd proper: the keeper starts it again, every container still runs
+# and is re-adopted (ps, logs -f, stop, exec, attach, stats), no log line
+# is lost or doubled, healthchecks go on, and one that exited meanwhile
+# (code 9) reports its own code and time; its restart policy then
+# applies. Killing the keeper itself is the old kill -9 (all go).
+. "$TOP/tests/integration/lib.sh"
+S=$SKIFF
+R=$T/rootfs
+make_rootfs "$R"
+start_daemon || { notok "skiffd starts"; exit 1; }
+
+check "skiffd runs under its keeper" [ "$SPID" != "$DPID" ]
+kpss=$(awk '$1 == "Pss:" { print $2 }' /proc/"$DPID"/smaps_rollup)
+info "keeper PSS ${kpss} KiB"
+[ "${kpss:-9999}" -le 270 ] && ok "the keeper is small (PSS ${kpss} KiB)" || notok "keeper PSS ${kpss} KiB"
+
+# A logger: numbered lines, 20 a second.
+$S run -d --name logger --network none --rootfs "$R" sh -c \
+	'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.05; done' >/dev/null
+$S run -d -t --name tty --network none --rootfs "$R" sh -c 'while :; do sleep 1; done' >/dev/null
+$S run -d --name health --network none --rootfs "$R" --health-cmd 'true' \
+	--health-interval 500ms sleep 600 >/dev/null
+$S run -d --name nine --network none --restart on-failure:1 --rootfs "$R" \
+	sh -c 'if [ -f /tmp/again ]; then sleep 600; fi; touch /tmp/again; sleep 3; exit 9' >/dev/null
+$S run -d --name plain --network none --rootfs "$R" sh -c \
+	'trap "exit 143" TERM; while :; do sleep 0.2; done' >/dev/null
+wait_for 5 sh -c "$S ps --format '{{.Status}}' -f name=health | grep -q '(healthy)'"
+pids_before=$(for n in logger tty health plain; do $S --json inspect $n | json_get State.Pid; done | tr '\n' ' ')
+sleep 1
+
+t0=$(date +%s%N)
+kill -KILL "$SPID"
+wait_for 10 ping_ok
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+NEW=$(daemon_pid)
+[ -n "$NEW" ] && [ "$NEW" != "$SPID" ] && ok "the keeper started skiffd again ($took ms to answer)" || notok "no new skiffd: $NEW"
+SPID=$NEW
+pids_after=$(for n in logger tty health plain; do $S --json inspect $n | json_get State.Pid; done | tr '\n' ' ')
+[ "$pids_before" = "$pids_after" ] && ok "every container still runs, same pids ($pids_after)" || notok "pids $pids_before -> $pids_after"
+for n in logger tty health plain; do
+	st=$($S --json inspect $n | json_get State.Status)
+	[ "$st" = running ] || notok "$n: $st after the restart"
+done
+ok "re-adopted containers show running"
+grep -q 're-adopted' "$T/daemon.log" && ok "the log says re-adopted" || notok "log: $(tail -5 "$T/daemon.log")"
+
+# nine exits (code 9) about 3 s after it started: maybe while skiffd is
+# away, maybe after; either way its own code, then on-failure restarts it.
+wait_for 10 sh -c "$S --json inspect nine | grep -q '\"RestartCount\": *1'"
+code=$($S --json inspect nine | json_get State.ExitCode)
+rc=$($S --json inspect nine | json_get RestartCount)
+st=$($S --json inspect nine | json_get State.Status)
+[ "$rc" = 1 ] && [ "$st" = running ] && ok "nine exited with its code and on-failure restarted it" || notok "nine: code $code restarts $rc state $st"
+
+# Log continuity: the numbers in the log are 1..N with no gap and no twin.
+sleep 1
+$S logs logger > "$T/logger.out"
+python3 - "$T/logger.out" <<'PY' && ok "logger's log is whole: no line lost or doubled across kill -9" || notok "logger's log has gaps or twins"
+import sys
+nums = [int(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("line ")]
+sys.exit(0 if nums and nums == list(range(1, len(nums) + 1)) and len(nums) > 40 else 1)
+PY
+# logs -f follows the adopted container
+timeout 3 $S logs -f --tail 0 logger > "$T/follow.out" 2>&1
+[ "$(grep -c '^line ' "$T/follow.out")" -ge 10 ] && ok "logs -f follows it" || notok "logs -f: $(wc -l < "$T/follow.out")"
+out=$($S exec plain echo inside 2>&1)
+[ "$out" = inside ] && ok "exec works in a re-adopted container" || notok "exec: $out"
+out=$($S stats --no-stream --format '{{.Name}}' plain 2>&1)
+[ "$out" = plain ] && ok "stats works on it" || notok "stats: $out"
+wait_for 5 sh -c "$S ps --format '{{.Status}}' -f name=health | grep -q '(healthy)'" &&
+	ok "healthchecks go on" || notok "health: $($S ps --format '{{.Status}}' -f name=health)"
+t1=$(date +%s%N)
+$S stop -t 5 plain >/dev/null; code=$($S wait plain)
+ms=$(( ($(date +%s%N) - t1) / 1000000 ))
+[ "$code" = 143 ] && [ $ms -lt 4000 ] && ok "stop: SIGTERM reaches it and its exit (143) comes from the keeper" || notok "stop: code $code in $ms ms"
+out=$(printf 'echo hi\n' | timeout 5 $S exec -i tty sh 2>&1)
+echo "$out" | grep -q hi && ok "exec -i into the tty container" || notok "exec -i tty: $out"
+
+# A container that exits while skiffd is away: skiffd is stopped (it
+# reads and reaps nothing) while the container writes and exits, then
+# killed; the keeper reaps the container and keeps its status and time.
+$S run -d --name brief --network none --rootfs "$R" sh -c 'echo before; sleep 1; echo after; exit 3' >/dev/null
+kill -STOP "$SPID"
+sleep 2
+kill -KILL "$SPID"
+wait_for 10 ping_ok
+SPID=$(daemon_pid)
+wait_for 5 sh -c "$S --json inspect brief | grep -q '\"Status\": *\"exited\"'"
+code=$($S --json inspect brief | json_get State.ExitCode)
+fin=$($S --json inspect brief | json_get State.FinishedAt)
+[ "$code" = 3 ] && ok "exited while away: its real code (3), finished at $fin" || notok "brief: $code"
+grep -q "brief) exited while skiffd was away (3)" "$T/daemon.log" && ok "the exit came from the keeper's record" || notok "not recorded: $(grep brief "$T/daemon.log")"
+out=$($S logs brief | tr '\n' ' ')
+[ "$out" = "before after " ] && ok "its output written while away is in the log" || notok "brief logs: $out"
+
+# Killing the keeper itself: skiffd goes too (as kill -9 of skiffd did).
+$S rm -f logger tty health nine brief plain >/dev/null 2>&1
+kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
+wait_for 5 sh -c "! kill -0 $SPID 2>/dev/null" && ok "skiffd dies with its keeper" || notok "skiffd $SPID outlived its keeper"
+DPID=
+finish
