@@ -1,6 +1,7 @@
 /* builtin.c - the daemon's own verbs: ping, version, info, help, events,
- * shutdown, system df (core/diskuse.c). They need no module; modules add theirs through the same
- * table. Owns the list of `events` streams (struct ev_stream). */
+ * shutdown, system df (core/diskuse.c), system upgrade. They need no
+ * module; modules add theirs through the same table. Owns the list of
+ * `events` streams (struct ev_stream). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "diskuse.h"
+#include "fdstore.h"
 #include "host.h"
 #include "module.h"
 #include "proc.h"
@@ -389,9 +391,22 @@ static int do_shutdown(struct ctl_req *r, void *args, struct err *e)
 
 static const struct command cmd_shutdown = { "shutdown", do_shutdown };
 
+/* ---- system upgrade ---- */
+
+static int do_upgrade(struct ctl_req *r, void *args, struct err *e)
+{
+	if (!fdstore_present())
+		return err_setc(e, ERR_CONFLICT, "skiffd runs without its "
+				"keeper (skiffd-keeper): no live upgrade");
+	daemon_upgrade();
+	return 0;
+}
+
+static const struct command cmd_upgrade = { "system upgrade", do_upgrade };
+
 static const struct command *const builtin_list[] = {
 	&cmd_ping, &cmd_version, &cmd_info,	&cmd_help,
-	&cmd_events, &cmd_shutdown, &cmd_system_df, NULL,
+	&cmd_events, &cmd_shutdown, &cmd_system_df, &cmd_upgrade, NULL,
 };
 
 void builtin_register(void)

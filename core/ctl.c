@@ -26,6 +26,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "daemon.h"
+#include "fdstore.h"
 #include "base/xalloc.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -788,6 +789,22 @@ static int bind_socket(const struct sockaddr_un *sa, struct err *e)
 	return fd;
 }
 
+/* The listening socket a skiffd before us (killed, or upgraded) left
+ * with the keeper, if it is bound to path and still there: clients that
+ * connected meanwhile wait in its backlog, none was refused. */
+static int inherited(const char *path)
+{
+	const char *was;
+	_cleanup_close_ int fd = fdstore_take_listener(&was);
+	struct stat sb;
+
+	if (fd < 0 || strcmp(was, path) || stat(path, &sb) < 0 ||
+	    !S_ISSOCK(sb.st_mode) || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		return -1;
+	log_info("listening on %s (kept by the keeper)", path);
+	return steal_fd(&fd);
+}
+
 int ctl_listen(const char *path, struct err *e)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -796,11 +813,15 @@ int ctl_listen(const char *path, struct err *e)
 		return err_setc(e, ERR_INVALID, "socket path too long: %s",
 				path);
 	strcpy(sa.sun_path, path);
-	if (check_stale(&sa, e) < 0)
-		return -1;
-	ctl.fd = bind_socket(&sa, e);
-	if (ctl.fd < 0)
-		return -1;
+	ctl.fd = inherited(path);
+	if (ctl.fd < 0) {
+		if (check_stale(&sa, e) < 0)
+			return -1;
+		ctl.fd = bind_socket(&sa, e);
+		if (ctl.fd < 0)
+			return -1;
+		fdstore_put_listener(ctl.fd, path);
+	}
 	ctl.path = strdup(path);
 	ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_init(&ctl.io, on_accept, ctl.fd, EV_READ);
@@ -819,7 +840,8 @@ void ctl_shutdown(void)
 		ev_io_stop(daemon_ctx.loop, &ctl.io);
 		close(ctl.fd);
 		ctl.fd = -1;
-		unlink(ctl.path);
+		if (!daemon_ctx.upgrading) /* the next skiffd listens on */
+			unlink(ctl.path);
 	}
 	for (struct ctl_client *c = ctl.clients; c; c = c->next)
 		if (c->cur && c->cur->ops)

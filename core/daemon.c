@@ -93,3 +93,25 @@ void daemon_shutdown(int reason)
 	ev_timer_start(daemon_ctx.loop, &m.kick);
 }
 
+
+static void on_upgrade(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	m.loop_done = true;
+	ctl_shutdown(); /* the listening socket stays with the keeper */
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* Deferred by one loop turn, as a shutdown, so its `ok` is sent first;
+ * no module stops (the containers run on), main() exits for the keeper
+ * to start skiffd again. */
+void daemon_upgrade(void)
+{
+	if (daemon_ctx.shutting_down)
+		return;
+	daemon_ctx.shutting_down = true;
+	daemon_ctx.upgrading = true;
+	log_info("live upgrade: handing over to a new skiffd");
+	bus_publish("daemon", "upgrade", "", NULL);
+	ev_timer_init(&m.kick, on_upgrade, 0, 0);
+	ev_timer_start(daemon_ctx.loop, &m.kick);
+}

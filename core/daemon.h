@@ -31,6 +31,7 @@ struct daemon {
 	int64_t started_mono_ns;
 	bool init_mode;	    /* runs under skiffd's own PID 1 */
 	bool shutting_down;
+	bool upgrading; /* the loop ends for a new skiffd to go on */
 	int shutdown_reason; /* 0 none, else the signal or SIGTERM */
 };
 
@@ -40,5 +41,9 @@ int64_t now_ns(void);	   /* CLOCK_REALTIME */
 int64_t mono_ns(void);	   /* CLOCK_MONOTONIC */
 /* Begin an orderly stop: modules stop in reverse, then the loop ends. */
 void daemon_shutdown(int reason);
+/* Live upgrade: the loop ends with every container left running, state
+ * made durable, and skiffd exits KEEP_EXIT_RESTART for its keeper to
+ * start the binary on disk, which re-adopts them (core/fdstore.h). */
+void daemon_upgrade(void);
 
 #endif

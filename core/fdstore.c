@@ -18,6 +18,7 @@
 
 #include "../proto/fdpass.h"
 #include "../proto/keepwire.h"
+#include "base/cleanup.h"
 #include "base/xalloc.h"
 #include "daemon.h"
 #include "proc.h"
@@ -29,7 +30,9 @@ static struct {
 	ev_io io;
 	struct fdstore_entry *v;
 	size_t n;
-} st = { .sock = -1 };
+	int listener;
+	char listen_path[112];
+} st = { .sock = -1, .listener = -1 };
 
 bool fdstore_present(void)
 {
@@ -138,6 +141,10 @@ static int take_list(struct err *e)
 			return 0;
 		if (m.op == KEEP_ENTRY)
 			add_entry(&m, fds, nfds);
+		else if (m.op == KEEP_LISTENER && nfds == 1 && st.listener < 0) {
+			st.listener = fds[0];
+			memcpy(st.listen_path, m.id, sizeof(m.id));
+		}
 		else if (m.op == KEEP_EXIT) /* listed too, as exited */
 			for (int i = 0; i < nfds; i++)
 				close(fds[i]);
@@ -236,6 +243,22 @@ void fdstore_drop(const char *id)
 
 	msg_init(&m, KEEP_DROP, id);
 	send_msg(&m, NULL, 0);
+}
+
+int fdstore_take_listener(const char **path)
+{
+	*path = st.listen_path;
+	return steal_fd(&st.listener);
+}
+
+void fdstore_put_listener(int fd, const char *path)
+{
+	struct keep_msg m;
+
+	if (strlen(path) >= sizeof(m.id))
+		return;
+	msg_init(&m, KEEP_LISTEN, path);
+	send_msg(&m, &fd, 1);
 }
 
 void fdstore_stdin_closed(const char *id)

@@ -17,7 +17,7 @@
 
 /* A container the keeper holds, as the keeper told it at start. */
 struct fdstore_entry {
-	char id[72];
+	char id[112];
 	pid_t pid;
 	int status;	  /* a wait status; -1: it still runs */
 	int64_t time_ns;  /* the exit's time (status >= 0) */
@@ -43,6 +43,12 @@ void fdstore_put(const char *id, pid_t pid, int pidfd, int out, int err,
 void fdstore_exited(const char *id, int status, int64_t time_ns);
 /* Its exit is saved and its output drained: forget it. */
 void fdstore_drop(const char *id);
+/* The control socket's listening fd the keeper held (the caller's), or
+ * -1; path is what it was bound to. Once only. */
+int fdstore_take_listener(const char **path);
+/* Have the keeper hold the listening fd bound to path (a copy): the
+ * next skiffd listens on it with no gap in which a client is refused. */
+void fdstore_put_listener(int fd, const char *path);
 /* skiffd closed its stdin on purpose: the keeper's copy goes too. */
 void fdstore_stdin_closed(const char *id);
 void fdstore_close(void);

@@ -40,7 +40,7 @@
 #define SOCK_BUF (4 << 20) /* a LIST of thousands of entries, with fds */
 
 struct entry {
-	char id[72];
+	char id[112];
 	pid_t pid;
 	int status; /* -1: running */
 	int64_t time_ns;
@@ -52,6 +52,7 @@ static struct {
 	pid_t daemon;
 	int sock; /* to the daemon; -1 while none runs */
 	int sfd;
+	struct entry listener; /* the control socket: fd[0], its path */
 	struct entry *e;
 	size_t n, cap;
 	int64_t started_ms;
@@ -189,6 +190,13 @@ static void list(void)
 		send_msg(&m, &k.e[i]);
 	}
 	memset(&m, 0, sizeof(m));
+	if (k.listener.fd[0] >= 0) {
+		m.op = KEEP_LISTENER;
+		m.fds = KEEP_FD_PIDFD;
+		memcpy(m.id, k.listener.id, sizeof(m.id));
+		send_msg(&m, &k.listener);
+		memset(&m, 0, sizeof(m));
+	}
 	m.op = KEEP_END;
 	send_msg(&m, NULL);
 }
@@ -221,6 +229,13 @@ static void on_msg(const struct keep_msg *m, int *fds, int nfds)
 	case KEEP_LIST:
 		list();
 		break;
+	case KEEP_LISTEN:
+		if (nfds != 1)
+			break;
+		entry_close(&k.listener);
+		memcpy(k.listener.id, m->id, sizeof(m->id));
+		k.listener.fd[0] = fds[0];
+		return;
 	}
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -318,11 +333,14 @@ static void daemon_ended(int status)
 	if (!k.stopping && (WIFSIGNALED(status) ||
 			    (WIFEXITED(status) &&
 			     WEXITSTATUS(status) == KEEP_EXIT_RESTART))) {
+		if (WIFEXITED(status)) { /* a live upgrade: at once */
+			start_daemon();
+			return;
+		}
 		if (clock_ms(CLOCK_MONOTONIC) - k.started_ms > 10000)
 			k.backoff_ms = 0;
-		if (WIFSIGNALED(status))
-			say("skiffd killed by signal %d; starting it again",
-			    WTERMSIG(status));
+		say("skiffd killed by signal %d; starting it again",
+		    WTERMSIG(status));
 		if (k.backoff_ms)
 			poll(NULL, 0, (int)k.backoff_ms);
 		k.backoff_ms = k.backoff_ms ? k.backoff_ms * 2 : 100;
@@ -393,6 +411,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	k.argv = argv + 1;
+	for (int i = 0; i < KEEP_NFDS; i++)
+		k.listener.fd[i] = -1;
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		say("prctl PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 		return 1;

@@ -56,6 +56,33 @@ static void reload(void)
 	bus_publish("daemon", "reload", "", NULL);
 }
 
+/* Has the binary skiffd runs been replaced on disk since it started? */
+static bool binary_changed(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat now, ran;
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
+		exe[n - 10] = '\0';
+	return stat("/proc/self/exe", &ran) == 0 && stat(exe, &now) == 0 &&
+	       (now.st_ino != ran.st_ino || now.st_dev != ran.st_dev);
+}
+
+/* SIGHUP: a live upgrade when the binary changed and a keeper will start
+ * the new one, else a reload. */
+static void on_hup(void)
+{
+	if (fdstore_present() && binary_changed()) {
+		daemon_upgrade();
+		return;
+	}
+	reload();
+}
+
 static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct signalfd_siginfo si;
@@ -66,7 +93,7 @@ static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
 			proc_reap_orphans();
 			break;
 		case SIGHUP:
-			reload();
+			on_hup();
 			break;
 		default: /* SIGTERM, SIGINT, SIGQUIT */
 			daemon_shutdown((int)si.ssi_signo);
@@ -326,5 +353,5 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	config_free();
-	return 0;
+	return daemon_ctx.upgrading ? KEEP_EXIT_RESTART : 0;
 }

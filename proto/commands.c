@@ -1048,6 +1048,12 @@ const struct cmdspec cmd_table[] = {
 		.table_unless = "verbose"},
     },
     {
+	.name = "system upgrade",
+	.summary = "Start the skiffd binary on disk in place of this one: "
+		   "containers, logs and the socket carry on (needs the keeper)",
+	.cmd_flags = CMD_ADMIN,
+    },
+    {
 	.name = "tag",
 	.usage = "SOURCE_IMAGE TARGET_IMAGE[:TAG]",
 	.summary = "Give an image another name",

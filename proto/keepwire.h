@@ -7,11 +7,13 @@
  *     KEEP_EXITED  skiffd reaped it itself: status, time_ns
  *     KEEP_DROP    its exit is recorded and its output drained: forget it
  *     KEEP_NOIN    skiffd closed the container's stdin: close the copy
+ *     KEEP_LISTEN  hold the control socket's listening fd (its path in id)
  *     KEEP_LIST    send every entry held (at skiffd's start)
  *   keeper -> skiffd
  *     KEEP_ENTRY   one entry (status -1 while it runs), fds attached
  *     KEEP_END     the list is complete
  *     KEEP_EXIT    the keeper reaped an entry's process (status, time_ns)
+ *     KEEP_LISTENER  (in a list, before KEEP_END) the listening fd held
  *
  * Both sides are on one host and one build; the struct is read whole
  * and checked by its size and op. */
@@ -35,6 +37,8 @@ enum keep_op {
 	KEEP_END,
 	KEEP_EXIT,
 	KEEP_NOIN,
+	KEEP_LISTEN,
+	KEEP_LISTENER,
 };
 
 /* Which fds come with a message, in this order. */
@@ -52,7 +56,7 @@ struct keep_msg {
 	int32_t pid;
 	int32_t status;	 /* a wait status; -1: still running */
 	int64_t time_ns; /* the exit's CLOCK_REALTIME */
-	char id[72];	 /* NUL-terminated container id */
+	char id[112];	 /* NUL-terminated container id, or socket path */
 };
 
 #endif

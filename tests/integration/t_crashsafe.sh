@@ -6,11 +6,19 @@
 # and is re-adopted (ps, logs -f, stop, exec, attach, stats), no log line
 # is lost or doubled, healthchecks go on, and one that exited meanwhile
 # (code 9) reports its own code and time; its restart policy then
-# applies. Killing the keeper itself is the old kill -9 (all go).
+# applies. The listening socket is kept by the keeper too: no client is
+# refused while skiffd is away. Live upgrade (`system upgrade`, SIGHUP
+# once the binary on disk changed): a new skiffd takes over, the ping gap
+# is short, no log line is lost. Killing the keeper itself is the old
+# kill -9 (all go).
 . "$TOP/tests/integration/lib.sh"
 S=$SKIFF
 R=$T/rootfs
 make_rootfs "$R"
+# skiffd runs from a copy here, so that the binary can be replaced
+mkdir -p "$T/bin"
+cp "$SKIFFD" "$(dirname "$SKIFFD")/skiffd-keeper" "$T/bin/"
+SKIFFD=$T/bin/skiffd
 start_daemon || { notok "skiffd starts"; exit 1; }
 
 check "skiffd runs under its keeper" [ "$SPID" != "$DPID" ]
@@ -96,6 +104,69 @@ fin=$($S --json inspect brief | json_get State.FinishedAt)
 grep -q "brief) exited while skiffd was away (3)" "$T/daemon.log" && ok "the exit came from the keeper's record" || notok "not recorded: $(grep brief "$T/daemon.log")"
 out=$($S logs brief | tr '\n' ' ')
 [ "$out" = "before after " ] && ok "its output written while away is in the log" || notok "brief logs: $out"
+
+# pinger SECONDS: ping on new connections for SECONDS; prints the longest
+# gap between answers (ms) and the number of failures
+pinger() {
+	python3 - "$SOCK" "$1" <<'PY'
+import socket, sys, time
+path, secs = sys.argv[1], float(sys.argv[2])
+last = time.time(); end = last + secs; gap = 0; bad = 0
+while time.time() < end:
+    try:
+        s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(path)
+        s.sendall(b"ping\n"); ok = s.recv(16).startswith(b"ok"); s.close()
+    except OSError:
+        ok = False
+    now = time.time()
+    if ok:
+        gap = max(gap, now - last); last = now
+    else:
+        bad += 1
+print(round(gap * 1000), bad)
+PY
+}
+
+# Live upgrade: system upgrade while a client pings without pause.
+$S run -d --name up --network none --rootfs "$R" sh -c \
+	'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.02; done' >/dev/null
+upid=$($S --json inspect up | json_get State.Pid)
+OLD=$SPID
+pinger 3 > "$T/ping.out" & pp=$!; track $pp
+sleep 1
+$S system upgrade >/dev/null && ok "system upgrade is answered" || notok "system upgrade"
+wait $pp
+read -r gap bad < "$T/ping.out"
+info "live upgrade: longest ping gap $gap ms, $bad failed"
+SPID=$(daemon_pid)
+[ "$SPID" != "$OLD" ] && ok "a new skiffd runs ($OLD -> $SPID)" || notok "same skiffd $SPID"
+[ "$bad" = 0 ] && ok "no ping failed or refused during the upgrade" || notok "$bad pings failed"
+[ "${gap:-9999}" -lt 1000 ] && ok "ping gap during the upgrade: $gap ms" || notok "ping gap $gap ms"
+[ "$($S --json inspect up | json_get State.Pid)" = "$upid" ] && ok "the container runs on" || notok "up: pid changed"
+# SIGHUP with the binary unchanged is a reload; once replaced, an upgrade.
+kill -HUP "$DPID"; sleep 1
+[ "$(daemon_pid)" = "$SPID" ] && ok "SIGHUP, same binary: a reload" || notok "SIGHUP restarted skiffd"
+cp "$SKIFFD" "$SKIFFD.new" && mv "$SKIFFD.new" "$SKIFFD"
+kill -HUP "$DPID"
+wait_for 5 sh -c "[ \"\$(pgrep -P $DPID -x skiffd)\" != $SPID ] && printf 'ping\n' | socat -t2 - UNIX-CONNECT:$SOCK | grep -qx ok" &&
+	ok "SIGHUP after the binary changed: a live upgrade" || notok "SIGHUP upgrade: $(daemon_pid)"
+SPID=$(daemon_pid)
+sleep 0.5
+$S logs up > "$T/up.out"
+python3 - "$T/up.out" <<'PY' && ok "the log is whole across two upgrades" || notok "up's log has gaps or twins"
+import sys
+nums = [int(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("line ")]
+sys.exit(0 if nums and nums == list(range(1, len(nums) + 1)) else 1)
+PY
+# A client that connects while skiffd is killed waits, is not refused.
+pinger 2 > "$T/ping2.out" & pp=$!; track $pp
+sleep 0.5
+kill -KILL "$SPID"
+wait $pp
+read -r gap bad < "$T/ping2.out"
+[ "$bad" = 0 ] && ok "kill -9: no ping refused (the keeper kept the socket; gap $gap ms)" || notok "kill -9: $bad pings failed"
+SPID=$(daemon_pid)
+$S rm -f up >/dev/null
 
 # Killing the keeper itself: skiffd goes too (as kill -9 of skiffd did).
 $S rm -f logger tty health nine brief plain >/dev/null 2>&1
