@@ -5,7 +5,7 @@
 #   make check        unit + integration tests; ends "N passed, M failed"
 #   make asan         the same tests with AddressSanitizer + UBSan
 #   make fuzz         libFuzzer targets (clang), each for FUZZ_SECONDS
-#   make bench        benchmarks (bench/run, then bench/containers as root)
+#   make bench        benchmarks (bench/run, then bench/containers and bench/crash as root)
 #   make demo         start skiffd in a temp root and drive it
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make MODULES="supervisor"   choose the compiled-in modules (start order)
@@ -179,6 +179,7 @@ demo: all
 
 bench: all
 	@BUILD=$(BUILD) bench/run
+	@[ "$$(id -u)" != 0 ] || BUILD=$(BUILD) bench/crash
 
 docs: all
 	$(BUILD)/skiffd --commands-md > docs/commands.md
