@@ -43,7 +43,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 # headers are needed at build time.
 PC_LIBS := yajl libseccomp libcap libzstd libcrypto msgpack zlib
 LIBS_D := -lev $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lzstd -lcrypto -lmsgpackc -lz) -lfyaml -lm
-LIBS_C := -lyajl -lfyaml -lm
+LIBS_C := -lyajl -lfyaml -lcrypto -lm
 # Tests and test helpers make tars and HTTP calls of their own.
 LIBS_T = $(LIBS_D) -larchive -lcurl
 
@@ -73,7 +73,7 @@ CLI_OBJ := $(call obj,$(CLI_SRC) $(BASE_SRC) proto/line.c proto/envfile.c \
 	proto/cppath.c proto/fdpass.c proto/cmdspec.c proto/commands.c \
 	proto/json.c proto/units.c $(wildcard proto/gotmpl*.c) \
 	proto/cnode.c $(wildcard proto/compose*.c) proto/jtree.c \
-	proto/portspec.c) $(BUILD)/gen/compose_schema_json.o
+	proto/portspec.c proto/digest.c) $(BUILD)/gen/compose_schema_json.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))

@@ -202,6 +202,7 @@ struct compose_args {
 	struct strlist file, env_file, profile;
 	const char *project_name, *project_directory, *format;
 	const char *model; /* the normalised model, JSON (the CLI's) */
+	const char *hash;  /* config --hash SERVICES */
 	bool services, volumes, profiles, quiet;
 };
 

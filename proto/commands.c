@@ -62,6 +62,8 @@ static const struct flag compose_config_flags[] = {
     {"volumes", 0, FLAG_BOOL, CO(volumes), NULL, "print volume names"},
     {"profiles", 0, FLAG_BOOL, CO(profiles), NULL, "print profile names"},
     {"quiet", 'q', FLAG_BOOL, CO(quiet), NULL, "only validate"},
+    {"hash", 0, FLAG_STR, CO(hash), "SERVICES",
+     "print the config hash of the services (* or NAME,NAME...)"},
     {"model", 0, FLAG_STR, CO(model), "JSON",
      "the normalised model (the skiff CLI reads the files and sends it)"},
     {NULL, 0, 0, 0, NULL, NULL},

@@ -106,4 +106,18 @@ int compose_norm_file(struct cnode *root, const char *dir, struct err *e);
 int compose_norm_split(const char *s, struct cnode *seq,
 		       const struct cnode *where, struct err *e);
 
+/* compose_plan.c: the start order of the model's services (an array of
+ * pointers to their names, the caller frees the array), a service's
+ * config hash (64 hex digits of sha256 over its JSON), and the name of
+ * its container number n (PROJECT-SERVICE-N, or container_name). */
+int compose_plan_order(const struct cnode *model, const char ***order,
+		       size_t *n, struct err *e);
+int compose_plan_hash(const struct cnode *svc, char out[65], struct err *e);
+char *compose_plan_ctr_name(const char *project, const char *service,
+			    const struct cnode *svc, unsigned n);
+/* `config --hash SEL`: "SERVICE HASH" lines for the services SEL names
+ * ("*" or NAME,NAME...), as docker compose prints them. */
+int compose_plan_hash_text(const struct cnode *model, const char *sel,
+			   struct buf *out, struct err *e);
+
 #endif

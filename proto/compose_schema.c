@@ -373,15 +373,13 @@ static int check_branches(struct check *c, const struct cnode *n,
 		c->depth = bestdepth;
 		return -1;
 	}
-	snprintf(buf, sizeof(buf), "expected %s, got %s", types,
-		 type_word(n->t));
-	return fail(c, n, "%s", buf);
+	return fail(c, n, "expected %s, got %s", types, type_word(n->t));
 }
 
 static int check(struct check *c, const struct cnode *n, yajl_val s)
 {
 	yajl_val type, en, v;
-	char want[200], msg[300];
+	char want[200];
 
 	s = resolve(s);
 	if (!YAJL_IS_OBJECT(s))
@@ -389,9 +387,8 @@ static int check(struct check *c, const struct cnode *n, yajl_val s)
 	type = obj_get(s, "type");
 	if (!type_ok(n, type)) {
 		type_expect(type, want, sizeof(want));
-		snprintf(msg, sizeof(msg), "expected %s, got %s", want,
-			 type_word(n->t));
-		return fail(c, n, "%s", msg);
+		return fail(c, n, "expected %s, got %s", want,
+			    type_word(n->t));
 	}
 	if ((en = obj_get(s, "enum")) && YAJL_IS_ARRAY(en) && !enum_ok(n, en))
 		return fail(c, n, "\"%.100s\" is not one of the values allowed",

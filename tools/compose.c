@@ -41,6 +41,13 @@ int compose_print_local(const struct opts *o, const struct compose_project *p,
 				a->format);
 	if (a->quiet)
 		return 0;
+	if (a->hash) {
+		if (compose_plan_hash_text(p->model, a->hash, &out, e) < 0)
+			return -1;
+		fwrite(buf_used(&out) ? buf_head(&out) : "", 1,
+		       buf_used(&out), stdout);
+		return 0;
+	}
 	if (a->services || a->volumes) {
 		print_keys(cnode_get(p->model, a->services ? "services" :
 							     "volumes"));

@@ -6,7 +6,8 @@
  * daemon's (DESIGN.md, issue 15), so a script on the socket can send
  * one too. `compose config` checks it and answers it back the way
  * `docker compose config` prints it: block YAML (or JSON with --format
- * json), or the names of its services or volumes, as one {"text"} line.
+ * json), the names of its services or volumes, or the config hashes
+ * of its services, as one {"text"} line.
  * Project state and the verbs that deploy (up, down, ps, ...) are to
  * come here. Owns no state yet. */
 #include <stdio.h>
@@ -69,7 +70,9 @@ static int do_config(struct ctl_req *r, void *args, struct err *e)
 	p.model = model_parse(a, &p.files, e);
 	if (!p.model)
 		return -1;
-	if (a->services)
+	if (a->hash)
+		rc = compose_plan_hash_text(p.model, a->hash, &text, e);
+	else if (a->services)
 		keys_text(cnode_get(p.model, "services"), &text);
 	else if (a->volumes)
 		keys_text(cnode_get(p.model, "volumes"), &text);

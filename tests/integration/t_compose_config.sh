@@ -229,6 +229,13 @@ start_daemon
 if cmp -s "$T/daemon.yml" "$T/out.yml"; then ok "skiffd answers config with the same model"; else
 	notok "skiffd's config differs: $(diff "$T/out.yml" "$T/daemon.yml" | head -5)"
 fi
+(cd "$T/full" && "$SKIFF" compose config -p proj --hash '*' >"$T/hash.daemon" 2>&1 &&
+	SKIFF_SOCK=$T/none.sock "$SKIFF" compose config -p proj --hash '*' >"$T/hash.local" 2>&1)
+if cmp -s "$T/hash.daemon" "$T/hash.local" && grep -qE '^web [0-9a-f]{64}$' "$T/hash.daemon"; then
+	ok "config --hash: skiffd's hashes are the client's"
+else
+	notok "config --hash: $(cat "$T/hash.daemon" "$T/hash.local")"
+fi
 out=$(raw 'compose config --format json --model "{\"name\":\"s\",\"services\":{\"a\":{\"image\":\"x\"}}}"')
 if grep -q '"text"' <<<"$out" && grep -q '^ok' <<<"$out"; then ok "a model sent on the socket is answered"; else
 	notok "a model on the socket: $out"

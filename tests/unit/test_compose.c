@@ -232,6 +232,74 @@ static void test_merge_env_profiles(void **state)
 	has(load(fs, f, 2, prof, 1), "\"dbg\":{");
 }
 
+/* The model of one file (a project loaded through load1's table). */
+static struct cnode *model1(const char *text, struct compose_project *p)
+{
+	const struct vfile fs[] = { { "/p/compose.yaml", text }, { 0 } };
+	struct compose_opts o = { .cwd = "/p", .env = venv, .read = vread };
+	struct err e = ERR_INIT;
+
+	files_now = fs;
+	assert_int_equal(compose_project_load(&o, p, &e), 0);
+	return p->model;
+}
+
+static void test_plan(void **state)
+{
+	struct compose_project p, q;
+	struct err e = ERR_INIT;
+	const char **order;
+	size_t n;
+	char h1[65], h2[65], h3[65];
+	char *name;
+	const char *text = "services:\n"
+			   "  web: {image: w, depends_on: [app]}\n"
+			   "  app: {image: a, depends_on: {db: {condition: "
+			   "service_healthy}, cache: {condition: "
+			   "service_started}}}\n"
+			   "  db: {image: d}\n"
+			   "  cache: {image: c, container_name: kv}\n";
+	const struct cnode *svcs = cnode_get(model1(text, &p), "services");
+
+	assert_int_equal(compose_plan_order(p.model, &order, &n, &e), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(order[0], "cache");
+	assert_string_equal(order[1], "db");
+	assert_string_equal(order[2], "app");
+	assert_string_equal(order[3], "web");
+	free(order);
+	/* the hash is the service's: the same text, the same hash; a
+	 * change to one service changes its hash only */
+	assert_int_equal(compose_plan_hash(cnode_get(svcs, "db"), h1, &e), 0);
+	assert_int_equal(strlen(h1), 64);
+	svcs = cnode_get(model1("services:\n"
+				"  web: {image: w, depends_on: [app]}\n"
+				"  app: {image: a2, depends_on: {db: {condition: "
+				"service_healthy}, cache: {condition: "
+				"service_started}}}\n"
+				"  db: {image: d}\n"
+				"  cache: {image: c, container_name: kv}\n",
+				&q),
+			 "services");
+	assert_int_equal(compose_plan_hash(cnode_get(svcs, "db"), h2, &e), 0);
+	assert_string_equal(h1, h2);
+	assert_int_equal(compose_plan_hash(cnode_get(svcs, "app"), h3, &e), 0);
+	assert_int_equal(compose_plan_hash(cnode_get(cnode_get(p.model,
+							       "services"),
+						     "app"),
+					   h2, &e),
+			 0);
+	assert_string_not_equal(h2, h3);
+	name = compose_plan_ctr_name("p", "web", cnode_get(svcs, "web"), 2);
+	assert_string_equal(name, "p-web-2");
+	free(name);
+	name = compose_plan_ctr_name("p", "cache", cnode_get(svcs, "cache"), 1);
+	assert_string_equal(name, "kv");
+	free(name);
+	compose_project_free(&p);
+	compose_project_free(&q);
+}
+
 static void test_no_file(void **state)
 {
 	const struct vfile fs[] = { { 0 } };
@@ -247,6 +315,7 @@ int main(void)
 	    cmocka_unit_test(test_schema_errors),
 	    cmocka_unit_test(test_long_syntax),
 	    cmocka_unit_test(test_merge_env_profiles),
+	    cmocka_unit_test(test_plan),
 	    cmocka_unit_test(test_no_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
