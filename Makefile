@@ -203,7 +203,7 @@ DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 nftables \
 	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl \
 	golang-go serf dnsmasq-base docker.io
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \
-	binutils dnsperf
+	binutils dnsperf iperf3
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \

@@ -4,6 +4,7 @@
  * (a doubly linked list, scanned: max_pending bounds it). Time is
  * CLOCK_MONOTONIC in milliseconds. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <netinet/in.h>
@@ -45,6 +46,12 @@ struct dnssrv_pending {
 	size_t tried;	 /* upstreams asked so far (1..nup) */
 	int64_t next_ms; /* ask the next upstream then */
 	int64_t end_ms;	 /* SERVFAIL then */
+	/* A TCP client's query goes upstream over TCP (ops.watch given):
+	 * the connection to the upstream asked last, or -1; the framed
+	 * query and how much of it is sent; the reply's bytes so far. */
+	int tfd;
+	struct buf tout, tin;
+	size_t tsent;
 };
 
 struct dnssrv {
@@ -99,8 +106,24 @@ struct dnssrv *dnssrv_new(const struct dnssrv_ops *ops,
 	return s;
 }
 
+/* Stop watching and close p's upstream TCP connection, if any. */
+static void tcp_close(struct dnssrv *s, struct dnssrv_pending *p)
+{
+	if (p->tfd < 0)
+		return;
+	s->ops.watch(s->ops.arg, p->tfd, 0);
+	close(p->tfd);
+	p->tfd = -1;
+	buf_reset(&p->tout);
+	buf_reset(&p->tin);
+	p->tsent = 0;
+}
+
 static void pending_free(struct dnssrv *s, struct dnssrv_pending *p)
 {
+	tcp_close(s, p);
+	buf_free(&p->tout);
+	buf_free(&p->tin);
 	if (p->prev)
 		p->prev->next = p->next;
 	else
@@ -300,9 +323,34 @@ static uint16_t fresh_id(struct dnssrv *s)
 	}
 }
 
+/* Over TCP: a non-blocking connect to u, the framed query kept for when
+ * it is writable. A connection to an upstream asked before goes. */
+static void tcp_ask(struct dnssrv *s, struct dnssrv_pending *p,
+		    const struct dnssrv_upstream *u, const struct buf *q)
+{
+	uint8_t pre[2] = {(uint8_t)(buf_used(q) >> 8), (uint8_t)buf_used(q)};
+	int fd;
+
+	tcp_close(s, p);
+	fd = socket(u->addr.ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (const struct sockaddr *)&u->addr, u->len) < 0 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return;
+	}
+	p->tfd = fd;
+	buf_append(&p->tout, pre, 2);
+	buf_append(&p->tout, buf_head(q), buf_used(q));
+	s->ops.watch(s->ops.arg, fd, DNSSRV_WRITE);
+}
+
 /* Send p's query to its client's upstream number p->tried (then one
- * more is tried). A send that fails outright just waits for the next
- * try: the deadline stays the one bound on the answer. */
+ * more is tried): over TCP for a TCP client when the caller watches
+ * fds for us, else over UDP. A send that fails outright just waits for
+ * the next try: the deadline stays the one bound on the answer. */
 static void ask_upstream(struct dnssrv *s, struct dnssrv_pending *p)
 {
 	const struct dnssrv_upstream *u = &p->peer.client->up[p->tried];
@@ -310,9 +358,15 @@ static void ask_upstream(struct dnssrv *s, struct dnssrv_pending *p)
 	struct err e = ERR_INIT;
 	struct buf b = {0};
 
-	if (fd >= 0 && dns_forward_query(p->q, p->qlen, p->id, &b, &e) == 0)
-		(void)!sendto(fd, buf_head(&b), buf_used(&b), MSG_DONTWAIT,
-			      (const struct sockaddr *)&u->addr, u->len);
+	if (dns_forward_query(p->q, p->qlen, p->id, &b, &e) == 0) {
+		if (p->peer.conn && s->ops.watch)
+			tcp_ask(s, p, u, &b);
+		else if (fd >= 0)
+			(void)!sendto(fd, buf_head(&b), buf_used(&b),
+				      MSG_DONTWAIT,
+				      (const struct sockaddr *)&u->addr,
+				      u->len);
+	}
 	buf_free(&b);
 	p->tried++;
 	p->next_ms = now_ms() + s->conf.try_ms;
@@ -329,6 +383,7 @@ static void forward(struct dnssrv *s, const struct dnssrv_peer *peer,
 		return;
 	}
 	p = xcalloc(1, sizeof(*p));
+	p->tfd = -1;
 	p->peer = *peer;
 	p->q = xmalloc(qlen);
 	memcpy(p->q, q, qlen);
@@ -452,7 +507,7 @@ static void upstream_reply(struct dnssrv *s, const uint8_t *r, size_t len,
 	struct dnssrv_pending *p;
 
 	for (p = s->pending; p; p = p->next)
-		if (p->id == id && asked(p, from, fromlen))
+		if (p->id == id && asked(p, from, fromlen) && p->tfd < 0)
 			break;
 	if (!p || dns_forward_reply(r, len, id, p->q, p->qlen, &b, &e) < 0) {
 		s->stats.dropped++;
@@ -479,6 +534,77 @@ void dnssrv_readable(struct dnssrv *s, int fd)
 			return; /* EAGAIN, or an ICMP error: the timer copes */
 		upstream_reply(s, m, (size_t)n, &from, fromlen);
 	}
+}
+
+/* p's connection is writable: the connect's outcome, then the query. */
+static void tcp_writable(struct dnssrv *s, struct dnssrv_pending *p)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(p->tfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+		tcp_close(s, p); /* refused: the next try, or SERVFAIL */
+		return;
+	}
+	while (p->tsent < buf_used(&p->tout)) {
+		ssize_t n = send(p->tfd, buf_head(&p->tout) + p->tsent,
+				 buf_used(&p->tout) - p->tsent,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN)
+			return; /* still watched for writing */
+		if (n <= 0) {
+			tcp_close(s, p);
+			return;
+		}
+		p->tsent += (size_t)n;
+	}
+	s->ops.watch(s->ops.arg, p->tfd, DNSSRV_READ);
+}
+
+/* p's connection is readable: the reply, once whole, goes to the
+ * client (checked as a UDP one is: id and question). */
+static void tcp_readable(struct dnssrv *s, struct dnssrv_pending *p)
+{
+	struct err e = ERR_INIT;
+	struct buf b = {0};
+	const uint8_t *msg;
+	size_t len;
+	ssize_t n = recv(p->tfd, buf_reserve(&p->tin, 4096), 4096,
+			 MSG_DONTWAIT);
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0 || buf_used(&p->tin) + (size_t)n > DNSSRV_MSG_MAX + 2) {
+		tcp_close(s, p);
+		return;
+	}
+	p->tin.len += (size_t)n;
+	if (!dnssrv_tcp_frame((uint8_t *)buf_head(&p->tin), buf_used(&p->tin),
+			      &msg, &len))
+		return;
+	if (dns_forward_reply(msg, len, p->id, p->q, p->qlen, &b, &e) < 0) {
+		s->stats.dropped++;
+		tcp_close(s, p);
+	} else {
+		deliver(s, &p->peer, p->q, p->qlen, (uint8_t *)buf_head(&b),
+			buf_used(&b));
+		pending_free(s, p);
+	}
+	buf_free(&b);
+}
+
+void dnssrv_io(struct dnssrv *s, int fd, int events)
+{
+	struct dnssrv_pending *p;
+
+	for (p = s->pending; p && p->tfd != fd; p = p->next)
+		;
+	if (!p || fd < 0)
+		return;
+	if (events & DNSSRV_WRITE)
+		tcp_writable(s, p);
+	else if (events & DNSSRV_READ)
+		tcp_readable(s, p);
 }
 
 int dnssrv_next_ms(const struct dnssrv *s)

@@ -17,8 +17,12 @@
  *
  * Owns: the upstream sockets, the clients (their tables and upstream
  * lists) and the pending forwarded queries (at most max_pending; more
- * get SERVFAIL at once). Limits: upstreams are asked over UDP only (a
- * truncated upstream reply is passed on as it is). */
+ * get SERVFAIL at once). A query that came over TCP goes upstream over
+ * TCP when the caller watches fds for dnssrv (ops.watch, dnssrv_io): a
+ * non-blocking connection per such query, closed with its answer or its
+ * next try; without ops.watch every upstream is asked over UDP (a
+ * truncated upstream reply is passed on as it is, and the resolver's
+ * retry over TCP is forwarded over UDP again). */
 #ifndef SKIFF_DNSSRV_H
 #define SKIFF_DNSSRV_H
 
@@ -43,6 +47,8 @@ struct dnssrv_peer {
 	socklen_t addrlen;
 };
 
+enum { DNSSRV_READ = 1, DNSSRV_WRITE = 2 };
+
 struct dnssrv_ops {
 	/* The names client (owner as given to dnssrv_client_new) may see,
 	 * into t (empty). -1 with e: the query gets SERVFAIL. */
@@ -50,6 +56,10 @@ struct dnssrv_ops {
 	/* Send one reply (over TCP with its length prefix) to p. */
 	void (*send)(void *arg, const struct dnssrv_peer *p, const uint8_t *m,
 		     size_t len);
+	/* Optional: watch fd for events (DNSSRV_READ or DNSSRV_WRITE, which
+	 * replace what it was watched for) and call dnssrv_io() when one
+	 * comes; 0: stop watching (fd is closed right after). */
+	void (*watch)(void *arg, int fd, int events);
 	void *arg;
 };
 
@@ -99,6 +109,8 @@ size_t dnssrv_tcp_frame(const uint8_t *in, size_t len, const uint8_t **msg,
 
 /* An upstream socket fd is readable: read every waiting reply. */
 void dnssrv_readable(struct dnssrv *s, int fd);
+/* An fd given to ops.watch is ready for events (DNSSRV_*). */
+void dnssrv_io(struct dnssrv *s, int fd, int events);
 /* Milliseconds until dnssrv_expire() is due, -1 if nothing waits. */
 int dnssrv_next_ms(const struct dnssrv *s);
 /* Ask the next upstream or answer SERVFAIL for queries now due. */

@@ -1,7 +1,8 @@
 /* dnsd.c - the embedded DNS server on the loop (see dnsd.h).
  *
  * Owns one struct dnssrv (net/dnssrv.h: answers, forwarding, deadlines)
- * with an ev_io per upstream socket and one ev_timer for its next
+ * with an ev_io per upstream socket (and per TCP connection to an
+ * upstream, struct dnsd_tcpup) and one ev_timer for its next
  * deadline, re-armed after every call into it; per attached container a
  * struct dnsd_ctr: its dnssrv client, an ev_io on its UDP and its
  * listening TCP socket (bound in its netns by a short-lived child that
@@ -50,8 +51,17 @@ struct dnsd_ctr {
 	struct dnsd_ctr *next;
 };
 
+/* An ev_io on one of dnssrv's TCP connections to an upstream (a TCP
+ * client's forwarded query). Stopped ones wait on a spare list, freed
+ * only by dnsd_free: dnssrv may stop one from inside its callback. */
+struct dnsd_tcpup {
+	ev_io io;
+	struct dnsd_tcpup *next;
+};
+
 struct dnsd {
 	struct ev_loop *loop;
+	struct dnsd_tcpup *tcpups, *spare;
 	struct dnsd_ops ops;
 	struct dnssrv *srv;
 	ev_io up[2];
@@ -87,6 +97,50 @@ static void dnsd_on_upstream(struct ev_loop *loop, ev_io *w, int revents)
 
 	dnssrv_readable(d->srv, w->fd);
 	dnsd_rearm(d);
+}
+
+static void dnsd_on_tcpup(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct dnsd *d = w->data;
+
+	dnssrv_io(d->srv, w->fd,
+		  revents & EV_WRITE ? DNSSRV_WRITE : DNSSRV_READ);
+	dnsd_rearm(d);
+}
+
+/* ops.watch of dnssrv: start, change or stop watching an upstream TCP
+ * connection. */
+static void dnsd_watch_up(void *arg, int fd, int events)
+{
+	struct dnsd *d = arg;
+	struct dnsd_tcpup **pp, *u;
+
+	for (pp = &d->tcpups; *pp && (*pp)->io.fd != fd; pp = &(*pp)->next)
+		;
+	if ((u = *pp)) {
+		ev_io_stop(d->loop, &u->io);
+		if (!events) { /* to the spare list */
+			*pp = u->next;
+			u->next = d->spare;
+			d->spare = u;
+			return;
+		}
+	} else if (!events) {
+		return;
+	} else if ((u = d->spare)) {
+		d->spare = u->next;
+		u->next = d->tcpups;
+		d->tcpups = u;
+	} else {
+		u = xcalloc(1, sizeof(*u));
+		u->next = d->tcpups;
+		d->tcpups = u;
+	}
+	ev_io_init(&u->io, dnsd_on_tcpup, fd,
+		   (events & DNSSRV_READ ? EV_READ : 0) |
+		       (events & DNSSRV_WRITE ? EV_WRITE : 0));
+	u->io.data = d;
+	ev_io_start(d->loop, &u->io);
 }
 
 /* Write what c->out holds; arm write interest only if the kernel's
@@ -393,7 +447,8 @@ struct dnsd *dnsd_new(struct ev_loop *loop, const struct dnsd_ops *ops,
 {
 	struct dnsd *d = xcalloc(1, sizeof(*d));
 	struct dnssrv_ops sops = {
-	    .fill = dnsd_fill, .send = dnsd_send, .arg = d};
+	    .fill = dnsd_fill, .send = dnsd_send, .watch = dnsd_watch_up,
+	    .arg = d};
 	struct dnssrv_conf sconf = {0};
 	int fds[2];
 
@@ -427,7 +482,18 @@ void dnsd_free(struct dnsd *d)
 	for (int i = 0; i < d->nup; i++)
 		ev_io_stop(d->loop, &d->up[i]);
 	ev_timer_stop(d->loop, &d->timer);
-	dnssrv_free(d->srv);
+	dnssrv_free(d->srv); /* its connections' watchers go to spare */
+	while (d->tcpups) { /* none left; in case */
+		struct dnsd_tcpup *u = d->tcpups;
+		ev_io_stop(d->loop, &u->io);
+		d->tcpups = u->next;
+		free(u);
+	}
+	while (d->spare) {
+		struct dnsd_tcpup *u = d->spare;
+		d->spare = u->next;
+		free(u);
+	}
 	free(d->dgram);
 	free(d);
 }

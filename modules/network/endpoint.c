@@ -855,7 +855,7 @@ static int svc_attach(const char *id, int pidfd, const char *etc_dir,
 	for (struct ep *ep = c->eps; ep; ep = ep->next)
 		if (ep_wire(ep, e) < 0)
 			goto fail;
-	if (c->eps && ports_publish(c, c->eps->ip, e) < 0)
+	if (c->eps && ports_publish(c, c->eps->ip, c->eps->ip6, e) < 0)
 		goto fail;
 	netctr_write_etc(c);
 	if (c->dirty) /* an address the default network moved at load */

@@ -185,9 +185,10 @@ const char *netctr_host_resolv(void);
 int ports_plan(struct netctr *c, const struct strlist *publish,
 	       const struct strlist *expose, bool publish_all,
 	       const char *image_exposed, struct err *e);
-/* Bind the host ports and publish them to ip (the container's first
- * IPv4 address); all or none. */
-int ports_publish(struct netctr *c, const char *ip, struct err *e);
+/* Bind the host ports and publish them to ip and ip6 (the container's
+ * addresses on its first network; ip6 "" without IPv6); all or none. */
+int ports_publish(struct netctr *c, const char *ip, const char *ip6,
+		  struct err *e);
 void ports_unpublish(struct netctr *c);
 void ports_text(const struct netctr *c, struct buf *out);
 void ports_json(const struct netctr *c, struct jw *w);

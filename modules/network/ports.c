@@ -205,16 +205,37 @@ static int hold_port(struct netport *p, struct err *e)
 		       portspec_proto_name(p->proto));
 }
 
-static struct nat_port *nat_ports(const struct netctr *c, const char *ip)
+/* The map elements of c's ports to ip (IPv4) and ip6 ("" without): a
+ * port on every address (no host IP) goes to both families, as Docker
+ * publishes 0.0.0.0 and [::]; one on an address to that address's
+ * family. *n of them; NULL with e when a port's family has no address. */
+static struct nat_port *nat_ports(const struct netctr *c, const char *ip,
+				  const char *ip6, size_t *n, struct err *e)
 {
-	struct nat_port *np = xcalloc((size_t)c->nports + 1, sizeof(*np));
+	struct nat_port *np = xcalloc(2 * (size_t)c->nports + 1, sizeof(*np));
 
-	for (int i = 0; i < c->nports; i++)
-		np[i] = (struct nat_port){ .host_ip = c->ports[i].host_ip,
-					   .host_port = c->ports[i].bound,
-					   .proto = c->ports[i].proto,
-					   .ctr_ip = ip,
-					   .ctr_port = c->ports[i].ctr_port };
+	*n = 0;
+	for (int i = 0; i < c->nports; i++) {
+		const struct netport *p = &c->ports[i];
+		bool v6 = strchr(p->host_ip, ':') != NULL;
+		struct nat_port one = { .host_ip = p->host_ip,
+					.host_port = p->bound,
+					.proto = p->proto,
+					.ctr_ip = v6 ? ip6 : ip,
+					.ctr_port = p->ctr_port };
+		if (!*one.ctr_ip) {
+			free(np);
+			return err_setc(e, ERR_INVALID, "-p %s:%u: the "
+					"container has no IPv%d address",
+					p->host_ip, p->host_port, v6 ? 6 : 4),
+			       NULL;
+		}
+		np[(*n)++] = one;
+		if (!*p->host_ip && *ip6) {
+			one.ctr_ip = ip6;
+			np[(*n)++] = one;
+		}
+	}
 	return np;
 }
 
@@ -228,10 +249,12 @@ static void release_all(struct netctr *c)
 	}
 }
 
-int ports_publish(struct netctr *c, const char *ip, struct err *e)
+int ports_publish(struct netctr *c, const char *ip, const char *ip6,
+		  struct err *e)
 {
 	struct nat *nt;
 	struct nat_port *np;
+	size_t n;
 	int rc;
 
 	if (!c->nports)
@@ -241,12 +264,17 @@ int ports_publish(struct netctr *c, const char *ip, struct err *e)
 			release_all(c);
 			return -1;
 		}
+	if (!net_settings.iptables) /* held, and no rule: docs/networking.md */
+		return 0;
 	if (!(nt = net_nat(e))) {
 		release_all(c);
 		return -1;
 	}
-	np = nat_ports(c, ip);
-	rc = nat_publish(nt, np, (size_t)c->nports, e);
+	if (!(np = nat_ports(c, ip, ip6, &n, e))) {
+		release_all(c);
+		return -1;
+	}
+	rc = nat_publish(nt, np, n, e);
 	free(np);
 	if (rc < 0)
 		release_all(c);
@@ -258,12 +286,13 @@ void ports_unpublish(struct netctr *c)
 	struct err e = ERR_INIT;
 	struct nat *nt;
 	struct nat_port *np;
+	size_t n;
 
 	if (!c->nports || !c->ports[0].bound)
 		return;
-	if (c->eps && (nt = net_nat(&e))) {
-		np = nat_ports(c, c->eps->ip);
-		if (nat_unpublish(nt, np, (size_t)c->nports, &e) < 0)
+	if (c->eps && net_settings.iptables && (nt = net_nat(&e)) &&
+	    (np = nat_ports(c, c->eps->ip, c->eps->ip6, &n, &e))) {
+		if (nat_unpublish(nt, np, n, &e) < 0)
 			log_warn("container %.12s: %s", c->id, e.msg);
 		free(np);
 	}

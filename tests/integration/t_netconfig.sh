@@ -117,6 +117,14 @@ on b run -d --name web -p 8081:80 --rootfs "$R" httpd -f -p 80 -h /etc >/dev/nul
 n=$(tables | wc -l)
 [ "$n" -eq 2 ] && ok "two daemons, two nft tables: $(tables | tr '\n' ' ')" || notok "tables: $(tables)"
 check "daemon b's published port answers" wait_for 5 get 8081
+get6() { printf 'GET /index.html HTTP/1.0\r\n\r\n' | HOST busybox nc -w3 fd00:124::1 "$1" 2>/dev/null | grep -q hello-from-web; }
+check "IPv6: the port answers on the host's IPv6 address (DNAT to the container's)" wait_for 5 get6 8081
+on b run -d --name web6 -p '[fd00:124::1]:8082:80' --rootfs "$R" httpd -f -p 80 -h /etc >/dev/null
+check "IPv6: -p [ADDR]:8082:80 answers there" wait_for 5 get6 8082
+get 8082 && notok "IPv6: -p [ADDR]: answers on IPv4 too" || ok "IPv6: -p [ADDR]: only on that address"
+out=$(on a run --rm -p '[::1]:8083:80' --rootfs "$R" true 2>&1)
+echo "$out" | grep -q 'no IPv6 address' && ok "IPv6: -p [ADDR]: refused on a network without IPv6" || notok "v6 on v4: $out"
+on b rm -f web6 >/dev/null
 check "daemon a's still does after b started" get 8080
 HOST nft list map inet "$ta" pub4any | grep -q 8080 && ok "a's map still holds its port" || notok "a's map: $(HOST nft list map inet "$ta" pub4any 2>&1)"
 on b rm -f web >/dev/null
@@ -129,8 +137,8 @@ new_netns
 HOST sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward' # a new namespace inherits the host's
 printf '{ "bridge": "%s", "iptables": false, "ip-forward": false }\n' "$BA" >"$T/c.json"
 daemon c "$T/c.json"
-out=$(on c run --rm --rootfs "$R" ip -4 addr show eth0)
-echo "$out" | grep -q 'inet 172.17.0.2/16' && ok "iptables false: containers still get the bridge" || notok "c: $out"
+out=$(on c run --rm -p 8090:80 --rootfs "$R" ip -4 addr show eth0)
+echo "$out" | grep -q 'inet 172.17.0.2/16' && ok "iptables false: containers still get the bridge (and -p holds its port)" || notok "c: $out"
 [ -z "$(tables)" ] && ok "iptables false: no nft table made" || notok "tables: $(tables)"
 [ "$(HOST cat /proc/sys/net/ipv4/ip_forward)" = 0 ] && ok "ip-forward false: ip_forward left 0" || notok "ip_forward on"
 kill -TERM "$PID_c"; wait "$PID_c" 2>/dev/null

@@ -78,6 +78,29 @@ static void sendreply(void *arg, const struct dnssrv_peer *p, const uint8_t *m,
 		       p->addrlen);
 }
 
+/* ops.watch: the fds dnssrv asks us to watch (its TCP upstreams) */
+static struct {
+	int fd, events;
+} watched[16];
+static int nwatched;
+
+static void watch(void *arg, int fd, int events)
+{
+	int i;
+
+	for (i = 0; i < nwatched && watched[i].fd != fd; i++)
+		;
+	if (!events) {
+		if (i < nwatched)
+			watched[i] = watched[--nwatched];
+		return;
+	}
+	assert_true(i < 16);
+	watched[i].fd = fd;
+	watched[i].events = events;
+	nwatched += i == nwatched;
+}
+
 static int64_t ms(void)
 {
 	struct timespec ts;
@@ -121,18 +144,31 @@ static int pump(struct dnssrv_client *c, int fd, int conn, int timeout_ms)
 	uint8_t m[65536];
 
 	for (;;) {
-		struct pollfd p[5] = {
+		struct pollfd p[5 + 16] = {
 		    {fd, POLLIN, 0}, {usock, POLLIN, 0}, {conn, POLLIN, 0}};
-		int up[2], nup = dnssrv_fds(srv, up), wait, next;
+		int up[2], nup = dnssrv_fds(srv, up), wait, next, nw = nwatched;
 		int64_t left = end - ms();
 
 		for (int i = 0; i < nup; i++)
 			p[3 + i] = (struct pollfd){up[i], POLLIN, 0};
+		for (int i = 0; i < nw; i++)
+			p[5 + i] = (struct pollfd){
+			    watched[i].fd,
+			    watched[i].events & DNSSRV_WRITE ? POLLOUT : POLLIN,
+			    0};
 		if (left <= 0)
 			return -1;
 		next = dnssrv_next_ms(srv);
 		wait = next >= 0 && next < left ? next : (int)left;
-		assert_true(poll(p, 3 + (nfds_t)nup, wait) >= 0);
+		for (int i = nup; i < 2; i++)
+			p[3 + i] = (struct pollfd){-1, 0, 0};
+		assert_true(poll(p, 5 + (nfds_t)nw, wait) >= 0);
+		for (int i = 0; i < nw; i++) /* dnssrv_io may unwatch */
+			if (p[5 + i].revents)
+				dnssrv_io(srv, p[5 + i].fd,
+					  p[5 + i].events == POLLOUT
+					      ? DNSSRV_WRITE
+					      : DNSSRV_READ);
 		if (dnssrv_next_ms(srv) == 0)
 			dnssrv_expire(srv);
 		if (p[0].revents)
@@ -446,6 +482,80 @@ static void test_forward(void **state)
 	dnssrv_client_free(srv, c);
 }
 
+/* One query over a TCP connection of client c; the reply parsed. */
+static ldns_pkt *ask_tcp(struct dnssrv_client *c, const char *name,
+			 ldns_rr_type type, uint16_t id)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), conn;
+	struct buf w = {0}, framed = {0};
+	uint8_t m[65536], pre[2];
+	const uint8_t *msg;
+	size_t got = 0, len;
+	ldns_pkt *r = NULL;
+
+	assert_int_equal(connect(s, (struct sockaddr *)&taddr, sizeof(taddr)),
+			 0);
+	conn = accept4(tsock, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(conn >= 0);
+	query(name, type, id, 0, &w);
+	pre[0] = (uint8_t)(buf_used(&w) >> 8), pre[1] = (uint8_t)buf_used(&w);
+	buf_append(&framed, pre, 2);
+	buf_append(&framed, buf_head(&w), buf_used(&w));
+	assert_int_equal(write(s, buf_head(&framed), buf_used(&framed)),
+			 (ssize_t)buf_used(&framed));
+	while (!dnssrv_tcp_frame(m, got, &msg, &len)) {
+		ssize_t n;
+
+		assert_int_equal(pump(c, s, conn, 2000), 0);
+		n = read(s, m + got, sizeof(m) - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	assert_int_equal(ldns_wire2pkt(&r, msg, len), LDNS_STATUS_OK);
+	dnssrv_conn_gone(srv, &conn);
+	close(conn), close(s);
+	buf_free(&w), buf_free(&framed);
+	return r;
+}
+
+/* A TCP client's query goes upstream over TCP: a reply too big for UDP
+ * comes whole (over UDP the same query is truncated), and a refused
+ * first upstream is followed by the next one. */
+static void test_forward_tcp(void **state)
+{
+	char up[64];
+	struct dnssrv_client *a, *c;
+	struct buf w = {0};
+	ldns_pkt *r;
+
+	if (dnsmasq < 0)
+		skip();
+	snprintf(up, sizeof(up), "127.0.0.1:%d", dnsmasq_port);
+	a = client("a", up, NULL);
+	query("big.test.", LDNS_RR_TYPE_TXT, 0x51, 0, &w);
+	ask_udp(a, &w, &r, 2000);
+	assert_non_null(r);
+	assert_true(ldns_pkt_tc(r));
+	ldns_pkt_free(r);
+	r = ask_tcp(a, "big.test.", LDNS_RR_TYPE_TXT, 0x52);
+	assert_int_equal(ldns_pkt_id(r), 0x52);
+	assert_false(ldns_pkt_tc(r));
+	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(r), 1);
+	/* its third string (each 250 a's and a length byte) came too */
+	assert_non_null(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(r), 0), 2));
+	ldns_pkt_free(r);
+	assert_int_equal(nwatched, 0); /* the connection went with it */
+	c = client("a", "127.0.0.1:9", up); /* port 9: refused */
+	r = ask_tcp(c, "ext.test.", LDNS_RR_TYPE_A, 0x53);
+	assert_string_equal(show(r), "0|192.0.2.7,");
+	ldns_pkt_free(r);
+	assert_int_equal(nwatched, 0);
+	buf_free(&w);
+	dnssrv_client_free(srv, a);
+	dnssrv_client_free(srv, c);
+}
+
 static void test_dead_upstream(void **state)
 {
 	struct dnssrv_client *a = client("a", "127.0.0.1:9", "[::1]:9");
@@ -485,11 +595,18 @@ static void test_bad_upstreams(void **state)
 	}
 }
 
+static const char many_a[] =
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"; /* 250 */
+
 /* dnsmasq on a free port of this namespace's loopback, answering
- * ext.test with 192.0.2.7; started only if installed. */
+ * ext.test with 192.0.2.7 and big.test with a TXT record too big for
+ * UDP (over TCP too); started only if installed. */
 static void start_dnsmasq(void)
 {
-	char port[32];
+	char port[32], big_txt[1024];
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -504,12 +621,16 @@ static void start_dnsmasq(void)
 	close(s);
 	dnsmasq_port = ntohs(a.sin_port);
 	snprintf(port, sizeof(port), "--port=%d", dnsmasq_port);
+	/* big.test TXT: three strings of 250 bytes, over UDP's 512 */
+	snprintf(big_txt, sizeof(big_txt), "--txt-record=big.test,\"%s\","
+		 "\"%s\",\"%s\"", many_a, many_a, many_a);
 	if ((dnsmasq = fork()) == 0) {
 		execl("/usr/sbin/dnsmasq", "dnsmasq", "-k",
 		      "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
 		      "--bind-interfaces", "--listen-address=127.0.0.1",
 		      "--pid-file=", "--user=root",
-		      "--address=/ext.test/192.0.2.7", port, (char *)NULL);
+		      "--address=/ext.test/192.0.2.7", port, big_txt,
+		      (char *)NULL);
 		_exit(127);
 	}
 	usleep(200000); /* let it bind; the forward test retries anyway */
@@ -540,7 +661,8 @@ static int isolate(void)
 
 static int setup(void **state)
 {
-	struct dnssrv_ops ops = {.fill = fill, .send = sendreply};
+	struct dnssrv_ops ops = {.fill = fill, .send = sendreply,
+				 .watch = watch};
 	struct dnssrv_conf conf = {.try_ms = 100, .total_ms = 400};
 	struct err e = ERR_INIT;
 
@@ -577,6 +699,7 @@ int main(void)
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_tcp),
 	    cmocka_unit_test(test_forward),
+	    cmocka_unit_test(test_forward_tcp),
 	    cmocka_unit_test(test_dead_upstream),
 	    cmocka_unit_test(test_bad_upstreams),
 	};
