@@ -175,4 +175,7 @@ echo "$out" | grep -q 10.77.0.2/24 && ok "the container starts again with its ad
 $S run -d --name k2 --network keep --rootfs "$R" sleep 300 >/dev/null
 out=$($S exec k2 ip -4 addr show eth0)
 echo "$out" | grep -q 10.77.0.3/24 && ok "and a new one gets another address" || notok "k2: $out"
+out=$($S exec k2 ping -c1 -W3 k1 2>&1)
+echo "$out" | grep -q '10.77.0.2.*1 packets received\|1 packets received' && echo "$out" | grep -q 10.77.0.2 &&
+	ok "after the restart the embedded DNS still finds k1 by name" || notok "dns after restart: $out"
 finish
