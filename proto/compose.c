@@ -292,7 +292,7 @@ static void merge_node(struct cnode *dst, const struct cnode *src)
 	}
 }
 
-/* ---- the whole project ---- */
+/* ---- extends ---- */
 
 static int fail_svc(const struct cnode *n, const char *svc, const char *why,
 		    const char *arg, struct err *e)
@@ -303,6 +303,114 @@ static int fail_svc(const struct cnode *n, const char *svc, const char *why,
 			cnode_where(n, where, sizeof(where)), svc, why,
 			arg ? arg : "");
 }
+
+#define EXTENDS_MAX_DEPTH 16
+
+static int extends_service(const struct compose_opts *o,
+			   struct compose_project *p, struct penv *pe,
+			   struct strv *warn, struct cnode *root,
+			   const char *dir, struct cnode *svc,
+			   const char *name, int depth, struct err *e);
+
+/* The service `extends` names, its own extends resolved first: in root,
+ * or in another file (loaded through the same steps; root_out owns it
+ * then). */
+static struct cnode *extends_base(const struct compose_opts *o,
+				  struct compose_project *p, struct penv *pe,
+				  struct strv *warn, struct cnode *root,
+				  const char *dir, const struct cnode *ext,
+				  const char *name, struct cnode **other,
+				  int depth, struct err *e)
+{
+	const char *base = cnode_text(ext->t == CN_MAP ?
+					      cnode_get(ext, "service") :
+					      ext);
+	const char *file = ext->t == CN_MAP ?
+				   cnode_text(cnode_get(ext, "file")) :
+				   NULL;
+	_cleanup_free_ char *path = NULL, *fdir = NULL;
+	struct cnode *from = root, *svc;
+
+	if (file) {
+		path = abs_of(dir, file);
+		fdir = dir_of(path);
+		*other = from = load_one(o, p, path, pe, warn, e);
+		if (!from)
+			return fail_svc(ext, name, "extends: ", e->msg, e),
+			       NULL;
+	}
+	svc = cnode_get(cnode_get(from, "services"), base ? base : "");
+	if (!svc)
+		return fail_svc(ext, name, "extends an undefined service ",
+				base, e),
+		       NULL;
+	if (extends_service(o, p, pe, warn, from, fdir ? fdir : dir, svc, base,
+			    depth + 1, e) < 0)
+		return NULL;
+	return svc;
+}
+
+/* A service that `extends` another becomes that one's copy with its own
+ * keys merged over it (the rules of merging files). */
+static int extends_service(const struct compose_opts *o,
+			   struct compose_project *p, struct penv *pe,
+			   struct strv *warn, struct cnode *root,
+			   const char *dir, struct cnode *svc,
+			   const char *name, int depth, struct err *e)
+{
+	ssize_t at = cnode_find(svc, "extends");
+	struct cnode *other = NULL, *base, *merged, *ext;
+
+	if (at < 0)
+		return 0;
+	ext = svc->v[at];
+	if (depth > EXTENDS_MAX_DEPTH)
+		return fail_svc(ext, name, "extends: a cycle, or deeper than ",
+				"16", e);
+	base = extends_base(o, p, pe, warn, root, dir, ext, name, &other,
+			    depth, e);
+	if (!base) {
+		cnode_free(other);
+		return -1;
+	}
+	merged = cnode_copy(base);
+	cnode_free(other);
+	cnode_del(svc, "extends");
+	merge_node(merged, svc);
+	/* svc keeps its place (and its position) in its parent */
+	for (size_t i = 0; i < svc->n; i++) {
+		cnode_free(svc->k[i]);
+		cnode_free(svc->v[i]);
+	}
+	free(svc->k);
+	free(svc->v);
+	svc->k = steal_ptr(&merged->k);
+	svc->v = steal_ptr(&merged->v);
+	svc->n = merged->n;
+	svc->cap = merged->cap;
+	merged->n = 0;
+	cnode_free(merged);
+	return 0;
+}
+
+static int extends_file(const struct compose_opts *o,
+			struct compose_project *p, struct penv *pe,
+			struct strv *warn, struct cnode *root, const char *path,
+			struct err *e)
+{
+	struct cnode *svcs = cnode_get(root, "services");
+	_cleanup_free_ char *dir = strcmp(path, "-") ? dir_of(path) :
+						       xstrdup(o->cwd);
+
+	for (size_t i = 0; svcs && i < svcs->n; i++)
+		if (extends_service(o, p, pe, warn, root, dir, svcs->v[i],
+				    svcs->k[i]->s, 0, e) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- the whole project ---- */
+
 
 static bool profile_on(const struct compose_opts *o, struct strv *active,
 		       const struct cnode *svc)
@@ -665,6 +773,10 @@ int compose_project_load(const struct compose_opts *o,
 		struct cnode *one = load_one(o, p, files.v[i], &pe, &warn, e);
 		if (!one)
 			goto out;
+		if (extends_file(o, p, &pe, &warn, one, files.v[i], e) < 0) {
+			cnode_free(one);
+			goto out;
+		}
 		if (!p->model) {
 			p->model = one;
 			continue;

@@ -192,6 +192,30 @@ services:
 YML
 same "two files merged" "$T/multi" -- -f base.yml -f over.yml
 
+# 5. extends: from another file (itself extending), and in the file.
+mkdir -p "$T/ext"
+cat >"$T/ext/common.yml" <<'YML'
+services:
+  base:
+    image: busybox
+    environment: {A: "1", B: "2"}
+    command: ["sleep", "1"]
+  mid:
+    extends: base
+    environment: {B: "mid"}
+YML
+cat >"$T/ext/compose.yaml" <<'YML'
+services:
+  web:
+    extends: {file: common.yml, service: mid}
+    environment: {C: "3"}
+    ports: ["80:80"]
+  local:
+    extends: web
+    command: ["true"]
+YML
+same "extends, in the file and from another" "$T/ext"
+
 # Refusals: unknown key, wrong type, missing required variable, cycle.
 mkdir -p "$T/bad"
 printf 'services:\n  web:\n    image: x\n    imagee: y\n' >"$T/bad/unknown.yml"
@@ -205,6 +229,9 @@ refused "a missing \${VAR:?} refused" "$T/bad/var.yml" \
 	"var.yml:3:12: required variable NOPE is missing a value: set NOPE"
 printf 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n' >"$T/bad/cycle.yml"
 refused "a dependency cycle refused, named" "$T/bad/cycle.yml" "a dependency cycle: a -> b -> a"
+
+printf 'services:\n  a: {image: x, extends: b}\n  b: {image: x, extends: a}\n' >"$T/bad/extloop.yml"
+refused "an extends cycle refused" "$T/bad/extloop.yml" "extends: a cycle"
 
 # The YAML skiff prints reads back as the same model (styles chosen so
 # that "1", "yes" or "1:2" stay strings for YAML 1.1 readers too).
