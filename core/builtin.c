@@ -18,6 +18,7 @@
 #include "diskuse.h"
 #include "fdstore.h"
 #include "host.h"
+#include "loopstat.h"
 #include "module.h"
 #include "proc.h"
 #include "store.h"
@@ -406,7 +407,8 @@ static const struct command cmd_upgrade = { "system upgrade", do_upgrade };
 
 static const struct command *const builtin_list[] = {
 	&cmd_ping, &cmd_version, &cmd_info,	&cmd_help,
-	&cmd_events, &cmd_shutdown, &cmd_system_df, &cmd_upgrade, NULL,
+	&cmd_events, &cmd_shutdown, &cmd_system_df, &cmd_upgrade,
+	&cmd_system_loop, NULL,
 };
 
 void builtin_register(void)

@@ -24,6 +24,7 @@
 #include "fdstore.h"
 #include "http.h"
 #include "host.h"
+#include "loopstat.h"
 #include "module.h"
 #include "pid1.h"
 #include "proc.h"
@@ -149,6 +150,7 @@ static int run(struct err *e)
 	daemon_ctx.loop = ev_loop_new(EVFLAG_NOSIGMASK | EVFLAG_AUTO);
 	if (!daemon_ctx.loop)
 		return err_setc(e, ERR_INTERNAL, "cannot create the event loop");
+	loopstat_install(daemon_ctx.loop);
 	daemon_ctx.started_ns = now_ns();
 	daemon_ctx.started_mono_ns = mono_ns();
 	if (signals_setup(e) < 0)

@@ -24,6 +24,11 @@ struct df_args {
 	const char *format;
 };
 
+struct loop_args {
+	bool reset;
+	const char *format;
+};
+
 /* Verbs whose only flag is --format (the client's: it lays out the
  * reply with a Go template; skiffd ignores it). */
 struct format_args {

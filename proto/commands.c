@@ -358,6 +358,13 @@ static const struct flag df_flags[] = {
     {0},
 };
 
+static const struct flag loop_flags[] = {
+    {"reset", 0, FLAG_BOOL, offsetof(struct loop_args, reset), 0,
+     "start counting again after this report"},
+    FORMAT_FLAG(loop_args, 0),
+    {0},
+};
+
 static const struct flag update_flags[] = {
     LIMIT_FLAGS{0},
 };
@@ -1054,6 +1061,13 @@ const struct cmdspec cmd_table[] = {
 	.summary = "Start the skiffd binary on disk in place of this one: "
 		   "containers, logs and the socket carry on (needs the keeper)",
 	.cmd_flags = CMD_ADMIN,
+    },
+    {
+	.name = "system loop",
+	.summary = "How long skiffd's loop was held per iteration (wall and "
+		   "CPU time: p50, p99, p99.9, max)",
+	.flags = loop_flags,
+	.args_size = sizeof(struct loop_args),
     },
     {
 	.name = "tag",

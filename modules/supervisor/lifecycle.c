@@ -583,7 +583,10 @@ static void launched(void *ctx, struct spawn *sp, struct err *e)
 
 	c->sp = sp;
 	cgroup_take(c, sp != NULL);
-	if (sp && admit(c, e) == 0)
+	/* The log goes in the container's directory, which the spawner
+	 * made (mounts_prepare): a new directory costs ext4 an inode search
+	 * that need not be on the loop. No output comes before admit. */
+	if (sp && ctrlog_open(c, e) == 0 && admit(c, e) == 0)
 		return;
 	start_failed(c, e);
 }
@@ -701,9 +704,7 @@ static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 		text = buf_take_str(&b);
 	}
 	enter(c, CTR_STARTING);
-	rc = ctrlog_open(c, e);
-	if (rc == 0)
-		rc = launch(c, spec, text, e);
+	rc = launch(c, spec, text, e);
 	ocispec_free(spec);
 	if (rc < 0) {
 		struct err why = *e;

@@ -22,6 +22,18 @@ out=$("$SKIFF" info)
 out=$("$SKIFF" --json info)
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["Skiff"]["daemon"]["counts"]["clients"]==1; assert d["Skiff"]["host"]["storage"]["overlay"] in (True,False); assert d["NCPU"] >= 1 and d["ServerVersion"]=="0.1.0"' "$out" \
 	&& ok "info --json has counts and storage facts" || notok "info --json: $out"
+# system loop: the loop's iterations timed; --reset starts over
+for _ in 1 2 3; do "$SKIFF" ping >/dev/null; done
+for _ in $(seq 20); do "$SKIFF" ping >/dev/null; done
+out=$("$SKIFF" --json system loop --reset)
+before=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["iterations"])' "$out" 2>/dev/null)
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); c=d["cpu"]; w=d["wall"]
+assert d["iterations"] >= 3, d
+assert 0 < c["p50_us"] <= c["p99_us"] <= c["p999_us"] <= max(c["max_us"], c["p999_us"]), c
+assert c["max_us"] <= w["max_us"] + 1000, d' "$out" \
+	&& ok "system loop reports the iterations' CPU and wall quantiles" || notok "system loop: $out"
+out=$("$SKIFF" system loop --format '{{.iterations}}')
+[[ $out =~ ^[0-9]+$ && ${before:-0} -ge 60 && $out -lt 20 ]] && ok "system loop --reset started over ($before, then $out since)" || notok "system loop after --reset: $out"
 out=$("$SKIFF" help)
 [[ $out == *COMMAND*DESCRIPTION* && $out == *events* && $out == *shutdown* ]] && ok "help lists the table" || notok "help: $out"
 out=$("$SKIFF" help events)
