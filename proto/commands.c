@@ -1057,17 +1057,17 @@ const struct cmdspec cmd_table[] = {
 		.table_unless = "verbose"},
     },
     {
-	.name = "system upgrade",
-	.summary = "Start the skiffd binary on disk in place of this one: "
-		   "containers, logs and the socket carry on (needs the keeper)",
-	.cmd_flags = CMD_ADMIN,
-    },
-    {
 	.name = "system loop",
 	.summary = "How long skiffd's loop was held per iteration (wall and "
 		   "CPU time: p50, p99, p99.9, max)",
 	.flags = loop_flags,
 	.args_size = sizeof(struct loop_args),
+    },
+    {
+	.name = "system upgrade",
+	.summary = "Start the skiffd binary on disk in place of this one: "
+		   "containers, logs and the socket carry on (needs the keeper)",
+	.cmd_flags = CMD_ADMIN,
     },
     {
 	.name = "tag",
