@@ -49,6 +49,8 @@ struct du_list {
 	struct helper h;
 	struct ctl_req *r;
 	bool verbose;
+	du_measured done; /* diskuse_measure's caller, instead of r */
+	void *done_ctx;
 };
 
 void diskuse_register(const struct du_kind *kind)
@@ -351,12 +353,34 @@ static void build_cache_row(struct du_list *l)
 	jw_close(&w);
 }
 
+/* diskuse_measure's end: each item is one of the caller's paths. */
+static void measured(struct du_list *l, const struct err *result)
+{
+	struct err e = ERR_INIT;
+	uint64_t *sizes = NULL;
+
+	if (result->class != ERR_OK)
+		e = *result;
+	else if (read_sizes(l, &e) == 0) {
+		sizes = xcalloc(l->n + 1, sizeof(*sizes));
+		for (size_t i = 0; i < l->n; i++)
+			sizes[i] = l->sizes[l->items[i].at[0]];
+	}
+	l->done(l->done_ctx, sizes, sizes ? NULL : &e);
+	free(sizes);
+	du_free(l);
+}
+
 static void du_exited(struct helper *h, const struct err *result)
 {
 	struct du_list *l = h->owner;
 	struct err e = ERR_INIT;
 
 	helper_close(h);
+	if (l->done) {
+		measured(l, result);
+		return;
+	}
 	if (result->class != ERR_OK) {
 		e = *result;
 	} else if (read_sizes(l, &e) == 0 && l->verbose) {
@@ -371,20 +395,9 @@ static void du_exited(struct helper *h, const struct err *result)
 	du_free(l);
 }
 
-static int do_df(struct ctl_req *r, void *args, struct err *e)
+/* Fork the measuring helper for l's paths (l is freed on failure). */
+static int du_start(struct du_list *l, struct err *e)
 {
-	const struct df_args *a = args;
-	struct du_list *l = xcalloc(1, sizeof(*l));
-
-	l->memfd = memfd_create("skiff-df", MFD_CLOEXEC);
-	if (l->memfd < 0) {
-		du_free(l);
-		return err_set(e, errno, "system df: memfd_create");
-	}
-	l->r = r;
-	l->verbose = a->verbose;
-	for (size_t k = 0; k < nkinds; k++)
-		kinds[k]->list(l);
 	du_index(l);
 	l->h.owner = l;
 	l->h.on_end = du_exited;
@@ -396,7 +409,51 @@ static int do_df(struct ctl_req *r, void *args, struct err *e)
 		du_free(l);
 		return -1;
 	}
-	return CMD_PENDING;
+	return 0;
+}
+
+static struct du_list *du_new(struct err *e)
+{
+	struct du_list *l = xcalloc(1, sizeof(*l));
+
+	l->memfd = memfd_create("skiff-df", MFD_CLOEXEC);
+	if (l->memfd < 0) {
+		err_set(e, errno, "system df: memfd_create");
+		du_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+int diskuse_measure(const char *const *paths, size_t n, du_measured done,
+		    void *ctx, struct err *e)
+{
+	static const struct du_kind any = { "", "", 0, NULL };
+	struct du_list *l = du_new(e);
+
+	if (!l)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *one[] = { paths[i], NULL };
+		du_add(l, &any, false, NULL, NULL, one);
+	}
+	l->done = done;
+	l->done_ctx = ctx;
+	return du_start(l, e);
+}
+
+static int do_df(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct df_args *a = args;
+	struct du_list *l = du_new(e);
+
+	if (!l)
+		return -1;
+	l->r = r;
+	l->verbose = a->verbose;
+	for (size_t k = 0; k < nkinds; k++)
+		kinds[k]->list(l);
+	return du_start(l, e) < 0 ? -1 : CMD_PENDING;
 }
 
 const struct command cmd_system_df = { "system df", do_df };

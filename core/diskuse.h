@@ -16,6 +16,7 @@
 #define SKIFF_DISKUSE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cmd.h"
 
@@ -37,6 +38,15 @@ void du_add(struct du_list *l, const struct du_kind *kind, bool active,
 
 /* Register a kind (static); rows follow kind->order. */
 void diskuse_register(const struct du_kind *kind);
+
+/* Measure paths as system df does (disk blocks, each inode once, not
+ * crossing mounts; an absent path is 0) in a helper process, then call
+ * done on the loop with one size per path, in order, or with the error
+ * (sizes NULL). For a request that needs sizes (ps -s). */
+typedef void (*du_measured)(void *ctx, const uint64_t *sizes,
+			    const struct err *e);
+int diskuse_measure(const char *const *paths, size_t n, du_measured done,
+		    void *ctx, struct err *e);
 
 extern const struct command cmd_system_df;
 

@@ -69,7 +69,7 @@ struct attach_args {
 };
 
 struct ps_args {
-	bool all, quiet, no_trunc, latest;
+	bool all, quiet, no_trunc, latest, size;
 	long long last;
 	struct strlist filter;
 	const char *format; /* the client's (--format) */

@@ -110,6 +110,8 @@ struct cmd_client {
 	const char *table_unless; /* no default table when this bool flag is
 				     on (system df -v: rows of another
 				     shape) */
+	const char *table_plus_if; /* with this bool flag on, the default */
+	const char *table_plus;	   /* table has these columns too (ps -s) */
 };
 
 struct cmdspec {

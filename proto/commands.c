@@ -301,6 +301,9 @@ static const struct flag ps_flags[] = {
      "the N last created containers, of every state"},
     {"latest", 'l', FLAG_BOOL, offsetof(struct ps_args, latest), 0,
      "the last created container, of any state"},
+    {"size", 's', FLAG_BOOL, offsetof(struct ps_args, size), 0,
+     "the SIZE column: the writable layer's files, and with the "
+     "image's layers as virtual (measured in a helper)"},
     FORMAT_FLAG(ps_args, 0),
     {0},
 };
@@ -905,7 +908,9 @@ const struct cmdspec cmd_table[] = {
 	.module = "supervisor",
 	.cli = {.table = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t"
 			 "{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
-		.headers = ps_headers},
+		.headers = ps_headers,
+		.table_plus_if = "size",
+		.table_plus = "\t{{.Size}}"},
     },
     {
 	.name = "pull",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/xalloc.h"
 #include "../proto/gotmpl.h"
 #include "skiff.h"
 
@@ -22,6 +23,20 @@ static size_t nheaders(const struct gotmpl_header *h)
 	while (h && h[n].field)
 		n++;
 	return n;
+}
+
+/* The verb's default table, with its flag's extra columns (ps -s). */
+static const char *default_table(const struct opts *o)
+{
+	static char *joined;
+	const struct cmd_client *cl = &o->spec->cli;
+
+	if (!cl->table_plus_if || !o->parsed ||
+	    !cmdspec_bool(&o->call, cl->table_plus_if))
+		return cl->table;
+	free(joined);
+	joined = xasprintf("%s%s", cl->table, cl->table_plus);
+	return joined;
 }
 
 /* The template for this call, parsed; 0 when there is none to apply. */
@@ -42,13 +57,13 @@ int format_setup(struct client *c, struct err *e)
 		text = gotmpl_docker_format(fmt, &table);
 		if (table && !*text && o->spec->cli.table) {
 			free(text);
-			text = gotmpl_docker_format(o->spec->cli.table, &table);
+			text = gotmpl_docker_format(default_table(o), &table);
 		}
 	} else if (o->spec->cli.table &&
 		   !(o->parsed && cmdspec_bool(&o->call, "quiet")) &&
 		   !(o->parsed && o->spec->cli.table_unless &&
 		     cmdspec_bool(&o->call, o->spec->cli.table_unless))) {
-		text = gotmpl_docker_format(o->spec->cli.table, &table);
+		text = gotmpl_docker_format(default_table(o), &table);
 	}
 	if (!text)
 		return 0;

@@ -1080,7 +1080,7 @@ static int ps_mounts(const struct ctr *c, bool trunc, struct buf *out)
 /* One row with the keys of Docker's `ps --format` (in the order of its
  * `{{json .}}`); -q: the ID alone. */
 static void ps_row(struct ctl_req *r, const struct ctr *c,
-		   const struct ps_args *a)
+		   const struct ps_args *a, const char *size)
 {
 	char img[REF_STR_MAX], status[96], id[CTR_ID_LEN + 1], t[64];
 	struct buf b = { 0 };
@@ -1122,59 +1122,124 @@ static void ps_row(struct ctl_req *r, const struct ctr *c,
 						       : ctr_state_name(c));
 	ctr_status_text(c, status, sizeof(status));
 	jw_str(&w, "Status", status);
+	if (size)
+		jw_str(&w, "Size", size);
 	jw_close(&w);
 	buf_free(&b);
+}
+
+/* ps -s: the rows wait for a helper to measure each container's upper
+ * dir and its image's layers (core/diskuse); containers are named by id
+ * meanwhile (one may go). */
+struct ps_sizes {
+	struct ctl_req *r;
+	struct ps_args a; /* flags only: filter and format are not read */
+	size_t n;
+	char (*ids)[CTR_ID_LEN + 1];
+	size_t *first, *count; /* each container's paths: [first, +count) */
+};
+
+static void ps_sizes_done(void *ctx, const uint64_t *sizes,
+			  const struct err *e)
+{
+	struct ps_sizes *p = ctx;
+	struct err none = ERR_INIT;
+
+	for (size_t i = 0; sizes && i < p->n; i++) {
+		struct ctr *c = ctr_find(p->ids[i], &none);
+		char rw[32], virt[32], text[80];
+		uint64_t all = 0;
+		err_clear(&none);
+		if (!c)
+			continue;
+		for (size_t k = 0; k < p->count[i]; k++)
+			all += sizes[p->first[i] + k];
+		units_size((double)sizes[p->first[i]], rw, sizeof(rw));
+		units_size((double)all, virt, sizeof(virt));
+		snprintf(text, sizeof(text), "%s (virtual %s)", rw, virt);
+		ps_row(p->r, c, &p->a, text);
+	}
+	ctl_req_finish(p->r, e);
+	free(p->ids);
+	free(p->first);
+	free(p->count);
+	free(p);
+}
+
+/* Add c's paths (upper, then each lower layer) to paths. */
+static size_t ps_paths(const struct ctr *c, struct strv *paths)
+{
+	_cleanup_free_ char *layers = xstrdup(c->rootfs ? c->rootfs : "");
+	_cleanup_free_ char *upper = ctr_dir(c, "upper");
+	char *save = NULL, *tok;
+	size_t n = 1;
+
+	if (strv_push(paths, upper) < 0)
+		abort();
+	for (tok = strtok_r(layers, ":", &save); tok;
+	     tok = strtok_r(NULL, ":", &save), n++)
+		if (strv_push(paths, tok) < 0)
+			abort();
+	return n;
+}
+
+static int ps_sized(struct ctl_req *r, const struct ps_args *a,
+		    struct ctr **rows, size_t n, struct err *e)
+{
+	struct ps_sizes *p = xcalloc(1, sizeof(*p));
+	struct strv paths = { 0 };
+	int rc;
+
+	p->r = r;
+	p->a = *a;
+	p->a.filter = (struct strlist){ 0 };
+	p->a.format = NULL;
+	p->n = n;
+	p->ids = xcalloc(n + 1, sizeof(*p->ids));
+	p->first = xcalloc(n + 1, sizeof(*p->first));
+	p->count = xcalloc(n + 1, sizeof(*p->count));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(p->ids[i], sizeof(p->ids[i]), "%s", rows[i]->id);
+		p->first[i] = paths.n;
+		p->count[i] = ps_paths(rows[i], &paths);
+	}
+	rc = diskuse_measure((const char *const *)paths.v, paths.n,
+			     ps_sizes_done, p, e);
+	strv_free(&paths);
+	if (rc < 0) {
+		free(p->ids);
+		free(p->first);
+		free(p->count);
+		free(p);
+		return -1;
+	}
+	return CMD_PENDING;
 }
 
 static int do_ps(struct ctl_req *r, void *args, struct err *e)
 {
 	struct ps_args *a = args;
 	long long last = a->latest ? 1 : a->last;
+	_cleanup_free_ struct ctr **rows = NULL;
+	size_t n = 0;
 
 	if (check_filters(&a->filter, e) < 0)
 		return -1;
+	if (a->size && !a->quiet)
+		rows = xcalloc((size_t)ctr_count() + 1, sizeof(*rows));
 	/* newest first; -n/-l take the last created of every state */
 	for (struct ctr *c = ctr_first(); c; c = c->next) {
-		if (last > 0 || a->all || c->proc) {
-			if (ps_match(c, &a->filter))
-				ps_row(r, c, a);
+		if ((last > 0 || a->all || c->proc) &&
+		    ps_match(c, &a->filter)) {
+			if (rows)
+				rows[n++] = c;
+			else
+				ps_row(r, c, a, NULL);
 		}
 		if (last > 0 && !--last)
 			break;
 	}
-	return 0;
-}
-
-static int do_inspect(struct ctl_req *r, void *args, struct err *e)
-{
-	int n = ctl_req_argc(r), failed = 0;
-	struct err first = ERR_INIT;
-	struct jw w;
-
-	/* as docker: what is found is shown, each name that is not is an
-	 * item line ({"container","error"}: the CLI tries it as an image)
-	 * and the status says how many failed */
-	for (int i = 0; i < n; i++) {
-		const char *name = ctl_req_argv(r)[i];
-		struct ctr *c = ctr_find(name, e);
-		ctl_req_json(r, &w);
-		if (c) {
-			ctr_write_inspect(c, &w);
-		} else {
-			jw_str(&w, "container", name);
-			jw_str(&w, "error", e->msg);
-			if (!failed++)
-				first = *e;
-			err_clear(e);
-		}
-		jw_close(&w);
-	}
-	if (failed == 1)
-		*e = first;
-	else if (failed)
-		err_setc(e, first.class, "%d of %d containers failed", failed,
-			 n);
-	return failed ? -1 : 0;
+	return rows ? ps_sized(r, a, rows, n, e) : 0;
 }
 
 /* ---- the handlers of proto/commands.c's verbs ---- */
@@ -1185,10 +1250,9 @@ static const struct command cmd_update = { "update", do_update };
 static const struct command cmd_attach = { "attach", do_attach };
 
 static const struct command cmd_ps = { "ps", do_ps };
-static const struct command cmd_inspect = { "inspect", do_inspect };
 
 const struct command *const supervisor_commands[] = {
-	&cmd_create, &cmd_run, &cmd_attach, &cmd_ps, &cmd_inspect,
+	&cmd_create, &cmd_run, &cmd_attach, &cmd_ps, &ctr_cmd_inspect,
 	&ctrlog_cmd_logs, &cmd_update, &ctr_cmd_stats, &exec_cmd,
 	CTRCMDS_COMMANDS VOL_COMMANDS
 	NULL,

@@ -7,8 +7,10 @@
  * is absent or zero, never invented. skiff's own facts (the OCI spec it
  * runs, the rootfs, the log rotation, the health action) are under the
  * key "Skiff". The state file keeps skiff's own shape (ctr.c); this file
- * only reads a container. Owns nothing beyond a call: the spec is parsed
- * into a yajl tree that is freed before returning. */
+ * only reads a container. Owns nothing beyond a call (the spec is parsed
+ * into a yajl tree that is freed before returning) but the `inspect`
+ * verb's stream: an index into its arguments, a container a turn. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,7 +428,8 @@ static void write_skiff(const struct ctr *c, yajl_val spec, struct jw *w)
 	jw_int(w, "LogMaxFile", c->log_max_file);
 	if (c->health.cmd)
 		jw_str(w, "HealthOnFailure", health_action_name(c));
-	jw_tree(w, "Spec", spec);
+	if (spec)
+		jw_tree(w, "Spec", spec);
 	jw_end_obj(w);
 }
 
@@ -444,7 +447,7 @@ static void write_path_args(yajl_val spec, struct jw *w)
 	jw_end_arr(w);
 }
 
-void ctr_write_inspect(const struct ctr *c, struct jw *w)
+void ctr_write_inspect(const struct ctr *c, struct jw *w, bool with_spec)
 {
 	_cleanup_free_ char *text = ctr_spec(c), *log = ctr_dir(c, "json.log");
 	char ebuf[128], name[512];
@@ -464,6 +467,99 @@ void ctr_write_inspect(const struct ctr *c, struct jw *w)
 	write_mounts(c, w);
 	write_config(c, spec, w);
 	write_network(c, w);
-	write_skiff(c, spec, w);
+	write_skiff(c, with_spec ? spec : NULL, w);
 	yajl_tree_free(spec);
 }
+
+/* ---- the verb ---- */
+
+/* inspect answers a container a turn while the client's output has room
+ * (a thousand containers' JSON is more than a client may have queued). */
+struct inspect_stream {
+	int i, failed;
+	bool spec; /* Skiff.Spec too: the client may read it */
+	struct err first;
+};
+
+/* One argument's line: the container, or {"container","error"} for a
+ * name that is none (the CLI tries it as an image). */
+static void inspect_one(struct ctl_req *r, struct inspect_stream *s,
+			const char *name)
+{
+	struct err e = ERR_INIT;
+	struct ctr *c = ctr_find(name, &e);
+	struct jw w;
+
+	ctl_req_json(r, &w);
+	if (c) {
+		ctr_write_inspect(c, &w, s->spec);
+	} else {
+		jw_str(&w, "container", name);
+		jw_str(&w, "error", e.msg);
+		if (!s->failed++)
+			s->first = e;
+	}
+	jw_close(&w);
+}
+
+static enum ctl_produce inspect_produce(struct ctl_req *r, void *ctx,
+					struct err *e)
+{
+	struct inspect_stream *s = ctx;
+	int n = ctl_req_argc(r);
+
+	for (; s->i < n; s->i++) {
+		if (!ctl_req_room(r))
+			return CTL_MORE;
+		inspect_one(r, s, ctl_req_argv(r)[s->i]);
+	}
+	/* as docker: what is found is shown; the status says what is not */
+	if (s->failed == 1)
+		*e = s->first;
+	else if (s->failed)
+		err_setc(e, s->first.class, "%d of %d containers failed",
+			 s->failed, n);
+	return s->failed ? CTL_FAIL : CTL_DONE;
+}
+
+static void inspect_release(void *ctx)
+{
+	free(ctx);
+}
+
+static const struct ctl_stream_ops inspect_ops = {
+	.produce = inspect_produce,
+	.release = inspect_release,
+};
+
+/* Can a --format template show Skiff.Spec? Yes unless it never names
+ * Skiff and every dot (or $) in it starts a field path: `{{json .}}`,
+ * `{{.}}` and `{{$}}` print the whole object. Conservative: a dot in a
+ * string counts too. */
+static bool format_may_show_spec(const char *f)
+{
+	if (!f || !*f || !strcmp(f, "json") || strstr(f, "Skiff"))
+		return true;
+	for (const char *p = f; *p; p++) {
+		bool word = isalpha((unsigned char)p[1]) || p[1] == '_';
+		if (*p == '.' && !word && !(p > f && isdigit((unsigned char)p[-1])))
+			return true;
+		if (*p == '$' && !word)
+			return true;
+	}
+	return false;
+}
+
+static int do_inspect(struct ctl_req *r, void *args, struct err *e)
+{
+	const struct format_args *a = args;
+	struct inspect_stream *s = xcalloc(1, sizeof(*s));
+
+	/* the OCI spec is most of a container's JSON: a -f template that
+	 * cannot show it is not sent it */
+	s->spec = format_may_show_spec(a->format);
+	ctl_req_stream(r, &inspect_ops, s);
+	return CMD_PENDING;
+}
+
+const struct command ctr_cmd_inspect = { "inspect", do_inspect };

@@ -450,7 +450,10 @@ extern const struct command *const supervisor_commands[];
 const char *ctr_image_short(const struct ctr *c, char *out, size_t n);
 
 /* ctrinspect.c: `inspect` in the Docker Engine API's schema */
-void ctr_write_inspect(const struct ctr *c, struct jw *w);
+/* with_spec false: Skiff.Spec left out (a template that never reads
+ * Skiff: nine tenths of the bytes). */
+void ctr_write_inspect(const struct ctr *c, struct jw *w, bool with_spec);
+extern const struct command ctr_cmd_inspect;
 /* HostConfig.NetworkMode (and ps's NETWORKS): the network module's word
  * ("bridge", "none", a network's name), else "none". */
 void ctr_network_mode(const struct ctr *c, char *out, size_t n);

@@ -159,6 +159,14 @@ d=$(D images | head -1) s=$($S images | head -1)
 [ "$d" = "$s" ] && ok "images' header: $s" || notok "images header: docker [$d] skiff [$s]"
 same "images table" images --format 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}'
 
+# ps -s: a SIZE column, "RW (virtual ROOTFS)" (sizes by shape: skiff
+# counts disk blocks as du does, Docker the files' bytes)
+d=$(D ps -s | head -1 | tr -s ' ') s=$($S ps -s | head -1 | tr -s ' ')
+[ "$d" = "$s" ] && ok "ps -s's header: $s" || notok "ps -s header: docker [$d] skiff [$s]"
+szn() { sed -E 's/[0-9.]+[kMGT]?B/<SIZE>/g'; }
+d=$(D ps -a -s --format '{{.Names}} {{.Size}}' | szn | sort) s=$($S ps -a -s --format '{{.Names}} {{.Size}}' | szn | sort)
+[ "$d" = "$s" ] && ok "ps -a -s --format '{{.Names}} {{.Size}}': $(echo "$s" | tr '\n' '|')" || notok "ps -s: docker [$d] skiff [$s]"
+
 # ---- key sets ----
 # keys PREFIX JSON: the dotted key paths of a JSON value (2 levels)
 keys() {
