@@ -272,6 +272,13 @@ unset NOTSET
 same "-e NAME: the client's value, or nothing" run --rm --network none -e FROMCLIENT -e NOTSET diffbox:1 sh -c 'echo "$FROMCLIENT ${NOTSET-unset}"'
 same "container ls (management form)" container ls -a --format '{{.Names}}'
 same "image ls (management form)" image ls --format '{{.Repository}}:{{.Tag}}'
+# refusals: the same exit codes (a running container is not removed)
+for args in "stop nosuch" "start nosuch" "wait nosuch" "logs nosuch" "kill nosuch" "restart nosuch" "pause nosuch" "rm nosuch" "rm c1" "rmi nosuch" "port nosuch"; do
+	d=$(D $args 2>&1); drc=$?
+	s=$($S $args 2>&1); src=$?
+	[ $drc = $src ] && ok "$args exits $src: $(echo "$s" | head -1)" || notok "$args: docker $drc [$d] skiff $src [$s]"
+done
+[ "$($S inspect -f '{{.State.Running}}' c1)" = true ] && ok "rm of a running container leaves it" || notok "rm c1 removed it"
 for X in D "$S"; do $X rm -f c1 c2 c3 c4 >/dev/null; done
 # (Docker deletes the layer too: one more Deleted: line)
 d=$(D rmi diffbox:1 2>&1 | head -2 | norm) s=$($S rmi diffbox:1 2>&1 | head -2 | norm)
