@@ -86,9 +86,20 @@ static void net_free(struct net *n)
 
 struct nlink *net_nlink(struct err *e)
 {
-	if (!host_nl)
-		host_nl = nlink_open(-1, e);
+	if (!host_nl && (host_nl = nlink_open(-1, e)))
+		linkwatch_start();
 	return host_nl;
+}
+
+void net_link_gone(const char *name)
+{
+	for (struct net *n = nets; n; n = n->next)
+		if (n->up && !strcmp(n->bridge, name)) {
+			n->up = false;
+			log_warn("network %s: its bridge %s was removed; it is "
+				 "made again at the network's next use",
+				 n->name, name);
+		}
 }
 
 /* The nat table's name: "skiff" for the default root, else "skiff-" and
@@ -130,6 +141,7 @@ struct nat *net_nat(struct err *e)
 
 void net_kernel_close(void)
 {
+	linkwatch_stop();
 	nlink_close(host_nl);
 	nat_close(host_nat);
 	host_nl = NULL;

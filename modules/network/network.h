@@ -151,6 +151,12 @@ struct nat *net_nat(struct err *e);
 /* The nat table's name (one per root). */
 const char *net_table(void);
 void net_kernel_close(void);
+/* A link named name is gone (linkwatch.c's news): a network whose
+ * bridge it was is made again at its next use. */
+void net_link_gone(const char *name);
+/* linkwatch.c: link news on the loop while the kernel handles are open */
+void linkwatch_start(void);
+void linkwatch_stop(void);
 /* How many endpoints a network has. */
 unsigned net_users(const struct net *n);
 

@@ -96,7 +96,7 @@ check "icc false: the host reaches a container ($ipw)" HOST busybox ping -c1 -W2
 on a run --rm --rootfs "$R" ping -c1 -W2 "$ipw" >/dev/null 2>&1 &&
 	notok "icc false: a container reached another" || ok "icc false: containers do not reach each other"
 ta=$(tables)
-on a info | grep -q "$ta" && ok "info names the daemon's nft table $ta" || notok "info: $(on a info | grep -i nft)"
+on a info --format '{{json .}}' | grep -q "\"nft-table\":\"$ta\"" && ok "info names the daemon's nft table $ta" || notok "info: $(on a info --format '{{json .}}' | grep -o 'nft-table[^,]*')"
 out=$(HOST nft list chain inet "$ta" "n-$BA-ps" 2>&1)
 echo "$out" | grep -q 'ct status dnat masquerade' && ! echo "$out" | grep -q 'oifname != ' &&
 	ok "ip-masq false: no outbound masquerade (hairpin kept)" || notok "ip-masq: $out"
@@ -131,6 +131,11 @@ on b rm -f web >/dev/null
 kill -TERM "$PID_b"; wait "$PID_b" 2>/dev/null
 check "daemon a's port answers after b stopped" get 8080
 on a rm -f web >/dev/null
+HOST ip link del "$BA" # by hand, behind skiffd's back: its link news
+sleep 0.3
+out=$(on a run --rm --rootfs "$R" ip -4 addr show eth0 2>&1)
+echo "$out" | grep -q 'inet 10.123.0.[0-9]*/24' && HOST ip -4 addr show "$BA" | grep -q 10.123.0.1/24 &&
+	ok "a bridge deleted by hand is made again at the next run" || notok "bridge gone: $out"
 
 # ---- iptables and ip-forward false, then bridge none ----
 new_netns
