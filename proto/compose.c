@@ -120,10 +120,41 @@ static int load_env_file(const struct compose_opts *o, const char *path,
 
 /* ---- which files ---- */
 
+/* Lexically clean an absolute path in place: no "." or ".." parts, no
+ * doubled or trailing '/' (Go's filepath.Clean, which docker compose
+ * applies). */
+static char *path_clean(char *path)
+{
+	char *out = path, *p = path;
+
+	while (*p) {
+		while (*p == '/')
+			p++;
+		char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+		if (n == 1 && p[0] == '.') {
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+		} else if (n) {
+			*out++ = '/';
+			memmove(out, p, n);
+			out += n;
+		}
+		p = end;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+	return path;
+}
+
 static char *abs_of(const char *cwd, const char *p)
 {
-	return p[0] == '/' || !strcmp(p, "-") ? xstrdup(p) :
-						xasprintf("%s/%s", cwd, p);
+	if (!strcmp(p, "-"))
+		return xstrdup(p);
+	return path_clean(p[0] == '/' ? xstrdup(p) :
+					xasprintf("%s/%s", cwd, p));
 }
 
 static char *dir_of(const char *path)

@@ -434,10 +434,56 @@ static void parse_words(struct opts *o)
 				  &o->call, &o->perr) == 0;
 }
 
+/* Do words [from, to) of argv make whole flags of verb c? */
+static bool flags_of(const struct cmdspec *c, int argc, char **argv, int from,
+		     int to)
+{
+	const struct flag *f;
+
+	for (int i = from; i < to;) {
+		if (argv[i][0] != '-' || !argv[i][1])
+			return false;
+		i += cmdspec_flag_span(c, argc, argv, i, &f);
+		if (!f || i > to)
+			return false;
+	}
+	return true;
+}
+
+/* A two-word verb's flags may come between its words, as docker's
+ * `compose -f a.yml up` has them: GROUP FLAGS... SUB is made GROUP SUB
+ * FLAGS... when FLAGS are the verb's own. */
+static void group_flags_first(struct opts *o)
+{
+	char two[128];
+
+	if (o->argc < 3 || o->argv[1][0] != '-')
+		return;
+	for (int j = 2; j < o->argc; j++) {
+		const struct cmdspec *c;
+		int used;
+		if (o->argv[j][0] == '-' ||
+		    snprintf(two, sizeof(two), "%s %s", o->argv[0],
+			     o->argv[j]) >= (int)sizeof(two))
+			continue;
+		char *pair[2] = { o->argv[0], o->argv[j] };
+		c = cmdspec_lookup(cmd_table, cmd_table_len, 2, pair, &used,
+				   NULL);
+		if (!c || used != 2 || !flags_of(c, o->argc, o->argv, 1, j))
+			continue;
+		char *sub = o->argv[j];
+		memmove(o->argv + 2, o->argv + 1,
+			(size_t)(j - 1) * sizeof(*o->argv));
+		o->argv[1] = sub;
+		return;
+	}
+}
+
 int words_from_argv(int argc, char **argv, struct opts *o, struct err *e)
 {
 	if (parse_opts(argc, argv, o, e) < 0)
 		return -1;
+	group_flags_first(o);
 	o->spec = cmdspec_lookup(cmd_table, cmd_table_len, o->argc, o->argv,
 				 &o->used, NULL);
 	if (!o->spec)

@@ -245,6 +245,10 @@ check "config --services lists the enabled services" \
 	bash -c "cd '$T/full' && [ \"\$('$SKIFF' compose config --services | tr '\n' ' ')\" = 'web ' ]"
 check "config --profiles lists every profile" \
 	bash -c "cd '$T/full' && [ \"\$('$SKIFF' compose config --profiles)\" = debug ]"
+check "project flags before the subcommand, as docker compose -f F config" \
+	bash -c "cd '$T' && [ \"\$('$SKIFF' compose -f full/docker-compose.yml -p x config --services | tr '\n' ' ')\" = 'web ' ]"
+check "the project's name is its directory's, paths cleaned (full/../full)" \
+	bash -c "cd '$T/ext' && '$SKIFF' compose -f ../full/./docker-compose.yml config --format json | grep -q '\"name\": \"full\"'"
 check "COMPOSE_PROJECT_NAME names the project" \
 	bash -c "cd '$T/full' && COMPOSE_PROJECT_NAME=Other '$SKIFF' compose config --format json | grep -q '\"name\": \"other\"'"
 # The model is the daemon's: with skiffd up, the CLI sends it as
