@@ -21,6 +21,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "crashpoint.h"
 #include "fdstore.h"
 #include "http.h"
 #include "host.h"
@@ -159,6 +160,7 @@ static int run(struct err *e)
 		return err_set(e, errno, "mkdir %s", c->run_dir);
 	if (store_open(c->root, e) < 0)
 		return -1;
+	crashpoint_init();
 	if (fdstore_open(e) < 0) { /* containers then are not crash-safe */
 		log_err("%s", e->msg);
 		err_clear(e);

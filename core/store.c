@@ -34,6 +34,7 @@
 #include "daemon.h"
 #include "proc.h"
 #include "base/xalloc.h"
+#include "crashpoint.h"
 
 #define STORE_NAME_MAX 256
 #define STORE_DATA_MAX (16 * 1024 * 1024)
@@ -267,6 +268,7 @@ static void ack_one(const struct frame_ack *a)
 		log_err("store: writer acknowledged %u out of order", a->seq);
 		return;
 	}
+	crashpoint("store: durable, not yet acknowledged");
 	st.head = c->next;
 	if (!st.head)
 		st.tail = &st.head;
@@ -438,11 +440,13 @@ static int queue(uint32_t op, const char *kind, const char *id,
 int store_put(const char *kind, const char *id, const char *json, size_t len,
 	      store_done_fn done, void *ctx)
 {
+	crashpoint("store: put");
 	return queue(OP_PUT, kind, id, json, len, done, ctx);
 }
 
 int store_del(const char *kind, const char *id, store_done_fn done, void *ctx)
 {
+	crashpoint("store: del");
 	return queue(OP_DEL, kind, id, "", 0, done, ctx);
 }
 

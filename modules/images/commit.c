@@ -16,6 +16,7 @@
 #include "../../proto/json.h"
 #include "images.h"
 #include "../../core/base/xalloc.h"
+#include "../../core/crashpoint.h"
 
 /* In the helper: fs/imgcommit does the work; "say ID" on stdout. */
 static int commit_main(void *arg, struct err *e)
@@ -50,6 +51,7 @@ static void commit_end(struct helper *h, const struct err *result)
 	struct commit *c = h->owner;
 
 	helper_close(h);
+	crashpoint("commit: written");
 	images.pulls--;
 	if (result->class != ERR_OK) {
 		c->err = *result;

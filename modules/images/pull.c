@@ -39,6 +39,7 @@
 #include "../../fs/layers.h"
 #include "images.h"
 #include "../../core/base/xalloc.h"
+#include "../../core/crashpoint.h"
 
 #define PULL_PARALLEL 3
 #define PIPE_SIZE (1 << 20)
@@ -653,6 +654,7 @@ static void unpack_end(struct helper *h, const struct err *result)
 		pull_fail(p, result);
 		return;
 	}
+	crashpoint("pull: layers in");
 	pull_commit(p);
 }
 

@@ -1,6 +1,7 @@
 /* adopt.c - what re-adoption needs from outside the lifecycle: the
  * keeper's entries (core/fdstore.h) by container, and a process's start
  * time. lifecycle.c's act_adopt decides; this file keeps no state. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
+#include "../../core/base/xalloc.h"
+#include "../../core/daemon.h"
 #include "../../core/fdstore.h"
 #include "supervisor.h"
 
@@ -56,6 +60,33 @@ int ctr_wait_code(int wstatus)
 	return 128 + WTERMSIG(wstatus);
 }
 
+/* Directories under ROOT/containers with no container: a crash came
+ * after the first start made the directory (its log) and before the
+ * container's state was durable. Garbage, as *.tmp files are. */
+static void sweep_dirs(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers",
+					     daemon_ctx.cfg.root);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		bool known = false;
+		if (de->d_type != DT_DIR || strlen(de->d_name) != CTR_ID_LEN)
+			continue;
+		for (struct ctr *c = ctr_first(); c && !known; c = c->next)
+			known = !strcmp(c->id, de->d_name);
+		if (known)
+			continue;
+		log_warn("container %.12s: a directory with no state (left by "
+			 "a crash): removed", de->d_name);
+		ctr_remove_tree(xasprintf("%s/%s", dir, de->d_name),
+				"a container left by a crash");
+	}
+	if (d)
+		closedir(d);
+}
+
 /* An entry no container took runs a process no state file names as
  * running (skiffd died between handing it over and saving its state, or
  * it was removed): it is killed (the keeper reaps it) rather than left
@@ -73,4 +104,7 @@ void ctr_adopt_done(void)
 				NULL, 0);
 		}
 	fdstore_forget_rest();
+	for (struct ctr *c = ctr_first(); c; c = c->next)
+		ctr_cgroup_sweep(c);
+	sweep_dirs();
 }

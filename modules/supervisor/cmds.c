@@ -1367,7 +1367,10 @@ static int sup_init(struct err *e)
 	health_init(); /* its fields come before the volumes' */
 	if (vol_init(e) < 0)
 		return -1;
-	return ctr_load_all(ctr_state_load, e);
+	if (ctr_load_all(ctr_state_load, e) < 0)
+		return -1;
+	ctr_adopt_done(); /* the keeper's entries no container took */
+	return 0;
 }
 
 static int sup_start(struct err *e)

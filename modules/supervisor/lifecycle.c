@@ -28,6 +28,7 @@
 #include "../../core/base/cleanup.h"
 #include "../../core/base/log.h"
 #include "../../core/bus.h"
+#include "../../core/crashpoint.h"
 #include "../../core/daemon.h"
 #include "../../core/fdstore.h"
 #include "../../core/store.h"
@@ -214,6 +215,23 @@ static void cgroup_release(struct ctr *c)
 	}
 }
 
+void ctr_cgroup_sweep(struct ctr *c)
+{
+	char path[128];
+	struct err e = ERR_INIT;
+
+	if (!ctr_have_cgroups || c->proc || c->cg || c->state == CTR_DEAD)
+		return;
+	snprintf(path, sizeof(path), "skiff/%s", c->id);
+	c->cg = cgroup_open(&ctr_cgroups, path, &e);
+	if (!c->cg)
+		return; /* none: the usual case */
+	log_warn("container %.12s (%s) is %s but its cgroup is there (a "
+		 "crash mid-start): what runs in it is killed", c->id,
+		 c->name, ctr_state_name(c));
+	cgroup_release(c);
+}
+
 unsigned ctr_cgroups_pending(void)
 {
 	unsigned n = 0;
@@ -341,6 +359,7 @@ static void ctr_exited(struct proc *p, const siginfo_t *si, void *ctx)
 					   : si->si_status & 0x7f;
 
 	c->proc = NULL;
+	crashpoint("ctr exit: reaped");
 	fdstore_exited(c->id, ws, now_ns()); /* kept if we die now */
 	if (c->sp) {
 		c->early_code = proc_exit_code(si);
@@ -438,6 +457,7 @@ static int act_started(struct ctr *c, const struct ctr_evarg *a,
 	c->started_ns = now_ns();
 	c->oom_killed = false;
 	publish(c, "start", NULL, NULL);
+	crashpoint("ctr running: not yet with the keeper");
 	if (c->proc) /* the keeper holds copies: see adopt() */
 		fdstore_put(c->id, c->pid, proc_pidfd(c->proc), c->out.fd,
 			    c->err.fd, c->stdin_fd);
@@ -566,6 +586,7 @@ static int admit(struct ctr *c, struct err *e)
 	if (pidfd < 0)
 		return err_set(e, errno, "dup pidfd");
 	c->proc = proc_watch(c->sp->pid, pidfd, ctr_exited, c, e);
+	crashpoint("ctr start: cloned");
 	if (!c->proc || net_attach(c, e) < 0 || spawn_release(c->sp, e) < 0)
 		return -1;
 	ev_io_init(&c->sync_io, on_sync, c->sp->sync_fd, EV_READ);
@@ -704,6 +725,7 @@ static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 		text = buf_take_str(&b);
 	}
 	enter(c, CTR_STARTING);
+	crashpoint("ctr start: launching");
 	rc = launch(c, spec, text, e);
 	ocispec_free(spec);
 	if (rc < 0) {
@@ -854,6 +876,7 @@ static void remove_now(struct ctr *c)
 
 	cancel_restart(c);
 	ctr_parts_at(c, CTR_AT_REMOVING); /* health, volumes */
+	crashpoint("ctr remove");
 	ctrlog_remove(c);
 	snprintf(what, sizeof(what), "container %.12s", c->id);
 	ctr_remove_tree(dir, what);

@@ -389,6 +389,9 @@ void ctr_stop_all(void (*done)(void));
 void ctr_start_policy(void);
 const char *ctr_restart_name(enum ctr_restart r);
 int ctr_restart_parse(const char *s, struct ctr *c, struct err *e);
+/* At start, for a container that does not run: a cgroup left by a crash
+ * mid-start is destroyed with what runs in it. */
+void ctr_cgroup_sweep(struct ctr *c);
 /* Cgroups still being removed (their processes are exiting). */
 unsigned ctr_cgroups_pending(void);
 

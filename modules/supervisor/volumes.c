@@ -30,6 +30,7 @@
 #include "../../core/store.h"
 #include "../../fs/copyup.h"
 #include "../../proto/mountspec.h"
+#include "../../core/crashpoint.h"
 #include "supervisor.h"
 
 struct vol {
@@ -529,6 +530,7 @@ static void copyup_done(struct helper *h, const struct err *result)
 	struct err e = *result;
 
 	j->c->cp_busy--;
+	crashpoint("volume copy-up: done");
 	if (e.class != ERR_OK)
 		err_wrap(&e, "volume copy-up");
 	j->done(j->c, e.class != ERR_OK ? &e : NULL, j->ctx);
