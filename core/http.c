@@ -30,7 +30,13 @@
 #include "../proto/noproxy.h"
 #include "base/xalloc.h"
 
-#define HTTP_BUFFER (256 * 1024) /* curl's receive buffer: fewer wake-ups */
+#define HTTP_BUFFER (128 * 1024) /* curl's receive buffer: fewer wake-ups */
+/* Bodies delivered per loop iteration, all requests together: libcurl
+ * reads a socket again and again while it has data (megabytes on
+ * loopback), and each chunk is hashed and piped on, so without a bound
+ * one iteration of a pull held the loop for milliseconds. A request
+ * that finds the slice used is paused and resumed next iteration. */
+#define HTTP_SLICE (128 * 1024)
 #define HTTP_MAX_CONNECTIONS 16
 #define HTTP_MAX_REDIRECTS 10
 #define HTTP_RATE_WINDOW 30L /* s, when the caller sets none */
@@ -53,6 +59,7 @@ struct http_req {
 	struct resolve_wait *resolving; /* waiting for its host's address */
 	struct curl_slist *resolve;	/* "host:port:addrs" for curl */
 	ev_io upload_io; /* upload_fd was empty: resume when readable */
+	ev_timer slice;	 /* paused for the slice: resume next iteration */
 	long status;
 	struct http_req *prev, *next;
 };
@@ -68,6 +75,8 @@ static struct {
 	ev_timer idle; /* no request for HTTP_IDLE_UNLOAD s: unload libcurl */
 	struct http_req *reqs;
 	unsigned n;
+	unsigned iter;	  /* ev_iteration of the bytes below */
+	size_t iter_bytes; /* body bytes delivered in that iteration */
 } http;
 
 static void http_check_done(void);
@@ -185,12 +194,39 @@ static bool wants_redirect(struct http_req *r)
 				&h) == CURLHE_OK;
 }
 
+static void on_slice(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct http_req *r = w->data;
+
+	curl_easy_pause(r->easy, CURLPAUSE_CONT); /* delivers what it held */
+}
+
+/* true: this iteration's slice is used; r is paused until the next. */
+static bool slice_used(struct http_req *r, size_t len)
+{
+	unsigned it = ev_iteration(daemon_ctx.loop);
+
+	if (it != http.iter) {
+		http.iter = it;
+		http.iter_bytes = 0;
+	}
+	if (http.iter_bytes >= HTTP_SLICE) {
+		ev_timer_set(&r->slice, 0., 0.);
+		ev_timer_start(daemon_ctx.loop, &r->slice);
+		return true;
+	}
+	http.iter_bytes += len;
+	return false;
+}
+
 static size_t on_write(char *p, size_t size, size_t n, void *ud)
 {
 	struct http_req *r = ud;
 	size_t len = size * n;
 	int x = HTTP_CONTINUE;
 
+	if (r->responded && slice_used(r, len))
+		return CURL_WRITEFUNC_PAUSE; /* the same bytes come again */
 	if (!r->responded && !r->redirecting) {
 		take_status(r);
 		r->redirecting = wants_redirect(r);
@@ -255,6 +291,7 @@ static void req_unlink(struct http_req *r)
 static void req_free(struct http_req *r)
 {
 	ev_io_stop(daemon_ctx.loop, &r->upload_io);
+	ev_timer_stop(daemon_ctx.loop, &r->slice);
 	resolve_cancel(r->resolving);
 	if (r->added)
 		curl_multi_remove_handle(http.multi, r->easy);
@@ -648,6 +685,8 @@ struct http_req *http_start(const struct http_opts *o, struct err *e)
 	if (http_init(e) < 0)
 		return NULL;
 	r = xcalloc(1, sizeof(*r));
+	ev_timer_init(&r->slice, on_slice, 0., 0.);
+	r->slice.data = r;
 	r->url = xstrdup(o->url);
 	if (!(r->easy = curl_easy_init()))
 		abort();
