@@ -192,7 +192,7 @@ static int inspect_others(struct client *c, bool ok, struct err *e)
 		c->others_rc = EXIT_ERR;
 	}
 	if (c->iothers == c->nothers) {
-		c->nothers = 0; /* done: lay out what came */
+		c->others_done = true; /* lay out what came */
 		return c->others_rc;
 	}
 	argv[1] = c->others[c->iothers++];
@@ -209,7 +209,8 @@ static int on_line(struct client *c, char *line, size_t len, struct err *e)
 	bool ok = !strcmp(line, "ok");
 	int r;
 
-	if ((ok || !strncmp(line, "err", 3)) && c->nothers) {
+	if ((ok || !strncmp(line, "err", 3)) && c->nothers &&
+	    !c->others_done) {
 		r = inspect_others(c, ok, e);
 		if (r == MORE || r < 0)
 			return r;

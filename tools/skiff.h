@@ -72,6 +72,7 @@ struct client {
 	char **others;
 	int nothers, iothers; /* iothers: image-inspects sent so far */
 	int others_rc;
+	bool others_done;
 	struct buf others_err; /* their "no such object" lines */
 	struct gotmpl *tmpl; /* format.c: --format or the verb's table */
 	bool fmt_json, fmt_table, fmt_failed, tty_out;
