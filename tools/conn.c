@@ -216,8 +216,9 @@ static int on_line(struct client *c, char *line, size_t len, struct err *e)
 			return r;
 		render_kept(c);
 		r = render_flush(c, stdout);
-		fwrite(buf_head(&c->others_err), 1, buf_used(&c->others_err),
-		       stderr);
+		if (buf_used(&c->others_err))
+			fwrite(buf_head(&c->others_err), 1,
+			       buf_used(&c->others_err), stderr);
 		if (r != MORE)
 			return r;
 		return c->others_rc ? c->others_rc : c->exit_code;
