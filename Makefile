@@ -134,7 +134,7 @@ $(BUILD)/skiff-init: tools/skiff-init.c
 # the process that outlives skiffd stays small (dynamic: libc's pages
 # are shared with the host's other processes; static would cost its
 # whole text, ~700 KiB of PSS against ~150).
-$(BUILD)/skiffd-keeper: core/keeper.c proto/keepwire.h
+$(BUILD)/skiffd-keeper: core/keeper.c proto/keepwire.h proto/fdpass.h
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -pie -Wl,-z,relro,-z,now $(LDFLAGS) -o $@ $<
 

@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../proto/fdpass.h"
 #include "../proto/line.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -518,10 +519,12 @@ static void client_read(struct ctl_client *c)
 static ssize_t client_send(struct ctl_client *c)
 {
 	size_t len = buf_used(&c->out);
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
 	struct iovec iov = { .iov_base = buf_head(&c->out) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *h;
 	ssize_t n;
 
 	if (c->nofds && c->ofds[0].at > c->out_sent) {
@@ -531,13 +534,7 @@ static ssize_t client_send(struct ctl_client *c)
 	} else if (c->nofds) {
 		if (c->nofds > 1 && c->ofds[1].at - c->out_sent < len)
 			len = (size_t)(c->ofds[1].at - c->out_sent);
-		m.msg_control = cbuf;
-		m.msg_controllen = sizeof(cbuf);
-		h = CMSG_FIRSTHDR(&m);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &c->ofds[0].fd, sizeof(int));
+		fdpass_attach(&m, cbuf.buf, &c->ofds[0].fd, 1);
 	}
 	iov.iov_len = len;
 	n = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);

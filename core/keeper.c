@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../proto/fdpass.h"
 #include "../proto/keepwire.h"
 
 #define PIPE_SIZE (1 << 20) /* what waits while skiffd is away */
@@ -122,15 +123,8 @@ static void send_msg(const struct keep_msg *m, const struct entry *en)
 	for (int i = 0; en && i < KEEP_NFDS; i++)
 		if (m->fds & (1u << i))
 			fds[n++] = en->fd[i];
-	if (n) {
-		memset(&c, 0, sizeof(c));
-		mh.msg_control = c.buf;
-		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
-		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(n * sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, n * sizeof(int));
-	}
+	if (n)
+		fdpass_attach(&mh, c.buf, fds, n);
 	for (int tries = 0; k.sock >= 0 && tries < 2; tries++) {
 		struct pollfd p = { k.sock, POLLOUT, 0 };
 		if (sendmsg(k.sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)

@@ -20,6 +20,7 @@
 
 #include "../core/base/cleanup.h"
 #include "../core/base/log.h"
+#include "../proto/fdpass.h"
 
 #define SPAWNER_FD 3
 
@@ -71,15 +72,8 @@ int spawner_send(int sock, uint64_t id, const struct spawn_opts *o,
 			h.stdio |= 1u << i;
 			fds[n++] = o->stdio[i];
 		}
-	if (n) {
-		memset(&c, 0, sizeof(c));
-		mh.msg_control = c.buf;
-		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
-		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(n * sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, n * sizeof(int));
-	}
+	if (n)
+		fdpass_attach(&mh, c.buf, fds, n);
 	if (sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
 		return 0;
 	if (errno == EAGAIN)
@@ -287,13 +281,7 @@ static int spawner_reply(const struct spawner_job *j, struct spawn *sp,
 		r.pid = sp->pid;
 		fds[0] = sp->pidfd;
 		fds[1] = sp->sync_fd;
-		memset(&c, 0, sizeof(c));
-		mh.msg_control = c.buf;
-		mh.msg_controllen = sizeof(c.buf);
-		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(fds));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(fds));
+		fdpass_attach(&mh, c.buf, fds, 2);
 	} else {
 		iov.iov_len += err_frame_put(e, r.frame);
 	}

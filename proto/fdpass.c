@@ -8,25 +8,19 @@
 int fdpass_send(int sock, const void *data, size_t len, const int *fds,
 		int nfds, struct err *e)
 {
-	char cbuf[CMSG_SPACE(sizeof(int) * FDPASS_MAX)];
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * FDPASS_MAX)];
+		struct cmsghdr align;
+	} cbuf;
 	struct iovec iov = { (void *)data, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *h;
 	ssize_t n;
 
 	if (nfds < 0 || nfds > FDPASS_MAX || len == 0)
 		return err_setc(e, ERR_INVALID, "fdpass: %d fds with %zu bytes",
 				nfds, len);
-	if (nfds) {
-		memset(cbuf, 0, sizeof(cbuf));
-		m.msg_control = cbuf;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		h = CMSG_FIRSTHDR(&m);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(h), fds, sizeof(int) * (size_t)nfds);
-	}
+	if (nfds)
+		fdpass_attach(&m, cbuf.buf, fds, nfds);
 	do
 		n = sendmsg(sock, &m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
