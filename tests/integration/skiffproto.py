@@ -166,11 +166,31 @@ class Daemon:
             raise RuntimeError("info: %r %s" % (data, st))
         return json.loads(data[0])
 
+    def skiffd_pid(self):
+        """skiffd proper: the keeper's child when skiffd started with
+        its keeper (the default), else the process started here."""
+        try:
+            with open("/proc/%d/comm" % self.pid) as f:
+                if f.read().strip() != "skiffd-keeper":
+                    return self.pid
+            with open("/proc/%d/task/%d/children" % (self.pid, self.pid)) as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            return self.pid
+        for k in kids:
+            try:
+                with open("/proc/%d/comm" % k) as f:
+                    if f.read().strip() == "skiffd":
+                        return k
+            except OSError:
+                pass
+        return self.pid
+
     def nfds(self):
-        return len(os.listdir("/proc/%d/fd" % self.pid))
+        return len(os.listdir("/proc/%d/fd" % self.skiffd_pid()))
 
     def rss_kib(self):
-        with open("/proc/%d/status" % self.pid) as f:
+        with open("/proc/%d/status" % self.skiffd_pid()) as f:
             for l in f:
                 if l.startswith("VmRSS:"):
                     return int(l.split()[1])

@@ -138,9 +138,21 @@ s=$($S inspect -f '{{.State.Pid' c1 2>&1); src=$?
 $S ping >/dev/null && ok "skiffd unaffected" || notok "skiffd after template errors"
 
 # ---- ps and images ----
+# labels_sorted FORMAT: for {{.Labels}}, each line's comma-joined items
+# in sorted order; other formats pass through
+labels_sorted() {
+	if [ "$1" = '{{.Labels}}' ]; then
+		python3 -c 'import sys
+for l in sys.stdin.read().splitlines(): print(",".join(sorted(l.split(","))))'
+	else
+		cat
+	fi
+}
 for f in '{{.Names}} {{.Image}} {{.Command}} {{.State}}' '{{.Status}}' '{{.Labels}}' '{{.Networks}} {{.Ports}} {{.Mounts}} {{.LocalVolumes}}' \
 	'{{.ID}} {{.CreatedAt}} {{.RunningFor}}' 'table {{.Names}}\t{{.Command}}' '{{.Names}} {{.Image | upper}}'; do
-	d=$(D ps -a --format "$f" | norm | sort) s=$($S ps -a --format "$f" | norm | sort)
+	# (.Labels joins k=v with "," in Go's map order, a random one:
+	# each line's items are sorted before comparing)
+	d=$(D ps -a --format "$f" | norm | labels_sorted "$f" | sort) s=$($S ps -a --format "$f" | norm | labels_sorted "$f" | sort)
 	[ "$d" = "$s" ] && ok "ps -a --format '$f'" || notok "ps -a --format '$f': docker [$d] skiff [$s]"
 done
 for flt in status=exited exited=3 name=c1 label=a=b ancestor=diffbox:1 volume=dvol network=none health=healthy before=c3 since=c2; do

@@ -106,9 +106,10 @@ sleep 1
 n=$($S exec slow ps | grep -cE 'root +sleep 7$') # the probes' children
 [ "$n" -le 1 ] && ok "timed-out probes are killed with what they started (sh and its sleep), not piling up ($n running)" || notok "$n probes left running: $($S exec slow ps)"
 
-# The start period: failures before it ends do not count. 8 s leaves room
-# for the polls below on a loaded machine (each is a client and a python).
-$S run -d --rootfs "$R" --name sp --health-cmd 'test -f /tmp/ok' --health-start-period 8s \
+# The start period: failures before it ends do not count. 20 s leaves room
+# for the polls below on a loaded machine (each is a client and a python;
+# 8 s was not enough at a load of 15 on 2 cores).
+$S run -d --rootfs "$R" --name sp --health-cmd 'test -f /tmp/ok' --health-start-period 20s \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
 nfails() { hv "$1" State.Health.Log | python3 -c 'import json,sys; print(sum(r["ExitCode"] != 0 for r in json.load(sys.stdin)))'; }
 fails_ge() { [ "$(nfails "$1")" -ge "$2" ]; }
@@ -116,7 +117,7 @@ wait_for 6 fails_ge sp 2
 fails=$(nfails sp)
 is sp starting && [ "$fails" -ge 2 ] && [ "$(hv sp State.Health.FailingStreak)" = 0 ] &&
 	ok "inside the start period $fails failures leave it starting (streak 0)" || notok "start period: $(hv sp State.Health)"
-wait_for 15 is sp unhealthy && ok "after the start period one failure (retries 1) makes it unhealthy" || notok "after: $(hv sp State.Health)"
+wait_for 30 is sp unhealthy && ok "after the start period one failure (retries 1) makes it unhealthy" || notok "after: $(hv sp State.Health)"
 $S run -d --rootfs "$R" --name sp2 --health-cmd 'test -f /tmp/ok' --health-start-period 30s \
 	--health-interval 200ms --health-retries 1 sleep 600 >/dev/null
 sleep 0.5

@@ -72,7 +72,7 @@ out=$(as 65534 65534 socat -t2 - UNIX-CONNECT:"$SOCK" <<<"shutdown" 2>&1)
 check "nobody's shutdown is not obeyed" test "$(head -n1 <<<"$out")" != ok
 check "root still answered on the same socket" ping_ok
 check "the daemon is still running" kill -0 "$DPID"
-n=$(raw info | head -n1 | json_get daemon.counts.clients)
+n=$(raw info | head -n1 | json_get Skiff.daemon.counts.clients)
 check "refused peers are not counted as clients ($n)" test "$n" = 1
 
 # A stale socket (daemon killed -9) is replaced on restart.
