@@ -840,6 +840,15 @@ void ctl_shutdown(void)
 		if (!daemon_ctx.upgrading) /* the next skiffd listens on */
 			unlink(ctl.path);
 	}
+	/* An upgrade hands clients still in the backlog to the next skiffd;
+	 * those accepted here get what they already sent answered (a ping
+	 * whose line had not been read yet saw EOF). */
+	for (struct ctl_client *c = ctl.clients, *next; daemon_ctx.upgrading &&
+	     c; c = next) {
+		next = c->next;
+		if (!c->closing && !c->eof)
+			client_read(c);
+	}
 	for (struct ctl_client *c = ctl.clients; c; c = c->next)
 		if (c->cur && c->cur->ops)
 			ctl_req_wake(c->cur);
