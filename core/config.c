@@ -1,7 +1,7 @@
 /* config.c - /etc/skiff/skiffd.json through the key tables (config.h).
  *
  * Docker-style daemon.json keys. This file knows core's own keys (root,
- * run-dir, sock, log-level, socket-group) and no module's: a module's keys
+ * run-dir, sock, log-level, socket-group, socket-mode, roles) and no module's: a module's keys
  * come in its struct module's .config table. Unknown keys and wrong types
  * are refused with the file, the line of the key and the reason. Owns the
  * strings and lists in every table's settings. */
@@ -46,6 +46,22 @@ static int group_parse(void *field, const char *text)
 	return 0;
 }
 
+/* An octal mode ("0660") that lets the owner read and write; default
+ * -1 (0600, or 0660 with a socket-group). */
+static int mode_parse(void *field, const char *text)
+{
+	char *end;
+	long n;
+
+	if (!text)
+		return *(int *)field = -1, 0;
+	n = strtol(text, &end, 8);
+	if (!*text || *end || n < 0 || n > 0777 || (n & 0600) != 0600)
+		return -1;
+	*(int *)field = (int)n;
+	return 0;
+}
+
 #define CORE_STR(key, member, dflt)                                            \
 	{ .f = { .name = key, .type = FLAG_STR,                                \
 		 .offset = offsetof(struct config, member),                    \
@@ -65,6 +81,20 @@ static const struct config_key core_keys[] = {
 		 .offset = offsetof(struct config, sock_gid),
 		 .help = "expected a group name or gid that exists" },
 	  .parse = group_parse, .size = sizeof(int) },
+	{ .f = { .name = "socket-mode", .type = FLAG_STR,
+		 .offset = offsetof(struct config, sock_mode),
+		 .help = "expected an octal mode with owner read and write, "
+			 "as \"0660\"" },
+	  .parse = mode_parse, .size = sizeof(int) },
+	{ .f = { .name = "roles", .type = FLAG_STR,
+		 .offset = offsetof(struct config, roles),
+		 .help = "expected {\"default\": ROLE, \"users\": {USER: "
+			 "ROLE}, \"groups\": {GROUP: ROLE}, \"certs\": {CN: "
+			 "ROLE}}: ROLE none, read-only, operator or admin; "
+			 "users and groups that exist (names or ids), at most "
+			 "32 of each" },
+	  .parse_tree = roles_parse, .size = sizeof(struct roles),
+	  .flags = CONFIG_RELOAD },
 	{ .f = { .name = NULL } },
 };
 
@@ -430,24 +460,27 @@ int config_load(const char *path, bool optional, struct err *e)
 	return 0;
 }
 
+static void swap_bytes(unsigned char *a, unsigned char *b, size_t n)
+{
+	while (n--) {
+		unsigned char t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
 /* Swap the reloadable fields of keys between live and fresh. */
 static void keys_take(const struct config_key *keys, void *live, void *fresh)
 {
 	for (const struct config_key *k = keys; k->f.name; k++) {
-		char tmp[sizeof(struct strlist) + sizeof(int64_t)];
-		size_t n;
 		if (k->sub) {
 			keys_take(k->sub, live, fresh);
 			continue;
 		}
 		if (!(k->flags & CONFIG_RELOAD))
 			continue;
-		n = field_size(k);
-		if (n > sizeof(tmp))
-			abort();
-		memcpy(tmp, (char *)live + k->f.offset, n);
-		memcpy((char *)live + k->f.offset, (char *)fresh + k->f.offset, n);
-		memcpy((char *)fresh + k->f.offset, tmp, n);
+		swap_bytes((unsigned char *)live + k->f.offset,
+			   (unsigned char *)fresh + k->f.offset, field_size(k));
 	}
 }
 

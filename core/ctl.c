@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "daemon.h"
 #include "fdstore.h"
+#include "roles.h"
 #include "base/xalloc.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -39,6 +40,7 @@ struct ctl_client {
 	ev_io io;
 	int events; /* current ev_io interest */
 	struct ucred cred;
+	struct roles_peer peer; /* what roles.c judges by */
 	struct buf in, out;
 	bool eof, closing, discarding;
 	bool want_write; /* the kernel took less than we had */
@@ -326,9 +328,25 @@ void ctl_req_finish(struct ctl_req *r, const struct err *e)
 	req_free(r);
 }
 
-static bool is_admin(const struct ctl_client *c)
+static enum cmd_role client_role(const struct ctl_client *c)
 {
-	return c->cred.uid == 0 || c->cred.uid == geteuid();
+	return roles_of(&daemon_ctx.cfg.roles, daemon_ctx.cfg.sock_gid,
+			&c->peer);
+}
+
+/* A verb beyond the client's role: `err denied` naming the role needed. */
+static int check_role(const struct ctl_client *c, const struct cmdspec *cmd,
+		      struct err *e)
+{
+	enum cmd_role need = cmdspec_role(cmd), have = client_role(c);
+	char who[96];
+
+	if (have >= need)
+		return 0;
+	return err_setc(e, ERR_DENIED, "%s needs the %s role (%s has %s)",
+			cmd->name, cmdspec_role_name(need),
+			roles_peer_name(&c->peer, who, sizeof(who)),
+			cmdspec_role_name(have));
 }
 
 static void reply_usage(struct ctl_req *r)
@@ -360,11 +378,8 @@ static void dispatch(struct ctl_client *c, const char *line, size_t len)
 		reply_usage(r);
 		goto reply;
 	}
-	if ((r->call.cmd->cmd_flags & CMD_ADMIN) && !is_admin(c)) {
-		err_setc(&e, ERR_DENIED, "%s: permission denied",
-			 r->call.cmd->name);
+	if (check_role(c, r->call.cmd, &e) < 0)
 		goto reply;
-	}
 	if (daemon_ctx.shutting_down &&
 	    (r->call.cmd->cmd_flags & CMD_MUTATES)) {
 		err_setc(&e, ERR_BUSY, "skiffd is shutting down");
@@ -646,6 +661,7 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 		next = c->next;
 		if (c->spare)
 			req_free(c->spare);
+		roles_peer_free(&c->peer);
 		buf_free(&c->in);
 		buf_free(&c->out);
 		free(c);
@@ -653,13 +669,6 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	ctl.dead = NULL;
 	if (ctl.woken || ctl.dirty)
 		ev_idle_start(loop, &again); /* come back before sleeping */
-}
-
-static bool peer_allowed(const struct ucred *cr)
-{
-	return cr->uid == 0 || cr->uid == geteuid() ||
-	       (daemon_ctx.cfg.sock_gid >= 0 &&
-		cr->gid == (gid_t)daemon_ctx.cfg.sock_gid);
 }
 
 static void refuse(int fd, const char *line)
@@ -672,23 +681,30 @@ static void client_new(int fd)
 {
 	struct ctl_client *c;
 	socklen_t len = sizeof(struct ucred);
+	struct roles_peer peer = { 0 };
 	struct ucred cr;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
 		close(fd);
 		return;
 	}
-	if (!peer_allowed(&cr)) {
-		refuse(fd, "err denied permission denied\n");
+	roles_peer_unix(&peer, fd, cr.uid, cr.gid);
+	if (roles_of(&daemon_ctx.cfg.roles, daemon_ctx.cfg.sock_gid, &peer) ==
+	    ROLE_NONE) {
+		roles_peer_free(&peer);
+		refuse(fd, "err denied permission denied: this user has no "
+			   "role on skiffd (\"roles\" in its config)\n");
 		return;
 	}
 	if (ctl.nclients >= CTL_MAX_CLIENTS) {
+		roles_peer_free(&peer);
 		refuse(fd, "err busy too many clients\n");
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->cred = cr;
+	c->peer = peer;
 	c->next = ctl.clients;
 	if (ctl.clients)
 		ctl.clients->prev = c;
@@ -758,11 +774,25 @@ static int check_stale(const struct sockaddr_un *sa, struct err *e)
 	return 0;
 }
 
+/* The socket file's group and mode from the config (socket-group,
+ * socket-mode): who may connect at all; roles.c then decides what each
+ * peer may do. */
+static void socket_perms(const char *path)
+{
+	int gid = daemon_ctx.cfg.sock_gid, mode = daemon_ctx.cfg.sock_mode;
+
+	if (mode < 0)
+		mode = gid >= 0 ? 0660 : 0600;
+	if ((gid >= 0 && chown(path, 0, (gid_t)gid) < 0) ||
+	    chmod(path, (mode_t)mode) < 0)
+		log_warn("ctl: group and mode of %s: %s", path,
+			 strerror(errno));
+}
+
 static int bind_socket(const struct sockaddr_un *sa, struct err *e)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	mode_t old;
-	int gid = daemon_ctx.cfg.sock_gid;
 
 	if (fd < 0)
 		return err_set(e, errno, "socket");
@@ -774,10 +804,7 @@ static int bind_socket(const struct sockaddr_un *sa, struct err *e)
 		return -1;
 	}
 	umask(old);
-	if (gid >= 0 && (chown(sa->sun_path, 0, (gid_t)gid) < 0 ||
-			 chmod(sa->sun_path, 0660) < 0))
-		log_warn("ctl: group access to %s: %s", sa->sun_path,
-			 strerror(errno));
+	socket_perms(sa->sun_path);
 	if (listen(fd, SOMAXCONN) < 0) {
 		err_set(e, errno, "listen %s", sa->sun_path);
 		close(fd);
@@ -799,6 +826,7 @@ static int inherited(const char *path)
 	    !S_ISSOCK(sb.st_mode) || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
 		return -1;
 	log_info("listening on %s (kept by the keeper)", path);
+	socket_perms(path);
 	return steal_fd(&fd);
 }
 

@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "roles.h"
 
 /* Core's own settings (config.c's key table; a module's live in the
  * module, declared by its struct module's .config). */
@@ -22,6 +23,8 @@ struct config {
 	char *path;	/* the config file read, or NULL */
 	enum log_level log_level;
 	int sock_gid;	/* group allowed on the socket, -1 none */
+	int sock_mode;	/* the socket's mode; -1: 0600, 0660 with a group */
+	struct roles roles; /* grants of roles to peers (roles.h) */
 };
 
 struct daemon {

@@ -417,6 +417,33 @@ void cmdspec_usage(const struct cmdspec *c, struct buf *out)
 	}
 }
 
+static const char *const role_names[] = {
+	[ROLE_NONE] = "none",
+	[ROLE_READ] = "read-only",
+	[ROLE_OPERATOR] = "operator",
+	[ROLE_ADMIN] = "admin",
+};
+
+enum cmd_role cmdspec_role(const struct cmdspec *c)
+{
+	return c->role == ROLE_NONE ? ROLE_ADMIN : c->role;
+}
+
+const char *cmdspec_role_name(enum cmd_role r)
+{
+	return (unsigned)r <= ROLE_ADMIN ? role_names[r] : "?";
+}
+
+int cmdspec_role_parse(const char *s, enum cmd_role *out)
+{
+	for (unsigned i = 0; i <= ROLE_ADMIN; i++)
+		if (!strcmp(s, role_names[i])) {
+			*out = (enum cmd_role)i;
+			return 0;
+		}
+	return -1;
+}
+
 void cmdspec_markdown(const struct cmdspec *c, struct buf *out)
 {
 	buf_printf(out, "## `%s`\n\n```\nskiff %s%s%s\n```\n\n%s.", c->name,
@@ -424,7 +451,7 @@ void cmdspec_markdown(const struct cmdspec *c, struct buf *out)
 		   c->summary);
 	if (c->cmd_flags & CMD_STREAMS)
 		buf_puts(out, " Streams until done, `cancel` or close.");
-	buf_puts(out, "\n\n");
+	buf_printf(out, " Role: `%s`.\n\n", cmdspec_role_name(cmdspec_role(c)));
 	if (!c->flags || !c->flags->name)
 		return;
 	buf_puts(out, "| flag | value | meaning |\n| --- | --- | --- |\n");

@@ -47,8 +47,19 @@ struct flag {
 enum cmd_flags {
 	CMD_STREAMS = 1 << 0, /* replies until done or `cancel` */
 	CMD_MUTATES = 1 << 1, /* changes state */
-	CMD_ADMIN = 1 << 2,   /* only uid 0 or the daemon's own uid */
 	CMD_POSIX = 1 << 3,   /* flags end at the first positional (run, exec) */
+};
+
+/* Who may run a verb: each verb's entry names the least role it needs;
+ * the daemon config grants roles to UNIX users and groups and to TLS
+ * client certificates (core/roles.c, docs/daemon.md). Ordered: a role
+ * may run every verb of the roles below it. An entry that names none
+ * (ROLE_NONE) needs admin. */
+enum cmd_role {
+	ROLE_NONE,     /* a peer with it is refused; a verb: admin */
+	ROLE_READ,     /* "read-only": listings, inspect, logs, events */
+	ROLE_OPERATOR, /* start/stop/exec/attach/pull on what exists */
+	ROLE_ADMIN,    /* everything (run, create, rm, config, shutdown) */
 };
 
 /* How the skiff client treats a verb beyond sending its line and laying
@@ -123,6 +134,7 @@ struct cmdspec {
 	size_t args_size;	  /* size of the request struct */
 	int min_pos, max_pos;	  /* positional count; max -1 = no limit */
 	unsigned cmd_flags;	  /* CMD_* */
+	enum cmd_role role;	  /* the least role that may run it */
 	struct cmd_client cli;
 };
 
@@ -178,6 +190,11 @@ int cmdspec_flag_span(const struct cmdspec *c, int argc, char **argv, int i,
 /* Value parsers shared with config parsing. */
 int cmdspec_parse_size(const char *s, int64_t *out);
 int cmdspec_parse_duration(const char *s, int64_t *out_ms);
+/* The role c needs (its entry's, admin when unset). */
+enum cmd_role cmdspec_role(const struct cmdspec *c);
+/* "none", "read-only", "operator", "admin"; parse returns -1 on others. */
+const char *cmdspec_role_name(enum cmd_role r);
+int cmdspec_role_parse(const char *s, enum cmd_role *out);
 /* Usage text of one command ("Usage:  skiff NAME ...\n\nflags..."). */
 void cmdspec_usage(const struct cmdspec *c, struct buf *out);
 /* One command's section of docs/commands.md. */

@@ -573,6 +573,7 @@ static const struct gotmpl_header volume_headers[] = {
 const struct cmdspec cmd_table[] = {
     {
 	.name = "attach",
+	.role = ROLE_OPERATOR,
 	.usage = "[OPTIONS] CONTAINER",
 	.summary = "Attach to a running container: its output, and its pty or "
 		   "stdin (passed by SCM_RIGHTS); ends with its exit code",
@@ -586,6 +587,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "commit",
+	.role = ROLE_ADMIN,
 	.usage = "[-m TEXT] [-a NAME] CONTAINER "
 		 "[REPOSITORY[:TAG]]",
 	.summary = "Make an image from a container's changes (a new layer on "
@@ -599,6 +601,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "compose config",
+	.role = ROLE_READ,
 	.usage = "[-f FILE]... [-p NAME] [--profile P]... [OPTIONS]",
 	.summary = "The compose project as skiff reads it: every file merged, "
 		   "interpolated and in the long syntax",
@@ -610,6 +613,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "cp",
+	.role = ROLE_OPERATOR,
 	.usage = "CONTAINER:SRC DEST|-  or  SRC|- CONTAINER:DEST",
 	.summary = "Copy files between a container (running or stopped) and "
 		   "the client; - is a tar stream on stdin or stdout",
@@ -621,6 +625,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "create",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] IMAGE [COMMAND [ARG...]] | --rootfs DIR [OPTIONS] "
 		 "COMMAND [ARG...]",
 	.summary = "Create a container",
@@ -633,6 +638,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "events",
+	.role = ROLE_READ,
 	.usage = "[OPTIONS]",
 	.summary = "Stream daemon events as they happen",
 	.flags = events_flags,
@@ -642,6 +648,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "exec",
+	.role = ROLE_OPERATOR,
 	.usage = "[OPTIONS] CONTAINER COMMAND [ARG...]",
 	.summary = "Run a command in a running container; without -d, "
 		   "stream its output and end with its exit code",
@@ -657,6 +664,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "export",
+	.role = ROLE_OPERATOR,
 	.usage = "[-o FILE] CONTAINER",
 	.summary = "Write a container's filesystem as a tar archive to stdout "
 		   "or FILE",
@@ -669,6 +677,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "help",
+	.role = ROLE_READ,
 	.cli = {.how = CLI_HELP},
 	.usage = "[COMMAND]",
 	.summary = "List commands, or show one command's usage and flags",
@@ -676,6 +685,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "history",
+	.role = ROLE_READ,
 	.usage = "IMAGE",
 	.summary = "The history of an image's layers, newest first",
 	.min_pos = 1,
@@ -686,6 +696,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "image-inspect",
+	.role = ROLE_READ,
 	.usage = "IMAGE [IMAGE...]",
 	.summary = "Show images as JSON (Docker's fields; the manifest and "
 		   "config as stored under Skiff)",
@@ -698,6 +709,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "image-prune",
+	.role = ROLE_ADMIN,
 	.usage = "[-a]",
 	.summary = "Remove dangling (-a: all) images no container uses, and "
 		   "blobs, layers and stale partial downloads no image needs",
@@ -708,6 +720,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "images",
+	.role = ROLE_READ,
 	.usage = "[OPTIONS] [REPOSITORY[:TAG]]",
 	.summary = "List images in the content store (named and dangling)",
 	.max_pos = 1,
@@ -720,6 +733,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "import",
+	.role = ROLE_ADMIN,
 	.usage = "[-m TEXT] FILE|- [REPOSITORY[:TAG]]",
 	.summary = "Make a one-layer image from a rootfs tarball (plain, gzip "
 		   "or zstd)",
@@ -733,6 +747,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "info",
+	.role = ROLE_READ,
 	.summary = "Show host facts and daemon state (Docker's keys; skiff's "
 		   "own under Skiff)",
 	.flags = format_f_flags,
@@ -741,6 +756,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "inspect",
+	.role = ROLE_READ,
 	.usage = "CONTAINER [CONTAINER...]",
 	.summary = "Show containers' state and OCI spec as JSON",
 	.min_pos = 1,
@@ -752,6 +768,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "kill",
+	.role = ROLE_OPERATOR,
 	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
 	.summary = "Send a signal to containers' main processes",
 	.flags = kill_flags,
@@ -763,6 +780,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "load",
+	.role = ROLE_ADMIN,
 	.usage = "[-i FILE]",
 	.summary = "Load images from a docker-archive or oci-archive tarball "
 		   "on stdin or FILE",
@@ -776,13 +794,14 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "login",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] [SERVER]",
 	.summary = "Check credentials with a registry and keep them "
 		   "(default: Docker Hub)",
 	.flags = login_flags,
 	.args_size = sizeof(struct login_args),
 	.max_pos = 1,
-	.cmd_flags = CMD_MUTATES | CMD_ADMIN,
+	.cmd_flags = CMD_MUTATES,
 	.module = "images",
 	.cli = {.secret_flag = "password",
 		.secret_stdin_flag = "password-stdin",
@@ -790,14 +809,16 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "logout",
+	.role = ROLE_ADMIN,
 	.usage = "[SERVER]",
 	.summary = "Forget a registry's credentials (default: Docker Hub)",
 	.max_pos = 1,
-	.cmd_flags = CMD_MUTATES | CMD_ADMIN,
+	.cmd_flags = CMD_MUTATES,
 	.module = "images",
     },
     {
 	.name = "logs",
+	.role = ROLE_READ,
 	.usage = "[OPTIONS] CONTAINER",
 	.summary = "Show a container's output from its json-file log",
 	.flags = logs_flags,
@@ -810,6 +831,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "network connect",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] NETWORK CONTAINER",
 	.summary = "Put a container on a network (a running one at once)",
 	.flags = netconnect_flags,
@@ -821,6 +843,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "network create",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] NETWORK",
 	.summary = "Create a bridge network",
 	.flags = netcreate_flags,
@@ -832,6 +855,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "network disconnect",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] NETWORK CONTAINER",
 	.summary = "Take a container off a network",
 	.flags = netdisconnect_flags,
@@ -843,6 +867,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "network inspect",
+	.role = ROLE_READ,
 	.usage = "NETWORK [NETWORK...]",
 	.summary = "Show networks as JSON (Docker's fields)",
 	.min_pos = 1,
@@ -852,6 +877,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "network ls",
+	.role = ROLE_READ,
 	.usage = "[OPTIONS]",
 	.summary = "List networks",
 	.flags = netls_flags,
@@ -860,6 +886,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "network prune",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS]",
 	.summary = "Remove every user network no container is on",
 	.flags = netprune_flags,
@@ -869,6 +896,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "network rm",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] NETWORK [NETWORK...]",
 	.summary = "Remove networks no container is on",
 	.flags = netrm_flags,
@@ -880,6 +908,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "pause",
+	.role = ROLE_OPERATOR,
 	.usage = "CONTAINER [CONTAINER...]",
 	.summary = "Freeze every process of containers (cgroup freezer)",
 	.min_pos = 1,
@@ -889,10 +918,12 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "ping",
+	.role = ROLE_READ,
 	.summary = "Check that skiffd answers",
     },
     {
 	.name = "port",
+	.role = ROLE_READ,
 	.usage = "CONTAINER [PORT[/PROTO]]",
 	.summary = "Show a container's published ports",
 	.min_pos = 1,
@@ -901,6 +932,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "ps",
+	.role = ROLE_READ,
 	.usage = "[OPTIONS]",
 	.summary = "List containers",
 	.flags = ps_flags,
@@ -914,6 +946,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "pull",
+	.role = ROLE_OPERATOR,
 	.usage = "[OPTIONS] NAME[:TAG|@DIGEST]",
 	.summary = "Download an image from a registry into the content store",
 	.flags = pull_flags,
@@ -926,6 +959,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "push",
+	.role = ROLE_OPERATOR,
 	.usage = "NAME[:TAG]",
 	.summary = "Upload an image to its registry (blobs the registry has "
 		   "are skipped or mounted; the manifest keeps its digest)",
@@ -937,6 +971,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "rename",
+	.role = ROLE_OPERATOR,
 	.usage = "CONTAINER NEW_NAME",
 	.summary = "Rename a container",
 	.min_pos = 2,
@@ -946,6 +981,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "restart",
+	.role = ROLE_OPERATOR,
 	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
 	.summary = "Stop (stop signal, SIGKILL after the timeout) and start "
 		   "containers; exited ones are just started",
@@ -958,6 +994,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "rm",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
 	.summary = "Remove containers",
 	.flags = rm_flags,
@@ -969,6 +1006,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "rmi",
+	.role = ROLE_ADMIN,
 	.usage = "[-f] IMAGE [IMAGE...]",
 	.summary = "Remove images (names, or ids), then the blobs no image "
 		   "needs",
@@ -982,6 +1020,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "run",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] IMAGE [COMMAND [ARG...]] | --rootfs DIR [OPTIONS] "
 		 "COMMAND [ARG...]",
 	.summary = "Create and start a container; without -d, stream its "
@@ -997,6 +1036,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "save",
+	.role = ROLE_OPERATOR,
 	.usage = "[-o FILE] IMAGE [IMAGE...]",
 	.summary = "Write images to a tar archive (docker-archive and OCI "
 		   "layout in one) on stdout or FILE",
@@ -1009,12 +1049,13 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "shutdown",
+	.role = ROLE_ADMIN,
 	.summary = "Stop skiffd in order (under --init, also the host or "
 		   "namespace it is PID 1 of)",
-	.cmd_flags = CMD_ADMIN,
     },
     {
 	.name = "start",
+	.role = ROLE_OPERATOR,
 	.usage = "CONTAINER [CONTAINER...]",
 	.summary = "Start containers",
 	.min_pos = 1,
@@ -1024,6 +1065,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "stats",
+	.role = ROLE_READ,
 	.usage = "[OPTIONS] [CONTAINER...]",
 	.summary = "Stream CPU %, memory, pids and block I/O of running "
 		   "containers (once a second)",
@@ -1040,6 +1082,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "stop",
+	.role = ROLE_OPERATOR,
 	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
 	.summary = "Stop containers: their stop signal, then SIGKILL",
 	.flags = stop_flags,
@@ -1051,6 +1094,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "system df",
+	.role = ROLE_READ,
 	.usage = "[-v]",
 	.summary = "Disk used by images, containers and volumes, and how "
 		   "much of it nothing in use holds",
@@ -1063,6 +1107,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "system loop",
+	.role = ROLE_READ,
 	.summary = "How long skiffd's loop was held per iteration (wall and "
 		   "CPU time: p50, p99, p99.9, max)",
 	.flags = loop_flags,
@@ -1070,12 +1115,13 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "system upgrade",
+	.role = ROLE_ADMIN,
 	.summary = "Start the skiffd binary on disk in place of this one: "
 		   "containers, logs and the socket carry on (needs the keeper)",
-	.cmd_flags = CMD_ADMIN,
     },
     {
 	.name = "tag",
+	.role = ROLE_OPERATOR,
 	.usage = "SOURCE_IMAGE TARGET_IMAGE[:TAG]",
 	.summary = "Give an image another name",
 	.min_pos = 2,
@@ -1085,6 +1131,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "top",
+	.role = ROLE_READ,
 	.usage = "CONTAINER",
 	.summary = "List a running container's processes (host pids)",
 	.min_pos = 1,
@@ -1093,6 +1140,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "unpause",
+	.role = ROLE_OPERATOR,
 	.usage = "CONTAINER [CONTAINER...]",
 	.summary = "Thaw paused containers",
 	.min_pos = 1,
@@ -1102,6 +1150,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "update",
+	.role = ROLE_OPERATOR,
 	.usage = "[OPTIONS] CONTAINER",
 	.summary = "Change a container's resource limits, live when it runs",
 	.flags = update_flags,
@@ -1113,6 +1162,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "version",
+	.role = ROLE_READ,
 	.summary = "Show the client's and skiffd's versions (Docker's "
 		   "Client and Server)",
 	.flags = format_f_flags,
@@ -1121,6 +1171,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "volume create",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] [NAME]",
 	.summary = "Create a named volume (a generated name when none is "
 		   "given; an existing name is left as it is)",
@@ -1132,6 +1183,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "volume inspect",
+	.role = ROLE_READ,
 	.usage = "VOLUME [VOLUME...]",
 	.summary = "Show volumes as JSON",
 	.min_pos = 1,
@@ -1143,6 +1195,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "volume ls",
+	.role = ROLE_READ,
 	.usage = "[OPTIONS]",
 	.summary = "List volumes",
 	.flags = vls_flags,
@@ -1152,6 +1205,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "volume prune",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS]",
 	.summary = "Remove volumes no container uses",
 	.flags = vprune_flags,
@@ -1161,6 +1215,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "volume rm",
+	.role = ROLE_ADMIN,
 	.usage = "[OPTIONS] VOLUME [VOLUME...]",
 	.summary = "Remove volumes no container uses, with their data",
 	.flags = vrm_flags,
@@ -1172,6 +1227,7 @@ const struct cmdspec cmd_table[] = {
     },
     {
 	.name = "wait",
+	.role = ROLE_READ,
 	.usage = "CONTAINER [CONTAINER...]",
 	.summary = "Wait for containers to exit and print their exit codes",
 	.min_pos = 1,

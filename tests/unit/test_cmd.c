@@ -281,6 +281,43 @@ static void test_table_is_sane(void **s)
 	}
 }
 
+static enum cmd_role role_of(const char *name)
+{
+	for (size_t i = 0; i < cmd_table_len; i++)
+		if (!strcmp(cmd_table[i].name, name))
+			return cmd_table[i].role;
+	fail_msg("no verb %s", name);
+	return ROLE_NONE;
+}
+
+/* Every verb names its role (a new one must choose); the issue's read-only
+ * and operator verbs have those, what starts or removes containers or
+ * changes the host is admin's. */
+static void test_roles(void **s)
+{
+	static const char *const read[] = { "ps", "inspect", "logs", "events",
+					    "images", "stats", "ping" };
+	static const char *const op[] = { "start", "stop", "restart", "exec",
+					  "pull", "attach", "kill" };
+	static const char *const admin[] = { "run", "create", "rm", "shutdown",
+					     "login", "volume create" };
+	enum cmd_role r;
+
+	for (size_t i = 0; i < cmd_table_len; i++)
+		if (cmd_table[i].role == ROLE_NONE)
+			fail_msg("%s: no .role", cmd_table[i].name);
+	for (size_t i = 0; i < sizeof(read) / sizeof(*read); i++)
+		assert_int_equal(role_of(read[i]), ROLE_READ);
+	for (size_t i = 0; i < sizeof(op) / sizeof(*op); i++)
+		assert_int_equal(role_of(op[i]), ROLE_OPERATOR);
+	for (size_t i = 0; i < sizeof(admin) / sizeof(*admin); i++)
+		assert_int_equal(role_of(admin[i]), ROLE_ADMIN);
+	assert_int_equal(cmdspec_role_parse("read-only", &r), 0);
+	assert_int_equal(r, ROLE_READ);
+	assert_int_equal(cmdspec_role_parse("root", &r), -1);
+	assert_string_equal(cmdspec_role_name(ROLE_OPERATOR), "operator");
+}
+
 /* This build (all modules) has a handler for every verb of the table,
  * and none for a verb the table lacks (cmd_register would abort). */
 static void test_every_verb_has_a_handler(void **s)
@@ -417,6 +454,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usage_and_markdown, setup,
 						teardown),
 		cmocka_unit_test(test_table_is_sane),
+		cmocka_unit_test(test_roles),
 		cmocka_unit_test_setup_teardown(test_every_verb_has_a_handler,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_module_is_unknown,
