@@ -163,6 +163,17 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
  * clone3(CLONE_INTO_CGROUP) so the child starts inside it with no window
  * outside. The caller owns it. ERR_INVALID on v1. */
 int cgroup_dirfd(struct cgroup *cg, struct err *e);
+struct oci_devrule;
+/* The device cgroup: rules in the OCI spec's order (linux.resources.
+ * devices: the last that matches a node decides, no match denies when
+ * the first rule denies all, as every generated spec's does). v1 writes
+ * devices.deny/devices.allow; v2 (and a hybrid host's cgroup2 mount,
+ * which the kernel checks too) gets a BPF_CGROUP_DEVICE program.
+ * Call on a cgroup with nothing in it yet. No devices hierarchy on v1:
+ * nothing is done. */
+int cgroup_dev_apply(struct cgroup *cg, const struct oci_devrule *r,
+		     size_t n, struct err *e);
+
 /* Change limits of a live cgroup (`skiff update`). Lowering memory
  * below what v1 can reclaim fails with ERR_BUSY, naming file and value
  * ("memory.limit_in_bytes = 4096: Device or resource busy"); v2 reclaims

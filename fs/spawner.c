@@ -181,7 +181,8 @@ static int spawner_parse(const char *buf, size_t n, struct msghdr *mh,
 }
 
 /* Clone the container the job describes, as its requester's child. */
-static int spawner_clone(const struct spawner_job *j, struct spawn **sp,
+static int spawner_clone(const struct spawner_job *j,
+			 const struct oci_spec *spec, struct spawn **sp,
 			 struct err *e)
 {
 	_cleanup_free_ char *rootfs = strndup(j->part[1], j->h.len[1]);
@@ -192,8 +193,7 @@ static int spawner_clone(const struct spawner_job *j, struct spawn **sp,
 			       .state_dir = state,
 			       .stdio = {-1, -1, -1},
 			       .clone_parent = true};
-	struct oci_spec *spec = NULL;
-	int r, k = 0;
+	int k = 0;
 
 	if (!rootfs || !state)
 		return err_set(e, ENOMEM, "spawner");
@@ -208,12 +208,8 @@ static int spawner_clone(const struct spawner_job *j, struct spawn **sp,
 		bpf.len = (unsigned short)(j->h.len[3] / sizeof(*insns));
 		o.seccomp_bpf = &bpf;
 	}
-	if (ocispec_parse(j->part[0], j->h.len[0], &spec, e) < 0)
-		return err_wrap(e, "config.json");
 	o.spec = spec;
-	r = spawn_create(&o, sp, e);
-	ocispec_free(spec);
-	return r;
+	return spawn_create(&o, sp, e);
 }
 
 /* The job's cgroup, made anew: one left by a crash under the same path
@@ -250,11 +246,16 @@ static int spawner_start(const struct cgroup_sys *sys,
 			 struct err *e)
 {
 	struct cgroup *cg = NULL;
-	int r;
+	struct oci_spec *spec = NULL;
+	int r = -1;
 
+	if (ocispec_parse(j->part[0], j->h.len[0], &spec, e) < 0)
+		return err_wrap(e, "config.json");
 	if (j->h.cg.path[0] && !(cg = spawner_cgroup(sys, &j->h.cg, e)))
-		return -1;
-	r = spawner_clone(j, sp, e);
+		goto out;
+	if (!cg || cgroup_dev_apply(cg, spec->devrules, spec->n_devrules,
+				    e) == 0)
+		r = spawner_clone(j, spec, sp, e);
 	if (r == 0 && cg && cgroup_enter(cg, (*sp)->pid, e) < 0) {
 		spawn_free(steal_ptr(sp));
 		r = -1;
@@ -262,6 +263,8 @@ static int spawner_start(const struct cgroup_sys *sys,
 		cgroup_destroy(cg, &(struct err)ERR_INIT); /* nothing in it */
 	}
 	cgroup_free(cg);
+out:
+	ocispec_free(spec);
 	return r;
 }
 

@@ -10,6 +10,7 @@
 #include "../core/base/cleanup.h"
 #include "../proto/seccomp_json.h"
 #include "caps.h"
+#include "devspec.h"
 #include "mounts.h"
 #include "seccomp.h"
 
@@ -202,6 +203,20 @@ static int specgen_security(const struct specgen_opts *o, struct oci_spec *s,
 	return 0;
 }
 
+static int specgen_devices(const struct specgen_opts *o, struct oci_spec *s,
+			   struct err *e)
+{
+	if (devspec_defaults(s, o->privileged, e) < 0)
+		return -1;
+	for (size_t i = 0; o->devices && i < o->devices->n; i++)
+		if (devspec_add_device(s, o->devices->v[i], e) < 0)
+			return -1;
+	for (size_t i = 0; o->device_rules && i < o->device_rules->n; i++)
+		if (devspec_add_rule(s, o->device_rules->v[i], e) < 0)
+			return -1;
+	return 0;
+}
+
 static int specgen_fill(const struct specgen_opts *o, struct oci_spec *s,
 			struct err *e)
 {
@@ -215,7 +230,7 @@ static int specgen_fill(const struct specgen_opts *o, struct oci_spec *s,
 	    specgen_namespaces(s) < 0)
 		return err_set(e, ENOMEM, "spec");
 	s->root_readonly = o->read_only;
-	if (specgen_mounts(o, s, e) < 0)
+	if (specgen_mounts(o, s, e) < 0 || specgen_devices(o, s, e) < 0)
 		return -1;
 	return specgen_security(o, s, e);
 }

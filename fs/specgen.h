@@ -36,6 +36,9 @@ struct specgen_opts {
 	const struct strv *tmpfs; /* "/run" or "/run:size=64m,exec" */
 	const struct strv *binds; /* "SRC:DST" or "SRC:DST:ro,rslave" */
 	const char *cgroups_path;
+	/* --device HOST[:CONTAINER][:rwm], --device-cgroup-rule (devspec.h);
+	 * NULL: none. Docker's default device rules come first either way. */
+	const struct strv *devices, *device_rules;
 	/* For evaluating a profile's minKernel; 0 = assume new enough. */
 	unsigned kernel_major, kernel_minor;
 };

@@ -60,6 +60,7 @@ struct create_args {
 	int64_t memory, memory_reservation;
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
 	struct strlist log_opt, env_file, mount, volumes_from;
+	struct strlist device, device_cgroup_rule;
 	struct health_opts health;
 };
 

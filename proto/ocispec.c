@@ -131,6 +131,15 @@ void ocispec_free(struct oci_spec *s)
 	strv_free(&s->readonly_paths);
 	ocispec_seccomp_free(s->seccomp);
 	free(s->cgroups_path);
+	for (size_t i = 0; i < s->n_devices; i++)
+		free(s->devices[i].path);
+	free(s->devices);
+	free(s->devrules);
+	for (size_t i = 0; i < s->n_sysctl; i++) {
+		free(s->sysctl[i].key);
+		free(s->sysctl[i].value);
+	}
+	free(s->sysctl);
 	for (size_t i = 0; i < s->n_annotations; i++) {
 		free(s->annotations[i].key);
 		free(s->annotations[i].value);
@@ -353,6 +362,29 @@ static int caps_cb(struct jt *t, yajl_val v, void *p)
 	return caps_read(t, v, p);
 }
 
+/* A JSON integer within [lo, hi]. */
+static int int_read(struct jt *t, yajl_val v, int64_t lo, int64_t hi,
+		    int64_t *out)
+{
+	if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < lo ||
+	    YAJL_GET_INTEGER(v) > hi)
+		return jt_fail(t, "expected an integer in range");
+	*out = YAJL_GET_INTEGER(v);
+	return 0;
+}
+
+static int oom_read(struct jt *t, yajl_val v, void *arg)
+{
+	struct oci_process *p = arg;
+	int64_t n = 0;
+
+	if (int_read(t, v, -1000, 1000, &n) < 0)
+		return -1;
+	p->has_oom_score_adj = true;
+	p->oom_score_adj = (int)n;
+	return 0;
+}
+
 static int process_read(struct jt *t, yajl_val v, void *arg)
 {
 	struct oci_process *p = arg;
@@ -366,6 +398,8 @@ static int process_read(struct jt *t, yajl_val v, void *arg)
 	    member(t, v, "capabilities", caps_cb, p) < 0 ||
 	    jt_opt_array(t, v, "rlimits", sizeof(*p->rlimits),
 			 (void **)&p->rlimits, &p->n_rlimits, rlimit_read) < 0)
+		return -1;
+	if (member(t, v, "oomScoreAdj", oom_read, p) < 0)
 		return -1;
 	return jt_opt_bool(t, v, "noNewPrivileges", &p->no_new_privileges);
 }
@@ -410,11 +444,137 @@ static int seccomp_cb(struct jt *t, yajl_val v, void *arg)
 	return seccomp_read(t, v, *out);
 }
 
+/* major or minor of a device or rule; absent: -1 (any). */
+static int devnum_read(struct jt *t, yajl_val obj, const char *key,
+		       int64_t *out)
+{
+	yajl_val v = jt_get(obj, key);
+	size_t m;
+	int r;
+
+	*out = -1;
+	if (!v)
+		return 0;
+	m = jt_key(t, key);
+	r = int_read(t, v, -1, UINT32_MAX, out);
+	jt_pop(t, m);
+	return r;
+}
+
+/* A one-letter member ("c") among those allowed. */
+static int char_read(struct jt *t, yajl_val obj, const char *key,
+		     const char *allowed, char *out)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t m;
+
+	if (jt_opt_str(t, obj, key, &s) < 0)
+		return -1;
+	if (!s)
+		return 0;
+	if (strlen(s) != 1 || !strchr(allowed, s[0])) {
+		m = jt_key(t, key);
+		jt_fail(t, "unknown device type");
+		jt_pop(t, m);
+		return -1;
+	}
+	*out = s[0];
+	return 0;
+}
+
+static int device_read(struct jt *t, yajl_val v, void *elem)
+{
+	struct oci_device *d = elem;
+
+	if (jt_want_obj(t, v) < 0 || req_str(t, v, "path", &d->path) < 0 ||
+	    char_read(t, v, "type", "cbup", &d->type) < 0 ||
+	    devnum_read(t, v, "major", &d->major) < 0 ||
+	    devnum_read(t, v, "minor", &d->minor) < 0)
+		return -1;
+	if (!d->type || d->path[0] != '/' ||
+	    (d->type != 'p' && (d->major < 0 || d->minor < 0)))
+		return jt_fail(t, "want an absolute path, type, major, minor");
+	d->has_mode = jt_get(v, "fileMode") != NULL;
+	d->has_uid = jt_get(v, "uid") != NULL;
+	d->has_gid = jt_get(v, "gid") != NULL;
+	if (jt_opt_u32(t, v, "fileMode", &d->file_mode) < 0 ||
+	    jt_opt_u32(t, v, "uid", &d->uid) < 0)
+		return -1;
+	return jt_opt_u32(t, v, "gid", &d->gid);
+}
+
+static int devrule_read(struct jt *t, yajl_val v, void *elem)
+{
+	struct oci_devrule *r = elem;
+	_cleanup_free_ char *acc = NULL;
+	yajl_val a = jt_get(v, "allow");
+
+	r->type = 'a';
+	if (jt_want_obj(t, v) < 0 || !a)
+		return jt_fail(t, "want an object with allow");
+	if (jt_opt_bool(t, v, "allow", &r->allow) < 0 ||
+	    char_read(t, v, "type", "acb", &r->type) < 0 ||
+	    devnum_read(t, v, "major", &r->major) < 0 ||
+	    devnum_read(t, v, "minor", &r->minor) < 0 ||
+	    jt_opt_str(t, v, "access", &acc) < 0)
+		return -1;
+	if (acc && (strlen(acc) > 3 || strspn(acc, "rwm") != strlen(acc)))
+		return jt_fail(t, "access: want some of rwm");
+	if (acc)
+		strcpy(r->access, acc);
+	return 0;
+}
+
+static int resources_read(struct jt *t, yajl_val v, void *arg)
+{
+	struct oci_spec *s = arg;
+
+	if (jt_want_obj(t, v) < 0)
+		return -1;
+	return jt_opt_array(t, v, "devices", sizeof(*s->devrules),
+			    (void **)&s->devrules, &s->n_devrules,
+			    devrule_read);
+}
+
+/* A JSON object of strings into an array of pairs. */
+static int kv_read(struct jt *t, yajl_val v, struct oci_kv **out, size_t *n)
+{
+	if (jt_want_obj(t, v) < 0)
+		return -1;
+	if (!v->u.object.len)
+		return 0;
+	*out = calloc(v->u.object.len, sizeof(**out));
+	if (!*out)
+		return err_set(t->e, ENOMEM, "%s", t->path);
+	*n = v->u.object.len;
+	for (size_t i = 0; i < *n; i++) {
+		size_t m = jt_key(t, v->u.object.keys[i]);
+		(*out)[i].key = strdup(v->u.object.keys[i]);
+		if (!(*out)[i].key)
+			return err_set(t->e, ENOMEM, "%s", t->path);
+		if (jt_str(t, v->u.object.values[i], &(*out)[i].value) < 0)
+			return -1;
+		jt_pop(t, m);
+	}
+	return 0;
+}
+
+static int sysctl_read(struct jt *t, yajl_val v, void *arg)
+{
+	struct oci_spec *s = arg;
+
+	return kv_read(t, v, &s->sysctl, &s->n_sysctl);
+}
+
 static int linux_read(struct jt *t, yajl_val v, void *arg)
 {
 	struct oci_spec *s = arg;
 
 	if (jt_want_obj(t, v) < 0 ||
+	    jt_opt_array(t, v, "devices", sizeof(*s->devices),
+			 (void **)&s->devices, &s->n_devices, device_read) < 0 ||
+	    member(t, v, "resources", resources_read, s) < 0 ||
+	    member(t, v, "sysctl", sysctl_read, s) < 0 ||
 	    jt_opt_array(t, v, "namespaces", sizeof(*s->namespaces),
 			 (void **)&s->namespaces, &s->n_namespaces,
 			 ns_read) < 0 ||
@@ -428,28 +588,8 @@ static int linux_read(struct jt *t, yajl_val v, void *arg)
 static int annotations_read(struct jt *t, yajl_val v, void *arg)
 {
 	struct oci_spec *s = arg;
-	size_t n;
 
-	if (jt_want_obj(t, v) < 0)
-		return -1;
-	n = v->u.object.len;
-	if (!n)
-		return 0;
-	s->annotations = calloc(n, sizeof(*s->annotations));
-	if (!s->annotations)
-		return err_set(t->e, ENOMEM, "%s", t->path);
-	s->n_annotations = n;
-	for (size_t i = 0; i < n; i++) {
-		size_t m = jt_key(t, v->u.object.keys[i]);
-		s->annotations[i].key = strdup(v->u.object.keys[i]);
-		if (!s->annotations[i].key)
-			return err_set(t->e, ENOMEM, "%s", t->path);
-		if (jt_str(t, v->u.object.values[i], &s->annotations[i].value) <
-		    0)
-			return -1;
-		jt_pop(t, m);
-	}
-	return 0;
+	return kv_read(t, v, &s->annotations, &s->n_annotations);
 }
 
 static int spec_read(struct jt *t, yajl_val root, struct oci_spec *s)
@@ -547,6 +687,8 @@ static void write_process(struct jw *w, const struct oci_process *p)
 		}
 		jw_end_arr(w);
 	}
+	if (p->has_oom_score_adj)
+		jw_int(w, "oomScoreAdj", p->oom_score_adj);
 	jw_bool(w, "noNewPrivileges", p->no_new_privileges);
 	jw_end_obj(w);
 }
@@ -606,6 +748,57 @@ static void write_seccomp(struct jw *w, const struct oci_seccomp *s)
 	jw_end_obj(w);
 }
 
+static void write_devnum(struct jw *w, const char *key, int64_t n)
+{
+	if (n >= 0)
+		jw_int(w, key, n);
+}
+
+static void write_devices(struct jw *w, const struct oci_spec *s)
+{
+	char t[2] = {0};
+
+	jw_arr(w, "devices");
+	for (size_t i = 0; i < s->n_devices; i++) {
+		const struct oci_device *d = &s->devices[i];
+		t[0] = d->type;
+		jw_obj(w, NULL);
+		jw_str(w, "path", d->path);
+		jw_str(w, "type", t);
+		write_devnum(w, "major", d->major);
+		write_devnum(w, "minor", d->minor);
+		if (d->has_mode)
+			jw_uint(w, "fileMode", d->file_mode);
+		if (d->has_uid)
+			jw_uint(w, "uid", d->uid);
+		if (d->has_gid)
+			jw_uint(w, "gid", d->gid);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+}
+
+static void write_resources(struct jw *w, const struct oci_spec *s)
+{
+	char t[2] = {0};
+
+	jw_obj(w, "resources");
+	jw_arr(w, "devices");
+	for (size_t i = 0; i < s->n_devrules; i++) {
+		const struct oci_devrule *r = &s->devrules[i];
+		t[0] = r->type;
+		jw_obj(w, NULL);
+		jw_bool(w, "allow", r->allow);
+		jw_str(w, "type", t);
+		write_devnum(w, "major", r->major);
+		write_devnum(w, "minor", r->minor);
+		jw_str(w, "access", r->access[0] ? r->access : "rwm");
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	jw_end_obj(w);
+}
+
 static void write_linux(struct jw *w, const struct oci_spec *s)
 {
 	jw_obj(w, "linux");
@@ -624,6 +817,16 @@ static void write_linux(struct jw *w, const struct oci_spec *s)
 		write_seccomp(w, s->seccomp);
 	if (s->cgroups_path)
 		jw_str(w, "cgroupsPath", s->cgroups_path);
+	if (s->n_devices)
+		write_devices(w, s);
+	if (s->n_devrules)
+		write_resources(w, s);
+	if (s->n_sysctl) {
+		jw_obj(w, "sysctl");
+		for (size_t i = 0; i < s->n_sysctl; i++)
+			jw_str(w, s->sysctl[i].key, s->sysctl[i].value);
+		jw_end_obj(w);
+	}
 	jw_end_obj(w);
 }
 

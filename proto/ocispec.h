@@ -52,6 +52,8 @@ struct oci_process {
 	struct oci_rlimit *rlimits;
 	size_t n_rlimits;
 	bool no_new_privileges;
+	bool has_oom_score_adj;
+	int oom_score_adj; /* oomScoreAdj, -1000..1000 */
 };
 
 struct oci_mount {
@@ -112,6 +114,24 @@ struct oci_kv {
 	char *key, *value;
 };
 
+/* linux.devices[]: a node the runtime makes in the container. */
+struct oci_device {
+	char *path; /* in the container, absolute */
+	char type;  /* 'c', 'b', 'u' (= 'c') or 'p' */
+	int64_t major, minor;
+	bool has_mode, has_uid, has_gid;
+	uint32_t file_mode, uid, gid;
+};
+
+/* linux.resources.devices[]: one device cgroup rule, in order; the
+ * last that matches decides. major/minor -1: any (absent in JSON). */
+struct oci_devrule {
+	bool allow;
+	char type;	/* 'a' (all), 'c' or 'b' */
+	int64_t major, minor;
+	char access[4]; /* some of "rwm"; "" = all */
+};
+
 struct oci_spec {
 	char *oci_version;
 	bool has_process;
@@ -126,6 +146,12 @@ struct oci_spec {
 	struct strv masked_paths, readonly_paths;
 	struct oci_seccomp *seccomp; /* NULL: no filter */
 	char *cgroups_path;
+	struct oci_device *devices;
+	size_t n_devices;
+	struct oci_devrule *devrules; /* linux.resources.devices */
+	size_t n_devrules;
+	struct oci_kv *sysctl; /* linux.sysctl */
+	size_t n_sysctl;
 	struct oci_kv *annotations;
 	size_t n_annotations;
 };

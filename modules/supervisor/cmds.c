@@ -320,7 +320,7 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 {
 	struct specgen_opts o = { 0 };
 	struct strv args = { 0 }, env = { 0 }, capa = { 0 }, capd = { 0 },
-		    tmpfs = { 0 }, binds = { 0 };
+		    tmpfs = { 0 }, binds = { 0 }, devs = { 0 }, drules = { 0 };
 	_cleanup_free_ char *profile = NULL;
 	_cleanup_free_ const char **argv0 = NULL, **envv = NULL;
 	char host[16], cgpath[128];
@@ -339,6 +339,8 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 	strv_from(&capa, &a->cap_add);
 	strv_from(&capd, &a->cap_drop);
 	strv_from(&tmpfs, &a->tmpfs);
+	strv_from(&devs, &a->device);
+	strv_from(&drules, &a->device_cgroup_rule);
 	vol_spec(c, &binds, &tmpfs);
 	if (a->init) {
 		char bind[4200];
@@ -359,6 +361,7 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 		.cap_add = &capa, .cap_drop = &capd, .privileged = a->privileged,
 		.read_only = a->read_only, .tmpfs = &tmpfs, .binds = &binds,
 		.cgroups_path = cgpath, .terminal = a->tty,
+		.devices = &devs, .device_rules = &drules,
 	};
 	host_kernel_version(&o.kernel_major, &o.kernel_minor);
 	if (build_argv(a, img, argc, argv, &args, e) < 0 ||
@@ -379,6 +382,7 @@ out:
 	ocispec_free(spec);
 	strv_free(&args), strv_free(&env), strv_free(&capa);
 	strv_free(&capd), strv_free(&tmpfs), strv_free(&binds);
+	strv_free(&devs), strv_free(&drules);
 	return rc;
 }
 

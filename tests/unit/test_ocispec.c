@@ -27,7 +27,7 @@ static const char full_spec[] =
     "\"inheritable\":[],\"permitted\":[\"CAP_KILL\"],\"ambient\":[]},"
     "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":"
     "18446744073709551615,\"soft\":1024}],"
-    "\"noNewPrivileges\":true},"
+    "\"oomScoreAdj\":-500,\"noNewPrivileges\":true},"
     "\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
     "\"hostname\":\"box\","
     "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\","
@@ -36,7 +36,12 @@ static const char full_spec[] =
     "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\","
     "\"path\":\"/run/netns/x\"}],\"maskedPaths\":[\"/proc/kcore\"],"
     "\"readonlyPaths\":[\"/proc/sys\"],\"cgroupsPath\":\"/skiff/c1\","
-    "\"resources\":{\"memory\":{\"limit\":1}},"
+    "\"resources\":{\"memory\":{\"limit\":1},\"devices\":["
+    "{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
+    "\"major\":10,\"access\":\"r\"}]},"
+    "\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,"
+    "\"minor\":3,\"fileMode\":438,\"uid\":0,\"gid\":5}],"
+    "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
     "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
     "\"defaultErrnoRet\":1,\"architectures\":[\"SCMP_ARCH_X86_64\"],"
     "\"syscalls\":[{\"names\":[\"read\",\"write\"],"
@@ -92,6 +97,22 @@ static void check_full(const struct oci_spec *s)
 	assert_int_equal(s->seccomp->syscalls[1].args[0].value, 8);
 	assert_int_equal(s->seccomp->syscalls[1].args[0].op, OCI_SCMP_CMP_EQ);
 	assert_string_equal(ocispec_annotation(s, "io.skiff.name"), "web");
+	assert_true(p->has_oom_score_adj);
+	assert_int_equal(p->oom_score_adj, -500);
+	assert_int_equal(s->n_devices, 1);
+	assert_string_equal(s->devices[0].path, "/dev/x");
+	assert_int_equal(s->devices[0].type, 'c');
+	assert_int_equal(s->devices[0].minor, 3);
+	assert_int_equal(s->devices[0].file_mode, 0666);
+	assert_int_equal(s->devices[0].gid, 5);
+	assert_int_equal(s->n_devrules, 2);
+	assert_false(s->devrules[0].allow);
+	assert_int_equal(s->devrules[0].type, 'a');
+	assert_int_equal(s->devrules[1].major, 10);
+	assert_int_equal(s->devrules[1].minor, -1);
+	assert_string_equal(s->devrules[1].access, "r");
+	assert_int_equal(s->n_sysctl, 1);
+	assert_string_equal(s->sysctl[0].value, "1");
 }
 
 static void test_parse_and_round_trip(void **state)
@@ -384,6 +405,51 @@ static void test_specgen(void **state)
 	ocispec_free(s);
 }
 
+static void test_devspec(void **state)
+{
+	const char *args[] = {"sh", NULL};
+	char *dv[] = {"/dev/null:/dev/mynull:rw", "/dev/zero:r"};
+	char *rv[] = {"b 7:* rwm"};
+	struct strv devs = {dv, 2}, rules = {rv, 1};
+	struct specgen_opts o = {.rootfs = "/img", .args = args,
+				 .devices = &devs, .device_rules = &rules};
+	struct oci_spec *s;
+	struct err e = ERR_INIT;
+	const struct oci_devrule *r;
+
+	assert_int_equal(specgen_build(&o, &s, &e), 0);
+	assert_int_equal(s->n_devices, 2);
+	assert_string_equal(s->devices[0].path, "/dev/mynull");
+	assert_int_equal(s->devices[0].major, 1);
+	assert_int_equal(s->devices[0].minor, 3);
+	assert_string_equal(s->devices[1].path, "/dev/zero");
+	assert_false(s->devrules[0].allow); /* Docker's: deny all first */
+	r = &s->devrules[s->n_devrules - 1];
+	assert_true(r->type == 'b' && r->major == 7 && r->minor == -1);
+	r--;
+	assert_true(r->type == 'c' && r->minor == 5);
+	assert_string_equal(r->access, "r");
+	ocispec_free(s);
+	o.privileged = true;
+	o.devices = o.device_rules = NULL;
+	assert_int_equal(specgen_build(&o, &s, &e), 0);
+	assert_int_equal(s->n_devrules, 1);
+	assert_true(s->devrules[0].allow && s->devrules[0].type == 'a');
+	ocispec_free(s);
+	o.devices = &devs;
+	dv[0] = "/dev/null:/dev/x:rwa";
+	assert_int_equal(specgen_build(&o, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "--device \"/dev/null:/dev/x:rwa\""));
+	dv[0] = "/dev";
+	assert_int_equal(specgen_build(&o, &s, &e), -1);
+	assert_string_equal(e.msg, "--device /dev: /dev is not a device node");
+	o.devices = NULL;
+	o.device_rules = &rules;
+	rv[0] = "c 1:3";
+	assert_int_equal(specgen_build(&o, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "--device-cgroup-rule \"c 1:3\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +461,7 @@ int main(void)
 	    cmocka_unit_test(test_default_profile),
 	    cmocka_unit_test(test_cap_names),
 	    cmocka_unit_test(test_specgen),
+	    cmocka_unit_test(test_devspec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
