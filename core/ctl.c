@@ -29,6 +29,7 @@
 #include "daemon.h"
 #include "fdstore.h"
 #include "roles.h"
+#include "tls.h"
 #include "base/xalloc.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -41,6 +42,10 @@ struct ctl_client {
 	int events; /* current ev_io interest */
 	struct ucred cred;
 	struct roles_peer peer; /* what roles.c judges by */
+	struct ssl_st *tls; /* a tcp:// client's TLS session (tls.h) */
+	bool tcp;	    /* came over tcp://: no fds, no SO_PEERCRED */
+	bool hello;	    /* its TLS handshake is not done yet */
+	ev_timer hs;	    /* bounds the handshake */
 	struct buf in, out;
 	bool eof, closing, discarding;
 	bool want_write; /* the kernel took less than we had */
@@ -71,10 +76,20 @@ struct ctl_req {
 	struct ctl_req *next_woken;
 };
 
+#define CTL_MAX_TCP 8
+
 static struct {
 	int fd, reserve;
 	char *path;
 	ev_io io;
+	struct {
+		int fd;
+		ev_io io;
+	} tcp[CTL_MAX_TCP]; /* tcp:// listeners */
+	int ntcp;
+	/* Refused tcp:// clients are logged at most once per 10 s. */
+	int64_t refused_at;
+	unsigned refused_quiet;
 	ev_prepare prep;
 	struct ctl_client *clients, *dirty, *dead;
 	struct ctl_req *woken;
@@ -146,6 +161,14 @@ int ctl_req_pass_fd(struct ctl_req *r, int fd, struct err *e)
 
 	if (!c)
 		return err_setc(e, ERR_CANCELED, "client left");
+	if (c->tcp)
+		return err_setc(e, ERR_INVALID,
+				"%s: a terminal or stdin is passed as a file "
+				"descriptor, which a tcp:// connection cannot "
+				"carry: use the UNIX socket on skiffd's host "
+				"(without -i and -t the output streams over "
+				"tcp://)",
+				r->call.cmd ? r->call.cmd->name : "request");
 	if (c->nofds == CTL_MAX_FDS)
 		return err_setc(e, ERR_BUSY, "too many fds queued for client");
 	dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -263,6 +286,10 @@ static void client_close(struct ctl_client *c)
 		return;
 	c->closing = true;
 	ev_io_stop(daemon_ctx.loop, &c->io);
+	ev_timer_stop(daemon_ctx.loop, &c->hs);
+	if (c->tls)
+		tls_conn_free(c->tls);
+	c->tls = NULL;
 	close(c->fd);
 	for (int i = 0; i < c->nfds; i++)
 		close(c->fds[i]);
@@ -361,6 +388,35 @@ static void reply_usage(struct ctl_req *r)
 	buf_free(&text);
 }
 
+/* A verb that passes descriptors (SCM_RIGHTS: the client's files, or a
+ * terminal or stdin back to it) cannot be served over tcp://: say so and
+ * how, before it runs. attach of a container without -i streams its
+ * output over tcp:// and passes nothing. */
+static int check_transport(const struct ctl_client *c,
+			   const struct cmd_call *call, struct err *e)
+{
+	const struct cmdspec *cmd = call->cmd;
+
+	if (!c->tcp)
+		return 0;
+	if (cmd->cli.how & (CLI_FD_IN | CLI_FD_OUT | CLI_CP))
+		return err_setc(e, ERR_INVALID,
+				"%s passes a file as a descriptor (SCM_RIGHTS), "
+				"which a tcp:// connection cannot carry: run it "
+				"on skiffd's host, on the UNIX socket",
+				cmd->name);
+	if ((cmd->cli.how & CLI_RELAY) && (cmdspec_bool(call, "interactive") ||
+					   cmdspec_bool(call, "tty")))
+		return err_setc(e, ERR_INVALID,
+				"%s -i/-t passes a terminal or stdin as a "
+				"descriptor, which a tcp:// connection cannot "
+				"carry: without -i and -t its output streams "
+				"over tcp://; for a terminal use the UNIX socket "
+				"on skiffd's host",
+				cmd->name);
+	return 0;
+}
+
 /* Parse and run one request line; its reply (or its pending state) is
  * queued behind every earlier one. e is cleared, not zero-initialised:
  * copying ERR_INIT's 512-byte message per request showed in profiles. */
@@ -378,7 +434,8 @@ static void dispatch(struct ctl_client *c, const char *line, size_t len)
 		reply_usage(r);
 		goto reply;
 	}
-	if (check_role(c, r->call.cmd, &e) < 0)
+	if (check_role(c, r->call.cmd, &e) < 0 ||
+	    check_transport(c, &r->call, &e) < 0)
 		goto reply;
 	if (daemon_ctx.shutting_down &&
 	    (r->call.cmd->cmd_flags & CMD_MUTATES)) {
@@ -456,17 +513,8 @@ static void client_process(struct ctl_client *c)
 	client_update(c);
 }
 
-static void client_update(struct ctl_client *c)
+static void client_watch(struct ctl_client *c, int ev)
 {
-	int ev = 0;
-
-	if (c->closing)
-		return;
-	if (!c->eof && buf_used(&c->in) < IN_LIMIT &&
-	    buf_used(&c->out) < CTL_OUT_HIGH)
-		ev |= EV_READ;
-	if (c->want_write)
-		ev |= EV_WRITE; /* stays armed until the kernel takes it all */
 	if (ev == c->events)
 		return;
 	ev_io_stop(daemon_ctx.loop, &c->io);
@@ -474,6 +522,24 @@ static void client_update(struct ctl_client *c)
 	c->events = ev;
 	if (ev)
 		ev_io_start(daemon_ctx.loop, &c->io);
+}
+
+static void client_update(struct ctl_client *c)
+{
+	int ev = 0;
+
+	if (c->closing || c->hello)
+		return;
+	if (!c->eof && buf_used(&c->in) < IN_LIMIT &&
+	    buf_used(&c->out) < CTL_OUT_HIGH)
+		ev |= EV_READ;
+	if (c->want_write)
+		ev |= EV_WRITE; /* stays armed until the kernel takes it all */
+	client_watch(c, ev);
+	/* Records the session decrypted already: the socket may stay
+	 * quiet, so read them as if it had woken us. */
+	if ((ev & EV_READ) && c->tls && tls_pending(c->tls))
+		ev_feed_event(daemon_ctx.loop, &c->io, EV_READ);
 }
 
 static void keep_fds(struct ctl_client *c, struct msghdr *m)
@@ -489,6 +555,21 @@ static void keep_fds(struct ctl_client *c, struct msghdr *m)
 			else
 				close(fds[i]); /* over the cap: refused */
 		}
+	}
+}
+
+/* A TLS read as recvmsg would say it: bytes, 0 at the end, -1 with
+ * errno EAGAIN (a write the session needs first arms EV_WRITE) or EIO. */
+static ssize_t tls_recv(struct ctl_client *c, void *p, size_t len)
+{
+	size_t n = 0;
+
+	switch (tls_read(c->tls, p, len, &n)) {
+	case TLS_OK: return (ssize_t)n;
+	case TLS_EOF: return 0;
+	case TLS_WANT_WRITE: c->want_write = true; /* fall through */
+	case TLS_WANT_READ: errno = EAGAIN; return -1;
+	default: errno = EIO; return -1;
 	}
 }
 
@@ -511,7 +592,10 @@ static void client_read(struct ctl_client *c)
 	m.msg_iovlen = 1;
 	m.msg_control = cbuf;
 	m.msg_controllen = sizeof(cbuf);
-	n = recvmsg(c->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (c->tls)
+		n = tls_recv(c, iov.iov_base, room);
+	else
+		n = recvmsg(c->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n < 0) {
@@ -533,14 +617,14 @@ static void client_read(struct ctl_client *c)
  * with the fd attached (it is ours to close once the kernel has it). */
 static ssize_t client_send(struct ctl_client *c)
 {
-	size_t len = buf_used(&c->out);
+	size_t len = buf_used(&c->out), n = 0;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
 	struct iovec iov = { .iov_base = buf_head(&c->out) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
+	ssize_t sent;
 
 	if (c->nofds && c->ofds[0].at > c->out_sent) {
 		uint64_t upto = c->ofds[0].at - c->out_sent;
@@ -552,13 +636,23 @@ static ssize_t client_send(struct ctl_client *c)
 		fdpass_attach(&m, cbuf.buf, &c->ofds[0].fd, 1);
 	}
 	iov.iov_len = len;
-	n = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n > 0 && m.msg_control) {
+	if (c->tls) {
+		/* A retry may only grow: the cap keeps it the same. */
+		switch (tls_write(c->tls, iov.iov_base,
+				  len < READ_CHUNK ? len : READ_CHUNK, &n)) {
+		case TLS_OK: return (ssize_t)n;
+		case TLS_WANT_READ:
+		case TLS_WANT_WRITE: errno = EAGAIN; return -1;
+		default: errno = EPIPE; return -1;
+		}
+	}
+	sent = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (sent > 0 && m.msg_control) {
 		close(c->ofds[0].fd);
 		memmove(c->ofds, c->ofds + 1,
 			sizeof(c->ofds[0]) * (size_t)--c->nofds);
 	}
-	return n;
+	return sent;
 }
 
 /* Write what the kernel takes; arm EV_WRITE only when it takes less. */
@@ -600,10 +694,113 @@ static void client_flush(struct ctl_client *c)
 	client_update(c);
 }
 
+/* A refused tcp:// client is logged at most once per 10 s, with the
+ * count of those refused quietly since: whatever a peer sends, it cannot
+ * set the log's rate. */
+static void refused_log(const char *why)
+{
+	int64_t now = mono_ns();
+
+	if (ctl.refused_at && now - ctl.refused_at < 10000000000LL) {
+		ctl.refused_quiet++;
+		return;
+	}
+	if (ctl.refused_quiet)
+		log_warn("ctl: tcp client refused: %s (and %u more since the "
+			 "last report)",
+			 why, ctl.refused_quiet);
+	else
+		log_warn("ctl: tcp client refused: %s", why);
+	ctl.refused_at = now;
+	ctl.refused_quiet = 0;
+}
+
+/* Before any TLS: a first byte that does not open a TLS handshake
+ * record (0x16) is a plain-text client (skiff without --tlsverify,
+ * socat, curl): tell it in plain text and close. 1: TLS, 0: wait,
+ * -1: closed. */
+static int hello_peek(struct ctl_client *c)
+{
+	static const char msg[] =
+		"err denied this skiffd endpoint speaks TLS with client "
+		"certificates: use skiff --tlsverify -H tcp://...\n";
+	unsigned char b;
+	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n == 1 && b == 0x16)
+		return 1;
+	if (n == 1) {
+		refused_log("not TLS (plain text or HTTP on the TLS port)");
+		send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	client_close(c);
+	return -1;
+}
+
+/* A verified TLS client: its role by its certificate; none is told so
+ * (over TLS) and dropped once that is sent. */
+static void hello_done(struct ctl_client *c)
+{
+	char who[96];
+
+	ev_timer_stop(daemon_ctx.loop, &c->hs);
+	c->hello = false;
+	tls_peer_cn(c->tls, c->peer.cn, sizeof(c->peer.cn));
+	if (client_role(c) == ROLE_NONE) {
+		roles_peer_name(&c->peer, who, sizeof(who));
+		refused_log("a certificate with no role");
+		buf_printf(&c->out,
+			   "err denied permission denied: %s has no role on "
+			   "skiffd (\"roles\" in its config)\n",
+			   who);
+		c->eof = true; /* closed once that is sent */
+	}
+	client_update(c);
+	mark_dirty(c);
+}
+
+/* Drive a tcp:// client's TLS handshake one step. */
+static void client_hello(struct ctl_client *c)
+{
+	struct err e = ERR_INIT;
+	char why[256] = "";
+
+	if (!c->tls) {
+		if (hello_peek(c) <= 0)
+			return;
+		c->tls = tls_conn_new(c->fd, &e);
+		if (!c->tls) {
+			refused_log(e.msg);
+			client_close(c);
+			return;
+		}
+	}
+	switch (tls_handshake(c->tls, why, sizeof(why))) {
+	case TLS_OK: hello_done(c); return;
+	case TLS_WANT_READ: client_watch(c, EV_READ); return;
+	case TLS_WANT_WRITE: client_watch(c, EV_WRITE); return;
+	default:
+		refused_log(why[0] ? why : "TLS handshake failed");
+		client_close(c);
+	}
+}
+
+static void on_hello_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	refused_log("TLS handshake not done in time (tls-handshake-timeout)");
+	client_close(w->data);
+}
+
 static void on_client(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_client *c = w->data;
 
+	if (c->hello) {
+		client_hello(c);
+		return;
+	}
 	if (revents & EV_READ)
 		client_read(c);
 	if (!c->closing && (revents & EV_WRITE))
@@ -677,6 +874,53 @@ static void refuse(int fd, const char *line)
 	close(fd);
 }
 
+/* A new client on fd, linked, with no interest yet. */
+static struct ctl_client *client_add(int fd)
+{
+	struct ctl_client *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	c->next = ctl.clients;
+	if (ctl.clients)
+		ctl.clients->prev = c;
+	ctl.clients = c;
+	ctl.nclients++;
+	ev_io_init(&c->io, on_client, fd, 0);
+	c->io.data = c;
+	ev_timer_init(&c->hs, on_hello_timeout, 0., 0.);
+	c->hs.data = c;
+	return c;
+}
+
+/* A tcp:// client: no credentials; its TLS handshake first (bounded by
+ * tls-handshake-timeout), or with --tcp-insecure plain at once. */
+static void client_new_tcp(int fd)
+{
+	const struct config *cfg = &daemon_ctx.cfg;
+	struct ctl_client *c;
+
+	if (ctl.nclients >= CTL_MAX_CLIENTS) {
+		refuse(fd, "err busy too many clients\n");
+		return;
+	}
+	c = client_add(fd);
+	c->tcp = true;
+	c->peer.tls = true;
+	c->cred = (struct ucred){ 0, (uid_t)-1, (gid_t)-1 };
+	if (!cfg->tlsverify) {
+		if (client_role(c) == ROLE_NONE) {
+			client_close(c);
+			return;
+		}
+		client_update(c);
+		return;
+	}
+	c->hello = true;
+	ev_timer_set(&c->hs, (double)cfg->tls_handshake_ms / 1000., 0.);
+	ev_timer_start(daemon_ctx.loop, &c->hs);
+	client_watch(c, EV_READ);
+}
+
 static void client_new(int fd)
 {
 	struct ctl_client *c;
@@ -701,17 +945,9 @@ static void client_new(int fd)
 		refuse(fd, "err busy too many clients\n");
 		return;
 	}
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
+	c = client_add(fd);
 	c->cred = cr;
 	c->peer = peer;
-	c->next = ctl.clients;
-	if (ctl.clients)
-		ctl.clients->prev = c;
-	ctl.clients = c;
-	ctl.nclients++;
-	ev_io_init(&c->io, on_client, fd, 0);
-	c->io.data = c;
 	client_update(c);
 }
 
@@ -720,15 +956,19 @@ static void client_new(int fd)
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	for (int i = 0; i < 64; i++) {
-		int fd = accept4(ctl.fd, NULL, NULL,
+		int fd = accept4(w->fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0 && w != &ctl.io) {
+			client_new_tcp(fd);
+			continue;
+		}
 		if (fd >= 0) {
 			client_new(fd);
 			continue;
 		}
 		if ((errno == EMFILE || errno == ENFILE) && ctl.reserve >= 0) {
 			close(ctl.reserve);
-			fd = accept4(ctl.fd, NULL, NULL, SOCK_CLOEXEC);
+			fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd >= 0)
 				refuse(fd, "err busy out of file descriptors\n");
 			ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -830,6 +1070,49 @@ static int inherited(const char *path)
 	return steal_fd(&fd);
 }
 
+/* The config's tcp:// hosts: mutual TLS, or plain when forced. */
+static int listen_tcp(struct err *e)
+{
+	const struct config *cfg = &daemon_ctx.cfg;
+
+	for (int i = 0; i < cfg->hosts.n; i++) {
+		const char *h = cfg->hosts.v[i];
+		int fd;
+		if (!strncmp(h, "unix://", 7))
+			continue;
+		if (strncmp(h, "tcp://", 6))
+			return err_setc(e, ERR_INVALID,
+					"host %s: expected unix://PATH or "
+					"tcp://ADDR:PORT",
+					h);
+		if (!cfg->tlsverify && !cfg->tcp_insecure)
+			return err_setc(e, ERR_INVALID,
+					"host %s: tcp:// needs --tlsverify "
+					"(mutual TLS: tlscacert, tlscert, "
+					"tlskey), or --tcp-insecure to let "
+					"anyone who reaches the port in",
+					h);
+		if (ctl.ntcp == CTL_MAX_TCP)
+			return err_setc(e, ERR_INVALID, "at most %d tcp hosts",
+					CTL_MAX_TCP);
+		if (cfg->tlsverify && tls_setup(e) < 0)
+			return -1;
+		if ((fd = tls_listen(h, e)) < 0)
+			return -1;
+		ev_io_init(&ctl.tcp[ctl.ntcp].io, on_accept, fd, EV_READ);
+		ctl.tcp[ctl.ntcp].fd = fd;
+		ev_io_start(daemon_ctx.loop, &ctl.tcp[ctl.ntcp++].io);
+		if (cfg->tlsverify)
+			log_info("listening on %s (mutual TLS)", h);
+		else
+			log_warn("listening on %s WITHOUT TLS (--tcp-insecure): "
+				 "anyone who reaches it has roles.default, "
+				 "else admin",
+				 h);
+	}
+	return 0;
+}
+
 int ctl_listen(const char *path, struct err *e)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -854,7 +1137,7 @@ int ctl_listen(const char *path, struct err *e)
 	ev_prepare_init(&ctl.prep, on_prepare);
 	ev_prepare_start(daemon_ctx.loop, &ctl.prep);
 	ev_idle_init(&again, on_again);
-	return 0;
+	return listen_tcp(e);
 }
 
 /* Stop accepting, give every stream one last produce (so `events` sees
@@ -868,13 +1151,18 @@ void ctl_shutdown(void)
 		if (!daemon_ctx.upgrading) /* the next skiffd listens on */
 			unlink(ctl.path);
 	}
+	for (int i = 0; i < ctl.ntcp; i++) {
+		ev_io_stop(daemon_ctx.loop, &ctl.tcp[i].io);
+		close(ctl.tcp[i].fd);
+	}
+	ctl.ntcp = 0;
 	/* An upgrade hands clients still in the backlog to the next skiffd;
 	 * those accepted here get what they already sent answered (a ping
 	 * whose line had not been read yet saw EOF). */
 	for (struct ctl_client *c = ctl.clients, *next; daemon_ctx.upgrading &&
 	     c; c = next) {
 		next = c->next;
-		if (!c->closing && !c->eof)
+		if (!c->closing && !c->eof && !c->hello)
 			client_read(c);
 	}
 	for (struct ctl_client *c = ctl.clients; c; c = c->next)
@@ -902,4 +1190,5 @@ void ctl_close(void)
 	ctl.reserve = -1;
 	free(ctl.path);
 	ctl.path = NULL;
+	tls_cleanup();
 }

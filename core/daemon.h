@@ -25,6 +25,12 @@ struct config {
 	int sock_gid;	/* group allowed on the socket, -1 none */
 	int sock_mode;	/* the socket's mode; -1: 0600, 0660 with a group */
 	struct roles roles; /* grants of roles to peers (roles.h) */
+	/* Remote access (tls.h): "hosts" (tcp://ADDR:PORT; a unix://PATH
+	 * one replaces sock), mutual TLS or, forced, plain TCP. */
+	struct strlist hosts;
+	bool tlsverify, tcp_insecure;
+	char *tlscacert, *tlscert, *tlskey;
+	int64_t tls_handshake_ms;
 };
 
 struct daemon {

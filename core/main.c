@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/xalloc.h"
 #include "builtin.h"
 #include "bus.h"
 #include "config.h"
@@ -193,6 +194,16 @@ static void usage(FILE *f)
 		"  --sock PATH       control socket (default "
 		"/run/skiff/skiff.sock, env SKIFF_SOCK)\n"
 		"  --log-level L     error, warn, info or debug\n"
+		"  -H, --host HOST   also listen on tcp://ADDR:PORT (repeatable; "
+		"unix://PATH: the socket)\n"
+		"  --tlsverify       tcp:// with mutual TLS (required for tcp://)\n"
+		"  --tlscacert FILE  CA that signs clients (default "
+		"/etc/skiff/tls/ca.pem)\n"
+		"  --tlscert FILE    skiffd's certificate (default "
+		"/etc/skiff/tls/cert.pem)\n"
+		"  --tlskey FILE     its key (default /etc/skiff/tls/key.pem)\n"
+		"  --tcp-insecure    allow tcp:// without TLS: anyone who "
+		"reaches the port gets roles.default, else admin\n"
 		"  --init            act as init even when not PID 1\n"
 		"  --no-keeper       run without skiffd-keeper (containers "
 		"die with skiffd)\n"
@@ -207,7 +218,59 @@ static void set_str(char **dst, const char *v)
 }
 
 enum { O_ROOT = 1, O_RUN, O_SOCK, O_LEVEL, O_CONFIG, O_INIT, O_MD, O_VER,
-       O_HELP, O_NOKEEP };
+       O_HELP, O_NOKEEP, O_TLSVERIFY, O_TLSCA, O_TLSCERT, O_TLSKEY,
+       O_TCPINSECURE };
+
+/* The remote-access flags, applied over the config file's keys. */
+static struct {
+	const char *hosts[8];
+	int nhosts;
+	const char *ca, *cert, *key;
+	bool verify, insecure;
+} net_flags;
+
+static int net_flag(int o, const char *arg, struct err *e)
+{
+	switch (o) {
+	case 'H':
+		if (net_flags.nhosts == 8)
+			return err_setc(e, ERR_INVALID, "at most 8 --host");
+		net_flags.hosts[net_flags.nhosts++] = arg;
+		return 0;
+	case O_TLSVERIFY: net_flags.verify = true; return 0;
+	case O_TLSCA: net_flags.ca = arg; return 0;
+	case O_TLSCERT: net_flags.cert = arg; return 0;
+	case O_TLSKEY: net_flags.key = arg; return 0;
+	case O_TCPINSECURE: net_flags.insecure = true; return 0;
+	}
+	return err_setc(e, ERR_INVALID, "bad flags (see --help)");
+}
+
+/* --host replaces the config's "hosts"; a unix:// one is the socket. */
+static void net_apply(struct config *c)
+{
+	if (net_flags.nhosts) {
+		for (int i = 0; i < c->hosts.n; i++)
+			free((char *)c->hosts.v[i]);
+		free(c->hosts.v);
+		c->hosts.v = xcalloc((size_t)net_flags.nhosts + 1,
+				     sizeof(char *));
+		c->hosts.n = net_flags.nhosts;
+		for (int i = 0; i < net_flags.nhosts; i++)
+			c->hosts.v[i] = xstrdup(net_flags.hosts[i]);
+	}
+	c->tlsverify |= net_flags.verify;
+	c->tcp_insecure |= net_flags.insecure;
+	if (net_flags.ca)
+		set_str(&c->tlscacert, net_flags.ca);
+	if (net_flags.cert)
+		set_str(&c->tlscert, net_flags.cert);
+	if (net_flags.key)
+		set_str(&c->tlskey, net_flags.key);
+	for (int i = 0; i < c->hosts.n; i++)
+		if (!strncmp(c->hosts.v[i], "unix://", 7))
+			set_str(&c->sock, c->hosts.v[i] + 7);
+}
 
 static bool no_keeper;
 
@@ -220,6 +283,10 @@ static int parse_flags(int argc, char **argv, bool *init, struct err *e)
 		{ "config", 1, 0, O_CONFIG }, { "init", 0, 0, O_INIT },
 		{ "commands-md", 0, 0, O_MD }, { "version", 0, 0, O_VER },
 		{ "help", 0, 0, O_HELP },     { "no-keeper", 0, 0, O_NOKEEP },
+		{ "host", 1, 0, 'H' },	      { "tlsverify", 0, 0, O_TLSVERIFY },
+		{ "tlscacert", 1, 0, O_TLSCA }, { "tlscert", 1, 0, O_TLSCERT },
+		{ "tlskey", 1, 0, O_TLSKEY },
+		{ "tcp-insecure", 0, 0, O_TCPINSECURE },
 		{ 0, 0, 0, 0 },
 	};
 	struct config *c = &daemon_ctx.cfg;
@@ -227,7 +294,7 @@ static int parse_flags(int argc, char **argv, bool *init, struct err *e)
 		   *sock = getenv("SKIFF_SOCK"), *run_dir = NULL, *level = NULL;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "H:", opts, NULL)) != -1) {
 		switch (o) {
 		case O_ROOT: root = optarg; break;
 		case O_RUN: run_dir = optarg; break;
@@ -239,7 +306,9 @@ static int parse_flags(int argc, char **argv, bool *init, struct err *e)
 		case O_VER: return 3;
 		case O_HELP: return 4;
 		case O_NOKEEP: no_keeper = true; break;
-		default: return err_setc(e, ERR_INVALID, "bad flags (see --help)");
+		default:
+			if (net_flag(o, optarg, e) < 0)
+				return -1;
 		}
 	}
 	if (optind < argc)
@@ -251,6 +320,7 @@ static int parse_flags(int argc, char **argv, bool *init, struct err *e)
 		set_str(&c->root, root);
 	if (run_dir)
 		set_str(&c->run_dir, run_dir);
+	net_apply(c);
 	if (sock)
 		set_str(&c->sock, sock);
 	if (level && log_level_parse(level, &c->log_level) < 0)

@@ -175,7 +175,9 @@ void roles_peer_free(struct roles_peer *p)
 const char *roles_peer_name(const struct roles_peer *p, char *buf,
 			    size_t len)
 {
-	if (p->tls)
+	if (p->tls && !p->cn[0])
+		snprintf(buf, len, "a tcp client without a certificate");
+	else if (p->tls)
 		snprintf(buf, len, "certificate CN=%s", p->cn);
 	else
 		snprintf(buf, len, "uid %u", (unsigned)p->uid);

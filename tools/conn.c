@@ -6,7 +6,11 @@
  * Owns the socket fd, the input buffer (at most one reply line of up to
  * REPLY_LINE_MAX bytes plus a read chunk) and the fds skiffd passed that
  * no line has claimed yet. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 
 #include "../core/base/cleanup.h"
+#include "../core/base/ssl_fns.h"
 #include "../core/base/xalloc.h"
 #include "../proto/fdpass.h"
 #include "../proto/line.h"
@@ -40,12 +45,182 @@ static int connect_error(const char *path, int errnum, struct err *e)
 				"");
 }
 
-int conn_connect(const char *path, struct err *e)
+/* ---- tcp:// (docs/protocol.md, "Remote access") ---- */
+
+/* The TLS session of a tcp:// connection (NULL: a UNIX socket or plain
+ * TCP). The socket stays blocking: the CLI waits for its one reply. */
+static struct {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd;
+	const char *url;
+	char why[256]; /* why the last write failed */
+} tls = { .fd = -1 };
+
+bool conn_pending(void)
 {
+	return tls.ssl && SSL_pending(tls.ssl) > 0;
+}
+
+/* "tcp://HOST:PORT" or "tcp://[V6]:PORT" into host and port. */
+static int split_hostport(const char *url, char *host, size_t hlen,
+			  char *port, size_t plen)
+{
+	const char *p = url + 6, *colon, *h = p;
+	size_t n;
+
+	if (*p == '[') {
+		const char *rb = strchr(p, ']');
+		if (!rb || rb[1] != ':')
+			return -1;
+		h = p + 1;
+		n = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(p, ':');
+		if (!colon)
+			return -1;
+		n = (size_t)(colon - p);
+	}
+	if (!n || n >= hlen || !colon[1] || strlen(colon + 1) >= plen)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	strcpy(port, colon + 1);
+	return 0;
+}
+
+static int tcp_connect(const char *host, const char *port, const char *url,
+		       struct err *e)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *a;
+	int fd = -1, rc, one = 1, saved = 0;
+
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc)
+		return err_setc(e, ERR_INVALID, "cannot resolve %s: %s", url,
+				gai_strerror(rc));
+	for (a = res; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+			saved = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return err_setc(e, err_class_of_errno(saved),
+				"cannot connect to skiffd at %s: %s", url,
+				strerror(saved));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+/* The certificate files: the flag's, else $SKIFF_CERT_PATH/NAME, else
+ * ~/.skiff/NAME (Docker's DOCKER_CERT_PATH and ~/.docker). */
+static const char *cert_file(const char *flag, const char *name, char *buf,
+			     size_t len)
+{
+	const char *dir = getenv("SKIFF_CERT_PATH"), *home = getenv("HOME");
+
+	if (flag)
+		return flag;
+	if (dir && *dir)
+		snprintf(buf, len, "%s/%s", dir, name);
+	else
+		snprintf(buf, len, "%s/.skiff/%s", home ? home : "", name);
+	return buf;
+}
+
+static int tls_fail(const char *url, const char *what, struct err *e)
+{
+	char why[256];
+	long v = tls.ssl ? SSL_get_verify_result(tls.ssl) : X509_V_OK;
+
+	ssl_fns_error(why, sizeof(why));
+	if (v != X509_V_OK)
+		return err_setc(e, ERR_DENIED, "%s: %s: %s (%s)", url, what,
+				why[0] ? why : "TLS error",
+				X509_verify_cert_error_string(v));
+	return err_setc(e, ERR_DENIED, "%s: %s: %s", url, what,
+			why[0] ? why : "the connection was closed");
+}
+
+/* Mutual TLS on fd: skiffd's certificate must be the CA's and name
+ * host; ours goes to it. */
+static int tls_start(const struct opts *o, int fd, const char *host,
+		     const char *url, struct err *e)
+{
+	char ca[4096], cert[4096], key[4096];
+	const char *caf = cert_file(o->tlscacert, "ca.pem", ca, sizeof(ca)),
+		   *cf = cert_file(o->tlscert, "cert.pem", cert, sizeof(cert)),
+		   *kf = cert_file(o->tlskey, "key.pem", key, sizeof(key));
+	unsigned char ip[16];
+	bool is_ip = inet_pton(AF_INET, host, ip) == 1 ||
+		     inet_pton(AF_INET6, host, ip) == 1;
+
+	if (ssl_fns_load(e) < 0)
+		return -1;
+	tls.ctx = SSL_CTX_new(TLS_client_method());
+	if (!tls.ctx)
+		return tls_fail(url, "TLS", e);
+	SSL_CTX_set_min_proto_version(tls.ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(tls.ctx, SSL_VERIFY_PEER, NULL);
+	if (SSL_CTX_load_verify_locations(tls.ctx, caf, NULL) != 1)
+		return tls_fail(caf, "CA certificate (--tlscacert)", e);
+	if (SSL_CTX_use_certificate_chain_file(tls.ctx, cf) != 1)
+		return tls_fail(cf, "client certificate (--tlscert)", e);
+	if (SSL_CTX_use_PrivateKey_file(tls.ctx, kf, SSL_FILETYPE_PEM) != 1)
+		return tls_fail(kf, "client key (--tlskey)", e);
+	tls.ssl = SSL_new(tls.ctx);
+	if (!tls.ssl || SSL_set_fd(tls.ssl, fd) != 1)
+		return tls_fail(url, "TLS", e);
+	if (is_ip)
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls.ssl), host);
+	else if (SSL_set1_host(tls.ssl, host) != 1 ||
+		 SSL_set_tlsext_host_name(tls.ssl, host) != 1)
+		return tls_fail(url, "TLS", e);
+	if (SSL_connect(tls.ssl) != 1)
+		return tls_fail(url, "TLS handshake", e);
+	tls.fd = fd;
+	tls.url = url;
+	return 0;
+}
+
+static int conn_tcp(const struct opts *o, struct err *e)
+{
+	char host[256], port[16];
+	int fd;
+
+	if (split_hostport(o->sock, host, sizeof(host), port, sizeof(port)) < 0)
+		return err_setc(e, ERR_INVALID,
+				"bad host %s (expected tcp://HOST:PORT)",
+				o->sock);
+	fd = tcp_connect(host, port, o->sock, e);
+	if (fd < 0 || o->tcp_insecure)
+		return fd;
+	if (tls_start(o, fd, host, o->sock, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int conn_connect(const struct opts *o, struct err *e)
+{
+	const char *path = o->sock;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t n = strlen(path);
 	int fd, saved;
 
+	if (!strncmp(path, "tcp://", 6))
+		return conn_tcp(o, e);
+	if (!strncmp(path, "ssh://", 6))
+		return err_setc(e, ERR_INVALID,
+				"%s: ssh:// is not supported yet (use "
+				"tcp:// with --tlsverify)",
+				path);
 	if (!n || n >= sizeof(sa.sun_path))
 		return err_setc(e, ERR_INVALID,
 				"bad socket path \"%s\" (empty or longer than "
@@ -62,12 +237,38 @@ int conn_connect(const char *path, struct err *e)
 	return connect_error(path, saved, e);
 }
 
+/* One write: through the TLS session when fd is its socket. */
+static ssize_t conn_write(int fd, const char *p, size_t n)
+{
+	int w;
+
+	if (!tls.ssl || fd != tls.fd)
+		return send(fd, p, n, MSG_NOSIGNAL);
+	w = SSL_write(tls.ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (w > 0)
+		return w;
+	/* With TLS 1.3 skiffd judges our certificate after our handshake
+	 * ends: its verdict (an alert) comes back at the first write. */
+	ERR_clear_error();
+	if (SSL_read(tls.ssl, tls.why, 1) <= 0)
+		ssl_fns_error(tls.why, sizeof(tls.why));
+	errno = EPROTO;
+	return -1;
+}
+
 int conn_send_all(int fd, const char *p, size_t n, struct err *e)
 {
 	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = conn_write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EPROTO && tls.ssl)
+			return err_setc(e, ERR_DENIED,
+					"%s: skiffd refused the connection: %s "
+					"(is the client certificate valid and "
+					"signed by skiffd's CA?)",
+					tls.url,
+					tls.why[0] ? tls.why : "TLS error");
 		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
 			return err_setc(e, ERR_INTERNAL,
 					"skiffd closed the connection");
@@ -87,7 +288,9 @@ int conn_send_request(int sock, const struct buf *line, int fd,
 	size_t n = buf_used(line);
 	int sent = 0;
 
-	if (fd >= 0 && (sent = fdpass_send(sock, p, n, &fd, 1, e)) < 0)
+	/* Over tcp:// no fd goes: skiffd answers such a verb with how. */
+	if (fd >= 0 && !(tls.ssl && sock == tls.fd) &&
+	    (sent = fdpass_send(sock, p, n, &fd, 1, e)) < 0)
 		return -1;
 	return conn_send_all(sock, p + sent, n - (size_t)sent, e);
 }
@@ -293,6 +496,33 @@ static void keep_rfds(struct client *c, struct msghdr *m)
 	}
 }
 
+static int tls_read_some(struct client *c, char *p, struct err *e)
+{
+	int n = SSL_read(tls.ssl, p, READ_CHUNK), why;
+
+	if (n > 0) {
+		c->in.len += (size_t)n;
+		return 1;
+	}
+	why = SSL_get_error(tls.ssl, n);
+	if (why == SSL_ERROR_ZERO_RETURN ||
+	    (why == SSL_ERROR_SYSCALL && (!errno || errno == ECONNRESET))) {
+		ERR_clear_error();
+		return 0;
+	}
+	if (why == SSL_ERROR_SYSCALL && errno == EINTR)
+		return 1;
+	ssl_fns_error(tls.why, sizeof(tls.why));
+	if (strstr(tls.why, "alert"))
+		return err_setc(e, ERR_DENIED,
+				"%s: skiffd refused the connection: %s (is the "
+				"client certificate valid and signed by "
+				"skiffd's CA?)",
+				tls.url, tls.why);
+	return err_setc(e, ERR_INTERNAL, "%s: read from skiffd: %s", tls.url,
+			tls.why[0] ? tls.why : strerror(errno));
+}
+
 /* Read what the socket has. Returns 1 on data, 0 at end of stream. */
 static int read_some(struct client *c, struct err *e)
 {
@@ -302,8 +532,11 @@ static int read_some(struct client *c, struct err *e)
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf) };
-	ssize_t n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+	ssize_t n;
 
+	if (tls.ssl && c->fd == tls.fd)
+		return tls_read_some(c, iov.iov_base, e);
+	n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
 	if (n >= 0)
 		keep_rfds(c, &m);
 

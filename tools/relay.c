@@ -187,7 +187,7 @@ int relay_wait(struct client *c, struct err *e)
 	struct relay *r = &c->relay;
 	struct pollfd p[4];
 
-	while (c->sigfd >= 0 && !c->interrupted) {
+	while (c->sigfd >= 0 && !c->interrupted && !conn_pending()) {
 		bool pend = r->fd >= 0 && buf_used(&r->pend);
 		p[0] = (struct pollfd){ c->fd, POLLIN, 0 };
 		p[1] = (struct pollfd){ c->sigfd, POLLIN, 0 };

@@ -32,9 +32,14 @@
 
 /* The CLI's own usage; the commands' help comes from the table. */
 #define USAGE                                                             \
-	"usage: skiff [--sock PATH | -H PATH] [--json] COMMAND [ARG...]\n" \
+	"usage: skiff [-H unix://PATH | -H tcp://HOST:PORT [--tlsverify]\n"  \
+	"             [--tlscacert F] [--tlscert F] [--tlskey F]] [--json]\n" \
+	"             COMMAND [ARG...]\n"                                   \
 	"       skiff --version | --help [COMMAND]\n"                       \
-	"The socket is --sock, else $SKIFF_SOCK, else " DEFAULT_SOCK ".\n"
+	"The daemon is -H (or --sock), else $SKIFF_HOST, else $SKIFF_SOCK,\n" \
+	"else " DEFAULT_SOCK ". tcp:// is mutual TLS (certificates from\n"  \
+	"the flags, else $SKIFF_CERT_PATH or ~/.skiff: ca.pem, cert.pem,\n"  \
+	"key.pem); --tcp-insecure speaks plain TCP.\n"
 
 /* ---- main ---- */
 
@@ -206,7 +211,7 @@ static int client_run(struct client *c, struct err *e)
 	}
 	if (c->streaming && (c->sigfd = relay_sigfd(e)) < 0)
 		return -1;
-	c->fd = conn_connect(c->o->sock, e);
+	c->fd = conn_connect(c->o, e);
 	if (c->fd < 0) {
 		if (hfd > 1)
 			close(hfd);

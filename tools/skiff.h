@@ -36,7 +36,12 @@ enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_DAEMON = 125, EXIT_INT = 130 };
 #define MORE (-2) /* a reply line was handled; read on */
 
 struct opts {
-	const char *sock;
+	const char *sock; /* a UNIX socket's path, or tcp://HOST:PORT */
+	/* tcp://: mutual TLS with these (--tlscacert, ...; default
+	 * $SKIFF_CERT_PATH or ~/.skiff, {ca,cert,key}.pem), or plain TCP
+	 * with --tcp-insecure */
+	const char *tlscacert, *tlscert, *tlskey;
+	bool tcp_insecure;
 	bool json;    /* print data lines as received */
 	bool version; /* print the client version first */
 	bool help;    /* the request is `help`: say our usage if it fails */
@@ -109,7 +114,9 @@ void words_free(struct opts *o);
 int files_fd(const struct opts *o, struct err *e);
 
 /* conn.c: the socket and the reply loop. */
-int conn_connect(const char *path, struct err *e);
+int conn_connect(const struct opts *o, struct err *e);
+/* Reply bytes the TLS session holds already (poll would not see them). */
+bool conn_pending(void);
 int conn_send_all(int fd, const char *p, size_t n, struct err *e);
 int conn_send_request(int sock, const struct buf *line, int fd,
 		      struct err *e);

@@ -50,12 +50,42 @@ static const char *sock_path(const char *s)
 	return s;
 }
 
+/* --tlscacert FILE (or =FILE), --tlscert, --tlskey: 1 taken, 0 not
+ * one of them, -1 (e set) without its value. */
+static int tls_opt(int argc, char **argv, int *i, struct opts *o,
+		   struct err *e)
+{
+	static const char *const names[] = { "--tlscacert", "--tlscert",
+					     "--tlskey" };
+	const char **dst[] = { &o->tlscacert, &o->tlscert, &o->tlskey };
+
+	for (int k = 0; k < 3; k++) {
+		size_t n = strlen(names[k]);
+		if (strncmp(argv[*i], names[k], n))
+			continue;
+		if (argv[*i][n] == '=') {
+			*dst[k] = argv[*i] + n + 1;
+			return 1;
+		}
+		if (argv[*i][n])
+			continue;
+		if (++*i == argc)
+			return err_setc(e, ERR_INVALID, "option %s needs a file",
+					names[k]);
+		*dst[k] = argv[*i];
+		return 1;
+	}
+	return 0;
+}
+
 /* Global options come before the verb; everything after is the request. */
 static int parse_opts(int argc, char **argv, struct opts *o, struct err *e)
 {
-	int i;
+	int i, taken;
 
-	o->sock = getenv("SKIFF_SOCK");
+	o->sock = getenv("SKIFF_HOST"); /* Docker's DOCKER_HOST */
+	if (!o->sock || !*o->sock)
+		o->sock = getenv("SKIFF_SOCK");
 	if (!o->sock || !*o->sock)
 		o->sock = DEFAULT_SOCK;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -69,7 +99,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct err *e)
 			o->help = true;
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
 			o->version = true;
-		} else if (!strcmp(a, "--sock") || !strcmp(a, "-H")) {
+		} else if (!strcmp(a, "--sock") || !strcmp(a, "-H") ||
+			   !strcmp(a, "--host")) {
 			if (++i == argc)
 				return err_setc(e, ERR_INVALID,
 						"option %s needs a socket path",
@@ -77,6 +108,15 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct err *e)
 			o->sock = argv[i];
 		} else if (!strncmp(a, "--sock=", 7)) {
 			o->sock = a + 7;
+		} else if (!strncmp(a, "--host=", 7)) {
+			o->sock = a + 7;
+		} else if (!strcmp(a, "--tlsverify")) {
+			/* the only way tcp:// is spoken, unless insecure */
+		} else if (!strcmp(a, "--tcp-insecure")) {
+			o->tcp_insecure = true;
+		} else if ((taken = tls_opt(argc, argv, &i, o, e)) != 0) {
+			if (taken < 0)
+				return -1;
 		} else {
 			return err_setc(e, ERR_INVALID,
 					"unknown option %s (skiff's own options "
