@@ -74,6 +74,17 @@ struct ctl_req {
 	void *ctx;
 	bool woken;
 	struct ctl_req *next_woken;
+	struct ctl_self *self; /* a request skiffd made of itself, or NULL */
+};
+
+/* What a request made with ctl_call() has besides a client's: its own
+ * output, its caller's callback and, once it ended, its status. */
+struct ctl_self {
+	struct buf out;
+	ctl_call_done_fn *done;
+	void *ctx;
+	struct err e;
+	struct ctl_req *next_ended; /* on ctl.ended, callback pending */
 };
 
 #define CTL_MAX_TCP 8
@@ -93,6 +104,8 @@ static struct {
 	ev_prepare prep;
 	struct ctl_client *clients, *dirty, *dead;
 	struct ctl_req *woken;
+	struct ctl_req *calls, **calls_tail; /* ctl_call()s to run */
+	struct ctl_req *ended, **ended_tail; /* ctl_call()s to call back */
 	unsigned nclients;
 } ctl = { .fd = -1, .reserve = -1 };
 
@@ -103,6 +116,8 @@ struct buf *ctl_req_out(struct ctl_req *r)
 {
 	static struct buf sink; /* output of orphaned requests goes nowhere */
 
+	if (r->self)
+		return &r->self->out;
 	if (!r->c) {
 		buf_reset(&sink);
 		return &sink;
@@ -118,7 +133,12 @@ void ctl_req_json(struct ctl_req *r, struct jw *w)
 const struct ucred *ctl_req_cred(const struct ctl_req *r)
 {
 	static const struct ucred none = { 0, (uid_t)-1, (gid_t)-1 };
+	static struct ucred self;
 
+	if (r->self) { /* skiffd itself */
+		self = (struct ucred){ getpid(), geteuid(), getegid() };
+		return &self;
+	}
 	return r->c ? &r->c->cred : &none;
 }
 
@@ -134,12 +154,14 @@ char **ctl_req_argv(const struct ctl_req *r)
 
 bool ctl_req_room(const struct ctl_req *r)
 {
+	if (r->self)
+		return buf_used(&r->self->out) < CTL_OUT_HARD;
 	return r->c && buf_used(&r->c->out) < CTL_OUT_HIGH;
 }
 
 bool ctl_req_orphaned(const struct ctl_req *r)
 {
-	return !r->c;
+	return !r->c && !r->self;
 }
 
 int ctl_req_take_fd(struct ctl_req *r)
@@ -195,6 +217,10 @@ static void mark_dirty(struct ctl_client *c)
 
 static void req_free(struct ctl_req *r)
 {
+	if (r->self) {
+		buf_free(&r->self->out);
+		free(r->self);
+	}
 	cmd_call_free(&r->call);
 	line_words_free(&r->words);
 	free(r);
@@ -262,6 +288,21 @@ static void woken_unlink(struct ctl_req *r)
 	r->woken = false;
 }
 
+/* A ctl_call() request ended: keep its status; its callback runs from
+ * the prepare (never inside the handler that ended it). */
+static void self_end(struct ctl_req *r, const struct err *e)
+{
+	if (!ctl.ended_tail)
+		ctl.ended_tail = &ctl.ended;
+	if (e && e->class != ERR_OK)
+		r->self->e = *e;
+	else
+		err_clear(&r->self->e);
+	r->self->next_ended = NULL;
+	*ctl.ended_tail = r;
+	ctl.ended_tail = &r->self->next_ended;
+}
+
 /* End the client's stream: release the producer, then the status line. */
 static void stream_end(struct ctl_req *r, const struct err *e)
 {
@@ -270,6 +311,11 @@ static void stream_end(struct ctl_req *r, const struct err *e)
 	if (r->woken)
 		woken_unlink(r);
 	r->ops->release(r->ctx);
+	if (r->self) {
+		r->ops = NULL;
+		self_end(r, e);
+		return;
+	}
 	if (c) {
 		put_status(&c->out, e);
 		c->cur = NULL;
@@ -324,7 +370,7 @@ void ctl_req_stream(struct ctl_req *r, const struct ctl_stream_ops *ops,
 
 void ctl_req_wake(struct ctl_req *r)
 {
-	if (r->woken || !r->c || r->c->closing || !r->ops)
+	if (r->woken || !r->ops || (!r->self && (!r->c || r->c->closing)))
 		return;
 	r->woken = true;
 	r->next_woken = ctl.woken;
@@ -344,6 +390,10 @@ void ctl_req_finish(struct ctl_req *r, const struct err *e)
 
 	if (r->ops) {
 		stream_end(r, e);
+		return;
+	}
+	if (r->self) {
+		self_end(r, e);
 		return;
 	}
 	if (c) {
@@ -454,6 +504,83 @@ static void dispatch(struct ctl_client *c, const char *line, size_t len)
 reply:
 	put_status(&c->out, &e);
 	req_put(c, r);
+}
+
+/* r's words: a copy of argv, owned like a parsed line's. */
+static void self_words(struct ctl_req *r, int argc, char *const *argv)
+{
+	struct line_words *w = &r->words;
+	size_t len = 0, at = 0;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	w->store = xmalloc(len + 1);
+	w->storecap = len + 1;
+	w->argv = xcalloc((size_t)argc + 1, sizeof(char *));
+	w->argcap = (size_t)argc + 1;
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+		memcpy(w->store + at, argv[i], n);
+		w->argv[i] = w->store + at;
+		at += n;
+	}
+	w->argc = argc;
+}
+
+int ctl_call(int argc, char *const *argv, ctl_call_done_fn *done, void *ctx)
+{
+	struct ctl_req *r = xcalloc(1, sizeof(*r));
+
+	r->self = xcalloc(1, sizeof(*r->self));
+	r->self->done = done;
+	r->self->ctx = ctx;
+	self_words(r, argc, argv);
+	if (!ctl.calls_tail)
+		ctl.calls_tail = &ctl.calls;
+	*ctl.calls_tail = r;
+	ctl.calls_tail = &r->self->next_ended;
+	return 0;
+}
+
+/* Run one queued ctl_call() request: parse, then its handler. */
+static void self_dispatch(struct ctl_req *r)
+{
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	if (cmd_parse(r->words.argc, r->words.argv, &r->call, &e) < 0)
+		goto end;
+	if (daemon_ctx.shutting_down &&
+	    (r->call.cmd->cmd_flags & CMD_MUTATES)) {
+		err_setc(&e, ERR_BUSY, "skiffd is shutting down");
+		goto end;
+	}
+	rc = cmd_handler(r->call.cmd)(r, r->call.args, &e);
+	if (rc == CMD_PENDING)
+		return; /* ends with ctl_req_finish() or its stream */
+	if (rc == 0)
+		err_clear(&e);
+	else if (e.class == ERR_OK)
+		err_setc(&e, ERR_INTERNAL, "%s failed", r->call.cmd->name);
+end:
+	self_end(r, &e);
+}
+
+/* ctl_call()s run from the prepare, never inside their caller (which
+ * may be a bus subscriber in the middle of another module's work). */
+static void run_calls(void)
+{
+	struct ctl_req *r = ctl.calls;
+
+	ctl.calls = NULL;
+	ctl.calls_tail = &ctl.calls;
+	while (r) {
+		struct ctl_req *next = r->self->next_ended;
+		r->self->next_ended = NULL;
+		self_dispatch(r);
+		r = next;
+	}
 }
 
 static bool is_cancel(const char *line, size_t len)
@@ -821,6 +948,13 @@ static void run_streams(void)
 
 		ctl.woken = r->next_woken;
 		r->woken = false;
+		if (r->self) {
+			err_clear(&e);
+			p = r->ops->produce(r, r->ctx, &e);
+			if (p != CTL_MORE)
+				stream_end(r, p == CTL_FAIL ? &e : NULL);
+			continue;
+		}
 		if (!c || buf_used(&c->out) >= CTL_OUT_HIGH)
 			continue; /* resumed by client_flush when drained */
 		err_clear(&e);
@@ -840,10 +974,29 @@ static void on_again(struct ev_loop *loop, ev_idle *w, int revents)
 	ev_idle_stop(loop, w);
 }
 
+/* Call back the ctl_call()s that ended (their callbacks may make more:
+ * those wait for the next pass). */
+static void run_ended(void)
+{
+	struct ctl_req *r = ctl.ended;
+
+	ctl.ended = NULL;
+	ctl.ended_tail = &ctl.ended;
+	while (r) {
+		struct ctl_req *next = r->self->next_ended;
+		struct ctl_self *s = r->self;
+		s->done(s->ctx, &s->out, s->e.class == ERR_OK ? NULL : &s->e);
+		req_free(r);
+		r = next;
+	}
+}
+
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct ctl_client *c, *next;
 
+	run_calls();
+	run_ended();
 	run_streams();
 	while ((c = ctl.dirty)) {
 		ctl.dirty = c->next_dirty;
@@ -864,7 +1017,7 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 		free(c);
 	}
 	ctl.dead = NULL;
-	if (ctl.woken || ctl.dirty)
+	if (ctl.woken || ctl.dirty || ctl.ended || ctl.calls)
 		ev_idle_start(loop, &again); /* come back before sleeping */
 }
 

@@ -71,6 +71,19 @@ void ctl_req_finish(struct ctl_req *r, const struct err *e);
 /* True if the client of a pending request is gone. */
 bool ctl_req_orphaned(const struct ctl_req *r);
 
+/* A request skiffd makes of itself: a module driving verbs of another
+ * module through the command table (DESIGN.md 1: modules talk through
+ * the command table, the event bus and named services), as a client
+ * would send them. argv is the request's words, verb first (copied: the
+ * caller keeps its own). The request is parsed and run from the loop's
+ * prepare, never inside ctl_call() (safe from a bus subscriber), as
+ * skiffd itself (admin); it cannot pass or take fds. done runs once,
+ * from the loop, with the data lines (NDJSON) the verb wrote and NULL or
+ * its error; a streaming verb runs until it ends. */
+typedef void ctl_call_done_fn(void *ctx, const struct buf *out,
+			      const struct err *e);
+int ctl_call(int argc, char *const *argv, ctl_call_done_fn *done, void *ctx);
+
 unsigned ctl_client_count(void);
 
 #endif

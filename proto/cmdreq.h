@@ -210,6 +210,11 @@ struct compose_args {
 	const char *model; /* the normalised model, JSON (the CLI's) */
 	const char *hash;  /* config --hash SERVICES */
 	bool services, volumes, profiles, quiet;
+	/* up, down, ps, start, stop, restart */
+	struct strlist scale; /* SVC=N */
+	bool detach, force_recreate, no_recreate, remove_orphans, no_deps;
+	bool rm_volumes, all;
+	long long timeout; /* -t SECONDS (-1: each container's own) */
 };
 
 #endif

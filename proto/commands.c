@@ -55,6 +55,69 @@
 	  "enable a profile (COMPOSE_PROFILES too)" },
 /* clang-format on */
 
+#define COMPOSE_MODEL_FLAG \
+	{ "model", 0, FLAG_STR, CO(model), "JSON", \
+	  "the normalised model (the skiff CLI reads the files and sends it)" },
+
+static const struct flag compose_up_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    {"detach", 'd', FLAG_BOOL, CO(detach), NULL,
+     "in the background (the only mode yet)"},
+    {"scale", 0, FLAG_LIST, CO(scale), "SERVICE=N",
+     "run N containers of SERVICE (over deploy.replicas)"},
+    {"force-recreate", 0, FLAG_BOOL, CO(force_recreate), NULL,
+     "recreate containers even if their config is unchanged"},
+    {"no-recreate", 0, FLAG_BOOL, CO(no_recreate), NULL,
+     "keep existing containers even if their config changed"},
+    {"remove-orphans", 0, FLAG_BOOL, CO(remove_orphans), NULL,
+     "remove the project's containers of services no longer in it"},
+    {"no-deps", 0, FLAG_BOOL, CO(no_deps), NULL,
+     "do not start the named services' dependencies"},
+    COMPOSE_MODEL_FLAG
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct flag compose_down_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    {"volumes", 'v', FLAG_BOOL, CO(rm_volumes), NULL,
+     "remove the named volumes of the project and anonymous ones"},
+    {"remove-orphans", 0, FLAG_BOOL, CO(remove_orphans), NULL,
+     "also remove containers of services no longer in the project"},
+    {"timeout", 't', FLAG_INT, CO(timeout), "SECONDS",
+     "time to stop before SIGKILL (default: each container's own)"},
+    COMPOSE_MODEL_FLAG
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct flag compose_ps_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    {"all", 'a', FLAG_BOOL, CO(all), NULL, "stopped containers too"},
+    {"quiet", 'q', FLAG_BOOL, CO(quiet), NULL, "only the ids"},
+    COMPOSE_MODEL_FLAG
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct flag compose_stop_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    {"timeout", 't', FLAG_INT, CO(timeout), "SECONDS",
+     "time to stop before SIGKILL (default: each container's own)"},
+    COMPOSE_MODEL_FLAG
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct flag compose_start_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    COMPOSE_MODEL_FLAG
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct gotmpl_header compose_ps_headers[] = {
+    {"Names", "NAME"}, {"Image", "IMAGE"}, {"Command", "COMMAND"},
+    {"Service", "SERVICE"}, {"RunningFor", "CREATED"},
+    {"Status", "STATUS"}, {"Ports", "PORTS"}, {"ID", "CONTAINER ID"},
+    {NULL, NULL},
+};
+
 static const struct flag compose_config_flags[] = {
     COMPOSE_PROJECT_FLAGS
     {"format", 0, FLAG_STR, CO(format), "yaml|json", "output format"},
@@ -616,6 +679,85 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = 0,
 	.module = "compose",
 	.cli = {.how = CLI_COMPOSE},
+    },
+    {
+	.name = "compose down",
+	.usage = "[-f FILE]... [-p NAME] [-v] [--remove-orphans] [-t SECONDS]",
+	.summary = "Stop and remove the project's containers and networks "
+		   "(-v: and volumes)",
+	.flags = compose_down_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = 0,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_ADMIN,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
+    },
+    {
+	.name = "compose ps",
+	.usage = "[-f FILE]... [-p NAME] [-a] [-q] [SERVICE...]",
+	.summary = "List the project's containers",
+	.flags = compose_ps_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.role = ROLE_READ,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE,
+		.table = "table {{.Names}}\t{{.Image}}\t{{.Command}}\t"
+			 "{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t"
+			 "{{.Ports}}",
+		.headers = compose_ps_headers},
+    },
+    {
+	.name = "compose restart",
+	.usage = "[-f FILE]... [-p NAME] [-t SECONDS] [SERVICE...]",
+	.summary = "Restart the project's containers",
+	.flags = compose_stop_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_OPERATOR,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
+    },
+    {
+	.name = "compose start",
+	.usage = "[-f FILE]... [-p NAME] [SERVICE...]",
+	.summary = "Start the project's existing containers, dependencies "
+		   "first",
+	.flags = compose_start_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_OPERATOR,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
+    },
+    {
+	.name = "compose stop",
+	.usage = "[-f FILE]... [-p NAME] [-t SECONDS] [SERVICE...]",
+	.summary = "Stop the project's containers, dependents first",
+	.flags = compose_stop_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_OPERATOR,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
+    },
+    {
+	.name = "compose up",
+	.usage = "[-f FILE]... [-p NAME] -d [--scale SVC=N]... [OPTIONS] "
+		 "[SERVICE...]",
+	.summary = "Create and start the project's networks, volumes and "
+		   "containers, converging: what matches its config stays",
+	.flags = compose_up_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_ADMIN,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
     },
     {
 	.name = "cp",

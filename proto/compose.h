@@ -27,6 +27,7 @@
 #include "../core/base/buf.h"
 #include "../core/base/err.h"
 #include "cnode.h"
+#include "jtree.h"
 
 /* Read a whole file into out (appended); -1 with e set. */
 typedef int (*compose_read_fn)(const char *path, struct buf *out,
@@ -119,5 +120,29 @@ char *compose_plan_ctr_name(const char *project, const char *service,
  * ("*" or NAME,NAME...), as docker compose prints them. */
 int compose_plan_hash_text(const struct cnode *model, const char *sel,
 			   struct buf *out, struct err *e);
+
+/* compose_run.c: container number `number` of a service as the words of
+ * a `create` request (its name, the com.docker.compose.* labels, every
+ * option as create's flag) and, for its networks past the first, the
+ * words of `network connect` requests. A key skiff cannot honour is an
+ * error naming the service and the key. */
+struct compose_run_in {
+	const struct cnode *model, *svc;
+	const char *project, *service;
+	unsigned number;
+	const char *hash;    /* its config hash (compose_plan_hash) */
+	const char *workdir; /* the project directory, or NULL */
+};
+struct compose_run_out {
+	char *name;	    /* the container's name */
+	struct strv create; /* "create", flags..., image, args... */
+	struct strv *connect; /* "network", "connect", ..., NET, NAME */
+	size_t nconnect;
+};
+int compose_run_words(const struct compose_run_in *in,
+		      struct compose_run_out *out, struct err *e);
+void compose_run_out_free(struct compose_run_out *out);
+/* deploy.replicas, else 1 (capped at 1000). */
+unsigned compose_run_scale(const struct cnode *svc);
 
 #endif

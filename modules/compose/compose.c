@@ -8,8 +8,9 @@
  * `docker compose config` prints it: block YAML (or JSON with --format
  * json), the names of its services or volumes, or the config hashes
  * of its services, as one {"text"} line.
- * Project state and the verbs that deploy (up, down, ps, ...) are to
- * come here. Owns no state yet. */
+ * The verbs that deploy (up, down, ps, start, stop, restart) run as
+ * requests skiffd makes of itself (deploy.c, plan.c); the project's
+ * state is its objects' com.docker.compose.* labels. Owns no state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,36 +19,7 @@
 #include "../../core/module.h"
 #include "../../proto/cmdreq.h"
 #include "../../proto/compose.h"
-
-/* The --model word as a tree, checked for the model's top-level shape
- * (the CLI made it; a script may not have). */
-static struct cnode *model_parse(const struct compose_args *a,
-				 struct cnode_files *files, struct err *e)
-{
-	struct cnode *m;
-	const struct cnode *name, *svcs;
-
-	if (!a->model)
-		return err_setc(e, ERR_INVALID,
-				"--model: the project's normalised model is "
-				"required (the skiff CLI reads the files and "
-				"sends it)"),
-		       NULL;
-	m = cnode_load(files, "--model", a->model, strlen(a->model), e);
-	if (!m)
-		return NULL;
-	name = cnode_get(m, "name");
-	svcs = cnode_get(m, "services");
-	if (m->t != CN_MAP || !name || name->t != CN_STR || !svcs ||
-	    svcs->t != CN_MAP) {
-		cnode_free(m);
-		return err_setc(e, ERR_INVALID,
-				"--model: not a normalised compose model (an "
-				"object with a name and services)"),
-		       NULL;
-	}
-	return m;
-}
+#include "cop.h"
 
 static void keys_text(const struct cnode *map, struct buf *out)
 {
@@ -67,7 +39,7 @@ static int do_config(struct ctl_req *r, void *args, struct err *e)
 		return err_setc(e, ERR_INVALID,
 				"--format: \"%s\" is neither yaml nor json",
 				a->format);
-	p.model = model_parse(a, &p.files, e);
+	p.model = cop_model(a, &p.files, e);
 	if (!p.model)
 		return -1;
 	if (a->hash)
@@ -90,14 +62,57 @@ static int do_config(struct ctl_req *r, void *args, struct err *e)
 	return rc;
 }
 
+static int do_up(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_up, e);
+}
+
+static int do_down(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_down, e);
+}
+
+static int do_ps(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_ps, e);
+}
+
+static int do_start(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_start, e);
+}
+
+static int do_stop(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_stop, e);
+}
+
+static int do_restart(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_restart, e);
+}
+
 static const struct command cmd_config = { "compose config", do_config };
+static const struct command cmd_up = { "compose up", do_up };
+static const struct command cmd_down = { "compose down", do_down };
+static const struct command cmd_ps = { "compose ps", do_ps };
+static const struct command cmd_start = { "compose start", do_start };
+static const struct command cmd_stop = { "compose stop", do_stop };
+static const struct command cmd_restart = { "compose restart", do_restart };
 
 static const struct command *const compose_commands[] = {
-	&cmd_config,
-	NULL,
+	&cmd_config, &cmd_up,	&cmd_down,    &cmd_ps,
+	&cmd_start,  &cmd_stop, &cmd_restart, NULL,
+};
+
+/* Container events wake the cops waiting on a dependency. */
+static const struct bus_sub compose_subs[] = {
+	{ "container", cop_bus_event },
+	{ NULL, NULL },
 };
 
 const struct module module_compose = {
 	.name = "compose",
 	.commands = compose_commands,
+	.subs = compose_subs,
 };

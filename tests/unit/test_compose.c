@@ -300,6 +300,96 @@ static void test_plan(void **state)
 	compose_project_free(&q);
 }
 
+/* The words of create for one service (joined by '|'), or "ERR: msg". */
+static char *run_words(const char *text, const char *svc, unsigned n)
+{
+	struct compose_project p;
+	struct compose_run_out out;
+	struct err e = ERR_INIT;
+	struct compose_run_in in = { .project = "p", .service = svc,
+				     .number = n, .hash = "h" };
+	struct buf b = { 0 };
+
+	in.model = model1(text, &p);
+	in.svc = cnode_get(cnode_get(in.model, "services"), svc);
+	if (compose_run_words(&in, &out, &e) < 0) {
+		buf_printf(&b, "ERR: %s", e.msg);
+	} else {
+		for (size_t i = 0; i < out.create.n; i++)
+			buf_printf(&b, "%s%s", i ? "|" : "", out.create.v[i]);
+		for (size_t c = 0; c < out.nconnect; c++) {
+			buf_puts(&b, "\n");
+			for (size_t i = 0; i < out.connect[c].n; i++)
+				buf_printf(&b, "%s%s", i ? "|" : "",
+					   out.connect[c].v[i]);
+		}
+		compose_run_out_free(&out);
+	}
+	compose_project_free(&p);
+	buf_append(&b, "", 1);
+	return buf_head(&b);
+}
+
+static void test_run_words(void **state)
+{
+	char *w = run_words(
+		"services:\n"
+		"  web:\n"
+		"    image: bb\n"
+		"    entrypoint: [sh, -c]\n"
+		"    command: [\"echo hi\"]\n"
+		"    ports: [\"127.0.0.1:8080:80\", \"9000:90/udp\", \"443\"]\n"
+		"    environment: {A: \"1\", UNSET: null}\n"
+		"    volumes: [\"data:/d:ro\", \"/h:/c\", {type: tmpfs, "
+		"target: /t}]\n"
+		"    healthcheck: {test: [CMD, wget, -q, \"a b\"], interval: 2s,"
+		" retries: 3}\n"
+		"    stop_grace_period: 1500ms\n"
+		"    deploy: {resources: {limits: {memory: 64M}}}\n"
+		"    networks: {front: {aliases: [www]}, back: null}\n"
+		"networks: {front: {}, back: {}}\n"
+		"volumes: {data: {}}\n",
+		"web", 2);
+
+	has(w, "create|--name|p-web-2|");
+	has(w, "|-e|A=1|");
+	assert_null(strstr(w, "UNSET"));
+	has(w, "|--label|com.docker.compose.project=p|");
+	has(w, "|--label|com.docker.compose.service=web|");
+	has(w, "|--label|com.docker.compose.container-number=2|");
+	has(w, "|--label|com.docker.compose.config-hash=h|");
+	has(w, "|-p|127.0.0.1:8080:80/tcp|-p|9000:90/udp|-p|443/tcp|");
+	has(w, "|--mount|type=volume,target=/d,source=p_data,readonly|");
+	has(w, "|-v|/h:/c|");
+	has(w, "|--mount|type=tmpfs,target=/t|");
+	has(w, "|--health-cmd|wget -q 'a b'|--health-interval|2s|"
+	       "--health-retries|3|");
+	has(w, "|--stop-timeout|2|");
+	has(w, "|--memory|64M|");
+	/* the first network (sorted) with the service's name and aliases,
+	 * the other as network connect */
+	has(w, "|--network-alias|web|--network|p_back|");
+	has(w, "|--entrypoint|sh|bb|-c|echo hi\nnetwork|connect|--alias|web|"
+	       "--alias|www|p_front|p-web-2");
+	free(w);
+	w = run_words("services:\n  s: {image: bb, sysctls: {a: b}}\n", "s",
+		      1);
+	has(w, "ERR: service \"s\": sysctls: not supported by skiff yet");
+	free(w);
+	w = run_words("services:\n  s: {image: bb, logging: {driver: syslog}}\n",
+		      "s", 1);
+	has(w, "ERR: service \"s\": logging.driver: only json-file");
+	free(w);
+	w = run_words("services:\n  s: {build: .}\n", "s", 1);
+	has(w, "ERR: service \"s\": build: building images is not supported");
+	free(w);
+	w = run_words("services:\n  s: {image: bb, network_mode: host, "
+		      "x-note: 1}\n",
+		      "s", 1);
+	has(w, "|--network|host|bb");
+	free(w);
+}
+
 static void test_no_file(void **state)
 {
 	const struct vfile fs[] = { { 0 } };
@@ -316,6 +406,7 @@ int main(void)
 	    cmocka_unit_test(test_long_syntax),
 	    cmocka_unit_test(test_merge_env_profiles),
 	    cmocka_unit_test(test_plan),
+	    cmocka_unit_test(test_run_words),
 	    cmocka_unit_test(test_no_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
