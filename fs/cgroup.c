@@ -534,6 +534,12 @@ int cgroup_limits_valid(const struct cgroup_limits *l, struct err *e)
 				(unsigned long long)l->cpu_shares);
 	if (l->cpuset_cpus[0] && cgroup_cpuset_valid(l->cpuset_cpus, e) < 0)
 		return -1;
+	if (l->cpuset_mems[0] && cgroup_cpuset_valid(l->cpuset_mems, e) < 0)
+		return err_wrap(e, "--cpuset-mems");
+	if (l->has_swappiness && l->swappiness > 100)
+		return err_setc(e, ERR_INVALID,
+				"--memory-swappiness %u: must be 0..100",
+				l->swappiness);
 	return 0;
 }
 
@@ -557,6 +563,12 @@ static int cgroup_limits_supported(const struct cgroup_sys *sys,
 	if (l->cpuset_cpus[0] && !(c & CGROUP_CPUSET))
 		return err_setc(e, ERR_INVALID, fmt, "--cpuset-cpus",
 				"cpuset");
+	if (l->cpuset_mems[0] && !(c & CGROUP_CPUSET))
+		return err_setc(e, ERR_INVALID, fmt, "--cpuset-mems",
+				"cpuset");
+	if (l->has_swappiness && sys->version == 1 && !(c & CGROUP_MEMORY))
+		return err_setc(e, ERR_INVALID, fmt, "--memory-swappiness",
+				"memory");
 	if (l->pids_limit && !(c & CGROUP_PIDS))
 		return err_setc(e, ERR_INVALID, fmt, "--pids-limit", "pids");
 	return 0;

@@ -106,7 +106,11 @@ const char *cgroup_ctrl_name(const struct cgroup_sys *sys, unsigned bit);
  *  cpu_shares          --cpu-shares, 2..262144, 0 unset; v2 writes
  *                      cpu.weight = 1 + ((shares - 2) * 9999) / 262142
  *  cpuset_cpus         "0-1,3" (--cpuset-cpus), "" unset
- *  pids_limit          --pids-limit; CGROUP_UNLIMITED for none */
+ *  cpuset_mems         memory nodes (--cpuset-mems), "" unset
+ *  pids_limit          --pids-limit; CGROUP_UNLIMITED for none
+ *  swappiness          --memory-swappiness 0..100 when has_swappiness;
+ *                      v1 only: v2 has no per-cgroup swappiness, and
+ *                      Docker discards it there (so does this) */
 #define CGROUP_UNLIMITED (-1)
 
 struct cgroup_limits {
@@ -117,7 +121,10 @@ struct cgroup_limits {
 	int64_t cpu_period_us;
 	uint64_t cpu_shares;
 	char cpuset_cpus[64];
+	char cpuset_mems[64];
 	int64_t pids_limit;
+	bool has_swappiness;
+	uint8_t swappiness;
 };
 
 /* Parse --cpus ("1.5", "0.25", up to 9 decimals) into a CFS quota and

@@ -87,6 +87,9 @@ static int v1_memory(struct cgroup *cg, const struct cgroup_limits *l,
 	    v1_set(dir, "memory.soft_limit_in_bytes", l->memory_reservation,
 		   e) < 0)
 		return -1;
+	if (l->has_swappiness &&
+	    v1_set(dir, "memory.swappiness", l->swappiness, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -123,6 +126,9 @@ static int v1_apply(struct cgroup *cg, const struct cgroup_limits *l,
 	dir = cgroup_dir_for(cg, CGROUP_CPUSET, &d);
 	if (dir && l->cpuset_cpus[0] &&
 	    cgroup_write(dir, "cpuset.cpus", l->cpuset_cpus, e) < 0)
+		return -1;
+	if (dir && l->cpuset_mems[0] &&
+	    cgroup_write(dir, "cpuset.mems", l->cpuset_mems, e) < 0)
 		return -1;
 	dir = cgroup_dir_for(cg, CGROUP_PIDS, &d);
 	if (dir && l->pids_limit == CGROUP_UNLIMITED)

@@ -156,6 +156,9 @@ static int v2_apply(struct cgroup *cg, const struct cgroup_limits *l,
 	if (l->cpuset_cpus[0] &&
 	    cgroup_write(dir, "cpuset.cpus", l->cpuset_cpus, e) < 0)
 		return -1;
+	if (l->cpuset_mems[0] &&
+	    cgroup_write(dir, "cpuset.mems", l->cpuset_mems, e) < 0)
+		return -1;
 	if (l->pids_limit && v2_set(dir, "pids.max", l->pids_limit, e) < 0)
 		return -1;
 	return 0;

@@ -272,6 +272,19 @@ static int child_user(const struct oci_process *p, struct oci_user *u,
 	if (p->user.username && *p->user.username &&
 	    child_user_name(p, u, root, e) < 0)
 		return -1;
+	if (p->user.group_names.n) {
+		uint32_t *g = u->additional_gids;
+		/* a private copy unless child_user_name made one */
+		if (g == p->user.additional_gids &&
+		    !(u->additional_gids =
+			  malloc((u->n_additional_gids + 1) * sizeof(*g))))
+			return err_set(e, ENOMEM, "user");
+		if (g == p->user.additional_gids && u->n_additional_gids)
+			memcpy(u->additional_gids, g,
+			       u->n_additional_gids * sizeof(*g));
+		if (user_add_groups(root, &p->user.group_names, u, e) < 0)
+			return -1;
+	}
 	if (child_env_has(&p->env, "HOME"))
 		return 0;
 	memcpy(home, "HOME=", 5);
@@ -286,6 +299,47 @@ static int child_seccomp(const struct spawn_child *c, struct err *e)
 	return c->seccomp ? seccomp_spec_load(c->seccomp, e) : 0;
 }
 
+/* Write a small value to a /proc file of ours. */
+static int child_proc_write(const char *path, const char *val, struct err *e)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(val);
+
+	if (fd < 0 || write(fd, val, n) != (ssize_t)n)
+		return err_set(e, errno, "write %s = %s", path, val);
+	return 0;
+}
+
+static int child_oom_score_adj(const struct oci_process *p, struct err *e)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+	return child_proc_write("/proc/self/oom_score_adj", v, e);
+}
+
+/* linux.sysctl, in the namespaces just made or joined (the kernel
+ * picks a net, ipc or uts sysctl by the writer's namespace), before the
+ * root moves: /proc is still the host's mount here. */
+static int child_sysctl(const struct oci_spec *s, struct err *e)
+{
+	char path[512];
+
+	for (size_t i = 0; i < s->n_sysctl; i++) {
+		const char *k = s->sysctl[i].key;
+		int n = snprintf(path, sizeof(path), "/proc/sys/%s", k);
+		if (n >= (int)sizeof(path) || strstr(k, "..") || strchr(k, '/'))
+			return err_setc(e, ERR_INVALID, "sysctl %s: bad name",
+					k);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (child_proc_write(path, s->sysctl[i].value, e) < 0)
+			return err_wrap(e, "sysctl %s", k);
+	}
+	return 0;
+}
+
 /* The common tail of create and exec: who the process is and what it may
  * do, then execve. */
 static int child_process(const struct spawn_child *c, struct err *e)
@@ -296,6 +350,8 @@ static int child_process(const struct spawn_child *c, struct err *e)
 	char home[300];
 
 	if (child_user(p, &u, home, sizeof(home), e) < 0)
+		return -1;
+	if (p->has_oom_score_adj && child_oom_score_adj(p, e) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_rlimits; i++)
 		if (child_rlimit(&p->rlimits[i], e) < 0)
@@ -374,6 +430,7 @@ static int child_create(const struct spawn_child *c, struct err *e)
 	bool pty = child_makes_pty(c);
 
 	if (child_namespaces(s, e) < 0 || child_loopback(s, e) < 0 ||
+	    child_sysctl(s, e) < 0 ||
 	    child_stdio(c, c->proc->terminal && !pty, e) < 0 ||
 	    mounts_setup(s, c->rootfs, c->state_dir, e) < 0 ||
 	    (pty && child_console(c, true, e) < 0))

@@ -11,6 +11,7 @@
 #include "../proto/seccomp_json.h"
 #include "caps.h"
 #include "devspec.h"
+#include "kernopts.h"
 #include "mounts.h"
 #include "seccomp.h"
 
@@ -217,6 +218,60 @@ static int specgen_devices(const struct specgen_opts *o, struct oci_spec *s,
 	return 0;
 }
 
+/* --shm-size: the size= of the default /dev/shm mount. */
+static int specgen_shm(const struct specgen_opts *o, struct oci_spec *s,
+		       struct err *e)
+{
+	char size[40];
+
+	if (o->shm_size < 0)
+		return err_setc(e, ERR_INVALID, "--shm-size %lld: must be "
+				"positive", (long long)o->shm_size);
+	snprintf(size, sizeof(size), "size=%lld", (long long)o->shm_size);
+	for (size_t i = 0; o->shm_size && i < s->n_mounts; i++) {
+		struct strv *opts = &s->mounts[i].options;
+		if (strcmp(s->mounts[i].destination, "/dev/shm") != 0)
+			continue;
+		for (size_t j = 0; j < opts->n; j++)
+			if (!strncmp(opts->v[j], "size=", 5)) {
+				free(opts->v[j]);
+				if (!(opts->v[j] = strdup(size)))
+					return err_set(e, ENOMEM, "shm");
+			}
+	}
+	return 0;
+}
+
+/* rlimits, sysctls, OOM score, extra groups, /dev/shm's size. */
+static int specgen_kernel(const struct specgen_opts *o, struct oci_spec *s,
+			  struct err *e)
+{
+	struct oci_process *p = &s->process;
+
+	for (size_t i = 0; o->ulimits && i < o->ulimits->n; i++)
+		if (kernopts_ulimit(p, o->ulimits->v[i], e) < 0)
+			return -1;
+	for (size_t i = 0; o->sysctls && i < o->sysctls->n; i++)
+		if (kernopts_sysctl(s, o->sysctls->v[i], o->host_net, e) < 0)
+			return -1;
+	if (o->has_oom_score_adj &&
+	    (o->oom_score_adj < -1000 || o->oom_score_adj > 1000))
+		return err_setc(e, ERR_INVALID,
+				"--oom-score-adj %d: must be -1000..1000",
+				o->oom_score_adj);
+	p->has_oom_score_adj = o->has_oom_score_adj;
+	p->oom_score_adj = o->oom_score_adj;
+	for (size_t i = 0; o->group_add && i < o->group_add->n; i++) {
+		const char *g = o->group_add->v[i];
+		if (!*g || strchr(g, ':') || strchr(g, '\n'))
+			return err_setc(e, ERR_INVALID,
+					"invalid --group-add \"%s\"", g);
+		if (strv_push(&p->user.group_names, g) < 0)
+			return err_set(e, ENOMEM, "--group-add");
+	}
+	return specgen_shm(o, s, e);
+}
+
 static int specgen_fill(const struct specgen_opts *o, struct oci_spec *s,
 			struct err *e)
 {
@@ -230,7 +285,8 @@ static int specgen_fill(const struct specgen_opts *o, struct oci_spec *s,
 	    specgen_namespaces(s) < 0)
 		return err_set(e, ENOMEM, "spec");
 	s->root_readonly = o->read_only;
-	if (specgen_mounts(o, s, e) < 0 || specgen_devices(o, s, e) < 0)
+	if (specgen_mounts(o, s, e) < 0 || specgen_devices(o, s, e) < 0 ||
+	    specgen_kernel(o, s, e) < 0)
 		return -1;
 	return specgen_security(o, s, e);
 }

@@ -39,6 +39,12 @@ struct specgen_opts {
 	/* --device HOST[:CONTAINER][:rwm], --device-cgroup-rule (devspec.h);
 	 * NULL: none. Docker's default device rules come first either way. */
 	const struct strv *devices, *device_rules;
+	/* --ulimit, --sysctl (kernopts.h), --group-add; NULL: none */
+	const struct strv *ulimits, *sysctls, *group_add;
+	bool host_net;	       /* --network host: no net.* sysctls */
+	int64_t shm_size;      /* /dev/shm's size; 0: Docker's 64m */
+	bool has_oom_score_adj;
+	int oom_score_adj;     /* -1000..1000 */
 	/* For evaluating a profile's minKernel; 0 = assume new enough. */
 	unsigned kernel_major, kernel_minor;
 };

@@ -243,6 +243,25 @@ static int resolve_group(int rootfd, const char *group, struct oci_user *u,
 	return 0;
 }
 
+int user_add_groups(int rootfd, const struct strv *groups, struct oci_user *u,
+		    struct err *e)
+{
+	uint32_t *v;
+
+	for (size_t i = 0; i < groups->n; i++) {
+		struct oci_user g = {0};
+		if (resolve_group(rootfd, groups->v[i], &g, e) < 0)
+			return err_wrap(e, "--group-add");
+		v = realloc(u->additional_gids,
+			    (u->n_additional_gids + 1) * sizeof(*v));
+		if (!v)
+			return err_set(e, ENOMEM, "--group-add");
+		u->additional_gids = v;
+		v[u->n_additional_gids++] = g.gid;
+	}
+	return 0;
+}
+
 int user_resolve(int rootfd, const char *spec, struct oci_user *u,
 		 struct err *e)
 {

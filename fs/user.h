@@ -16,6 +16,11 @@
  * from passwd gets gid 0; an unknown name is an ERR_NOT_FOUND error. */
 int user_resolve(int rootfd, const char *spec, struct oci_user *u,
 		 struct err *e);
+/* Append the gids of groups (names looked up in the container's
+ * /etc/group, or numbers) to u->additional_gids, which must be malloc'd
+ * or NULL (it is realloc'd). */
+int user_add_groups(int rootfd, const struct strv *groups, struct oci_user *u,
+		    struct err *e);
 /* The home directory of uid in the container's passwd, "/" if none (as
  * runc does for HOME). */
 int user_home(int rootfd, uint32_t uid, char *buf, size_t size, struct err *e);

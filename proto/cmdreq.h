@@ -61,6 +61,10 @@ struct create_args {
 	struct strlist env, label, cap_add, cap_drop, tmpfs, volume, secopt;
 	struct strlist log_opt, env_file, mount, volumes_from;
 	struct strlist device, device_cgroup_rule;
+	struct strlist ulimit, sysctl, group_add;
+	const char *cpuset_mems, *memory_swappiness;
+	long long cpu_period, cpu_quota, oom_score_adj;
+	int64_t shm_size;
 	struct health_opts health;
 };
 

@@ -36,6 +36,12 @@
 	  "relative CPU weight (2-262144)" }, \
 	{ "cpuset-cpus", 0, FLAG_STR, CA(cpuset), "LIST", \
 	  "CPUs allowed, e.g. 0-1,3" }, \
+	{ "cpuset-mems", 0, FLAG_STR, CA(cpuset_mems), "LIST", \
+	  "memory nodes allowed, e.g. 0-1" }, \
+	{ "cpu-period", 0, FLAG_INT, CA(cpu_period), "US", \
+	  "CFS period in microseconds (1000-1000000)" }, \
+	{ "cpu-quota", 0, FLAG_INT, CA(cpu_quota), "US", \
+	  "CFS quota in microseconds per period (-1: none)" }, \
 	{ "pids-limit", 0, FLAG_INT, CA(pids_limit), "N", \
 	  "process limit (-1 for unlimited)" },
 /* clang-format on */
@@ -184,6 +190,22 @@ static const struct flag create_flags[] = {
     {"device-cgroup-rule", 0, FLAG_LIST, CA(device_cgroup_rule),
      "'c|b|a MAJ:MIN rwm'",
      "allow devices in the device cgroup (* for any number)"},
+    {"ulimit", 0, FLAG_LIST, CA(ulimit), "NAME=SOFT[:HARD]",
+     "a resource limit (nofile, nproc, core, memlock, stack, ...; -1 is "
+     "unlimited)"},
+    {"sysctl", 0, FLAG_LIST, CA(sysctl), "K=V",
+     "a namespaced kernel parameter (net.*, kernel.shm*, kernel.msg*, "
+     "kernel.sem, fs.mqueue.*, kernel.domainname)"},
+    {"shm-size", 0, FLAG_SIZE, CA(shm_size), "BYTES",
+     "size of /dev/shm (default 64m)"},
+    {"oom-score-adj", 0, FLAG_INT, CA(oom_score_adj), "N",
+     "the process's OOM score adjustment (-1000 to 1000)"},
+    {"group-add", 0, FLAG_LIST, CA(group_add), "GID",
+     "another supplementary group (a number or a name in the "
+     "container's /etc/group)"},
+    {"memory-swappiness", 0, FLAG_STR, CA(memory_swappiness), "0-100",
+     "how readily the container's memory is swapped (cgroup v1; v2 "
+     "has none and it is discarded, as Docker does)"},
     {"read-only", 0, FLAG_BOOL, CA(read_only), 0,
      "mount the root filesystem read-only"},
     {"tmpfs", 0, FLAG_LIST, CA(tmpfs), "PATH[:OPTS]", "mount a tmpfs"},

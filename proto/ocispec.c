@@ -97,6 +97,7 @@ static void process_free(struct oci_process *p)
 {
 	free(p->user.additional_gids);
 	free(p->user.username);
+	strv_free(&p->user.group_names);
 	strv_free(&p->args);
 	strv_free(&p->env);
 	free(p->cwd);
@@ -302,7 +303,8 @@ static int user_read(struct jt *t, yajl_val v, struct oci_user *u)
 
 	if (jt_want_obj(t, v) < 0 || jt_opt_u32(t, v, "uid", &u->uid) < 0 ||
 	    jt_opt_u32(t, v, "gid", &u->gid) < 0 ||
-	    jt_opt_str(t, v, "username", &u->username) < 0)
+	    jt_opt_str(t, v, "username", &u->username) < 0 ||
+	    jt_opt_strv(t, v, "groupNames", &u->group_names) < 0)
 		return -1;
 	g = jt_get(v, "additionalGids");
 	if (!g)
@@ -659,6 +661,8 @@ static void write_user(struct jw *w, const struct oci_user *u)
 	}
 	if (u->username)
 		jw_str(w, "username", u->username);
+	if (u->group_names.n)
+		write_strv(w, "groupNames", &u->group_names);
 	jw_end_obj(w);
 }
 

@@ -35,6 +35,10 @@ struct oci_user {
 	 * set, the runtime resolves it against the container's /etc/passwd and
 	 * /etc/group, overriding uid, gid and additional_gids. */
 	char *username;
+	/* Supplementary groups by name or number, resolved by the runtime
+	 * in the container's /etc/group and added to additional_gids
+	 * (skiff's, like username: Docker's --group-add). */
+	struct strv group_names;
 };
 
 struct oci_rlimit {

@@ -89,6 +89,31 @@ static int apply_secopts(const struct create_args *a, struct specgen_opts *o,
 	return 0;
 }
 
+/* --memory-swappiness 0..100 (-1: Docker's "unset"); v2 has no
+ * per-cgroup swappiness: discarded with Docker's words. */
+static int parse_swappiness(const char *s, struct cgroup_limits *l,
+			    struct err *e)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < -1 || v > 100)
+		return err_setc(e, ERR_INVALID,
+				"invalid --memory-swappiness \"%s\": a value "
+				"between 0 and 100", s);
+	if (v < 0)
+		return 0;
+	if (ctr_cgroups.version == 2) {
+		log_warn("Your kernel does not support memory swappiness "
+			 "capabilities or the cgroup is not mounted. Memory "
+			 "swappiness discarded.");
+		return 0;
+	}
+	l->has_swappiness = true;
+	l->swappiness = (uint8_t)v;
+	return 0;
+}
+
 static int parse_limits(const struct create_args *a, struct cgroup_limits *l,
 			bool creating, struct err *e)
 {
@@ -106,6 +131,24 @@ static int parse_limits(const struct create_args *a, struct cgroup_limits *l,
 	if (a->cpus && cgroup_parse_cpus(a->cpus, &l->cpu_quota_us,
 					 &l->cpu_period_us, e) < 0)
 		return err_wrap(e, "--cpus");
+	if (a->cpus && (a->cpu_period || a->cpu_quota))
+		return err_setc(e, ERR_INVALID,
+				"conflicting options: --cpus cannot be set "
+				"with --cpu-period or --cpu-quota");
+	if (a->cpu_period)
+		l->cpu_period_us = a->cpu_period;
+	if (a->cpu_quota)
+		l->cpu_quota_us = a->cpu_quota < 0 ? CGROUP_UNLIMITED
+						   : a->cpu_quota;
+	if (a->cpuset_mems &&
+	    (cgroup_cpuset_valid(a->cpuset_mems, e) < 0 ||
+	     strlen(a->cpuset_mems) >= sizeof(l->cpuset_mems)))
+		return err_wrap(e, "--cpuset-mems");
+	if (a->cpuset_mems)
+		strcpy(l->cpuset_mems, a->cpuset_mems);
+	if (a->memory_swappiness && parse_swappiness(a->memory_swappiness,
+						     l, e) < 0)
+		return -1;
 	l->cpu_shares = (uint64_t)(a->cpu_shares > 0 ? a->cpu_shares : 0);
 	if (a->cpuset && (cgroup_cpuset_valid(a->cpuset, e) < 0 ||
 			  strlen(a->cpuset) >= sizeof(l->cpuset_cpus)))
@@ -116,6 +159,8 @@ static int parse_limits(const struct create_args *a, struct cgroup_limits *l,
 	if (cgroup_limits_valid(l, e) < 0)
 		return -1;
 	if (!ctr_have_cgroups && (l->memory || l->cpu_quota_us ||
+				  l->cpu_period_us || l->cpuset_mems[0] ||
+				  l->has_swappiness ||
 				  l->pids_limit || l->cpu_shares))
 		return err_setc(e, ERR_INVALID,
 				"resource limits need cgroups, and this host "
@@ -320,7 +365,8 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 {
 	struct specgen_opts o = { 0 };
 	struct strv args = { 0 }, env = { 0 }, capa = { 0 }, capd = { 0 },
-		    tmpfs = { 0 }, binds = { 0 }, devs = { 0 }, drules = { 0 };
+		    tmpfs = { 0 }, binds = { 0 }, devs = { 0 }, drules = { 0 },
+		    ulim = { 0 }, sysctl = { 0 }, groups = { 0 };
 	_cleanup_free_ char *profile = NULL;
 	_cleanup_free_ const char **argv0 = NULL, **envv = NULL;
 	char host[16], cgpath[128];
@@ -341,6 +387,9 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 	strv_from(&tmpfs, &a->tmpfs);
 	strv_from(&devs, &a->device);
 	strv_from(&drules, &a->device_cgroup_rule);
+	strv_from(&ulim, &a->ulimit);
+	strv_from(&sysctl, &a->sysctl);
+	strv_from(&groups, &a->group_add);
 	vol_spec(c, &binds, &tmpfs);
 	if (a->init) {
 		char bind[4200];
@@ -362,6 +411,13 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 		.read_only = a->read_only, .tmpfs = &tmpfs, .binds = &binds,
 		.cgroups_path = cgpath, .terminal = a->tty,
 		.devices = &devs, .device_rules = &drules,
+		.ulimits = &ulim, .sysctls = &sysctl, .group_add = &groups,
+		.host_net = plan->mode == NETSVC_NS_HOST,
+		.shm_size = a->shm_size,
+		.has_oom_score_adj = a->oom_score_adj != 0,
+		.oom_score_adj = (int)(a->oom_score_adj < -100000 ? -100000
+				       : a->oom_score_adj > 100000 ? 100000
+				       : a->oom_score_adj),
 	};
 	host_kernel_version(&o.kernel_major, &o.kernel_minor);
 	if (build_argv(a, img, argc, argv, &args, e) < 0 ||
@@ -382,7 +438,8 @@ out:
 	ocispec_free(spec);
 	strv_free(&args), strv_free(&env), strv_free(&capa);
 	strv_free(&capd), strv_free(&tmpfs), strv_free(&binds);
-	strv_free(&devs), strv_free(&drules);
+	strv_free(&devs), strv_free(&drules), strv_free(&ulim);
+	strv_free(&sysctl), strv_free(&groups);
 	return rc;
 }
 
@@ -811,9 +868,15 @@ static void merge_limits(struct cgroup_limits *to,
 		to->memory_swap = l->memory_swap;
 	if (l->memory_reservation)
 		to->memory_reservation = l->memory_reservation;
-	if (l->cpu_quota_us) {
+	if (l->cpu_quota_us)
 		to->cpu_quota_us = l->cpu_quota_us;
+	if (l->cpu_period_us)
 		to->cpu_period_us = l->cpu_period_us;
+	if (l->cpuset_mems[0])
+		strcpy(to->cpuset_mems, l->cpuset_mems);
+	if (l->has_swappiness) {
+		to->has_swappiness = true;
+		to->swappiness = l->swappiness;
 	}
 	if (l->cpu_shares)
 		to->cpu_shares = l->cpu_shares;

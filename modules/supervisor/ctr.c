@@ -515,6 +515,9 @@ static void write_limits(const struct cgroup_limits *l, struct jw *w)
 	jw_int(w, "cpu_period_us", l->cpu_period_us);
 	jw_uint(w, "cpu_shares", l->cpu_shares);
 	jw_str(w, "cpuset_cpus", l->cpuset_cpus);
+	jw_str(w, "cpuset_mems", l->cpuset_mems);
+	if (l->has_swappiness)
+		jw_int(w, "swappiness", l->swappiness);
 	jw_int(w, "pids_limit", l->pids_limit);
 	jw_end_obj(w);
 }
@@ -699,6 +702,13 @@ static void load_limits(yajl_val t, struct cgroup_limits *l)
 	l->pids_limit = get_int(v, "pids_limit");
 	cs = get_str(v, "cpuset_cpus");
 	snprintf(l->cpuset_cpus, sizeof(l->cpuset_cpus), "%s", cs ? cs : "");
+	cs = get_str(v, "cpuset_mems");
+	snprintf(l->cpuset_mems, sizeof(l->cpuset_mems), "%s", cs ? cs : "");
+	if (yajl_tree_get(v, (const char *[]){"swappiness", NULL},
+			  yajl_t_number)) {
+		l->has_swappiness = true;
+		l->swappiness = (uint8_t)get_int(v, "swappiness");
+	}
 }
 
 /* ctr_load_all's state: lifecycle.c's ctr_state_load */

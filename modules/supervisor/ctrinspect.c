@@ -195,6 +195,13 @@ static void write_hostconfig(const struct ctr *c, yajl_val spec,
 	jw_int(w, "Memory", l->memory);
 	jw_int(w, "NanoCpus", nano);
 	jw_str(w, "CpusetCpus", l->cpuset_cpus);
+	jw_str(w, "CpusetMems", l->cpuset_mems);
+	jw_int(w, "CpuPeriod", l->cpu_period_us);
+	jw_int(w, "CpuQuota", l->cpu_quota_us);
+	if (l->has_swappiness)
+		jw_int(w, "MemorySwappiness", l->swappiness);
+	else
+		jw_null(w, "MemorySwappiness");
 	jw_int(w, "MemoryReservation", l->memory_reservation);
 	jw_int(w, "MemorySwap", l->memory_swap);
 	if (l->pids_limit)

@@ -450,6 +450,55 @@ static void test_devspec(void **state)
 	assert_non_null(strstr(e.msg, "--device-cgroup-rule \"c 1:3\""));
 }
 
+static void test_kernopts(void **state)
+{
+	const char *args[] = {"sh", NULL};
+	char *uv[] = {"nofile=1024:2048", "core=-1", "nofile=10"};
+	char *sv[] = {"net.core.somaxconn=1234", "kernel.sem=1 2 3 4"};
+	char *gv[] = {"staff", "123"};
+	struct strv ul = {uv, 3}, sc = {sv, 2}, ga = {gv, 2};
+	struct specgen_opts o = {.rootfs = "/img", .args = args,
+				 .ulimits = &ul, .sysctls = &sc,
+				 .group_add = &ga, .shm_size = 1 << 20,
+				 .has_oom_score_adj = true,
+				 .oom_score_adj = -17};
+	struct oci_spec *s, *again;
+	struct err e = ERR_INIT;
+	struct buf b = {0};
+
+	assert_int_equal(specgen_build(&o, &s, &e), 0);
+	assert_int_equal(s->process.n_rlimits, 2);
+	assert_string_equal(s->process.rlimits[0].type, "RLIMIT_NOFILE");
+	assert_int_equal(s->process.rlimits[0].soft, 10); /* the last wins */
+	assert_int_equal(s->process.rlimits[0].hard, 10);
+	assert_true(s->process.rlimits[1].hard == UINT64_MAX);
+	assert_int_equal(s->n_sysctl, 2);
+	assert_string_equal(s->sysctl[1].value, "1 2 3 4");
+	assert_true(strv_contains(&find_mount(s, "/dev/shm")->options,
+				  "size=1048576"));
+	ocispec_write(s, &b);
+	buf_append(&b, "", 1);
+	again = parse_ok(b.data);
+	assert_int_equal(again->process.oom_score_adj, -17);
+	assert_int_equal(again->process.user.group_names.n, 2);
+	assert_string_equal(again->process.user.group_names.v[0], "staff");
+	ocispec_free(again);
+	ocispec_free(s);
+	buf_free(&b);
+	uv[2] = "nofile=5:4";
+	assert_int_equal(specgen_build(&o, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "--ulimit nofile=5:4"));
+	uv[2] = "nofile=1";
+	sv[1] = "kernel.panic=1";
+	assert_int_equal(specgen_build(&o, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "--sysctl kernel.panic=1: not a "
+				      "namespaced sysctl"));
+	sv[1] = "net.ipv4.ip_forward=1";
+	o.host_net = true;
+	assert_int_equal(specgen_build(&o, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "--network host"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +511,7 @@ int main(void)
 	    cmocka_unit_test(test_cap_names),
 	    cmocka_unit_test(test_specgen),
 	    cmocka_unit_test(test_devspec),
+	    cmocka_unit_test(test_kernopts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
