@@ -113,7 +113,7 @@ $(BUILD)/core/builtin.o: FORCE # carries the git commit for `version`
 
 # skiffd takes the library layers from an archive: only the objects it
 # uses are linked, and --as-needed then drops the libraries that only
-# unused code wanted (libmsgpackc until gossip runs in the daemon).
+# unused code wanted.
 $(BUILD)/libskiff.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -162,6 +162,37 @@ struct netdisconnect_args {
 	bool force;
 };
 
+/* ---- node (gossip membership, modules/membership) ---- */
+
+struct nodels_args {
+	bool quiet;
+	struct strlist filter;
+	const char *format;
+};
+
+struct nodetags_args {
+	struct strlist set, del;
+	const char *format;
+};
+
+struct nodeevent_args {
+	bool no_coalesce;
+};
+
+struct nodequery_args {
+	struct strlist node;
+	const char *tag;
+	int64_t timeout;
+	bool no_ack;
+	const char *format;
+};
+
+struct nodekeys_args {
+	const char *install, *use, *remove;
+	bool list;
+	const char *format;
+};
+
 /* ---- images ---- */
 
 struct pull_args {

@@ -495,6 +495,61 @@ static const struct flag netls_flags[] = {
     {0},
 };
 
+#define NL(f) offsetof(struct nodels_args, f)
+static const struct flag nodels_flags[] = {
+    {"quiet", 'q', FLAG_BOOL, NL(quiet), 0, "only names"},
+    {"filter", 'f', FLAG_LIST, NL(filter), "KEY=VALUE",
+     "name=, status=alive|suspect|leaving|left|failed, tag=KEY[=VALUE]"},
+    FORMAT_FLAG(nodels_args, 0),
+    {0},
+};
+
+static const struct flag nodetags_flags[] = {
+    {"set", 0, FLAG_LIST, offsetof(struct nodetags_args, set), "KEY=VALUE",
+     "set a tag (repeatable)"},
+    {"delete", 0, FLAG_LIST, offsetof(struct nodetags_args, del), "KEY",
+     "remove a tag (repeatable)"},
+    FORMAT_FLAG(nodetags_args, 0),
+    {0},
+};
+
+static const struct flag nodeevent_flags[] = {
+    {"no-coalesce", 0, FLAG_BOOL, offsetof(struct nodeevent_args, no_coalesce),
+     0, "receivers may not coalesce it with events of the same name"},
+    {0},
+};
+
+#define NQ(f) offsetof(struct nodequery_args, f)
+static const struct flag nodequery_flags[] = {
+    {"node", 0, FLAG_LIST, NQ(node), "NAME", "ask only this node (repeatable)"},
+    {"tag", 0, FLAG_STR, NQ(tag), "KEY=REGEXP",
+     "ask only nodes whose tag matches (POSIX extended)"},
+    {"timeout", 0, FLAG_DURATION, NQ(timeout), "DURATION",
+     "how long to wait for answers (Serf's default from the cluster size)"},
+    {"no-ack", 0, FLAG_BOOL, NQ(no_ack), 0, "do not ask for acks"},
+    FORMAT_FLAG(nodequery_args, 0),
+    {0},
+};
+
+#define NK(f) offsetof(struct nodekeys_args, f)
+static const struct flag nodekeys_flags[] = {
+    {"install", 0, FLAG_STR, NK(install), "KEY",
+     "install a base64 key on every member"},
+    {"use", 0, FLAG_STR, NK(use), "KEY",
+     "make an installed key the primary everywhere"},
+    {"remove", 0, FLAG_STR, NK(remove), "KEY",
+     "remove a key (not the primary) everywhere"},
+    {"list", 0, FLAG_BOOL, NK(list), 0, "every member's keys (the default)"},
+    FORMAT_FLAG(nodekeys_args, 0),
+    {0},
+};
+
+static const struct gotmpl_header node_headers[] = {
+    {"name", "NAME"}, {"addr", "ADDRESS"}, {"status", "STATUS"},
+    {"tags", "TAGS"}, {"protocol", "PROTOCOL"},
+    {0},
+};
+
 static const struct flag netrm_flags[] = {
     {"force", 'f', FLAG_BOOL, offsetof(struct netrm_args, force), 0,
      "no error for a network that does not exist"},
@@ -1075,6 +1130,92 @@ const struct cmdspec cmd_table[] = {
 	.max_pos = -1,
 	.cmd_flags = CMD_MUTATES,
 	.module = "network",
+    },
+    {
+	.name = "node event",
+	.role = ROLE_OPERATOR,
+	.usage = "[OPTIONS] NAME [PAYLOAD]",
+	.summary = "Send a user event to every node (Serf's event)",
+	.flags = nodeevent_flags,
+	.args_size = sizeof(struct nodeevent_args),
+	.min_pos = 1,
+	.max_pos = 2,
+	.cmd_flags = CMD_MUTATES,
+	.module = "membership",
+    },
+    {
+	.name = "node inspect",
+	.role = ROLE_READ,
+	.usage = "[NODE|self...]",
+	.summary = "Show gossip members as JSON (self: this node, with its "
+		   "health and counters)",
+	.flags = format_f_flags,
+	.args_size = sizeof(struct format_args),
+	.max_pos = -1,
+	.module = "membership",
+	.cli = {.how = CLI_PRETTY},
+    },
+    {
+	.name = "node join",
+	.role = ROLE_ADMIN,
+	.usage = "ADDRESS[:PORT] [ADDRESS[:PORT]...]",
+	.summary = "Join the gossip cluster of a member (port 7946 if none)",
+	.min_pos = 1,
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.module = "membership",
+    },
+    {
+	.name = "node keys",
+	.role = ROLE_ADMIN,
+	.usage = "[OPTIONS]",
+	.summary = "Install, use, remove or list gossip encryption keys on "
+		   "every node (one answer per node)",
+	.flags = nodekeys_flags,
+	.args_size = sizeof(struct nodekeys_args),
+	.cmd_flags = CMD_STREAMS | CMD_MUTATES,
+	.module = "membership",
+    },
+    {
+	.name = "node leave",
+	.role = ROLE_ADMIN,
+	.summary = "Leave the gossip cluster gracefully (seen as left, not "
+		   "failed)",
+	.cmd_flags = CMD_MUTATES,
+	.module = "membership",
+    },
+    {
+	.name = "node ls",
+	.role = ROLE_READ,
+	.usage = "[OPTIONS]",
+	.summary = "List gossip members with address, status and tags",
+	.flags = nodels_flags,
+	.args_size = sizeof(struct nodels_args),
+	.module = "membership",
+	.cli = {.headers = node_headers},
+    },
+    {
+	.name = "node query",
+	.role = ROLE_OPERATOR,
+	.usage = "[OPTIONS] NAME [PAYLOAD]",
+	.summary = "Ask every node (or those filtered) and stream their acks "
+		   "and answers (Serf's query)",
+	.flags = nodequery_flags,
+	.args_size = sizeof(struct nodequery_args),
+	.min_pos = 1,
+	.max_pos = 2,
+	.cmd_flags = CMD_STREAMS,
+	.module = "membership",
+    },
+    {
+	.name = "node tags",
+	.role = ROLE_ADMIN,
+	.usage = "[--set KEY=VALUE]... [--delete KEY]...",
+	.summary = "Change this node's tags and show them",
+	.flags = nodetags_flags,
+	.args_size = sizeof(struct nodetags_args),
+	.cmd_flags = CMD_MUTATES,
+	.module = "membership",
     },
     {
 	.name = "pause",
