@@ -68,7 +68,8 @@ DAEMON_OBJ := $(call obj,$(CORE_SRC) $(MOD_SRC)) $(BUILD)/gen/modules_gen.o
 # grammar, env files, cp words, fd passing and JSON lines; it parses
 # replies with yajl. tools/skiff.h says which file does what.
 CLI_SRC := tools/skiff.c tools/words.c tools/files.c tools/conn.c \
-	tools/render.c tools/relay.c tools/format.c tools/compose.c
+	tools/render.c tools/relay.c tools/format.c tools/compose.c \
+	tools/dial.c
 CLI_OBJ := $(call obj,$(CLI_SRC) $(BASE_SRC) proto/line.c proto/envfile.c \
 	proto/cppath.c proto/fdpass.c proto/cmdspec.c proto/commands.c \
 	proto/json.c proto/units.c $(wildcard proto/gotmpl*.c) \
@@ -199,7 +200,7 @@ DEB_BUILD := build-essential libc6-dev pkg-config libev-dev libyajl-dev libsecco
 	libcap-dev libzstd-dev libarchive-dev libssl-dev libcurl4-openssl-dev \
 	ca-certificates libmsgpack-dev zlib1g-dev libnl-3-dev libnl-route-3-dev libnftables-dev \
 	libldns-dev libfyaml-dev docker-compose
-DEB_TEST := libcmocka-dev socat python3 procps util-linux iproute2 nftables \
+DEB_TEST := libcmocka-dev socat python3 openssh-server openssh-client procps util-linux iproute2 nftables \
 	busybox-static clang libclang-rt-14-dev skopeo docker-registry curl apache2-utils openssl \
 	golang-go serf dnsmasq-base docker.io
 DEB_BENCH := redis-server redis-tools hyperfine crun runc podman strace file umoci debootstrap bc \

@@ -216,11 +216,8 @@ int conn_connect(const struct opts *o, struct err *e)
 
 	if (!strncmp(path, "tcp://", 6))
 		return conn_tcp(o, e);
-	if (!strncmp(path, "ssh://", 6))
-		return err_setc(e, ERR_INVALID,
-				"%s: ssh:// is not supported yet (use "
-				"tcp:// with --tlsverify)",
-				path);
+	if (dial_is_ssh(o))
+		return dial_ssh(o, e);
 	if (!n || n >= sizeof(sa.sun_path))
 		return err_setc(e, ERR_INVALID,
 				"bad socket path \"%s\" (empty or longer than "
@@ -270,8 +267,9 @@ int conn_send_all(int fd, const char *p, size_t n, struct err *e)
 					tls.url,
 					tls.why[0] ? tls.why : "TLS error");
 		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
-			return err_setc(e, ERR_INTERNAL,
-					"skiffd closed the connection");
+			return dial_closed(e) < 0 ? -1 :
+				err_setc(e, ERR_INTERNAL,
+					 "skiffd closed the connection");
 		if (w < 0)
 			return err_set(e, errno, "write to skiffd");
 		p += w;
@@ -575,6 +573,8 @@ int conn_read_reply(struct client *c, struct err *e)
 			continue;
 		if (c->canceled)
 			return EXIT_OK;
+		if (!buf_used(&c->in) && dial_closed(e) < 0)
+			return -1;
 		return err_setc(e, ERR_INTERNAL,
 				"skiffd closed the connection %s",
 				buf_used(&c->in) ? "in the middle of a reply" :

@@ -192,6 +192,9 @@ static int client_run(struct client *c, struct err *e)
 	struct err late = ERR_INIT;
 	int r, hfd, answered;
 
+	if (c->o->argc == 2 && !strcmp(c->o->argv[0], "system") &&
+	    !strcmp(c->o->argv[1], "dial-stdio"))
+		return dial_stdio(c->o, e);
 	if (compose_line(c, &line, &proj, &answered, e) < 0)
 		return -1;
 	if (answered >= 0)
@@ -199,6 +202,11 @@ static int client_run(struct client *c, struct err *e)
 	hfd = files_fd(c->o, e);
 	if (hfd == -1)
 		return -1;
+	if (dial_check(c->o, hfd, e) < 0) {
+		if (hfd > 1)
+			close(hfd);
+		return -1;
+	}
 	c->gen = yajl_gen_alloc(NULL);
 	if (!c->gen)
 		abort();

@@ -117,6 +117,13 @@ int files_fd(const struct opts *o, struct err *e);
 int conn_connect(const struct opts *o, struct err *e);
 /* Reply bytes the TLS session holds already (poll would not see them). */
 bool conn_pending(void);
+
+/* dial.c: ssh:// and `skiff system dial-stdio`. */
+bool dial_is_ssh(const struct opts *o);
+int dial_ssh(const struct opts *o, struct err *e);
+int dial_closed(struct err *e);
+int dial_check(const struct opts *o, int hfd, struct err *e);
+int dial_stdio(const struct opts *o, struct err *e);
 int conn_send_all(int fd, const char *p, size_t n, struct err *e);
 int conn_send_request(int sock, const struct buf *line, int fd,
 		      struct err *e);
