@@ -380,6 +380,7 @@ void mship_kick(void)
 
 	if (!g.on || !g.serf)
 		return;
+	mship_persist_keys_check(serf_keyring(g.serf));
 	now = mship_now();
 	d = serf_next_deadline(g.serf);
 	ev_timer_stop(daemon_ctx.loop, &g.tick);
@@ -565,6 +566,7 @@ int mship_tags_set(const char *const *set, int nset, const char *const *del,
 		tag_del(del[i]);
 	for (int i = 0; i < nset; i++)
 		tag_put(set[i]);
+	mship_persist_save_tags((const char *const *)g.tags, g.ntags);
 	if (!g.serf)
 		return 0;
 	t = tags_wire();
@@ -617,6 +619,27 @@ static int keyring_load(const char *path, struct err *e)
 	return rc;
 }
 
+/* The ring saved at run time, else the keyring file's and "encrypt". */
+static int keys_init(struct err *e)
+{
+	const struct mship_settings *s = &mship_settings;
+	const struct mlcrypt_keyring *saved = mship_persist_keys();
+	struct mlcrypt_key k;
+
+	memset(&g.ring, 0, sizeof(g.ring));
+	if (saved) {
+		g.ring = *saved;
+		return 0;
+	}
+	if (s->keyring_file && access(s->keyring_file, F_OK) == 0 &&
+	    keyring_load(s->keyring_file, e) < 0)
+		return -1;
+	if (s->encrypt && (mlcrypt_key_parse(s->encrypt, &k, e) < 0 ||
+			   mlcrypt_keyring_add(&g.ring, &k, e) < 0))
+		return err_wrap(e, "membership encrypt");
+	return 0;
+}
+
 static int sockets_open(const struct swim_addr *a, struct err *e)
 {
 	struct sockaddr_in sa = sin_of(a);
@@ -656,7 +679,6 @@ int mship_gossip_start(struct err *e)
 	struct serf_config c = { .ops = &mship_ops };
 	struct swim_addr bind, adv;
 	char host[256] = "";
-	struct mlcrypt_key k;
 
 	if (!s->bind)
 		return err_setc(e, ERR_INVALID, "gossip is off: set "
@@ -670,16 +692,15 @@ int mship_gossip_start(struct err *e)
 	if (!memcmp(adv.ip, "\0\0\0\0", 4))
 		return err_setc(e, ERR_INVALID, "membership: bind %s is any "
 				"address: set \"advertise\"", s->bind);
-	memset(&g.ring, 0, sizeof(g.ring));
-	if (s->keyring_file && access(s->keyring_file, F_OK) == 0 &&
-	    keyring_load(s->keyring_file, e) < 0)
+	if (keys_init(e) < 0)
 		return -1;
-	if (s->encrypt && (mlcrypt_key_parse(s->encrypt, &k, e) < 0 ||
-			   mlcrypt_keyring_add(&g.ring, &k, e) < 0))
-		return err_wrap(e, "membership encrypt");
-	if (!g.tags)
-		for (int i = 0; i < s->tags.n; i++)
-			tag_put(s->tags.v[i]);
+	if (!g.tags) {
+		const struct strlist *pt = mship_persist_tags();
+
+		pt = pt ? pt : &s->tags;
+		for (int i = 0; i < pt->n; i++)
+			tag_put(pt->v[i]);
+	}
 	gethostname(host, sizeof(host) - 1);
 	snprintf(g.name, sizeof(g.name), "%s",
 		 s->node_name ? s->node_name : host);
@@ -695,6 +716,7 @@ int mship_gossip_start(struct err *e)
 		return -1;
 	}
 	g.serf = serf_new(&c, mship_now());
+	mship_persist_keys_start(serf_keyring(g.serf));
 	g.on = true;
 	ev_timer_init(&g.tick, on_tick, 0, 0);
 	ev_timer_init(&g.retry, on_retry, 0, 0);

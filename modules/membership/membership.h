@@ -58,6 +58,15 @@ int mship_tags_set(const char *const *set, int nset, const char *const *del,
 		   int ndel, struct err *e);
 size_t mship_tags(const char *const **out);
 
+/* persist.c: the keyring and tags as changed at run time. */
+int mship_persist_load(struct err *e); /* init, before the loop */
+const struct mlcrypt_keyring *mship_persist_keys(void); /* NULL: none */
+const struct strlist *mship_persist_tags(void);	      /* NULL: none */
+void mship_persist_keys_start(const struct mlcrypt_keyring *kr);
+void mship_persist_keys_check(const struct mlcrypt_keyring *kr);
+void mship_persist_save_tags(const char *const *tags, size_t n);
+void mship_persist_free(void);
+
 /* nodecmds.c: what the member reports. */
 void mship_on_event(const struct serf_event *ev);
 

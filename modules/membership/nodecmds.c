@@ -540,6 +540,11 @@ static const struct command *const mship_commands[] = {
 	NULL,
 };
 
+static int mship_init(struct err *e)
+{
+	return mship_persist_load(e);
+}
+
 static int mship_start(struct err *e)
 {
 	if (!mship_settings.bind)
@@ -560,6 +565,7 @@ static void mship_stop(void (*done)(void))
 		queries = queries->next;
 	}
 	mship_gossip_free();
+	mship_persist_free();
 	done();
 }
 
@@ -577,6 +583,7 @@ static void mship_info(struct jw *w)
 
 const struct module module_membership = {
 	.name = "membership",
+	.init = mship_init,
 	.start = mship_start,
 	.stop = mship_stop,
 	.commands = mship_commands,
