@@ -560,6 +560,7 @@ void ctr_write_json(const struct ctr *c, struct jw *w, bool full)
 	jw_int(w, "restart_max", c->restart_max);
 	jw_int(w, "restart_count", c->restart_count);
 	jw_bool(w, "manual_stop", c->manual_stop);
+	jw_bool(w, "restart_due", c->state == CTR_RESTARTING);
 	jw_int(w, "log_max_size", c->log_max_size);
 	jw_int(w, "log_max_file", c->log_max_file);
 	jw_int(w, "pid", c->state == CTR_RUNNING || c->state == CTR_PAUSED ||
@@ -787,6 +788,7 @@ static void load_one(const char *id, yajl_val t, void *ctx)
 	c->restart_max = (int)get_int(t, "restart_max");
 	c->restart_count = (int)get_int(t, "restart_count");
 	c->manual_stop = get_bool(t, "manual_stop");
+	c->restart_due = get_bool(t, "restart_due");
 	c->log_max_size = get_int(t, "log_max_size");
 	c->log_max_file = (int)get_int(t, "log_max_file");
 	if (c->log_max_size < 4096 || c->log_max_file < 1) {

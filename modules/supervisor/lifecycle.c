@@ -146,6 +146,8 @@ static void after_exit_saved(int errnum, void *ctx)
 	if (errnum)
 		log_err("container %.12s: state not saved: %s", c->id,
 			strerror(errnum));
+	else if (!c->proc) /* no restart has handed the keeper a new run */
+		fdstore_drop(c->id);
 	maybe_auto_remove(c);
 }
 
@@ -270,6 +272,7 @@ static void on_restart_timer(struct ev_loop *loop, ev_timer *t, int revents)
 	struct ctr *c = t->data;
 	struct err e = ERR_INIT;
 
+	crashpoint("ctr restart: back-off over");
 	c->restart_count++;
 	if (ctr_event(c, EV_START, NULL, &e) < 0)
 		log_warn("restart %s: %s", c->name, e.msg);
@@ -298,18 +301,25 @@ static void cancel_restart(struct ctr *c)
 	ev_timer_stop(daemon_ctx.loop, &c->restart_timer);
 }
 
-/* At daemon start: always, and unless-stopped unless stopped by hand. */
+/* At daemon start: always, unless-stopped unless stopped by hand, and
+ * any policy's restart that was owed when skiffd died in its back-off
+ * (saved as restart_due; the exit itself was already recorded). */
 void ctr_start_policy(void)
 {
 	struct err e = ERR_INIT;
 
 	for (struct ctr *c = ctr_first(); c; c = c->next) {
-		if (c->restart != RESTART_ALWAYS &&
+		bool due = c->restart_due && c->state == CTR_EXITED;
+
+		c->restart_due = false;
+		if (!due && c->restart != RESTART_ALWAYS &&
 		    (c->restart != RESTART_UNLESS_STOPPED || c->manual_stop))
 			continue;
 		if ((c->state != CTR_EXITED && c->state != CTR_CREATED) ||
 		    c->exit_pending) /* exited while skiffd was away */
 			continue;
+		if (due)
+			c->restart_count++; /* as its timer would have */
 		c->manual_stop = false;
 		err_clear(&e);
 		if (ctr_event(c, EV_START, NULL, &e) < 0)
@@ -341,8 +351,9 @@ static int act_drained(struct ctr *c, const struct ctr_evarg *a,
 	wake_waiters(c);
 	ctrlog_exited(c);
 	maybe_restart(c);
+	/* the keeper's record of the exit goes once the state file has it:
+	 * a skiffd killed before that learns the exit from the keeper */
 	ctr_save(c, after_exit_saved, c);
-	fdstore_drop(c->id);
 	if (c->auto_remove)
 		enter(c, CTR_REMOVING);
 	maybe_auto_remove(c);

@@ -226,6 +226,9 @@ struct ctr {
 	int restart_max;     /* on-failure:N, 0 = no limit */
 	int restart_count;   /* restarts since the last manual start */
 	bool manual_stop;    /* stopped by `stop`: policies leave it be */
+	/* loaded as waiting for its restart: skiffd died (or stopped) in
+	 * the back-off, and the restart is still owed */
+	bool restart_due;
 	int64_t backoff_ms;  /* next restart delay */
 	ev_timer restart_timer;
 	int stop_signal;

@@ -71,4 +71,35 @@ for n in $(seq "${CRASH_POINTS_FROM:-1}" "${CRASH_POINTS_STRIDE:-3}" "$max"); do
 	stop_daemon
 	rm -rf "$T/root" "$T/run"
 done
+
+# A restart owed when skiffd dies in the back-off (the container's exit
+# recorded, the policy's timer not yet fired) is made by the next
+# skiffd, as Docker restarts on-failure containers at daemon start.
+owed() {
+	$S run -d --name nine --network none --restart on-failure:1 --rootfs "$R" \
+		sh -c 'if [ -f /tmp/again ]; then sleep 600; fi; touch /tmp/again; exit 9' >/dev/null
+	sleep 1
+}
+: > "$T/daemon.log"
+SKIFF_CRASH_AT=0:$T/none start_daemon || { notok "skiffd starts"; exit 1; }
+owed
+$S rm -f nine >/dev/null
+stop_daemon
+n=$(grep -o 'crash point [0-9]*: ctr restart: back-off over' "$T/daemon.log" | head -1 | awk '{ print $3 }' | tr -d :)
+rm -rf "$T/root" "$T/run"
+if [ -z "$n" ]; then
+	notok "no crash point in a restart's back-off"
+else
+	SKIFF_CRASH_AT=$n:$T/owed start_daemon || { notok "skiffd starts"; exit 1; }
+	owed
+	wait_for 10 ping_ok
+	wait_for 10 sh -c "$S --json inspect nine | grep -q '\"RestartCount\": *1'"
+	rc=$($S --json inspect nine | json_get RestartCount)
+	st=$($S --json inspect nine | json_get State.Status)
+	[ -e "$T/owed" ] && [ "$rc" = 1 ] && [ "$st" = running ] &&
+		ok "killed in the back-off: the next skiffd makes the restart owed" ||
+		notok "killed in the back-off ($([ -e "$T/owed" ] && echo crashed)): restarts $rc, $st"
+	$S rm -f nine >/dev/null
+	stop_daemon
+fi
 finish
