@@ -920,6 +920,16 @@ static void on_hello_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	client_close(w->data);
 }
 
+/* Between requests: nothing read and not yet answered, nothing to send,
+ * no fds either way, the peer still there. */
+static bool client_idle(const struct ctl_client *c)
+{
+	return !c->closing && !c->eof && !c->cur && !c->discarding &&
+	       !c->tcp && !c->hello &&
+	       !buf_used(&c->in) && !buf_used(&c->out) && !c->nfds &&
+	       !c->nofds;
+}
+
 static void on_client(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_client *c = w->data;
@@ -1287,6 +1297,11 @@ int ctl_listen(const char *path, struct err *e)
 	ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_init(&ctl.io, on_accept, ctl.fd, EV_READ);
 	ev_io_start(daemon_ctx.loop, &ctl.io);
+	for (int fd; (fd = fdstore_take_client()) >= 0;) /* an upgrade's */
+		if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+			close(fd);
+		else
+			client_new(fd);
 	ev_prepare_init(&ctl.prep, on_prepare);
 	ev_prepare_start(daemon_ctx.loop, &ctl.prep);
 	ev_idle_init(&again, on_again);
@@ -1310,13 +1325,23 @@ void ctl_shutdown(void)
 	}
 	ctl.ntcp = 0;
 	/* An upgrade hands clients still in the backlog to the next skiffd;
-	 * those accepted here get what they already sent answered (a ping
-	 * whose line had not been read yet saw EOF). */
+	 * those accepted here get what they already sent answered, and the
+	 * idle ones (their next line not come yet) go to the keeper for it,
+	 * so no client sees EOF between two requests. */
 	for (struct ctl_client *c = ctl.clients, *next; daemon_ctx.upgrading &&
 	     c; c = next) {
 		next = c->next;
 		if (!c->closing && !c->eof && !c->hello)
 			client_read(c);
+	}
+	for (struct ctl_client *c = ctl.clients, *next; daemon_ctx.upgrading &&
+	     c; c = next) {
+		next = c->next; /* client_flush may close c */
+		client_flush(c);
+		if (client_idle(c)) {
+			fdstore_put_client(c->fd);
+			client_close(c);
+		}
 	}
 	for (struct ctl_client *c = ctl.clients; c; c = c->next)
 		if (c->cur && c->cur->ops)

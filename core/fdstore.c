@@ -32,6 +32,8 @@ static struct {
 	size_t n;
 	int listener;
 	char listen_path[112];
+	int clients[KEEP_MAX_CLIENTS]; /* handed over by an upgrade */
+	int nclients;
 } st = { .sock = -1, .listener = -1 };
 
 bool fdstore_present(void)
@@ -145,6 +147,9 @@ static int take_list(struct err *e)
 			st.listener = fds[0];
 			memcpy(st.listen_path, m.id, sizeof(m.id));
 		}
+		else if (m.op == KEEP_CLIENT && nfds == 1 &&
+			 st.nclients < KEEP_MAX_CLIENTS)
+			st.clients[st.nclients++] = fds[0];
 		else if (m.op == KEEP_EXIT) /* listed too, as exited */
 			for (int i = 0; i < nfds; i++)
 				close(fds[i]);
@@ -249,6 +254,20 @@ int fdstore_take_listener(const char **path)
 {
 	*path = st.listen_path;
 	return steal_fd(&st.listener);
+}
+
+int fdstore_take_client(void)
+{
+	return st.nclients ? st.clients[--st.nclients] : -1;
+}
+
+void fdstore_put_client(int fd)
+{
+	struct keep_msg m;
+
+	msg_init(&m, KEEP_CLIENT, NULL);
+	m.fds = KEEP_FD_PIDFD;
+	send_msg(&m, &fd, 1);
 }
 
 void fdstore_put_listener(int fd, const char *path)

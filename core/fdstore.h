@@ -49,6 +49,10 @@ int fdstore_take_listener(const char **path);
 /* Have the keeper hold the listening fd bound to path (a copy): the
  * next skiffd listens on it with no gap in which a client is refused. */
 void fdstore_put_listener(int fd, const char *path);
+/* A live upgrade: have the keeper hold an idle control client's
+ * connection (a copy) for the next skiffd, which takes each one once. */
+void fdstore_put_client(int fd);
+int fdstore_take_client(void); /* -1: none left */
 /* skiffd closed its stdin on purpose: the keeper's copy goes too. */
 void fdstore_stdin_closed(const char *id);
 void fdstore_close(void);

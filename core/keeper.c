@@ -54,6 +54,8 @@ static struct {
 	int sock; /* to the daemon; -1 while none runs */
 	int sfd;
 	struct entry listener; /* the control socket: fd[0], its path */
+	int clients[KEEP_MAX_CLIENTS]; /* idle clients across an upgrade */
+	int nclients;
 	struct entry *e;
 	size_t n, cap;
 	int64_t started_ms;
@@ -191,6 +193,15 @@ static void list(void)
 		send_msg(&m, &k.listener);
 		memset(&m, 0, sizeof(m));
 	}
+	for (int i = 0; i < k.nclients; i++) { /* handed on, once */
+		struct entry en = { .fd = { k.clients[i], -1, -1, -1 } };
+		m.op = KEEP_CLIENT;
+		m.fds = KEEP_FD_PIDFD;
+		send_msg(&m, &en);
+		close(k.clients[i]);
+	}
+	k.nclients = 0;
+	memset(&m, 0, sizeof(m));
 	m.op = KEEP_END;
 	send_msg(&m, NULL);
 }
@@ -229,6 +240,11 @@ static void on_msg(const struct keep_msg *m, int *fds, int nfds)
 		entry_close(&k.listener);
 		memcpy(k.listener.id, m->id, sizeof(m->id));
 		k.listener.fd[0] = fds[0];
+		return;
+	case KEEP_CLIENT:
+		if (nfds != 1 || k.nclients == KEEP_MAX_CLIENTS)
+			break;
+		k.clients[k.nclients++] = fds[0];
 		return;
 	}
 	for (int i = 0; i < nfds; i++)

@@ -9,11 +9,15 @@
  *     KEEP_NOIN    skiffd closed the container's stdin: close the copy
  *     KEEP_LISTEN  hold the control socket's listening fd (its path in id)
  *     KEEP_LIST    send every entry held (at skiffd's start)
+ *     KEEP_CLIENT  (at a live upgrade) hold an idle control client's
+ *                  connection for the next skiffd
  *   keeper -> skiffd
  *     KEEP_ENTRY   one entry (status -1 while it runs), fds attached
  *     KEEP_END     the list is complete
  *     KEEP_EXIT    the keeper reaped an entry's process (status, time_ns)
  *     KEEP_LISTENER  (in a list, before KEEP_END) the listening fd held
+ *     KEEP_CLIENT  (in a list, before KEEP_END) a client connection held;
+ *                  the keeper's copy is closed once sent
  *
  * Both sides are on one host and one build; the struct is read whole
  * and checked by its size and op. */
@@ -39,7 +43,10 @@ enum keep_op {
 	KEEP_NOIN,
 	KEEP_LISTEN,
 	KEEP_LISTENER,
+	KEEP_CLIENT,
 };
+/* Idle clients the keeper holds across an upgrade; more are closed. */
+#define KEEP_MAX_CLIENTS 64
 
 /* Which fds come with a message, in this order. */
 enum {
