@@ -89,7 +89,7 @@ static int spawn_ns_flags(const struct oci_spec *s, uint64_t *flags,
 		uint64_t flag;
 		bool path_ok;
 	} map[] = {
-	    {"pid", CLONE_NEWPID, false},    {"mount", CLONE_NEWNS, false},
+	    {"pid", CLONE_NEWPID, true},     {"mount", CLONE_NEWNS, false},
 	    {"network", CLONE_NEWNET, true}, {"ipc", CLONE_NEWIPC, true},
 	    {"uts", CLONE_NEWUTS, true},     {"cgroup", 0, false},
 	};
@@ -186,6 +186,33 @@ int spawn_check(const struct spawn_opts *o, struct err *e)
 	return 0;
 }
 
+/* Clone, born in the pid namespace at ns->path when the spec joins one
+ * (--pid container:NAME): pid_for_children goes there for the clone
+ * and comes back to ours after. */
+static int spawn_fork_in_pidns(struct spawn_child *c,
+			       const struct oci_namespace *ns, uint64_t flags,
+			       struct spawn *sp, struct err *e)
+{
+	_cleanup_close_ int own = -1, fd = -1;
+	int r;
+
+	if (!ns || !ns->path)
+		return spawn_fork(c, flags, sp, e);
+	own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own < 0)
+		return err_set(e, errno, "open /proc/self/ns/pid");
+	fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
+		return err_set(e, errno, "join pid namespace %s", ns->path);
+	r = spawn_fork(c, flags, sp, e);
+	if (setns(own, CLONE_NEWPID) < 0) {
+		log_err("spawn: can't return to own pid namespace: %s",
+			strerror(errno));
+		abort();
+	}
+	return r;
+}
+
 int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 {
 	const struct oci_spec *s = o->spec;
@@ -209,7 +236,8 @@ int spawn_create(const struct spawn_opts *o, struct spawn **out, struct err *e)
 		flags |= CLONE_PARENT;
 	memcpy(c.stdio, o->stdio, sizeof(c.stdio));
 	sp = spawn_new();
-	if (spawn_fork(&c, flags, sp, e) < 0) {
+	if (spawn_fork_in_pidns(&c, ocispec_namespace(s, "pid"), flags, sp,
+				e) < 0) {
 		spawn_free(sp);
 		return -1;
 	}

@@ -62,18 +62,49 @@ static int specgen_process(const struct specgen_opts *o, struct oci_process *p)
 	return specgen_strdup(&p->user.username, o->user);
 }
 
-static int specgen_namespaces(struct oci_spec *s)
+static int specgen_namespaces(const struct specgen_opts *o,
+			      struct oci_spec *s)
 {
 	static const char *const ns[] = {"pid", "network", "ipc",
 					 "uts", "mount",   "cgroup"};
+	const bool host[] = {o->host_pid, o->host_net, o->host_ipc,
+			     o->host_uts, false, false};
 
 	s->namespaces = calloc(ARRAY_SIZE(ns), sizeof(*s->namespaces));
 	if (!s->namespaces)
 		return -1;
-	s->n_namespaces = ARRAY_SIZE(ns);
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++)
-		if (specgen_strdup(&s->namespaces[i].type, ns[i]) < 0)
+		if (!host[i] &&
+		    specgen_strdup(&s->namespaces[s->n_namespaces++].type,
+				   ns[i]) < 0)
 			return -1;
+	return 0;
+}
+
+/* --ipc none: no /dev/shm; --ipc host: the host's, bound. */
+static int specgen_ipc(const struct specgen_opts *o, struct oci_spec *s,
+		       struct err *e)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		struct oci_mount *m = &s->mounts[i];
+		if (strcmp(m->destination, "/dev/shm") != 0)
+			continue;
+		if (o->ipc_none) {
+			free(m->destination), free(m->type), free(m->source);
+			strv_free(&m->options);
+			s->mounts[i] = s->mounts[--s->n_mounts];
+			return 0;
+		}
+		if (!o->host_ipc)
+			return 0;
+		free(m->type), free(m->source);
+		strv_free(&m->options);
+		if (specgen_strdup(&m->type, "bind") < 0 ||
+		    specgen_strdup(&m->source, "/dev/shm") < 0 ||
+		    strv_push(&m->options, "rbind") < 0)
+			return err_set(e, ENOMEM, "ipc");
+		return 0;
+	}
 	return 0;
 }
 
@@ -282,10 +313,11 @@ static int specgen_fill(const struct specgen_opts *o, struct oci_spec *s,
 	    specgen_strdup(&s->root_path, o->rootfs) < 0 ||
 	    specgen_strdup(&s->hostname, o->hostname) < 0 ||
 	    specgen_strdup(&s->cgroups_path, o->cgroups_path) < 0 ||
-	    specgen_namespaces(s) < 0)
+	    specgen_namespaces(o, s) < 0)
 		return err_set(e, ENOMEM, "spec");
 	s->root_readonly = o->read_only;
-	if (specgen_mounts(o, s, e) < 0 || specgen_devices(o, s, e) < 0 ||
+	if (specgen_mounts(o, s, e) < 0 || specgen_ipc(o, s, e) < 0 ||
+	    specgen_devices(o, s, e) < 0 ||
 	    specgen_kernel(o, s, e) < 0)
 		return -1;
 	return specgen_security(o, s, e);

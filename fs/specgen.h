@@ -41,7 +41,10 @@ struct specgen_opts {
 	const struct strv *devices, *device_rules;
 	/* --ulimit, --sysctl (kernopts.h), --group-add; NULL: none */
 	const struct strv *ulimits, *sysctls, *group_add;
-	bool host_net;	       /* --network host: no net.* sysctls */
+	/* The host's namespaces instead of new ones (--network, --pid,
+	 * --ipc, --uts host); --ipc host also binds the host's /dev/shm.
+	 * --ipc none: no /dev/shm mounted. */
+	bool host_net, host_pid, host_ipc, host_uts, ipc_none;
 	int64_t shm_size;      /* /dev/shm's size; 0: Docker's 64m */
 	bool has_oom_score_adj;
 	int oom_score_adj;     /* -1000..1000 */

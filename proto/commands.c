@@ -190,6 +190,15 @@ static const struct flag create_flags[] = {
     {"device-cgroup-rule", 0, FLAG_LIST, CA(device_cgroup_rule),
      "'c|b|a MAJ:MIN rwm'",
      "allow devices in the device cgroup (* for any number)"},
+    {"pid", 0, FLAG_STR, CA(pid), "MODE",
+     "host (the host's pid namespace) or container:NAME (another "
+     "running container's)"},
+    {"ipc", 0, FLAG_STR, CA(ipc), "MODE",
+     "private (the default), shareable (others may join), "
+     "container:NAME (a shareable container's), host or none (no "
+     "/dev/shm)"},
+    {"uts", 0, FLAG_STR, CA(uts), "MODE",
+     "host: the host's name and uts namespace"},
     {"ulimit", 0, FLAG_LIST, CA(ulimit), "NAME=SOFT[:HARD]",
      "a resource limit (nofile, nproc, core, memlock, stack, ...; -1 is "
      "unlimited)"},

@@ -912,6 +912,31 @@ const char *ocispec_annotation(const struct oci_spec *spec, const char *key)
 	return NULL;
 }
 
+int ocispec_annotation_set(struct oci_spec *s, const char *key,
+			   const char *value)
+{
+	char *v = strdup(value), *k = NULL;
+	struct oci_kv *a;
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (!strcmp(s->annotations[i].key, key)) {
+			free(s->annotations[i].value);
+			s->annotations[i].value = v;
+			return 0;
+		}
+	a = realloc(s->annotations, (s->n_annotations + 1) * sizeof(*a));
+	if (a)
+		s->annotations = a;
+	if (!a || !(k = strdup(key))) {
+		free(v);
+		return -1;
+	}
+	a[s->n_annotations++] = (struct oci_kv){k, v};
+	return 0;
+}
+
 void ocispec_write(const struct oci_spec *s, struct buf *out)
 {
 	write_spec(s, out, true);

@@ -186,5 +186,8 @@ const struct oci_namespace *ocispec_namespace(const struct oci_spec *spec,
 					      const char *type);
 /* The annotation's value, NULL if absent. */
 const char *ocispec_annotation(const struct oci_spec *spec, const char *key);
+/* Set (or replace) an annotation; -1 on ENOMEM. */
+int ocispec_annotation_set(struct oci_spec *spec, const char *key,
+			   const char *value);
 
 #endif

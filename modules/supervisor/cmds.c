@@ -364,18 +364,24 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 		     struct err *e)
 {
 	struct specgen_opts o = { 0 };
+	struct nsmode ns;
 	struct strv args = { 0 }, env = { 0 }, capa = { 0 }, capd = { 0 },
 		    tmpfs = { 0 }, binds = { 0 }, devs = { 0 }, drules = { 0 },
 		    ulim = { 0 }, sysctl = { 0 }, groups = { 0 };
 	_cleanup_free_ char *profile = NULL;
 	_cleanup_free_ const char **argv0 = NULL, **envv = NULL;
-	char host[16], cgpath[128];
+	char host[72], cgpath[128];
 	struct oci_spec *spec = NULL;
 	struct buf b = { 0 };
 	int rc = -1;
 
 	snprintf(host, sizeof(host), "%.12s", c->id);
 	snprintf(cgpath, sizeof(cgpath), "skiff/%s", c->id);
+	if (nsmode_parse(a, &ns, e) < 0)
+		return -1;
+	if (ns.host_uts && gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
 	/* Docker's order: -e first, then the image's it does not override */
 	for (int i = 0; i < a->env.n; i++)
 		env_put(&env, a->env.v[i]);
@@ -413,6 +419,8 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 		.devices = &devs, .device_rules = &drules,
 		.ulimits = &ulim, .sysctls = &sysctl, .group_add = &groups,
 		.host_net = plan->mode == NETSVC_NS_HOST,
+		.host_pid = ns.host_pid, .host_ipc = ns.host_ipc,
+		.host_uts = ns.host_uts, .ipc_none = ns.ipc_none,
 		.shm_size = a->shm_size,
 		.has_oom_score_adj = a->oom_score_adj != 0,
 		.oom_score_adj = (int)(a->oom_score_adj < -100000 ? -100000
@@ -426,7 +434,8 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 	c->command = join_args(&args);
 	o.args = argv0 = nullterm(&args);
 	o.env = envv = nullterm(&env);
-	if (specgen_build(&o, &spec, e) < 0)
+	if (specgen_build(&o, &spec, e) < 0 ||
+	    nsmode_annotate(&ns, a, spec, e) < 0)
 		goto out;
 	if (plan->mode == NETSVC_NS_HOST)
 		spec_host_net(spec);

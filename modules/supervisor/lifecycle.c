@@ -725,7 +725,8 @@ static int act_start(struct ctr *c, const struct ctr_evarg *a, struct err *e)
 			return err_wrap(e, "container %s: config.json",
 					c->name);
 	}
-	if (ctr_net_join(c, spec, &joined, e) < 0) {
+	if (ctr_net_join(c, spec, &joined, e) < 0 ||
+	    nsmode_join(c, spec, &joined, e) < 0) {
 		ocispec_free(spec);
 		return -1;
 	}

@@ -273,6 +273,26 @@ struct ctr {
 	struct ctr *next;
 };
 
+/* nsmode.c: --pid, --ipc, --uts. nsmode_parse checks the words (and
+ * that a container:NAME exists) and fills the specgen switches;
+ * nsmode_annotate records the modes in the spec's annotations
+ * (io.skiff.pid, io.skiff.ipc, io.skiff.uts; a container by its id);
+ * nsmode_join, at each start, points the spec at the running donor's
+ * namespaces (ERR_CONFLICT when it is not running or, for ipc, not
+ * shareable) and sets *changed. */
+struct nsmode {
+	bool host_pid, host_ipc, host_uts, ipc_none;
+	char ipc[80], pid[80]; /* the annotation values; "" none */
+};
+struct create_args;
+struct specgen_opts;
+int nsmode_parse(const struct create_args *a, struct nsmode *m,
+		 struct err *e);
+int nsmode_annotate(const struct nsmode *m, const struct create_args *a,
+		    struct oci_spec *spec, struct err *e);
+int nsmode_join(const struct ctr *c, struct oci_spec *spec, bool *changed,
+		struct err *e);
+
 /* stdio.c: close the daemon's end of a container's stdin pipe (it sees
  * EOF once no client holds one either). */
 void ctr_stdin_close(struct ctr *c);
