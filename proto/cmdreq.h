@@ -249,8 +249,9 @@ struct compose_args {
 	/* up, down, ps, start, stop, restart */
 	struct strlist scale; /* SVC=N */
 	bool detach, force_recreate, no_recreate, remove_orphans, no_deps;
-	bool rm_volumes, all;
-	long long timeout; /* -t SECONDS (-1: each container's own) */
+	bool rm_volumes, all, force, stop_first, follow, timestamps;
+	long long timeout; /* -t SECONDS (0: each container's own) */
+	const char *signal, *tail; /* kill -s; logs --tail */
 };
 
 #endif

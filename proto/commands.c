@@ -117,6 +117,37 @@ static const struct flag compose_start_flags[] = {
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
+static const struct flag compose_kill_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    {"signal", 's', FLAG_STR, CO(signal), "SIGNAL",
+     "signal to send (default SIGKILL)"},
+    COMPOSE_MODEL_FLAG
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct flag compose_rm_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    {"force", 0, FLAG_BOOL, CO(force), NULL,
+     "no question asked (skiff asks none; -f is --file here)"},
+    {"stop", 's', FLAG_BOOL, CO(stop_first), NULL,
+     "stop running containers first (else only stopped ones go)"},
+    {"volumes", 'v', FLAG_BOOL, CO(rm_volumes), NULL,
+     "remove their anonymous volumes"},
+    COMPOSE_MODEL_FLAG
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct flag compose_logs_flags[] = {
+    COMPOSE_PROJECT_FLAGS
+    {"follow", 0, FLAG_BOOL, CO(follow), NULL,
+     "follow the output (not supported yet)"},
+    {"tail", 'n', FLAG_STR, CO(tail), "N",
+     "lines from the end of each container's log (or all)"},
+    {"timestamps", 't', FLAG_BOOL, CO(timestamps), NULL, "show timestamps"},
+    COMPOSE_MODEL_FLAG
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
 static const struct gotmpl_header compose_ps_headers[] = {
     {"Names", "NAME"}, {"Image", "IMAGE"}, {"Command", "COMMAND"},
     {"Service", "SERVICE"}, {"RunningFor", "CREATED"},
@@ -780,6 +811,42 @@ const struct cmdspec cmd_table[] = {
 	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
     },
     {
+	.name = "compose kill",
+	.usage = "[-f FILE]... [-p NAME] [-s SIGNAL] [SERVICE...]",
+	.summary = "Send a signal (default SIGKILL) to the project's running containers",
+	.flags = compose_kill_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_OPERATOR,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
+    },
+    {
+	.name = "compose logs",
+	.usage = "[-f FILE]... [-p NAME] [--tail N] [-t] [SERVICE...]",
+	.summary = "The project's containers' output, each line after its container's name",
+	.flags = compose_logs_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = 0,
+	.role = ROLE_READ,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE},
+    },
+    {
+	.name = "compose pause",
+	.usage = "[-f FILE]... [-p NAME] [SERVICE...]",
+	.summary = "Freeze the project's running containers",
+	.flags = compose_start_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_OPERATOR,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
+    },
+    {
 	.name = "compose ps",
 	.usage = "[-f FILE]... [-p NAME] [-a] [-q] [SERVICE...]",
 	.summary = "List the project's containers",
@@ -807,6 +874,18 @@ const struct cmdspec cmd_table[] = {
 	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
     },
     {
+	.name = "compose rm",
+	.usage = "[-f FILE]... [-p NAME] [-f] [-s] [-v] [SERVICE...]",
+	.summary = "Remove the project's stopped containers (-s: stop them first)",
+	.flags = compose_rm_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_ADMIN,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
+    },
+    {
 	.name = "compose start",
 	.usage = "[-f FILE]... [-p NAME] [SERVICE...]",
 	.summary = "Start the project's existing containers, dependencies "
@@ -824,6 +903,18 @@ const struct cmdspec cmd_table[] = {
 	.usage = "[-f FILE]... [-p NAME] [-t SECONDS] [SERVICE...]",
 	.summary = "Stop the project's containers, dependents first",
 	.flags = compose_stop_flags,
+	.args_size = sizeof(struct compose_args),
+	.max_pos = -1,
+	.cmd_flags = CMD_MUTATES,
+	.role = ROLE_OPERATOR,
+	.module = "compose",
+	.cli = {.how = CLI_COMPOSE, .table = "{{.Kind}} {{.Name}}  {{.Action}}"},
+    },
+    {
+	.name = "compose unpause",
+	.usage = "[-f FILE]... [-p NAME] [SERVICE...]",
+	.summary = "Thaw the project's paused containers",
+	.flags = compose_start_flags,
 	.args_size = sizeof(struct compose_args),
 	.max_pos = -1,
 	.cmd_flags = CMD_MUTATES,

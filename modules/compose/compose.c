@@ -92,6 +92,31 @@ static int do_restart(struct ctl_req *r, void *args, struct err *e)
 	return cop_begin(r, args, plan_restart, e);
 }
 
+static int do_kill(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_kill, e);
+}
+
+static int do_pause(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_pause, e);
+}
+
+static int do_unpause(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_unpause, e);
+}
+
+static int do_rm(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_rm, e);
+}
+
+static int do_logs(struct ctl_req *r, void *args, struct err *e)
+{
+	return cop_begin(r, args, plan_logs, e);
+}
+
 static const struct command cmd_config = { "compose config", do_config };
 static const struct command cmd_up = { "compose up", do_up };
 static const struct command cmd_down = { "compose down", do_down };
@@ -99,10 +124,16 @@ static const struct command cmd_ps = { "compose ps", do_ps };
 static const struct command cmd_start = { "compose start", do_start };
 static const struct command cmd_stop = { "compose stop", do_stop };
 static const struct command cmd_restart = { "compose restart", do_restart };
+static const struct command cmd_kill = { "compose kill", do_kill };
+static const struct command cmd_pause = { "compose pause", do_pause };
+static const struct command cmd_unpause = { "compose unpause", do_unpause };
+static const struct command cmd_rm = { "compose rm", do_rm };
+static const struct command cmd_logs = { "compose logs", do_logs };
 
 static const struct command *const compose_commands[] = {
-	&cmd_config, &cmd_up,	&cmd_down,    &cmd_ps,
-	&cmd_start,  &cmd_stop, &cmd_restart, NULL,
+	&cmd_config, &cmd_up,	   &cmd_down,  &cmd_ps,	  &cmd_start,
+	&cmd_stop,   &cmd_restart, &cmd_kill,  &cmd_pause, &cmd_unpause,
+	&cmd_rm,     &cmd_logs,	   NULL,
 };
 
 /* Container events wake the cops waiting on a dependency. */

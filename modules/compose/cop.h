@@ -35,6 +35,7 @@ struct cact {
 	struct strv argv;
 	char *kind_word, *name, *action; /* the report line, if name */
 	char *what, *cond;		 /* CA_WAIT */
+	char *prefix; /* CA_CALL of logs: relay its lines after this */
 	bool tolerant;
 };
 
@@ -72,5 +73,10 @@ int plan_ps(struct cop *op, struct err *e);
 int plan_start(struct cop *op, struct err *e);
 int plan_stop(struct cop *op, struct err *e);
 int plan_restart(struct cop *op, struct err *e);
+int plan_kill(struct cop *op, struct err *e);
+int plan_pause(struct cop *op, struct err *e);
+int plan_unpause(struct cop *op, struct err *e);
+int plan_rm(struct cop *op, struct err *e);
+int plan_logs(struct cop *op, struct err *e);
 
 #endif

@@ -106,6 +106,7 @@ static void cop_free(struct cop *op)
 		free(c->action);
 		free(c->what);
 		free(c->cond);
+		free(c->prefix);
 	}
 	free(op->acts);
 	compose_project_free(&op->p);
@@ -348,6 +349,40 @@ void cop_bus_event(const struct bus_event *ev)
 
 /* ---- running the actions ---- */
 
+/* A logs request's lines ({"stream", "log"}) to the client, each log
+ * after prefix. */
+static void relay_logs(struct cop *op, const char *prefix,
+		       const struct buf *out)
+{
+	const char *p = buf_used((struct buf *)out) ?
+				buf_head((struct buf *)out) : "";
+	const char *end = p + buf_used((struct buf *)out);
+	struct buf line = { 0 };
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		struct err e = ERR_INIT;
+		yajl_val v = len ? jt_parse(p, len, &e) : NULL;
+		const char *stream = YAJL_GET_STRING(jt_get(v, "stream"));
+		const char *log = YAJL_GET_STRING(jt_get(v, "log"));
+		struct jw w;
+		if (log) {
+			buf_reset(&line);
+			buf_puts(&line, prefix);
+			buf_puts(&line, log);
+			ctl_req_json(op->r, &w);
+			jw_str(&w, "stream", stream ? stream : "stdout");
+			jw_strn(&w, "log", buf_head(&line), buf_used(&line));
+			jw_close(&w);
+		}
+		if (v)
+			yajl_tree_free(v);
+		p += len + 1;
+	}
+	buf_free(&line);
+}
+
 static void on_act_done(void *ctx, const struct buf *out, const struct err *e)
 {
 	struct cop *op = ctx;
@@ -357,7 +392,9 @@ static void on_act_done(void *ctx, const struct buf *out, const struct err *e)
 		fail(op, c, e);
 		return;
 	}
-	if (!e)
+	if (!e && c->prefix)
+		relay_logs(op, c->prefix, out);
+	else if (!e)
 		report(op, c);
 	op->next++;
 	run_next(op);

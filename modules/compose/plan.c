@@ -394,10 +394,35 @@ int plan_up(struct cop *op, struct err *e)
 	return 0;
 }
 
-/* One request for the containers of svc (running ones only if
- * want_running), then a report line for each. */
+static bool is_any(const struct cctr *k)
+{
+	return true;
+}
+
+static bool is_up(const struct cctr *k)
+{
+	return running(k);
+}
+
+static bool is_stopped(const struct cctr *k)
+{
+	return !running(k);
+}
+
+static bool is_active(const struct cctr *k)
+{
+	return running(k) && strcmp(k->state, "paused");
+}
+
+static bool is_paused(const struct cctr *k)
+{
+	return !strcmp(k->state, "paused");
+}
+
+/* One request for the containers of svc (svc NULL: the orphans) that
+ * want accepts, then a report line for each. */
 static void plan_batch(struct cop *op, const char *svc, const char *verb,
-		       int want_running, const char *action)
+		       bool (*want)(const struct cctr *k), const char *action)
 {
 	struct cact *c = NULL;
 	size_t first = op->nacts;
@@ -408,8 +433,7 @@ static void plan_batch(struct cop *op, const char *svc, const char *verb,
 							k->service);
 		if (svc ? !k->service || strcmp(k->service, svc) : !orphan)
 			continue;
-		if ((want_running == 1 && !running(k)) ||
-		    (want_running == 0 && running(k)))
+		if (!want(k))
 			continue;
 		if (!c) {
 			c = cop_act(op, CA_CALL);
@@ -422,6 +446,8 @@ static void plan_batch(struct cop *op, const char *svc, const char *verb,
 			if (op->a->timeout > 0 && (!strcmp(verb, "stop") ||
 						   !strcmp(verb, "restart")))
 				argv_addf(c, "--time=%lld", op->a->timeout);
+			if (op->a->signal && !strcmp(verb, "kill"))
+				argv_addf(c, "--signal=%s", op->a->signal);
 		}
 		argv_add(c, k->name);
 		cop_report(cop_act(op, CA_NOTE), "Container", k->name, action);
@@ -439,13 +465,13 @@ int plan_down(struct cop *op, struct err *e)
 	if (compose_plan_order(op->p.model, &order, &n, e) < 0)
 		return -1;
 	for (size_t i = n; i-- > 0;)
-		plan_batch(op, order[i], "stop", 1, "Stopped");
+		plan_batch(op, order[i], "stop", is_up, "Stopped");
 	if (op->a->remove_orphans)
-		plan_batch(op, NULL, "stop", 1, "Stopped");
+		plan_batch(op, NULL, "stop", is_up, "Stopped");
 	for (size_t i = n; i-- > 0;)
-		plan_batch(op, order[i], "rm", -1, "Removed");
+		plan_batch(op, order[i], "rm", is_any, "Removed");
 	if (op->a->remove_orphans)
-		plan_batch(op, NULL, "rm", -1, "Removed");
+		plan_batch(op, NULL, "rm", is_any, "Removed");
 	else
 		plan_orphans(op);
 	for (size_t i = 0; nets && nets->t == CN_MAP && i < nets->n; i++) {
@@ -478,10 +504,12 @@ int plan_down(struct cop *op, struct err *e)
 	return 0;
 }
 
-/* start, stop, restart: the selected services' containers, in start
- * order (stop: backwards). */
-static int plan_each(struct cop *op, const char *verb, int want_running,
-		     const char *action, bool backwards, struct err *e)
+/* start, stop, restart, kill, pause, unpause, rm: the selected
+ * services' containers that want accepts, in start order (backwards:
+ * dependents first). */
+static int plan_each(struct cop *op, const char *verb,
+		     bool (*want)(const struct cctr *k), const char *action,
+		     bool backwards, struct err *e)
 {
 	_cleanup_free_ const char **order = NULL;
 	size_t n;
@@ -491,24 +519,78 @@ static int plan_each(struct cop *op, const char *verb, int want_running,
 	for (size_t j = 0; j < n; j++) {
 		const char *svc = order[backwards ? n - 1 - j : j];
 		if (cop_selected(op, svc))
-			plan_batch(op, svc, verb, want_running, action);
+			plan_batch(op, svc, verb, want, action);
 	}
 	return 0;
 }
 
 int plan_start(struct cop *op, struct err *e)
 {
-	return plan_each(op, "start", 0, "Started", false, e);
+	return plan_each(op, "start", is_stopped, "Started", false, e);
 }
 
 int plan_stop(struct cop *op, struct err *e)
 {
-	return plan_each(op, "stop", 1, "Stopped", true, e);
+	return plan_each(op, "stop", is_up, "Stopped", true, e);
 }
 
 int plan_restart(struct cop *op, struct err *e)
 {
-	return plan_each(op, "restart", -1, "Restarted", false, e);
+	return plan_each(op, "restart", is_any, "Restarted", false, e);
+}
+
+int plan_kill(struct cop *op, struct err *e)
+{
+	return plan_each(op, "kill", is_up, "Killed", true, e);
+}
+
+int plan_pause(struct cop *op, struct err *e)
+{
+	return plan_each(op, "pause", is_active, "Paused", true, e);
+}
+
+int plan_unpause(struct cop *op, struct err *e)
+{
+	return plan_each(op, "unpause", is_paused, "Unpaused", false, e);
+}
+
+int plan_rm(struct cop *op, struct err *e)
+{
+	if (op->a->stop_first &&
+	    plan_each(op, "stop", is_up, "Stopped", true, e) < 0)
+		return -1;
+	return plan_each(op, "rm", op->a->stop_first ? is_any : is_stopped,
+			 "Removed", true, e);
+}
+
+/* logs: each container's log in turn (by name), every line after
+ * "NAME  | " (names padded to the longest), as docker compose prints. */
+int plan_logs(struct cop *op, struct err *e)
+{
+	size_t width = 0;
+
+	if (op->a->follow)
+		return err_setc(e, ERR_INVALID, "compose logs: --follow is "
+				"not supported yet");
+	for (size_t i = 0; i < op->nctrs; i++)
+		if (op->ctrs[i].service && cop_selected(op, op->ctrs[i].service) &&
+		    strlen(op->ctrs[i].name) > width)
+			width = strlen(op->ctrs[i].name);
+	for (size_t i = 0; i < op->nctrs; i++) {
+		struct cctr *k = &op->ctrs[i];
+		struct cact *c;
+		if (!k->service || !cop_selected(op, k->service))
+			continue;
+		c = cop_act(op, CA_CALL);
+		argv_add(c, "logs");
+		if (op->a->tail)
+			argv_addf(c, "--tail=%s", op->a->tail);
+		if (op->a->timestamps)
+			argv_add(c, "--timestamps");
+		argv_add(c, k->name);
+		c->prefix = xasprintf("%-*s | ", (int)width, k->name);
+	}
+	return 0;
 }
 
 /* ps: the rows of the selected services' containers (running ones

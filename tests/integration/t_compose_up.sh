@@ -7,7 +7,8 @@
 # (depends_on: service_healthy), both app addresses answer behind the
 # name "app"; up again changes nothing; an edited service is recreated
 # alone; a smaller scale removes the extra container; a key skiff cannot
-# honour is refused by name with nothing made; orphans are reported and
+# honour is refused by name with nothing made; logs, pause, unpause,
+# kill, rm; orphans are reported and
 # removed when asked; down -v leaves no container, network, volume or
 # link behind.
 . "$(dirname "$0")/lib.sh"
@@ -48,7 +49,7 @@ $1
       db: {condition: service_healthy}
   db:
     image: localhost/bb:1
-    command: ["sleep", "300"]
+    command: ["sh", "-c", "echo db-ready; exec sleep 300"]
     init: true
     volumes: ["data:/data"]
     healthcheck:
@@ -122,6 +123,22 @@ $S compose stop >/dev/null 2>&1
 [ "$($S compose ps -q | wc -l)" = 0 ] && [ "$($S compose ps -a -q | wc -l)" = 2 ] && ok "compose stop" || notok "stop: $($S ps -a)"
 $S compose start >/dev/null 2>&1
 [ "$($S compose ps -q | wc -l)" = 2 ] && ok "compose start" || notok "start: $($S ps -a)"
+
+# ---- logs, pause, unpause, kill, rm ----
+out=$($S compose logs db 2>&1)
+[ -n "$out" ] && [ -z "$(grep -vx "demo-db-1 | db-ready" <<<"$out")" ] && ok "compose logs: each line after its container's name" || notok "logs: '$out'"
+states() { $S ps -a --format '{{.Names}} {{.State}}' | sort | tr '\n' ' '; }
+$S compose pause >/dev/null 2>&1
+[ "$(states)" = "demo-app-1 paused demo-db-1 paused " ] && ok "compose pause" || notok "pause: $(states)"
+$S compose unpause >/dev/null 2>&1
+[ "$(states)" = "demo-app-1 running demo-db-1 running " ] && ok "compose unpause" || notok "unpause: $(states)"
+$S compose kill app >/dev/null 2>&1
+wait_for 5 sh -c "$S ps -a --format '{{.Names}} {{.State}}' | grep -qx 'demo-app-1 exited'"
+[ "$(states)" = "demo-app-1 exited demo-db-1 running " ] && ok "compose kill SERVICE" || notok "kill: $(states)"
+$S compose rm --force >/dev/null 2>&1
+[ "$(names)" = "demo-db-1 " ] && ok "compose rm removes the stopped containers only" || notok "rm: $(names)"
+$S compose up -d >/dev/null 2>&1
+[ "$(names)" = "demo-app-1 demo-db-1 " ] && ok "up makes the removed one again" || notok "up after rm: $(names)"
 
 # ---- what skiff cannot honour is refused by name, nothing made ----
 mkdir -p "$T/bad" && cat >"$T/bad/compose.yaml" <<'YML'
