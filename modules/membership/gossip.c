@@ -702,7 +702,7 @@ int mship_gossip_start(struct err *e)
 			tag_put(pt->v[i]);
 	}
 	gethostname(host, sizeof(host) - 1);
-	snprintf(g.name, sizeof(g.name), "%s",
+	snprintf(g.name, sizeof(g.name), "%.127s",
 		 s->node_name ? s->node_name : host);
 	c.name = g.name;
 	c.addr = adv;
