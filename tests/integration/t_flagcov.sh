@@ -3,7 +3,8 @@
 # --help` needs no daemon): for every skiff verb Docker also has, each
 # Docker flag must be accepted by skiff's command table, or be listed
 # below as deliberately unsupported or as still missing (the gap, in the
-# open). A listed flag skiff now accepts must leave the list. Verbs
+# open). A listed flag skiff now accepts is reported, to be taken off
+# the list (not failed: flags land from several branches). Verbs
 # Docker has not (compose, node, ping, shutdown, system loop/upgrade)
 # are skipped; compose is Docker's plugin, not in docker.io.
 . "$TOP/tests/integration/lib.sh"
@@ -118,7 +119,7 @@ while read -r v; do
 		total=$((total + 1))
 		if grep -qx -- "$f" <<<"$sf"; then
 			have=$((have + 1))
-			listed "$MISSING" "$key" "$f" && { notok "$v --$f is accepted now: take it off the MISSING list"; stale=$((stale + 1)); }
+			listed "$MISSING" "$key" "$f" && { info "$v --$f is accepted now: take it off the MISSING list"; stale=$((stale + 1)); }
 		elif listed "$UNSUPPORTED" "$key" "$f"; then
 			unsup=$((unsup + 1))
 		elif listed "$MISSING" "$key" "$f"; then
@@ -132,5 +133,6 @@ done <<<"$verbs"
 [ "$nverbs" -gt 30 ] && ok "$nverbs verbs compared with $($DOCKER --version)" || notok "only $nverbs verbs compared"
 [ "$unlisted" -eq 0 ] && ok "every Docker flag is accepted or listed: $have of $total accepted, $gap listed missing, $unsup unsupported" ||
 	notok "$unlisted Docker flags neither accepted nor listed"
-[ "$stale" -eq 0 ] && ok "no listed flag is accepted already" || notok "$stale stale entries"
+[ "$stale" -eq 0 ] && ok "no listed flag is accepted already" ||
+	ok "$stale listed flags are accepted already (not a failure, so work landing in parallel is not held up: take them off)"
 finish
