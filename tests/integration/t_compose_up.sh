@@ -9,7 +9,8 @@
 # alone; a smaller scale removes the extra container; a key skiff cannot
 # honour is refused by name with nothing made; logs, pause, unpause,
 # kill, rm; orphans are reported and
-# removed when asked; down -v leaves no container, network, volume or
+# removed when asked; three tiers on two networks isolate web from db;
+# down -v leaves no container, network, volume or
 # link behind.
 . "$(dirname "$0")/lib.sh"
 S=$SKIFF
@@ -175,6 +176,34 @@ grep -q "Found orphan containers.*demo-app-1" <<<"$out" && [ "$(names)" = "demo-
 	ok "an orphan is reported and kept" || notok "orphan: $out"
 out=$($S compose up -d --remove-orphans 2>&1)
 [ "$(names)" = "demo-db-1 " ] && ok "--remove-orphans removes it" || notok "remove orphans: $out"
+
+# ---- three tiers on two networks: web can neither resolve nor reach db ----
+mkdir -p "$T/tiers" && cat >"$T/tiers/compose.yaml" <<'YML'
+x-httpd: &httpd
+  image: localhost/bb:1
+  command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+  init: true
+services:
+  web: {<<: *httpd, networks: [front]}
+  app:
+    <<: *httpd
+    networks:
+      front:
+      back: {aliases: [api]}
+  db: {<<: *httpd, networks: [back]}
+networks:
+  front: {}
+  back: {internal: true}
+YML
+out=$(cd "$T/tiers" && $S compose up -d 2>&1) || notok "three tiers up: $out"
+get() { $S exec "$1" sh -c "printf 'GET /passwd HTTP/1.0\r\n\r\n' | nc -w2 $2 80" 2>/dev/null | grep -q '^root:'; }
+dbip=$($S inspect --format '{{.NetworkSettings.Networks.tiers_back.IPAddress}}' tiers-db-1)
+get tiers-web-1 app && get tiers-app-1 db && get tiers-db-1 api && get tiers-db-1 app &&
+	ok "three tiers: web reaches app, app reaches db, db reaches app as app and api" || notok "tiers: $out"
+! $S exec tiers-web-1 nslookup db >/dev/null 2>&1 && [ -n "$dbip" ] && ! get tiers-web-1 "$dbip" &&
+	ok "web can neither resolve nor reach db ($dbip)" || notok "web reached db ($dbip)"
+out=$(cd "$T/tiers" && $S compose down 2>&1)
+! netnames | grep -q tiers_ && ok "down removes both networks" || notok "tiers down: $out"
 
 # ---- down -v leaves nothing ----
 out=$($S compose down -v 2>&1)
