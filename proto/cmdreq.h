@@ -249,7 +249,8 @@ struct compose_args {
 	/* up, down, ps, start, stop, restart */
 	struct strlist scale; /* SVC=N */
 	bool detach, force_recreate, no_recreate, remove_orphans, no_deps;
-	bool rm_volumes, all, force, stop_first, follow, timestamps;
+	bool rm_volumes, all, force, stop_first, follow, timestamps, wait;
+	long long wait_timeout; /* up --wait-timeout SECONDS (0: none) */
 	long long timeout; /* -t SECONDS (0: each container's own) */
 	const char *signal, *tail; /* kill -s; logs --tail */
 };

@@ -79,6 +79,10 @@ static const struct flag compose_up_flags[] = {
      "remove the project's containers of services no longer in it"},
     {"no-deps", 0, FLAG_BOOL, CO(no_deps), NULL,
      "do not start the named services' dependencies"},
+    {"wait", 0, FLAG_BOOL, CO(wait), NULL,
+     "answer once every container runs (healthy, if it has a check)"},
+    {"wait-timeout", 0, FLAG_INT, CO(wait_timeout), "SECONDS",
+     "fail when up (its waits included) takes longer"},
     COMPOSE_MODEL_FLAG
     {NULL, 0, 0, 0, NULL, NULL},
 };

@@ -10,6 +10,7 @@
 #ifndef SKIFF_COMPOSE_COP_H
 #define SKIFF_COMPOSE_COP_H
 
+#include <ev.h>
 #include <stdbool.h>
 
 #include "../../core/bus.h"
@@ -52,6 +53,8 @@ struct cop {
 	size_t nacts, next;
 	int (*plan)(struct cop *op, struct err *e); /* after ps */
 	bool waiting, checking, again;		    /* CA_WAIT */
+	ev_timer deadline; /* --wait-timeout */
+	bool timed, expired;
 	struct cop *next_waiting;
 };
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../../core/base/xalloc.h"
+#include "../../core/daemon.h"
 #include "../../proto/jtree.h"
 #include "cop.h"
 
@@ -88,6 +89,8 @@ void cop_report(struct cact *c, const char *kind, const char *name,
 
 static void cop_free(struct cop *op)
 {
+	if (op->timed)
+		ev_timer_stop(daemon_ctx.loop, &op->deadline);
 	for (size_t i = 0; i < op->nctrs; i++) {
 		struct cctr *c = &op->ctrs[i];
 		free(c->name);
@@ -240,6 +243,7 @@ static int cond_met(const struct cact *c, const struct cctr *ctrs, size_t n,
 		    struct err *e)
 {
 	bool healthy = !strcmp(c->cond, "service_healthy");
+	bool up = !strcmp(c->cond, "running"); /* up --wait */
 	size_t done = 0;
 
 	if (!n)
@@ -249,7 +253,17 @@ static int cond_met(const struct cact *c, const struct cctr *ctrs, size_t n,
 		const struct cctr *k = &ctrs[i];
 		bool exited = !strcmp(k->state, "exited") ||
 			      !strcmp(k->state, "dead");
-		if (healthy) {
+		if (up) {
+			if (exited)
+				return err_setc(e, ERR_INVALID, "container %s "
+						"exited: %s", k->name,
+						k->status);
+			if (strstr(k->status, "(unhealthy)"))
+				return err_setc(e, ERR_INVALID, "container %s "
+						"is unhealthy", k->name);
+			if (!strstr(k->status, "(health: starting)"))
+				done++;
+		} else if (healthy) {
 			if (strstr(k->status, "(healthy)"))
 				done++;
 			else if (strstr(k->status, "(unhealthy)"))
@@ -311,12 +325,15 @@ static void on_wait_ps(void *ctx, const struct buf *out, const struct err *pe)
 	} else if (ctl_req_orphaned(op->r)) {
 		err_setc(&e, ERR_CANCELED, "the client left");
 		finish(op, &e);
+	} else if (op->expired) {
+		err_setc(&e, ERR_BUSY, "--wait-timeout: %s is not %s yet",
+			 c->what, c->cond);
+		finish(op, &e);
 	} else if (!op->waiting) {
 		op->waiting = true;
 		op->next_waiting = waiting;
 		waiting = op;
-	}
-	if (met == 0 && op->again) {
+	} else if (op->again) {
 		op->again = false;
 		wait_check(op);
 	}
@@ -418,6 +435,13 @@ static void on_net_inspect(void *ctx, const struct buf *out,
 
 static void run_next(struct cop *op)
 {
+	struct err e = ERR_INIT;
+
+	if (op->expired && op->next < op->nacts) {
+		err_setc(&e, ERR_BUSY, "--wait-timeout: up took longer");
+		finish(op, &e);
+		return;
+	}
 	while (op->next < op->nacts) {
 		struct cact *c = &op->acts[op->next];
 		char *argv[3] = { "network", "inspect", c->what };
@@ -457,6 +481,21 @@ static void on_ps(void *ctx, const struct buf *out, const struct err *pe)
 	run_next(op);
 }
 
+/* --wait-timeout: a cop waiting now fails now; one with a request
+ * under way fails when it comes back. */
+static void on_deadline(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct cop *op = t->data;
+	struct err e = ERR_INIT;
+
+	op->expired = true;
+	if (op->waiting && !op->checking) {
+		err_setc(&e, ERR_BUSY, "--wait-timeout: %s is not %s yet",
+			 op->acts[op->next].what, op->acts[op->next].cond);
+		finish(op, &e);
+	}
+}
+
 int cop_begin(struct ctl_req *r, const struct compose_args *a,
 	      int (*plan)(struct cop *op, struct err *e), struct err *e)
 {
@@ -485,6 +524,13 @@ int cop_begin(struct ctl_req *r, const struct compose_args *a,
 		}
 	snprintf(proj, sizeof(proj), "label=com.docker.compose.project=%s",
 		 op->project);
+	if (a->wait_timeout > 0) {
+		ev_timer_init(&op->deadline, on_deadline,
+			      (double)a->wait_timeout, 0);
+		op->deadline.data = op;
+		ev_timer_start(daemon_ctx.loop, &op->deadline);
+		op->timed = true;
+	}
 	ctl_call(5, argv, on_ps, op);
 	return CMD_PENDING;
 }

@@ -391,6 +391,17 @@ int plan_up(struct cop *op, struct err *e)
 		if (sel[cnode_find(svcs, order[i])] &&
 		    plan_service(op, order[i], e) < 0)
 			return -1;
+	for (size_t i = 0; op->a->wait && i < n; i++) {
+		struct cact *c;
+		unsigned scale;
+		if (!sel[cnode_find(svcs, order[i])] ||
+		    scale_of(op, order[i], &scale, e) < 0 || !scale)
+			continue;
+		c = cop_act(op, CA_WAIT);
+		c->what = xstrdup(order[i]);
+		c->cond = xstrdup("running");
+		cop_report(c, "Service", c->what, "Ready");
+	}
 	return 0;
 }
 

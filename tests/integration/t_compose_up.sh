@@ -98,6 +98,22 @@ want=$(printf '%s\n' "$ip1" "$ip2" | sort | tr '\n' ' ')
 $S exec demo-app-1 sh -c "printf 'GET /passwd HTTP/1.0\r\n\r\n' | nc -w3 app 80" 2>/dev/null | grep -q '^root:' &&
 	ok "a container reaches the service by its name" || notok "app by name"
 
+# ---- up --wait, --wait-timeout ----
+out=$($S compose up -d --wait --scale app=2 2>&1)
+grep -q "Service db  Ready" <<<"$out" && grep -q "Service app  Ready" <<<"$out" && ok "up --wait: every service ready" || notok "wait: $out"
+mkdir -p "$T/slow" && cat >"$T/slow/compose.yaml" <<'YML'
+services:
+  s:
+    image: localhost/bb:1
+    init: true
+    healthcheck: {test: ["CMD", "false"], interval: 30s}
+YML
+start=$(date +%s%N)
+out=$(cd "$T/slow" && $S compose up -d --wait --wait-timeout 1 2>&1)
+rc=$? ms=$((($(date +%s%N) - start) / 1000000))
+[ "$rc" != 0 ] && grep -q "wait-timeout" <<<"$out" && [ "$ms" -lt 5000 ] && ok "--wait-timeout 1 fails in time ($ms ms)" || notok "wait-timeout: rc $rc, $ms ms: $out"
+(cd "$T/slow" && $S compose down >/dev/null 2>&1)
+
 # ---- up again: nothing changes ----
 before=$(ids)
 out=$($S compose up -d --scale app=2 2>&1)
