@@ -88,6 +88,10 @@ struct ctl_self {
 };
 
 #define CTL_MAX_TCP 8
+/* tcp:// clients at most, and of them in their TLS handshake: a flood
+ * on the port cannot take the UNIX socket's places. */
+#define CTL_MAX_TCP_CLIENTS (CTL_MAX_CLIENTS / 2)
+#define CTL_MAX_HELLO 64
 
 static struct {
 	int fd, reserve;
@@ -98,6 +102,7 @@ static struct {
 		ev_io io;
 	} tcp[CTL_MAX_TCP]; /* tcp:// listeners */
 	int ntcp;
+	unsigned ntcp_clients, nhello;
 	/* Refused tcp:// clients are logged at most once per 10 s. */
 	int64_t refused_at;
 	unsigned refused_quiet;
@@ -331,6 +336,8 @@ static void client_close(struct ctl_client *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	ctl.ntcp_clients -= c->tcp;
+	ctl.nhello -= c->hello;
 	ev_io_stop(daemon_ctx.loop, &c->io);
 	ev_timer_stop(daemon_ctx.loop, &c->hs);
 	if (c->tls)
@@ -874,6 +881,7 @@ static void hello_done(struct ctl_client *c)
 
 	ev_timer_stop(daemon_ctx.loop, &c->hs);
 	c->hello = false;
+	ctl.nhello--;
 	tls_peer_cn(c->tls, c->peer.cn, sizeof(c->peer.cn));
 	if (client_role(c) == ROLE_NONE) {
 		roles_peer_name(&c->peer, who, sizeof(who));
@@ -1062,12 +1070,16 @@ static void client_new_tcp(int fd)
 	const struct config *cfg = &daemon_ctx.cfg;
 	struct ctl_client *c;
 
-	if (ctl.nclients >= CTL_MAX_CLIENTS) {
-		refuse(fd, "err busy too many clients\n");
+	if (ctl.nclients >= CTL_MAX_CLIENTS ||
+	    ctl.ntcp_clients >= CTL_MAX_TCP_CLIENTS ||
+	    ctl.nhello >= CTL_MAX_HELLO) {
+		refused_log("too many tcp clients, or handshakes at once");
+		close(fd);
 		return;
 	}
 	c = client_add(fd);
 	c->tcp = true;
+	ctl.ntcp_clients++;
 	c->peer.tls = true;
 	c->cred = (struct ucred){ 0, (uid_t)-1, (gid_t)-1 };
 	if (!cfg->tlsverify) {
@@ -1079,6 +1091,7 @@ static void client_new_tcp(int fd)
 		return;
 	}
 	c->hello = true;
+	ctl.nhello++;
 	ev_timer_set(&c->hs, (double)cfg->tls_handshake_ms / 1000., 0.);
 	ev_timer_start(daemon_ctx.loop, &c->hs);
 	client_watch(c, EV_READ);

@@ -103,6 +103,20 @@ grep -q "run needs the admin role (certificate CN=ci-operator has operator)" <<<
 check "operator cert: restart allowed" as oper restart -t 1 web
 out=$(as nobody ps 2>&1)
 grep -q "CN=ghost has no role" <<<"$out" && ok "a cert whose role is none is refused: $out" || notok "ghost: $out"
+# more verbs, each over TLS as the admin cert
+bad=
+for v in "inspect web" "top web" "port web" "stats --no-stream web" "images" \
+	"volume create tv" "volume ls" "volume inspect tv" "volume rm tv" \
+	"network ls" "system df" "update --cpus 0.5 web" "rename web web2" \
+	"rename web2 web" "kill -s USR1 web" "history --help"; do
+	# shellcheck disable=SC2086
+	as admin $v >/dev/null 2>"$T/verr" || bad="$bad [$v: $(head -c 200 "$T/verr")]"
+done
+[ -z "$bad" ] && ok "16 more read and write verbs over TLS" || notok "verbs over TLS:$bad"
+as admin run -d --rootfs "$R" --name short sh -c 'exit 3' >/dev/null
+out=$(as admin wait short 2>&1)
+[ "$out" = 3 ] && ok "wait over TLS gives the exit code" || notok "wait over TLS: $out"
+check "rm over TLS" as admin rm short
 check "admin cert (no entry: the CA vouches) removes it" as admin rm -f web
 
 # ---- bad clients ----
@@ -131,6 +145,24 @@ print(int((time.monotonic() - t0) * 1000))
 PY
 )
 [ "$ms" -ge 800 ] && [ "$ms" -lt 4000 ] && ok "a handshake that never ends is cut (tls-handshake-timeout 1s: closed after $ms ms)" || notok "stalled handshake lasted $ms ms"
+# a flood of stalled handshakes: the UNIX socket is not affected (the
+# tcp:// places are capped apart), and the port serves again once they
+# are cut
+python3 - "$PORT" <<'PY' &
+import socket, sys, time
+conns = []
+for _ in range(200):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+        s.sendall(b"\x16"); conns.append(s)
+    except OSError:
+        pass
+time.sleep(3)
+PY
+FL=$!
+sleep 0.5
+check "during a flood of 200 stalled handshakes the UNIX socket answers" ping_ok
+wait $FL
 check "the daemon still answers over TLS" as admin ping
 check "and on the UNIX socket" ping_ok
 n=$(grep -c "tcp client refused" "$T/daemon.log")
