@@ -438,6 +438,9 @@ static int child_create(const struct spawn_child *c, struct err *e)
 	if (s->hostname && uts && !uts->path &&
 	    sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return err_set(e, errno, "sethostname %s", s->hostname);
+	if (s->domainname && uts && !uts->path &&
+	    setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		return err_set(e, errno, "setdomainname %s", s->domainname);
 	return child_process(c, e);
 }
 

@@ -68,7 +68,7 @@ static int specgen_namespaces(const struct specgen_opts *o,
 	static const char *const ns[] = {"pid", "network", "ipc",
 					 "uts", "mount",   "cgroup"};
 	const bool host[] = {o->host_pid, o->host_net, o->host_ipc,
-			     o->host_uts, false, false};
+			     o->host_uts, false, o->host_cgroupns};
 
 	s->namespaces = calloc(ARRAY_SIZE(ns), sizeof(*s->namespaces));
 	if (!s->namespaces)
@@ -312,6 +312,7 @@ static int specgen_fill(const struct specgen_opts *o, struct oci_spec *s,
 	if (specgen_process(o, &s->process) < 0 ||
 	    specgen_strdup(&s->root_path, o->rootfs) < 0 ||
 	    specgen_strdup(&s->hostname, o->hostname) < 0 ||
+	    specgen_strdup(&s->domainname, o->domainname) < 0 ||
 	    specgen_strdup(&s->cgroups_path, o->cgroups_path) < 0 ||
 	    specgen_namespaces(o, s) < 0)
 		return err_set(e, ENOMEM, "spec");

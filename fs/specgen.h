@@ -45,6 +45,8 @@ struct specgen_opts {
 	 * --ipc, --uts host); --ipc host also binds the host's /dev/shm.
 	 * --ipc none: no /dev/shm mounted. */
 	bool host_net, host_pid, host_ipc, host_uts, ipc_none;
+	bool host_cgroupns; /* --cgroupns host: the host's cgroup namespace */
+	const char *domainname; /* --domainname; NULL: none set */
 	int64_t shm_size;      /* /dev/shm's size; 0: Docker's 64m */
 	bool has_oom_score_adj;
 	int oom_score_adj;     /* -1000..1000 */

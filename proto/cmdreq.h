@@ -63,7 +63,10 @@ struct create_args {
 	struct strlist device, device_cgroup_rule;
 	struct strlist ulimit, sysctl, group_add;
 	const char *cpuset_mems, *memory_swappiness;
-	const char *pid, *ipc, *uts; /* namespace modes */
+	const char *pid, *ipc, *uts, *cgroupns; /* namespace modes */
+	const char *domainname, *isolation, *gpus, *volume_driver;
+	struct strlist storage_opt;
+	int64_t kernel_memory;
 	long long cpu_period, cpu_quota, oom_score_adj;
 	int64_t shm_size;
 	struct health_opts health;

@@ -116,6 +116,7 @@ void ocispec_free(struct oci_spec *s)
 	process_free(&s->process);
 	free(s->root_path);
 	free(s->hostname);
+	free(s->domainname);
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		free(s->mounts[i].destination);
 		free(s->mounts[i].type);
@@ -603,6 +604,7 @@ static int spec_read(struct jt *t, yajl_val root, struct oci_spec *s)
 	if (member(t, root, "process", process_read, &s->process) < 0 ||
 	    member(t, root, "root", root_read, s) < 0 ||
 	    jt_opt_str(t, root, "hostname", &s->hostname) < 0 ||
+	    jt_opt_str(t, root, "domainname", &s->domainname) < 0 ||
 	    jt_opt_array(t, root, "mounts", sizeof(*s->mounts),
 			 (void **)&s->mounts, &s->n_mounts, mount_read) < 0 ||
 	    member(t, root, "linux", linux_read, s) < 0)
@@ -853,6 +855,8 @@ static void write_spec(const struct oci_spec *s, struct buf *out, bool pretty)
 	}
 	if (s->hostname)
 		jw_str(&w, "hostname", s->hostname);
+	if (s->domainname)
+		jw_str(&w, "domainname", s->domainname);
 	write_mounts(&w, s);
 	write_linux(&w, s);
 	if (s->n_annotations) {

@@ -143,6 +143,7 @@ struct oci_spec {
 	char *root_path;
 	bool root_readonly;
 	char *hostname;
+	char *domainname;
 	struct oci_mount *mounts;
 	size_t n_mounts;
 	struct oci_namespace *namespaces;

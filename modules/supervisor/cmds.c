@@ -421,6 +421,7 @@ static int make_spec(struct ctr *c, const struct create_args *a,
 		.host_net = plan->mode == NETSVC_NS_HOST,
 		.host_pid = ns.host_pid, .host_ipc = ns.host_ipc,
 		.host_uts = ns.host_uts, .ipc_none = ns.ipc_none,
+		.host_cgroupns = ns.host_cgroupns, .domainname = a->domainname,
 		.shm_size = a->shm_size,
 		.has_oom_score_adj = a->oom_score_adj != 0,
 		.oom_score_adj = (int)(a->oom_score_adj < -100000 ? -100000
@@ -550,7 +551,7 @@ static struct ctr *create(struct ctl_req *r, const struct create_args *a,
 		image_health(icfg, &ho, &hcmd);
 	}
 	if (ctrlog_detach_keys(a->detach_keys, keys, sizeof(keys), e) < 0 ||
-	    parse_limits(a, &lim, true, e) < 0 ||
+	    ctrflags_check(a, e) < 0 || parse_limits(a, &lim, true, e) < 0 ||
 	    (a->stop_signal && (sig = ctr_parse_signal(a->stop_signal, e)) < 0) ||
 	    (!a->stop_signal && icfg && icfg->config.stop_signal &&
 	     *icfg->config.stop_signal &&

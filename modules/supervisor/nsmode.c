@@ -75,9 +75,15 @@ int nsmode_parse(const struct create_args *a, struct nsmode *m,
 	else if (*uts)
 		return err_setc(e, ERR_INVALID, "invalid --uts \"%s\" (use "
 				"host)", uts);
-	if (m->host_uts && a->hostname)
+	if (m->host_uts && (a->hostname || a->domainname))
 		return err_setc(e, ERR_INVALID, "conflicting options: "
-				"--hostname and --uts host");
+				"--%s and --uts host",
+				a->hostname ? "hostname" : "domainname");
+	if (a->cgroupns && !strcmp(a->cgroupns, "host"))
+		m->host_cgroupns = true;
+	else if (a->cgroupns && *a->cgroupns && strcmp(a->cgroupns, "private"))
+		return err_setc(e, ERR_INVALID, "invalid --cgroupns \"%s\" "
+				"(use host or private)", a->cgroupns);
 	return 0;
 }
 

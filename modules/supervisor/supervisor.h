@@ -281,7 +281,7 @@ struct ctr {
  * namespaces (ERR_CONFLICT when it is not running or, for ipc, not
  * shareable) and sets *changed. */
 struct nsmode {
-	bool host_pid, host_ipc, host_uts, ipc_none;
+	bool host_pid, host_ipc, host_uts, ipc_none, host_cgroupns;
 	char ipc[80], pid[80]; /* the annotation values; "" none */
 };
 struct create_args;
@@ -292,6 +292,12 @@ int nsmode_annotate(const struct nsmode *m, const struct create_args *a,
 		    struct oci_spec *spec, struct err *e);
 int nsmode_join(const struct ctr *c, struct oci_spec *spec, bool *changed,
 		struct err *e);
+
+/* ctrflags.c: Docker's run/create flags that only need a check: the
+ * deprecated (--kernel-memory: a warning), the Windows-only
+ * (--isolation), the unsupported (--gpus, --storage-opt, a
+ * --volume-driver other than local): ERR_INVALID naming the flag. */
+int ctrflags_check(const struct create_args *a, struct err *e);
 
 /* stdio.c: close the daemon's end of a container's stdin pipe (it sees
  * EOF once no client holds one either). */

@@ -61,6 +61,8 @@ q=$( [ -d /sys/fs/cgroup/cpu ] && cgfile cpu cpu.cfs_quota_us "$id" || cgfile . 
 case $q in 30000*) ok "update --cpu-quota 30000" ;; *) notok "update quota: $q" ;; esac
 $S rm -f "$id" >/dev/null
 
+out=$($S run --rm --rootfs "$R" --isolation default --kernel-memory 10m --volume-driver local true 2>&1) &&
+	ok "--isolation default, --kernel-memory (ignored, as Docker), --volume-driver local accepted" || notok "accepted flags: $out"
 n0=$($S ps -a -q | wc -l)
 while IFS='|' read -r flag val; do
 	if out=$($S run --rootfs "$R" $flag "$val" true 2>&1); then
@@ -82,6 +84,10 @@ done <<BAD
 --group-add|a:b
 --memory-swappiness|101
 --cpuset-mems|0-x
+--isolation|hyperv
+--gpus|all
+--storage-opt|size=1G
+--volume-driver|nfs
 BAD
 out=$($S run --rootfs "$R" --cpus 1 --cpu-quota 1000 true 2>&1) && notok "--cpus with --cpu-quota accepted" ||
 	{ case $out in *--cpus*--cpu-quota*) ok "refused: --cpus with --cpu-quota -> ${out#skiff: }" ;; *) notok "conflict: $out" ;; esac; }

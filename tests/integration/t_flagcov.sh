@@ -27,7 +27,6 @@ create run|attach|attach to STDIN/STDOUT/STDERR
 create run|blkio-weight|io weight
 create run|blkio-weight-device|io weight per device
 create run|cgroup-parent|cgroup parent
-create run|cgroupns|host|private cgroup namespace
 create run|cidfile|write the id to a file
 create run|cpu-rt-period|realtime period
 create run|cpu-rt-runtime|realtime runtime
@@ -35,10 +34,6 @@ create run|device-read-bps|io limit
 create run|device-read-iops|io limit
 create run|device-write-bps|io limit
 create run|device-write-iops|io limit
-create run|domainname|NIS domain name
-create run|gpus|to refuse naming the flag
-create run|isolation|accepted and reported as Docker does on Linux
-create run|kernel-memory|accepted and reported as Docker does (deprecated)
 create run|label-file|labels from a file
 create run|link-local-ip|networking issue
 create run|log-driver|json-file|local|none|syslog|journald
@@ -46,9 +41,7 @@ create run|oom-kill-disable|memory.oom_control
 create run|platform|the image platform
 create run|pull|always|missing|never
 create run|runtime|skiff-runtime or an OCI runtime path
-create run|storage-opt|to refuse naming the flag
 create run|userns|userns-remap
-create run|volume-driver|to refuse naming the flag
 run|sig-proxy|proxy signals to the container
 events|until|end of the replay
 exec|env-file|variables from a file

@@ -49,12 +49,19 @@ rm -f /dev/shm/skiff-t-$$
 out=$($S run --rm --rootfs "$R" --uts host hostname 2>&1)
 [ "$out" = "$(hostname)" ] && ok "--uts host: the host's name ($out)" || notok "uts host: $out"
 
+out=$($S run --rm --rootfs "$R" --cgroupns host cat /proc/self/cgroup 2>&1)
+case $out in *skiff/*) ok "--cgroupns host: the host's cgroup paths" ;; *) notok "cgroupns host: $out" ;; esac
+out=$($S run --rm --rootfs "$R" cat /proc/self/cgroup 2>&1)
+case $out in *skiff/*) notok "private cgroupns shows host paths: $out" ;; *) ok "by default the container's cgroup is its root" ;; esac
+out=$($S run --rm --rootfs "$R" --domainname example.org cat /proc/sys/kernel/domainname 2>&1)
+[ "$out" = example.org ] && ok "--domainname example.org" || notok "domainname: $out"
+
 # Refusals.
 for args in "--pid bogus" "--pid container:nosuch$$" "--ipc bogus" "--ipc container:" "--uts private" \
-	"--uts host -h box"; do
+	"--uts host -h box" "--uts host --domainname x" "--cgroupns bogus"; do
 	# shellcheck disable=SC2086
 	out=$($S run --rm --rootfs "$R" $args true 2>&1) && notok "accepted: $args" || {
-		case $out in *--${args#--}*|*"${args%% *}"*) ok "refused: $args -> ${out#skiff: }" ;; *) notok "message for $args: $out" ;; esac; }
+		case $out in *"${args%% *}"*|*"${args##* }"*) ok "refused: $args -> ${out#skiff: }" ;; *) notok "message for $args: $out" ;; esac; }
 done
 out=$($S run --rm --rootfs "$R" --ipc container:private true 2>&1) && notok "joined a private ipc" ||
 	{ case $out in *--ipc*private*shareable*) ok "a non-shareable donor is refused (${out#skiff: })" ;; *) notok "private donor: $out" ;; esac; }
