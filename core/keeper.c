@@ -329,7 +329,18 @@ static void start_daemon(void)
 	k.started_ms = clock_ms(CLOCK_MONOTONIC);
 }
 
+/* Does the keeper hold a container that still runs? */
+static bool holding(void)
+{
+	for (size_t i = 0; i < k.n; i++)
+		if (k.e[i].status < 0)
+			return true;
+	return false;
+}
+
 /* skiffd ended: again after a crash (back-off when it keeps crashing),
+ * or after an error exit while containers still run (a config broken
+ * between two starts: they keep running and the next try may succeed),
  * else the keeper ends as it did. */
 static void daemon_ended(int status)
 {
@@ -341,16 +352,23 @@ static void daemon_ended(int status)
 		close(k.sock);
 	k.sock = -1;
 	if (!k.stopping && (WIFSIGNALED(status) ||
+			    (WIFEXITED(status) && WEXITSTATUS(status) &&
+			     holding()) ||
 			    (WIFEXITED(status) &&
 			     WEXITSTATUS(status) == KEEP_EXIT_RESTART))) {
-		if (WIFEXITED(status)) { /* a live upgrade: at once */
-			start_daemon();
+		if (WIFEXITED(status) &&
+		    WEXITSTATUS(status) == KEEP_EXIT_RESTART) {
+			start_daemon(); /* a live upgrade: at once */
 			return;
 		}
 		if (clock_ms(CLOCK_MONOTONIC) - k.started_ms > 10000)
 			k.backoff_ms = 0;
-		say("skiffd killed by signal %d; starting it again",
-		    WTERMSIG(status));
+		if (WIFSIGNALED(status))
+			say("skiffd killed by signal %d; starting it again",
+			    WTERMSIG(status));
+		else
+			say("skiffd exited with %d while containers run; "
+			    "starting it again", WEXITSTATUS(status));
 		if (k.backoff_ms)
 			poll(NULL, 0, (int)k.backoff_ms);
 		k.backoff_ms = k.backoff_ms ? k.backoff_ms * 2 : 100;

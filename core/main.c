@@ -394,7 +394,10 @@ int main(int argc, char **argv)
 	if (argv0)
 		memcpy(argv0, argv, (size_t)argc * sizeof(*argv));
 	rc = parse_flags(argc, argv, &init, &e);
-
+	if (rc < 0 || rc >= 2) { /* it ends here */
+		free(argv0);
+		argv0 = NULL;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "skiffd: %s\n", e.msg);
 		return 2;

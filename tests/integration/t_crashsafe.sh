@@ -202,6 +202,27 @@ read -r gap refused bad < "$T/ping2.out"
 SPID=$(daemon_pid)
 $S rm -f up >/dev/null
 
+# skiffd that exits with an error while containers run (here: a binary
+# that exits 1, as a config broken between two starts would): the keeper
+# keeps the containers and tries again with back-off, never leaving them.
+$S run -d --name held --network none --rootfs "$R" sleep 600 >/dev/null
+hpid=$($S --json inspect held | json_get State.Pid)
+cp "$SKIFFD" "$T/skiffd.good"
+printf '#!/bin/sh\nexit 1\n' > "$SKIFFD.new" && chmod +x "$SKIFFD.new" && mv "$SKIFFD.new" "$SKIFFD"
+kill -KILL "$SPID"
+sleep 1.5
+kill -0 "$DPID" 2>/dev/null && kill -0 "$hpid" 2>/dev/null &&
+	ok "skiffd exiting 1 with a container running: the keeper and the container stay" ||
+	notok "keeper $(kill -0 "$DPID" 2>/dev/null && echo alive || echo gone), container $(kill -0 "$hpid" 2>/dev/null && echo alive || echo gone)"
+grep -q "skiffd exited with 1 while containers run" "$T/daemon.log" && ok "the keeper says why it starts skiffd again" ||
+	notok "keeper log: $(grep keeper "$T/daemon.log" | tail -3)"
+cp "$T/skiffd.good" "$SKIFFD.new" && mv "$SKIFFD.new" "$SKIFFD"
+wait_for 15 ping_ok && [ "$($S --json inspect held | json_get State.Pid)" = "$hpid" ] &&
+	[ "$($S --json inspect held | json_get State.Status)" = running ] &&
+	ok "once skiffd starts again the container is re-adopted" || notok "held: $($S ps -a 2>&1 | grep held)"
+SPID=$(daemon_pid)
+$S rm -f held >/dev/null
+
 # Killing the keeper itself: skiffd goes too (as kill -9 of skiffd did).
 $S rm -f logger tty health nine brief plain >/dev/null 2>&1
 kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
