@@ -94,6 +94,33 @@ void cmd_foreach(void (*fn)(const struct cmdspec *c, void *ctx), void *ctx)
 			fn(&cmd_table[i], ctx);
 }
 
+/* No such verb. "compose exec" names what the group "compose" has. */
+static int unknown(int argc, char **argv, struct err *e)
+{
+	size_t len = strlen(argv[0]), at = 0;
+	char list[512];
+
+	list[0] = '\0';
+	for (size_t i = 0; argc >= 2 && i < cmd_table_len; i++) {
+		const char *n = cmd_table[i].name;
+		int w;
+		if (!have(&cmd_table[i]) || strncmp(n, argv[0], len) ||
+		    n[len] != ' ')
+			continue;
+		w = snprintf(list + at, sizeof(list) - at, "%s%s",
+			     at ? ", " : "", n + len + 1);
+		if (w < 0 || (size_t)w >= sizeof(list) - at)
+			break; /* the names that fit */
+		at += (size_t)w;
+	}
+	if (at)
+		return err_setc(e, ERR_NOT_FOUND,
+				"unknown command \"%s %.64s\" (%s has: %s)",
+				argv[0], argv[1], argv[0], list);
+	return err_setc(e, ERR_NOT_FOUND,
+			"unknown command \"%s\" (try 'help')", argv[0]);
+}
+
 int cmd_parse(int argc, char **argv, struct cmd_call *call, struct err *e)
 {
 	const struct cmdspec *c;
@@ -104,8 +131,7 @@ int cmd_parse(int argc, char **argv, struct cmd_call *call, struct err *e)
 		return err_setc(e, ERR_INVALID, "empty request");
 	c = cmd_lookup(argc, argv, &used);
 	if (!c)
-		return err_setc(e, ERR_NOT_FOUND,
-				"unknown command \"%s\" (try 'help')", argv[0]);
+		return unknown(argc, argv, e);
 	return cmdspec_parse(c, used, argc, argv, call, e);
 }
 

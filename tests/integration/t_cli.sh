@@ -42,6 +42,9 @@ out=$("$SKIFF" events --help)
 [[ $out == *"Usage:  skiff events"* ]] && ok "VERB --help shows usage" || notok "events --help: $out"
 out=$("$SKIFF" frobnicate 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ $out == 'skiff: unknown command "frobnicate"'* ]] && ok "unknown verb: exit 1 with the daemon's message" || notok "unknown verb rc=$rc $out"
+out=$("$SKIFF" network bogus 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == 'skiff: unknown command "network bogus" (network has: connect, create, '*'ls, '* ]] &&
+	ok "unknown verb of a group: names what the group has" || notok "network bogus rc=$rc $out"
 out=$("$SKIFF" ping --bogus 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ $out == *"unknown flag: --bogus"* ]] && ok "unknown flag: exit 1" || notok "unknown flag rc=$rc $out"
 out=$("$SKIFF" help a b c 2>&1); rc=$?
