@@ -392,6 +392,20 @@ static int do_shutdown(struct ctl_req *r, void *args, struct err *e)
 
 static const struct command cmd_shutdown = { "shutdown", do_shutdown };
 
+/* ---- system dial-stdio ---- */
+
+/* Sent first by `skiff system dial-stdio` (the far end of -H ssh://):
+ * this connection is relayed, so it takes no descriptor; verbs that
+ * would pass one say so, as over tcp://. */
+static int do_dial_stdio(struct ctl_req *r, void *args, struct err *e)
+{
+	ctl_req_no_fds(r);
+	return 0;
+}
+
+static const struct command cmd_dial_stdio = { "system dial-stdio",
+					       do_dial_stdio };
+
 /* ---- system upgrade ---- */
 
 static int do_upgrade(struct ctl_req *r, void *args, struct err *e)
@@ -408,7 +422,7 @@ static const struct command cmd_upgrade = { "system upgrade", do_upgrade };
 static const struct command *const builtin_list[] = {
 	&cmd_ping, &cmd_version, &cmd_info,	&cmd_help,
 	&cmd_events, &cmd_shutdown, &cmd_system_df, &cmd_upgrade,
-	&cmd_system_loop, NULL,
+	&cmd_system_loop, &cmd_dial_stdio, NULL,
 };
 
 void builtin_register(void)

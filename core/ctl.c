@@ -44,6 +44,7 @@ struct ctl_client {
 	struct roles_peer peer; /* what roles.c judges by */
 	struct ssl_st *tls; /* a tcp:// client's TLS session (tls.h) */
 	bool tcp;	    /* came over tcp://: no fds, no SO_PEERCRED */
+	bool relayed;	    /* a relay (dial-stdio for ssh://): no fds */
 	bool hello;	    /* its TLS handshake is not done yet */
 	ev_timer hs;	    /* bounds the handshake */
 	struct buf in, out;
@@ -181,6 +182,12 @@ int ctl_req_take_fd(struct ctl_req *r)
 	return fd;
 }
 
+void ctl_req_no_fds(struct ctl_req *r)
+{
+	if (r->c)
+		r->c->relayed = true;
+}
+
 int ctl_req_pass_fd(struct ctl_req *r, int fd, struct err *e)
 {
 	struct ctl_client *c = r->c;
@@ -188,11 +195,11 @@ int ctl_req_pass_fd(struct ctl_req *r, int fd, struct err *e)
 
 	if (!c)
 		return err_setc(e, ERR_CANCELED, "client left");
-	if (c->tcp)
+	if (c->tcp || c->relayed)
 		return err_setc(e, ERR_INVALID,
 				"%s: a terminal or stdin is passed as a file "
-				"descriptor, which a tcp:// connection cannot "
-				"carry: use the UNIX socket on skiffd's host "
+				"descriptor, which a tcp:// or ssh:// connection "
+				"cannot carry: use the UNIX socket on skiffd's host "
 				"(without -i and -t the output streams over "
 				"tcp://)",
 				r->call.cmd ? r->call.cmd->name : "request");
@@ -454,7 +461,7 @@ static int check_transport(const struct ctl_client *c,
 {
 	const struct cmdspec *cmd = call->cmd;
 
-	if (!c->tcp)
+	if (!c->tcp && !c->relayed)
 		return 0;
 	if (cmd->cli.how & (CLI_FD_IN | CLI_FD_OUT | CLI_CP))
 		return err_setc(e, ERR_INVALID,
@@ -933,7 +940,7 @@ static void on_hello_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 static bool client_idle(const struct ctl_client *c)
 {
 	return !c->closing && !c->eof && !c->cur && !c->discarding &&
-	       !c->tcp && !c->hello &&
+	       !c->tcp && !c->relayed && !c->hello &&
 	       !buf_used(&c->in) && !buf_used(&c->out) && !c->nfds &&
 	       !c->nofds;
 }

@@ -57,6 +57,9 @@ int ctl_req_take_fd(struct ctl_req *r);
  * section 3: `{"fd":"tty"}`); the caller keeps fd. At most CTL_MAX_FDS
  * may wait to be sent. */
 int ctl_req_pass_fd(struct ctl_req *r, int fd, struct err *e);
+/* The client relays its bytes elsewhere (`system dial-stdio` for
+ * ssh://): it can take no descriptor, as a tcp:// client cannot. */
+void ctl_req_no_fds(struct ctl_req *r);
 
 /* Make req a stream; call from a handler that then returns CMD_PENDING. */
 void ctl_req_stream(struct ctl_req *r, const struct ctl_stream_ops *ops,

@@ -1535,6 +1535,13 @@ const struct cmdspec cmd_table[] = {
 		.table_unless = "verbose"},
     },
     {
+	.name = "system dial-stdio",
+	.role = ROLE_READ,
+	.summary = "Relay stdin and stdout to skiffd's UNIX socket (what -H "
+		   "ssh://HOST runs there); on the socket: this connection "
+		   "takes no descriptors",
+    },
+    {
 	.name = "system loop",
 	.role = ROLE_READ,
 	.summary = "How long skiffd's loop was held per iteration (wall and "

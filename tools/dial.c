@@ -182,6 +182,24 @@ static int put_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Tell skiffd this connection is relayed (it then passes no
+ * descriptor: a verb that would says so) and read its one-line answer,
+ * which is ours, not the far client's. An older skiffd's "unknown
+ * command" is read the same way. */
+static int say_relayed(int s, struct err *e)
+{
+	static const char line[] = "system dial-stdio\n";
+	char c;
+	ssize_t n;
+
+	if (put_all(s, line, sizeof(line) - 1) < 0)
+		return err_set(e, errno, "write to skiffd");
+	do
+		n = read(s, &c, 1);
+	while (n == 1 ? c != '\n' : n < 0 && errno == EINTR);
+	return n == 1 ? 0 : err_setc(e, ERR_INTERNAL, "skiffd closed at once");
+}
+
 /* Relay until skiffd closes: our stdin to the socket (then half-close
  * it), the socket to our stdout. Descriptors skiffd passes are closed:
  * they cannot go further. */
@@ -193,6 +211,10 @@ int dial_stdio(const struct opts *o, struct err *e)
 
 	if (s < 0)
 		return -1;
+	if (say_relayed(s, e) < 0) {
+		close(s);
+		return -1;
+	}
 	for (;;) {
 		struct pollfd p[2] = { { s, POLLIN, 0 },
 				       { in_open ? 0 : -1, POLLIN, 0 } };

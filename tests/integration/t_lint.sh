@@ -58,11 +58,11 @@ else
 fi
 # make MODULES= selects the compiled-in modules: none leaves core's verbs
 # (ping, version, info, help, events, shutdown, system df, system upgrade,
-# system loop).
+# system dial-stdio, system loop).
 d=$(mktemp -d)
 if make -s -C "$TOP" BUILD="$d" MODULES="" "$d/skiffd" >/dev/null 2>&1 &&
 	verbs=$("$d/skiffd" --commands-md | grep -c '^## ') &&
-	[ "$verbs" -eq 9 ] && ! "$d/skiffd" --commands-md | grep -q '^## `run`'; then
+	[ "$verbs" -eq 10 ] && ! "$d/skiffd" --commands-md | grep -q '^## `run`'; then
 	echo "ok - make MODULES=\"\" builds a daemon with only core's verbs"
 else
 	echo "not ok - make MODULES=\"\" (verbs: ${verbs:-none})"

@@ -66,6 +66,16 @@ out=$("$S" -H "$H" cp s1:/etc/passwd "$T/p" 2>&1)
 grep -q "ssh:// cannot carry: run skiff on that host" <<<"$out" && ok "cp over ssh:// says how: $out" || notok "cp over ssh: $out"
 out=$("$S" -H "$H" exec -it s1 sh 2>&1 </dev/null)
 grep -q "terminal or stdin" <<<"$out" && ok "exec -it over ssh:// says how" || notok "exec -it over ssh: $out"
+# attach to a container with stdin open: skiffd would pass its stdin as
+# a descriptor, which the relay cannot carry; dial-stdio tells skiffd the
+# connection is relayed, so the output streams as over tcp:// (no fd line
+# the client cannot take)
+"$S" run -d -i --rootfs "$R" --name s2 sh -c 'while sleep 0.2; do echo t2; done' >/dev/null
+out=$(timeout 10 "$S" -H "$H" attach s2 2>&1 </dev/null)
+grep -q t2 <<<"$out" && ! grep -q skiff: <<<"$out" && ok "attach to a -i container over ssh:// streams its output" || notok "attach -i over ssh: $out"
+out=$("$SKIFF" system dial-stdio --help 2>&1)
+grep -q "Relay stdin and stdout" <<<"$out" && ok "system dial-stdio has its help" || notok "dial-stdio help: $out"
+"$S" rm -f s2 >/dev/null
 check "rm -f over ssh://" "$S" -H "$H" rm -f s1
 out=$(SKIFF_SSH_COMMAND="$ssh_base -i $K/id2" "$S" -H "$H" ping 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q "was not found there (exit 127): is skiff installed" <<<"$out" && ok "a host without skiff is named: $(tail -n1 <<<"$out")" || notok "no skiff there: rc $rc $out"
