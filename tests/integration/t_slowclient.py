@@ -62,7 +62,7 @@ class Pinger(threading.Thread):
 def sanitized():
     """An ASan build keeps freed memory in quarantine: RSS means little."""
     try:
-        with open("/proc/%d/maps" % D.pid) as f:
+        with open("/proc/%d/maps" % D.skiffd_pid()) as f:
             return "libasan" in f.read()
     except OSError:
         return False
